@@ -1,0 +1,5 @@
+//! carecircle checks whether the elderly-care facilities of a Chinese city are laid out as local
+//! policy requires, flags every gap, and maps coverage. See `ARCHITECTURE.md` for the map.
+
+pub mod crs;
+pub mod model;
