@@ -3,3 +3,5 @@
 
 pub mod crs;
 pub mod model;
+pub mod load;
+pub mod rules;

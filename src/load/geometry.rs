@@ -1,0 +1,207 @@
+//! Checks a raw geometry — type, ring closure, coordinate ranges, swapped axes, validity — and
+//! converts it to WGS84.
+
+use super::source::RawGeometry;
+use crate::crs::{Converter, Crs};
+use geo::{Centroid, CoordsIter, Geometry, MapCoords, Point, Validation};
+
+/// The geometry types a layer accepts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Shape {
+    /// Polygon or MultiPolygon.
+    Polygonal,
+    /// Polygon, MultiPolygon or Point.
+    PolygonalOrPoint,
+    /// Point or Polygon.
+    PointOrPolygon,
+    /// LineString or MultiLineString.
+    Linear,
+}
+
+impl Shape {
+    fn expected(self) -> &'static str {
+        match self {
+            Shape::Polygonal => "Polygon or MultiPolygon",
+            Shape::PolygonalOrPoint => "Polygon, MultiPolygon or Point",
+            Shape::PointOrPolygon => "Point or Polygon",
+            Shape::Linear => "LineString or MultiLineString",
+        }
+    }
+
+    fn accepts(self, g: &Geometry<f64>) -> bool {
+        matches!(
+            (self, g),
+            (Shape::Polygonal | Shape::PolygonalOrPoint, Geometry::Polygon(_) | Geometry::MultiPolygon(_))
+                | (Shape::PolygonalOrPoint | Shape::PointOrPolygon, Geometry::Point(_))
+                | (Shape::PointOrPolygon, Geometry::Polygon(_))
+                | (Shape::Linear, Geometry::LineString(_) | Geometry::MultiLineString(_))
+        )
+    }
+}
+
+/// Checks `raw` and returns it in WGS84, or every problem found (as messages for the `geometry` property).
+pub fn prepare(raw: Option<&RawGeometry>, shape: Shape, converter: &Converter) -> Result<Geometry<f64>, Vec<String>> {
+    let Some(raw) = raw else {
+        return Err(vec![format!("缺少几何 missing: expected a {} geometry", shape.expected())]);
+    };
+    let geometry = match raw {
+        RawGeometry::GeoJson(g) => {
+            let mut problems = ring_problems(&g.value);
+            let converted = Geometry::<f64>::try_from(g.clone()).map_err(|e| vec![format!("not a usable geometry: {e}")])?;
+            if !shape.accepts(&converted) {
+                return Err(vec![format!("wrong geometry type {}: expected {}", type_name(&converted), shape.expected())]);
+            }
+            if !problems.is_empty() {
+                problems.sort();
+                return Err(problems);
+            }
+            converted
+        }
+        RawGeometry::Parsed(g) => {
+            if !shape.accepts(g) {
+                return Err(vec![format!("wrong geometry type {}: expected {}", type_name(g), shape.expected())]);
+            }
+            g.clone()
+        }
+    };
+    if let Some(problem) = range_problem(&geometry, converter.crs()) {
+        return Err(vec![problem]);
+    }
+    let wgs84 = geometry
+        .try_map_coords(|c| converter.to_wgs84(c.x, c.y).map(|(x, y)| geo::coord! { x: x, y: y }))
+        .map_err(|e| vec![e.to_string()])?;
+    let invalid: Vec<String> = match &wgs84 {
+        Geometry::Polygon(p) => p.validation_errors().iter().map(ToString::to_string).collect(),
+        Geometry::MultiPolygon(p) => p.validation_errors().iter().map(ToString::to_string).collect(),
+        Geometry::LineString(l) => l.validation_errors().iter().map(ToString::to_string).collect(),
+        _ => Vec::new(),
+    };
+    if invalid.is_empty() {
+        Ok(wgs84)
+    } else {
+        Err(invalid.into_iter().map(|e| format!("无效几何 invalid geometry: {e}")).collect())
+    }
+}
+
+/// The representative point: the centroid of a polygon, the point itself.
+pub fn representative_point(geometry: &Geometry<f64>) -> Option<Point<f64>> {
+    geometry.centroid()
+}
+
+fn type_name(g: &Geometry<f64>) -> &'static str {
+    match g {
+        Geometry::Point(_) => "Point",
+        Geometry::Line(_) | Geometry::LineString(_) => "LineString",
+        Geometry::Polygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => "Polygon",
+        Geometry::MultiPoint(_) => "MultiPoint",
+        Geometry::MultiLineString(_) => "MultiLineString",
+        Geometry::MultiPolygon(_) => "MultiPolygon",
+        Geometry::GeometryCollection(_) => "GeometryCollection",
+    }
+}
+
+/// Rings as written in GeoJSON must be closed and have at least four positions.
+fn ring_problems(value: &geojson::GeometryValue) -> Vec<String> {
+    let polygons: Vec<&geojson::PolygonType> = match value {
+        geojson::GeometryValue::Polygon { coordinates: p } => vec![p],
+        geojson::GeometryValue::MultiPolygon { coordinates: ps } => ps.iter().collect(),
+        _ => return Vec::new(),
+    };
+    let many = polygons.len() > 1;
+    let mut problems = Vec::new();
+    for (pi, polygon) in polygons.iter().enumerate() {
+        for (ri, ring) in polygon.iter().enumerate() {
+            let name = match (many, ri) {
+                (false, 0) => "exterior ring".to_string(),
+                (false, r) => format!("interior ring {r}"),
+                (true, 0) => format!("polygon {pi} exterior ring"),
+                (true, r) => format!("polygon {pi} interior ring {r}"),
+            };
+            if ring.len() < 4 {
+                problems.push(format!("{name} has {} positions: a closed ring needs at least 4", ring.len()));
+            } else if ring.first() != ring.last() {
+                let (a, b) = (&ring[0], &ring[ring.len() - 1]);
+                problems.push(format!(
+                    "{name} is not closed: it starts at {} and ends at {} (the last position must repeat the first)",
+                    position(a),
+                    position(b)
+                ));
+            }
+        }
+    }
+    problems
+}
+
+fn position(p: &geojson::Position) -> String {
+    format!("[{}]", p.as_slice().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "))
+}
+
+/// Coordinates outside the CRS's range, with a hint when the axes look swapped.
+fn range_problem(geometry: &Geometry<f64>, crs: Crs) -> Option<String> {
+    let mut coords = geometry.coords_iter().peekable();
+    coords.peek()?;
+    let (mut min_x, mut min_y, mut max_x, mut max_y) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+    for c in coords {
+        if !c.x.is_finite() || !c.y.is_finite() {
+            return Some(format!("coordinate ({}, {}) is not a finite number", c.x, c.y));
+        }
+        min_x = min_x.min(c.x);
+        max_x = max_x.max(c.x);
+        min_y = min_y.min(c.y);
+        max_y = max_y.max(c.y);
+    }
+    let span = format!("x {min_x} … {max_x}, y {min_y} … {max_y}");
+    match crs {
+        Crs::GaussKruger(gk) => {
+            let eastings = gk.easting_range();
+            let northings = 0.0..=10_000_000.0;
+            let ok = |lo: f64, hi: f64, r: &std::ops::RangeInclusive<f64>| r.contains(&lo) && r.contains(&hi);
+            if ok(min_x, max_x, &eastings) && ok(min_y, max_y, &northings) {
+                return None;
+            }
+            if ok(min_y, max_y, &eastings) && ok(min_x, max_x, &northings) {
+                return Some(format!(
+                    "坐标轴颠倒 axes look swapped ({span}): carecircle reads easting first, then northing, \
+                     whatever axis order EPSG:{} declares",
+                    gk.epsg()
+                ));
+            }
+            if gk.zone_prefixed() && (100_000.0..=900_000.0).contains(&min_x) && max_x <= 900_000.0 {
+                return Some(format!(
+                    "eastings out of range ({span}): EPSG:{} expects the zone number {} in front \
+                     ({:.0} … {:.0}); without it the CRS is EPSG:{}",
+                    gk.epsg(),
+                    gk.zone(),
+                    eastings.start(),
+                    eastings.end(),
+                    gk.epsg() + 21
+                ));
+            }
+            Some(format!(
+                "坐标超出范围 coordinates out of range ({span}): EPSG:{} expects eastings {:.0} … {:.0} and northings 0 … 10000000",
+                gk.epsg(),
+                eastings.start(),
+                eastings.end()
+            ))
+        }
+        _ => {
+            let lon_ok = min_x >= -180.0 && max_x <= 180.0;
+            let lat_ok = min_y >= -90.0 && max_y <= 90.0;
+            // Mainland China: longitude 73-135, latitude 18-54.
+            let looks_swapped_in_china = min_x >= 15.0 && max_x <= 56.0 && min_y >= 70.0 && max_y <= 140.0;
+            if (lon_ok && !lat_ok && min_x >= -90.0 && max_x <= 90.0 && min_y >= -180.0 && max_y <= 180.0)
+                || looks_swapped_in_china
+            {
+                return Some(format!(
+                    "坐标轴颠倒 axes look swapped ({span}): carecircle reads longitude first, then latitude"
+                ));
+            }
+            if !lon_ok || !lat_ok {
+                return Some(format!(
+                    "坐标超出范围 coordinates out of range ({span}): {crs} expects longitude -180 … 180 and latitude -90 … 90"
+                ));
+            }
+            None
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! Loads a dataset folder (DATA-CONTRACT §1-2) into the in-memory [`Dataset`], in WGS84.
+//!
+//! Every problem of every file is collected and returned together; nothing is half-loaded.
+//!
+//! ```no_run
+//! let dataset = carecircle::load::load_dataset("geodata/demo".as_ref()).expect("valid dataset");
+//! println!("{} facilities", dataset.facilities.len());
+//! ```
+
+mod geometry;
+mod layers;
+mod problem;
+mod props;
+mod source;
+
+pub use problem::{Problem, Problems, SHOWN_PROBLEMS};
+
+use crate::crs::{Converter, Crs};
+use crate::model::{Dataset, Date};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// The layers of a dataset folder, with the property that identifies a feature in each.
+pub const LAYERS: [(&str, &str, bool); 5] = [
+    ("admin_units", "code", false),
+    ("residential_areas", "id", true),
+    ("facilities", "id", true),
+    ("roads", "id", false),
+    ("candidates", "id", false),
+];
+
+struct Header {
+    name: String,
+    crs: Crs,
+    as_of: Date,
+}
+
+/// Reads, checks and converts a dataset folder.
+pub fn load_dataset(dir: &Path) -> Result<Dataset, Problems> {
+    if !dir.is_dir() {
+        return Err(Problems(vec![Problem::file(
+            &dir.display().to_string(),
+            "不是数据集目录 not a dataset folder (expected a folder holding dataset.toml and the layer files)",
+        )]));
+    }
+    let mut problems = Vec::new();
+    let header = read_header(dir, &mut problems);
+    let converter = header.as_ref().and_then(|h| Converter::new(h.crs).map_err(|e| problems.push(Problem::file("dataset.toml", e.to_string()))).ok());
+
+    let mut raw = HashMap::new();
+    for (layer, id_key, required) in LAYERS {
+        match source::read_layer(dir, layer, id_key) {
+            Ok(Some(l)) => {
+                raw.insert(layer, l);
+            }
+            Ok(None) if required => problems.push(Problem::file(
+                &format!("{layer}.geojson"),
+                format!("缺少必需图层 required layer missing: give {layer}.geojson or {layer}.csv"),
+            )),
+            Ok(None) => {}
+            Err(mut p) => problems.append(&mut p),
+        }
+    }
+    let (Some(header), Some(converter)) = (header, converter) else {
+        return Err(Problems(problems));
+    };
+
+    macro_rules! layer {
+        ($name:literal, $convert:path) => {
+            match raw.get($name) {
+                Some(l) => {
+                    let (values, mut p) = layers::convert(l, &converter, $convert);
+                    problems.append(&mut p);
+                    values
+                }
+                None => Vec::new(),
+            }
+        };
+    }
+    let dataset = Dataset {
+        name: header.name,
+        source_crs: header.crs,
+        as_of: header.as_of,
+        admin_units: layer!("admin_units", layers::admin_unit),
+        residential_areas: layer!("residential_areas", layers::residential_area),
+        facilities: layer!("facilities", layers::facility),
+        roads: layer!("roads", layers::road),
+        candidates: layer!("candidates", layers::candidate),
+    };
+    cross_check(&dataset, &raw, &mut problems);
+    if problems.is_empty() {
+        Ok(dataset)
+    } else {
+        Err(Problems(problems))
+    }
+}
+
+fn read_header(dir: &Path, problems: &mut Vec<Problem>) -> Option<Header> {
+    const FILE: &str = "dataset.toml";
+    let text = match std::fs::read_to_string(dir.join(FILE)) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(Problem::file(FILE, format!("无法读取 cannot read: {e}")));
+            return None;
+        }
+    };
+    let table: toml::Table = match toml::from_str(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            problems.push(Problem::file(FILE, format!("not valid TOML: {}", e.to_string().trim())));
+            return None;
+        }
+    };
+    let key_problem = |key: &str, message: String| Problem {
+        file: FILE.into(),
+        feature: None,
+        property: Some(key.into()),
+        message,
+    };
+    let before = problems.len();
+    for key in table.keys() {
+        if !["name", "crs", "as_of", "description"].contains(&key.as_str()) {
+            problems.push(key_problem(key, "unknown key: expected name, crs, as_of or description".into()));
+        }
+    }
+    let name = match table.get("name") {
+        Some(toml::Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        _ => {
+            problems.push(key_problem("name", "expected a non-empty string".into()));
+            None
+        }
+    };
+    let crs = match table.get("crs") {
+        Some(toml::Value::String(s)) => Crs::parse(s).map_err(|e| problems.push(key_problem("crs", e.to_string()))).ok(),
+        _ => {
+            problems.push(key_problem("crs", "expected a string such as \"EPSG:4326\"".into()));
+            None
+        }
+    };
+    let as_of = match table.get("as_of") {
+        Some(toml::Value::String(s)) => Date::parse(s),
+        Some(toml::Value::Datetime(d)) if d.time.is_none() => Date::parse(&d.to_string()),
+        _ => None,
+    };
+    if as_of.is_none() {
+        problems.push(key_problem("as_of", "expected a date YYYY-MM-DD".into()));
+    }
+    if problems.len() > before {
+        return None;
+    }
+    Some(Header {
+        name: name?,
+        crs: crs?,
+        as_of: as_of?,
+    })
+}
+
+/// Checks that span features: unique ids, and references that must name an existing feature.
+fn cross_check(dataset: &Dataset, raw: &HashMap<&str, source::RawLayer>, problems: &mut Vec<Problem>) {
+    let file = |layer: &str| raw.get(layer).map(|l| l.file.clone()).unwrap_or_else(|| format!("{layer}.geojson"));
+    let mut duplicates = |layer: &str, key: &str, ids: Vec<&str>| {
+        let mut seen = HashSet::new();
+        for id in ids {
+            if !seen.insert(id) {
+                problems.push(Problem {
+                    file: file(layer),
+                    feature: Some(format!("{key} \"{id}\"")),
+                    property: Some(key.into()),
+                    message: format!("重复 duplicate {key}: \"{id}\" is used by more than one feature"),
+                });
+            }
+        }
+    };
+    duplicates("admin_units", "code", dataset.admin_units.iter().map(|u| u.code.as_str()).collect());
+    duplicates("residential_areas", "id", dataset.residential_areas.iter().map(|a| a.id.as_str()).collect());
+    duplicates("facilities", "id", dataset.facilities.iter().map(|f| f.id.as_str()).collect());
+    duplicates("candidates", "id", dataset.candidates.iter().map(|c| c.id.as_str()).collect());
+
+    let codes: HashSet<&str> = dataset.admin_units.iter().map(|u| u.code.as_str()).collect();
+    for unit in &dataset.admin_units {
+        if let Some(parent) = &unit.parent {
+            if !codes.contains(parent.as_str()) {
+                problems.push(Problem {
+                    file: file("admin_units"),
+                    feature: Some(format!("code \"{}\"", unit.code)),
+                    property: Some("parent".into()),
+                    message: format!("parent \"{parent}\" names no admin unit in this dataset"),
+                });
+            }
+        }
+    }
+    let areas: HashSet<&str> = dataset.residential_areas.iter().map(|a| a.id.as_str()).collect();
+    for facility in &dataset.facilities {
+        for id in &facility.serves {
+            if !areas.contains(id.as_str()) {
+                problems.push(Problem {
+                    file: file("facilities"),
+                    feature: Some(format!("id \"{}\"", facility.id)),
+                    property: Some("serves".into()),
+                    message: format!("serves \"{id}\", which names no residential area in this dataset"),
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Reads one feature's properties into typed values, recording a problem for each bad one.
+
+use super::problem::Problem;
+use crate::model::Date;
+use serde_json::{Map, Value};
+
+/// The properties of one feature, with where they came from.
+pub struct Props<'a> {
+    pub file: &'a str,
+    pub label: String,
+    pub map: &'a Map<String, Value>,
+    /// CSV cells are text: accept numbers, booleans and lists written as text.
+    pub text_cells: bool,
+    pub problems: Vec<Problem>,
+}
+
+impl<'a> Props<'a> {
+    pub fn problem(&mut self, property: Option<&str>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            feature: Some(self.label.clone()),
+            property: property.map(str::to_string),
+            message: message.into(),
+        });
+    }
+
+    /// The value, or `None` when absent, null or (in CSV) empty.
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if self.text_cells && s.trim().is_empty() => None,
+            Some(v) => Some(v),
+        }
+    }
+
+    fn missing(&mut self, key: &str, required: bool, expected: &str) {
+        if required {
+            self.problem(Some(key), format!("缺少 missing: expected {expected}"));
+        }
+    }
+
+    fn wrong(&mut self, key: &str, value: &Value, expected: &str) {
+        self.problem(Some(key), format!("expected {expected}, found {}", shown(value)));
+    }
+
+    pub fn string(&mut self, key: &str, required: bool) -> Option<String> {
+        match self.get(key) {
+            None => {
+                self.missing(key, required, "a string");
+                None
+            }
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(v) => {
+                self.wrong(key, v, "a non-empty string");
+                None
+            }
+        }
+    }
+
+    /// A string naming one of a closed set of values.
+    pub fn choice<T>(&mut self, key: &str, required: bool, parse: fn(&str) -> Option<T>, accepted: &str) -> Option<T> {
+        let text = self.string(key, false);
+        match text {
+            None => {
+                if self.get(key).is_none() {
+                    self.missing(key, required, &format!("one of {accepted}"));
+                }
+                None
+            }
+            Some(t) => {
+                let parsed = parse(&t);
+                if parsed.is_none() {
+                    self.problem(Some(key), format!("未知取值 unknown value \"{t}\": expected one of {accepted}"));
+                }
+                parsed
+            }
+        }
+    }
+
+    pub fn number(&mut self, key: &str, required: bool, min: f64) -> Option<f64> {
+        let expected = format!("a number ≥ {min}");
+        let Some(value) = self.get(key) else {
+            self.missing(key, required, &expected);
+            return None;
+        };
+        let n = match value {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) if self.text_cells => s.trim().parse::<f64>().ok(),
+            _ => None,
+        };
+        match n {
+            Some(n) if n.is_finite() && n >= min => Some(n),
+            _ => {
+                self.wrong(key, value, &expected);
+                None
+            }
+        }
+    }
+
+    pub fn integer(&mut self, key: &str, required: bool, min: u64) -> Option<u64> {
+        let expected = format!("an integer ≥ {min}");
+        let Some(value) = self.get(key) else {
+            self.missing(key, required, &expected);
+            return None;
+        };
+        let n = match value {
+            Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 9e15).map(|f| f as u64)),
+            Value::String(s) if self.text_cells => s.trim().parse::<u64>().ok(),
+            _ => None,
+        };
+        match n {
+            Some(n) if n >= min => Some(n),
+            _ => {
+                self.wrong(key, value, &expected);
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, key: &str) -> Option<bool> {
+        let value = self.get(key)?;
+        let b = match value {
+            Value::Bool(b) => Some(*b),
+            Value::String(s) if self.text_cells => match s.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "是" => Some(true),
+                "false" | "0" | "no" | "否" => Some(false),
+                _ => None,
+            },
+            _ => None,
+        };
+        if b.is_none() {
+            self.wrong(key, value, "true or false");
+        }
+        b
+    }
+
+    pub fn date(&mut self, key: &str) -> Option<Date> {
+        let value = self.get(key)?;
+        let date = value.as_str().and_then(Date::parse);
+        if date.is_none() {
+            self.wrong(key, value, "a date YYYY-MM-DD");
+        }
+        date
+    }
+
+    /// A list of strings: a JSON array, or in CSV text separated by `;` or `,` (or a JSON array as text).
+    pub fn string_list(&mut self, key: &str) -> Vec<String> {
+        let Some(value) = self.get(key) else {
+            return Vec::new();
+        };
+        match value {
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_string()),
+                        other => self.wrong(key, other, "an array of ids (strings)"),
+                    }
+                }
+                out
+            }
+            Value::String(s) if self.text_cells => match serde_json::from_str::<Vec<String>>(s) {
+                Ok(ids) => ids.into_iter().map(|id| id.trim().to_string()).filter(|id| !id.is_empty()).collect(),
+                Err(_) => s
+                    .split([';', ',', '；', '，'])
+                    .map(str::trim)
+                    .filter(|id| !id.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            },
+            other => {
+                self.wrong(key, other, "an array of ids (strings)");
+                Vec::new()
+            }
+        }
+    }
+}
+
+/// A value as a user would recognise it in their file, shortened.
+fn shown(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 40 {
+        format!("{}…", text.chars().take(40).collect::<String>())
+    } else {
+        text
+    }
+}

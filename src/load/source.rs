@@ -1,0 +1,245 @@
+//! Reads a layer's file — GeoJSON, or CSV with `lon`/`lat` or `wkt` columns — into raw features:
+//! a geometry still in the dataset's CRS and untyped properties.
+
+use super::problem::Problem;
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// A feature as read, before its properties are typed and its geometry checked and converted.
+pub struct RawFeature {
+    /// How messages name this feature: `id "R-17"`, `index 4` or `line 7`.
+    pub label: String,
+    pub geometry: Option<RawGeometry>,
+    pub properties: Map<String, Value>,
+}
+
+pub enum RawGeometry {
+    /// Straight from GeoJSON, so ring closure can still be checked.
+    GeoJson(geojson::Geometry),
+    /// From a CSV `lon`/`lat` pair or `wkt` cell.
+    Parsed(geo::Geometry<f64>),
+}
+
+pub struct RawLayer {
+    pub file: String,
+    /// Whether properties came as text cells (CSV).
+    pub text_cells: bool,
+    pub features: Vec<RawFeature>,
+}
+
+/// The file formats a layer may come in, in the order they are looked for.
+const EXTENSIONS: [&str; 2] = ["geojson", "csv"];
+
+/// Finds and reads `<layer>.geojson` or `<layer>.csv`. `Ok(None)` when the layer has no file.
+pub fn read_layer(dir: &Path, layer: &str, id_key: &str) -> Result<Option<RawLayer>, Vec<Problem>> {
+    let found: Vec<_> = EXTENSIONS
+        .iter()
+        .map(|ext| dir.join(format!("{layer}.{ext}")))
+        .filter(|p| p.is_file())
+        .collect();
+    let unsupported = dir.join(format!("{layer}.shp.zip"));
+    match found.as_slice() {
+        [] if unsupported.is_file() => Err(vec![Problem::file(
+            &format!("{layer}.shp.zip"),
+            "zipped Shapefile layers are not read yet: convert it with `ogr2ogr -f GeoJSON` or export CSV",
+        )]),
+        [] => Ok(None),
+        [path] => {
+            let file = file_name(path);
+            let bytes = std::fs::read(path).map_err(|e| vec![Problem::file(&file, format!("无法读取 cannot read: {e}"))])?;
+            if path.extension().is_some_and(|e| e == "csv") {
+                read_csv(&file, &bytes).map(Some)
+            } else {
+                read_geojson(&file, &bytes, id_key).map(Some)
+            }
+        }
+        many => Err(vec![Problem::file(
+            &file_name(&many[0]),
+            format!(
+                "layer {layer} is given twice ({}): keep one",
+                many.iter().map(|p| file_name(p)).collect::<Vec<_>>().join(", ")
+            ),
+        )]),
+    }
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+fn read_geojson(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec<Problem>> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        vec![Problem::file(file, format!("not UTF-8 text (byte {}): GeoJSON must be UTF-8", e.valid_up_to()))]
+    })?;
+    let root: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+        let what = if e.is_eof() { "JSON ends too early (truncated file?)" } else { "not valid JSON" };
+        vec![Problem::file(file, format!("{what} at line {} column {}: {e}", e.line(), e.column()))]
+    })?;
+    let features = match root.get("type").and_then(Value::as_str) {
+        Some("FeatureCollection") => match root.get("features") {
+            Some(Value::Array(features)) => features,
+            _ => return Err(vec![Problem::file(file, "FeatureCollection has no \"features\" array")]),
+        },
+        other => {
+            return Err(vec![Problem::file(
+                file,
+                format!("expected a GeoJSON FeatureCollection, found type {}", other.unwrap_or("(none)")),
+            )])
+        }
+    };
+    let mut problems = Vec::new();
+    let mut out = Vec::with_capacity(features.len());
+    for (index, feature) in features.iter().enumerate() {
+        let properties = match feature.get("properties") {
+            Some(Value::Object(map)) => map.clone(),
+            _ => Map::new(),
+        };
+        let id = properties
+            .get(id_key)
+            .or_else(|| feature.get("id"))
+            .and_then(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            });
+        let label = match id {
+            Some(id) => format!("{id_key} \"{id}\" (index {index})"),
+            None => format!("index {index}"),
+        };
+        if feature.get("type").and_then(Value::as_str) != Some("Feature") {
+            problems.push(Problem {
+                file: file.to_string(),
+                feature: Some(label),
+                property: None,
+                message: "expected a GeoJSON Feature".into(),
+            });
+            continue;
+        }
+        let geometry = match feature.get("geometry") {
+            None | Some(Value::Null) => None,
+            Some(value) => match serde_json::from_value::<geojson::Geometry>(value.clone()) {
+                Ok(g) => Some(RawGeometry::GeoJson(g)),
+                Err(e) => {
+                    problems.push(Problem {
+                        file: file.to_string(),
+                        feature: Some(label),
+                        property: Some("geometry".into()),
+                        message: format!("not a valid GeoJSON geometry: {e}"),
+                    });
+                    continue;
+                }
+            },
+        };
+        out.push(RawFeature {
+            label,
+            geometry,
+            properties,
+        });
+    }
+    if problems.is_empty() {
+        Ok(RawLayer {
+            file: file.to_string(),
+            text_cells: false,
+            features: out,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+fn read_csv(file: &str, bytes: &[u8]) -> Result<RawLayer, Vec<Problem>> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| vec![Problem::file(file, format!("cannot read the CSV header: {e}"))])?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let (lon, lat, wkt_col) = (col("lon"), col("lat"), col("wkt"));
+    if wkt_col.is_none() && (lon.is_none() || lat.is_none()) {
+        return Err(vec![Problem::file(
+            file,
+            format!("CSV needs `lon` and `lat` columns or a `wkt` column; found {}", headers.join(", ")),
+        )]);
+    }
+    let mut problems = Vec::new();
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                problems.push(Problem {
+                    file: file.to_string(),
+                    feature: Some(format!("line {line}")),
+                    property: None,
+                    message: format!("cannot read this CSV row: {e}"),
+                });
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let label = format!("line {line}");
+        let mut properties = Map::new();
+        for (i, cell) in record.iter().enumerate() {
+            if Some(i) != lon && Some(i) != lat && Some(i) != wkt_col {
+                properties.insert(headers[i].clone(), Value::String(cell.to_string()));
+            }
+        }
+        let geometry = match csv_geometry(&record, lon, lat, wkt_col) {
+            Ok(g) => g.map(RawGeometry::Parsed),
+            Err((property, message)) => {
+                problems.push(Problem {
+                    file: file.to_string(),
+                    feature: Some(label),
+                    property: Some(property.into()),
+                    message,
+                });
+                continue;
+            }
+        };
+        out.push(RawFeature {
+            label,
+            geometry,
+            properties,
+        });
+    }
+    if problems.is_empty() {
+        Ok(RawLayer {
+            file: file.to_string(),
+            text_cells: true,
+            features: out,
+        })
+    } else {
+        Err(problems)
+    }
+}
+
+fn csv_geometry(
+    record: &csv::StringRecord,
+    lon: Option<usize>,
+    lat: Option<usize>,
+    wkt_col: Option<usize>,
+) -> Result<Option<geo::Geometry<f64>>, (&'static str, String)> {
+    if let Some(i) = wkt_col {
+        let text = record.get(i).unwrap_or("").trim();
+        if !text.is_empty() {
+            let parsed: wkt::Wkt<f64> = text.parse().map_err(|e| ("wkt", format!("not valid WKT: {e}")))?;
+            let geometry = geo::Geometry::try_from(parsed).map_err(|e| ("wkt", format!("unsupported WKT geometry: {e}")))?;
+            return Ok(Some(geometry));
+        }
+    }
+    let (Some(x), Some(y)) = (lon, lat) else {
+        return Ok(None);
+    };
+    let cell = |i: usize, name: &'static str| {
+        let text = record.get(i).unwrap_or("").trim();
+        text.parse::<f64>().map_err(|_| (name, format!("expected a number, found \"{text}\"")))
+    };
+    if record.get(x).unwrap_or("").trim().is_empty() && record.get(y).unwrap_or("").trim().is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(geo::Geometry::Point(geo::Point::new(cell(x, "lon")?, cell(y, "lat")?))))
+}

@@ -1,0 +1,710 @@
+//! Reads a ruleset TOML file, reporting every problem with the line it is on.
+
+use super::*;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use toml::{Table, Value};
+
+/// Everything wrong with one ruleset file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RulesError {
+    pub file: String,
+    /// `(line, message)`, line 0 when no line applies.
+    pub problems: Vec<(usize, String)>,
+}
+
+impl fmt::Display for RulesError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "规则文件有误 the ruleset {} has {} problem(s):", self.file, self.problems.len())?;
+        for (line, message) in &self.problems {
+            if *line > 0 {
+                writeln!(f, "  - {} line {line}: {message}", self.file)?;
+            } else {
+                writeln!(f, "  - {}: {message}", self.file)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for RulesError {}
+
+/// The rule kinds in the catalog (RULES.md) that this version does not judge yet.
+const CATALOG_KINDS_NOT_YET: [&str; 7] = [
+    "area_per_population",
+    "size_by_population",
+    "beds_per_elderly",
+    "nursing_bed_share",
+    "adjacency",
+    "synchronous_handover",
+    "attribute_share",
+];
+const KINDS: [&str; 4] = ["area_per_households", "service_radius", "tier_presence", "facility_min_area"];
+const RULE_KEYS: [&str; 7] = ["id", "kind", "title", "severity", "clause", "quote", "params"];
+const RULESET_KEYS: [&str; 7] = ["id", "title", "document", "issued_by", "effective", "source", "note"];
+
+/// Reads and parses a ruleset file.
+pub fn load_ruleset(path: &Path) -> Result<Ruleset, RulesError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| RulesError {
+        file: file.clone(),
+        problems: vec![(0, format!("无法读取 cannot read: {e}"))],
+    })?;
+    let text = String::from_utf8(bytes).map_err(|_| RulesError {
+        file: file.clone(),
+        problems: vec![(0, "not UTF-8 text".into())],
+    })?;
+    parse_ruleset(&file, &text)
+}
+
+/// Parses ruleset text; `file` names it in messages.
+///
+/// ```
+/// let text = r#"
+/// [ruleset]
+/// id = "demo"
+/// title = "示例"
+/// document = "示例〔2024〕1号"
+///
+/// [[rule]]
+/// id = "demo/radius"
+/// kind = "service_radius"
+/// severity = "error"
+/// clause = "一"
+/// quote = "服务半径应小于700米"
+/// [rule.params]
+/// radius_m = 700
+/// strict = true
+/// "#;
+/// let ruleset = carecircle::rules::parse_ruleset("demo.toml", text).unwrap();
+/// assert_eq!(ruleset.rules[0].kind.name(), "service_radius");
+/// ```
+pub fn parse_ruleset(file: &str, text: &str) -> Result<Ruleset, RulesError> {
+    let fail = |problems| RulesError {
+        file: file.to_string(),
+        problems,
+    };
+    let root: Table = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
+        fail(vec![(line, format!("not valid TOML: {}", e.message()))])
+    })?;
+    let lines = KeyLines::new(text);
+    let mut problems = Vec::new();
+
+    for key in root.keys() {
+        if key != "ruleset" && key != "rule" {
+            problems.push((lines.top(key), format!("unknown section \"{key}\": expected [ruleset] and [[rule]]")));
+        }
+    }
+    let header = match root.get("ruleset") {
+        Some(Value::Table(t)) => t.clone(),
+        _ => {
+            problems.push((0, "missing [ruleset] section with id, title and document".into()));
+            Table::new()
+        }
+    };
+    let mut head = Reader {
+        table: &header,
+        line: &|key| lines.ruleset(key),
+        context: String::new(),
+        problems: &mut problems,
+    };
+    let id = head.string("id");
+    let title = head.string("title");
+    let document = head.string("document");
+    let issued_by = head.optional_string("issued_by");
+    let effective = head.optional_date("effective");
+    let source = head.optional_string("source");
+    head.unknown_keys(&RULESET_KEYS);
+
+    let mut rules = Vec::new();
+    match root.get("rule") {
+        Some(Value::Array(items)) => {
+            for (index, item) in items.iter().enumerate() {
+                match item {
+                    Value::Table(t) => {
+                        if let Some(rule) = parse_rule(t, index, &lines, id.as_deref(), &mut problems) {
+                            rules.push(rule);
+                        }
+                    }
+                    _ => problems.push((0, format!("rule {index} is not a table: write it as [[rule]]"))),
+                }
+            }
+        }
+        None => problems.push((0, "no rules: add at least one [[rule]]".into())),
+        Some(_) => problems.push((lines.top("rule"), "rule must be written as [[rule]] tables".into())),
+    }
+    let mut seen: HashMap<&str, ()> = HashMap::new();
+    for (index, rule) in rules.iter().enumerate() {
+        if seen.insert(rule.id.as_str(), ()).is_some() {
+            problems.push((lines.rule(index, "id"), format!("duplicate rule id \"{}\"", rule.id)));
+        }
+    }
+    if !problems.is_empty() {
+        problems.sort_by_key(|(line, _)| *line);
+        return Err(fail(problems));
+    }
+    let (Some(id), Some(title), Some(document)) = (id, title, document) else {
+        return Err(fail(vec![(0, "incomplete [ruleset] header".into())]));
+    };
+    Ok(Ruleset {
+        id,
+        title,
+        document,
+        issued_by,
+        effective,
+        source,
+        sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
+        rules,
+    })
+}
+
+fn parse_rule(
+    table: &Table,
+    index: usize,
+    lines: &KeyLines,
+    ruleset_id: Option<&str>,
+    problems: &mut Vec<(usize, String)>,
+) -> Option<Rule> {
+    let rule_line = |key: &str| lines.rule(index, key);
+    let mut r = Reader {
+        table,
+        line: &rule_line,
+        context: format!("rule {index}: "),
+        problems,
+    };
+    let id = r.string("id");
+    if let Some(id) = &id {
+        r.context = format!("rule {id}: ");
+        if let Some(prefix) = ruleset_id {
+            if !id.starts_with(&format!("{prefix}/")) {
+                let line = (r.line)("id");
+                r.problems.push((line, format!("rule {id}: id must start with the ruleset id \"{prefix}/\"")));
+            }
+        }
+    }
+    let title = r.optional_string("title");
+    let severity = match r.string("severity").as_deref() {
+        Some("error") => Some(Severity::Error),
+        Some("warning") => Some(Severity::Warning),
+        Some(other) => {
+            r.problem("severity", format!("unknown severity \"{other}\": expected error or warning"));
+            None
+        }
+        None => None,
+    };
+    let clause = r.string("clause");
+    let quote = r.string("quote");
+    let kind_name = r.string("kind");
+    r.unknown_keys(&RULE_KEYS);
+    let context = r.context.clone();
+
+    let empty = Table::new();
+    let params = match table.get("params") {
+        Some(Value::Table(t)) => t,
+        Some(_) => {
+            r.problem("params", "expected a table: write [rule.params]".into());
+            &empty
+        }
+        None => &empty,
+    };
+    let param_line = |key: &str| lines.params(index, key);
+    let mut p = Reader {
+        table: params,
+        line: &param_line,
+        context,
+        problems: r.problems,
+    };
+    let kind = match kind_name.as_deref() {
+        Some("area_per_households") => area_per_households(&mut p).map(RuleKind::AreaPerHouseholds),
+        Some("service_radius") => service_radius(&mut p).map(RuleKind::ServiceRadius),
+        Some("tier_presence") => tier_presence(&mut p).map(RuleKind::TierPresence),
+        Some("facility_min_area") => facility_min_area(&mut p).map(RuleKind::FacilityMinArea),
+        Some(other) => {
+            let why = if CATALOG_KINDS_NOT_YET.contains(&other) {
+                "is in the rule catalog but this version of carecircle does not judge it yet"
+            } else {
+                "is not a rule kind"
+            };
+            let line = rule_line("kind");
+            p.problems.push((line, format!("{}kind \"{other}\" {why}: expected one of {}", p.context, KINDS.join(", "))));
+            None
+        }
+        None => None,
+    };
+    Some(Rule {
+        id: id?,
+        title,
+        severity: severity?,
+        clause: clause?,
+        quote: quote?,
+        kind: kind?,
+    })
+}
+
+fn area_per_households(p: &mut Reader) -> Option<AreaPerHouseholds> {
+    let area_kind = p.choice("kind", AreaKind::parse, &AreaKind::accepted());
+    let m2 = p.positive("m2_per_100_households");
+    let min_single_site_m2 = p.optional_positive("min_single_site_m2");
+    let tiers = p.tiers("tiers");
+    p.unknown_keys(&["kind", "m2_per_100_households", "min_single_site_m2", "tiers"]);
+    if area_kind == Some(AreaKind::Existing) && min_single_site_m2.is_some() {
+        p.problem("min_single_site_m2", "applies to new areas only (kind = \"new\")".into());
+        return None;
+    }
+    Some(AreaPerHouseholds {
+        area_kind: area_kind?,
+        m2_per_100_households: m2?,
+        min_single_site_m2,
+        tiers,
+    })
+}
+
+fn service_radius(p: &mut Reader) -> Option<ServiceRadius> {
+    let radius_m = p.positive("radius_m");
+    let tiers = p.tiers("tiers");
+    let metric = match p.optional_string("metric").as_deref() {
+        None | Some("euclidean") => Some(Metric::Euclidean),
+        Some("network") => Some(Metric::Network),
+        Some(other) => {
+            p.problem("metric", format!("unknown metric \"{other}\": expected euclidean or network"));
+            None
+        }
+    };
+    let strict = p.optional_bool("strict").unwrap_or(false);
+    let target = p.target();
+    p.unknown_keys(&["radius_m", "tiers", "metric", "strict", "target"]);
+    Some(ServiceRadius {
+        radius_m: radius_m?,
+        tiers,
+        metric: metric?,
+        strict,
+        target: target?,
+    })
+}
+
+fn tier_presence(p: &mut Reader) -> Option<TierPresence> {
+    let levels = p.list("levels", Level::parse, &Level::accepted());
+    let tiers = p.tiers("tiers");
+    let min_count = match p.table.get("min_count") {
+        None => Some(1),
+        Some(Value::Integer(n)) if *n >= 1 => Some(*n as usize),
+        Some(_) => {
+            p.problem("min_count", "expected an integer ≥ 1".into());
+            None
+        }
+    };
+    let conditions = p.conditions();
+    let target = p.target();
+    p.unknown_keys(&["levels", "tiers", "min_count", "where", "target"]);
+    let levels = levels?;
+    if levels.is_empty() {
+        p.problem("levels", "expected at least one level".into());
+        return None;
+    }
+    let conditions = conditions?;
+    for c in &conditions {
+        if let Some(level) = c.level {
+            if !levels.contains(&level) {
+                p.problem("where", format!("condition for level {level}, which is not in levels"));
+                return None;
+            }
+        }
+    }
+    Some(TierPresence {
+        levels,
+        tiers,
+        min_count: min_count?,
+        conditions,
+        target: target?,
+    })
+}
+
+fn facility_min_area(p: &mut Reader) -> Option<FacilityMinArea> {
+    let tiers = if p.table.contains_key("tier") {
+        p.list_or_one("tier", Tier::parse, &Tier::accepted())
+    } else {
+        p.list("tiers", Tier::parse, &Tier::accepted())
+    };
+    let min_area_m2 = p.positive("min_area_m2");
+    let statuses = if p.table.contains_key("statuses") {
+        p.list("statuses", Status::parse, &Status::accepted())
+    } else {
+        Some(Vec::new())
+    };
+    let since = p.optional_date("since");
+    p.unknown_keys(&["tier", "tiers", "min_area_m2", "statuses", "since"]);
+    let tiers = tiers?;
+    if tiers.is_empty() {
+        p.problem("tier", "expected a tier".into());
+        return None;
+    }
+    Some(FacilityMinArea {
+        tiers,
+        min_area_m2: min_area_m2?,
+        statuses: statuses?,
+        since,
+    })
+}
+
+/// Reads typed values from one table, recording problems with their lines.
+struct Reader<'a> {
+    table: &'a Table,
+    line: &'a dyn Fn(&str) -> usize,
+    /// `rule anxi-2022/service-radius: `, put before every message.
+    context: String,
+    problems: &'a mut Vec<(usize, String)>,
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, key: &str, message: String) {
+        let line = (self.line)(key);
+        self.problems.push((line, format!("{}\"{key}\": {message}", self.context)));
+    }
+
+    fn string(&mut self, key: &str) -> Option<String> {
+        match self.table.get(key) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Some(_) => {
+                self.problem(key, "expected a non-empty string".into());
+                None
+            }
+            None => {
+                let line = (self.line)("");
+                self.problems.push((line, format!("{}missing \"{key}\"", self.context)));
+                None
+            }
+        }
+    }
+
+    fn optional_string(&mut self, key: &str) -> Option<String> {
+        self.table.contains_key(key).then(|| self.string(key)).flatten()
+    }
+
+    fn optional_bool(&mut self, key: &str) -> Option<bool> {
+        match self.table.get(key) {
+            None => None,
+            Some(Value::Boolean(b)) => Some(*b),
+            Some(_) => {
+                self.problem(key, "expected true or false".into());
+                None
+            }
+        }
+    }
+
+    fn optional_date(&mut self, key: &str) -> Option<Date> {
+        let value = self.table.get(key)?;
+        let date = match value {
+            Value::String(s) => Date::parse(s),
+            Value::Datetime(d) if d.time.is_none() => Date::parse(&d.to_string()),
+            _ => None,
+        };
+        if date.is_none() {
+            self.problem(key, "expected a date YYYY-MM-DD".into());
+        }
+        date
+    }
+
+    fn number(&self, key: &str) -> Option<Option<f64>> {
+        match self.table.get(key) {
+            None => Some(None),
+            Some(Value::Integer(n)) => Some(Some(*n as f64)),
+            Some(Value::Float(f)) if f.is_finite() => Some(Some(*f)),
+            Some(_) => None,
+        }
+    }
+
+    fn optional_positive(&mut self, key: &str) -> Option<f64> {
+        match self.number(key) {
+            Some(Some(n)) if n > 0.0 => Some(n),
+            Some(None) => None,
+            _ => {
+                self.problem(key, "expected a number > 0".into());
+                None
+            }
+        }
+    }
+
+    fn positive(&mut self, key: &str) -> Option<f64> {
+        if !self.table.contains_key(key) {
+            let line = (self.line)("");
+            self.problems.push((line, format!("{}missing parameter \"{key}\"", self.context)));
+            return None;
+        }
+        self.optional_positive(key)
+    }
+
+    /// `target`: the share of checked subjects that must pass, default 1.
+    fn target(&mut self) -> Option<f64> {
+        match self.number("target") {
+            Some(None) => Some(1.0),
+            Some(Some(t)) if (0.0..=1.0).contains(&t) => Some(t),
+            _ => {
+                self.problem("target", "expected a share between 0 and 1".into());
+                None
+            }
+        }
+    }
+
+    fn choice<T>(&mut self, key: &str, parse: fn(&str) -> Option<T>, accepted: &str) -> Option<T> {
+        let text = self.string(key)?;
+        let value = parse(&text);
+        if value.is_none() {
+            self.problem(key, format!("unknown value \"{text}\": expected one of {accepted}"));
+        }
+        value
+    }
+
+    fn list<T>(&mut self, key: &str, parse: fn(&str) -> Option<T>, accepted: &str) -> Option<Vec<T>> {
+        let items = match self.table.get(key) {
+            Some(Value::Array(items)) => items,
+            Some(_) => {
+                self.problem(key, "expected a list of strings".into());
+                return None;
+            }
+            None => {
+                let line = (self.line)("");
+                self.problems.push((line, format!("{}missing parameter \"{key}\"", self.context)));
+                return None;
+            }
+        };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for item in items {
+            match item.as_str().and_then(parse) {
+                Some(v) => out.push(v),
+                None => {
+                    ok = false;
+                    self.problem(key, format!("unknown value {item}: expected one of {accepted}"));
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn list_or_one<T>(&mut self, key: &str, parse: fn(&str) -> Option<T>, accepted: &str) -> Option<Vec<T>> {
+        if let Some(Value::String(_)) = self.table.get(key) {
+            self.choice(key, parse, accepted).map(|v| vec![v])
+        } else {
+            self.list(key, parse, accepted)
+        }
+    }
+
+    /// `tiers`, defaulting to the community facilities.
+    fn tiers(&mut self, key: &str) -> Vec<Tier> {
+        if !self.table.contains_key(key) {
+            return Tier::COMMUNITY.to_vec();
+        }
+        self.list(key, Tier::parse, &Tier::accepted()).unwrap_or_default()
+    }
+
+    /// `where`: conditions for every level, or tables of conditions keyed by level.
+    fn conditions(&mut self) -> Option<Vec<UnitCondition>> {
+        let table = match self.table.get("where") {
+            None => return Some(Vec::new()),
+            Some(Value::Table(t)) => t,
+            Some(_) => {
+                self.problem("where", "expected a table such as { central = true }".into());
+                return None;
+            }
+        };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (key, value) in table {
+            if let Some(level) = Level::parse(key) {
+                match value {
+                    Value::Table(inner) => {
+                        for (k, v) in inner {
+                            match self.condition(k, v) {
+                                Some(test) => out.push(UnitCondition { level: Some(level), test }),
+                                None => ok = false,
+                            }
+                        }
+                    }
+                    _ => {
+                        self.problem("where", format!("\"{key}\" must hold a table of conditions"));
+                        ok = false;
+                    }
+                }
+            } else {
+                match self.condition(key, value) {
+                    Some(test) => out.push(UnitCondition { level: None, test }),
+                    None => ok = false,
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn condition(&mut self, key: &str, value: &Value) -> Option<UnitTest> {
+        let test = match (key, value) {
+            ("central", Value::Boolean(b)) => Some(UnitTest::Central(*b)),
+            ("min_population", Value::Integer(n)) if *n >= 0 => Some(UnitTest::MinPopulation(*n as u64)),
+            ("max_population", Value::Integer(n)) if *n >= 0 => Some(UnitTest::MaxPopulation(*n as u64)),
+            _ => None,
+        };
+        if test.is_none() {
+            self.problem(
+                "where",
+                format!(
+                    "unknown condition {key} = {value}: expected central = true|false, min_population = N, \
+                     max_population = N, or a level name holding such conditions"
+                ),
+            );
+        }
+        test
+    }
+
+    fn unknown_keys(&mut self, known: &[&str]) {
+        let unknown: Vec<String> = self.table.keys().filter(|k| !known.contains(&k.as_str())).cloned().collect();
+        for key in unknown {
+            self.problem(&key, format!("unknown parameter: expected one of {}", known.join(", ")));
+        }
+    }
+}
+
+/// Where each key is written, so problems name their line.
+struct KeyLines {
+    /// (section, rule index, key) → 1-based line.
+    keys: HashMap<(Section, usize, String), usize>,
+    /// Header line of each [[rule]].
+    rule_headers: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Section {
+    Top,
+    Ruleset,
+    Rule,
+    Params,
+}
+
+impl KeyLines {
+    fn new(text: &str) -> KeyLines {
+        let mut keys = HashMap::new();
+        let mut rule_headers = Vec::new();
+        let mut section = Section::Top;
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            let number = i + 1;
+            if line.starts_with("[[rule]]") {
+                section = Section::Rule;
+                rule_headers.push(number);
+                continue;
+            }
+            if line.starts_with('[') {
+                let name = line.trim_matches(|c| c == '[' || c == ']').trim();
+                section = match name {
+                    "ruleset" => Section::Ruleset,
+                    "rule.params" => Section::Params,
+                    _ => Section::Top,
+                };
+                continue;
+            }
+            if let Some((key, _)) = line.split_once('=') {
+                let key = key.trim().trim_matches('"').to_string();
+                if !key.is_empty() && !key.starts_with('#') {
+                    let rule = rule_headers.len().saturating_sub(1);
+                    keys.entry((section, rule, key)).or_insert(number);
+                }
+            }
+        }
+        KeyLines { keys, rule_headers }
+    }
+
+    fn top(&self, key: &str) -> usize {
+        self.keys.get(&(Section::Top, 0, key.to_string())).copied().unwrap_or(0)
+    }
+
+    fn ruleset(&self, key: &str) -> usize {
+        self.keys.get(&(Section::Ruleset, 0, key.to_string())).copied().unwrap_or(0)
+    }
+
+    /// The line of a rule's key, or of its `[[rule]]` header.
+    fn rule(&self, index: usize, key: &str) -> usize {
+        self.keys
+            .get(&(Section::Rule, index, key.to_string()))
+            .or_else(|| self.rule_headers.get(index))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn params(&self, index: usize, key: &str) -> usize {
+        self.keys
+            .get(&(Section::Params, index, key.to_string()))
+            .copied()
+            .unwrap_or_else(|| self.rule(index, "params"))
+    }
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "[ruleset]\nid = \"t\"\ntitle = \"测试\"\ndocument = \"测〔2024〕1号\"\n\n";
+
+    fn rule(kind: &str, params: &str) -> String {
+        format!(
+            "{HEADER}[[rule]]\nid = \"t/r\"\nkind = \"{kind}\"\nseverity = \"error\"\nclause = \"一\"\nquote = \"句\"\n[rule.params]\n{params}"
+        )
+    }
+
+    #[test]
+    fn parses_every_kind() {
+        let r = parse_ruleset("t.toml", &rule("service_radius", "radius_m = 700\nstrict = true\ntarget = 0.9\n")).unwrap();
+        let RuleKind::ServiceRadius(s) = &r.rules[0].kind else { panic!() };
+        assert_eq!((s.radius_m, s.strict, s.target, s.tiers.len()), (700.0, true, 0.9, 4));
+        let r = parse_ruleset(
+            "t.toml",
+            &rule("tier_presence", "levels = [\"street\", \"township\"]\ntiers = [\"daycare_center\"]\n[rule.params.where.township]\ncentral = true\n"),
+        )
+        .unwrap();
+        let RuleKind::TierPresence(t) = &r.rules[0].kind else { panic!() };
+        assert_eq!(t.conditions, vec![UnitCondition { level: Some(Level::Township), test: UnitTest::Central(true) }]);
+        let r = parse_ruleset("t.toml", &rule("facility_min_area", "tier = \"station\"\nmin_area_m2 = 150\nsince = 2017-01-05\n")).unwrap();
+        let RuleKind::FacilityMinArea(f) = &r.rules[0].kind else { panic!() };
+        assert_eq!((f.tiers.clone(), f.since), (vec![Tier::Station], Date::parse("2017-01-05")));
+        let r = parse_ruleset("t.toml", &rule("area_per_households", "kind = \"new\"\nm2_per_100_households = 30\nmin_single_site_m2 = 400\n")).unwrap();
+        assert_eq!(r.sha256.len(), 64);
+    }
+
+    #[test]
+    fn unknown_parameter_names_its_line() {
+        let text = rule("service_radius", "radius_m = 700\nradus_m = 800\n");
+        let err = parse_ruleset("t.toml", &text).unwrap_err();
+        assert_eq!(err.problems.len(), 1);
+        let (line, message) = &err.problems[0];
+        assert_eq!(*line, 14, "{err}");
+        assert!(message.contains("radus_m") && message.contains("unknown parameter") && message.contains("radius_m"), "{message}");
+    }
+
+    #[test]
+    fn unknown_kind_names_its_line_and_the_known_kinds() {
+        let err = parse_ruleset("t.toml", &rule("coverage_magic", "")).unwrap_err();
+        let (line, message) = &err.problems[0];
+        assert_eq!(*line, 8);
+        assert!(message.contains("coverage_magic") && message.contains("service_radius"), "{message}");
+        let err = parse_ruleset("t.toml", &rule("beds_per_elderly", "")).unwrap_err();
+        assert!(err.problems[0].1.contains("not judge it yet"), "{err}");
+    }
+
+    #[test]
+    fn syntax_error_names_its_line() {
+        let err = parse_ruleset("t.toml", "[ruleset]\nid = \"t\"\ntitle = oops\n").unwrap_err();
+        assert_eq!(err.problems[0].0, 3, "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_all_reported() {
+        let text = rule("service_radius", "radius_m = -5\nmetric = \"crow\"\ntiers = [\"spa\"]\n");
+        let err = parse_ruleset("t.toml", &text).unwrap_err();
+        assert_eq!(err.problems.len(), 3, "{err}");
+        assert!(err.to_string().contains("line 13") && err.to_string().contains("line 14"), "{err}");
+    }
+}
