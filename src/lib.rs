@@ -5,3 +5,5 @@ pub mod crs;
 pub mod model;
 pub mod load;
 pub mod rules;
+pub mod spatial;
+pub mod engine;

@@ -1,0 +1,337 @@
+//! `area_per_households`: care floor area per 100 households (配建标准).
+//!
+//! New areas are judged by the facilities that `serve` them (or their pool); existing areas per the
+//! smallest admin unit that holds them, by the facilities located there that no new area claims.
+
+use super::{fmt_num, label, Context, Finding, Layer, Unit, Verdict};
+use crate::model::{AreaKind, Facility};
+use crate::rules::AreaPerHouseholds;
+use geo::Geometry;
+use std::collections::{BTreeMap, HashSet};
+
+pub(super) fn judge(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
+    match rule.area_kind {
+        AreaKind::New => new_areas(rule, cx),
+        AreaKind::Existing => existing_areas(rule, cx),
+    }
+}
+
+/// A subject of the quota: one area, a pool of areas, or (existing areas) an admin unit.
+struct Subject {
+    layer: Layer,
+    id: String,
+    name: String,
+    geometry: Geometry<f64>,
+    households: u64,
+    facilities: Vec<usize>,
+    members: Vec<String>,
+}
+
+fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
+    let areas = &cx.dataset.residential_areas;
+    let facilities = &cx.dataset.facilities;
+    let mut serving: Vec<Vec<usize>> = vec![Vec::new(); areas.len()];
+    for (fi, f) in cx.counted(&rule.tiers) {
+        for id in &f.serves {
+            if let Some(ai) = cx.area(id) {
+                serving[ai].push(fi);
+            }
+        }
+    }
+    // Areas sharing a pool id meet their quota together; the pool keeps the order of its first area.
+    let mut groups: Vec<(Option<&str>, Vec<usize>)> = Vec::new();
+    let mut pool_slot: BTreeMap<&str, usize> = BTreeMap::new();
+    for (ai, a) in areas.iter().enumerate().filter(|(_, a)| a.kind == AreaKind::New) {
+        match a.pool.as_deref() {
+            Some(pool) => {
+                let slot = *pool_slot.entry(pool).or_insert_with(|| {
+                    groups.push((Some(pool), Vec::new()));
+                    groups.len() - 1
+                });
+                groups[slot].1.push(ai);
+            }
+            None => groups.push((None, vec![ai])),
+        }
+    }
+    let subjects = groups.into_iter().map(|(pool, members)| {
+        let mut fs: Vec<usize> = members.iter().flat_map(|&ai| serving[ai].iter().copied()).collect();
+        fs.sort_unstable();
+        fs.dedup();
+        let households = members.iter().map(|&ai| areas[ai].households).sum();
+        match pool {
+            Some(pool) => Subject {
+                layer: Layer::Pools,
+                id: pool.to_string(),
+                name: format!("集中配建 pool {pool}"),
+                geometry: Geometry::GeometryCollection(geo::GeometryCollection(
+                    members.iter().map(|&ai| areas[ai].geometry.clone()).collect(),
+                )),
+                households,
+                facilities: fs,
+                members: members.iter().map(|&ai| areas[ai].id.clone()).collect(),
+            },
+            None => {
+                let a = &areas[members[0]];
+                Subject {
+                    layer: Layer::ResidentialAreas,
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    geometry: a.geometry.clone(),
+                    households,
+                    facilities: fs,
+                    members: vec![],
+                }
+            }
+        }
+    });
+    let mut verdict = quota(rule, subjects.collect(), facilities);
+
+    if let Some(min) = rule.min_single_site_m2 {
+        let mut seen = HashSet::new();
+        for fi in serving.iter().enumerate().filter(|(ai, _)| areas[*ai].kind == AreaKind::New).flat_map(|(_, fs)| fs) {
+            if !seen.insert(*fi) {
+                continue;
+            }
+            verdict.checked += 1;
+            let f = &facilities[*fi];
+            if f.floor_area_m2 < min {
+                verdict.findings.push(finding(
+                    Layer::Facilities,
+                    &f.id,
+                    &f.name,
+                    f.floor_area_m2,
+                    min,
+                    format!(
+                        "{}单处用房{}平方米，低于单处最低{}平方米 — single site of {} m² is below the minimum single site of {} m²",
+                        label(&f.name, &f.id),
+                        fmt_num(f.floor_area_m2),
+                        fmt_num(min),
+                        fmt_num(f.floor_area_m2),
+                        fmt_num(min)
+                    ),
+                    f.geometry.clone(),
+                    vec![f.id.clone()],
+                ));
+            }
+        }
+    }
+    verdict
+}
+
+fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
+    let d = cx.dataset;
+    let area_units = cx.area_units();
+    let facility_units = cx.facility_units();
+    let new_ids: HashSet<&str> = d.residential_areas.iter().filter(|a| a.kind == AreaKind::New).map(|a| a.id.as_str()).collect();
+    let claimed = |f: &Facility| f.serves.iter().any(|id| new_ids.contains(id.as_str()));
+
+    // Existing areas grouped by the smallest unit holding them; areas in no unit stand alone.
+    let mut by_unit: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut alone = Vec::new();
+    for (ai, _) in d.residential_areas.iter().enumerate().filter(|(_, a)| a.kind == AreaKind::Existing) {
+        match cx.smallest_unit(&area_units[ai]) {
+            Some(u) => by_unit.entry(u).or_default().push(ai),
+            None => alone.push(ai),
+        }
+    }
+    let mut subjects = Vec::new();
+    for (u, members) in by_unit {
+        let unit = &d.admin_units[u];
+        let facilities = cx
+            .counted(&rule.tiers)
+            .filter(|(fi, f)| facility_units[*fi].contains(&u) && !claimed(f))
+            .map(|(fi, _)| fi)
+            .collect();
+        subjects.push(Subject {
+            layer: Layer::AdminUnits,
+            id: unit.code.clone(),
+            name: unit.name.clone(),
+            geometry: Geometry::MultiPolygon(unit.boundary.clone()),
+            households: members.iter().map(|&ai| d.residential_areas[ai].households).sum(),
+            facilities,
+            members: members.iter().map(|&ai| d.residential_areas[ai].id.clone()).collect(),
+        });
+    }
+    for ai in &alone {
+        let a = &d.residential_areas[*ai];
+        subjects.push(Subject {
+            layer: Layer::ResidentialAreas,
+            id: a.id.clone(),
+            name: a.name.clone(),
+            geometry: a.geometry.clone(),
+            households: a.households,
+            facilities: vec![],
+            members: vec![],
+        });
+    }
+    let mut verdict = quota(rule, subjects, &d.facilities);
+    if !alone.is_empty() {
+        verdict.notes.push(format!(
+            "{} existing area(s) lie in no admin unit and were judged alone, with no facility counted",
+            alone.len()
+        ));
+    }
+    verdict
+}
+
+/// Judges each subject's provided floor area against households × m² per 100 households.
+fn quota(rule: &AreaPerHouseholds, subjects: Vec<Subject>, facilities: &[Facility]) -> Verdict {
+    let mut verdict = Verdict {
+        checked: subjects.len(),
+        ..Verdict::default()
+    };
+    for s in subjects {
+        let provided: f64 = s.facilities.iter().map(|&fi| facilities[fi].floor_area_m2).sum();
+        let required = s.households as f64 * rule.m2_per_100_households / 100.0;
+        if provided >= required {
+            continue;
+        }
+        let counted = if s.facilities.is_empty() {
+            "无 none".to_string()
+        } else {
+            s.facilities
+                .iter()
+                .map(|&fi| format!("{} {} m²", label(&facilities[fi].name, &facilities[fi].id), fmt_num(facilities[fi].floor_area_m2)))
+                .collect::<Vec<_>>()
+                .join("、")
+        };
+        let members = if s.members.is_empty() { String::new() } else { format!("; areas {}", s.members.join(", ")) };
+        let message = format!(
+            "{}共{}户，按每百户{}平方米应配{}平方米，已计入{}平方米（{}）— {} households need {} m² at {} m² per 100 households; counted {} m²{}",
+            label(&s.name, &s.id),
+            s.households,
+            fmt_num(rule.m2_per_100_households),
+            fmt_num(required),
+            fmt_num(provided),
+            counted,
+            s.households,
+            fmt_num(required),
+            fmt_num(rule.m2_per_100_households),
+            fmt_num(provided),
+            members
+        );
+        let ids = s.facilities.iter().map(|&fi| facilities[fi].id.clone()).collect();
+        verdict.findings.push(finding(s.layer, &s.id, &s.name, provided, required, message, s.geometry, ids));
+    }
+    verdict
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finding(
+    layer: Layer,
+    id: &str,
+    name: &str,
+    measured: f64,
+    required: f64,
+    message: String,
+    geometry: Geometry<f64>,
+    facilities: Vec<String>,
+) -> Finding {
+    Finding {
+        rule: String::new(),
+        severity: crate::rules::Severity::Error,
+        layer,
+        id: id.to_string(),
+        name: name.to_string(),
+        measured: Some(measured),
+        required,
+        unit: Unit::SquareMetres,
+        message,
+        geometry,
+        facilities,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fixtures::*;
+    use crate::model::{Level, Mode, Status, Tier};
+
+    fn rule(kind: AreaKind, m2: f64, min: Option<f64>) -> AreaPerHouseholds {
+        AreaPerHouseholds {
+            area_kind: kind,
+            m2_per_100_households: m2,
+            min_single_site_m2: min,
+            tiers: Tier::COMMUNITY.to_vec(),
+        }
+    }
+
+    fn ids(v: &Verdict) -> Vec<(&str, &str)> {
+        v.findings.iter().map(|f| (f.layer.key(), f.id.as_str())).collect()
+    }
+
+    /// New areas: N1 (2 000 hh → 600 m² at 30/100) served by a 700 m² centre: passes.
+    /// N2 (2 000 hh) served by a 380 m² station: short by 220 m², and 380 < 400 single-site.
+    /// Pool P: N3 (1 000 hh) + N4 (1 000 hh) → 600 m², served by a planned 650 m² centre:
+    /// fails in audit (nothing counted), passes in review.
+    fn city() -> crate::model::Dataset {
+        let mut d = dataset();
+        let mut n3 = area("N3", 1_000, AreaKind::New, 2_000.0, 0.0);
+        n3.pool = Some("P".into());
+        let mut n4 = area("N4", 1_000, AreaKind::New, 2_100.0, 0.0);
+        n4.pool = Some("P".into());
+        d.residential_areas = vec![
+            area("N1", 2_000, AreaKind::New, 0.0, 0.0),
+            area("N2", 2_000, AreaKind::New, 1_000.0, 0.0),
+            n3,
+            n4,
+        ];
+        let mut f1 = facility("F1", Tier::DaycareCenter, 700.0, Status::Operating, 0.0, 50.0);
+        f1.serves = vec!["N1".into()];
+        let mut f2 = facility("F2", Tier::Station, 380.0, Status::HandedOver, 1_000.0, 50.0);
+        f2.serves = vec!["N2".into()];
+        let mut f3 = facility("F3", Tier::DaycareCenter, 650.0, Status::Planned, 2_050.0, 50.0);
+        f3.serves = vec!["N3".into()];
+        d.facilities = vec![f1, f2, f3];
+        d
+    }
+
+    #[test]
+    fn new_areas_with_pools_and_single_site_minimum() {
+        let d = city();
+        let v = judge(&rule(AreaKind::New, 30.0, Some(400.0)), &Context::new(&d, Mode::Audit));
+        // Subjects N1, N2, pool P; single sites F1, F2 (F3 is planned: not counted in audit).
+        assert_eq!(v.checked, 5);
+        assert_eq!(ids(&v), [("residential_areas", "N2"), ("pools", "P"), ("facilities", "F2")]);
+        let n2 = &v.findings[0];
+        assert_eq!((n2.measured, n2.required), (Some(380.0), 600.0));
+        assert_eq!(n2.facilities, ["F2"]);
+        assert_eq!((v.findings[1].measured, v.findings[1].required), (Some(0.0), 600.0));
+
+        let v = judge(&rule(AreaKind::New, 30.0, Some(400.0)), &Context::new(&d, Mode::Review));
+        assert_eq!(ids(&v), [("residential_areas", "N2"), ("facilities", "F2")]);
+    }
+
+    /// Community C (0-1 km) holds existing areas E1 (1 500 hh) and E2 (1 000 hh): 2 500 hh need
+    /// 500 m² at 20/100. It holds a 300 m² station and F1 (700 m², claimed by new area N1, so not
+    /// counted): 300 < 500 fails. Community K (2-3 km) holds E3 (500 hh → 100 m²) and a 150 m² station.
+    #[test]
+    fn existing_areas_judged_per_community() {
+        let mut d = dataset();
+        d.admin_units = vec![
+            unit("S", Level::Street, None, (-500.0, -500.0, 3_500.0, 1_000.0)),
+            unit("C", Level::Community, Some("S"), (-500.0, -500.0, 1_000.0, 1_000.0)),
+            unit("K", Level::Community, Some("S"), (2_000.0, -500.0, 3_000.0, 1_000.0)),
+        ];
+        d.residential_areas = vec![
+            area("E1", 1_500, AreaKind::Existing, 100.0, 100.0),
+            area("E2", 1_000, AreaKind::Existing, 600.0, 100.0),
+            area("E3", 500, AreaKind::Existing, 2_500.0, 100.0),
+            area("N1", 800, AreaKind::New, 300.0, 600.0),
+        ];
+        let mut f1 = facility("F1", Tier::DaycareCenter, 700.0, Status::Operating, 300.0, 650.0);
+        f1.serves = vec!["N1".into()];
+        d.facilities = vec![
+            f1,
+            facility("S1", Tier::Station, 300.0, Status::Operating, 400.0, 300.0),
+            facility("S2", Tier::Station, 150.0, Status::Operating, 2_500.0, 300.0),
+        ];
+        let v = judge(&rule(AreaKind::Existing, 20.0, None), &Context::new(&d, Mode::Audit));
+        assert_eq!(v.checked, 2);
+        assert_eq!(ids(&v), [("admin_units", "C")]);
+        assert_eq!((v.findings[0].measured, v.findings[0].required), (Some(300.0), 500.0));
+        assert_eq!(v.findings[0].facilities, ["S1"]);
+        assert!(v.findings[0].message.contains("E1, E2"), "{}", v.findings[0].message);
+    }
+}

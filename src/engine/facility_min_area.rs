@@ -1,0 +1,86 @@
+//! `facility_min_area`: each counted facility of some tiers has at least a floor area.
+
+use super::{fmt_num, label, Context, Finding, Layer, Unit, Verdict};
+use crate::rules::FacilityMinArea;
+
+pub(super) fn judge(rule: &FacilityMinArea, cx: &Context) -> Verdict {
+    let mut checked = 0;
+    let mut findings = Vec::new();
+    for (_, f) in cx.counted(&rule.tiers) {
+        if !rule.statuses.is_empty() && !rule.statuses.contains(&f.status) {
+            continue;
+        }
+        // A facility with no hand-over date is new: planned or not yet handed over.
+        if let (Some(since), Some(day)) = (rule.since, f.handed_over) {
+            if day < since {
+                continue;
+            }
+        }
+        checked += 1;
+        if f.floor_area_m2 < rule.min_area_m2 {
+            findings.push(Finding {
+                rule: String::new(),
+                severity: crate::rules::Severity::Error,
+                layer: Layer::Facilities,
+                id: f.id.clone(),
+                name: f.name.clone(),
+                measured: Some(f.floor_area_m2),
+                required: rule.min_area_m2,
+                unit: Unit::SquareMetres,
+                message: format!(
+                    "{}建筑面积{}平方米，低于{}平方米 — floor area {} m² is below the minimum {} m²",
+                    label(&f.name, &f.id),
+                    fmt_num(f.floor_area_m2),
+                    fmt_num(rule.min_area_m2),
+                    fmt_num(f.floor_area_m2),
+                    fmt_num(rule.min_area_m2)
+                ),
+                geometry: f.geometry.clone(),
+                facilities: vec![f.id.clone()],
+            });
+        }
+    }
+    let mut notes = Vec::new();
+    if let Some(since) = rule.since {
+        notes.push(format!("facilities handed over on or after {since}, or not yet handed over"));
+    }
+    Verdict {
+        checked,
+        rate: None,
+        findings,
+        notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fixtures::*;
+    use crate::model::{Date, Mode, Status, Tier};
+
+    #[test]
+    fn small_new_stations_fail_old_ones_are_not_judged() {
+        let mut d = dataset();
+        let mut old = facility("OLD", Tier::Station, 80.0, Status::Operating, 0.0, 0.0);
+        old.handed_over = Date::from_ymd(2015, 6, 1);
+        let mut small = facility("SMALL", Tier::Station, 90.0, Status::Operating, 100.0, 0.0);
+        small.handed_over = Date::from_ymd(2019, 3, 1);
+        let big = facility("BIG", Tier::Station, 240.0, Status::Built, 200.0, 0.0);
+        let planned = facility("PLAN", Tier::Station, 60.0, Status::Planned, 300.0, 0.0);
+        let court = facility("COURT", Tier::HappinessCourt, 50.0, Status::Operating, 400.0, 0.0);
+        d.facilities = vec![old, small, big, planned, court];
+        let rule = FacilityMinArea {
+            tiers: vec![Tier::Station],
+            min_area_m2: 150.0,
+            statuses: vec![],
+            since: Date::from_ymd(2017, 1, 5),
+        };
+        let audit = judge(&rule, &Context::new(&d, Mode::Audit));
+        assert_eq!(audit.checked, 2); // SMALL, BIG
+        assert_eq!(audit.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["SMALL"]);
+        assert_eq!(audit.findings[0].measured, Some(90.0));
+        let review = judge(&rule, &Context::new(&d, Mode::Review));
+        assert_eq!(review.checked, 3);
+        assert_eq!(review.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["SMALL", "PLAN"]);
+    }
+}

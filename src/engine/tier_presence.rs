@@ -1,0 +1,196 @@
+//! `tier_presence`: each admin unit of some levels holds facilities of some tiers (三级布局 coverage).
+
+use super::{label, tier_list, Context, Finding, Layer, Unit, Verdict};
+use crate::model::AdminUnit;
+use crate::rules::{TierPresence, UnitTest};
+
+pub(super) fn judge(rule: &TierPresence, cx: &Context) -> Verdict {
+    let units = &cx.dataset.admin_units;
+    let facility_units = cx.facility_units();
+    let mut found: Vec<Vec<usize>> = vec![Vec::new(); units.len()];
+    for (i, _) in cx.counted(&rule.tiers) {
+        for &u in &facility_units[i] {
+            found[u].push(i);
+        }
+    }
+    let mut checked = 0;
+    let mut unknown_population = Vec::new();
+    let mut findings = Vec::new();
+    for (u, unit) in units.iter().enumerate() {
+        if !rule.levels.contains(&unit.level) {
+            continue;
+        }
+        match applies(rule, unit) {
+            Some(true) => {}
+            Some(false) => continue,
+            None => {
+                unknown_population.push(unit.code.as_str());
+                continue;
+            }
+        }
+        checked += 1;
+        let count = found[u].len();
+        if count >= rule.min_count {
+            continue;
+        }
+        let ids: Vec<String> = found[u].iter().map(|&i| cx.dataset.facilities[i].id.clone()).collect();
+        findings.push(Finding {
+            rule: String::new(),
+            severity: crate::rules::Severity::Error,
+            layer: Layer::AdminUnits,
+            id: unit.code.clone(),
+            name: unit.name.clone(),
+            measured: Some(count as f64),
+            required: rule.min_count as f64,
+            unit: Unit::Count,
+            message: format!(
+                "{}（{}）内已计入的{}设施{}处，要求至少{}处 — {} ({}) holds {} counted facilities of tiers {}; required at least {}{}",
+                label(&unit.name, &unit.code),
+                unit.level.chinese()[0],
+                tier_list(&rule.tiers),
+                count,
+                rule.min_count,
+                unit.code,
+                unit.level,
+                count,
+                tier_list(&rule.tiers),
+                rule.min_count,
+                if ids.is_empty() { String::new() } else { format!(" (found: {})", ids.join(", ")) }
+            ),
+            geometry: geo::Geometry::MultiPolygon(unit.boundary.clone()),
+            facilities: ids,
+        });
+    }
+    let mut notes = Vec::new();
+    if !unknown_population.is_empty() {
+        notes.push(format!(
+            "未判定 not judged, population unknown: {} unit(s) ({})",
+            unknown_population.len(),
+            unknown_population.join(", ")
+        ));
+    }
+    if checked == 0 {
+        let levels: Vec<&str> = rule.levels.iter().map(|l| l.key()).collect();
+        notes.push(format!("no admin unit of level {} matches the rule", levels.join("/")));
+    }
+    Verdict {
+        checked,
+        rate: None,
+        findings,
+        notes,
+    }
+}
+
+/// Whether the rule's conditions select this unit; `None` when a population condition meets a unit
+/// with no population figure.
+fn applies(rule: &TierPresence, unit: &AdminUnit) -> Option<bool> {
+    let mut result = true;
+    for condition in rule.conditions.iter().filter(|c| c.level.is_none_or(|l| l == unit.level)) {
+        let ok = match condition.test {
+            UnitTest::Central(want) => unit.central.unwrap_or(false) == want,
+            UnitTest::MinPopulation(n) => unit.population? >= n,
+            UnitTest::MaxPopulation(n) => unit.population? <= n,
+        };
+        result &= ok;
+    }
+    Some(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fixtures::*;
+    use crate::model::{Level, Mode, Status, Tier};
+    use crate::rules::UnitCondition;
+
+    /// Street S (0-2 km) with communities C1 (0-1 km) and C2 (1-2 km); townships T1 (central) and
+    /// T2 (not central) to the east; a daycare centre in S (inside C1), a station in C2, a planned
+    /// daycare centre in T2 and a closed one in T1.
+    fn city() -> crate::model::Dataset {
+        let mut d = dataset();
+        let mut t1 = unit("T1", Level::Township, None, (3_000.0, 0.0, 5_000.0, 2_000.0));
+        t1.central = Some(true);
+        t1.population = Some(60_000);
+        let mut t2 = unit("T2", Level::Township, None, (6_000.0, 0.0, 8_000.0, 2_000.0));
+        t2.population = Some(20_000);
+        d.admin_units = vec![
+            unit("S", Level::Street, None, (0.0, 0.0, 2_000.0, 2_000.0)),
+            unit("C1", Level::Community, Some("S"), (0.0, 0.0, 1_000.0, 2_000.0)),
+            unit("C2", Level::Community, Some("S"), (1_000.0, 0.0, 2_000.0, 2_000.0)),
+            t1,
+            t2,
+        ];
+        d.facilities = vec![
+            facility("D1", Tier::DaycareCenter, 500.0, Status::Operating, 500.0, 1_000.0),
+            facility("ST", Tier::Station, 150.0, Status::Operating, 1_500.0, 1_000.0),
+            facility("D2", Tier::DaycareCenter, 500.0, Status::Planned, 7_000.0, 1_000.0),
+            facility("D3", Tier::DaycareCenter, 500.0, Status::Closed, 4_000.0, 1_000.0),
+        ];
+        d
+    }
+
+    fn rule(levels: &[Level], tiers: &[Tier], conditions: Vec<UnitCondition>) -> TierPresence {
+        TierPresence {
+            levels: levels.to_vec(),
+            tiers: tiers.to_vec(),
+            min_count: 1,
+            conditions,
+            target: 1.0,
+        }
+    }
+
+    fn failing(v: &Verdict) -> Vec<&str> {
+        v.findings.iter().map(|f| f.id.as_str()).collect()
+    }
+
+    #[test]
+    fn every_street_and_central_township_has_a_daycare_centre() {
+        let d = city();
+        let r = rule(
+            &[Level::Street, Level::Township],
+            &[Tier::DaycareCenter],
+            vec![UnitCondition { level: Some(Level::Township), test: UnitTest::Central(true) }],
+        );
+        let v = judge(&r, &Context::new(&d, Mode::Audit));
+        assert_eq!(v.checked, 2); // S and central T1; T2 is not central
+        assert_eq!(failing(&v), ["T1"]); // its only daycare centre is closed
+        assert_eq!(v.findings[0].measured, Some(0.0));
+    }
+
+    #[test]
+    fn every_community_has_a_station() {
+        let d = city();
+        let v = judge(&rule(&[Level::Community], &[Tier::Station], vec![]), &Context::new(&d, Mode::Audit));
+        assert_eq!(v.checked, 2);
+        assert_eq!(failing(&v), ["C1"]);
+    }
+
+    #[test]
+    fn review_counts_planned_and_population_filters() {
+        let d = city();
+        let all_townships = rule(&[Level::Township], &[Tier::DaycareCenter], vec![]);
+        assert_eq!(failing(&judge(&all_townships, &Context::new(&d, Mode::Audit))), ["T1", "T2"]);
+        assert_eq!(failing(&judge(&all_townships, &Context::new(&d, Mode::Review))), ["T1"]);
+        let big = rule(
+            &[Level::Township],
+            &[Tier::DaycareCenter],
+            vec![UnitCondition { level: None, test: UnitTest::MinPopulation(50_000) }],
+        );
+        let v = judge(&big, &Context::new(&d, Mode::Audit));
+        assert_eq!((v.checked, failing(&v)), (1, vec!["T1"]));
+    }
+
+    #[test]
+    fn unknown_population_is_reported_not_skipped_silently() {
+        let mut d = city();
+        d.admin_units[4].population = None;
+        let big = rule(
+            &[Level::Township],
+            &[Tier::DaycareCenter],
+            vec![UnitCondition { level: None, test: UnitTest::MinPopulation(50_000) }],
+        );
+        let v = judge(&big, &Context::new(&d, Mode::Audit));
+        assert_eq!(v.checked, 1);
+        assert!(v.notes.iter().any(|n| n.contains("T2")), "{:?}", v.notes);
+    }
+}
