@@ -7,3 +7,6 @@ pub mod load;
 pub mod rules;
 pub mod spatial;
 pub mod engine;
+pub mod report;
+pub mod write;
+pub mod synth;

@@ -214,8 +214,8 @@ impl Status {
     }
 }
 
-/// A calendar day (proleptic Gregorian).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// A calendar day (proleptic Gregorian); the default is 1970-01-01.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Date {
     days: i64,
 }

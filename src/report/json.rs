@@ -1,0 +1,114 @@
+//! The JSON document of DATA-CONTRACT §4. Fields may be added; none is renamed or dropped.
+
+use super::Check;
+use crate::engine::{Finding, Outcome};
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct CheckDocument {
+    pub dataset: String,
+    pub as_of: String,
+    pub mode: String,
+    pub rulesets: Vec<RulesetRef>,
+    pub summary: Vec<SummaryRow>,
+    pub findings: Vec<FindingRow>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RulesetRef {
+    pub id: String,
+    pub sha256: String,
+    pub document: String,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SummaryRow {
+    pub rule: String,
+    pub checked: usize,
+    pub failed: usize,
+    pub rate: f64,
+    pub target: f64,
+    pub pass: bool,
+    pub kind: String,
+    pub severity: String,
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingRow {
+    pub rule: String,
+    pub severity: String,
+    pub layer: String,
+    pub id: String,
+    /// `null` only when there was nothing to measure (no counted facility at all).
+    pub measured: Option<f64>,
+    pub required: f64,
+    pub unit: String,
+    pub message: String,
+    pub geometry: geojson::Geometry,
+    pub name: String,
+    pub facilities: Vec<String>,
+}
+
+/// Rounds to `places` decimals, so documents stay readable and stable.
+pub fn round(v: f64, places: i32) -> f64 {
+    let f = 10f64.powi(places);
+    (v * f).round() / f
+}
+
+impl SummaryRow {
+    pub fn from_outcome(o: &Outcome) -> SummaryRow {
+        SummaryRow {
+            rule: o.rule.clone(),
+            checked: o.checked,
+            failed: o.failed,
+            rate: round(o.rate, 3),
+            target: o.target,
+            pass: o.pass,
+            kind: o.kind.to_string(),
+            severity: o.severity.key().to_string(),
+            notes: o.notes.clone(),
+        }
+    }
+}
+
+impl FindingRow {
+    pub fn from_finding(f: &Finding) -> FindingRow {
+        FindingRow {
+            rule: f.rule.clone(),
+            severity: f.severity.key().to_string(),
+            layer: f.layer.key().to_string(),
+            id: f.id.clone(),
+            measured: f.measured.map(|m| round(m, 1)),
+            required: round(f.required, 1),
+            unit: f.unit.key().to_string(),
+            message: f.message.clone(),
+            geometry: geojson::Geometry::from(&f.geometry),
+            name: f.name.clone(),
+            facilities: f.facilities.clone(),
+        }
+    }
+}
+
+impl CheckDocument {
+    pub fn new(check: &Check) -> CheckDocument {
+        CheckDocument {
+            dataset: check.dataset.name.clone(),
+            as_of: check.dataset.as_of.to_string(),
+            mode: check.mode.key().to_string(),
+            rulesets: check
+                .rulesets
+                .iter()
+                .map(|r| RulesetRef {
+                    id: r.id.clone(),
+                    sha256: r.sha256.clone(),
+                    document: r.document.clone(),
+                    title: r.title.clone(),
+                })
+                .collect(),
+            summary: check.report.outcomes.iter().map(SummaryRow::from_outcome).collect(),
+            findings: check.report.findings.iter().map(FindingRow::from_finding).collect(),
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! Deterministic synthetic datasets of any size, for benchmarks and scale tests.
+//!
+//! The same `(areas, facilities, seed)` always gives the same dataset, on any machine and with any
+//! crate versions: the random numbers come from SplitMix64, written out here for that reason.
+
+use crate::crs::Crs;
+use crate::model::*;
+use geo::{Geometry, LineString, MultiPolygon, Point, Polygon};
+
+/// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast, and fixed forever.
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub fn new(seed: u64) -> SplitMix64 {
+        SplitMix64(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+}
+
+/// Fuzhou: synthetic cities are centred here.
+const CENTRE: (f64, f64) = (119.30, 26.05);
+const METRES_PER_DEGREE: f64 = 111_320.0;
+/// Spacing of residential areas on the synthetic grid.
+const AREA_SPACING_M: f64 = 150.0;
+const STREET_SIDE_M: f64 = 10_000.0;
+const COMMUNITY_SIDE_M: f64 = 2_000.0;
+
+/// A point `east`/`north` metres from the south-west corner (local equirectangular: fine for fake data).
+fn point(east: f64, north: f64) -> Point<f64> {
+    let lat0 = CENTRE.1.to_radians();
+    Point::new(CENTRE.0 + east / (METRES_PER_DEGREE * lat0.cos()), CENTRE.1 + north / METRES_PER_DEGREE)
+}
+
+fn square(west: f64, south: f64, side: f64) -> Polygon<f64> {
+    let c = [(west, south), (west + side, south), (west + side, south + side), (west, south + side), (west, south)];
+    Polygon::new(LineString::from(c.iter().map(|&(e, n)| { let p = point(e, n); (p.x(), p.y()) }).collect::<Vec<_>>()), vec![])
+}
+
+/// Builds a synthetic city: `areas` residential areas on a grid, `facilities` facilities scattered
+/// over it, streets of 10 km and communities of 2 km covering it.
+pub fn synthesize(area_count: usize, facility_count: usize, seed: u64) -> Dataset {
+    let mut rng = SplitMix64::new(seed);
+    let per_row = (area_count as f64).sqrt().ceil().max(1.0) as usize;
+    let side = per_row as f64 * AREA_SPACING_M;
+
+    let mut admin_units = Vec::new();
+    let streets = (side / STREET_SIDE_M).ceil().max(1.0) as usize;
+    let per_street = (STREET_SIDE_M / COMMUNITY_SIDE_M) as usize;
+    for sy in 0..streets {
+        for sx in 0..streets {
+            let code = format!("S{sx:03}{sy:03}");
+            let (w, s) = (sx as f64 * STREET_SIDE_M, sy as f64 * STREET_SIDE_M);
+            admin_units.push(AdminUnit {
+                code: code.clone(),
+                name: format!("合成{sx}-{sy}街道"),
+                level: Level::Street,
+                parent: None,
+                population: Some(30_000 + rng.below(90_000)),
+                elderly: None,
+                households: None,
+                central: None,
+                boundary: MultiPolygon(vec![square(w, s, STREET_SIDE_M)]),
+            });
+            for cy in 0..per_street {
+                for cx in 0..per_street {
+                    admin_units.push(AdminUnit {
+                        code: format!("{code}C{cx}{cy}"),
+                        name: format!("合成{sx}-{sy}-{cx}{cy}社区"),
+                        level: Level::Community,
+                        parent: Some(code.clone()),
+                        population: Some(5_000 + rng.below(10_000)),
+                        elderly: None,
+                        households: None,
+                        central: None,
+                        boundary: MultiPolygon(vec![square(
+                            w + cx as f64 * COMMUNITY_SIDE_M,
+                            s + cy as f64 * COMMUNITY_SIDE_M,
+                            COMMUNITY_SIDE_M,
+                        )]),
+                    });
+                }
+            }
+        }
+    }
+
+    let residential_areas: Vec<ResidentialArea> = (0..area_count)
+        .map(|i| {
+            let (gx, gy) = ((i % per_row) as f64, (i / per_row) as f64);
+            let polygon = square(gx * AREA_SPACING_M + 45.0, gy * AREA_SPACING_M + 45.0, 60.0);
+            let location = point(gx * AREA_SPACING_M + 75.0, gy * AREA_SPACING_M + 75.0);
+            let kind = if rng.below(10) < 3 { AreaKind::New } else { AreaKind::Existing };
+            ResidentialArea {
+                id: format!("A{i}"),
+                name: format!("合成小区{i}"),
+                households: 100 + rng.below(2_900),
+                kind,
+                delivered: None,
+                pool: (kind == AreaKind::New && rng.below(10) == 0).then(|| format!("P{}", i / 50)),
+                geometry: Geometry::Polygon(polygon),
+                location,
+            }
+        })
+        .collect();
+
+    let tiers = [Tier::Station, Tier::Station, Tier::Station, Tier::DaycareCenter, Tier::RegionalCenter, Tier::Institution, Tier::Medical, Tier::Canteen];
+    let statuses = [Status::Operating, Status::Operating, Status::HandedOver, Status::Built, Status::Accepted, Status::Planned, Status::Building, Status::Closed];
+    let facilities = (0..facility_count)
+        .map(|i| {
+            let (e, n) = (rng.unit() * side, rng.unit() * side);
+            let location = point(e, n);
+            let tier = tiers[rng.below(tiers.len() as u64) as usize];
+            // The area under the facility's grid cell, if it is new, is served by it.
+            let (gx, gy) = ((e / AREA_SPACING_M) as usize, (n / AREA_SPACING_M) as usize);
+            let cell = gy * per_row + gx.min(per_row - 1);
+            let serves = residential_areas
+                .get(cell)
+                .filter(|a| a.kind == AreaKind::New && Tier::COMMUNITY.contains(&tier))
+                .map(|a| vec![a.id.clone()])
+                .unwrap_or_default();
+            Facility {
+                id: format!("F{i}"),
+                name: format!("合成设施{i}"),
+                tier,
+                floor_area_m2: (100 + rng.below(900)) as f64,
+                beds: None,
+                nursing_beds: None,
+                status: statuses[rng.below(statuses.len() as u64) as usize],
+                handed_over: None,
+                serves,
+                meal_service: Some(rng.below(2) == 0),
+                geometry: Geometry::Point(location),
+                location,
+            }
+        })
+        .collect();
+
+    Dataset {
+        name: format!("合成数据 synthetic {area_count}×{facility_count} seed {seed}"),
+        source_crs: Crs::Wgs84,
+        as_of: Date::from_ymd(2024, 12, 31).unwrap_or_default(),
+        admin_units,
+        residential_areas,
+        facilities,
+        roads: Vec::new(),
+        candidates: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_city() {
+        let a = synthesize(500, 80, 7);
+        let b = synthesize(500, 80, 7);
+        let c = synthesize(500, 80, 8);
+        assert_eq!(a.residential_areas.len(), 500);
+        assert_eq!(a.facilities.len(), 80);
+        let key = |d: &Dataset| d.facilities.iter().map(|f| (f.location.x().to_bits(), f.tier)).collect::<Vec<_>>();
+        assert_eq!(key(&a), key(&b));
+        assert_ne!(key(&a), key(&c));
+    }
+}
