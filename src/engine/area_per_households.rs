@@ -134,14 +134,16 @@ fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
             None => alone.push(ai),
         }
     }
+    let mut unit_facilities: Vec<Vec<usize>> = vec![Vec::new(); d.admin_units.len()];
+    for (fi, _) in cx.counted(&rule.tiers).filter(|(_, f)| !claimed(f)) {
+        for &u in &facility_units[fi] {
+            unit_facilities[u].push(fi);
+        }
+    }
     let mut subjects = Vec::new();
     for (u, members) in by_unit {
         let unit = &d.admin_units[u];
-        let facilities = cx
-            .counted(&rule.tiers)
-            .filter(|(fi, f)| facility_units[*fi].contains(&u) && !claimed(f))
-            .map(|(fi, _)| fi)
-            .collect();
+        let facilities = std::mem::take(&mut unit_facilities[u]);
         subjects.push(Subject {
             layer: Layer::AdminUnits,
             id: unit.code.clone(),
@@ -181,7 +183,8 @@ fn quota(rule: &AreaPerHouseholds, subjects: Vec<Subject>, facilities: &[Facilit
         ..Verdict::default()
     };
     for s in subjects {
-        let provided: f64 = s.facilities.iter().map(|&fi| facilities[fi].floor_area_m2).sum();
+        // `Sum` of no f64 is -0.0; adding 0.0 keeps an empty total printable as 0.
+        let provided: f64 = 0.0 + s.facilities.iter().map(|&fi| facilities[fi].floor_area_m2).sum::<f64>();
         let required = s.households as f64 * rule.m2_per_100_households / 100.0;
         if provided >= required {
             continue;
