@@ -8,6 +8,7 @@ use crate::crs::Converter;
 use crate::model::{AdminUnit, AreaKind, Candidate, Facility, Level, ResidentialArea, Road, Status, Tier};
 use geo::{Geometry, MultiLineString, MultiPolygon, Point};
 use rayon::prelude::*;
+use std::collections::HashSet;
 
 /// Converts every feature of a layer in parallel; all problems are kept, in feature order.
 pub fn convert<T: Send>(
@@ -115,7 +116,7 @@ pub fn residential_area(props: &mut Props, feature: &RawFeature, converter: &Con
     })
 }
 
-pub fn facility(props: &mut Props, feature: &RawFeature, converter: &Converter) -> Option<Facility> {
+pub fn facility(props: &mut Props, feature: &RawFeature, converter: &Converter, area_ids: &HashSet<String>) -> Option<Facility> {
     let id = props.string("id", true);
     let name = props.string("name", true);
     let tier = props.choice("tier", true, Tier::parse, &Tier::accepted());
@@ -126,6 +127,9 @@ pub fn facility(props: &mut Props, feature: &RawFeature, converter: &Converter) 
     let handed_over = props.date("handed_over");
     let serves = props.string_list("serves");
     let meal_service = props.boolean("meal_service");
+    for id in serves.iter().filter(|id| !area_ids.contains(*id)) {
+        props.problem(Some("serves"), format!("serves \"{id}\", which names no residential area in this dataset"));
+    }
     if let (Some(b), Some(n)) = (beds, nursing_beds) {
         if n > b {
             props.problem(Some("nursing_beds"), format!("nursing_beds {n} exceeds beds {b}"));

@@ -1,0 +1,178 @@
+//! The `check` command end to end: the JSON contract (DATA-CONTRACT §4), `--out`, exit statuses.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn carecircle(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_carecircle"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run carecircle")
+}
+
+fn rulesets() -> Vec<String> {
+    ["anxi-2022", "yaohai-2023", "jinan-2017", "mawei-2020"].iter().map(|r| format!("rules/{r}.toml")).collect()
+}
+
+fn check_json(extra: &[&str]) -> (Value, Output) {
+    let rules = rulesets();
+    let mut args = vec!["check", "geodata/demo", "--format", "json", "--rules"];
+    args.extend(rules.iter().map(String::as_str));
+    args.extend(extra);
+    let out = carecircle(&args);
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (doc, out)
+}
+
+/// Every catalogued rule of the kinds judged so far, under its exact id (RULES.md).
+const CATALOG_IDS: [&str; 14] = [
+    "anxi-2022/new-area-ratio",
+    "anxi-2022/existing-area-ratio",
+    "anxi-2022/service-radius",
+    "anxi-2022/township-institution",
+    "anxi-2022/happiness-court-size",
+    "yaohai-2023/new-area-ratio",
+    "yaohai-2023/existing-area-ratio",
+    "yaohai-2023/street-complex",
+    "jinan-2017/station-size",
+    "jinan-2017/street-daycare",
+    "mawei-2020/daycare-coverage",
+    "mawei-2020/station-coverage",
+    "mawei-2020/township-center",
+    "mawei-2020/village-court",
+];
+
+#[test]
+fn json_document_follows_the_contract() {
+    let (doc, out) = check_json(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(doc["dataset"], "马尾区 2024 回头看（演示）");
+    assert_eq!(doc["as_of"], "2024-12-31");
+    assert_eq!(doc["mode"], "audit");
+    let rulesets = doc["rulesets"].as_array().unwrap();
+    assert_eq!(rulesets.len(), 4);
+    for r in rulesets {
+        assert_eq!(r["sha256"].as_str().unwrap().len(), 64);
+    }
+    let summary = doc["summary"].as_array().unwrap();
+    let mut ids: Vec<&str> = summary.iter().map(|s| s["rule"].as_str().unwrap()).collect();
+    ids.sort();
+    let mut expected = CATALOG_IDS.to_vec();
+    expected.sort();
+    assert_eq!(ids, expected);
+    let findings = doc["findings"].as_array().unwrap();
+    for s in summary {
+        for key in ["checked", "failed", "rate", "target"] {
+            assert!(s[key].is_number(), "{key} in {s}");
+        }
+        let rate = s["rate"].as_f64().unwrap();
+        assert_eq!(s["pass"].as_bool().unwrap(), rate >= s["target"].as_f64().unwrap());
+        // JSON never abbreviates: one finding per failing subject.
+        let rule = s["rule"].as_str().unwrap();
+        let n = findings.iter().filter(|f| f["rule"] == rule).count();
+        assert_eq!(n as u64, s["failed"].as_u64().unwrap(), "{rule}");
+    }
+    assert!(!findings.is_empty());
+    for f in findings {
+        for key in ["rule", "severity", "layer", "id", "unit", "message"] {
+            assert!(f[key].is_string(), "{key} in {f}");
+        }
+        assert!(f["required"].is_number());
+        assert!(f["measured"].is_number() || f["measured"].is_null());
+        let g: geojson::Geometry = serde_json::from_value(f["geometry"].clone()).expect("GeoJSON geometry");
+        let geo: geo::Geometry<f64> = g.try_into().unwrap();
+        let c = geo::Centroid::centroid(&geo).unwrap();
+        // WGS84 around Mawei, longitude first.
+        assert!((119.3..119.8).contains(&c.x()) && (25.9..26.2).contains(&c.y()), "{c:?}");
+    }
+}
+
+#[test]
+fn review_mode_counts_planned_facilities() {
+    let (audit, _) = check_json(&[]);
+    let (review, _) = check_json(&["--mode", "review"]);
+    assert_eq!(review["mode"], "review");
+    let failed = |doc: &Value, rule: &str| {
+        doc["summary"].as_array().unwrap().iter().find(|s| s["rule"] == rule).unwrap()["failed"].as_u64().unwrap()
+    };
+    // 马尾镇's day-care centre is being built: it fails the audit and passes the plan review.
+    assert_eq!(failed(&audit, "mawei-2020/daycare-coverage"), 1);
+    assert_eq!(failed(&review, "mawei-2020/daycare-coverage"), 0);
+    assert!(failed(&review, "anxi-2022/service-radius") < failed(&audit, "anxi-2022/service-radius"));
+}
+
+#[test]
+fn out_writes_findings_and_summary_for_excel() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    let (doc, out) = check_json(&["--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let findings = doc["findings"].as_array().unwrap().len();
+    for (name, rows) in [("findings.csv", findings + 1), ("summary.csv", CATALOG_IDS.len() + 1)] {
+        let bytes = std::fs::read(out_dir.join(name)).unwrap();
+        assert!(bytes.starts_with("\u{feff}".as_bytes()), "{name} starts with a BOM");
+        let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(&bytes[3..]);
+        assert_eq!(reader.records().count(), rows, "{name}");
+    }
+    let csv_text = std::fs::read_to_string(out_dir.join("findings.csv")).unwrap();
+    assert!(csv_text.contains("琅岐镇"));
+    let geojson: Value = serde_json::from_slice(&std::fs::read(out_dir.join("findings.geojson")).unwrap()).unwrap();
+    assert_eq!(geojson["features"].as_array().unwrap().len(), findings);
+}
+
+#[test]
+fn fail_on_sets_the_exit_status() {
+    let out = carecircle(&["check", "geodata/demo", "--rules", "rules/jinan-2017.toml", "--fail-on", "error"]);
+    assert_eq!(out.status.code(), Some(1)); // jinan-2017/station-size fails on the demo
+    let out = carecircle(&["check", "geodata/demo", "--rules", "rules/yaohai-2023.toml", "--fail-on", "warning", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = carecircle(&["check", "geodata/demo", "--rules", "rules/jinan-2017.toml"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn text_shows_the_table_with_chinese_names() {
+    let out = carecircle(&["check", "geodata/demo", "--rules", "rules/anxi-2022.toml"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("anxi-2022/township-institution"));
+    assert!(text.contains("琅岐镇"), "{text}");
+    assert!(text.contains("达标率 rate"));
+}
+
+#[test]
+fn bad_ruleset_exits_2_naming_the_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string("rules/anxi-2022.toml").unwrap().replacen("radius_m = 700", "radius_m = 700\nradus = 5", 1);
+    std::fs::write(&rules, &text).unwrap();
+    let line = text.lines().position(|l| l.starts_with("radus")).unwrap() + 1;
+    let out_dir = dir.path().join("out");
+    let out = carecircle(&["check", "geodata/demo", "--rules", rules.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(!out_dir.exists());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains(&format!("line {line}")) && err.contains("radus"), "{err}");
+}
+
+#[test]
+fn validate_and_rules_commands() {
+    let out = carecircle(&["validate", "geodata/demo"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("72 residential areas"));
+    let out = carecircle(&["rules", "rules/mawei-2020.toml"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("mawei-2020/village-court") && text.contains("村有“院”"), "{text}");
+}
+
+#[test]
+fn synth_writes_a_loadable_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let path: PathBuf = dir.path().join("synth");
+    let out = carecircle(&["synth", "--areas", "400", "--facilities", "60", "--seed", "3", "--out", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let d = carecircle::load::load_dataset(Path::new(&path)).unwrap();
+    assert_eq!((d.residential_areas.len(), d.facilities.len()), (400, 60));
+}
