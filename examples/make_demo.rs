@@ -18,19 +18,45 @@ const CELL_M: f64 = 800.0;
 
 fn point(east: f64, north: f64) -> Point<f64> {
     let k = 111_320.0;
-    Point::new(ORIGIN.0 + east / (k * ORIGIN.1.to_radians().cos()), ORIGIN.1 + north / k)
+    Point::new(
+        ORIGIN.0 + east / (k * ORIGIN.1.to_radians().cos()),
+        ORIGIN.1 + north / k,
+    )
 }
 
 fn rect(west: f64, south: f64, east: f64, north: f64) -> Polygon<f64> {
-    let c = [(west, south), (east, south), (east, north), (west, north), (west, south)];
-    Polygon::new(LineString::from(c.iter().map(|&(e, n)| { let p = point(e, n); (p.x(), p.y()) }).collect::<Vec<_>>()), vec![])
+    let c = [
+        (west, south),
+        (east, south),
+        (east, north),
+        (west, north),
+        (west, south),
+    ];
+    Polygon::new(
+        LineString::from(
+            c.iter()
+                .map(|&(e, n)| {
+                    let p = point(e, n);
+                    (p.x(), p.y())
+                })
+                .collect::<Vec<_>>(),
+        ),
+        vec![],
+    )
 }
 
 /// Short display name: the NBS list writes 君山社区居委会, 上岐村委会.
 fn display_name(raw: &str, village: bool) -> String {
-    let base = raw.trim_end_matches("居民委员会").trim_end_matches("居委会").trim_end_matches("村委会");
+    let base = raw
+        .trim_end_matches("居民委员会")
+        .trim_end_matches("居委会")
+        .trim_end_matches("村委会");
     if village {
-        if base.ends_with('村') { base.to_string() } else { format!("{base}村") }
+        if base.ends_with('村') {
+            base.to_string()
+        } else {
+            format!("{base}村")
+        }
     } else if base.ends_with("社区") {
         base.to_string()
     } else {
@@ -48,15 +74,47 @@ struct Town {
 }
 
 const TOWNS: [Town; 4] = [
-    Town { code: "350105001", name: "罗星街道", level: Level::Street, population: 92_000, central: false, columns: 4 },
-    Town { code: "350105100", name: "马尾镇", level: Level::Township, population: 61_000, central: true, columns: 5 },
-    Town { code: "350105101", name: "亭江镇", level: Level::Township, population: 38_000, central: false, columns: 5 },
-    Town { code: "350105102", name: "琅岐镇", level: Level::Township, population: 56_000, central: false, columns: 7 },
+    Town {
+        code: "350105001",
+        name: "罗星街道",
+        level: Level::Street,
+        population: 92_000,
+        central: false,
+        columns: 4,
+    },
+    Town {
+        code: "350105100",
+        name: "马尾镇",
+        level: Level::Township,
+        population: 61_000,
+        central: true,
+        columns: 5,
+    },
+    Town {
+        code: "350105101",
+        name: "亭江镇",
+        level: Level::Township,
+        population: 38_000,
+        central: false,
+        columns: 5,
+    },
+    Town {
+        code: "350105102",
+        name: "琅岐镇",
+        level: Level::Township,
+        population: 56_000,
+        central: false,
+        columns: 7,
+    },
 ];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let csv = PathBuf::from(args.get(1).cloned().unwrap_or_else(|| "../shared/geodata-sources/nbs-admin-divisions/communities_targets.csv".into()));
+    let csv = PathBuf::from(
+        args.get(1)
+            .cloned()
+            .unwrap_or_else(|| "../shared/geodata-sources/nbs-admin-divisions/communities_targets.csv".into()),
+    );
     let out = PathBuf::from(args.get(2).cloned().unwrap_or_else(|| "geodata/demo".into()));
     let mut reader = csv::Reader::from_path(&csv).unwrap_or_else(|e| panic!("cannot read {}: {e}", csv.display()));
     let rows: Vec<(String, String, String, String)> = reader
@@ -65,13 +123,17 @@ fn main() {
         .filter(|r| &r[5] == "350105")
         .map(|r| (r[0].to_string(), r[1].to_string(), r[2].to_string(), r[3].to_string()))
         .collect();
-    assert_eq!(rows.len(), 79, "马尾区 has 17 communities and 62 villages in the NBS 2023 list");
+    assert_eq!(
+        rows.len(),
+        79,
+        "马尾区 has 17 communities and 62 villages in the NBS 2023 list"
+    );
 
     let mut units = Vec::new();
     let mut areas = Vec::new();
     let mut facilities = Vec::new();
     let mut west = 0.0;
-    let mut area_no = 0;
+    let mut area_no: usize = 0;
     let mut facility_no = 0;
     let mut fid = |prefix: &str| {
         facility_no += 1;
@@ -99,9 +161,16 @@ fn main() {
         });
         for (i, (code, raw_name, kind, _)) in members.iter().enumerate() {
             let village = kind == "cun";
-            let (cx, cy) = (west + (i % town.columns) as f64 * CELL_M, (i / town.columns) as f64 * CELL_M);
+            let (cx, cy) = (
+                west + (i % town.columns) as f64 * CELL_M,
+                (i / town.columns) as f64 * CELL_M,
+            );
             let name = display_name(raw_name, village);
-            let population = if village { 1_500 + (i as u64 * 137) % 1_500 } else { 8_000 + (i as u64 * 911) % 4_000 };
+            let population = if village {
+                1_500 + (i as u64 * 137) % 1_500
+            } else {
+                8_000 + (i as u64 * 911) % 4_000
+            };
             units.push(AdminUnit {
                 code: code.clone(),
                 name: name.clone(),
@@ -116,14 +185,20 @@ fn main() {
             let at = |fx: f64, fy: f64| point(cx + fx * CELL_M, cy + fy * CELL_M);
             let mut area = |fx: f64, fy: f64, households: u64, kind: AreaKind, label: &str| {
                 area_no += 1;
-                let polygon = rect(cx + fx * CELL_M - 60.0, cy + fy * CELL_M - 50.0, cx + fx * CELL_M + 60.0, cy + fy * CELL_M + 50.0);
+                let polygon = rect(
+                    cx + fx * CELL_M - 60.0,
+                    cy + fy * CELL_M - 50.0,
+                    cx + fx * CELL_M + 60.0,
+                    cy + fy * CELL_M + 50.0,
+                );
                 let id = format!("R{area_no:03}");
                 areas.push(ResidentialArea {
                     id: id.clone(),
                     name: format!("{}{label}", name.trim_end_matches("社区").trim_end_matches('村')),
                     households,
                     kind,
-                    delivered: (kind == AreaKind::New).then(|| Date::from_ymd(2021 + (area_no % 3) as i32, 6, 30).expect("valid")),
+                    delivered: (kind == AreaKind::New)
+                        .then(|| Date::from_ymd(2021 + (area_no % 3) as i32, 6, 30).expect("valid")),
                     pool: None,
                     location: polygon.centroid().expect("non-empty"),
                     geometry: Geometry::Polygon(polygon),
@@ -143,7 +218,11 @@ fn main() {
                         format!("{name}农村幸福院"),
                         Tier::HappinessCourt,
                         if small { 150.0 } else { 200.0 + (i % 4) as f64 * 20.0 },
-                        if i % 5 == 4 { Status::Building } else { Status::Operating },
+                        if i % 5 == 4 {
+                            Status::Building
+                        } else {
+                            Status::Operating
+                        },
                         at(0.3, 0.6),
                     ));
                 }
@@ -157,10 +236,21 @@ fn main() {
             let new_id = area(0.5, 0.8, new_households, AreaKind::New, "府");
             // The community station: missing in every fifth community; closed in one.
             if i % 5 != 3 {
-                let status = if t == 1 && i == 1 { Status::Closed } else { Status::Operating };
+                let status = if t == 1 && i == 1 {
+                    Status::Closed
+                } else {
+                    Status::Operating
+                };
                 // One station built after 2017 is smaller than the 150 m² a new station needs.
                 let floor = if i == 4 { 120.0 } else { 180.0 + (i % 4) as f64 * 90.0 };
-                let mut f = facility(fid("S"), format!("{name}居家养老服务站"), Tier::Station, floor, status, at(0.5, 0.45));
+                let mut f = facility(
+                    fid("S"),
+                    format!("{name}居家养老服务站"),
+                    Tier::Station,
+                    floor,
+                    status,
+                    at(0.5, 0.45),
+                );
                 f.handed_over = Date::from_ymd(2015 + (i % 6) as i32, 3, 1);
                 facilities.push(f);
             }
@@ -173,7 +263,14 @@ fn main() {
                 4 => Status::Accepted,
                 _ => Status::HandedOver,
             };
-            let mut f = facility(fid("P"), format!("{name}配建养老服务用房"), Tier::Station, floor, status, at(0.55, 0.8));
+            let mut f = facility(
+                fid("P"),
+                format!("{name}配建养老服务用房"),
+                Tier::Station,
+                floor,
+                status,
+                at(0.55, 0.8),
+            );
             f.serves = vec![new_id];
             f.handed_over = (status == Status::HandedOver).then(|| Date::from_ymd(2022, 9, 1).expect("valid"));
             facilities.push(f);
@@ -182,11 +279,20 @@ fn main() {
     }
 
     // Two new estates in 马尾镇 meet their quota together (集中配建) from one shared centre.
-    let pooled: Vec<String> = areas.iter().filter(|a| a.kind == AreaKind::New).skip(6).take(2).map(|a| a.id.clone()).collect();
+    let pooled: Vec<String> = areas
+        .iter()
+        .filter(|a| a.kind == AreaKind::New)
+        .skip(6)
+        .take(2)
+        .map(|a| a.id.clone())
+        .collect();
     for a in areas.iter_mut().filter(|a| pooled.contains(&a.id)) {
         a.pool = Some("POOL-马尾镇-1".into());
     }
-    for f in facilities.iter_mut().filter(|f| f.serves.iter().any(|s| pooled.contains(s))) {
+    for f in facilities
+        .iter_mut()
+        .filter(|f| f.serves.iter().any(|s| pooled.contains(s)))
+    {
         f.serves = pooled.clone();
     }
 
@@ -207,15 +313,78 @@ fn main() {
         }
         facilities.push(f);
     };
-    add("C", "罗星街道养老服务综合体", Tier::RegionalCenter, 1_500.0, Status::Operating, town_at(0, 0.45, 0.55));
-    add("D", "罗星街道居家社区养老服务照料中心", Tier::DaycareCenter, 650.0, Status::Operating, town_at(0, 0.6, 0.35));
-    add("D", "马尾镇居家社区养老服务照料中心", Tier::DaycareCenter, 420.0, Status::Building, town_at(1, 0.5, 0.5));
-    add("D", "亭江镇居家社区养老服务照料中心", Tier::DaycareCenter, 320.0, Status::Operating, town_at(2, 0.3, 0.3));
-    add("I", "马尾区社会福利中心", Tier::Institution, 6_000.0, Status::Operating, town_at(1, 0.3, 0.2));
-    add("I", "亭江镇敬老院", Tier::Institution, 2_400.0, Status::Planned, town_at(2, 0.7, 0.6));
-    add("K", "罗星长者食堂", Tier::Canteen, 180.0, Status::Operating, town_at(0, 0.35, 0.4));
-    add("M", "罗星街道社区卫生服务中心", Tier::Medical, 2_000.0, Status::Operating, town_at(0, 0.62, 0.37));
-    add("M", "琅岐镇卫生院", Tier::Medical, 1_800.0, Status::Operating, town_at(3, 0.5, 0.5));
+    add(
+        "C",
+        "罗星街道养老服务综合体",
+        Tier::RegionalCenter,
+        1_500.0,
+        Status::Operating,
+        town_at(0, 0.45, 0.55),
+    );
+    add(
+        "D",
+        "罗星街道居家社区养老服务照料中心",
+        Tier::DaycareCenter,
+        650.0,
+        Status::Operating,
+        town_at(0, 0.6, 0.35),
+    );
+    add(
+        "D",
+        "马尾镇居家社区养老服务照料中心",
+        Tier::DaycareCenter,
+        420.0,
+        Status::Building,
+        town_at(1, 0.5, 0.5),
+    );
+    add(
+        "D",
+        "亭江镇居家社区养老服务照料中心",
+        Tier::DaycareCenter,
+        320.0,
+        Status::Operating,
+        town_at(2, 0.3, 0.3),
+    );
+    add(
+        "I",
+        "马尾区社会福利中心",
+        Tier::Institution,
+        6_000.0,
+        Status::Operating,
+        town_at(1, 0.3, 0.2),
+    );
+    add(
+        "I",
+        "亭江镇敬老院",
+        Tier::Institution,
+        2_400.0,
+        Status::Planned,
+        town_at(2, 0.7, 0.6),
+    );
+    add(
+        "K",
+        "罗星长者食堂",
+        Tier::Canteen,
+        180.0,
+        Status::Operating,
+        town_at(0, 0.35, 0.4),
+    );
+    add(
+        "M",
+        "罗星街道社区卫生服务中心",
+        Tier::Medical,
+        2_000.0,
+        Status::Operating,
+        town_at(0, 0.62, 0.37),
+    );
+    add(
+        "M",
+        "琅岐镇卫生院",
+        Tier::Medical,
+        1_800.0,
+        Status::Operating,
+        town_at(3, 0.5, 0.5),
+    );
 
     units.insert(
         0,
@@ -253,7 +422,14 @@ fn main() {
     );
 }
 
-fn facility(id: String, name: String, tier: Tier, floor_area_m2: f64, status: Status, location: Point<f64>) -> Facility {
+fn facility(
+    id: String,
+    name: String,
+    tier: Tier,
+    floor_area_m2: f64,
+    status: Status,
+    location: Point<f64>,
+) -> Facility {
     Facility {
         id,
         name,

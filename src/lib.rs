@@ -2,11 +2,11 @@
 //! policy requires, flags every gap, and maps coverage. See `ARCHITECTURE.md` for the map.
 
 pub mod crs;
-pub mod model;
+pub mod engine;
 pub mod load;
+pub mod model;
+pub mod report;
 pub mod rules;
 pub mod spatial;
-pub mod engine;
-pub mod report;
-pub mod write;
 pub mod synth;
+pub mod write;

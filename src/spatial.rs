@@ -34,7 +34,11 @@ pub fn ecef(p: Point<f64>) -> [f64; 3] {
     let (lon, lat) = (p.x().to_radians(), p.y().to_radians());
     let e2 = WGS84_F * (2.0 - WGS84_F);
     let n = WGS84_A / (1.0 - e2 * lat.sin().powi(2)).sqrt();
-    [n * lat.cos() * lon.cos(), n * lat.cos() * lon.sin(), n * (1.0 - e2) * lat.sin()]
+    [
+        n * lat.cos() * lon.cos(),
+        n * lat.cos() * lon.sin(),
+        n * (1.0 - e2) * lat.sin(),
+    ]
 }
 
 type Entry = GeomWithData<[f64; 3], usize>;
@@ -108,7 +112,13 @@ impl SurfaceIndex {
         if radius_m <= SHORT_CHORD_M && chord * (1.0 + SHORT_CHORD_SLACK) < radius_m {
             return true;
         }
-        self.nearest(p).is_some_and(|n| if strict { n.distance_m < radius_m } else { n.distance_m <= radius_m })
+        self.nearest(p).is_some_and(|n| {
+            if strict {
+                n.distance_m < radius_m
+            } else {
+                n.distance_m <= radius_m
+            }
+        })
     }
 
     /// Every point within `radius_m` (inclusive), with its geodesic distance, nearest first.
@@ -198,7 +208,10 @@ mod tests {
             let [x1, y1, z1] = ecef(a);
             let [x2, y2, z2] = ecef(b);
             let chord = ((x1 - x2).powi(2) + (y1 - y2).powi(2) + (z1 - z2).powi(2)).sqrt();
-            assert!(chord <= d + 1e-6 && chord * (1.0 + SHORT_CHORD_SLACK) >= d, "d={d} chord={chord}");
+            assert!(
+                chord <= d + 1e-6 && chord * (1.0 + SHORT_CHORD_SLACK) >= d,
+                "d={d} chord={chord}"
+            );
         }
     }
 

@@ -44,12 +44,31 @@ const COMMUNITY_SIDE_M: f64 = 2_000.0;
 /// A point `east`/`north` metres from the south-west corner (local equirectangular: fine for fake data).
 fn point(east: f64, north: f64) -> Point<f64> {
     let lat0 = CENTRE.1.to_radians();
-    Point::new(CENTRE.0 + east / (METRES_PER_DEGREE * lat0.cos()), CENTRE.1 + north / METRES_PER_DEGREE)
+    Point::new(
+        CENTRE.0 + east / (METRES_PER_DEGREE * lat0.cos()),
+        CENTRE.1 + north / METRES_PER_DEGREE,
+    )
 }
 
 fn square(west: f64, south: f64, side: f64) -> Polygon<f64> {
-    let c = [(west, south), (west + side, south), (west + side, south + side), (west, south + side), (west, south)];
-    Polygon::new(LineString::from(c.iter().map(|&(e, n)| { let p = point(e, n); (p.x(), p.y()) }).collect::<Vec<_>>()), vec![])
+    let c = [
+        (west, south),
+        (west + side, south),
+        (west + side, south + side),
+        (west, south + side),
+        (west, south),
+    ];
+    Polygon::new(
+        LineString::from(
+            c.iter()
+                .map(|&(e, n)| {
+                    let p = point(e, n);
+                    (p.x(), p.y())
+                })
+                .collect::<Vec<_>>(),
+        ),
+        vec![],
+    )
 }
 
 /// Builds a synthetic city: `areas` residential areas on a grid, `facilities` facilities scattered
@@ -104,7 +123,11 @@ pub fn synthesize(area_count: usize, facility_count: usize, seed: u64) -> Datase
             let (gx, gy) = ((i % per_row) as f64, (i / per_row) as f64);
             let polygon = square(gx * AREA_SPACING_M + 45.0, gy * AREA_SPACING_M + 45.0, 60.0);
             let location = point(gx * AREA_SPACING_M + 75.0, gy * AREA_SPACING_M + 75.0);
-            let kind = if rng.below(10) < 3 { AreaKind::New } else { AreaKind::Existing };
+            let kind = if rng.below(10) < 3 {
+                AreaKind::New
+            } else {
+                AreaKind::Existing
+            };
             ResidentialArea {
                 id: format!("A{i}"),
                 name: format!("合成小区{i}"),
@@ -118,8 +141,26 @@ pub fn synthesize(area_count: usize, facility_count: usize, seed: u64) -> Datase
         })
         .collect();
 
-    let tiers = [Tier::Station, Tier::Station, Tier::Station, Tier::DaycareCenter, Tier::RegionalCenter, Tier::Institution, Tier::Medical, Tier::Canteen];
-    let statuses = [Status::Operating, Status::Operating, Status::HandedOver, Status::Built, Status::Accepted, Status::Planned, Status::Building, Status::Closed];
+    let tiers = [
+        Tier::Station,
+        Tier::Station,
+        Tier::Station,
+        Tier::DaycareCenter,
+        Tier::RegionalCenter,
+        Tier::Institution,
+        Tier::Medical,
+        Tier::Canteen,
+    ];
+    let statuses = [
+        Status::Operating,
+        Status::Operating,
+        Status::HandedOver,
+        Status::Built,
+        Status::Accepted,
+        Status::Planned,
+        Status::Building,
+        Status::Closed,
+    ];
     let facilities = (0..facility_count)
         .map(|i| {
             let (e, n) = (rng.unit() * side, rng.unit() * side);
@@ -173,7 +214,12 @@ mod tests {
         let c = synthesize(500, 80, 8);
         assert_eq!(a.residential_areas.len(), 500);
         assert_eq!(a.facilities.len(), 80);
-        let key = |d: &Dataset| d.facilities.iter().map(|f| (f.location.x().to_bits(), f.tier)).collect::<Vec<_>>();
+        let key = |d: &Dataset| {
+            d.facilities
+                .iter()
+                .map(|f| (f.location.x().to_bits(), f.tier))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(key(&a), key(&b));
         assert_ne!(key(&a), key(&c));
     }

@@ -32,7 +32,11 @@ pub fn write_dataset(dataset: &Dataset, dir: &Path, crs: Crs, description: &str)
         serde_json::to_vec(&json!({"type": "FeatureCollection", "features": features})).unwrap_or_default()
     };
     let props = |pairs: Vec<(&str, Value)>| -> Map<String, Value> {
-        pairs.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.to_string(), v)).collect()
+        pairs
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k.to_string(), v))
+            .collect()
     };
 
     let mut units = Vec::new();
@@ -78,7 +82,14 @@ pub fn write_dataset(dataset: &Dataset, dir: &Path, crs: Crs, description: &str)
                 ("nursing_beds", json!(f.nursing_beds)),
                 ("status", json!(f.status.key())),
                 ("handed_over", date(f.handed_over)),
-                ("serves", if f.serves.is_empty() { Value::Null } else { json!(f.serves) }),
+                (
+                    "serves",
+                    if f.serves.is_empty() {
+                        Value::Null
+                    } else {
+                        json!(f.serves)
+                    },
+                ),
                 ("meal_service", json!(f.meal_service)),
             ]),
         ));
@@ -104,7 +115,11 @@ pub fn write_dataset(dataset: &Dataset, dir: &Path, crs: Crs, description: &str)
         for c in &dataset.candidates {
             candidates.push((
                 geometry(&c.geometry)?,
-                props(vec![("id", json!(c.id)), ("name", json!(c.name)), ("floor_area_m2", json!(c.floor_area_m2))]),
+                props(vec![
+                    ("id", json!(c.id)),
+                    ("name", json!(c.name)),
+                    ("floor_area_m2", json!(c.floor_area_m2)),
+                ]),
             ));
         }
         files.push(("candidates.geojson", collection(candidates)));

@@ -24,18 +24,36 @@ fn write(dir: &Path, name: &str, features: Vec<Value>) {
 /// A small valid dataset: one community, two areas, one station.
 fn good(dir: &Path) {
     std::fs::write(dir.join("dataset.toml"), HEADER).unwrap();
-    write(dir, "admin_units.geojson", vec![feature(
-        json!({"type": "Polygon", "coordinates": [[[119.4, 25.9], [119.5, 25.9], [119.5, 26.0], [119.4, 26.0], [119.4, 25.9]]]}),
-        json!({"code": "C1", "name": "罗星社区", "level": "社区"}),
-    )]);
-    write(dir, "residential_areas.geojson", vec![
-        feature(square(119.45, 25.95), json!({"id": "R1", "name": "一号小区", "households": 300, "kind": "新建"})),
-        feature(square(119.46, 25.95), json!({"id": "R2", "name": "二号小区", "households": 200, "kind": "existing"})),
-    ]);
-    write(dir, "facilities.geojson", vec![feature(
-        json!({"type": "Point", "coordinates": [119.455, 25.952]}),
-        json!({"id": "F1", "name": "服务站", "tier": "居家养老服务站", "floor_area_m2": 200, "status": "operating", "serves": ["R1"]}),
-    )]);
+    write(
+        dir,
+        "admin_units.geojson",
+        vec![feature(
+            json!({"type": "Polygon", "coordinates": [[[119.4, 25.9], [119.5, 25.9], [119.5, 26.0], [119.4, 26.0], [119.4, 25.9]]]}),
+            json!({"code": "C1", "name": "罗星社区", "level": "社区"}),
+        )],
+    );
+    write(
+        dir,
+        "residential_areas.geojson",
+        vec![
+            feature(
+                square(119.45, 25.95),
+                json!({"id": "R1", "name": "一号小区", "households": 300, "kind": "新建"}),
+            ),
+            feature(
+                square(119.46, 25.95),
+                json!({"id": "R2", "name": "二号小区", "households": 200, "kind": "existing"}),
+            ),
+        ],
+    );
+    write(
+        dir,
+        "facilities.geojson",
+        vec![feature(
+            json!({"type": "Point", "coordinates": [119.455, 25.952]}),
+            json!({"id": "F1", "name": "服务站", "tier": "居家养老服务站", "floor_area_m2": 200, "status": "operating", "serves": ["R1"]}),
+        )],
+    );
 }
 
 fn problems(dir: &Path) -> Vec<Problem> {
@@ -54,7 +72,10 @@ fn the_good_fixture_loads() {
     let dir = tempfile::tempdir().unwrap();
     good(dir.path());
     let d = load_dataset(dir.path()).unwrap();
-    assert_eq!((d.admin_units.len(), d.residential_areas.len(), d.facilities.len()), (1, 2, 1));
+    assert_eq!(
+        (d.admin_units.len(), d.residential_areas.len(), d.facilities.len()),
+        (1, 2, 1)
+    );
 }
 
 #[test]
@@ -63,26 +84,67 @@ fn every_feature_problem_is_reported_together() {
     good(dir.path());
     let unclosed = json!({"type": "Polygon", "coordinates": [[[119.45, 25.95], [119.451, 25.95], [119.451, 25.951], [119.45, 25.951]]]});
     let bowtie = json!({"type": "Polygon", "coordinates": [[[119.45, 25.95], [119.451, 25.951], [119.451, 25.95], [119.45, 25.951], [119.45, 25.95]]]});
-    write(dir.path(), "residential_areas.geojson", vec![
-        feature(square(119.45, 25.95), json!({"id": "R1", "name": "一号", "households": 300, "kind": "new"})),
-        feature(json!({"type": "LineString", "coordinates": [[119.45, 25.95], [119.46, 25.95]]}), json!({"id": "LINE", "name": "线", "households": 10, "kind": "new"})),
-        feature(unclosed, json!({"id": "OPEN", "name": "开口", "households": 10, "kind": "new"})),
-        feature(bowtie, json!({"id": "BOW", "name": "自交", "households": 10, "kind": "new"})),
-        feature(square(200.0, 25.95), json!({"id": "FAR", "name": "越界", "households": 10, "kind": "new"})),
-        feature(square(25.95, 119.45), json!({"id": "SWAP", "name": "颠倒", "households": 10, "kind": "new"})),
-        feature(square(119.47, 25.95), json!({"id": "NEG", "name": "负户", "households": -5, "kind": "new"})),
-        feature(square(119.48, 25.95), json!({"id": "NOHH", "name": "无户", "kind": "new"})),
-        feature(square(119.49, 25.95), json!({"id": "R1", "name": "重复", "households": 10, "kind": "new"})),
-        feature(square(119.49, 25.96), json!({"name": "无编号", "households": 10, "kind": "shiny"})),
-    ]);
-    write(dir.path(), "facilities.geojson", vec![feature(
-        json!({"type": "Point", "coordinates": [119.455, 25.952]}),
-        json!({"id": "F1", "name": "站", "tier": "spa", "floor_area_m2": 200, "status": "operating", "serves": ["R404"]}),
-    )]);
+    write(
+        dir.path(),
+        "residential_areas.geojson",
+        vec![
+            feature(
+                square(119.45, 25.95),
+                json!({"id": "R1", "name": "一号", "households": 300, "kind": "new"}),
+            ),
+            feature(
+                json!({"type": "LineString", "coordinates": [[119.45, 25.95], [119.46, 25.95]]}),
+                json!({"id": "LINE", "name": "线", "households": 10, "kind": "new"}),
+            ),
+            feature(
+                unclosed,
+                json!({"id": "OPEN", "name": "开口", "households": 10, "kind": "new"}),
+            ),
+            feature(
+                bowtie,
+                json!({"id": "BOW", "name": "自交", "households": 10, "kind": "new"}),
+            ),
+            feature(
+                square(200.0, 25.95),
+                json!({"id": "FAR", "name": "越界", "households": 10, "kind": "new"}),
+            ),
+            feature(
+                square(25.95, 119.45),
+                json!({"id": "SWAP", "name": "颠倒", "households": 10, "kind": "new"}),
+            ),
+            feature(
+                square(119.47, 25.95),
+                json!({"id": "NEG", "name": "负户", "households": -5, "kind": "new"}),
+            ),
+            feature(
+                square(119.48, 25.95),
+                json!({"id": "NOHH", "name": "无户", "kind": "new"}),
+            ),
+            feature(
+                square(119.49, 25.95),
+                json!({"id": "R1", "name": "重复", "households": 10, "kind": "new"}),
+            ),
+            feature(
+                square(119.49, 25.96),
+                json!({"name": "无编号", "households": 10, "kind": "shiny"}),
+            ),
+        ],
+    );
+    write(
+        dir.path(),
+        "facilities.geojson",
+        vec![feature(
+            json!({"type": "Point", "coordinates": [119.455, 25.952]}),
+            json!({"id": "F1", "name": "站", "tier": "spa", "floor_area_m2": 200, "status": "operating", "serves": ["R404"]}),
+        )],
+    );
     let p = problems(dir.path());
 
     let m = &find(&p, "LINE", "geometry").message;
-    assert!(m.contains("wrong geometry type LineString") && m.contains("Polygon, MultiPolygon or Point"), "{m}");
+    assert!(
+        m.contains("wrong geometry type LineString") && m.contains("Polygon, MultiPolygon or Point"),
+        "{m}"
+    );
     let m = &find(&p, "OPEN", "geometry").message;
     assert!(m.contains("not closed"), "{m}");
     let m = &find(&p, "BOW", "geometry").message;
@@ -99,12 +161,20 @@ fn every_feature_problem_is_reported_together() {
     assert!(m.contains("duplicate"), "{m}");
     // A feature with no id is named by its index.
     let m = &find(&p, "index 9", "kind").message;
-    assert!(m.contains("\"shiny\"") && m.contains("new (新建)") && m.contains("existing (已建成, 老城区, 老旧小区)"), "{m}");
+    assert!(
+        m.contains("\"shiny\"") && m.contains("new (新建)") && m.contains("existing (已建成, 老城区, 老旧小区)"),
+        "{m}"
+    );
     let m = &find(&p, "F1", "tier").message;
-    assert!(m.contains("\"spa\"") && m.contains("happiness_court (农村幸福院, 幸福院)"), "{m}");
+    assert!(
+        m.contains("\"spa\"") && m.contains("happiness_court (农村幸福院, 幸福院)"),
+        "{m}"
+    );
     let m = &find(&p, "F1", "serves").message;
     assert!(m.contains("R404"), "{m}");
-    assert!(p.iter().all(|p| p.file == "residential_areas.geojson" || p.file == "facilities.geojson"));
+    assert!(p
+        .iter()
+        .all(|p| p.file == "residential_areas.geojson" || p.file == "facilities.geojson"));
     let m = &find(&p, "index 9", "id").message;
     assert!(m.contains("missing"), "{m}");
     assert_eq!(p.len(), 12, "{p:#?}");
@@ -119,32 +189,57 @@ fn truncated_json_names_the_line() {
     let p = problems(dir.path());
     assert_eq!(p.len(), 1);
     assert_eq!(p[0].file, "facilities.geojson");
-    assert!(p[0].message.contains("truncated") && p[0].message.contains("line"), "{}", p[0].message);
+    assert!(
+        p[0].message.contains("truncated") && p[0].message.contains("line"),
+        "{}",
+        p[0].message
+    );
 }
 
 #[test]
 fn unknown_crs_and_missing_layer() {
     let dir = tempfile::tempdir().unwrap();
     good(dir.path());
-    std::fs::write(dir.path().join("dataset.toml"), HEADER.replace("EPSG:4326", "EPSG:3857")).unwrap();
+    std::fs::write(
+        dir.path().join("dataset.toml"),
+        HEADER.replace("EPSG:4326", "EPSG:3857"),
+    )
+    .unwrap();
     std::fs::remove_file(dir.path().join("facilities.geojson")).unwrap();
     let p = problems(dir.path());
-    let crs = p.iter().find(|p| p.property.as_deref() == Some("crs")).expect("crs problem");
-    assert!(crs.message.contains("EPSG:3857") && crs.message.contains("GCJ-02"), "{}", crs.message);
-    assert!(p.iter().any(|p| p.file == "facilities.geojson" && p.message.contains("required layer missing")));
+    let crs = p
+        .iter()
+        .find(|p| p.property.as_deref() == Some("crs"))
+        .expect("crs problem");
+    assert!(
+        crs.message.contains("EPSG:3857") && crs.message.contains("GCJ-02"),
+        "{}",
+        crs.message
+    );
+    assert!(p
+        .iter()
+        .any(|p| p.file == "facilities.geojson" && p.message.contains("required layer missing")));
 }
 
 #[test]
 fn gauss_kruger_swapped_axes_are_named() {
     let dir = tempfile::tempdir().unwrap();
     good(dir.path());
-    std::fs::write(dir.path().join("dataset.toml"), HEADER.replace("EPSG:4326", "EPSG:4549")).unwrap();
+    std::fs::write(
+        dir.path().join("dataset.toml"),
+        HEADER.replace("EPSG:4326", "EPSG:4549"),
+    )
+    .unwrap();
     // Northing first, as EPSG declares for the CRS; carecircle reads easting first.
     let (e, n) = (443_789.0, 2_876_024.0);
-    write(dir.path(), "facilities.geojson", vec![feature(
-        json!({"type": "Point", "coordinates": [n, e]}),
-        json!({"id": "F1", "name": "站", "tier": "station", "floor_area_m2": 200, "status": "operating"}),
-    )]);
+    write(
+        dir.path(),
+        "facilities.geojson",
+        vec![feature(
+            json!({"type": "Point", "coordinates": [n, e]}),
+            json!({"id": "F1", "name": "站", "tier": "station", "floor_area_m2": 200, "status": "operating"}),
+        )],
+    );
     let p = problems(dir.path());
     let m = &find(&p, "F1", "geometry").message;
     assert!(m.contains("axes look swapped") && m.contains("easting first"), "{m}");
@@ -162,7 +257,10 @@ fn csv_layers_load_and_bad_cells_name_their_line() {
     .unwrap();
     let p = problems(dir.path());
     assert_eq!(p.len(), 1, "{p:#?}");
-    assert_eq!((p[0].file.as_str(), p[0].feature.as_deref(), p[0].property.as_deref()), ("facilities.csv", Some("line 3"), Some("floor_area_m2")));
+    assert_eq!(
+        (p[0].file.as_str(), p[0].feature.as_deref(), p[0].property.as_deref()),
+        ("facilities.csv", Some("line 3"), Some("floor_area_m2"))
+    );
     std::fs::write(
         dir.path().join("facilities.csv"),
         "id,name,tier,floor_area_m2,status,serves,wkt\nF1,服务站,station,200,operating,R1;R2,POINT(119.455 25.952)\n",
@@ -176,19 +274,35 @@ fn csv_layers_load_and_bad_cells_name_their_line() {
 fn the_cli_exits_2_prints_nothing_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     good(dir.path());
-    write(dir.path(), "facilities.geojson", vec![feature(
-        json!({"type": "Point", "coordinates": [119.455, 25.952]}),
-        json!({"id": "F1", "name": "站", "tier": "spa", "floor_area_m2": 200, "status": "operating"}),
-    )]);
+    write(
+        dir.path(),
+        "facilities.geojson",
+        vec![feature(
+            json!({"type": "Point", "coordinates": [119.455, 25.952]}),
+            json!({"id": "F1", "name": "站", "tier": "spa", "floor_area_m2": 200, "status": "operating"}),
+        )],
+    );
     let out_dir = dir.path().join("out");
     let out = Command::new(env!("CARGO_BIN_EXE_carecircle"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["check", dir.path().to_str().unwrap(), "--rules", "rules/anxi-2022.toml", "--out", out_dir.to_str().unwrap()])
+        .args([
+            "check",
+            dir.path().to_str().unwrap(),
+            "--rules",
+            "rules/anxi-2022.toml",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(!out_dir.exists());
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("facilities.geojson: feature id \"F1\" (index 0): property \"tier\": 未知取值 unknown value \"spa\""), "{err}");
+    assert!(
+        err.contains(
+            "facilities.geojson: feature id \"F1\" (index 0): property \"tier\": 未知取值 unknown value \"spa\""
+        ),
+        "{err}"
+    );
 }

@@ -13,7 +13,10 @@ fn carecircle(args: &[&str]) -> Output {
 }
 
 fn rulesets() -> Vec<String> {
-    ["anxi-2022", "yaohai-2023", "jinan-2017", "mawei-2020"].iter().map(|r| format!("rules/{r}.toml")).collect()
+    ["anxi-2022", "yaohai-2023", "jinan-2017", "mawei-2020"]
+        .iter()
+        .map(|r| format!("rules/{r}.toml"))
+        .collect()
 }
 
 fn check_json(extra: &[&str]) -> (Value, Output) {
@@ -85,7 +88,10 @@ fn json_document_follows_the_contract() {
         let geo: geo::Geometry<f64> = g.try_into().unwrap();
         let c = geo::Centroid::centroid(&geo).unwrap();
         // WGS84 around Mawei, longitude first.
-        assert!((119.3..119.8).contains(&c.x()) && (25.9..26.2).contains(&c.y()), "{c:?}");
+        assert!(
+            (119.3..119.8).contains(&c.x()) && (25.9..26.2).contains(&c.y()),
+            "{c:?}"
+        );
     }
 }
 
@@ -95,7 +101,14 @@ fn review_mode_counts_planned_facilities() {
     let (review, _) = check_json(&["--mode", "review"]);
     assert_eq!(review["mode"], "review");
     let failed = |doc: &Value, rule: &str| {
-        doc["summary"].as_array().unwrap().iter().find(|s| s["rule"] == rule).unwrap()["failed"].as_u64().unwrap()
+        doc["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["rule"] == rule)
+            .unwrap()["failed"]
+            .as_u64()
+            .unwrap()
     };
     // 马尾镇's day-care centre is being built: it fails the audit and passes the plan review.
     assert_eq!(failed(&audit, "mawei-2020/daycare-coverage"), 1);
@@ -124,9 +137,25 @@ fn out_writes_findings_and_summary_for_excel() {
 
 #[test]
 fn fail_on_sets_the_exit_status() {
-    let out = carecircle(&["check", "geodata/demo", "--rules", "rules/jinan-2017.toml", "--fail-on", "error"]);
+    let out = carecircle(&[
+        "check",
+        "geodata/demo",
+        "--rules",
+        "rules/jinan-2017.toml",
+        "--fail-on",
+        "error",
+    ]);
     assert_eq!(out.status.code(), Some(1)); // jinan-2017/station-size fails on the demo
-    let out = carecircle(&["check", "geodata/demo", "--rules", "rules/yaohai-2023.toml", "--fail-on", "warning", "--format", "json"]);
+    let out = carecircle(&[
+        "check",
+        "geodata/demo",
+        "--rules",
+        "rules/yaohai-2023.toml",
+        "--fail-on",
+        "warning",
+        "--format",
+        "json",
+    ]);
     assert_eq!(out.status.code(), Some(1));
     let out = carecircle(&["check", "geodata/demo", "--rules", "rules/jinan-2017.toml"]);
     assert_eq!(out.status.code(), Some(0));
@@ -145,11 +174,22 @@ fn text_shows_the_table_with_chinese_names() {
 fn bad_ruleset_exits_2_naming_the_line_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("bad.toml");
-    let text = std::fs::read_to_string("rules/anxi-2022.toml").unwrap().replacen("radius_m = 700", "radius_m = 700\nradus = 5", 1);
+    let text = std::fs::read_to_string("rules/anxi-2022.toml").unwrap().replacen(
+        "radius_m = 700",
+        "radius_m = 700\nradus = 5",
+        1,
+    );
     std::fs::write(&rules, &text).unwrap();
     let line = text.lines().position(|l| l.starts_with("radus")).unwrap() + 1;
     let out_dir = dir.path().join("out");
-    let out = carecircle(&["check", "geodata/demo", "--rules", rules.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    let out = carecircle(&[
+        "check",
+        "geodata/demo",
+        "--rules",
+        rules.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(!out_dir.exists());
@@ -164,14 +204,27 @@ fn validate_and_rules_commands() {
     assert!(String::from_utf8(out.stdout).unwrap().contains("72 residential areas"));
     let out = carecircle(&["rules", "rules/mawei-2020.toml"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("mawei-2020/village-court") && text.contains("村有“院”"), "{text}");
+    assert!(
+        text.contains("mawei-2020/village-court") && text.contains("村有“院”"),
+        "{text}"
+    );
 }
 
 #[test]
 fn synth_writes_a_loadable_dataset() {
     let dir = tempfile::tempdir().unwrap();
     let path: PathBuf = dir.path().join("synth");
-    let out = carecircle(&["synth", "--areas", "400", "--facilities", "60", "--seed", "3", "--out", path.to_str().unwrap()]);
+    let out = carecircle(&[
+        "synth",
+        "--areas",
+        "400",
+        "--facilities",
+        "60",
+        "--seed",
+        "3",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let d = carecircle::load::load_dataset(Path::new(&path)).unwrap();
     assert_eq!((d.residential_areas.len(), d.facilities.len()), (400, 60));

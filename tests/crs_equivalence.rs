@@ -41,7 +41,12 @@ fn the_demo_in_four_crss_gives_the_same_findings() {
             }
         }
         for (a, b) in reference.outcomes.iter().zip(&report.outcomes) {
-            assert_eq!((a.checked, a.failed, a.pass), (b.checked, b.failed, b.pass), "{crs} {}", a.rule);
+            assert_eq!(
+                (a.checked, a.failed, a.pass),
+                (b.checked, b.failed, b.pass),
+                "{crs} {}",
+                a.rule
+            );
         }
     }
 }

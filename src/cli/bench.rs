@@ -66,7 +66,11 @@ pub fn run(args: BenchArgs) -> i32 {
         );
     }
 
-    let files = if args.rules.is_empty() { default_rules() } else { args.rules.clone() };
+    let files = if args.rules.is_empty() {
+        default_rules()
+    } else {
+        args.rules.clone()
+    };
     match super::load_rulesets(&files) {
         Ok(rulesets) if !rulesets.is_empty() => {
             let mut counts = (0, 0);
@@ -109,7 +113,12 @@ fn timed(runs: usize, mut f: impl FnMut()) -> Vec<f64> {
 
 fn default_rules() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir("rules")
-        .map(|dir| dir.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect())
+        .map(|dir| {
+            dir.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect()
+        })
         .unwrap_or_default();
     files.sort();
     files

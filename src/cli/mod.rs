@@ -101,7 +101,10 @@ fn load_rulesets(files: &[PathBuf]) -> Result<Vec<Ruleset>, Vec<RulesError>> {
         if let Some(other) = seen.insert(ruleset.id.clone(), file) {
             errors.push(RulesError {
                 file: file.display().to_string(),
-                problems: vec![(0, format!("ruleset id \"{}\" is also used by {}", ruleset.id, other.display()))],
+                problems: vec![(
+                    0,
+                    format!("ruleset id \"{}\" is also used by {}", ruleset.id, other.display()),
+                )],
             });
         }
     }
@@ -152,9 +155,16 @@ fn rules(files: &[PathBuf]) -> i32 {
             println!("  生效 effective: {day}");
         }
         println!("  sha256: {}", r.sha256);
-        let mut rows = vec![["规则 rule", "类型 kind", "级别 severity", "条款 clause"].map(String::from).to_vec()];
+        let mut rows = vec![["规则 rule", "类型 kind", "级别 severity", "条款 clause"]
+            .map(String::from)
+            .to_vec()];
         for rule in &r.rules {
-            rows.push(vec![rule.id.clone(), rule.kind.name().into(), rule.severity.key().into(), rule.clause.clone()]);
+            rows.push(vec![
+                rule.id.clone(),
+                rule.kind.name().into(),
+                rule.severity.key().into(),
+                rule.clause.clone(),
+            ]);
         }
         for line in carecircle::report::text::table(&rows).lines() {
             println!("  {line}");

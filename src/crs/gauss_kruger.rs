@@ -20,7 +20,9 @@ const FIRST_ZONE: u16 = 25;
 impl GaussKruger {
     /// The CRS of an EPSG code in 4513-4554, or `None`.
     pub fn from_epsg(code: u16) -> Option<GaussKruger> {
-        (FIRST_ZONE_CODE..=LAST_CODE).contains(&code).then_some(GaussKruger { epsg: code })
+        (FIRST_ZONE_CODE..=LAST_CODE)
+            .contains(&code)
+            .then_some(GaussKruger { epsg: code })
     }
 
     pub fn epsg(self) -> u16 {
@@ -46,7 +48,11 @@ impl GaussKruger {
     }
 
     pub fn false_easting(self) -> f64 {
-        let prefix = if self.zone_prefixed() { f64::from(self.zone()) * 1e6 } else { 0.0 };
+        let prefix = if self.zone_prefixed() {
+            f64::from(self.zone()) * 1e6
+        } else {
+            0.0
+        };
         prefix + 500_000.0
     }
 
@@ -117,7 +123,10 @@ mod tests {
         for (code, lon, lat, e, n) in REFERENCE {
             let conv = Crs::parse(&format!("EPSG:{code}")).unwrap().converter().unwrap();
             let (x, y) = conv.from_wgs84(lon, lat).unwrap();
-            assert!((x - e).abs() < 1e-3 && (y - n).abs() < 1e-3, "EPSG:{code} forward ({x}, {y})");
+            assert!(
+                (x - e).abs() < 1e-3 && (y - n).abs() < 1e-3,
+                "EPSG:{code} forward ({x}, {y})"
+            );
             let (lo, la) = conv.to_wgs84(e, n).unwrap();
             let off = Geodesic.distance(Point::new(lo, la), Point::new(lon, lat));
             assert!(off < 1e-3, "EPSG:{code} inverse off by {off} m");
@@ -127,9 +136,15 @@ mod tests {
     #[test]
     fn zones_and_meridians() {
         let gk = super::GaussKruger::from_epsg(4528).unwrap();
-        assert_eq!((gk.zone(), gk.central_meridian(), gk.false_easting()), (40, 120.0, 40_500_000.0));
+        assert_eq!(
+            (gk.zone(), gk.central_meridian(), gk.false_easting()),
+            (40, 120.0, 40_500_000.0)
+        );
         let gk = super::GaussKruger::from_epsg(4549).unwrap();
-        assert_eq!((gk.zone(), gk.central_meridian(), gk.false_easting()), (40, 120.0, 500_000.0));
+        assert_eq!(
+            (gk.zone(), gk.central_meridian(), gk.false_easting()),
+            (40, 120.0, 500_000.0)
+        );
         assert_eq!(super::GaussKruger::from_epsg(4513).unwrap().central_meridian(), 75.0);
         assert_eq!(super::GaussKruger::from_epsg(4554).unwrap().central_meridian(), 135.0);
     }

@@ -102,7 +102,7 @@ enum Method {
     Identity,
     Gcj02,
     Bd09,
-    GaussKruger(gauss_kruger::Projection),
+    GaussKruger(Box<gauss_kruger::Projection>),
 }
 
 impl Converter {
@@ -111,7 +111,7 @@ impl Converter {
             Crs::Wgs84 | Crs::Cgcs2000 => Method::Identity,
             Crs::Gcj02 => Method::Gcj02,
             Crs::Bd09 => Method::Bd09,
-            Crs::GaussKruger(gk) => Method::GaussKruger(gk.projection()?),
+            Crs::GaussKruger(gk) => Method::GaussKruger(Box::new(gk.projection()?)),
         };
         Ok(Converter { crs, method })
     }
@@ -174,6 +174,9 @@ mod tests {
     #[test]
     fn unknown_crs_lists_accepted_ones() {
         let err = Crs::parse("EPSG:3857").unwrap_err().to_string();
-        assert!(err.contains("EPSG:3857") && err.contains("GCJ-02") && err.contains("4513"), "{err}");
+        assert!(
+            err.contains("EPSG:3857") && err.contains("GCJ-02") && err.contains("4513"),
+            "{err}"
+        );
     }
 }

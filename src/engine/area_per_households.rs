@@ -88,7 +88,12 @@ fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
 
     if let Some(min) = rule.min_single_site_m2 {
         let mut seen = HashSet::new();
-        for fi in serving.iter().enumerate().filter(|(ai, _)| areas[*ai].kind == AreaKind::New).flat_map(|(_, fs)| fs) {
+        for fi in serving
+            .iter()
+            .enumerate()
+            .filter(|(ai, _)| areas[*ai].kind == AreaKind::New)
+            .flat_map(|(_, fs)| fs)
+        {
             if !seen.insert(*fi) {
                 continue;
             }
@@ -122,13 +127,23 @@ fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
     let d = cx.dataset;
     let area_units = cx.area_units();
     let facility_units = cx.facility_units();
-    let new_ids: HashSet<&str> = d.residential_areas.iter().filter(|a| a.kind == AreaKind::New).map(|a| a.id.as_str()).collect();
+    let new_ids: HashSet<&str> = d
+        .residential_areas
+        .iter()
+        .filter(|a| a.kind == AreaKind::New)
+        .map(|a| a.id.as_str())
+        .collect();
     let claimed = |f: &Facility| f.serves.iter().any(|id| new_ids.contains(id.as_str()));
 
     // Existing areas grouped by the smallest unit holding them; areas in no unit stand alone.
     let mut by_unit: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut alone = Vec::new();
-    for (ai, _) in d.residential_areas.iter().enumerate().filter(|(_, a)| a.kind == AreaKind::Existing) {
+    for (ai, _) in d
+        .residential_areas
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.kind == AreaKind::Existing)
+    {
         match cx.smallest_unit(&area_units[ai]) {
             Some(u) => by_unit.entry(u).or_default().push(ai),
             None => alone.push(ai),
@@ -194,11 +209,21 @@ fn quota(rule: &AreaPerHouseholds, subjects: Vec<Subject>, facilities: &[Facilit
         } else {
             s.facilities
                 .iter()
-                .map(|&fi| format!("{} {} m²", label(&facilities[fi].name, &facilities[fi].id), fmt_num(facilities[fi].floor_area_m2)))
+                .map(|&fi| {
+                    format!(
+                        "{} {} m²",
+                        label(&facilities[fi].name, &facilities[fi].id),
+                        fmt_num(facilities[fi].floor_area_m2)
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("、")
         };
-        let members = if s.members.is_empty() { String::new() } else { format!("; areas {}", s.members.join(", ")) };
+        let members = if s.members.is_empty() {
+            String::new()
+        } else {
+            format!("; areas {}", s.members.join(", "))
+        };
         let message = format!(
             "{}共{}户，按每百户{}平方米应配{}平方米，已计入{}平方米（{}）— {} households need {} m² at {} m² per 100 households; counted {} m²{}",
             label(&s.name, &s.id),
@@ -214,7 +239,9 @@ fn quota(rule: &AreaPerHouseholds, subjects: Vec<Subject>, facilities: &[Facilit
             members
         );
         let ids = s.facilities.iter().map(|&fi| facilities[fi].id.clone()).collect();
-        verdict.findings.push(finding(s.layer, &s.id, &s.name, provided, required, message, s.geometry, ids));
+        verdict.findings.push(finding(
+            s.layer, &s.id, &s.name, provided, required, message, s.geometry, ids,
+        ));
     }
     verdict
 }
@@ -296,7 +323,10 @@ mod tests {
         let v = judge(&rule(AreaKind::New, 30.0, Some(400.0)), &Context::new(&d, Mode::Audit));
         // Subjects N1, N2, pool P; single sites F1, F2 (F3 is planned: not counted in audit).
         assert_eq!(v.checked, 5);
-        assert_eq!(ids(&v), [("residential_areas", "N2"), ("pools", "P"), ("facilities", "F2")]);
+        assert_eq!(
+            ids(&v),
+            [("residential_areas", "N2"), ("pools", "P"), ("facilities", "F2")]
+        );
         let n2 = &v.findings[0];
         assert_eq!((n2.measured, n2.required), (Some(380.0), 600.0));
         assert_eq!(n2.facilities, ["F2"]);

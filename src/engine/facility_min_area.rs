@@ -42,7 +42,9 @@ pub(super) fn judge(rule: &FacilityMinArea, cx: &Context) -> Verdict {
     }
     let mut notes = Vec::new();
     if let Some(since) = rule.since {
-        notes.push(format!("facilities handed over on or after {since}, or not yet handed over"));
+        notes.push(format!(
+            "facilities handed over on or after {since}, or not yet handed over"
+        ));
     }
     Verdict {
         checked,
@@ -77,10 +79,16 @@ mod tests {
         };
         let audit = judge(&rule, &Context::new(&d, Mode::Audit));
         assert_eq!(audit.checked, 2); // SMALL, BIG
-        assert_eq!(audit.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["SMALL"]);
+        assert_eq!(
+            audit.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+            ["SMALL"]
+        );
         assert_eq!(audit.findings[0].measured, Some(90.0));
         let review = judge(&rule, &Context::new(&d, Mode::Review));
         assert_eq!(review.checked, 3);
-        assert_eq!(review.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["SMALL", "PLAN"]);
+        assert_eq!(
+            review.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+            ["SMALL", "PLAN"]
+        );
     }
 }

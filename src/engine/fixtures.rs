@@ -15,8 +15,17 @@ pub fn at(east: f64, north: f64) -> Point<f64> {
 
 /// A rectangle between two corners given in metres from the origin.
 pub fn rect(west: f64, south: f64, east: f64, north: f64) -> Polygon<f64> {
-    let corners = [at(west, south), at(east, south), at(east, north), at(west, north), at(west, south)];
-    Polygon::new(LineString::from(corners.iter().map(|p| (p.x(), p.y())).collect::<Vec<_>>()), vec![])
+    let corners = [
+        at(west, south),
+        at(east, south),
+        at(east, north),
+        at(west, north),
+        at(west, south),
+    ];
+    Polygon::new(
+        LineString::from(corners.iter().map(|p| (p.x(), p.y())).collect::<Vec<_>>()),
+        vec![],
+    )
 }
 
 pub fn dataset() -> Dataset {

@@ -196,7 +196,12 @@ impl<'a> Context<'a> {
         Context {
             dataset,
             mode,
-            area_index: dataset.residential_areas.iter().enumerate().map(|(i, a)| (a.id.as_str(), i)).collect(),
+            area_index: dataset
+                .residential_areas
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.id.as_str(), i))
+                .collect(),
             facility_units: OnceLock::new(),
             area_units: OnceLock::new(),
         }
@@ -210,7 +215,11 @@ impl<'a> Context<'a> {
     /// Indices of the counted facilities of the given tiers.
     fn counted<'t>(&'t self, tiers: &'t [Tier]) -> impl Iterator<Item = (usize, &'a Facility)> + 't {
         let dataset = self.dataset;
-        dataset.facilities.iter().enumerate().filter(move |(_, f)| tiers.contains(&f.tier) && self.counts(f))
+        dataset
+            .facilities
+            .iter()
+            .enumerate()
+            .filter(move |(_, f)| tiers.contains(&f.tier) && self.counts(f))
     }
 
     fn area(&self, id: &str) -> Option<usize> {
@@ -221,7 +230,11 @@ impl<'a> Context<'a> {
     fn facility_units(&self) -> &[Vec<usize>] {
         self.facility_units.get_or_init(|| {
             let locator = UnitLocator::new(self.dataset.admin_units.iter().map(|u| &u.boundary));
-            self.dataset.facilities.iter().map(|f| locator.units_at(f.location)).collect()
+            self.dataset
+                .facilities
+                .iter()
+                .map(|f| locator.units_at(f.location))
+                .collect()
         })
     }
 
@@ -229,14 +242,21 @@ impl<'a> Context<'a> {
     fn area_units(&self) -> &[Vec<usize>] {
         self.area_units.get_or_init(|| {
             let locator = UnitLocator::new(self.dataset.admin_units.iter().map(|u| &u.boundary));
-            self.dataset.residential_areas.iter().map(|a| locator.units_at(a.location)).collect()
+            self.dataset
+                .residential_areas
+                .iter()
+                .map(|a| locator.units_at(a.location))
+                .collect()
         })
     }
 
     /// The smallest unit (deepest level) among `units`; the first listed on a tie.
     fn smallest_unit(&self, units: &[usize]) -> Option<usize> {
         let admin = &self.dataset.admin_units;
-        units.iter().copied().max_by_key(|&u| (admin[u].level.depth(), std::cmp::Reverse(u)))
+        units
+            .iter()
+            .copied()
+            .max_by_key(|&u| (admin[u].level.depth(), std::cmp::Reverse(u)))
     }
 }
 

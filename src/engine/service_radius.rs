@@ -30,7 +30,11 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
 
     let total: u64 = areas.iter().map(|a| a.households).sum();
     let failed_households: u64 = failing.iter().map(|(i, _)| areas[*i].households).sum();
-    let rate = if total == 0 { 1.0 } else { (total - failed_households) as f64 / total as f64 };
+    let rate = if total == 0 {
+        1.0
+    } else {
+        (total - failed_households) as f64 / total as f64
+    };
 
     let findings = failing
         .into_iter()

@@ -85,7 +85,11 @@ pub(super) fn judge(rule: &TierPresence, cx: &Context) -> Verdict {
 /// with no population figure.
 fn applies(rule: &TierPresence, unit: &AdminUnit) -> Option<bool> {
     let mut result = true;
-    for condition in rule.conditions.iter().filter(|c| c.level.is_none_or(|l| l == unit.level)) {
+    for condition in rule
+        .conditions
+        .iter()
+        .filter(|c| c.level.is_none_or(|l| l == unit.level))
+    {
         let ok = match condition.test {
             UnitTest::Central(want) => unit.central.unwrap_or(false) == want,
             UnitTest::MinPopulation(n) => unit.population? >= n,
@@ -149,7 +153,10 @@ mod tests {
         let r = rule(
             &[Level::Street, Level::Township],
             &[Tier::DaycareCenter],
-            vec![UnitCondition { level: Some(Level::Township), test: UnitTest::Central(true) }],
+            vec![UnitCondition {
+                level: Some(Level::Township),
+                test: UnitTest::Central(true),
+            }],
         );
         let v = judge(&r, &Context::new(&d, Mode::Audit));
         assert_eq!(v.checked, 2); // S and central T1; T2 is not central
@@ -160,7 +167,10 @@ mod tests {
     #[test]
     fn every_community_has_a_station() {
         let d = city();
-        let v = judge(&rule(&[Level::Community], &[Tier::Station], vec![]), &Context::new(&d, Mode::Audit));
+        let v = judge(
+            &rule(&[Level::Community], &[Tier::Station], vec![]),
+            &Context::new(&d, Mode::Audit),
+        );
         assert_eq!(v.checked, 2);
         assert_eq!(failing(&v), ["C1"]);
     }
@@ -169,12 +179,18 @@ mod tests {
     fn review_counts_planned_and_population_filters() {
         let d = city();
         let all_townships = rule(&[Level::Township], &[Tier::DaycareCenter], vec![]);
-        assert_eq!(failing(&judge(&all_townships, &Context::new(&d, Mode::Audit))), ["T1", "T2"]);
+        assert_eq!(
+            failing(&judge(&all_townships, &Context::new(&d, Mode::Audit))),
+            ["T1", "T2"]
+        );
         assert_eq!(failing(&judge(&all_townships, &Context::new(&d, Mode::Review))), ["T1"]);
         let big = rule(
             &[Level::Township],
             &[Tier::DaycareCenter],
-            vec![UnitCondition { level: None, test: UnitTest::MinPopulation(50_000) }],
+            vec![UnitCondition {
+                level: None,
+                test: UnitTest::MinPopulation(50_000),
+            }],
         );
         let v = judge(&big, &Context::new(&d, Mode::Audit));
         assert_eq!((v.checked, failing(&v)), (1, vec!["T1"]));
@@ -187,7 +203,10 @@ mod tests {
         let big = rule(
             &[Level::Township],
             &[Tier::DaycareCenter],
-            vec![UnitCondition { level: None, test: UnitTest::MinPopulation(50_000) }],
+            vec![UnitCondition {
+                level: None,
+                test: UnitTest::MinPopulation(50_000),
+            }],
         );
         let v = judge(&big, &Context::new(&d, Mode::Audit));
         assert_eq!(v.checked, 1);

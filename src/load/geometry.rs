@@ -31,8 +31,10 @@ impl Shape {
     fn accepts(self, g: &Geometry<f64>) -> bool {
         matches!(
             (self, g),
-            (Shape::Polygonal | Shape::PolygonalOrPoint, Geometry::Polygon(_) | Geometry::MultiPolygon(_))
-                | (Shape::PolygonalOrPoint | Shape::PointOrPolygon, Geometry::Point(_))
+            (
+                Shape::Polygonal | Shape::PolygonalOrPoint,
+                Geometry::Polygon(_) | Geometry::MultiPolygon(_)
+            ) | (Shape::PolygonalOrPoint | Shape::PointOrPolygon, Geometry::Point(_))
                 | (Shape::PointOrPolygon, Geometry::Polygon(_))
                 | (Shape::Linear, Geometry::LineString(_) | Geometry::MultiLineString(_))
         )
@@ -42,14 +44,22 @@ impl Shape {
 /// Checks `raw` and returns it in WGS84, or every problem found (as messages for the `geometry` property).
 pub fn prepare(raw: Option<&RawGeometry>, shape: Shape, converter: &Converter) -> Result<Geometry<f64>, Vec<String>> {
     let Some(raw) = raw else {
-        return Err(vec![format!("缺少几何 missing: expected a {} geometry", shape.expected())]);
+        return Err(vec![format!(
+            "缺少几何 missing: expected a {} geometry",
+            shape.expected()
+        )]);
     };
     let geometry = match raw {
         RawGeometry::GeoJson(g) => {
             let mut problems = ring_problems(&g.value);
-            let converted = Geometry::<f64>::try_from(g.clone()).map_err(|e| vec![format!("not a usable geometry: {e}")])?;
+            let converted =
+                Geometry::<f64>::try_from(g.clone()).map_err(|e| vec![format!("not a usable geometry: {e}")])?;
             if !shape.accepts(&converted) {
-                return Err(vec![format!("wrong geometry type {}: expected {}", type_name(&converted), shape.expected())]);
+                return Err(vec![format!(
+                    "wrong geometry type {}: expected {}",
+                    type_name(&converted),
+                    shape.expected()
+                )]);
             }
             if !problems.is_empty() {
                 problems.sort();
@@ -59,7 +69,11 @@ pub fn prepare(raw: Option<&RawGeometry>, shape: Shape, converter: &Converter) -
         }
         RawGeometry::Parsed(g) => {
             if !shape.accepts(g) {
-                return Err(vec![format!("wrong geometry type {}: expected {}", type_name(g), shape.expected())]);
+                return Err(vec![format!(
+                    "wrong geometry type {}: expected {}",
+                    type_name(g),
+                    shape.expected()
+                )]);
             }
             g.clone()
         }
@@ -79,7 +93,10 @@ pub fn prepare(raw: Option<&RawGeometry>, shape: Shape, converter: &Converter) -
     if invalid.is_empty() {
         Ok(wgs84)
     } else {
-        Err(invalid.into_iter().map(|e| format!("无效几何 invalid geometry: {e}")).collect())
+        Err(invalid
+            .into_iter()
+            .map(|e| format!("无效几何 invalid geometry: {e}"))
+            .collect())
     }
 }
 
@@ -118,7 +135,10 @@ fn ring_problems(value: &geojson::GeometryValue) -> Vec<String> {
                 (true, r) => format!("polygon {pi} interior ring {r}"),
             };
             if ring.len() < 4 {
-                problems.push(format!("{name} has {} positions: a closed ring needs at least 4", ring.len()));
+                problems.push(format!(
+                    "{name} has {} positions: a closed ring needs at least 4",
+                    ring.len()
+                ));
             } else if ring.first() != ring.last() {
                 let (a, b) = (&ring[0], &ring[ring.len() - 1]);
                 problems.push(format!(
@@ -133,7 +153,14 @@ fn ring_problems(value: &geojson::GeometryValue) -> Vec<String> {
 }
 
 fn position(p: &geojson::Position) -> String {
-    format!("[{}]", p.as_slice().iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", "))
+    format!(
+        "[{}]",
+        p.as_slice()
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 /// Coordinates outside the CRS's range, with a hint when the axes look swapped.

@@ -53,7 +53,12 @@ fn geometry(props: &mut Props, feature: &RawFeature, shape: Shape, converter: &C
     }
 }
 
-fn located(props: &mut Props, feature: &RawFeature, shape: Shape, converter: &Converter) -> Option<(Geometry<f64>, Point<f64>)> {
+fn located(
+    props: &mut Props,
+    feature: &RawFeature,
+    shape: Shape,
+    converter: &Converter,
+) -> Option<(Geometry<f64>, Point<f64>)> {
     let g = geometry(props, feature, shape, converter)?;
     match representative_point(&g) {
         Some(p) => Some((g, p)),
@@ -116,7 +121,12 @@ pub fn residential_area(props: &mut Props, feature: &RawFeature, converter: &Con
     })
 }
 
-pub fn facility(props: &mut Props, feature: &RawFeature, converter: &Converter, area_ids: &HashSet<String>) -> Option<Facility> {
+pub fn facility(
+    props: &mut Props,
+    feature: &RawFeature,
+    converter: &Converter,
+    area_ids: &HashSet<String>,
+) -> Option<Facility> {
     let id = props.string("id", true);
     let name = props.string("name", true);
     let tier = props.choice("tier", true, Tier::parse, &Tier::accepted());
@@ -128,7 +138,10 @@ pub fn facility(props: &mut Props, feature: &RawFeature, converter: &Converter, 
     let serves = props.string_list("serves");
     let meal_service = props.boolean("meal_service");
     for id in serves.iter().filter(|id| !area_ids.contains(*id)) {
-        props.problem(Some("serves"), format!("serves \"{id}\", which names no residential area in this dataset"));
+        props.problem(
+            Some("serves"),
+            format!("serves \"{id}\", which names no residential area in this dataset"),
+        );
     }
     if let (Some(b), Some(n)) = (beds, nursing_beds) {
         if n > b {

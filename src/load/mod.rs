@@ -45,7 +45,11 @@ pub fn load_dataset(dir: &Path) -> Result<Dataset, Problems> {
     }
     let mut problems = Vec::new();
     let header = read_header(dir, &mut problems);
-    let converter = header.as_ref().and_then(|h| Converter::new(h.crs).map_err(|e| problems.push(Problem::file("dataset.toml", e.to_string()))).ok());
+    let converter = header.as_ref().and_then(|h| {
+        Converter::new(h.crs)
+            .map_err(|e| problems.push(Problem::file("dataset.toml", e.to_string())))
+            .ok()
+    });
 
     let mut raw = HashMap::new();
     for (layer, id_key, required) in LAYERS {
@@ -98,7 +102,11 @@ pub fn load_dataset(dir: &Path) -> Result<Dataset, Problems> {
         as_of: header.as_of,
         admin_units: layer!("admin_units", layers::admin_unit),
         residential_areas: layer!("residential_areas", layers::residential_area),
-        facilities: layer!("facilities", |p: &mut props::Props, f: &source::RawFeature, c: &Converter| layers::facility(p, f, c, &area_ids)),
+        facilities: layer!("facilities", |p: &mut props::Props,
+                                          f: &source::RawFeature,
+                                          c: &Converter| {
+            layers::facility(p, f, c, &area_ids)
+        }),
         roads: layer!("roads", layers::road),
         candidates: layer!("candidates", layers::candidate),
     };
@@ -135,7 +143,10 @@ fn read_header(dir: &Path, problems: &mut Vec<Problem>) -> Option<Header> {
     let before = problems.len();
     for key in table.keys() {
         if !["name", "crs", "as_of", "description"].contains(&key.as_str()) {
-            problems.push(key_problem(key, "unknown key: expected name, crs, as_of or description".into()));
+            problems.push(key_problem(
+                key,
+                "unknown key: expected name, crs, as_of or description".into(),
+            ));
         }
     }
     let name = match table.get("name") {
@@ -146,7 +157,9 @@ fn read_header(dir: &Path, problems: &mut Vec<Problem>) -> Option<Header> {
         }
     };
     let crs = match table.get("crs") {
-        Some(toml::Value::String(s)) => Crs::parse(s).map_err(|e| problems.push(key_problem("crs", e.to_string()))).ok(),
+        Some(toml::Value::String(s)) => Crs::parse(s)
+            .map_err(|e| problems.push(key_problem("crs", e.to_string())))
+            .ok(),
         _ => {
             problems.push(key_problem("crs", "expected a string such as \"EPSG:4326\"".into()));
             None
@@ -172,7 +185,11 @@ fn read_header(dir: &Path, problems: &mut Vec<Problem>) -> Option<Header> {
 
 /// Checks that span features: unique ids, and references that must name an existing feature.
 fn cross_check(dataset: &Dataset, raw: &HashMap<&str, source::RawLayer>, problems: &mut Vec<Problem>) {
-    let file = |layer: &str| raw.get(layer).map(|l| l.file.clone()).unwrap_or_else(|| format!("{layer}.geojson"));
+    let file = |layer: &str| {
+        raw.get(layer)
+            .map(|l| l.file.clone())
+            .unwrap_or_else(|| format!("{layer}.geojson"))
+    };
     let mut duplicates = |layer: &str, key: &str, ids: Vec<&str>| {
         let mut seen = HashSet::new();
         for id in ids {
@@ -186,10 +203,26 @@ fn cross_check(dataset: &Dataset, raw: &HashMap<&str, source::RawLayer>, problem
             }
         }
     };
-    duplicates("admin_units", "code", dataset.admin_units.iter().map(|u| u.code.as_str()).collect());
-    duplicates("residential_areas", "id", dataset.residential_areas.iter().map(|a| a.id.as_str()).collect());
-    duplicates("facilities", "id", dataset.facilities.iter().map(|f| f.id.as_str()).collect());
-    duplicates("candidates", "id", dataset.candidates.iter().map(|c| c.id.as_str()).collect());
+    duplicates(
+        "admin_units",
+        "code",
+        dataset.admin_units.iter().map(|u| u.code.as_str()).collect(),
+    );
+    duplicates(
+        "residential_areas",
+        "id",
+        dataset.residential_areas.iter().map(|a| a.id.as_str()).collect(),
+    );
+    duplicates(
+        "facilities",
+        "id",
+        dataset.facilities.iter().map(|f| f.id.as_str()).collect(),
+    );
+    duplicates(
+        "candidates",
+        "id",
+        dataset.candidates.iter().map(|c| c.id.as_str()).collect(),
+    );
 
     let codes: HashSet<&str> = dataset.admin_units.iter().map(|u| u.code.as_str()).collect();
     for unit in &dataset.admin_units {

@@ -71,7 +71,10 @@ impl<'a> Props<'a> {
             Some(t) => {
                 let parsed = parse(&t);
                 if parsed.is_none() {
-                    self.problem(Some(key), format!("未知取值 unknown value \"{t}\": expected one of {accepted}"));
+                    self.problem(
+                        Some(key),
+                        format!("未知取值 unknown value \"{t}\": expected one of {accepted}"),
+                    );
                 }
                 parsed
             }
@@ -105,7 +108,11 @@ impl<'a> Props<'a> {
             return None;
         };
         let n = match value {
-            Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 9e15).map(|f| f as u64)),
+            Value::Number(n) => n.as_u64().or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 9e15)
+                    .map(|f| f as u64)
+            }),
             Value::String(s) if self.text_cells => s.trim().parse::<u64>().ok(),
             _ => None,
         };
@@ -161,7 +168,11 @@ impl<'a> Props<'a> {
                 out
             }
             Value::String(s) if self.text_cells => match serde_json::from_str::<Vec<String>>(s) {
-                Ok(ids) => ids.into_iter().map(|id| id.trim().to_string()).filter(|id| !id.is_empty()).collect(),
+                Ok(ids) => ids
+                    .into_iter()
+                    .map(|id| id.trim().to_string())
+                    .filter(|id| !id.is_empty())
+                    .collect(),
                 Err(_) => s
                     .split([';', ',', '；', '，'])
                     .map(str::trim)

@@ -46,7 +46,8 @@ pub fn read_layer(dir: &Path, layer: &str, id_key: &str) -> Result<Option<RawLay
         [] => Ok(None),
         [path] => {
             let file = file_name(path);
-            let bytes = std::fs::read(path).map_err(|e| vec![Problem::file(&file, format!("无法读取 cannot read: {e}"))])?;
+            let bytes =
+                std::fs::read(path).map_err(|e| vec![Problem::file(&file, format!("无法读取 cannot read: {e}"))])?;
             if path.extension().is_some_and(|e| e == "csv") {
                 read_csv(&file, &bytes).map(Some)
             } else {
@@ -64,16 +65,28 @@ pub fn read_layer(dir: &Path, layer: &str, id_key: &str) -> Result<Option<RawLay
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 fn read_geojson(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec<Problem>> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
-        vec![Problem::file(file, format!("not UTF-8 text (byte {}): GeoJSON must be UTF-8", e.valid_up_to()))]
+        vec![Problem::file(
+            file,
+            format!("not UTF-8 text (byte {}): GeoJSON must be UTF-8", e.valid_up_to()),
+        )]
     })?;
     let root: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
-        let what = if e.is_eof() { "JSON ends too early (truncated file?)" } else { "not valid JSON" };
-        vec![Problem::file(file, format!("{what} at line {} column {}: {e}", e.line(), e.column()))]
+        let what = if e.is_eof() {
+            "JSON ends too early (truncated file?)"
+        } else {
+            "not valid JSON"
+        };
+        vec![Problem::file(
+            file,
+            format!("{what} at line {} column {}: {e}", e.line(), e.column()),
+        )]
     })?;
     let features = match root.get("type").and_then(Value::as_str) {
         Some("FeatureCollection") => match root.get("features") {
@@ -83,7 +96,10 @@ fn read_geojson(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec<
         other => {
             return Err(vec![Problem::file(
                 file,
-                format!("expected a GeoJSON FeatureCollection, found type {}", other.unwrap_or("(none)")),
+                format!(
+                    "expected a GeoJSON FeatureCollection, found type {}",
+                    other.unwrap_or("(none)")
+                ),
             )])
         }
     };
@@ -161,7 +177,10 @@ fn read_csv(file: &str, bytes: &[u8]) -> Result<RawLayer, Vec<Problem>> {
     if wkt_col.is_none() && (lon.is_none() || lat.is_none()) {
         return Err(vec![Problem::file(
             file,
-            format!("CSV needs `lon` and `lat` columns or a `wkt` column; found {}", headers.join(", ")),
+            format!(
+                "CSV needs `lon` and `lat` columns or a `wkt` column; found {}",
+                headers.join(", ")
+            ),
         )]);
     }
     let mut problems = Vec::new();
@@ -227,7 +246,8 @@ fn csv_geometry(
         let text = record.get(i).unwrap_or("").trim();
         if !text.is_empty() {
             let parsed: wkt::Wkt<f64> = text.parse().map_err(|e| ("wkt", format!("not valid WKT: {e}")))?;
-            let geometry = geo::Geometry::try_from(parsed).map_err(|e| ("wkt", format!("unsupported WKT geometry: {e}")))?;
+            let geometry =
+                geo::Geometry::try_from(parsed).map_err(|e| ("wkt", format!("unsupported WKT geometry: {e}")))?;
             return Ok(Some(geometry));
         }
     }
@@ -236,10 +256,14 @@ fn csv_geometry(
     };
     let cell = |i: usize, name: &'static str| {
         let text = record.get(i).unwrap_or("").trim();
-        text.parse::<f64>().map_err(|_| (name, format!("expected a number, found \"{text}\"")))
+        text.parse::<f64>()
+            .map_err(|_| (name, format!("expected a number, found \"{text}\"")))
     };
     if record.get(x).unwrap_or("").trim().is_empty() && record.get(y).unwrap_or("").trim().is_empty() {
         return Ok(None);
     }
-    Ok(Some(geo::Geometry::Point(geo::Point::new(cell(x, "lon")?, cell(y, "lat")?))))
+    Ok(Some(geo::Geometry::Point(geo::Point::new(
+        cell(x, "lon")?,
+        cell(y, "lat")?,
+    ))))
 }

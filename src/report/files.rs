@@ -112,9 +112,20 @@ fn csv_bytes(what: &'static str, rows: Vec<Vec<String>>) -> Result<Vec<u8>, Writ
 }
 
 fn findings_csv(check: &Check) -> Result<Vec<u8>, WriteError> {
-    let mut rows = vec![["rule", "severity", "layer", "id", "name", "measured", "required", "unit", "message", "facilities"]
-        .map(String::from)
-        .to_vec()];
+    let mut rows = vec![[
+        "rule",
+        "severity",
+        "layer",
+        "id",
+        "name",
+        "measured",
+        "required",
+        "unit",
+        "message",
+        "facilities",
+    ]
+    .map(String::from)
+    .to_vec()];
     for f in &check.report.findings {
         rows.push(vec![
             f.rule.clone(),
@@ -133,9 +144,11 @@ fn findings_csv(check: &Check) -> Result<Vec<u8>, WriteError> {
 }
 
 fn summary_csv(check: &Check) -> Result<Vec<u8>, WriteError> {
-    let mut rows = vec![["rule", "kind", "severity", "checked", "failed", "rate", "target", "pass", "notes"]
-        .map(String::from)
-        .to_vec()];
+    let mut rows = vec![[
+        "rule", "kind", "severity", "checked", "failed", "rate", "target", "pass", "notes",
+    ]
+    .map(String::from)
+    .to_vec()];
     for o in &check.report.outcomes {
         rows.push(vec![
             o.rule.clone(),

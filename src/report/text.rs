@@ -17,7 +17,13 @@ pub fn pad(text: &str, width: usize) -> String {
 pub fn table(rows: &[Vec<String>]) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
-        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| UnicodeWidthStr::width(s.as_str())).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| UnicodeWidthStr::width(s.as_str()))
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for (i, row) in rows.iter().enumerate() {
@@ -41,9 +47,16 @@ pub fn render(check: &Check) -> String {
         out.push_str(&format!("规则 ruleset: {} — {} {}\n", r.id, r.document, r.title));
     }
     out.push('\n');
-    let mut rows = vec![["规则 rule", "检查 checked", "不合格 failed", "达标率 rate", "目标 target", "结论 result"]
-        .map(String::from)
-        .to_vec()];
+    let mut rows = vec![[
+        "规则 rule",
+        "检查 checked",
+        "不合格 failed",
+        "达标率 rate",
+        "目标 target",
+        "结论 result",
+    ]
+    .map(String::from)
+    .to_vec()];
     for o in &check.report.outcomes {
         rows.push(vec![
             o.rule.clone(),
@@ -102,7 +115,11 @@ mod tests {
 
     #[test]
     fn chinese_cells_align_by_display_width() {
-        let t = table(&[vec!["名称".into(), "n".into()], vec!["罗星街道".into(), "1".into()], vec!["ab".into(), "22".into()]]);
+        let t = table(&[
+            vec!["名称".into(), "n".into()],
+            vec!["罗星街道".into(), "1".into()],
+            vec!["ab".into(), "22".into()],
+        ]);
         let lines: Vec<&str> = t.lines().collect();
         // "罗星街道" is 8 columns wide, so the second column starts at column 10 on every row.
         assert_eq!(UnicodeWidthStr::width(lines[2].split("1").next().unwrap()), 10);

@@ -17,7 +17,12 @@ pub struct RulesError {
 
 impl fmt::Display for RulesError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "规则文件有误 the ruleset {} has {} problem(s):", self.file, self.problems.len())?;
+        writeln!(
+            f,
+            "规则文件有误 the ruleset {} has {} problem(s):",
+            self.file,
+            self.problems.len()
+        )?;
         for (line, message) in &self.problems {
             if *line > 0 {
                 writeln!(f, "  - {} line {line}: {message}", self.file)?;
@@ -41,7 +46,12 @@ const CATALOG_KINDS_NOT_YET: [&str; 7] = [
     "synchronous_handover",
     "attribute_share",
 ];
-const KINDS: [&str; 4] = ["area_per_households", "service_radius", "tier_presence", "facility_min_area"];
+const KINDS: [&str; 4] = [
+    "area_per_households",
+    "service_radius",
+    "tier_presence",
+    "facility_min_area",
+];
 const RULE_KEYS: [&str; 7] = ["id", "kind", "title", "severity", "clause", "quote", "params"];
 const RULESET_KEYS: [&str; 7] = ["id", "title", "document", "issued_by", "effective", "source", "note"];
 
@@ -95,7 +105,10 @@ pub fn parse_ruleset(file: &str, text: &str) -> Result<Ruleset, RulesError> {
 
     for key in root.keys() {
         if key != "ruleset" && key != "rule" {
-            problems.push((lines.top(key), format!("unknown section \"{key}\": expected [ruleset] and [[rule]]")));
+            problems.push((
+                lines.top(key),
+                format!("unknown section \"{key}\": expected [ruleset] and [[rule]]"),
+            ));
         }
     }
     let header = match root.get("ruleset") {
@@ -181,7 +194,10 @@ fn parse_rule(
         if let Some(prefix) = ruleset_id {
             if !id.starts_with(&format!("{prefix}/")) {
                 let line = (r.line)("id");
-                r.problems.push((line, format!("rule {id}: id must start with the ruleset id \"{prefix}/\"")));
+                r.problems.push((
+                    line,
+                    format!("rule {id}: id must start with the ruleset id \"{prefix}/\""),
+                ));
             }
         }
     }
@@ -190,7 +206,10 @@ fn parse_rule(
         Some("error") => Some(Severity::Error),
         Some("warning") => Some(Severity::Warning),
         Some(other) => {
-            r.problem("severity", format!("unknown severity \"{other}\": expected error or warning"));
+            r.problem(
+                "severity",
+                format!("unknown severity \"{other}\": expected error or warning"),
+            );
             None
         }
         None => None,
@@ -229,7 +248,14 @@ fn parse_rule(
                 "is not a rule kind"
             };
             let line = rule_line("kind");
-            p.problems.push((line, format!("{}kind \"{other}\" {why}: expected one of {}", p.context, KINDS.join(", "))));
+            p.problems.push((
+                line,
+                format!(
+                    "{}kind \"{other}\" {why}: expected one of {}",
+                    p.context,
+                    KINDS.join(", ")
+                ),
+            ));
             None
         }
         None => None,
@@ -251,7 +277,10 @@ fn area_per_households(p: &mut Reader) -> Option<AreaPerHouseholds> {
     let tiers = p.tiers("tiers");
     p.unknown_keys(&["kind", "m2_per_100_households", "min_single_site_m2", "tiers"]);
     if area_kind == Some(AreaKind::Existing) && min_single_site_m2.is_some() {
-        p.problem("min_single_site_m2", "applies to new areas only (kind = \"new\")".into());
+        p.problem(
+            "min_single_site_m2",
+            "applies to new areas only (kind = \"new\")".into(),
+        );
         return None;
     }
     Some(AreaPerHouseholds {
@@ -269,7 +298,10 @@ fn service_radius(p: &mut Reader) -> Option<ServiceRadius> {
         None | Some("euclidean") => Some(Metric::Euclidean),
         Some("network") => Some(Metric::Network),
         Some(other) => {
-            p.problem("metric", format!("unknown metric \"{other}\": expected euclidean or network"));
+            p.problem(
+                "metric",
+                format!("unknown metric \"{other}\": expected euclidean or network"),
+            );
             None
         }
     };
@@ -361,7 +393,8 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn problem(&mut self, key: &str, message: String) {
         let line = (self.line)(key);
-        self.problems.push((line, format!("{}\"{key}\": {message}", self.context)));
+        self.problems
+            .push((line, format!("{}\"{key}\": {message}", self.context)));
     }
 
     fn string(&mut self, key: &str) -> Option<String> {
@@ -430,7 +463,8 @@ impl Reader<'_> {
     fn positive(&mut self, key: &str) -> Option<f64> {
         if !self.table.contains_key(key) {
             let line = (self.line)("");
-            self.problems.push((line, format!("{}missing parameter \"{key}\"", self.context)));
+            self.problems
+                .push((line, format!("{}missing parameter \"{key}\"", self.context)));
             return None;
         }
         self.optional_positive(key)
@@ -466,7 +500,8 @@ impl Reader<'_> {
             }
             None => {
                 let line = (self.line)("");
-                self.problems.push((line, format!("{}missing parameter \"{key}\"", self.context)));
+                self.problems
+                    .push((line, format!("{}missing parameter \"{key}\"", self.context)));
                 return None;
             }
         };
@@ -518,7 +553,10 @@ impl Reader<'_> {
                     Value::Table(inner) => {
                         for (k, v) in inner {
                             match self.condition(k, v) {
-                                Some(test) => out.push(UnitCondition { level: Some(level), test }),
+                                Some(test) => out.push(UnitCondition {
+                                    level: Some(level),
+                                    test,
+                                }),
                                 None => ok = false,
                             }
                         }
@@ -558,7 +596,12 @@ impl Reader<'_> {
     }
 
     fn unknown_keys(&mut self, known: &[&str]) {
-        let unknown: Vec<String> = self.table.keys().filter(|k| !known.contains(&k.as_str())).cloned().collect();
+        let unknown: Vec<String> = self
+            .table
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .cloned()
+            .collect();
         for key in unknown {
             self.problem(&key, format!("unknown parameter: expected one of {}", known.join(", ")));
         }
@@ -619,7 +662,10 @@ impl KeyLines {
     }
 
     fn ruleset(&self, key: &str) -> usize {
-        self.keys.get(&(Section::Ruleset, 0, key.to_string())).copied().unwrap_or(0)
+        self.keys
+            .get(&(Section::Ruleset, 0, key.to_string()))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The line of a rule's key, or of its `[[rule]]` header.
@@ -657,20 +703,53 @@ mod tests {
 
     #[test]
     fn parses_every_kind() {
-        let r = parse_ruleset("t.toml", &rule("service_radius", "radius_m = 700\nstrict = true\ntarget = 0.9\n")).unwrap();
-        let RuleKind::ServiceRadius(s) = &r.rules[0].kind else { panic!() };
+        let r = parse_ruleset(
+            "t.toml",
+            &rule("service_radius", "radius_m = 700\nstrict = true\ntarget = 0.9\n"),
+        )
+        .unwrap();
+        let RuleKind::ServiceRadius(s) = &r.rules[0].kind else {
+            panic!()
+        };
         assert_eq!((s.radius_m, s.strict, s.target, s.tiers.len()), (700.0, true, 0.9, 4));
         let r = parse_ruleset(
             "t.toml",
             &rule("tier_presence", "levels = [\"street\", \"township\"]\ntiers = [\"daycare_center\"]\n[rule.params.where.township]\ncentral = true\n"),
         )
         .unwrap();
-        let RuleKind::TierPresence(t) = &r.rules[0].kind else { panic!() };
-        assert_eq!(t.conditions, vec![UnitCondition { level: Some(Level::Township), test: UnitTest::Central(true) }]);
-        let r = parse_ruleset("t.toml", &rule("facility_min_area", "tier = \"station\"\nmin_area_m2 = 150\nsince = 2017-01-05\n")).unwrap();
-        let RuleKind::FacilityMinArea(f) = &r.rules[0].kind else { panic!() };
-        assert_eq!((f.tiers.clone(), f.since), (vec![Tier::Station], Date::parse("2017-01-05")));
-        let r = parse_ruleset("t.toml", &rule("area_per_households", "kind = \"new\"\nm2_per_100_households = 30\nmin_single_site_m2 = 400\n")).unwrap();
+        let RuleKind::TierPresence(t) = &r.rules[0].kind else {
+            panic!()
+        };
+        assert_eq!(
+            t.conditions,
+            vec![UnitCondition {
+                level: Some(Level::Township),
+                test: UnitTest::Central(true)
+            }]
+        );
+        let r = parse_ruleset(
+            "t.toml",
+            &rule(
+                "facility_min_area",
+                "tier = \"station\"\nmin_area_m2 = 150\nsince = 2017-01-05\n",
+            ),
+        )
+        .unwrap();
+        let RuleKind::FacilityMinArea(f) = &r.rules[0].kind else {
+            panic!()
+        };
+        assert_eq!(
+            (f.tiers.clone(), f.since),
+            (vec![Tier::Station], Date::parse("2017-01-05"))
+        );
+        let r = parse_ruleset(
+            "t.toml",
+            &rule(
+                "area_per_households",
+                "kind = \"new\"\nm2_per_100_households = 30\nmin_single_site_m2 = 400\n",
+            ),
+        )
+        .unwrap();
         assert_eq!(r.sha256.len(), 64);
     }
 
@@ -681,7 +760,10 @@ mod tests {
         assert_eq!(err.problems.len(), 1);
         let (line, message) = &err.problems[0];
         assert_eq!(*line, 14, "{err}");
-        assert!(message.contains("radus_m") && message.contains("unknown parameter") && message.contains("radius_m"), "{message}");
+        assert!(
+            message.contains("radus_m") && message.contains("unknown parameter") && message.contains("radius_m"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -689,7 +771,10 @@ mod tests {
         let err = parse_ruleset("t.toml", &rule("coverage_magic", "")).unwrap_err();
         let (line, message) = &err.problems[0];
         assert_eq!(*line, 8);
-        assert!(message.contains("coverage_magic") && message.contains("service_radius"), "{message}");
+        assert!(
+            message.contains("coverage_magic") && message.contains("service_radius"),
+            "{message}"
+        );
         let err = parse_ruleset("t.toml", &rule("beds_per_elderly", "")).unwrap_err();
         assert!(err.problems[0].1.contains("not judge it yet"), "{err}");
     }
@@ -702,9 +787,15 @@ mod tests {
 
     #[test]
     fn bad_values_are_all_reported() {
-        let text = rule("service_radius", "radius_m = -5\nmetric = \"crow\"\ntiers = [\"spa\"]\n");
+        let text = rule(
+            "service_radius",
+            "radius_m = -5\nmetric = \"crow\"\ntiers = [\"spa\"]\n",
+        );
         let err = parse_ruleset("t.toml", &text).unwrap_err();
         assert_eq!(err.problems.len(), 3, "{err}");
-        assert!(err.to_string().contains("line 13") && err.to_string().contains("line 14"), "{err}");
+        assert!(
+            err.to_string().contains("line 13") && err.to_string().contains("line 14"),
+            "{err}"
+        );
     }
 }
