@@ -18,6 +18,7 @@ pub struct CheckArgs {
     /// audit (回头看): only existing facilities count; review (规划审查): planned and building count too.
     #[arg(long, value_enum, default_value = "audit")]
     mode: ModeArg,
+    /// text: a table for people; json: the document of DATA-CONTRACT §4, every finding included.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
     /// Also write findings.geojson, findings.csv and summary.csv into this folder.

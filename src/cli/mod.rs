@@ -14,7 +14,11 @@ use std::time::Duration;
 /// 养老服务设施布局合规检查 — checks whether a city's elderly-care facilities are laid out as
 /// local policy requires, flags every gap, and reports coverage.
 #[derive(Parser)]
-#[command(name = "carecircle", version, about, long_about = None)]
+#[command(
+    name = "carecircle",
+    version,
+    about = "养老服务设施布局合规检查 — checks whether a city's elderly-care facilities are laid out as local policy requires, and flags every gap"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
