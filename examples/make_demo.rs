@@ -9,7 +9,7 @@
 
 use carecircle::crs::Crs;
 use carecircle::model::*;
-use geo::{Centroid, Geometry, LineString, MultiPolygon, Point, Polygon};
+use geo::{Centroid, Geometry, MultiPolygon, Point, Polygon};
 use std::path::PathBuf;
 
 /// South-west corner of the invented layout, near the real Mawei.
@@ -17,32 +17,11 @@ const ORIGIN: (f64, f64) = (119.40, 25.97);
 const CELL_M: f64 = 800.0;
 
 fn point(east: f64, north: f64) -> Point<f64> {
-    let k = 111_320.0;
-    Point::new(
-        ORIGIN.0 + east / (k * ORIGIN.1.to_radians().cos()),
-        ORIGIN.1 + north / k,
-    )
+    carecircle::synth::local_point(ORIGIN, east, north)
 }
 
 fn rect(west: f64, south: f64, east: f64, north: f64) -> Polygon<f64> {
-    let c = [
-        (west, south),
-        (east, south),
-        (east, north),
-        (west, north),
-        (west, south),
-    ];
-    Polygon::new(
-        LineString::from(
-            c.iter()
-                .map(|&(e, n)| {
-                    let p = point(e, n);
-                    (p.x(), p.y())
-                })
-                .collect::<Vec<_>>(),
-        ),
-        vec![],
-    )
+    carecircle::synth::local_rect(ORIGIN, west, south, east, north)
 }
 
 /// Short display name: the NBS list writes 君山社区居委会, 上岐村委会.

@@ -41,34 +41,40 @@ const AREA_SPACING_M: f64 = 150.0;
 const STREET_SIDE_M: f64 = 10_000.0;
 const COMMUNITY_SIDE_M: f64 = 2_000.0;
 
-/// A point `east`/`north` metres from the south-west corner (local equirectangular: fine for fake data).
-fn point(east: f64, north: f64) -> Point<f64> {
-    let lat0 = CENTRE.1.to_radians();
+/// A point `east`/`north` metres from `origin` (local equirectangular: fine for invented layouts).
+pub fn local_point(origin: (f64, f64), east: f64, north: f64) -> Point<f64> {
+    let lat0 = origin.1.to_radians();
     Point::new(
-        CENTRE.0 + east / (METRES_PER_DEGREE * lat0.cos()),
-        CENTRE.1 + north / METRES_PER_DEGREE,
+        origin.0 + east / (METRES_PER_DEGREE * lat0.cos()),
+        origin.1 + north / METRES_PER_DEGREE,
     )
 }
 
-fn square(west: f64, south: f64, side: f64) -> Polygon<f64> {
+/// The rectangle between two corners given in metres from `origin`.
+pub fn local_rect(origin: (f64, f64), west: f64, south: f64, east: f64, north: f64) -> Polygon<f64> {
     let c = [
         (west, south),
-        (west + side, south),
-        (west + side, south + side),
-        (west, south + side),
+        (east, south),
+        (east, north),
+        (west, north),
         (west, south),
     ];
-    Polygon::new(
-        LineString::from(
-            c.iter()
-                .map(|&(e, n)| {
-                    let p = point(e, n);
-                    (p.x(), p.y())
-                })
-                .collect::<Vec<_>>(),
-        ),
-        vec![],
-    )
+    let ring: Vec<(f64, f64)> = c
+        .iter()
+        .map(|&(e, n)| {
+            let p = local_point(origin, e, n);
+            (p.x(), p.y())
+        })
+        .collect();
+    Polygon::new(LineString::from(ring), vec![])
+}
+
+fn point(east: f64, north: f64) -> Point<f64> {
+    local_point(CENTRE, east, north)
+}
+
+fn square(west: f64, south: f64, side: f64) -> Polygon<f64> {
+    local_rect(CENTRE, west, south, west + side, south + side)
 }
 
 /// Builds a synthetic city: `areas` residential areas on a grid, `facilities` facilities scattered
