@@ -41,12 +41,12 @@ pub fn ecef(p: Point<f64>) -> [f64; 3] {
     ]
 }
 
-type Entry = GeomWithData<[f64; 3], usize>;
+/// An indexed point: its earth-centred position, the caller's index and the point itself.
+type Entry = GeomWithData<[f64; 3], (usize, Point<f64>)>;
 
 /// A set of points (facilities), each tagged with the caller's index.
 pub struct SurfaceIndex {
     tree: RTree<Entry>,
-    points: Vec<Point<f64>>,
 }
 
 /// The nearest point found and its geodesic distance.
@@ -59,20 +59,12 @@ pub struct Nearest {
 impl SurfaceIndex {
     /// Indexes `(index, point)` pairs; `index` is handed back by the queries.
     pub fn new(points: impl IntoIterator<Item = (usize, Point<f64>)>) -> SurfaceIndex {
-        let mut locations = Vec::new();
-        let entries: Vec<Entry> = points
+        let entries = points
             .into_iter()
-            .map(|(i, p)| {
-                if locations.len() <= i {
-                    locations.resize(i + 1, Point::new(f64::NAN, f64::NAN));
-                }
-                locations[i] = p;
-                GeomWithData::new(ecef(p), i)
-            })
+            .map(|(i, p)| GeomWithData::new(ecef(p), (i, p)))
             .collect();
         SurfaceIndex {
             tree: RTree::bulk_load(entries),
-            points: locations,
         }
     }
 
@@ -88,12 +80,10 @@ impl SurfaceIndex {
             if best.is_some_and(|b| chord2.sqrt() > b.distance_m) {
                 break;
             }
-            let d = geodesic_m(p, self.points[entry.data]);
+            let (index, point) = entry.data;
+            let d = geodesic_m(p, point);
             if best.is_none_or(|b| d < b.distance_m) {
-                best = Some(Nearest {
-                    index: entry.data,
-                    distance_m: d,
-                });
+                best = Some(Nearest { index, distance_m: d });
             }
         }
         best
@@ -127,8 +117,8 @@ impl SurfaceIndex {
             .tree
             .locate_within_distance(ecef(p), radius_m * radius_m)
             .map(|e| Nearest {
-                index: e.data,
-                distance_m: geodesic_m(p, self.points[e.data]),
+                index: e.data.0,
+                distance_m: geodesic_m(p, e.data.1),
             })
             .filter(|n| n.distance_m <= radius_m)
             .collect();

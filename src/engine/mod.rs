@@ -187,6 +187,7 @@ pub struct Context<'a> {
     pub dataset: &'a Dataset,
     pub mode: Mode,
     area_index: HashMap<&'a str, usize>,
+    locator: OnceLock<UnitLocator<'a>>,
     facility_units: OnceLock<Vec<Vec<usize>>>,
     area_units: OnceLock<Vec<Vec<usize>>>,
 }
@@ -202,6 +203,7 @@ impl<'a> Context<'a> {
                 .enumerate()
                 .map(|(i, a)| (a.id.as_str(), i))
                 .collect(),
+            locator: OnceLock::new(),
             facility_units: OnceLock::new(),
             area_units: OnceLock::new(),
         }
@@ -226,10 +228,15 @@ impl<'a> Context<'a> {
         self.area_index.get(id).copied()
     }
 
+    fn locator(&self) -> &UnitLocator<'a> {
+        self.locator
+            .get_or_init(|| UnitLocator::new(self.dataset.admin_units.iter().map(|u| &u.boundary)))
+    }
+
     /// For each facility, the admin units holding its representative point.
     fn facility_units(&self) -> &[Vec<usize>] {
         self.facility_units.get_or_init(|| {
-            let locator = UnitLocator::new(self.dataset.admin_units.iter().map(|u| &u.boundary));
+            let locator = self.locator();
             self.dataset
                 .facilities
                 .iter()
@@ -241,7 +248,7 @@ impl<'a> Context<'a> {
     /// For each residential area, the admin units holding its representative point.
     fn area_units(&self) -> &[Vec<usize>] {
         self.area_units.get_or_init(|| {
-            let locator = UnitLocator::new(self.dataset.admin_units.iter().map(|u| &u.boundary));
+            let locator = self.locator();
             self.dataset
                 .residential_areas
                 .iter()

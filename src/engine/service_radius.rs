@@ -2,7 +2,7 @@
 
 use super::{fmt_num, label, tier_list, Context, Finding, Layer, Unit, Verdict};
 use crate::rules::{Metric, ServiceRadius};
-use crate::spatial::SurfaceIndex;
+use crate::spatial::{Nearest, SurfaceIndex};
 use rayon::prelude::*;
 
 pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
@@ -21,7 +21,7 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
     }
     let op = if rule.strict { "<" } else { "≤" };
     let areas = &cx.dataset.residential_areas;
-    let failing: Vec<(usize, Option<super::super::spatial::Nearest>)> = areas
+    let failing: Vec<(usize, Option<Nearest>)> = areas
         .par_iter()
         .enumerate()
         .filter(|(_, a)| !index.any_within(a.location, rule.radius_m, rule.strict))

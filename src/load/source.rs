@@ -152,15 +152,7 @@ fn read_geojson(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec<
             properties,
         });
     }
-    if problems.is_empty() {
-        Ok(RawLayer {
-            file: file.to_string(),
-            text_cells: false,
-            features: out,
-        })
-    } else {
-        Err(problems)
-    }
+    finish(file, false, out, problems)
 }
 
 fn read_csv(file: &str, bytes: &[u8]) -> Result<RawLayer, Vec<Problem>> {
@@ -225,11 +217,21 @@ fn read_csv(file: &str, bytes: &[u8]) -> Result<RawLayer, Vec<Problem>> {
             properties,
         });
     }
+    finish(file, true, out, problems)
+}
+
+/// The layer, or every problem found while reading it.
+fn finish(
+    file: &str,
+    text_cells: bool,
+    features: Vec<RawFeature>,
+    problems: Vec<Problem>,
+) -> Result<RawLayer, Vec<Problem>> {
     if problems.is_empty() {
         Ok(RawLayer {
             file: file.to_string(),
-            text_cells: true,
-            features: out,
+            text_cells,
+            features,
         })
     } else {
         Err(problems)

@@ -149,9 +149,9 @@ pub fn parse_ruleset(file: &str, text: &str) -> Result<Ruleset, RulesError> {
         None => problems.push((0, "no rules: add at least one [[rule]]".into())),
         Some(_) => problems.push((lines.top("rule"), "rule must be written as [[rule]] tables".into())),
     }
-    let mut seen: HashMap<&str, ()> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
     for (index, rule) in rules.iter().enumerate() {
-        if seen.insert(rule.id.as_str(), ()).is_some() {
+        if !seen.insert(rule.id.as_str()) {
             problems.push((lines.rule(index, "id"), format!("duplicate rule id \"{}\"", rule.id)));
         }
     }
@@ -397,6 +397,13 @@ impl Reader<'_> {
             .push((line, format!("{}\"{key}\": {message}", self.context)));
     }
 
+    /// An absent key, reported on the line of its table (the key has no line of its own).
+    fn missing(&mut self, what: &str, key: &str) {
+        let line = (self.line)("");
+        self.problems
+            .push((line, format!("{}missing {what}\"{key}\"", self.context)));
+    }
+
     fn string(&mut self, key: &str) -> Option<String> {
         match self.table.get(key) {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
@@ -405,8 +412,7 @@ impl Reader<'_> {
                 None
             }
             None => {
-                let line = (self.line)("");
-                self.problems.push((line, format!("{}missing \"{key}\"", self.context)));
+                self.missing("", key);
                 None
             }
         }
@@ -462,9 +468,7 @@ impl Reader<'_> {
 
     fn positive(&mut self, key: &str) -> Option<f64> {
         if !self.table.contains_key(key) {
-            let line = (self.line)("");
-            self.problems
-                .push((line, format!("{}missing parameter \"{key}\"", self.context)));
+            self.missing("parameter ", key);
             return None;
         }
         self.optional_positive(key)
@@ -499,9 +503,7 @@ impl Reader<'_> {
                 return None;
             }
             None => {
-                let line = (self.line)("");
-                self.problems
-                    .push((line, format!("{}missing parameter \"{key}\"", self.context)));
+                self.missing("parameter ", key);
                 return None;
             }
         };
