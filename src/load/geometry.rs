@@ -3,6 +3,7 @@
 
 use super::source::RawGeometry;
 use crate::crs::{Converter, Crs};
+use geo::orient::{Direction, Orient};
 use geo::{Centroid, CoordsIter, Geometry, MapCoords, Point, Validation};
 
 /// The geometry types a layer accepts.
@@ -91,12 +92,22 @@ pub fn prepare(raw: Option<&RawGeometry>, shape: Shape, converter: &Converter) -
         _ => Vec::new(),
     };
     if invalid.is_empty() {
-        Ok(wgs84)
+        Ok(right_hand_rule(wgs84))
     } else {
         Err(invalid
             .into_iter()
             .map(|e| format!("无效几何 invalid geometry: {e}"))
             .collect())
+    }
+}
+
+/// Exterior rings counter-clockwise and holes clockwise, as RFC 7946 asks of output GeoJSON; Shapefiles store
+/// them the other way round.
+fn right_hand_rule(geometry: Geometry<f64>) -> Geometry<f64> {
+    match geometry {
+        Geometry::Polygon(p) => Geometry::Polygon(p.orient(Direction::Default)),
+        Geometry::MultiPolygon(p) => Geometry::MultiPolygon(p.orient(Direction::Default)),
+        other => other,
     }
 }
 

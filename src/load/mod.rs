@@ -11,6 +11,7 @@ mod geometry;
 mod layers;
 mod problem;
 mod props;
+mod shp_zip;
 mod source;
 
 pub use problem::{Problem, Problems, SHOWN_PROBLEMS};

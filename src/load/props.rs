@@ -134,6 +134,12 @@ impl<'a> Props<'a> {
                 "false" | "0" | "no" | "否" => Some(false),
                 _ => None,
             },
+            // GDAL writes booleans to DBF as the integers 0 and 1.
+            Value::Number(n) if self.text_cells => match n.as_u64() {
+                Some(1) => Some(true),
+                Some(0) => Some(false),
+                _ => None,
+            },
             _ => None,
         };
         if b.is_none() {
@@ -167,25 +173,34 @@ impl<'a> Props<'a> {
                 }
                 out
             }
-            Value::String(s) if self.text_cells => match serde_json::from_str::<Vec<String>>(s) {
-                Ok(ids) => ids
-                    .into_iter()
+            Value::String(s) if self.text_cells => {
+                let listed = serde_json::from_str::<Vec<String>>(s)
+                    .ok()
+                    .or_else(|| gdal_string_list(s));
+                let ids: Vec<String> = match listed {
+                    Some(ids) => ids,
+                    None => s.split([';', ',', '；', '，']).map(str::to_string).collect(),
+                };
+                ids.into_iter()
                     .map(|id| id.trim().to_string())
                     .filter(|id| !id.is_empty())
-                    .collect(),
-                Err(_) => s
-                    .split([';', ',', '；', '，'])
-                    .map(str::trim)
-                    .filter(|id| !id.is_empty())
-                    .map(str::to_string)
-                    .collect(),
-            },
+                    .collect()
+            }
             other => {
                 self.wrong(key, other, "an array of ids (strings)");
                 Vec::new()
             }
         }
     }
+}
+
+/// GDAL's text form of a string list, as ogr2ogr writes it to DBF and CSV: `(2: )`.
+fn gdal_string_list(text: &str) -> Option<Vec<String>> {
+    let inner = text.trim().strip_prefix('(')?.strip_suffix(')')?;
+    let (count, items) = inner.split_once(':')?;
+    let count: usize = count.parse().ok()?;
+    let items: Vec<String> = items.split(',').map(|id| id.trim().to_string()).collect();
+    (items.len() == count).then_some(items)
 }
 
 /// A value as a user would recognise it in their file, shortened.
@@ -195,5 +210,22 @@ fn shown(value: &Value) -> String {
         format!("{}…", text.chars().take(40).collect::<String>())
     } else {
         text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gdal_string_list;
+
+    #[test]
+    fn gdal_string_lists_are_read() {
+        assert_eq!(
+            gdal_string_list("(2:R-1,R-2)"),
+            Some(vec!["R-1".to_string(), "R-2".to_string()])
+        );
+        assert_eq!(gdal_string_list("(1:R003)"), Some(vec!["R003".to_string()]));
+        // A count that does not match is not GDAL's form; the caller splits it as a plain list.
+        assert_eq!(gdal_string_list("(3:R-1,R-2)"), None);
+        assert_eq!(gdal_string_list("R-1,R-2"), None);
     }
 }

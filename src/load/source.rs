@@ -1,4 +1,4 @@
-//! Reads a layer's file — GeoJSON, or CSV with `lon`/`lat` or `wkt` columns — into raw features:
+//! Reads a layer's file — GeoJSON, CSV with `lon`/`lat` or `wkt` columns, or a zipped Shapefile — into raw features:
 //! a geometry still in the dataset's CRS and untyped properties.
 
 use super::problem::Problem;
@@ -28,28 +28,25 @@ pub struct RawLayer {
 }
 
 /// The file formats a layer may come in, in the order they are looked for.
-const EXTENSIONS: [&str; 2] = ["geojson", "csv"];
+const EXTENSIONS: [&str; 3] = ["geojson", "csv", "shp.zip"];
 
-/// Finds and reads `<layer>.geojson` or `<layer>.csv`. `Ok(None)` when the layer has no file.
+/// Finds and reads `<layer>.geojson`, `<layer>.csv` or `<layer>.shp.zip`. `Ok(None)` when the layer has no file.
 pub fn read_layer(dir: &Path, layer: &str, id_key: &str) -> Result<Option<RawLayer>, Vec<Problem>> {
     let found: Vec<_> = EXTENSIONS
         .iter()
         .map(|ext| dir.join(format!("{layer}.{ext}")))
         .filter(|p| p.is_file())
         .collect();
-    let unsupported = dir.join(format!("{layer}.shp.zip"));
     match found.as_slice() {
-        [] if unsupported.is_file() => Err(vec![Problem::file(
-            &format!("{layer}.shp.zip"),
-            "zipped Shapefile layers are not read yet: convert it with `ogr2ogr -f GeoJSON` or export CSV",
-        )]),
         [] => Ok(None),
         [path] => {
             let file = file_name(path);
             let bytes =
                 std::fs::read(path).map_err(|e| vec![Problem::file(&file, format!("无法读取 cannot read: {e}"))])?;
-            if path.extension().is_some_and(|e| e == "csv") {
+            if file.ends_with(".csv") {
                 read_csv(&file, &bytes).map(Some)
+            } else if file.ends_with(".shp.zip") {
+                super::shp_zip::read_shp_zip(&file, bytes, id_key).map(Some)
             } else {
                 read_geojson(&file, &bytes, id_key).map(Some)
             }
@@ -221,7 +218,7 @@ fn read_csv(file: &str, bytes: &[u8]) -> Result<RawLayer, Vec<Problem>> {
 }
 
 /// The layer, or every problem found while reading it.
-fn finish(
+pub(super) fn finish(
     file: &str,
     text_cells: bool,
     features: Vec<RawFeature>,
