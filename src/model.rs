@@ -185,13 +185,13 @@ impl Tier {
 vocabulary! {
     /// Where a facility stands in its life.
     Status {
-        Planned = "planned" [],
-        Building = "building" [],
-        Built = "built" [],
-        Accepted = "accepted" [],
-        HandedOver = "handed_over" [],
-        Operating = "operating" [],
-        Closed = "closed" [],
+        Planned = "planned" ["规划", "规划中"],
+        Building = "building" ["在建"],
+        Built = "built" ["已建成"],
+        Accepted = "accepted" ["已验收"],
+        HandedOver = "handed_over" ["已移交"],
+        Operating = "operating" ["运营中", "已运营"],
+        Closed = "closed" ["已关闭", "停业"],
     }
 }
 

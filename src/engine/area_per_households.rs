@@ -3,7 +3,7 @@
 //! New areas are judged by the facilities that `serve` them (or their pool); existing areas per the
 //! smallest admin unit that holds them, by the facilities located there that no new area claims.
 
-use super::{fmt_num, label, Context, Finding, Layer, Unit, Verdict};
+use super::{fmt_num, label, Context, Finding, Layer, Place, Unit, Verdict};
 use crate::model::{AreaKind, Facility};
 use crate::rules::AreaPerHouseholds;
 use geo::Geometry;
@@ -18,6 +18,7 @@ pub(super) fn judge(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
 
 /// A subject of the quota: one area, a pool of areas, or (existing areas) an admin unit.
 struct Subject {
+    place: Place,
     layer: Layer,
     id: String,
     name: String,
@@ -60,6 +61,7 @@ fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
         let households = members.iter().map(|&ai| areas[ai].households).sum();
         match pool {
             Some(pool) => Subject {
+                place: Place::Point(areas[members[0]].location),
                 layer: Layer::Pools,
                 id: pool.to_string(),
                 name: format!("集中配建 pool {pool}"),
@@ -73,6 +75,7 @@ fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
             None => {
                 let a = &areas[members[0]];
                 Subject {
+                    place: Place::Point(a.location),
                     layer: Layer::ResidentialAreas,
                     id: a.id.clone(),
                     name: a.name.clone(),
@@ -97,10 +100,12 @@ fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
             if !seen.insert(*fi) {
                 continue;
             }
-            verdict.checked += 1;
             let f = &facilities[*fi];
-            if f.floor_area_m2 < min {
-                verdict.findings.push(finding(
+            if f.floor_area_m2 >= min {
+                verdict.passed(Place::Point(f.location));
+            } else {
+                let place = Place::Point(f.location);
+                verdict.failed(place, finding(
                     Layer::Facilities,
                     &f.id,
                     &f.name,
@@ -160,6 +165,7 @@ fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
         let unit = &d.admin_units[u];
         let facilities = std::mem::take(&mut unit_facilities[u]);
         subjects.push(Subject {
+            place: Place::Unit(u),
             layer: Layer::AdminUnits,
             id: unit.code.clone(),
             name: unit.name.clone(),
@@ -172,6 +178,7 @@ fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
     for ai in &alone {
         let a = &d.residential_areas[*ai];
         subjects.push(Subject {
+            place: Place::Point(a.location),
             layer: Layer::ResidentialAreas,
             id: a.id.clone(),
             name: a.name.clone(),
@@ -193,15 +200,13 @@ fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
 
 /// Judges each subject's provided floor area against households × m² per 100 households.
 fn quota(rule: &AreaPerHouseholds, subjects: Vec<Subject>, facilities: &[Facility]) -> Verdict {
-    let mut verdict = Verdict {
-        checked: subjects.len(),
-        ..Verdict::default()
-    };
+    let mut verdict = Verdict::default();
     for s in subjects {
         // `Sum` of no f64 is -0.0; adding 0.0 keeps an empty total printable as 0.
         let provided: f64 = 0.0 + s.facilities.iter().map(|&fi| facilities[fi].floor_area_m2).sum::<f64>();
         let required = s.households as f64 * rule.m2_per_100_households / 100.0;
         if provided >= required {
+            verdict.passed(s.place);
             continue;
         }
         let counted = if s.facilities.is_empty() {
@@ -239,9 +244,10 @@ fn quota(rule: &AreaPerHouseholds, subjects: Vec<Subject>, facilities: &[Facilit
             members
         );
         let ids = s.facilities.iter().map(|&fi| facilities[fi].id.clone()).collect();
-        verdict.findings.push(finding(
-            s.layer, &s.id, &s.name, provided, required, message, s.geometry, ids,
-        ));
+        verdict.failed(
+            s.place,
+            finding(s.layer, &s.id, &s.name, provided, required, message, s.geometry, ids),
+        );
     }
     verdict
 }
@@ -322,7 +328,7 @@ mod tests {
         let d = city();
         let v = judge(&rule(AreaKind::New, 30.0, Some(400.0)), &Context::new(&d, Mode::Audit));
         // Subjects N1, N2, pool P; single sites F1, F2 (F3 is planned: not counted in audit).
-        assert_eq!(v.checked, 5);
+        assert_eq!(v.checked.len(), 5);
         assert_eq!(
             ids(&v),
             [("residential_areas", "N2"), ("pools", "P"), ("facilities", "F2")]
@@ -361,7 +367,7 @@ mod tests {
             facility("S2", Tier::Station, 150.0, Status::Operating, 2_500.0, 300.0),
         ];
         let v = judge(&rule(AreaKind::Existing, 20.0, None), &Context::new(&d, Mode::Audit));
-        assert_eq!(v.checked, 2);
+        assert_eq!(v.checked.len(), 2);
         assert_eq!(ids(&v), [("admin_units", "C")]);
         assert_eq!((v.findings[0].measured, v.findings[0].required), (Some(300.0), 500.0));
         assert_eq!(v.findings[0].facilities, ["S1"]);

@@ -1,57 +1,38 @@
 //! `facility_min_area`: each counted facility of some tiers has at least a floor area.
 
-use super::{fmt_num, label, Context, Finding, Layer, Unit, Verdict};
+use super::{fmt_num, handed_over_since, label, Context, Finding, Layer, Place, Unit, Verdict};
 use crate::rules::FacilityMinArea;
 
 pub(super) fn judge(rule: &FacilityMinArea, cx: &Context) -> Verdict {
-    let mut checked = 0;
-    let mut findings = Vec::new();
+    let mut verdict = Verdict::default();
     for (_, f) in cx.counted(&rule.tiers) {
         if !rule.statuses.is_empty() && !rule.statuses.contains(&f.status) {
             continue;
         }
-        // A facility with no hand-over date is new: planned or not yet handed over.
-        if let (Some(since), Some(day)) = (rule.since, f.handed_over) {
-            if day < since {
-                continue;
-            }
+        if !handed_over_since(f, rule.since) {
+            continue;
         }
-        checked += 1;
-        if f.floor_area_m2 < rule.min_area_m2 {
-            findings.push(Finding {
-                rule: String::new(),
-                severity: crate::rules::Severity::Error,
-                layer: Layer::Facilities,
-                id: f.id.clone(),
-                name: f.name.clone(),
-                measured: Some(f.floor_area_m2),
-                required: rule.min_area_m2,
-                unit: Unit::SquareMetres,
-                message: format!(
+        let finding = (f.floor_area_m2 < rule.min_area_m2).then(|| {
+            Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone())
+                .figures(Some(f.floor_area_m2), rule.min_area_m2, Unit::SquareMetres)
+                .message(format!(
                     "{}建筑面积{}平方米，低于{}平方米 — floor area {} m² is below the minimum {} m²",
                     label(&f.name, &f.id),
                     fmt_num(f.floor_area_m2),
                     fmt_num(rule.min_area_m2),
                     fmt_num(f.floor_area_m2),
                     fmt_num(rule.min_area_m2)
-                ),
-                geometry: f.geometry.clone(),
-                facilities: vec![f.id.clone()],
-            });
-        }
+                ))
+                .resting_on(vec![f.id.clone()])
+        });
+        verdict.judged(Place::Point(f.location), finding);
     }
-    let mut notes = Vec::new();
     if let Some(since) = rule.since {
-        notes.push(format!(
+        verdict.notes.push(format!(
             "facilities handed over on or after {since}, or not yet handed over"
         ));
     }
-    Verdict {
-        checked,
-        rate: None,
-        findings,
-        notes,
-    }
+    verdict
 }
 
 #[cfg(test)]
@@ -78,14 +59,14 @@ mod tests {
             since: Date::from_ymd(2017, 1, 5),
         };
         let audit = judge(&rule, &Context::new(&d, Mode::Audit));
-        assert_eq!(audit.checked, 2); // SMALL, BIG
+        assert_eq!(audit.checked.len(), 2); // SMALL, BIG
         assert_eq!(
             audit.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
             ["SMALL"]
         );
         assert_eq!(audit.findings[0].measured, Some(90.0));
         let review = judge(&rule, &Context::new(&d, Mode::Review));
-        assert_eq!(review.checked, 3);
+        assert_eq!(review.checked.len(), 3);
         assert_eq!(
             review.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
             ["SMALL", "PLAN"]

@@ -13,9 +13,16 @@
 //! }
 //! ```
 
+mod adjacency;
 mod area_per_households;
+mod area_per_population;
+mod attribute_share;
+mod beds_per_elderly;
 mod facility_min_area;
+mod nursing_bed_share;
 mod service_radius;
+mod size_by_population;
+mod synchronous_handover;
 mod tier_presence;
 
 use crate::model::{Dataset, Facility, Mode, Tier};
@@ -46,6 +53,26 @@ pub struct Outcome {
     pub pass: bool,
     /// What the reader should know about how the rule was judged (method used, subjects skipped).
     pub notes: Vec<String>,
+    /// Every subject checked, passed or not, so the outcome can be broken down by admin unit.
+    pub subjects: Vec<Checked>,
+}
+
+/// One subject a rule checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Checked {
+    pub place: Place,
+    /// Households for radius rules (their rate is household-weighted), else 1.
+    pub weight: f64,
+    pub passed: bool,
+}
+
+/// Where a checked subject lies, for breaking results down by admin unit.
+#[derive(Debug, Clone, Copy)]
+pub enum Place {
+    /// A residential area, pool or facility: its representative point.
+    Point(geo::Point<f64>),
+    /// An admin unit, by index into the dataset's admin units.
+    Unit(usize),
 }
 
 /// The layer a finding's subject belongs to.
@@ -74,6 +101,13 @@ pub enum Unit {
     Metres,
     SquareMetres,
     Count,
+    /// m² of floor area per 1000 residents (or elderly).
+    SquareMetresPer1000,
+    /// Beds per 1000 elderly.
+    BedsPer1000,
+    /// A share between 0 and 1.
+    Share,
+    Days,
 }
 
 impl Unit {
@@ -82,6 +116,10 @@ impl Unit {
             Unit::Metres => "m",
             Unit::SquareMetres => "m2",
             Unit::Count => "count",
+            Unit::SquareMetresPer1000 => "m2_per_1000",
+            Unit::BedsPer1000 => "beds_per_1000",
+            Unit::Share => "share",
+            Unit::Days => "days",
         }
     }
 
@@ -90,6 +128,10 @@ impl Unit {
             Unit::Metres => "米",
             Unit::SquareMetres => "平方米",
             Unit::Count => "处",
+            Unit::SquareMetresPer1000 => "平方米/千人",
+            Unit::BedsPer1000 => "张/千名老人",
+            Unit::Share => "",
+            Unit::Days => "天",
         }
     }
 }
@@ -114,12 +156,46 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding about a subject; the rule kind fills in the figures and the message.
+    fn about(layer: Layer, id: &str, name: &str, geometry: Geometry<f64>) -> Finding {
+        Finding {
+            rule: String::new(),
+            severity: Severity::Error,
+            layer,
+            id: id.to_string(),
+            name: name.to_string(),
+            measured: None,
+            required: 0.0,
+            unit: Unit::Count,
+            message: String::new(),
+            geometry,
+            facilities: Vec::new(),
+        }
+    }
+
+    fn figures(mut self, measured: Option<f64>, required: f64, unit: Unit) -> Finding {
+        self.measured = measured;
+        self.required = required;
+        self.unit = unit;
+        self
+    }
+
+    fn message(mut self, message: String) -> Finding {
+        self.message = message;
+        self
+    }
+
+    fn resting_on(mut self, facilities: Vec<String>) -> Finding {
+        self.facilities = facilities;
+        self
+    }
+
     /// How far the subject falls short, as a share of what was required (for ordering by severity).
     pub fn shortfall(&self) -> f64 {
         let required = self.required.max(f64::EPSILON);
         match (self.unit, self.measured) {
             (_, None) => f64::INFINITY,
-            (Unit::Metres, Some(m)) => (m - self.required) / required,
+            (Unit::Metres | Unit::Days, Some(m)) => (m - self.required) / required,
             (_, Some(m)) => (self.required - m) / required,
         }
     }
@@ -145,41 +221,77 @@ pub fn judge_rule(rule: &Rule, context: &Context) -> (Outcome, Vec<Finding>) {
         RuleKind::ServiceRadius(p) => service_radius::judge(p, context),
         RuleKind::TierPresence(p) => tier_presence::judge(p, context),
         RuleKind::FacilityMinArea(p) => facility_min_area::judge(p, context),
+        RuleKind::AreaPerPopulation(p) => area_per_population::judge(p, context),
+        RuleKind::SizeByPopulation(p) => size_by_population::judge(p, context),
+        RuleKind::BedsPerElderly(p) => beds_per_elderly::judge(p, context),
+        RuleKind::NursingBedShare(p) => nursing_bed_share::judge(p, context),
+        RuleKind::Adjacency(p) => adjacency::judge(p, context),
+        RuleKind::SynchronousHandover(p) => synchronous_handover::judge(p, context),
+        RuleKind::AttributeShare(p) => attribute_share::judge(p, context),
     };
     for f in &mut verdict.findings {
         f.rule = rule.id.clone();
         f.severity = rule.severity;
     }
     let target = rule.kind.target();
-    let rate = verdict.rate.unwrap_or_else(|| {
-        if verdict.checked == 0 {
-            1.0
-        } else {
-            (verdict.checked - verdict.findings.len()) as f64 / verdict.checked as f64
-        }
-    });
+    let rate = rate(&verdict.checked);
     let outcome = Outcome {
         rule: rule.id.clone(),
         kind: rule.kind.name(),
         severity: rule.severity,
-        checked: verdict.checked,
+        checked: verdict.checked.len(),
         failed: verdict.findings.len(),
         rate,
         target,
         pass: rate >= target - 1e-12,
         notes: verdict.notes,
+        subjects: verdict.checked,
     };
     (outcome, verdict.findings)
+}
+
+/// The weighted share of subjects that passed; 1 when nothing was checked.
+pub fn rate(subjects: &[Checked]) -> f64 {
+    let total: f64 = subjects.iter().map(|s| s.weight).sum();
+    if total <= 0.0 {
+        return 1.0;
+    }
+    subjects.iter().filter(|s| s.passed).map(|s| s.weight).sum::<f64>() / total
 }
 
 /// What a rule kind hands back; the rule's id, severity and the outcome are filled in by [`judge_rule`].
 #[derive(Debug, Default)]
 struct Verdict {
-    checked: usize,
-    /// Set when the rate is not the plain share of passing subjects (household-weighted).
-    rate: Option<f64>,
+    checked: Vec<Checked>,
     findings: Vec<Finding>,
     notes: Vec<String>,
+}
+
+impl Verdict {
+    fn passed(&mut self, place: Place) {
+        self.checked.push(Checked {
+            place,
+            weight: 1.0,
+            passed: true,
+        });
+    }
+
+    fn failed(&mut self, place: Place, finding: Finding) {
+        self.checked.push(Checked {
+            place,
+            weight: 1.0,
+            passed: false,
+        });
+        self.findings.push(finding);
+    }
+
+    /// A subject that passed when `finding` is `None`.
+    fn judged(&mut self, place: Place, finding: Option<Finding>) {
+        match finding {
+            Some(f) => self.failed(place, f),
+            None => self.passed(place),
+        }
+    }
 }
 
 /// The dataset prepared for judging, with look-ups computed once and only when a rule needs them.
@@ -265,6 +377,66 @@ impl<'a> Context<'a> {
             .copied()
             .max_by_key(|&u| (admin[u].level.depth(), std::cmp::Reverse(u)))
     }
+}
+
+/// Whether a facility was handed over on or after `since`; one with no date counts as new (RULES.md).
+fn handed_over_since(facility: &Facility, since: Option<crate::model::Date>) -> bool {
+    match (since, facility.handed_over) {
+        (Some(since), Some(day)) => day >= since,
+        _ => true,
+    }
+}
+
+/// For each admin unit, the counted facilities of the tiers whose representative point it holds.
+fn facilities_by_unit(cx: &Context, tiers: &[Tier]) -> Vec<Vec<usize>> {
+    let facility_units = cx.facility_units();
+    let mut found = vec![Vec::new(); cx.dataset.admin_units.len()];
+    for (i, _) in cx.counted(tiers) {
+        for &u in &facility_units[i] {
+            found[u].push(i);
+        }
+    }
+    found
+}
+
+/// The admin units of `levels`, each with the counted facilities of `tiers` it holds.
+fn units_holding<'c>(
+    cx: &'c Context,
+    levels: &'c [crate::model::Level],
+    tiers: &[Tier],
+) -> impl Iterator<Item = (usize, &'c crate::model::AdminUnit, Vec<&'c Facility>)> + 'c {
+    let found = facilities_by_unit(cx, tiers);
+    let dataset = cx.dataset;
+    found
+        .into_iter()
+        .enumerate()
+        .filter(move |(u, _)| levels.contains(&dataset.admin_units[*u].level))
+        .map(move |(u, fs)| {
+            let facilities = fs.into_iter().map(|i| &dataset.facilities[i]).collect();
+            (u, &dataset.admin_units[u], facilities)
+        })
+}
+
+/// A note naming subjects a rule could not judge, or nothing when there are none.
+fn not_judged(why: &str, codes: &[&str]) -> Option<String> {
+    (!codes.is_empty()).then(|| {
+        format!(
+            "未判定 not judged, {why}: {} unit(s) ({})",
+            codes.len(),
+            codes.join(", ")
+        )
+    })
+}
+
+/// A finding about an admin unit.
+fn unit_finding(unit: &crate::model::AdminUnit, facilities: &[&Facility]) -> Finding {
+    Finding::about(
+        Layer::AdminUnits,
+        &unit.code,
+        &unit.name,
+        Geometry::MultiPolygon(unit.boundary.clone()),
+    )
+    .resting_on(facilities.iter().map(|f| f.id.clone()).collect())
 }
 
 /// `name (id)` for messages.

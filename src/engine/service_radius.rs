@@ -1,6 +1,6 @@
 //! `service_radius`: every residential area lies within reach of a counted facility.
 
-use super::{fmt_num, label, tier_list, Context, Finding, Layer, Unit, Verdict};
+use super::{fmt_num, label, tier_list, Checked, Context, Finding, Layer, Place, Unit, Verdict};
 use crate::rules::{Metric, ServiceRadius};
 use crate::spatial::{Nearest, SurfaceIndex};
 use rayon::prelude::*;
@@ -27,14 +27,17 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
         .filter(|(_, a)| !index.any_within(a.location, rule.radius_m, rule.strict))
         .map(|(i, a)| (i, index.nearest(a.location)))
         .collect();
-
-    let total: u64 = areas.iter().map(|a| a.households).sum();
-    let failed_households: u64 = failing.iter().map(|(i, _)| areas[*i].households).sum();
-    let rate = if total == 0 {
-        1.0
-    } else {
-        (total - failed_households) as f64 / total as f64
-    };
+    let mut checked: Vec<Checked> = areas
+        .iter()
+        .map(|a| Checked {
+            place: Place::Point(a.location),
+            weight: a.households as f64,
+            passed: true,
+        })
+        .collect();
+    for (i, _) in &failing {
+        checked[*i].passed = false;
+    }
 
     let findings = failing
         .into_iter()
@@ -80,8 +83,7 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
         })
         .collect();
     Verdict {
-        checked: areas.len(),
-        rate: Some(rate),
+        checked,
         findings,
         notes,
     }
@@ -124,11 +126,11 @@ mod tests {
     fn audit_counts_existing_facilities_only() {
         let d = city();
         let v = judge(&rule(700.0, true), &Context::new(&d, Mode::Audit));
-        assert_eq!(v.checked, 3);
+        assert_eq!(v.checked.len(), 3);
         let ids: Vec<&str> = v.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["B", "C"]);
         // Household-weighted: only A's 100 of 1 000 households are covered.
-        assert!((v.rate.unwrap() - 0.1).abs() < 1e-9);
+        assert!((crate::engine::rate(&v.checked) - 0.1).abs() < 1e-9);
         let b = &v.findings[0];
         assert!((b.measured.unwrap() - 1_200.0).abs() < 1.0, "{:?}", b.measured);
         assert_eq!(b.facilities, ["F1"]);
@@ -144,7 +146,7 @@ mod tests {
         // B is 800 m from the planned station F2 and 1 200 m from F1.
         assert!((v.findings[0].measured.unwrap() - 800.0).abs() < 10.0);
         assert_eq!(v.findings[0].facilities, ["F2"]);
-        assert!((v.rate.unwrap() - 0.7).abs() < 1e-9);
+        assert!((crate::engine::rate(&v.checked) - 0.7).abs() < 1e-9);
     }
 
     #[test]
@@ -154,6 +156,6 @@ mod tests {
         let v = judge(&rule(700.0, false), &Context::new(&d, Mode::Audit));
         assert_eq!(v.findings.len(), 3);
         assert!(v.findings.iter().all(|f| f.measured.is_none()));
-        assert_eq!(v.rate, Some(0.0));
+        assert_eq!(crate::engine::rate(&v.checked), 0.0);
     }
 }

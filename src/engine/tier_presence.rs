@@ -1,21 +1,14 @@
 //! `tier_presence`: each admin unit of some levels holds facilities of some tiers (三级布局 coverage).
 
-use super::{label, tier_list, Context, Finding, Layer, Unit, Verdict};
+use super::{facilities_by_unit, label, tier_list, Context, Finding, Layer, Place, Unit, Verdict};
 use crate::model::AdminUnit;
 use crate::rules::{TierPresence, UnitTest};
 
 pub(super) fn judge(rule: &TierPresence, cx: &Context) -> Verdict {
     let units = &cx.dataset.admin_units;
-    let facility_units = cx.facility_units();
-    let mut found: Vec<Vec<usize>> = vec![Vec::new(); units.len()];
-    for (i, _) in cx.counted(&rule.tiers) {
-        for &u in &facility_units[i] {
-            found[u].push(i);
-        }
-    }
-    let mut checked = 0;
+    let found = facilities_by_unit(cx, &rule.tiers);
+    let mut verdict = Verdict::default();
     let mut unknown_population = Vec::new();
-    let mut findings = Vec::new();
     for (u, unit) in units.iter().enumerate() {
         if !rule.levels.contains(&unit.level) {
             continue;
@@ -28,22 +21,20 @@ pub(super) fn judge(rule: &TierPresence, cx: &Context) -> Verdict {
                 continue;
             }
         }
-        checked += 1;
         let count = found[u].len();
         if count >= rule.min_count {
+            verdict.passed(Place::Unit(u));
             continue;
         }
         let ids: Vec<String> = found[u].iter().map(|&i| cx.dataset.facilities[i].id.clone()).collect();
-        findings.push(Finding {
-            rule: String::new(),
-            severity: crate::rules::Severity::Error,
-            layer: Layer::AdminUnits,
-            id: unit.code.clone(),
-            name: unit.name.clone(),
-            measured: Some(count as f64),
-            required: rule.min_count as f64,
-            unit: Unit::Count,
-            message: format!(
+        let finding = Finding::about(
+            Layer::AdminUnits,
+            &unit.code,
+            &unit.name,
+            geo::Geometry::MultiPolygon(unit.boundary.clone()),
+        )
+        .figures(Some(count as f64), rule.min_count as f64, Unit::Count)
+        .message(format!(
                 "{}（{}）内已计入的{}设施{}处，要求至少{}处 — {} ({}) holds {} counted facilities of tiers {}; required at least {}{}",
                 label(&unit.name, &unit.code),
                 unit.level.chinese()[0],
@@ -56,12 +47,11 @@ pub(super) fn judge(rule: &TierPresence, cx: &Context) -> Verdict {
                 tier_list(&rule.tiers),
                 rule.min_count,
                 if ids.is_empty() { String::new() } else { format!(" (found: {})", ids.join(", ")) }
-            ),
-            geometry: geo::Geometry::MultiPolygon(unit.boundary.clone()),
-            facilities: ids,
-        });
+            ))
+        .resting_on(ids);
+        verdict.failed(Place::Unit(u), finding);
     }
-    let mut notes = Vec::new();
+    let notes = &mut verdict.notes;
     if !unknown_population.is_empty() {
         notes.push(format!(
             "未判定 not judged, population unknown: {} unit(s) ({})",
@@ -69,16 +59,13 @@ pub(super) fn judge(rule: &TierPresence, cx: &Context) -> Verdict {
             unknown_population.join(", ")
         ));
     }
-    if checked == 0 {
+    if verdict.checked.is_empty() {
         let levels: Vec<&str> = rule.levels.iter().map(|l| l.key()).collect();
-        notes.push(format!("no admin unit of level {} matches the rule", levels.join("/")));
+        verdict
+            .notes
+            .push(format!("no admin unit of level {} matches the rule", levels.join("/")));
     }
-    Verdict {
-        checked,
-        rate: None,
-        findings,
-        notes,
-    }
+    verdict
 }
 
 /// Whether the rule's conditions select this unit; `None` when a population condition meets a unit
@@ -159,7 +146,7 @@ mod tests {
             }],
         );
         let v = judge(&r, &Context::new(&d, Mode::Audit));
-        assert_eq!(v.checked, 2); // S and central T1; T2 is not central
+        assert_eq!(v.checked.len(), 2); // S and central T1; T2 is not central
         assert_eq!(failing(&v), ["T1"]); // its only daycare centre is closed
         assert_eq!(v.findings[0].measured, Some(0.0));
     }
@@ -171,7 +158,7 @@ mod tests {
             &rule(&[Level::Community], &[Tier::Station], vec![]),
             &Context::new(&d, Mode::Audit),
         );
-        assert_eq!(v.checked, 2);
+        assert_eq!(v.checked.len(), 2);
         assert_eq!(failing(&v), ["C1"]);
     }
 
@@ -193,7 +180,7 @@ mod tests {
             }],
         );
         let v = judge(&big, &Context::new(&d, Mode::Audit));
-        assert_eq!((v.checked, failing(&v)), (1, vec!["T1"]));
+        assert_eq!((v.checked.len(), failing(&v)), (1, vec!["T1"]));
     }
 
     #[test]
@@ -209,7 +196,7 @@ mod tests {
             }],
         );
         let v = judge(&big, &Context::new(&d, Mode::Audit));
-        assert_eq!(v.checked, 1);
+        assert_eq!(v.checked.len(), 1);
         assert!(v.notes.iter().any(|n| n.contains("T2")), "{:?}", v.notes);
     }
 }

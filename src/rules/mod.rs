@@ -71,6 +71,13 @@ pub enum RuleKind {
     ServiceRadius(ServiceRadius),
     TierPresence(TierPresence),
     FacilityMinArea(FacilityMinArea),
+    AreaPerPopulation(AreaPerPopulation),
+    SizeByPopulation(SizeByPopulation),
+    BedsPerElderly(BedsPerElderly),
+    NursingBedShare(NursingBedShare),
+    Adjacency(Adjacency),
+    SynchronousHandover(SynchronousHandover),
+    AttributeShare(AttributeShare),
 }
 
 impl RuleKind {
@@ -80,6 +87,13 @@ impl RuleKind {
             RuleKind::ServiceRadius(_) => "service_radius",
             RuleKind::TierPresence(_) => "tier_presence",
             RuleKind::FacilityMinArea(_) => "facility_min_area",
+            RuleKind::AreaPerPopulation(_) => "area_per_population",
+            RuleKind::SizeByPopulation(_) => "size_by_population",
+            RuleKind::BedsPerElderly(_) => "beds_per_elderly",
+            RuleKind::NursingBedShare(_) => "nursing_bed_share",
+            RuleKind::Adjacency(_) => "adjacency",
+            RuleKind::SynchronousHandover(_) => "synchronous_handover",
+            RuleKind::AttributeShare(_) => "attribute_share",
         }
     }
 
@@ -88,7 +102,15 @@ impl RuleKind {
         match self {
             RuleKind::ServiceRadius(r) => r.target,
             RuleKind::TierPresence(r) => r.target,
-            RuleKind::AreaPerHouseholds(_) | RuleKind::FacilityMinArea(_) => 1.0,
+            RuleKind::AreaPerPopulation(r) => r.target,
+            RuleKind::Adjacency(r) => r.target,
+            RuleKind::AttributeShare(r) => r.target,
+            RuleKind::AreaPerHouseholds(_)
+            | RuleKind::FacilityMinArea(_)
+            | RuleKind::SizeByPopulation(_)
+            | RuleKind::BedsPerElderly(_)
+            | RuleKind::NursingBedShare(_)
+            | RuleKind::SynchronousHandover(_) => 1.0,
         }
     }
 
@@ -96,8 +118,16 @@ impl RuleKind {
     pub fn needs_admin_units(&self) -> bool {
         match self {
             RuleKind::AreaPerHouseholds(r) => r.area_kind == AreaKind::Existing,
-            RuleKind::TierPresence(_) => true,
-            RuleKind::ServiceRadius(_) | RuleKind::FacilityMinArea(_) => false,
+            RuleKind::TierPresence(_)
+            | RuleKind::AreaPerPopulation(_)
+            | RuleKind::SizeByPopulation(_)
+            | RuleKind::BedsPerElderly(_)
+            | RuleKind::NursingBedShare(_) => true,
+            RuleKind::ServiceRadius(_)
+            | RuleKind::FacilityMinArea(_)
+            | RuleKind::Adjacency(_)
+            | RuleKind::SynchronousHandover(_)
+            | RuleKind::AttributeShare(_) => false,
         }
     }
 }
@@ -165,4 +195,104 @@ pub struct FacilityMinArea {
     pub statuses: Vec<Status>,
     /// Only facilities handed over on or after this day; one with no date counts as new.
     pub since: Option<Date>,
+}
+
+/// Which head count of an admin unit a per-capita rule divides by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Headcount {
+    /// All residents (`population`).
+    Population,
+    /// Residents aged 60 and over (`elderly`).
+    Elderly,
+}
+
+/// Floor area of counted facilities in each admin unit per 1000 people.
+#[derive(Debug, Clone)]
+pub struct AreaPerPopulation {
+    pub level: Level,
+    pub m2_per_1000: f64,
+    pub headcount: Headcount,
+    pub tiers: Vec<Tier>,
+    pub target: f64,
+}
+
+/// The largest facility of a tier in each unit is as large as the unit's population class asks.
+#[derive(Debug, Clone)]
+pub struct SizeByPopulation {
+    pub levels: Vec<Level>,
+    pub tier: Tier,
+    /// Sorted by `min_population`.
+    pub classes: Vec<PopulationClass>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationClass {
+    pub min_population: u64,
+    pub max_population: u64,
+    pub min_area_m2: f64,
+}
+
+/// Which bed count a bed rule adds up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BedCount {
+    Beds,
+    NursingBeds,
+}
+
+/// Beds of counted facilities in each unit per 1000 elderly.
+#[derive(Debug, Clone)]
+pub struct BedsPerElderly {
+    pub level: Level,
+    pub per_1000: f64,
+    pub beds: BedCount,
+    pub tiers: Vec<Tier>,
+}
+
+/// Nursing beds as a share of all beds in each unit.
+#[derive(Debug, Clone)]
+pub struct NursingBedShare {
+    pub level: Level,
+    pub min_share: f64,
+    /// `>` rather than `≥` (超过).
+    pub strict: bool,
+    pub tiers: Vec<Tier>,
+}
+
+/// Facilities of some tiers lie next to one of other tiers (医养结合: stations beside clinics).
+#[derive(Debug, Clone)]
+pub struct Adjacency {
+    pub tiers: Vec<Tier>,
+    pub near_tiers: Vec<Tier>,
+    pub distance_m: f64,
+    /// Only facilities handed over on or after this day; one with no date counts as new.
+    pub since: Option<Date>,
+    pub target: f64,
+}
+
+/// New residential areas get their care facilities handed over with the homes (四同步).
+#[derive(Debug, Clone)]
+pub struct SynchronousHandover {
+    pub grace_days: u32,
+}
+
+/// A yes/no property of facilities that a share of them must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FacilityAttribute {
+    MealService,
+}
+
+impl FacilityAttribute {
+    pub fn key(self) -> &'static str {
+        match self {
+            FacilityAttribute::MealService => "meal_service",
+        }
+    }
+}
+
+/// A share of counted facilities of some tiers have a yes/no property.
+#[derive(Debug, Clone)]
+pub struct AttributeShare {
+    pub tiers: Vec<Tier>,
+    pub attribute: FacilityAttribute,
+    pub target: f64,
 }

@@ -36,8 +36,11 @@ impl fmt::Display for RulesError {
 
 impl std::error::Error for RulesError {}
 
-/// The rule kinds in the catalog (RULES.md) that this version does not judge yet.
-const CATALOG_KINDS_NOT_YET: [&str; 7] = [
+const KINDS: [&str; 11] = [
+    "area_per_households",
+    "service_radius",
+    "tier_presence",
+    "facility_min_area",
     "area_per_population",
     "size_by_population",
     "beds_per_elderly",
@@ -45,12 +48,6 @@ const CATALOG_KINDS_NOT_YET: [&str; 7] = [
     "adjacency",
     "synchronous_handover",
     "attribute_share",
-];
-const KINDS: [&str; 4] = [
-    "area_per_households",
-    "service_radius",
-    "tier_presence",
-    "facility_min_area",
 ];
 const RULE_KEYS: [&str; 7] = ["id", "kind", "title", "severity", "clause", "quote", "params"];
 const RULESET_KEYS: [&str; 7] = ["id", "title", "document", "issued_by", "effective", "source", "note"];
@@ -241,17 +238,19 @@ fn parse_rule(
         Some("service_radius") => service_radius(&mut p).map(RuleKind::ServiceRadius),
         Some("tier_presence") => tier_presence(&mut p).map(RuleKind::TierPresence),
         Some("facility_min_area") => facility_min_area(&mut p).map(RuleKind::FacilityMinArea),
+        Some("area_per_population") => area_per_population(&mut p).map(RuleKind::AreaPerPopulation),
+        Some("size_by_population") => size_by_population(&mut p).map(RuleKind::SizeByPopulation),
+        Some("beds_per_elderly") => beds_per_elderly(&mut p).map(RuleKind::BedsPerElderly),
+        Some("nursing_bed_share") => nursing_bed_share(&mut p).map(RuleKind::NursingBedShare),
+        Some("adjacency") => adjacency(&mut p).map(RuleKind::Adjacency),
+        Some("synchronous_handover") => synchronous_handover(&mut p).map(RuleKind::SynchronousHandover),
+        Some("attribute_share") => attribute_share(&mut p).map(RuleKind::AttributeShare),
         Some(other) => {
-            let why = if CATALOG_KINDS_NOT_YET.contains(&other) {
-                "is in the rule catalog but this version of carecircle does not judge it yet"
-            } else {
-                "is not a rule kind"
-            };
             let line = rule_line("kind");
             p.problems.push((
                 line,
                 format!(
-                    "{}kind \"{other}\" {why}: expected one of {}",
+                    "{}kind \"{other}\" is not a rule kind: expected one of {}",
                     p.context,
                     KINDS.join(", ")
                 ),
@@ -381,6 +380,122 @@ fn facility_min_area(p: &mut Reader) -> Option<FacilityMinArea> {
     })
 }
 
+fn area_per_population(p: &mut Reader) -> Option<AreaPerPopulation> {
+    let level = p.choice("level", Level::parse, &Level::accepted());
+    let m2_per_1000 = p.positive("m2_per_1000");
+    let headcount = p.headcount("population");
+    let tiers = p.tiers("tiers");
+    let target = p.target();
+    p.unknown_keys(&["level", "m2_per_1000", "population", "tiers", "target"]);
+    Some(AreaPerPopulation {
+        level: level?,
+        m2_per_1000: m2_per_1000?,
+        headcount: headcount?,
+        tiers,
+        target: target?,
+    })
+}
+
+fn size_by_population(p: &mut Reader) -> Option<SizeByPopulation> {
+    let levels = p.list("levels", Level::parse, &Level::accepted());
+    let tier = p.choice("tier", Tier::parse, &Tier::accepted());
+    let classes = p.classes();
+    p.unknown_keys(&["levels", "tier", "classes"]);
+    Some(SizeByPopulation {
+        levels: levels?,
+        tier: tier?,
+        classes: classes?,
+    })
+}
+
+fn beds_per_elderly(p: &mut Reader) -> Option<BedsPerElderly> {
+    let level = p.choice("level", Level::parse, &Level::accepted());
+    let per_1000 = p.positive("per_1000");
+    let beds = match p.optional_string("beds").as_deref() {
+        None | Some("beds") => Some(BedCount::Beds),
+        Some("nursing_beds") => Some(BedCount::NursingBeds),
+        Some(other) => {
+            p.problem("beds", format!("unknown value \"{other}\": expected beds or nursing_beds"));
+            None
+        }
+    };
+    let tiers = p.tiers("tiers");
+    p.unknown_keys(&["level", "per_1000", "beds", "tiers"]);
+    Some(BedsPerElderly {
+        level: level?,
+        per_1000: per_1000?,
+        beds: beds?,
+        tiers,
+    })
+}
+
+fn nursing_bed_share(p: &mut Reader) -> Option<NursingBedShare> {
+    let level = p.choice("level", Level::parse, &Level::accepted());
+    let min_share = p.share("min_share");
+    let strict = p.optional_bool("strict").unwrap_or(false);
+    let tiers = p.tiers("tiers");
+    p.unknown_keys(&["level", "min_share", "strict", "tiers"]);
+    Some(NursingBedShare {
+        level: level?,
+        min_share: min_share?,
+        strict,
+        tiers,
+    })
+}
+
+fn adjacency(p: &mut Reader) -> Option<Adjacency> {
+    let tiers = p.tiers("tiers");
+    let near_tiers = p.list("near_tiers", Tier::parse, &Tier::accepted());
+    let distance_m = p.positive("distance_m");
+    let since = p.optional_date("since");
+    let target = p.target();
+    p.unknown_keys(&["tiers", "near_tiers", "distance_m", "since", "target"]);
+    Some(Adjacency {
+        tiers,
+        near_tiers: near_tiers?,
+        distance_m: distance_m?,
+        since,
+        target: target?,
+    })
+}
+
+fn synchronous_handover(p: &mut Reader) -> Option<SynchronousHandover> {
+    let grace_days = match p.table.get("grace_days") {
+        None => Some(0),
+        Some(Value::Integer(n)) if (0..=3650).contains(n) => Some(*n as u32),
+        Some(_) => {
+            p.problem("grace_days", "expected a whole number of days, 0 to 3650".into());
+            None
+        }
+    };
+    p.unknown_keys(&["grace_days"]);
+    Some(SynchronousHandover {
+        grace_days: grace_days?,
+    })
+}
+
+fn attribute_share(p: &mut Reader) -> Option<AttributeShare> {
+    let tiers = p.tiers("tiers");
+    let attribute = match p.string("attribute").as_deref() {
+        Some("meal_service") => Some(FacilityAttribute::MealService),
+        Some(other) => {
+            p.problem(
+                "attribute",
+                format!("unknown facility attribute \"{other}\": expected meal_service"),
+            );
+            None
+        }
+        None => None,
+    };
+    let target = p.target();
+    p.unknown_keys(&["tiers", "attribute", "target"]);
+    Some(AttributeShare {
+        tiers,
+        attribute: attribute?,
+        target: target?,
+    })
+}
+
 /// Reads typed values from one table, recording problems with their lines.
 struct Reader<'a> {
     table: &'a Table,
@@ -474,6 +589,81 @@ impl Reader<'_> {
         self.optional_positive(key)
     }
 
+    /// A required share between 0 and 1.
+    fn share(&mut self, key: &str) -> Option<f64> {
+        match self.number(key) {
+            Some(Some(t)) if (0.0..=1.0).contains(&t) => Some(t),
+            Some(None) => {
+                self.missing("parameter ", key);
+                None
+            }
+            _ => {
+                self.problem(key, "expected a share between 0 and 1".into());
+                None
+            }
+        }
+    }
+
+    /// `population` or `elderly`, default `population`.
+    fn headcount(&mut self, key: &str) -> Option<Headcount> {
+        match self.optional_string(key).as_deref() {
+            None | Some("population") => Some(Headcount::Population),
+            Some("elderly") => Some(Headcount::Elderly),
+            Some(other) => {
+                self.problem(key, format!("unknown value \"{other}\": expected population or elderly"));
+                None
+            }
+        }
+    }
+
+    /// `classes = [{ min_population, max_population, min_area_m2 }, …]`, sorted and not overlapping.
+    fn classes(&mut self) -> Option<Vec<PopulationClass>> {
+        let Some(Value::Array(items)) = self.table.get("classes") else {
+            if self.table.contains_key("classes") {
+                self.problem("classes", "expected a list of { min_population, max_population, min_area_m2 }".into());
+            } else {
+                self.missing("parameter ", "classes");
+            }
+            return None;
+        };
+        let mut classes = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let t = item.as_table();
+            let int = |k: &str| t.and_then(|t| t.get(k)).and_then(Value::as_integer).filter(|n| *n >= 0);
+            let area = t.and_then(|t| t.get("min_area_m2")).and_then(|v| match v {
+                Value::Integer(n) => Some(*n as f64),
+                Value::Float(f) => Some(*f),
+                _ => None,
+            });
+            let known = t.is_some_and(|t| {
+                t.keys()
+                    .all(|k| ["min_population", "max_population", "min_area_m2"].contains(&k.as_str()))
+            });
+            match (int("min_population"), int("max_population"), area) {
+                (Some(lo), Some(hi), Some(m2)) if lo <= hi && m2 > 0.0 && known => classes.push(PopulationClass {
+                    min_population: lo as u64,
+                    max_population: hi as u64,
+                    min_area_m2: m2,
+                }),
+                _ => {
+                    self.problem(
+                        "classes",
+                        format!(
+                            "class {i}: expected {{ min_population = N, max_population = N ≥ min, min_area_m2 = N > 0 }}"
+                        ),
+                    );
+                    return None;
+                }
+            }
+        }
+        classes.sort_by_key(|c| c.min_population);
+        if classes.is_empty() || classes.windows(2).any(|w| w[1].min_population <= w[0].max_population) {
+            self.problem("classes", "expected at least one class, with population ranges that do not overlap".into());
+            return None;
+        }
+        Some(classes)
+    }
+
     /// `target`: the share of checked subjects that must pass, default 1.
     fn target(&mut self) -> Option<f64> {
         match self.number("target") {
@@ -487,6 +677,10 @@ impl Reader<'_> {
     }
 
     fn choice<T>(&mut self, key: &str, parse: fn(&str) -> Option<T>, accepted: &str) -> Option<T> {
+        if !self.table.contains_key(key) {
+            self.missing("parameter ", key);
+            return None;
+        }
         let text = self.string(key)?;
         let value = parse(&text);
         if value.is_none() {
@@ -778,7 +972,8 @@ mod tests {
             "{message}"
         );
         let err = parse_ruleset("t.toml", &rule("beds_per_elderly", "")).unwrap_err();
-        assert!(err.problems[0].1.contains("not judge it yet"), "{err}");
+        assert!(err.to_string().contains("missing parameter \"per_1000\""), "{err}");
+        assert!(err.to_string().contains("missing parameter \"level\""), "{err}");
     }
 
     #[test]

@@ -1,0 +1,97 @@
+//! `adjacency`: facilities of some tiers lie within a distance of a facility of other tiers
+//! (医养结合: new stations and centres next to a clinic).
+
+use super::{fmt_num, handed_over_since, label, tier_list, Context, Finding, Layer, Place, Unit, Verdict};
+use crate::rules::Adjacency;
+use crate::spatial::SurfaceIndex;
+
+pub(super) fn judge(rule: &Adjacency, cx: &Context) -> Verdict {
+    let facilities = &cx.dataset.facilities;
+    let near = SurfaceIndex::new(cx.counted(&rule.near_tiers).map(|(i, f)| (i, f.location)));
+    let mut verdict = Verdict::default();
+    for (i, f) in cx.counted(&rule.tiers).filter(|(_, f)| handed_over_since(f, rule.since)) {
+        // A facility is not its own neighbour when the two tier lists overlap.
+        let adjacent = near
+            .within(f.location, rule.distance_m)
+            .iter()
+            .any(|n| n.index != i);
+        if adjacent {
+            verdict.passed(Place::Point(f.location));
+            continue;
+        }
+        let nearest = near.nearest(f.location).filter(|n| n.index != i);
+        let finding = Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone())
+            .figures(nearest.map(|n| n.distance_m), rule.distance_m, Unit::Metres);
+        let finding = match nearest {
+            Some(n) => {
+                let other = &facilities[n.index];
+                finding
+                    .message(format!(
+                        "{}距最近的{}设施{}{}米，要求相邻（{}米内）— nearest {} facility {} is {} m away; adjacent means within {} m",
+                        label(&f.name, &f.id),
+                        tier_list(&rule.near_tiers),
+                        label(&other.name, &other.id),
+                        fmt_num(n.distance_m),
+                        fmt_num(rule.distance_m),
+                        tier_list(&rule.near_tiers),
+                        other.id,
+                        fmt_num(n.distance_m),
+                        fmt_num(rule.distance_m),
+                    ))
+                    .resting_on(vec![other.id.clone()])
+            }
+            None => finding.message(format!(
+                "{}附近无已计入的{}设施 — no counted {} facility at all",
+                label(&f.name, &f.id),
+                tier_list(&rule.near_tiers),
+                tier_list(&rule.near_tiers),
+            )),
+        };
+        verdict.failed(Place::Point(f.location), finding);
+    }
+    if let Some(since) = rule.since {
+        verdict.notes.push(format!(
+            "facilities handed over on or after {since}, or not yet handed over"
+        ));
+    }
+    verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fixtures::*;
+    use crate::model::{Date, Mode, Status, Tier};
+
+    /// Clinic M at the origin. Station S1 40 m away (adjacent), S2 600 m away (not), S3 handed over in
+    /// 2018 (before `since`: not judged), centre D1 with no date (new) 30 m from M.
+    #[test]
+    fn new_facilities_next_to_a_clinic() {
+        let mut d = dataset();
+        let mut s3 = facility("S3", Tier::Station, 200.0, Status::Operating, 2_000.0, 0.0);
+        s3.handed_over = Date::from_ymd(2018, 5, 1);
+        let mut s1 = facility("S1", Tier::Station, 200.0, Status::Operating, 40.0, 0.0);
+        s1.handed_over = Date::from_ymd(2021, 5, 1);
+        d.facilities = vec![
+            facility("M", Tier::Medical, 800.0, Status::Operating, 0.0, 0.0),
+            s1,
+            facility("S2", Tier::Station, 200.0, Status::Built, 600.0, 0.0),
+            s3,
+            facility("D1", Tier::DaycareCenter, 500.0, Status::Built, 0.0, 30.0),
+        ];
+        let rule = Adjacency {
+            tiers: vec![Tier::Station, Tier::DaycareCenter],
+            near_tiers: vec![Tier::Medical],
+            distance_m: 100.0,
+            since: Date::from_ymd(2020, 1, 1),
+            target: 0.8,
+        };
+        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        assert_eq!(v.checked.len(), 3);
+        assert_eq!(v.findings.len(), 1);
+        let f = &v.findings[0];
+        assert_eq!((f.id.as_str(), f.facilities.clone()), ("S2", vec!["M".to_string()]));
+        assert!((f.measured.unwrap() - 600.0).abs() < 1.0);
+        assert!((crate::engine::rate(&v.checked) - 2.0 / 3.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,80 @@
+//! `attribute_share`: a share of counted facilities of some tiers have a yes/no property
+//! (e.g. every daycare centre serves meals, 助餐).
+
+use super::{label, tier_list, Context, Finding, Layer, Place, Unit, Verdict};
+use crate::model::Facility;
+use crate::rules::{AttributeShare, FacilityAttribute};
+
+pub(super) fn judge(rule: &AttributeShare, cx: &Context) -> Verdict {
+    let mut verdict = Verdict::default();
+    let value = |f: &Facility| match rule.attribute {
+        FacilityAttribute::MealService => f.meal_service,
+    };
+    let key = rule.attribute.key();
+    for (_, f) in cx.counted(&rule.tiers) {
+        let place = Place::Point(f.location);
+        let has = value(f);
+        if has == Some(true) {
+            verdict.passed(place);
+            continue;
+        }
+        let (chinese, english) = match has {
+            Some(_) => ("否", "false"),
+            None => ("未填写", "not given"),
+        };
+        verdict.failed(
+            place,
+            Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone())
+                .figures(Some(0.0), 1.0, Unit::Count)
+                .message(format!(
+                    "{}的{}为{} — {} is {english}",
+                    label(&f.name, &f.id),
+                    key,
+                    chinese,
+                    key
+                ))
+                .resting_on(vec![f.id.clone()]),
+        );
+    }
+    if verdict.checked.is_empty() {
+        verdict
+            .notes
+            .push(format!("no counted facility of tiers {}", tier_list(&rule.tiers)));
+    }
+    verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fixtures::*;
+    use crate::model::{Mode, Status, Tier};
+
+    #[test]
+    fn daycare_centres_serve_meals() {
+        let mut d = dataset();
+        let with = |id: &str, meal: Option<bool>, status: Status| {
+            let mut f = facility(id, Tier::DaycareCenter, 500.0, status, 0.0, 0.0);
+            f.meal_service = meal;
+            f
+        };
+        d.facilities = vec![
+            with("D1", Some(true), Status::Operating),
+            with("D2", Some(false), Status::Operating),
+            with("D3", None, Status::Operating),
+            with("D4", Some(false), Status::Planned),
+            with("D5", Some(true), Status::Operating),
+        ];
+        let rule = AttributeShare {
+            tiers: vec![Tier::DaycareCenter],
+            attribute: FacilityAttribute::MealService,
+            target: 1.0,
+        };
+        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        assert_eq!(v.checked.len(), 4);
+        let ids: Vec<&str> = v.findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["D2", "D3"]);
+        assert!(v.findings[1].message.contains("not given"));
+        assert_eq!(crate::engine::rate(&v.checked), 0.5);
+    }
+}

@@ -1,0 +1,95 @@
+//! `nursing_bed_share`: nursing beds as a share of all beds of counted facilities in each unit (护理型床位占比).
+
+use super::{label, not_judged, tier_list, unit_finding, units_holding, Context, Place, Unit, Verdict};
+use crate::rules::NursingBedShare;
+
+pub(super) fn judge(rule: &NursingBedShare, cx: &Context) -> Verdict {
+    let mut verdict = Verdict::default();
+    let mut no_beds = Vec::new();
+    let op = if rule.strict { ">" } else { "≥" };
+    for (u, unit, facilities) in units_holding(cx, std::slice::from_ref(&rule.level), &rule.tiers) {
+        let beds: u64 = facilities.iter().filter_map(|f| f.beds).sum();
+        let nursing: u64 = facilities.iter().filter_map(|f| f.nursing_beds).sum();
+        if beds == 0 {
+            no_beds.push(unit.code.as_str());
+            continue;
+        }
+        let share = nursing as f64 / beds as f64;
+        let passes = if rule.strict {
+            share > rule.min_share
+        } else {
+            share >= rule.min_share
+        };
+        let finding = (!passes).then(|| {
+            unit_finding(unit, &facilities)
+                .figures(Some(share), rule.min_share, Unit::Share)
+                .message(format!(
+                    "{}{}设施床位{}张，其中护理型{}张，占{:.1}%，要求{}{:.0}% — {} of {} beds in {} facilities are nursing beds ({:.1}%); required {op} {:.0}%",
+                    label(&unit.name, &unit.code),
+                    tier_list(&rule.tiers),
+                    beds,
+                    nursing,
+                    share * 100.0,
+                    op,
+                    rule.min_share * 100.0,
+                    nursing,
+                    beds,
+                    tier_list(&rule.tiers),
+                    share * 100.0,
+                    rule.min_share * 100.0,
+                ))
+        });
+        verdict.judged(Place::Unit(u), finding);
+    }
+    verdict
+        .notes
+        .extend(not_judged("no beds counted, so no share", &no_beds));
+    verdict
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fixtures::*;
+    use crate::model::{Level, Mode, Status, Tier};
+
+    fn with_beds(id: &str, beds: u64, nursing: u64, east: f64) -> crate::model::Facility {
+        let mut f = facility(id, Tier::Institution, 3_000.0, Status::Operating, east, 500.0);
+        f.beds = Some(beds);
+        f.nursing_beds = Some(nursing);
+        f
+    }
+
+    /// D: 500 beds, 400 nursing (0.8) passes > 0.6. E: 500 beds, 200 nursing (0.4) fails.
+    /// F: 100 beds, exactly 60 nursing (0.6): fails "more than 60 %", passes "at least 60 %".
+    #[test]
+    fn share_of_nursing_beds_strict_and_not() {
+        let mut d = dataset();
+        d.admin_units = vec![
+            unit("D", Level::District, None, (0.0, 0.0, 1_000.0, 1_000.0)),
+            unit("E", Level::District, None, (2_000.0, 0.0, 3_000.0, 1_000.0)),
+            unit("F", Level::District, None, (4_000.0, 0.0, 5_000.0, 1_000.0)),
+            unit("G", Level::District, None, (6_000.0, 0.0, 7_000.0, 1_000.0)),
+        ];
+        d.facilities = vec![
+            with_beds("I1", 300, 250, 300.0),
+            with_beds("I2", 200, 150, 700.0),
+            with_beds("I3", 500, 200, 2_500.0),
+            with_beds("I4", 100, 60, 4_500.0),
+        ];
+        let mut rule = NursingBedShare {
+            level: Level::District,
+            min_share: 0.6,
+            strict: true,
+            tiers: vec![Tier::Institution, Tier::RegionalCenter],
+        };
+        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        let failing: Vec<&str> = v.findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!((v.checked.len(), failing), (3, vec!["E", "F"]));
+        assert_eq!(v.findings[0].measured, Some(0.4));
+        assert!(v.notes.iter().any(|n| n.contains('G')), "{:?}", v.notes);
+        rule.strict = false;
+        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        assert_eq!(v.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["E"]);
+    }
+}
