@@ -5,6 +5,7 @@ pub mod crs;
 pub mod engine;
 pub mod load;
 pub mod model;
+pub mod network;
 pub mod report;
 pub mod rules;
 pub mod spatial;

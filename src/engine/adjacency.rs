@@ -9,19 +9,22 @@ pub(super) fn judge(rule: &Adjacency, cx: &Context) -> Verdict {
     let facilities = &cx.dataset.facilities;
     let near = SurfaceIndex::new(cx.counted(&rule.near_tiers).map(|(i, f)| (i, f.location)));
     let mut verdict = Verdict::default();
-    for (i, f) in cx.counted(&rule.tiers).filter(|(_, f)| handed_over_since(f, rule.since)) {
+    for (i, f) in cx
+        .counted(&rule.tiers)
+        .filter(|(_, f)| handed_over_since(f, rule.since))
+    {
         // A facility is not its own neighbour when the two tier lists overlap.
-        let adjacent = near
-            .within(f.location, rule.distance_m)
-            .iter()
-            .any(|n| n.index != i);
+        let adjacent = near.within(f.location, rule.distance_m).iter().any(|n| n.index != i);
         if adjacent {
             verdict.passed(Place::Point(f.location));
             continue;
         }
         let nearest = near.nearest(f.location).filter(|n| n.index != i);
-        let finding = Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone())
-            .figures(nearest.map(|n| n.distance_m), rule.distance_m, Unit::Metres);
+        let finding = Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone()).figures(
+            nearest.map(|n| n.distance_m),
+            rule.distance_m,
+            Unit::Metres,
+        );
         let finding = match nearest {
             Some(n) => {
                 let other = &facilities[n.index];

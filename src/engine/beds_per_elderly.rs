@@ -45,7 +45,9 @@ pub(super) fn judge(rule: &BedsPerElderly, cx: &Context) -> Verdict {
         });
         verdict.judged(Place::Unit(u), finding);
     }
-    verdict.notes.extend(not_judged("elderly figure missing or zero", &unknown));
+    verdict
+        .notes
+        .extend(not_judged("elderly figure missing or zero", &unknown));
     if !no_count.is_empty() {
         verdict.notes.push(format!(
             "counted as 0 {key}, no figure given: facilities {}",

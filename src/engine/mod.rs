@@ -26,6 +26,7 @@ mod synchronous_handover;
 mod tier_presence;
 
 use crate::model::{Dataset, Facility, Mode, Tier};
+use crate::network::WalkNetwork;
 use crate::rules::{Rule, RuleKind, Ruleset, Severity};
 use crate::spatial::UnitLocator;
 use geo::Geometry;
@@ -302,6 +303,7 @@ pub struct Context<'a> {
     locator: OnceLock<UnitLocator<'a>>,
     facility_units: OnceLock<Vec<Vec<usize>>>,
     area_units: OnceLock<Vec<Vec<usize>>>,
+    walk_network: OnceLock<Option<WalkNetwork>>,
 }
 
 impl<'a> Context<'a> {
@@ -318,6 +320,7 @@ impl<'a> Context<'a> {
             locator: OnceLock::new(),
             facility_units: OnceLock::new(),
             area_units: OnceLock::new(),
+            walk_network: OnceLock::new(),
         }
     }
 
@@ -367,6 +370,23 @@ impl<'a> Context<'a> {
                 .map(|a| locator.units_at(a.location))
                 .collect()
         })
+    }
+
+    /// The walkable roads as a graph; `None` when the dataset has none.
+    fn walk_network(&self) -> Option<&WalkNetwork> {
+        self.walk_network
+            .get_or_init(|| {
+                let lines: Vec<_> = self
+                    .dataset
+                    .roads
+                    .iter()
+                    .filter(|r| r.walkable)
+                    .flat_map(|r| &r.geometry.0)
+                    .collect();
+                let network = WalkNetwork::new(lines);
+                (network.segment_count() > 0).then_some(network)
+            })
+            .as_ref()
     }
 
     /// The smallest unit (deepest level) among `units`; the first listed on a tie.

@@ -1,32 +1,44 @@
 //! `service_radius`: every residential area lies within reach of a counted facility.
 
 use super::{fmt_num, label, tier_list, Checked, Context, Finding, Layer, Place, Unit, Verdict};
+use crate::network::WalkNetwork;
 use crate::rules::{Metric, ServiceRadius};
 use crate::spatial::{Nearest, SurfaceIndex};
 use rayon::prelude::*;
 
 pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
     let facilities = &cx.dataset.facilities;
-    let index = SurfaceIndex::new(cx.counted(&rule.tiers).map(|(i, f)| (i, f.location)));
-    let mut notes = vec![match rule.metric {
-        Metric::Euclidean => "直线距离 straight-line geodesic distance".to_string(),
-        Metric::Network => {
-            "直线距离 straight-line geodesic distance: the network metric is not implemented yet, so the \
-             walking distance was not measured"
-                .to_string()
-        }
-    }];
-    if index.is_empty() {
+    let areas = &cx.dataset.residential_areas;
+    let network = match rule.metric {
+        Metric::Network => cx.walk_network(),
+        Metric::Euclidean => None,
+    };
+    let (failing, mut notes, how) = match (rule.metric, network) {
+        (Metric::Network, Some(network)) => (
+            failing_on_foot(rule, cx, network),
+            vec![format!(
+                "步行距离 walking distance along the roads layer ({} segments); areas and facilities join their nearest road",
+                network.segment_count()
+            )],
+            ("步行", "walk"),
+        ),
+        (Metric::Network, None) => (
+            failing_straight(rule, cx),
+            vec!["直线距离 straight-line geodesic distance: the dataset has no walkable roads, so the walking \
+                  distance fell back to straight-line"
+                .to_string()],
+            ("直线", "straight-line"),
+        ),
+        (Metric::Euclidean, _) => (
+            failing_straight(rule, cx),
+            vec!["直线距离 straight-line geodesic distance".to_string()],
+            ("直线", "straight-line"),
+        ),
+    };
+    if cx.counted(&rule.tiers).next().is_none() {
         notes.push(format!("no counted facility of tiers {}", tier_list(&rule.tiers)));
     }
     let op = if rule.strict { "<" } else { "≤" };
-    let areas = &cx.dataset.residential_areas;
-    let failing: Vec<(usize, Option<Nearest>)> = areas
-        .par_iter()
-        .enumerate()
-        .filter(|(_, a)| !index.any_within(a.location, rule.radius_m, rule.strict))
-        .map(|(i, a)| (i, index.nearest(a.location)))
-        .collect();
     let mut checked: Vec<Checked> = areas
         .iter()
         .map(|a| Checked {
@@ -43,42 +55,35 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
         .into_iter()
         .map(|(i, nearest)| {
             let area = &areas[i];
-            let (measured, message, ids) = match nearest {
+            let finding = Finding::about(Layer::ResidentialAreas, &area.id, &area.name, area.geometry.clone())
+                .figures(nearest.map(|n| n.distance_m), rule.radius_m, Unit::Metres);
+            match nearest {
                 Some(n) => {
                     let f = &facilities[n.index];
-                    (
-                        Some(n.distance_m),
-                        format!(
-                            "距最近的已计入设施{}{}米，要求{}{}米 — nearest counted facility {} is {} m away; required {op} {} m",
+                    finding
+                        .message(format!(
+                            "距最近的已计入设施{}{}{}米，要求{}{}米 — nearest counted facility {} is {} m away ({}); required {op} {} m",
                             label(&f.name, &f.id),
+                            how.0,
                             fmt_num(n.distance_m),
                             op,
                             fmt_num(rule.radius_m),
                             f.id,
                             fmt_num(n.distance_m),
+                            how.1,
                             fmt_num(rule.radius_m)
-                        ),
-                        vec![f.id.clone()],
-                    )
+                        ))
+                        .resting_on(vec![f.id.clone()])
                 }
-                None => (
-                    None,
-                    format!("无已计入的{0}设施 — no counted facility of tiers {0} at all", tier_list(&rule.tiers)),
-                    vec![],
-                ),
-            };
-            Finding {
-                rule: String::new(),
-                severity: crate::rules::Severity::Error,
-                layer: Layer::ResidentialAreas,
-                id: area.id.clone(),
-                name: area.name.clone(),
-                measured,
-                required: rule.radius_m,
-                unit: Unit::Metres,
-                message,
-                geometry: area.geometry.clone(),
-                facilities: ids,
+                None if network.is_some() => finding.message(format!(
+                    "步行{0}米内无已计入的{1}设施 — no counted facility of tiers {1} within a {0} m walk",
+                    fmt_num(walk_limit(rule)),
+                    tier_list(&rule.tiers)
+                )),
+                None => finding.message(format!(
+                    "无已计入的{0}设施 — no counted facility of tiers {0} at all",
+                    tier_list(&rule.tiers)
+                )),
             }
         })
         .collect();
@@ -87,6 +92,58 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
         findings,
         notes,
     }
+}
+
+/// Areas farther than the radius in a straight line, with their nearest counted facility.
+fn failing_straight(rule: &ServiceRadius, cx: &Context) -> Vec<(usize, Option<Nearest>)> {
+    let index = SurfaceIndex::new(cx.counted(&rule.tiers).map(|(i, f)| (i, f.location)));
+    cx.dataset
+        .residential_areas
+        .par_iter()
+        .enumerate()
+        .filter(|(_, a)| !index.any_within(a.location, rule.radius_m, rule.strict))
+        .map(|(i, a)| (i, index.nearest(a.location)))
+        .collect()
+}
+
+/// How far the walking search goes: twice the radius, so a finding can say how long the walk is.
+fn walk_limit(rule: &ServiceRadius) -> f64 {
+    2.0 * rule.radius_m
+}
+
+/// Areas farther than the radius on foot, with the counted facility nearest on foot (within the limit).
+fn failing_on_foot(rule: &ServiceRadius, cx: &Context, network: &WalkNetwork) -> Vec<(usize, Option<Nearest>)> {
+    let sources: Vec<_> = cx
+        .counted(&rule.tiers)
+        .filter_map(|(i, f)| network.join(f.location).map(|j| (i, j)))
+        .collect();
+    let targets: Vec<_> = cx
+        .dataset
+        .residential_areas
+        .par_iter()
+        .map(|a| network.join(a.location))
+        .collect();
+    let walks = network.nearest_walks(&sources, &targets, walk_limit(rule));
+    walks
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, walk)| {
+            let covered = walk.is_some_and(|w| {
+                if rule.strict {
+                    w.distance_m < rule.radius_m
+                } else {
+                    w.distance_m <= rule.radius_m
+                }
+            });
+            (!covered).then(|| {
+                let nearest = walk.map(|w| Nearest {
+                    index: w.source,
+                    distance_m: w.distance_m,
+                });
+                (i, nearest)
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -157,5 +214,44 @@ mod tests {
         assert_eq!(v.findings.len(), 3);
         assert!(v.findings.iter().all(|f| f.measured.is_none()));
         assert_eq!(crate::engine::rate(&v.checked), 0.0);
+    }
+
+    /// A daycare centre at the origin and a home 250 m north across a canal; the only road goes round
+    /// it (400 m east, 250 m north, 400 m back west): a 1 050 m walk. Straight-line it passes 300 m, on
+    /// foot it fails; with no roads the network rule falls back to straight-line and says so.
+    #[test]
+    fn network_metric_walks_round_the_canal() {
+        let mut d = dataset();
+        d.facilities = vec![facility("D", Tier::DaycareCenter, 500.0, Status::Operating, 0.0, -5.0)];
+        d.residential_areas = vec![area("H", 100, AreaKind::Existing, 0.0, 255.0)];
+        let line = [(0.0, 0.0), (400.0, 0.0), (400.0, 250.0), (0.0, 250.0)]
+            .iter()
+            .map(|&(e, n)| (at(e, n).x(), at(e, n).y()))
+            .collect::<Vec<_>>();
+        d.roads = vec![crate::model::Road {
+            walkable: true,
+            geometry: geo::MultiLineString(vec![geo::LineString::from(line)]),
+        }];
+        let mut rule = rule(300.0, false);
+        rule.tiers = vec![Tier::DaycareCenter];
+        rule.metric = Metric::Network;
+        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        assert_eq!(v.findings.len(), 1, "{:?}", v.notes);
+        // 300 m limit: the walk (≈1 060 m) is beyond twice the radius, so no distance is given.
+        assert_eq!(v.findings[0].measured, None);
+        assert!(v.notes[0].contains("walking distance"), "{:?}", v.notes);
+        rule.radius_m = 1_000.0;
+        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        let walk = v.findings[0].measured.unwrap();
+        assert!((walk - 1_060.0).abs() < 5.0, "{walk}");
+        assert_eq!(v.findings[0].facilities, ["D"]);
+
+        rule.radius_m = 300.0;
+        d.roads.clear();
+        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        assert!(v.findings.is_empty());
+        assert!(v.notes[0].contains("fell back to straight-line"), "{:?}", v.notes);
+        rule.metric = Metric::Euclidean;
+        assert!(judge(&rule, &Context::new(&d, Mode::Audit)).findings.is_empty());
     }
 }

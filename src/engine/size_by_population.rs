@@ -17,7 +17,10 @@ pub(super) fn judge(rule: &SizeByPopulation, cx: &Context) -> Verdict {
             below.push(unit.code.as_str());
             continue;
         };
-        let largest = facilities.iter().copied().max_by(|a, b| a.floor_area_m2.total_cmp(&b.floor_area_m2));
+        let largest = facilities
+            .iter()
+            .copied()
+            .max_by(|a, b| a.floor_area_m2.total_cmp(&b.floor_area_m2));
         let size = largest.map_or(0.0, |f| f.floor_area_m2);
         let finding = (size < class.min_area_m2).then(|| {
             let which = largest.map_or("无 none".to_string(), |f| label(&f.name, &f.id));
@@ -44,9 +47,7 @@ pub(super) fn judge(rule: &SizeByPopulation, cx: &Context) -> Verdict {
         verdict.judged(Place::Unit(u), finding);
     }
     verdict.notes.extend(not_judged("population unknown", &unknown));
-    verdict
-        .notes
-        .extend(not_judged("population below every class", &below));
+    verdict.notes.extend(not_judged("population below every class", &below));
     verdict
 }
 
@@ -114,6 +115,9 @@ mod tests {
         let f = &v.findings[0];
         assert_eq!((f.id.as_str(), f.measured, f.required), ("S1", Some(450.0), 600.0));
         assert_eq!(f.facilities, ["D1"]);
-        assert!(v.notes.iter().any(|n| n.contains("below every class") && n.contains('T')));
+        assert!(v
+            .notes
+            .iter()
+            .any(|n| n.contains("below every class") && n.contains('T')));
     }
 }

@@ -33,7 +33,9 @@ pub(super) fn judge(rule: &SynchronousHandover, cx: &Context) -> Verdict {
         if serving[ai].is_empty() {
             verdict.failed(
                 place,
-                finding.figures(None, f64::from(rule.grace_days), Unit::Days).message(format!(
+                finding
+                    .figures(None, f64::from(rule.grace_days), Unit::Days)
+                    .message(format!(
                     "{}已于{}交付，但没有配建的养老服务设施 — homes delivered on {} with no facility serving the area",
                     label(&area.name, &area.id),
                     delivered,
@@ -107,8 +109,8 @@ pub(super) fn judge(rule: &SynchronousHandover, cx: &Context) -> Verdict {
 mod tests {
     use super::*;
     use crate::engine::fixtures::*;
-    use crate::model::{Date, Mode};
     use crate::model::Tier;
+    use crate::model::{Date, Mode};
 
     fn served(id: &str, area: &str, status: Status, handed_over: Option<Date>) -> Facility {
         let mut f = facility(id, Tier::Station, 300.0, status, 0.0, 0.0);

@@ -415,7 +415,10 @@ fn beds_per_elderly(p: &mut Reader) -> Option<BedsPerElderly> {
         None | Some("beds") => Some(BedCount::Beds),
         Some("nursing_beds") => Some(BedCount::NursingBeds),
         Some(other) => {
-            p.problem("beds", format!("unknown value \"{other}\": expected beds or nursing_beds"));
+            p.problem(
+                "beds",
+                format!("unknown value \"{other}\": expected beds or nursing_beds"),
+            );
             None
         }
     };
@@ -610,7 +613,10 @@ impl Reader<'_> {
             None | Some("population") => Some(Headcount::Population),
             Some("elderly") => Some(Headcount::Elderly),
             Some(other) => {
-                self.problem(key, format!("unknown value \"{other}\": expected population or elderly"));
+                self.problem(
+                    key,
+                    format!("unknown value \"{other}\": expected population or elderly"),
+                );
                 None
             }
         }
@@ -620,7 +626,10 @@ impl Reader<'_> {
     fn classes(&mut self) -> Option<Vec<PopulationClass>> {
         let Some(Value::Array(items)) = self.table.get("classes") else {
             if self.table.contains_key("classes") {
-                self.problem("classes", "expected a list of { min_population, max_population, min_area_m2 }".into());
+                self.problem(
+                    "classes",
+                    "expected a list of { min_population, max_population, min_area_m2 }".into(),
+                );
             } else {
                 self.missing("parameter ", "classes");
             }
@@ -658,7 +667,10 @@ impl Reader<'_> {
         }
         classes.sort_by_key(|c| c.min_population);
         if classes.is_empty() || classes.windows(2).any(|w| w[1].min_population <= w[0].max_population) {
-            self.problem("classes", "expected at least one class, with population ranges that do not overlap".into());
+            self.problem(
+                "classes",
+                "expected at least one class, with population ranges that do not overlap".into(),
+            );
             return None;
         }
         Some(classes)

@@ -1,0 +1,294 @@
+//! Walking distance along a roads layer: a graph of the walkable roads, points joined to their nearest
+//! road, and one multi-source shortest-path search from all facilities at once.
+//!
+//! Road vertices that coincide (to about a centimetre) are one node, so roads connect where they share a
+//! vertex, as road data is drawn. A point (a residential area, a facility) joins the nearest segment at
+//! its foot: the walk is the straight access to the road plus the way along it.
+
+use crate::spatial::{ecef, geodesic_m};
+use geo::Point;
+use rstar::primitives::{GeomWithData, Line};
+use rstar::RTree;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashMap};
+
+/// A segment between two nodes, indexed by its earth-centred end points.
+type Segment = GeomWithData<Line<[f64; 3]>, usize>;
+
+/// The walkable roads as a graph.
+pub struct WalkNetwork {
+    /// Per segment: its two nodes and its length in metres.
+    segments: Vec<(u32, u32, f64)>,
+    /// Per node: (neighbour, metres).
+    edges: Vec<Vec<(u32, f64)>>,
+    points: Vec<Point<f64>>,
+    index: RTree<Segment>,
+}
+
+/// Where a point meets the network.
+#[derive(Debug, Clone, Copy)]
+pub struct Join {
+    pub segment: usize,
+    /// Position along the segment, 0 at its first node and 1 at its second.
+    pub along: f64,
+    /// Straight-line metres from the point to the road.
+    pub access_m: f64,
+}
+
+/// The walk from a point to the nearest source.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Walk {
+    pub source: usize,
+    pub distance_m: f64,
+}
+
+impl WalkNetwork {
+    /// Builds the network from the lines of the walkable roads.
+    pub fn new<'a>(lines: impl IntoIterator<Item = &'a geo::LineString<f64>>) -> WalkNetwork {
+        let mut node_of: HashMap<(i64, i64), u32> = HashMap::new();
+        let mut points = Vec::new();
+        let mut segments = Vec::new();
+        let mut node = |p: geo::Coord<f64>, points: &mut Vec<Point<f64>>| {
+            // 1e-7° is about a centimetre: vertices closer than that are the same crossing.
+            let key = ((p.x * 1e7).round() as i64, (p.y * 1e7).round() as i64);
+            *node_of.entry(key).or_insert_with(|| {
+                points.push(Point::from(p));
+                (points.len() - 1) as u32
+            })
+        };
+        for line in lines {
+            for pair in line.0.windows(2) {
+                let (a, b) = (node(pair[0], &mut points), node(pair[1], &mut points));
+                if a != b {
+                    let length = geodesic_m(points[a as usize], points[b as usize]);
+                    segments.push((a, b, length));
+                }
+            }
+        }
+        let mut edges = vec![Vec::new(); points.len()];
+        for &(a, b, length) in &segments {
+            edges[a as usize].push((b, length));
+            edges[b as usize].push((a, length));
+        }
+        let index = RTree::bulk_load(
+            segments
+                .iter()
+                .enumerate()
+                .map(|(i, &(a, b, _))| {
+                    GeomWithData::new(Line::new(ecef(points[a as usize]), ecef(points[b as usize])), i)
+                })
+                .collect(),
+        );
+        WalkNetwork {
+            segments,
+            edges,
+            points,
+            index,
+        }
+    }
+
+    pub fn segment_count(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// Where `p` meets the nearest road, or `None` when there are no roads.
+    pub fn join(&self, p: Point<f64>) -> Option<Join> {
+        let q = ecef(p);
+        let nearest = self.index.nearest_neighbor(&q)?;
+        let line = nearest.geom();
+        let (from, to) = (line.from, line.to);
+        let d: [f64; 3] = [to[0] - from[0], to[1] - from[1], to[2] - from[2]];
+        let len2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+        let along = if len2 > 0.0 {
+            (((q[0] - from[0]) * d[0] + (q[1] - from[1]) * d[1] + (q[2] - from[2]) * d[2]) / len2).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let (a, b, _) = self.segments[nearest.data];
+        let (pa, pb) = (self.points[a as usize], self.points[b as usize]);
+        // Over a road segment (metres to a few hundred) the chord and the surface differ by millimetres.
+        let foot = Point::new(pa.x() + (pb.x() - pa.x()) * along, pa.y() + (pb.y() - pa.y()) * along);
+        Some(Join {
+            segment: nearest.data,
+            along,
+            access_m: geodesic_m(p, foot),
+        })
+    }
+
+    /// For each target, the walk to the nearest source, searched out to `limit_m` metres; `None` beyond.
+    ///
+    /// `sources` are `(source id, join)`; all are searched at once (one Dijkstra with many roots).
+    pub fn nearest_walks(
+        &self,
+        sources: &[(usize, Join)],
+        targets: &[Option<Join>],
+        limit_m: f64,
+    ) -> Vec<Option<Walk>> {
+        let mut best: Vec<Option<Walk>> = vec![None; self.points.len()];
+        let mut queue = BinaryHeap::new();
+        let settle = |node: u32, walk: Walk, best: &mut Vec<Option<Walk>>, queue: &mut BinaryHeap<Item>| {
+            if walk.distance_m <= limit_m && best[node as usize].is_none_or(|b| walk.distance_m < b.distance_m) {
+                best[node as usize] = Some(walk);
+                queue.push(Item { walk, node });
+            }
+        };
+        let mut on_segment: HashMap<usize, Vec<(usize, Join)>> = HashMap::new();
+        for &(source, join) in sources {
+            let (a, b, length) = self.segments[join.segment];
+            let to_a = join.access_m + join.along * length;
+            let to_b = join.access_m + (1.0 - join.along) * length;
+            settle(
+                a,
+                Walk {
+                    source,
+                    distance_m: to_a,
+                },
+                &mut best,
+                &mut queue,
+            );
+            settle(
+                b,
+                Walk {
+                    source,
+                    distance_m: to_b,
+                },
+                &mut best,
+                &mut queue,
+            );
+            on_segment.entry(join.segment).or_default().push((source, join));
+        }
+        while let Some(Item { walk, node }) = queue.pop() {
+            if best[node as usize].is_some_and(|b| b.distance_m < walk.distance_m) {
+                continue;
+            }
+            for &(next, length) in &self.edges[node as usize] {
+                let onward = Walk {
+                    source: walk.source,
+                    distance_m: walk.distance_m + length,
+                };
+                settle(next, onward, &mut best, &mut queue);
+            }
+        }
+        targets
+            .iter()
+            .map(|join| {
+                let join = join.as_ref()?;
+                let (a, b, length) = self.segments[join.segment];
+                let via = |node: u32, along: f64| {
+                    best[node as usize].map(|w| Walk {
+                        source: w.source,
+                        distance_m: w.distance_m + along * length + join.access_m,
+                    })
+                };
+                let direct = on_segment
+                    .get(&join.segment)
+                    .into_iter()
+                    .flatten()
+                    .map(|(source, s)| Walk {
+                        source: *source,
+                        distance_m: s.access_m + (s.along - join.along).abs() * length + join.access_m,
+                    });
+                [via(a, join.along), via(b, 1.0 - join.along)]
+                    .into_iter()
+                    .flatten()
+                    .chain(direct)
+                    .filter(|w| w.distance_m <= limit_m)
+                    .min_by(|x, y| x.distance_m.total_cmp(&y.distance_m))
+            })
+            .collect()
+    }
+}
+
+/// A node in the search queue, nearest first.
+struct Item {
+    walk: Walk,
+    node: u32,
+}
+
+impl PartialEq for Item {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Item {}
+
+impl PartialOrd for Item {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Item {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: BinaryHeap pops the greatest, the search wants the nearest.
+        other
+            .walk
+            .distance_m
+            .total_cmp(&self.walk.distance_m)
+            .then_with(|| other.node.cmp(&self.node))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fixtures::at;
+    use geo::LineString;
+
+    fn road(points: &[(f64, f64)]) -> LineString<f64> {
+        LineString::from(
+            points
+                .iter()
+                .map(|&(e, n)| (at(e, n).x(), at(e, n).y()))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// An L-shaped street: 0,0 → 1000,0 → 1000,1000, and a separate lane far north.
+    /// A facility beside the corner's start, a home beside the far end of the L: straight line
+    /// ≈ 1 414 m, walk ≈ 2 000 m plus the two 10 m accesses.
+    #[test]
+    fn walks_follow_the_streets() {
+        let lines = [
+            road(&[(0.0, 0.0), (1_000.0, 0.0)]),
+            road(&[(1_000.0, 0.0), (1_000.0, 1_000.0)]),
+            road(&[(0.0, 5_000.0), (500.0, 5_000.0)]),
+        ];
+        let net = WalkNetwork::new(lines.iter());
+        assert_eq!(net.segment_count(), 3);
+        let facility = net.join(at(0.0, 10.0)).unwrap();
+        assert!((facility.access_m - 10.0).abs() < 0.5, "{facility:?}");
+        let home = net.join(at(990.0, 1_000.0)).unwrap();
+        let beside = net.join(at(400.0, -10.0)).unwrap();
+        let island = net.join(at(100.0, 5_010.0)).unwrap();
+        let walks = net.nearest_walks(
+            &[(7, facility)],
+            &[Some(home), Some(beside), Some(island), None],
+            3_000.0,
+        );
+        let home_walk = walks[0].unwrap();
+        assert_eq!(home_walk.source, 7);
+        assert!((home_walk.distance_m - 2_020.0).abs() < 3.0, "{home_walk:?}");
+        // On the same segment as the facility: 10 + 400 + 10.
+        assert!((walks[1].unwrap().distance_m - 420.0).abs() < 2.0, "{:?}", walks[1]);
+        assert_eq!(walks[2], None, "no road leads there");
+        assert_eq!(walks[3], None);
+        // Cut off: beyond the limit nothing is reported.
+        let short = net.nearest_walks(&[(7, facility)], &[Some(home)], 1_500.0);
+        assert_eq!(short[0], None);
+    }
+
+    #[test]
+    fn the_nearer_of_two_sources_wins() {
+        let lines = [road(&[(0.0, 0.0), (500.0, 0.0), (1_000.0, 0.0), (1_500.0, 0.0)])];
+        let net = WalkNetwork::new(lines.iter());
+        let a = net.join(at(0.0, 5.0)).unwrap();
+        let b = net.join(at(1_500.0, 5.0)).unwrap();
+        let home = net.join(at(1_100.0, -5.0)).unwrap();
+        let walks = net.nearest_walks(&[(1, a), (2, b)], &[Some(home)], 5_000.0);
+        let w = walks[0].unwrap();
+        assert_eq!(w.source, 2);
+        assert!((w.distance_m - 410.0).abs() < 2.0, "{w:?}");
+    }
+}
