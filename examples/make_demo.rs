@@ -112,6 +112,8 @@ fn main() {
     let mut areas = Vec::new();
     let mut facilities = Vec::new();
     let mut west = 0.0;
+    let mut roads = Vec::new();
+    let mut trunk_xs: Vec<f64> = Vec::new();
     let mut area_no: usize = 0;
     let mut facility_no = 0;
     let mut fid = |prefix: &str| {
@@ -250,12 +252,47 @@ fn main() {
                 status,
                 at(0.55, 0.8),
             );
+            // Handed over with the homes (四同步), except one in three, which came 75 days late.
+            let delivered = areas.last().and_then(|a: &ResidentialArea| a.delivered);
             f.serves = vec![new_id];
-            f.handed_over = (status == Status::HandedOver).then(|| Date::from_ymd(2022, 9, 1).expect("valid"));
+            f.handed_over = delivered.filter(|_| status == Status::HandedOver).and_then(|d| {
+                let (y, _, _) = d.ymd();
+                if i % 3 == 1 {
+                    Date::from_ymd(y, 9, 13)
+                } else {
+                    Some(d)
+                }
+            });
             facilities.push(f);
+            // A community health station next door to three estates' facilities in four (医养结合).
+            if i % 4 != 3 {
+                let mut clinic = facility(
+                    fid("M"),
+                    format!("{name}社区卫生服务站"),
+                    Tier::Medical,
+                    300.0,
+                    Status::Operating,
+                    at(0.60, 0.8),
+                );
+                clinic.handed_over = None;
+                facilities.push(clinic);
+            }
         }
+        // A street every half cell, with a vertex at every crossing so the streets connect.
+        let step = CELL_M / 2.0;
+        let xs: Vec<f64> = (0..=(2 * town.columns)).map(|k| west + k as f64 * step).collect();
+        let ys: Vec<f64> = (0..=(2 * rows_needed)).map(|k| k as f64 * step).collect();
+        for &x in &xs {
+            roads.push(street(ys.iter().map(|&y| point(x, y)).collect()));
+        }
+        for &y in &ys {
+            roads.push(street(xs.iter().map(|&x| point(x, y)).collect()));
+        }
+        trunk_xs.extend(xs);
         west = east + 200.0;
     }
+    // The trunk road along the district's southern edge links the towns.
+    roads.push(street(trunk_xs.iter().map(|&x| point(x, 0.0)).collect()));
 
     // Two new estates in 马尾镇 meet their quota together (集中配建) from one shared centre.
     let pooled: Vec<String> = areas
@@ -285,7 +322,7 @@ fn main() {
         let mut f = facility(fid(prefix), name.into(), tier, floor, status, at);
         if matches!(tier, Tier::Institution | Tier::RegionalCenter) {
             f.beds = Some((floor / 20.0) as u64);
-            f.nursing_beds = Some((floor / 35.0) as u64);
+            f.nursing_beds = Some((floor / 30.0) as u64);
         }
         if tier == Tier::DaycareCenter {
             f.meal_service = Some(status != Status::Building);
@@ -386,7 +423,7 @@ fn main() {
         admin_units: units,
         residential_areas: areas,
         facilities,
-        roads: vec![],
+        roads,
         candidates: vec![],
     };
     let description = "演示数据：行政区划名称和代码取自国家统计局2023年统计用区划代码；边界、小区和设施均为虚构。\
@@ -399,6 +436,13 @@ fn main() {
         dataset.residential_areas.len(),
         dataset.facilities.len()
     );
+}
+
+fn street(points: Vec<Point<f64>>) -> Road {
+    Road {
+        walkable: true,
+        geometry: geo::MultiLineString(vec![geo::LineString::from(points)]),
+    }
 }
 
 fn facility(

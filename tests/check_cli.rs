@@ -13,7 +13,7 @@ fn carecircle(args: &[&str]) -> Output {
 }
 
 fn rulesets() -> Vec<String> {
-    ["anxi-2022", "yaohai-2023", "jinan-2017", "mawei-2020"]
+    ["anxi-2022", "yaohai-2023", "jinan-2017", "mawei-2020", "gb50180-2018"]
         .iter()
         .map(|r| format!("rules/{r}.toml"))
         .collect()
@@ -29,22 +29,33 @@ fn check_json(extra: &[&str]) -> (Value, Output) {
     (doc, out)
 }
 
-/// Every catalogued rule of the kinds judged so far, under its exact id (RULES.md).
-const CATALOG_IDS: [&str; 14] = [
+/// Every rule of the catalog, under its exact id (RULES.md).
+const CATALOG_IDS: [&str; 25] = [
     "anxi-2022/new-area-ratio",
     "anxi-2022/existing-area-ratio",
     "anxi-2022/service-radius",
     "anxi-2022/township-institution",
+    "anxi-2022/nursing-beds-per-1000",
+    "anxi-2022/nursing-bed-share",
     "anxi-2022/happiness-court-size",
     "yaohai-2023/new-area-ratio",
     "yaohai-2023/existing-area-ratio",
     "yaohai-2023/street-complex",
+    "yaohai-2023/synchronous-handover",
+    "jinan-2017/daycare-size",
     "jinan-2017/station-size",
     "jinan-2017/street-daycare",
+    "jinan-2017/synchronous-handover",
     "mawei-2020/daycare-coverage",
     "mawei-2020/station-coverage",
     "mawei-2020/township-center",
     "mawei-2020/village-court",
+    "mawei-2020/area-per-1000",
+    "mawei-2020/medical-adjacency",
+    "mawei-2020/meal-service",
+    "mawei-2020/synchronous-handover",
+    "gb50180-2018/daycare-5min",
+    "gb50180-2018/institution-15min",
 ];
 
 #[test]
@@ -55,7 +66,7 @@ fn json_document_follows_the_contract() {
     assert_eq!(doc["as_of"], "2024-12-31");
     assert_eq!(doc["mode"], "audit");
     let rulesets = doc["rulesets"].as_array().unwrap();
-    assert_eq!(rulesets.len(), 4);
+    assert_eq!(rulesets.len(), 5);
     for r in rulesets {
         assert_eq!(r["sha256"].as_str().unwrap().len(), 64);
     }
@@ -78,6 +89,18 @@ fn json_document_follows_the_contract() {
         assert_eq!(n as u64, s["failed"].as_u64().unwrap(), "{rule}");
     }
     assert!(!findings.is_empty());
+    // The demo has a roads layer: the walking-distance rules say they walked it.
+    let walk = summary
+        .iter()
+        .find(|s| s["rule"] == "gb50180-2018/daycare-5min")
+        .unwrap();
+    assert!(
+        walk["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("walking distance along the roads layer"),
+        "{walk}"
+    );
     for f in findings {
         for key in ["rule", "severity", "layer", "id", "unit", "message"] {
             assert!(f[key].is_string(), "{key} in {f}");

@@ -257,7 +257,8 @@ pub fn rate(subjects: &[Checked]) -> f64 {
     if total <= 0.0 {
         return 1.0;
     }
-    subjects.iter().filter(|s| s.passed).map(|s| s.weight).sum::<f64>() / total
+    // `Sum` of no f64 is -0.0; adding 0.0 keeps a rate of nothing printable as 0.
+    (0.0 + subjects.iter().filter(|s| s.passed).map(|s| s.weight).sum::<f64>()) / total
 }
 
 /// What a rule kind hands back; the rule's id, severity and the outcome are filled in by [`judge_rule`].
