@@ -21,6 +21,43 @@ pub struct Dataset {
     pub candidates: Vec<Candidate>,
 }
 
+impl Dataset {
+    /// The dataset as it stood on `day` (before its own `as_of`): what happened later is ignored.
+    ///
+    /// A facility handed over after `day` was not handed over yet; the data holds no earlier date to show
+    /// it existed at all, so it is taken as still being built (it does not count in an audit). Homes
+    /// delivered after `day` were not delivered yet.
+    ///
+    /// ```
+    /// use carecircle::model::Date;
+    /// let demo = carecircle::load::load_dataset("geodata/demo".as_ref()).unwrap();
+    /// let then = demo.as_it_stood_on(Date::parse("2021-12-31").unwrap());
+    /// assert_eq!(then.as_of.to_string(), "2021-12-31");
+    /// assert!(then.facilities.iter().all(|f| f.handed_over.is_none_or(|d| d.to_string() <= "2021-12-31".to_string())));
+    /// ```
+    pub fn as_it_stood_on(&self, day: Date) -> Dataset {
+        let mut then = self.clone();
+        then.as_of = day;
+        for f in &mut then.facilities {
+            if f.handed_over.is_some_and(|d| d > day) {
+                f.handed_over = None;
+                if matches!(
+                    f.status,
+                    Status::HandedOver | Status::Operating | Status::Accepted | Status::Built
+                ) {
+                    f.status = Status::Building;
+                }
+            }
+        }
+        for a in &mut then.residential_areas {
+            if a.delivered.is_some_and(|d| d > day) {
+                a.delivered = None;
+            }
+        }
+        then
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct AdminUnit {
     pub code: String,

@@ -2,7 +2,7 @@
 
 use super::{load_rulesets, load_with_progress, Format, EXIT_BAD_INPUT};
 use carecircle::engine;
-use carecircle::model::Mode;
+use carecircle::model::{Date, Level, Mode};
 use carecircle::report::{files, json::CheckDocument, text, Check};
 use carecircle::rules::Severity;
 use clap::{Args, ValueEnum};
@@ -21,12 +21,27 @@ pub struct CheckArgs {
     /// text: a table for people; json: the document of DATA-CONTRACT §4, every finding included.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Also write findings.geojson, findings.csv and summary.csv into this folder.
+    /// Also write findings.geojson, findings.csv and summary.csv (and ledger.csv with --by) into this folder.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Exit with status 1 when a rule of this severity (or worse) fails.
     #[arg(long, value_enum)]
     fail_on: Option<SeverityArg>,
+    /// 回头看台账 Add the look-back ledger: every admin unit at this level × every rule (street includes
+    /// townships, community includes villages); written as ledger.csv with --out.
+    #[arg(long, value_enum)]
+    by: Option<ByArg>,
+    /// Judge the dataset as it stood on this day (YYYY-MM-DD, not after its as_of): later hand-overs and
+    /// deliveries are ignored, and rulesets not yet in force are not applied.
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ByArg {
+    District,
+    Street,
+    Community,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -72,16 +87,43 @@ pub fn run(args: CheckArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     }
+    let dataset = match &args.as_of {
+        None => dataset,
+        Some(text) => match Date::parse(text) {
+            Some(day) if day <= dataset.as_of => dataset.as_it_stood_on(day),
+            Some(day) => {
+                eprintln!(
+                    "--as-of {day}: {} describes {}; it cannot say what stood on a later day",
+                    args.dataset.display(),
+                    dataset.as_of
+                );
+                return EXIT_BAD_INPUT;
+            }
+            None => {
+                eprintln!("--as-of \"{text}\": expected a date YYYY-MM-DD");
+                return EXIT_BAD_INPUT;
+            }
+        },
+    };
     let mode = match args.mode {
         ModeArg::Audit => Mode::Audit,
         ModeArg::Review => Mode::Review,
     };
     let report = engine::judge(&dataset, &rulesets, mode);
+    let ledger = args.by.map(|by| {
+        let level = match by {
+            ByArg::District => Level::District,
+            ByArg::Street => Level::Street,
+            ByArg::Community => Level::Community,
+        };
+        engine::ledger(&dataset, &report, level)
+    });
     let check = Check {
         dataset: &dataset,
         rulesets: &rulesets,
         mode,
         report: &report,
+        ledger: ledger.as_ref(),
     };
     let printed = match args.format {
         Format::Text => text::render(&check),

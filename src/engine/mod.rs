@@ -19,13 +19,16 @@ mod area_per_population;
 mod attribute_share;
 mod beds_per_elderly;
 mod facility_min_area;
+mod ledger;
 mod nursing_bed_share;
 mod service_radius;
 mod size_by_population;
 mod synchronous_handover;
 mod tier_presence;
 
-use crate::model::{Dataset, Facility, Mode, Tier};
+pub use ledger::{ledger, Ledger, LedgerRow};
+
+use crate::model::{Dataset, Date, Facility, Mode, Tier};
 use crate::network::WalkNetwork;
 use crate::rules::{Rule, RuleKind, Ruleset, Severity};
 use crate::spatial::UnitLocator;
@@ -38,6 +41,8 @@ use std::sync::OnceLock;
 pub struct Report {
     pub outcomes: Vec<Outcome>,
     pub findings: Vec<Finding>,
+    /// Rulesets not yet in force on the day judged (their `effective` date comes after it): not applied.
+    pub not_in_force: Vec<(String, Date)>,
 }
 
 /// How one rule fared.
@@ -202,17 +207,28 @@ impl Finding {
     }
 }
 
-/// Judges the dataset against every rule of the rulesets, in order.
+/// Judges the dataset against every rule of the rulesets in force on its `as_of` day, in order.
 pub fn judge(dataset: &Dataset, rulesets: &[Ruleset], mode: Mode) -> Report {
     let context = Context::new(dataset, mode);
     let mut outcomes = Vec::new();
     let mut findings = Vec::new();
-    for rule in rulesets.iter().flat_map(|r| &r.rules) {
-        let (outcome, mut found) = judge_rule(rule, &context);
-        outcomes.push(outcome);
-        findings.append(&mut found);
+    let mut not_in_force = Vec::new();
+    for ruleset in rulesets {
+        if let Some(effective) = ruleset.effective.filter(|day| *day > dataset.as_of) {
+            not_in_force.push((ruleset.id.clone(), effective));
+            continue;
+        }
+        for rule in &ruleset.rules {
+            let (outcome, mut found) = judge_rule(rule, &context);
+            outcomes.push(outcome);
+            findings.append(&mut found);
+        }
     }
-    Report { outcomes, findings }
+    Report {
+        outcomes,
+        findings,
+        not_in_force,
+    }
 }
 
 /// Judges one rule.

@@ -99,7 +99,7 @@ pub(super) fn judge(rule: &SynchronousHandover, cx: &Context) -> Verdict {
     }
     if undated > 0 {
         verdict.notes.push(format!(
-            "未判定 not judged: {undated} new area(s) with no delivered date"
+            "未判定 not judged: {undated} new area(s) not delivered yet (no delivered date)"
         ));
     }
     verdict

@@ -1,4 +1,5 @@
-//! The files `check --out DIR` writes: findings.geojson, findings.csv, summary.csv.
+//! The files `check --out DIR` writes: findings.geojson, findings.csv, summary.csv, and ledger.csv
+//! with `--by`.
 //!
 //! Every file is first rendered in memory, then written beside its final name and renamed, so a
 //! failure never leaves a half-written report behind. CSVs start with a UTF-8 byte-order mark,
@@ -25,11 +26,14 @@ const BOM: &[u8] = "\u{feff}".as_bytes();
 
 /// Renders and writes every report file into `dir` (created if needed).
 pub fn write_out(dir: &Path, check: &Check) -> Result<Vec<PathBuf>, WriteError> {
-    let files = vec![
+    let mut files = vec![
         ("findings.geojson", findings_geojson(check)?),
         ("findings.csv", findings_csv(check)?),
         ("summary.csv", summary_csv(check)?),
     ];
+    if check.ledger.is_some() {
+        files.push(("ledger.csv", ledger_csv(check)?));
+    }
     write_all(dir, files)
 }
 
@@ -163,4 +167,21 @@ fn summary_csv(check: &Check) -> Result<Vec<u8>, WriteError> {
         ]);
     }
     csv_bytes("summary.csv", rows)
+}
+
+/// The look-back ledger, headed in Chinese and English as auditors file it.
+fn ledger_csv(check: &Check) -> Result<Vec<u8>, WriteError> {
+    let mut rows = vec![[
+        "代码 code",
+        "名称 name",
+        "级别 level",
+        "规则 rule",
+        "检查 checked",
+        "不合格 failed",
+        "达标率 rate",
+    ]
+    .map(String::from)
+    .to_vec()];
+    rows.extend(check.ledger_cells().into_iter().map(|cells| cells.to_vec()));
+    csv_bytes("ledger.csv", rows)
 }

@@ -12,6 +12,29 @@ pub struct CheckDocument {
     pub rulesets: Vec<RulesetRef>,
     pub summary: Vec<SummaryRow>,
     pub findings: Vec<FindingRow>,
+    /// Rulesets not in force on `as_of`, so not applied.
+    pub not_in_force: Vec<NotInForce>,
+    /// The look-back ledger (`--by`): every admin unit at that tier × every rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_unit: Option<Vec<LedgerRow>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NotInForce {
+    pub ruleset: String,
+    pub effective: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LedgerRow {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub rule: String,
+    pub checked: usize,
+    pub failed: usize,
+    /// `null` when nothing was checked in the unit.
+    pub rate: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -109,6 +132,33 @@ impl CheckDocument {
                 .collect(),
             summary: check.report.outcomes.iter().map(SummaryRow::from_outcome).collect(),
             findings: check.report.findings.iter().map(FindingRow::from_finding).collect(),
+            not_in_force: check
+                .report
+                .not_in_force
+                .iter()
+                .map(|(ruleset, effective)| NotInForce {
+                    ruleset: ruleset.clone(),
+                    effective: effective.to_string(),
+                })
+                .collect(),
+            by_unit: check.ledger.map(|ledger| {
+                ledger
+                    .rows
+                    .iter()
+                    .map(|r| {
+                        let unit = &check.dataset.admin_units[r.unit];
+                        LedgerRow {
+                            code: unit.code.clone(),
+                            name: unit.name.clone(),
+                            level: unit.level.key().to_string(),
+                            rule: r.rule.clone(),
+                            checked: r.checked,
+                            failed: r.failed,
+                            rate: r.rate.map(|x| round(x, 3)),
+                        }
+                    })
+                    .collect()
+            }),
         }
     }
 }

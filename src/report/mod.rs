@@ -6,7 +6,7 @@ pub mod files;
 pub mod json;
 pub mod text;
 
-use crate::engine::Report;
+use crate::engine::{Ledger, Report};
 use crate::model::{Dataset, Mode};
 use crate::rules::Ruleset;
 
@@ -16,4 +16,32 @@ pub struct Check<'a> {
     pub rulesets: &'a [Ruleset],
     pub mode: Mode,
     pub report: &'a Report,
+    /// The look-back ledger, when `--by` asked for one.
+    pub ledger: Option<&'a Ledger>,
+}
+
+impl Check<'_> {
+    /// The ledger's rows as cells: code, name, level, rule, checked, failed, rate (blank when nothing
+    /// was checked in the unit).
+    pub fn ledger_cells(&self) -> Vec<[String; 7]> {
+        let Some(ledger) = self.ledger else {
+            return Vec::new();
+        };
+        ledger
+            .rows
+            .iter()
+            .map(|r| {
+                let unit = &self.dataset.admin_units[r.unit];
+                [
+                    unit.code.clone(),
+                    unit.name.clone(),
+                    unit.level.key().to_string(),
+                    r.rule.clone(),
+                    r.checked.to_string(),
+                    r.failed.to_string(),
+                    r.rate.map(|x| json::round(x, 4).to_string()).unwrap_or_default(),
+                ]
+            })
+            .collect()
+    }
 }

@@ -46,6 +46,12 @@ pub fn render(check: &Check) -> String {
     for r in check.rulesets {
         out.push_str(&format!("规则 ruleset: {} — {} {}\n", r.id, r.document, r.title));
     }
+    for (ruleset, effective) in &check.report.not_in_force {
+        out.push_str(&format!(
+            "未施行 not in force: {ruleset} takes effect on {effective}, after {}: not applied\n",
+            d.as_of
+        ));
+    }
     out.push('\n');
     let mut rows = vec![[
         "规则 rule",
@@ -105,6 +111,45 @@ pub fn render(check: &Check) -> String {
                 findings.len() - FINDINGS_PER_RULE
             ));
         }
+    }
+    if let Some(ledger) = check.ledger {
+        out.push_str(&ledger_text(check, ledger));
+    }
+    out
+}
+
+/// The ledger: the units where a rule checked something (every row is in JSON and ledger.csv).
+fn ledger_text(check: &Check, ledger: &crate::engine::Ledger) -> String {
+    let mut out = format!(
+        "\n回头看台账 look-back ledger by {} — units where a rule checked something\n",
+        ["district", "street/township", "community/village"][usize::from(ledger.depth.min(2))]
+    );
+    let mut rows = vec![[
+        "代码 code",
+        "名称 name",
+        "规则 rule",
+        "检查 checked",
+        "不合格 failed",
+        "达标率 rate",
+    ]
+    .map(String::from)
+    .to_vec()];
+    for [code, name, _, rule, checked, failed, rate] in check.ledger_cells() {
+        if checked == "0" {
+            continue;
+        }
+        let rate = rate
+            .parse::<f64>()
+            .map(|r| format!("{:.1}%", r * 100.0))
+            .unwrap_or_default();
+        rows.push(vec![code, name, rule, checked, failed, rate]);
+    }
+    out.push_str(&table(&rows));
+    if !ledger.above.is_empty() {
+        out.push_str(&format!(
+            "  注 note: judged above this level, so in no row: {}\n",
+            ledger.above.join(", ")
+        ));
     }
     out
 }
