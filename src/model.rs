@@ -58,6 +58,13 @@ impl Dataset {
     }
 }
 
+/// What a developer proposes for plan review (规划审查): new residential areas and their facilities.
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    pub residential_areas: Vec<ResidentialArea>,
+    pub facilities: Vec<Facility>,
+}
+
 #[derive(Debug, Clone)]
 pub struct AdminUnit {
     pub code: String,

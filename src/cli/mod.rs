@@ -3,6 +3,7 @@
 
 mod bench;
 mod check;
+mod review;
 
 use carecircle::load::{load_dataset, Problems};
 use carecircle::model::Dataset;
@@ -28,6 +29,8 @@ struct Cli {
 enum Command {
     /// 检查 Judge a dataset folder against rulesets and report every gap.
     Check(check::CheckArgs),
+    /// 规划审查 Judge a proposed residential project inside its real surroundings (exit 1 when it fails).
+    Review(review::ReviewArgs),
     /// 校验 Load a dataset folder and report every problem in it, without judging.
     Validate {
         /// The dataset folder (holding dataset.toml).
@@ -67,6 +70,7 @@ pub fn run() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Review(args) => review::run(args),
         Command::Validate { dataset } => validate(&dataset),
         Command::Rules { files } => rules(&files),
         Command::Synth {

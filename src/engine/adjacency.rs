@@ -1,7 +1,7 @@
 //! `adjacency`: facilities of some tiers lie within a distance of a facility of other tiers
 //! (医养结合: new stations and centres next to a clinic).
 
-use super::{fmt_num, handed_over_since, label, tier_list, Context, Finding, Layer, Place, Unit, Verdict};
+use super::{fmt_num, handed_over_since, label, tier_list, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::rules::Adjacency;
 use crate::spatial::SurfaceIndex;
 
@@ -14,9 +14,12 @@ pub(super) fn judge(rule: &Adjacency, cx: &Context) -> Verdict {
         .filter(|(_, f)| handed_over_since(f, rule.since))
     {
         // A facility is not its own neighbour when the two tier lists overlap.
-        let adjacent = near.within(f.location, rule.distance_m).iter().any(|n| n.index != i);
-        if adjacent {
-            verdict.passed(Place::Point(f.location));
+        let adjacent = near
+            .within(f.location, rule.distance_m)
+            .into_iter()
+            .find(|n| n.index != i);
+        if let Some(n) = adjacent {
+            verdict.passed(Subject::Facility(i), Some(n.distance_m), rule.distance_m, Unit::Metres);
             continue;
         }
         let nearest = near.nearest(f.location).filter(|n| n.index != i);
@@ -50,7 +53,7 @@ pub(super) fn judge(rule: &Adjacency, cx: &Context) -> Verdict {
                 tier_list(&rule.near_tiers),
             )),
         };
-        verdict.failed(Place::Point(f.location), finding);
+        verdict.failed(Subject::Facility(i), finding);
     }
     if let Some(since) = rule.since {
         verdict.notes.push(format!(

@@ -3,7 +3,7 @@
 //! New areas are judged by the facilities that `serve` them (or their pool); existing areas per the
 //! smallest admin unit that holds them, by the facilities located there that no new area claims.
 
-use super::{fmt_num, label, Context, Finding, Layer, Place, Unit, Verdict};
+use super::{fmt_num, label, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::model::{AreaKind, Facility};
 use crate::rules::AreaPerHouseholds;
 use geo::Geometry;
@@ -17,8 +17,8 @@ pub(super) fn judge(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
 }
 
 /// A subject of the quota: one area, a pool of areas, or (existing areas) an admin unit.
-struct Subject {
-    place: Place,
+struct Quota {
+    key: Subject,
     layer: Layer,
     id: String,
     name: String,
@@ -60,8 +60,8 @@ fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
         fs.dedup();
         let households = members.iter().map(|&ai| areas[ai].households).sum();
         match pool {
-            Some(pool) => Subject {
-                place: Place::Point(areas[members[0]].location),
+            Some(pool) => Quota {
+                key: Subject::Pool(members[0]),
                 layer: Layer::Pools,
                 id: pool.to_string(),
                 name: format!("集中配建 pool {pool}"),
@@ -74,8 +74,8 @@ fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
             },
             None => {
                 let a = &areas[members[0]];
-                Subject {
-                    place: Place::Point(a.location),
+                Quota {
+                    key: Subject::Area(members[0]),
                     layer: Layer::ResidentialAreas,
                     id: a.id.clone(),
                     name: a.name.clone(),
@@ -102,9 +102,9 @@ fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
             }
             let f = &facilities[*fi];
             if f.floor_area_m2 >= min {
-                verdict.passed(Place::Point(f.location));
+                verdict.passed(Subject::Facility(*fi), Some(f.floor_area_m2), min, Unit::SquareMetres);
             } else {
-                let place = Place::Point(f.location);
+                let place = Subject::Facility(*fi);
                 verdict.failed(place, finding(
                     Layer::Facilities,
                     &f.id,
@@ -164,8 +164,8 @@ fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
     for (u, members) in by_unit {
         let unit = &d.admin_units[u];
         let facilities = std::mem::take(&mut unit_facilities[u]);
-        subjects.push(Subject {
-            place: Place::Unit(u),
+        subjects.push(Quota {
+            key: Subject::Unit(u),
             layer: Layer::AdminUnits,
             id: unit.code.clone(),
             name: unit.name.clone(),
@@ -177,8 +177,8 @@ fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
     }
     for ai in &alone {
         let a = &d.residential_areas[*ai];
-        subjects.push(Subject {
-            place: Place::Point(a.location),
+        subjects.push(Quota {
+            key: Subject::Area(*ai),
             layer: Layer::ResidentialAreas,
             id: a.id.clone(),
             name: a.name.clone(),
@@ -199,14 +199,14 @@ fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
 }
 
 /// Judges each subject's provided floor area against households × m² per 100 households.
-fn quota(rule: &AreaPerHouseholds, subjects: Vec<Subject>, facilities: &[Facility]) -> Verdict {
+fn quota(rule: &AreaPerHouseholds, subjects: Vec<Quota>, facilities: &[Facility]) -> Verdict {
     let mut verdict = Verdict::default();
     for s in subjects {
         // `Sum` of no f64 is -0.0; adding 0.0 keeps an empty total printable as 0.
         let provided: f64 = 0.0 + s.facilities.iter().map(|&fi| facilities[fi].floor_area_m2).sum::<f64>();
         let required = s.households as f64 * rule.m2_per_100_households / 100.0;
         if provided >= required {
-            verdict.passed(s.place);
+            verdict.passed(s.key, Some(provided), required, Unit::SquareMetres);
             continue;
         }
         let counted = if s.facilities.is_empty() {
@@ -245,7 +245,7 @@ fn quota(rule: &AreaPerHouseholds, subjects: Vec<Subject>, facilities: &[Facilit
         );
         let ids = s.facilities.iter().map(|&fi| facilities[fi].id.clone()).collect();
         verdict.failed(
-            s.place,
+            s.key,
             finding(s.layer, &s.id, &s.name, provided, required, message, s.geometry, ids),
         );
     }

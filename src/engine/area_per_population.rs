@@ -1,6 +1,6 @@
 //! `area_per_population`: floor area of counted facilities in each admin unit per 1000 people (千人指标).
 
-use super::{fmt_num, label, not_judged, tier_list, unit_finding, units_holding, Context, Place, Unit, Verdict};
+use super::{fmt_num, label, not_judged, tier_list, unit_finding, units_holding, Context, Subject, Unit, Verdict};
 use crate::rules::{AreaPerPopulation, Headcount};
 
 pub(super) fn judge(rule: &AreaPerPopulation, cx: &Context) -> Verdict {
@@ -41,7 +41,13 @@ pub(super) fn judge(rule: &AreaPerPopulation, cx: &Context) -> Verdict {
                     fmt_num(rule.m2_per_1000),
                 ))
         });
-        verdict.judged(Place::Unit(u), finding);
+        verdict.judged(
+            Subject::Unit(u),
+            per_1000,
+            rule.m2_per_1000,
+            Unit::SquareMetresPer1000,
+            finding,
+        );
     }
     verdict
         .notes

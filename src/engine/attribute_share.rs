@@ -1,7 +1,7 @@
 //! `attribute_share`: a share of counted facilities of some tiers have a yes/no property
 //! (e.g. every daycare centre serves meals, 助餐).
 
-use super::{label, tier_list, Context, Finding, Layer, Place, Unit, Verdict};
+use super::{label, tier_list, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::model::Facility;
 use crate::rules::{AttributeShare, FacilityAttribute};
 
@@ -11,11 +11,11 @@ pub(super) fn judge(rule: &AttributeShare, cx: &Context) -> Verdict {
         FacilityAttribute::MealService => f.meal_service,
     };
     let key = rule.attribute.key();
-    for (_, f) in cx.counted(&rule.tiers) {
-        let place = Place::Point(f.location);
+    for (i, f) in cx.counted(&rule.tiers) {
+        let place = Subject::Facility(i);
         let has = value(f);
         if has == Some(true) {
-            verdict.passed(place);
+            verdict.passed(place, Some(1.0), 1.0, Unit::Count);
             continue;
         }
         let (chinese, english) = match has {

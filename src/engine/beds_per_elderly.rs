@@ -1,6 +1,6 @@
 //! `beds_per_elderly`: beds (or nursing beds) of counted facilities in each unit per 1000 elderly.
 
-use super::{fmt_num, label, not_judged, tier_list, unit_finding, units_holding, Context, Place, Unit, Verdict};
+use super::{fmt_num, label, not_judged, tier_list, unit_finding, units_holding, Context, Subject, Unit, Verdict};
 use crate::model::Facility;
 use crate::rules::{BedCount, BedsPerElderly};
 
@@ -43,7 +43,7 @@ pub(super) fn judge(rule: &BedsPerElderly, cx: &Context) -> Verdict {
                     fmt_num(rule.per_1000),
                 ))
         });
-        verdict.judged(Place::Unit(u), finding);
+        verdict.judged(Subject::Unit(u), per_1000, rule.per_1000, Unit::BedsPer1000, finding);
     }
     verdict
         .notes

@@ -1,11 +1,11 @@
 //! `facility_min_area`: each counted facility of some tiers has at least a floor area.
 
-use super::{fmt_num, handed_over_since, label, Context, Finding, Layer, Place, Unit, Verdict};
+use super::{fmt_num, handed_over_since, label, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::rules::FacilityMinArea;
 
 pub(super) fn judge(rule: &FacilityMinArea, cx: &Context) -> Verdict {
     let mut verdict = Verdict::default();
-    for (_, f) in cx.counted(&rule.tiers) {
+    for (i, f) in cx.counted(&rule.tiers) {
         if !rule.statuses.is_empty() && !rule.statuses.contains(&f.status) {
             continue;
         }
@@ -25,7 +25,13 @@ pub(super) fn judge(rule: &FacilityMinArea, cx: &Context) -> Verdict {
                 ))
                 .resting_on(vec![f.id.clone()])
         });
-        verdict.judged(Place::Point(f.location), finding);
+        verdict.judged(
+            Subject::Facility(i),
+            f.floor_area_m2,
+            rule.min_area_m2,
+            Unit::SquareMetres,
+            finding,
+        );
     }
     if let Some(since) = rule.since {
         verdict.notes.push(format!(

@@ -5,7 +5,7 @@
 //! ancestor at the ledger's tier (by `parent`). A subject judged above the ledger's tier (a district-wide
 //! bed ratio in a street ledger) belongs to no row, and the ledger says which rules that leaves out.
 
-use super::{Checked, Place, Report};
+use super::{Checked, Report, Subject};
 use crate::model::{Dataset, Level};
 use crate::spatial::UnitLocator;
 use std::collections::HashMap;
@@ -62,15 +62,17 @@ pub fn ledger(dataset: &Dataset, report: &Report, level: Level) -> Ledger {
         None
     };
     let locator = UnitLocator::new(at_tier.iter().map(|&u| &units[u].boundary));
+    let in_tier = |p| locator.units_at(p).first().map(|&k| at_tier[k]);
     let mut rows = Vec::with_capacity(at_tier.len() * report.outcomes.len());
     let mut above = Vec::new();
     for outcome in &report.outcomes {
         let mut per_unit: HashMap<usize, Vec<Checked>> = HashMap::new();
         let mut unplaced = 0;
         for subject in &outcome.subjects {
-            let unit = match subject.place {
-                Place::Unit(u) => ancestor(u),
-                Place::Point(p) => locator.units_at(p).first().map(|&k| at_tier[k]),
+            let unit = match subject.subject {
+                Subject::Unit(u) => ancestor(u),
+                Subject::Area(i) | Subject::Pool(i) => in_tier(dataset.residential_areas[i].location),
+                Subject::Facility(i) => in_tier(dataset.facilities[i].location),
             };
             match unit {
                 Some(u) => per_unit.entry(u).or_default().push(*subject),

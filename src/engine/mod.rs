@@ -21,12 +21,14 @@ mod beds_per_elderly;
 mod facility_min_area;
 mod ledger;
 mod nursing_bed_share;
+mod review;
 mod service_radius;
 mod size_by_population;
 mod synchronous_handover;
 mod tier_presence;
 
 pub use ledger::{ledger, Ledger, LedgerRow};
+pub use review::{review, Review, RuleVerdict, SubjectVerdict};
 
 use crate::model::{Dataset, Date, Facility, Mode, Tier};
 use crate::network::WalkNetwork;
@@ -63,21 +65,27 @@ pub struct Outcome {
     pub subjects: Vec<Checked>,
 }
 
-/// One subject a rule checked.
+/// One subject a rule checked, with what was measured, so that outcomes can be broken down by admin
+/// unit (the ledger) and a proposal's own subjects picked out (plan review).
 #[derive(Debug, Clone, Copy)]
 pub struct Checked {
-    pub place: Place,
+    pub subject: Subject,
     /// Households for radius rules (their rate is household-weighted), else 1.
     pub weight: f64,
     pub passed: bool,
+    /// `None` when there was nothing to measure, or a passing distance was not asked for.
+    pub measured: Option<f64>,
+    pub required: f64,
+    pub unit: Unit,
 }
 
-/// Where a checked subject lies, for breaking results down by admin unit.
-#[derive(Debug, Clone, Copy)]
-pub enum Place {
-    /// A residential area, pool or facility: its representative point.
-    Point(geo::Point<f64>),
-    /// An admin unit, by index into the dataset's admin units.
+/// What a rule checked, by index into the dataset's layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Subject {
+    Area(usize),
+    /// A pool of areas meeting their quota together, named by its first area.
+    Pool(usize),
+    Facility(usize),
     Unit(usize),
 }
 
@@ -286,28 +294,34 @@ struct Verdict {
 }
 
 impl Verdict {
-    fn passed(&mut self, place: Place) {
+    fn passed(&mut self, subject: Subject, measured: Option<f64>, required: f64, unit: Unit) {
         self.checked.push(Checked {
-            place,
+            subject,
             weight: 1.0,
             passed: true,
+            measured,
+            required,
+            unit,
         });
     }
 
-    fn failed(&mut self, place: Place, finding: Finding) {
+    fn failed(&mut self, subject: Subject, finding: Finding) {
         self.checked.push(Checked {
-            place,
+            subject,
             weight: 1.0,
             passed: false,
+            measured: finding.measured,
+            required: finding.required,
+            unit: finding.unit,
         });
         self.findings.push(finding);
     }
 
-    /// A subject that passed when `finding` is `None`.
-    fn judged(&mut self, place: Place, finding: Option<Finding>) {
+    /// A subject that passed (measuring `measured`) when `finding` is `None`.
+    fn judged(&mut self, subject: Subject, measured: f64, required: f64, unit: Unit, finding: Option<Finding>) {
         match finding {
-            Some(f) => self.failed(place, f),
-            None => self.passed(place),
+            Some(f) => self.failed(subject, f),
+            None => self.passed(subject, Some(measured), required, unit),
         }
     }
 }
@@ -316,6 +330,9 @@ impl Verdict {
 pub struct Context<'a> {
     pub dataset: &'a Dataset,
     pub mode: Mode,
+    /// Also measure subjects that pass (a radius rule then finds every area's nearest facility), as plan
+    /// review reports the figures of passing subjects too.
+    pub measure_passes: bool,
     area_index: HashMap<&'a str, usize>,
     locator: OnceLock<UnitLocator<'a>>,
     facility_units: OnceLock<Vec<Vec<usize>>>,
@@ -328,6 +345,7 @@ impl<'a> Context<'a> {
         Context {
             dataset,
             mode,
+            measure_passes: false,
             area_index: dataset
                 .residential_areas
                 .iter()

@@ -1,6 +1,6 @@
 //! `nursing_bed_share`: nursing beds as a share of all beds of counted facilities in each unit (护理型床位占比).
 
-use super::{label, not_judged, tier_list, unit_finding, units_holding, Context, Place, Unit, Verdict};
+use super::{label, not_judged, tier_list, unit_finding, units_holding, Context, Subject, Unit, Verdict};
 use crate::rules::NursingBedShare;
 
 pub(super) fn judge(rule: &NursingBedShare, cx: &Context) -> Verdict {
@@ -39,7 +39,7 @@ pub(super) fn judge(rule: &NursingBedShare, cx: &Context) -> Verdict {
                     rule.min_share * 100.0,
                 ))
         });
-        verdict.judged(Place::Unit(u), finding);
+        verdict.judged(Subject::Unit(u), share, rule.min_share, Unit::Share, finding);
     }
     verdict
         .notes

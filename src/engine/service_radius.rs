@@ -1,6 +1,6 @@
 //! `service_radius`: every residential area lies within reach of a counted facility.
 
-use super::{fmt_num, label, tier_list, Checked, Context, Finding, Layer, Place, Unit, Verdict};
+use super::{fmt_num, label, tier_list, Checked, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::network::WalkNetwork;
 use crate::rules::{Metric, ServiceRadius};
 use crate::spatial::{Nearest, SurfaceIndex};
@@ -13,7 +13,7 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
         Metric::Network => cx.walk_network(),
         Metric::Euclidean => None,
     };
-    let (failing, mut notes, how) = match (rule.metric, network) {
+    let (reached, mut notes, how) = match (rule.metric, network) {
         (Metric::Network, Some(network)) => (
             failing_on_foot(rule, cx, network),
             vec![format!(
@@ -41,14 +41,23 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
     let op = if rule.strict { "<" } else { "≤" };
     let mut checked: Vec<Checked> = areas
         .iter()
-        .map(|a| Checked {
-            place: Place::Point(a.location),
+        .enumerate()
+        .map(|(i, a)| Checked {
+            subject: Subject::Area(i),
             weight: a.households as f64,
             passed: true,
+            measured: None,
+            required: rule.radius_m,
+            unit: Unit::Metres,
         })
         .collect();
-    for (i, _) in &failing {
-        checked[*i].passed = false;
+    let mut failing = Vec::new();
+    for reach in reached {
+        checked[reach.area].measured = reach.nearest.map(|n| n.distance_m);
+        if !reach.covered {
+            checked[reach.area].passed = false;
+            failing.push((reach.area, reach.nearest));
+        }
     }
 
     let findings = failing
@@ -94,15 +103,29 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
     }
 }
 
-/// Areas farther than the radius in a straight line, with their nearest counted facility.
-fn failing_straight(rule: &ServiceRadius, cx: &Context) -> Vec<(usize, Option<Nearest>)> {
+/// How an area fares: whether a counted facility is within the radius, and the nearest one.
+struct Reach {
+    area: usize,
+    covered: bool,
+    nearest: Option<Nearest>,
+}
+
+/// Areas farther than the radius in a straight line, with their nearest counted facility; every area
+/// when the context measures passing subjects too.
+fn failing_straight(rule: &ServiceRadius, cx: &Context) -> Vec<Reach> {
     let index = SurfaceIndex::new(cx.counted(&rule.tiers).map(|(i, f)| (i, f.location)));
     cx.dataset
         .residential_areas
         .par_iter()
         .enumerate()
-        .filter(|(_, a)| !index.any_within(a.location, rule.radius_m, rule.strict))
-        .map(|(i, a)| (i, index.nearest(a.location)))
+        .filter_map(|(i, a)| {
+            let covered = index.any_within(a.location, rule.radius_m, rule.strict);
+            (!covered || cx.measure_passes).then(|| Reach {
+                area: i,
+                covered,
+                nearest: index.nearest(a.location),
+            })
+        })
         .collect()
 }
 
@@ -112,7 +135,7 @@ fn walk_limit(rule: &ServiceRadius) -> f64 {
 }
 
 /// Areas farther than the radius on foot, with the counted facility nearest on foot (within the limit).
-fn failing_on_foot(rule: &ServiceRadius, cx: &Context, network: &WalkNetwork) -> Vec<(usize, Option<Nearest>)> {
+fn failing_on_foot(rule: &ServiceRadius, cx: &Context, network: &WalkNetwork) -> Vec<Reach> {
     let sources: Vec<_> = cx
         .counted(&rule.tiers)
         .filter_map(|(i, f)| network.join(f.location).map(|j| (i, j)))
@@ -135,12 +158,13 @@ fn failing_on_foot(rule: &ServiceRadius, cx: &Context, network: &WalkNetwork) ->
                     w.distance_m <= rule.radius_m
                 }
             });
-            (!covered).then(|| {
-                let nearest = walk.map(|w| Nearest {
+            (!covered || cx.measure_passes).then(|| Reach {
+                area: i,
+                covered,
+                nearest: walk.map(|w| Nearest {
                     index: w.source,
                     distance_m: w.distance_m,
-                });
-                (i, nearest)
+                }),
             })
         })
         .collect()

@@ -1,7 +1,7 @@
 //! `size_by_population`: the largest facility of a tier in each unit is as large as the unit's population
 //! class requires (e.g. 日间照料中心 600 m² for 80 000–120 000 residents).
 
-use super::{fmt_num, label, not_judged, unit_finding, units_holding, Context, Place, Unit, Verdict};
+use super::{fmt_num, label, not_judged, unit_finding, units_holding, Context, Subject, Unit, Verdict};
 use crate::rules::{PopulationClass, SizeByPopulation};
 
 pub(super) fn judge(rule: &SizeByPopulation, cx: &Context) -> Verdict {
@@ -44,7 +44,7 @@ pub(super) fn judge(rule: &SizeByPopulation, cx: &Context) -> Verdict {
                     fmt_num(class.min_area_m2),
                 ))
         });
-        verdict.judged(Place::Unit(u), finding);
+        verdict.judged(Subject::Unit(u), size, class.min_area_m2, Unit::SquareMetres, finding);
     }
     verdict.notes.extend(not_judged("population unknown", &unknown));
     verdict.notes.extend(not_judged("population below every class", &below));

@@ -1,7 +1,7 @@
 //! `synchronous_handover`: a new residential area's care facilities are handed over with its homes
 //! (四同步: planned, built, accepted and handed over together).
 
-use super::{label, Context, Finding, Layer, Place, Unit, Verdict};
+use super::{label, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::model::{AreaKind, Facility, Status};
 use crate::rules::SynchronousHandover;
 
@@ -28,7 +28,7 @@ pub(super) fn judge(rule: &SynchronousHandover, cx: &Context) -> Verdict {
         if delivered > d.as_of {
             continue;
         }
-        let place = Place::Point(area.location);
+        let place = Subject::Area(ai);
         let finding = Finding::about(Layer::ResidentialAreas, &area.id, &area.name, area.geometry.clone());
         if serving[ai].is_empty() {
             verdict.failed(
@@ -58,7 +58,7 @@ pub(super) fn judge(rule: &SynchronousHandover, cx: &Context) -> Verdict {
         }
         let Some((late, f)) = worst else { continue };
         if late <= i64::from(rule.grace_days) {
-            verdict.passed(place);
+            verdict.passed(place, Some(late as f64), f64::from(rule.grace_days), Unit::Days);
             continue;
         }
         let handed = matches!(f.status, Status::HandedOver | Status::Operating) && f.handed_over.is_some();

@@ -1,6 +1,6 @@
 //! `tier_presence`: each admin unit of some levels holds facilities of some tiers (三级布局 coverage).
 
-use super::{facilities_by_unit, label, tier_list, Context, Finding, Layer, Place, Unit, Verdict};
+use super::{facilities_by_unit, label, tier_list, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::model::AdminUnit;
 use crate::rules::{TierPresence, UnitTest};
 
@@ -23,7 +23,7 @@ pub(super) fn judge(rule: &TierPresence, cx: &Context) -> Verdict {
         }
         let count = found[u].len();
         if count >= rule.min_count {
-            verdict.passed(Place::Unit(u));
+            verdict.passed(Subject::Unit(u), Some(count as f64), rule.min_count as f64, Unit::Count);
             continue;
         }
         let ids: Vec<String> = found[u].iter().map(|&i| cx.dataset.facilities[i].id.clone()).collect();
@@ -49,7 +49,7 @@ pub(super) fn judge(rule: &TierPresence, cx: &Context) -> Verdict {
                 if ids.is_empty() { String::new() } else { format!(" (found: {})", ids.join(", ")) }
             ))
         .resting_on(ids);
-        verdict.failed(Place::Unit(u), finding);
+        verdict.failed(Subject::Unit(u), finding);
     }
     let notes = &mut verdict.notes;
     if !unknown_population.is_empty() {

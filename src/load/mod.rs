@@ -10,11 +10,13 @@
 mod geometry;
 mod layers;
 mod problem;
+mod proposal;
 mod props;
 mod shp_zip;
 mod source;
 
 pub use problem::{Problem, Problems, SHOWN_PROBLEMS};
+pub use proposal::load_proposal;
 
 use crate::crs::{Converter, Crs};
 use crate::model::{Dataset, Date};

@@ -67,7 +67,7 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn read_geojson(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec<Problem>> {
+pub(super) fn read_geojson(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec<Problem>> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         vec![Problem::file(
             file,

@@ -4,6 +4,7 @@
 
 pub mod files;
 pub mod json;
+pub mod review;
 pub mod text;
 
 use crate::engine::{Ledger, Report};

@@ -1,0 +1,212 @@
+//! Plan review (规划审查): a proposal judged in review mode inside its real surroundings, reporting only
+//! the rules that concern it.
+//!
+//! The proposal's areas and facilities join the dataset; existing facilities count for the radius, the
+//! admin units that would hold the proposal count for presence. A rule concerns the proposal when it
+//! checked one of the proposal's areas or facilities, a pool one of its areas belongs to, or an admin unit
+//! whose figure the proposal changes (see `units_for`).
+
+use super::{judge_rule, Checked, Context, Finding, Subject, Unit};
+use crate::model::{AreaKind, Dataset, Date, Mode, Proposal, Tier};
+use crate::rules::{Rule, RuleKind, Ruleset, Severity};
+use crate::spatial::UnitLocator;
+use std::collections::HashSet;
+
+/// The verdict on a proposal.
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub rules: Vec<RuleVerdict>,
+    /// Passes when no rule of severity error fails.
+    pub pass: bool,
+    pub not_in_force: Vec<(String, Date)>,
+}
+
+/// One rule's verdict on the proposal.
+#[derive(Debug, Clone)]
+pub struct RuleVerdict {
+    pub rule: Rule,
+    pub pass: bool,
+    /// The proposal's subjects the rule checked, worst first.
+    pub subjects: Vec<SubjectVerdict>,
+    /// The failing ones, explained.
+    pub findings: Vec<Finding>,
+    pub notes: Vec<String>,
+}
+
+impl RuleVerdict {
+    /// The deciding subject: the worst failing one, else the one closest to its requirement.
+    pub fn deciding(&self) -> Option<&SubjectVerdict> {
+        self.subjects.first()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SubjectVerdict {
+    pub layer: super::Layer,
+    pub id: String,
+    pub name: String,
+    pub passed: bool,
+    pub measured: Option<f64>,
+    pub required: f64,
+    pub unit: Unit,
+}
+
+/// Judges `proposal` inside `base` against every rule in force on the dataset's day.
+pub fn review(base: &Dataset, proposal: &Proposal, rulesets: &[Ruleset]) -> Review {
+    let mut merged = base.clone();
+    merged
+        .residential_areas
+        .extend(proposal.residential_areas.iter().cloned());
+    merged.facilities.extend(proposal.facilities.iter().cloned());
+    let (first_area, first_facility) = (base.residential_areas.len(), base.facilities.len());
+
+    let pools: HashSet<&str> = proposal
+        .residential_areas
+        .iter()
+        .filter_map(|a| a.pool.as_deref())
+        .collect();
+    let locator = UnitLocator::new(merged.admin_units.iter().map(|u| &u.boundary));
+    let units_of = |p| locator.units_at(p);
+    let holding_any: HashSet<usize> = proposal
+        .residential_areas
+        .iter()
+        .map(|a| a.location)
+        .chain(proposal.facilities.iter().map(|f| f.location))
+        .flat_map(units_of)
+        .collect();
+    let holding_existing: HashSet<usize> = proposal
+        .residential_areas
+        .iter()
+        .filter(|a| a.kind == AreaKind::Existing)
+        .flat_map(|a| units_of(a.location))
+        .collect();
+    let holding_tiers = |tiers: &[Tier]| -> HashSet<usize> {
+        proposal
+            .facilities
+            .iter()
+            .filter(|f| tiers.contains(&f.tier))
+            .flat_map(|f| units_of(f.location))
+            .collect()
+    };
+    // The admin units whose figure the proposal can change, per rule: for presence, every unit that would
+    // hold it (its community, street, district); for the per-unit sums, those where it adds facilities
+    // the rule counts; for the existing-area quota, those where it adds existing areas.
+    let units_for = |rule: &Rule| -> HashSet<usize> {
+        match &rule.kind {
+            RuleKind::TierPresence(_) => holding_any.clone(),
+            RuleKind::AreaPerHouseholds(_) => holding_existing.clone(),
+            RuleKind::AreaPerPopulation(r) => holding_tiers(&r.tiers),
+            RuleKind::BedsPerElderly(r) => holding_tiers(&r.tiers),
+            RuleKind::NursingBedShare(r) => holding_tiers(&r.tiers),
+            RuleKind::SizeByPopulation(r) => holding_tiers(std::slice::from_ref(&r.tier)),
+            _ => HashSet::new(),
+        }
+    };
+    let concerns = |s: &Subject, units: &HashSet<usize>| match *s {
+        Subject::Area(i) => i >= first_area,
+        Subject::Pool(i) => {
+            i >= first_area
+                || merged.residential_areas[i]
+                    .pool
+                    .as_deref()
+                    .is_some_and(|p| pools.contains(p))
+        }
+        Subject::Facility(i) => i >= first_facility,
+        Subject::Unit(u) => units.contains(&u),
+    };
+
+    let mut context = Context::new(&merged, Mode::Review);
+    context.measure_passes = true;
+    let mut verdicts = Vec::new();
+    let mut not_in_force = Vec::new();
+    for ruleset in rulesets {
+        if let Some(effective) = ruleset.effective.filter(|day| *day > merged.as_of) {
+            not_in_force.push((ruleset.id.clone(), effective));
+            continue;
+        }
+        for rule in &ruleset.rules {
+            let (outcome, findings) = judge_rule(rule, &context);
+            let units = units_for(rule);
+            let mut own: Vec<&Checked> = outcome
+                .subjects
+                .iter()
+                .filter(|c| concerns(&c.subject, &units))
+                .collect();
+            if own.is_empty() {
+                continue;
+            }
+            own.sort_by(|a, b| margin(a).total_cmp(&margin(b)));
+            let subjects: Vec<SubjectVerdict> = own.iter().map(|c| describe(&merged, c)).collect();
+            let keys: HashSet<(super::Layer, &str)> = subjects.iter().map(|s| (s.layer, s.id.as_str())).collect();
+            let findings: Vec<Finding> = findings
+                .into_iter()
+                .filter(|f| keys.contains(&(f.layer, f.id.as_str())))
+                .collect();
+            verdicts.push(RuleVerdict {
+                rule: rule.clone(),
+                pass: own.iter().all(|c| c.passed),
+                subjects,
+                findings,
+                notes: outcome.notes,
+            });
+        }
+    }
+    let pass = verdicts.iter().all(|v| v.pass || v.rule.severity == Severity::Warning);
+    Review {
+        rules: verdicts,
+        pass,
+        not_in_force,
+    }
+}
+
+/// How far a subject is from its requirement as a share of it: negative when failing, most negative worst.
+fn margin(c: &Checked) -> f64 {
+    let required = c.required.abs().max(f64::EPSILON);
+    let Some(measured) = c.measured else {
+        return if c.passed { f64::INFINITY } else { f64::NEG_INFINITY };
+    };
+    let slack = match c.unit {
+        // Distances and delays must stay below what is required.
+        Unit::Metres | Unit::Days => (c.required - measured) / required,
+        _ => (measured - c.required) / required,
+    };
+    if c.passed {
+        slack.max(0.0)
+    } else {
+        slack.min(-f64::EPSILON) - 1.0
+    }
+}
+
+fn describe(d: &Dataset, c: &Checked) -> SubjectVerdict {
+    use super::Layer;
+    let (layer, id, name) = match c.subject {
+        Subject::Area(i) => (
+            Layer::ResidentialAreas,
+            &d.residential_areas[i].id,
+            &d.residential_areas[i].name,
+        ),
+        Subject::Pool(i) => {
+            let pool = d.residential_areas[i].pool.clone().unwrap_or_default();
+            return SubjectVerdict {
+                layer: Layer::Pools,
+                name: format!("集中配建 pool {pool}"),
+                id: pool,
+                passed: c.passed,
+                measured: c.measured,
+                required: c.required,
+                unit: c.unit,
+            };
+        }
+        Subject::Facility(i) => (Layer::Facilities, &d.facilities[i].id, &d.facilities[i].name),
+        Subject::Unit(u) => (Layer::AdminUnits, &d.admin_units[u].code, &d.admin_units[u].name),
+    };
+    SubjectVerdict {
+        layer,
+        id: id.clone(),
+        name: name.clone(),
+        passed: c.passed,
+        measured: c.measured,
+        required: c.required,
+        unit: c.unit,
+    }
+}

@@ -1,0 +1,108 @@
+//! Reads a plan-review proposal: one GeoJSON FeatureCollection holding the new residential areas and the
+//! facilities a developer proposes, each feature saying its `layer`, with the layers' own properties.
+//! Coordinates are in the dataset's CRS, as its layer files are.
+
+use super::layers;
+use super::problem::{Problem, Problems};
+use super::props::Props;
+use super::source::{read_geojson, RawFeature, RawLayer};
+use crate::crs::Converter;
+use crate::model::{Dataset, Proposal};
+use serde_json::Value;
+use std::collections::HashSet;
+use std::path::Path;
+
+const AREA_LAYER: [&str; 4] = ["residential_areas", "residential_area", "居住区", "小区"];
+const FACILITY_LAYER: [&str; 3] = ["facilities", "facility", "设施"];
+
+/// Reads `path` as a proposal for `base`: every problem is collected, as for a dataset.
+pub fn load_proposal(path: &Path, base: &Dataset) -> Result<Proposal, Problems> {
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let fail = |message: String| Problems(vec![Problem::file(&file, message)]);
+    let bytes = std::fs::read(path).map_err(|e| fail(format!("无法读取 cannot read: {e}")))?;
+    let raw = read_geojson(&file, &bytes, "id").map_err(Problems)?;
+    let converter = Converter::new(base.source_crs).map_err(|e| fail(e.to_string()))?;
+
+    let mut problems = Vec::new();
+    let (mut areas, mut facilities) = (Vec::new(), Vec::new());
+    for feature in raw.features {
+        match feature.properties.get("layer").and_then(Value::as_str).map(str::trim) {
+            Some(l) if AREA_LAYER.contains(&l) => areas.push(feature),
+            Some(l) if FACILITY_LAYER.contains(&l) => facilities.push(feature),
+            other => problems.push(Problem {
+                file: file.clone(),
+                feature: Some(feature.label.clone()),
+                property: Some("layer".into()),
+                message: format!(
+                    "expected residential_areas (小区) or facilities (设施), found {}",
+                    other.map_or("nothing".to_string(), |l| format!("\"{l}\""))
+                ),
+            }),
+        }
+    }
+    if areas.is_empty() && facilities.is_empty() && problems.is_empty() {
+        return Err(fail(
+            "the proposal holds no features: give its residential areas and facilities".into(),
+        ));
+    }
+    let layer = |features: Vec<RawFeature>| RawLayer {
+        file: file.clone(),
+        text_cells: false,
+        features,
+    };
+    let (areas, facilities) = (layer(areas), layer(facilities));
+    let proposed_ids = areas.features.iter().filter_map(|f| match f.properties.get("id") {
+        Some(Value::String(s)) => Some(s.trim().to_string()),
+        _ => None,
+    });
+    let area_ids: HashSet<String> = base
+        .residential_areas
+        .iter()
+        .map(|a| a.id.clone())
+        .chain(proposed_ids)
+        .collect();
+    let (residential_areas, mut p) = layers::convert(&areas, &converter, layers::residential_area);
+    problems.append(&mut p);
+    let (facilities_in, mut p) = layers::convert(&facilities, &converter, |p: &mut Props, f, c| {
+        layers::facility(p, f, c, &area_ids)
+    });
+    problems.append(&mut p);
+
+    let base_area_ids: HashSet<&str> = base.residential_areas.iter().map(|a| a.id.as_str()).collect();
+    let base_facility_ids: HashSet<&str> = base.facilities.iter().map(|f| f.id.as_str()).collect();
+    let mut seen = HashSet::new();
+    for (layer_name, id, taken) in residential_areas
+        .iter()
+        .map(|a| ("residential_areas", &a.id, base_area_ids.contains(a.id.as_str())))
+        .chain(
+            facilities_in
+                .iter()
+                .map(|f| ("facilities", &f.id, base_facility_ids.contains(f.id.as_str()))),
+        )
+    {
+        let why = if taken {
+            format!("the dataset's {layer_name} already has this id: a proposal adds new features")
+        } else if !seen.insert((layer_name, id.clone())) {
+            "duplicate id in the proposal".to_string()
+        } else {
+            continue;
+        };
+        problems.push(Problem {
+            file: file.clone(),
+            feature: Some(format!("id \"{id}\"")),
+            property: Some("id".into()),
+            message: why,
+        });
+    }
+    if problems.is_empty() {
+        Ok(Proposal {
+            residential_areas,
+            facilities: facilities_in,
+        })
+    } else {
+        Err(Problems(problems))
+    }
+}

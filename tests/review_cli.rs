@@ -1,0 +1,157 @@
+//! `carecircle review`: plan review of the demo proposals inside the demo dataset.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn carecircle(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_carecircle"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run carecircle")
+}
+
+const RULES: [&str; 5] = [
+    "rules/anxi-2022.toml",
+    "rules/yaohai-2023.toml",
+    "rules/jinan-2017.toml",
+    "rules/mawei-2020.toml",
+    "rules/gb50180-2018.toml",
+];
+
+fn review(proposal: &str) -> (Value, Output) {
+    let mut args = vec![
+        "review",
+        "geodata/demo",
+        "--proposal",
+        proposal,
+        "--format",
+        "json",
+        "--rules",
+    ];
+    args.extend(RULES);
+    let out = carecircle(&args);
+    (serde_json::from_slice(&out.stdout).unwrap_or(Value::Null), out)
+}
+
+fn rule<'a>(doc: &'a Value, id: &str) -> &'a Value {
+    doc["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == id)
+        .unwrap_or_else(|| panic!("{id} not reported"))
+}
+
+/// 马限璟园: 1 500 households need 1 500 × 30 / 100 = 450 m²; its planned station has 480 m² (above the
+/// 400 m² single-site minimum) and stands 40 m from 马限 community health station.
+#[test]
+fn a_sound_proposal_passes() {
+    let (doc, out) = review("geodata/proposals/majian-jingyuan.geojson");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(doc["pass"], true);
+    assert_eq!(doc["mode"], "review");
+    let ratio = rule(&doc, "anxi-2022/new-area-ratio");
+    assert_eq!(
+        (
+            ratio["pass"].as_bool(),
+            ratio["measured"].as_f64(),
+            ratio["required"].as_f64()
+        ),
+        (Some(true), Some(480.0), Some(450.0))
+    );
+    assert_eq!(ratio["document"], "安政办〔2022〕14号");
+    assert_eq!(ratio["clause"], "二(二)7");
+    // Its own planned station counts in review: the estate is about 100 m from it.
+    let radius = rule(&doc, "anxi-2022/service-radius");
+    assert!(radius["measured"].as_f64().unwrap() < 150.0, "{radius}");
+    // Only rules that concern the proposal: the village courts and bed ratios are elsewhere.
+    for unrelated in [
+        "mawei-2020/village-court",
+        "anxi-2022/nursing-beds-per-1000",
+        "anxi-2022/existing-area-ratio",
+    ] {
+        assert!(
+            doc["rules"].as_array().unwrap().iter().all(|r| r["rule"] != unrelated),
+            "{unrelated}"
+        );
+    }
+    // Warnings (the 5-minute walk to a day-care centre) do not fail the proposal.
+    assert_eq!(rule(&doc, "gb50180-2018/daycare-5min")["pass"], false);
+}
+
+/// 琅岐江景苑: 2 400 households need 720 m²; the proposed 320 m² falls short and under both single-site
+/// minimums (anxi 400, yaohai 350), and 琅岐镇 has no institution: exit 1.
+#[test]
+fn a_short_proposal_fails_with_its_reasons() {
+    let (doc, out) = review("geodata/proposals/langqi-jiangjing.geojson");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(doc["pass"], false);
+    let ratio = rule(&doc, "anxi-2022/new-area-ratio");
+    assert_eq!(ratio["pass"], false);
+    let subjects: Vec<(&str, f64, f64)> = ratio["subjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap(),
+                s["measured"].as_f64().unwrap(),
+                s["required"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(subjects.contains(&("PLAN-2", 320.0, 720.0)), "{subjects:?}");
+    assert!(subjects.contains(&("PLAN-F2", 320.0, 400.0)), "{subjects:?}");
+    assert_eq!(ratio["findings"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        rule(&doc, "yaohai-2023/new-area-ratio")["subjects"][0]["required"],
+        720.0
+    );
+    assert_eq!(
+        rule(&doc, "anxi-2022/township-institution")["subjects"][0]["id"],
+        "350105102"
+    );
+
+    let text = carecircle(&[
+        "review",
+        "geodata/demo",
+        "--proposal",
+        "geodata/proposals/langqi-jiangjing.geojson",
+        "--rules",
+        "rules/anxi-2022.toml",
+    ]);
+    assert_eq!(text.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("不通过 FAIL") && text.contains("琅岐江景苑"), "{text}");
+}
+
+#[test]
+fn a_bad_proposal_is_named_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.geojson");
+    let feature = |layer: &str, id: &str| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"layer":"{layer}","id":"{id}","name":"x","households":100,"kind":"new"}},"geometry":{{"type":"Point","coordinates":[119.41,25.975]}}}}"#
+        )
+    };
+    let text = format!(
+        r#"{{"type":"FeatureCollection","features":[{},{}]}}"#,
+        feature("residential_areas", "R001"),
+        feature("parks", "X1")
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = carecircle(&[
+        "review",
+        "geodata/demo",
+        "--proposal",
+        path.to_str().unwrap(),
+        "--rules",
+        RULES[0],
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("R001") && err.contains("already has this id"), "{err}");
+    assert!(err.contains("\"parks\"") && err.contains("layer"), "{err}");
+}
