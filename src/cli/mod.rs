@@ -56,6 +56,13 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// 任务分解 Split city-wide targets into whole numbers per unit that add up (largest remainder).
+    Allocate {
+        /// The plan: [[target]] name and total, optional [[group]] name and share, [[unit]] name, weight, group.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: AllocateFormat,
+    },
     /// 基准 Time the radius rule and a whole check on a synthetic dataset built in memory.
     Bench(bench::BenchArgs),
 }
@@ -64,6 +71,13 @@ enum Command {
 enum Format {
     Text,
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum AllocateFormat {
+    Text,
+    Json,
+    Csv,
 }
 
 pub fn run() -> i32 {
@@ -80,6 +94,41 @@ pub fn run() -> i32 {
             out,
         } => synth(areas, facilities, seed, &out),
         Command::Bench(args) => bench::run(args),
+        Command::Allocate { file, format } => allocate(&file, format),
+    }
+}
+
+fn allocate(file: &Path, format: AllocateFormat) -> i32 {
+    use carecircle::allocate::{allocate, load_plan};
+    use carecircle::report::allocation;
+    let plan = match load_plan(file) {
+        Ok(p) => p,
+        Err(e) => {
+            eprint!("{e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let allocations = allocate(&plan);
+    let rendered = match format {
+        AllocateFormat::Text => Ok(allocation::text(&plan, &allocations).into_bytes()),
+        AllocateFormat::Json => serde_json::to_vec_pretty(&allocation::AllocationDocument::new(&plan, &allocations))
+            .map(|mut v| {
+                v.push(b'\n');
+                v
+            })
+            .map_err(|e| e.to_string()),
+        AllocateFormat::Csv => allocation::csv(&plan, &allocations).map_err(|e| e.to_string()),
+    };
+    match rendered {
+        Ok(bytes) => {
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(&bytes);
+            0
+        }
+        Err(e) => {
+            eprintln!("cannot render: {e}");
+            EXIT_BAD_INPUT
+        }
     }
 }
 
