@@ -97,6 +97,12 @@ pub fn parse_ruleset(file: &str, text: &str) -> Result<Ruleset, RulesError> {
         let line = e.span().map(|s| line_of(text, s.start)).unwrap_or(0);
         fail(vec![(line, format!("not valid TOML: {}", e.message()))])
     })?;
+    if root.contains_key("target") && root.contains_key("unit") && !root.contains_key("rule") {
+        return Err(fail(vec![(
+            0,
+            "this is a task-decomposition plan for `carecircle allocate`, not a ruleset".into(),
+        )]));
+    }
     let lines = KeyLines::new(text);
     let mut problems = Vec::new();
 
@@ -986,6 +992,17 @@ mod tests {
         let err = parse_ruleset("t.toml", &rule("beds_per_elderly", "")).unwrap_err();
         assert!(err.to_string().contains("missing parameter \"per_1000\""), "{err}");
         assert!(err.to_string().contains("missing parameter \"level\""), "{err}");
+    }
+
+    #[test]
+    fn a_plan_is_not_a_ruleset() {
+        let err = parse_ruleset(
+            "p.toml",
+            "[[target]]\nname = \"x\"\ntotal = 1\n[[unit]]\nname = \"a\"\nweight = 1\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.problems.len(), 1);
+        assert!(err.problems[0].1.contains("carecircle allocate"), "{err}");
     }
 
     #[test]
