@@ -5,6 +5,7 @@ pub mod allocate;
 pub mod crs;
 pub mod engine;
 pub mod load;
+pub mod map;
 pub mod model;
 pub mod network;
 pub mod report;

@@ -2,6 +2,7 @@
 //! (loading excluded), and reports peak memory.
 
 use carecircle::engine::{judge, judge_rule, Context};
+use carecircle::map;
 use carecircle::model::{Mode, Tier};
 use carecircle::rules::{Metric, Rule, RuleKind, ServiceRadius, Severity};
 use clap::Args;
@@ -19,9 +20,12 @@ pub struct BenchArgs {
     /// Timed runs of each measurement; the fastest and the median are shown.
     #[arg(long, default_value_t = 3)]
     runs: usize,
-    /// Rulesets for the whole-check measurement (default: every rules/*.toml here).
+    /// Rulesets for the whole-check measurement (default: every ruleset in rules/ here).
     #[arg(long, num_args = 1..)]
     rules: Vec<PathBuf>,
+    /// Also time drawing the coverage map (PNG and SVG, 1600 px wide) with the radius rule's coverage.
+    #[arg(long)]
+    map: bool,
 }
 
 pub fn run(args: BenchArgs) -> i32 {
@@ -93,10 +97,59 @@ pub fn run(args: BenchArgs) -> i32 {
             return super::EXIT_BAD_INPUT;
         }
     }
+    if args.map {
+        if let Err(e) = bench_map(&dataset, &radius, args.runs) {
+            eprintln!("{e}");
+            return super::EXIT_BAD_INPUT;
+        }
+    }
     if let Some(kib) = peak_memory_kib() {
         println!("peak memory (VmHWM): {:.0} MiB", kib as f64 / 1024.0);
     }
     0
+}
+
+fn bench_map(dataset: &carecircle::model::Dataset, radius: &Rule, runs: usize) -> Result<(), map::MapError> {
+    map::register(&map::find_font(None)?)?;
+    let (_, findings) = judge_rule(radius, &Context::new(dataset, Mode::Audit));
+    let coverage = map::Coverage {
+        rule: radius.id.clone(),
+        radius_m: 700.0,
+        tiers: Tier::COMMUNITY.to_vec(),
+        uncovered: findings.iter().map(|f| f.id.clone()).collect(),
+    };
+    let spec = map::MapSpec {
+        dataset,
+        mode: Mode::Audit,
+        coverage: Some(&coverage),
+        findings: &findings,
+        bbox: None,
+        width: 1600,
+        lang: map::Lang::Chinese,
+    };
+    let mut sizes = (0, 0);
+    let mut failed = None;
+    let png = timed(runs, || match map::render_png(&spec) {
+        Ok(p) => sizes.0 = p.len(),
+        Err(e) => failed = Some(e),
+    });
+    let svg = timed(runs, || match map::render_svg(&spec) {
+        Ok(s) => sizes.1 = s.len(),
+        Err(e) => failed = Some(e),
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    println!(
+        "coverage map, {} areas, {} facilities: PNG fastest {:.3} s ({} KiB), SVG fastest {:.3} s ({} KiB)",
+        dataset.residential_areas.len(),
+        dataset.facilities.len(),
+        png[0],
+        sizes.0 / 1024,
+        svg[0],
+        sizes.1 / 1024
+    );
+    Ok(())
 }
 
 fn timed(runs: usize, mut f: impl FnMut()) -> Vec<f64> {
@@ -117,6 +170,13 @@ fn default_rules() -> Vec<PathBuf> {
             dir.filter_map(|e| e.ok())
                 .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                // Rulesets only: rules/ also holds plans for `allocate`.
+                .filter(|p| {
+                    std::fs::read_to_string(p)
+                        .ok()
+                        .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
+                        .is_some_and(|t| t.contains_key("ruleset"))
+                })
                 .collect()
         })
         .unwrap_or_default();

@@ -1,7 +1,8 @@
 //! `carecircle check`: DATA-CONTRACT §4.
 
-use super::{load_rulesets, load_with_progress, Format, EXIT_BAD_INPUT};
+use super::{load_inputs, Format, EXIT_BAD_INPUT};
 use carecircle::engine;
+use carecircle::map::{self, Coverage, MapSpec};
 use carecircle::model::{Date, Level, Mode};
 use carecircle::report::{files, json::CheckDocument, text, Check};
 use carecircle::rules::Severity;
@@ -21,7 +22,8 @@ pub struct CheckArgs {
     /// text: a table for people; json: the document of DATA-CONTRACT §4, every finding included.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Also write findings.geojson, findings.csv and summary.csv (and ledger.csv with --by) into this folder.
+    /// Also write findings.geojson, findings.csv, summary.csv, findings.xlsx, report.html, coverage.png and
+    /// coverage.svg (and ledger.csv with --by) into this folder.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Exit with status 1 when a rule of this severity (or worse) fails.
@@ -31,6 +33,13 @@ pub struct CheckArgs {
     /// townships, community includes villages); written as ledger.csv with --out.
     #[arg(long, value_enum)]
     by: Option<ByArg>,
+    /// A .ttf/.ttc font that draws Chinese, for the maps --out draws (default: $CARECIRCLE_FONT, else an
+    /// installed CJK font such as Debian's fonts-wqy-microhei).
+    #[arg(long)]
+    font: Option<PathBuf>,
+    /// Language of the map's words (place names are shown as they are).
+    #[arg(long, value_enum, default_value = "zh")]
+    lang: super::map::LangArg,
     /// Judge the dataset as it stood on this day (YYYY-MM-DD, not after its as_of): later hand-overs and
     /// deliveries are ignored, and rulesets not yet in force are not applied.
     #[arg(long, value_name = "DATE")]
@@ -57,19 +66,15 @@ enum SeverityArg {
 }
 
 pub fn run(args: CheckArgs) -> i32 {
-    let rulesets = load_rulesets(&args.rules);
-    let dataset = load_with_progress(&args.dataset);
-    let (rulesets, dataset) = match (rulesets, dataset) {
-        (Ok(r), Ok(d)) => (r, d),
-        (r, d) => {
-            if let Err(errors) = r {
-                errors.iter().for_each(|e| eprint!("{e}"));
-            }
-            if let Err(problems) = d {
-                eprint!("{}: {problems}", args.dataset.display());
-            }
+    // The maps need a font that draws Chinese: say so before anything is judged or written.
+    if args.out.is_some() {
+        if let Err(e) = map::find_font(args.font.as_deref()).and_then(|path| map::register(&path)) {
+            eprintln!("{e}");
             return EXIT_BAD_INPUT;
         }
+    }
+    let Some((rulesets, dataset)) = load_inputs(&args.rules, &args.dataset) else {
+        return EXIT_BAD_INPUT;
     };
     if dataset.admin_units.is_empty() {
         let needing: Vec<&str> = rulesets
@@ -136,7 +141,26 @@ pub fn run(args: CheckArgs) -> i32 {
         },
     };
     if let Some(dir) = &args.out {
-        if let Err(e) = files::write_out(dir, &check) {
+        let coverage = Coverage::of(&dataset, mode, &rulesets, None);
+        let spec = MapSpec {
+            dataset: &dataset,
+            mode,
+            coverage: coverage.as_ref(),
+            findings: &report.findings,
+            bbox: None,
+            width: 1600,
+            lang: super::map::lang(args.lang),
+        };
+        let maps = match (map::render_svg(&spec), map::render_png(&spec)) {
+            (Ok(svg), Ok(png)) => Some(files::Maps { svg, png }),
+            // A dataset with nothing to draw still gets its other files.
+            (Err(map::MapError::Empty), _) | (_, Err(map::MapError::Empty)) => None,
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("{e}");
+                return EXIT_BAD_INPUT;
+            }
+        };
+        if let Err(e) = files::write_out(dir, &check, maps.as_ref()) {
             eprintln!("{e}");
             return EXIT_BAD_INPUT;
         }

@@ -3,6 +3,7 @@
 
 mod bench;
 mod check;
+mod map;
 mod review;
 
 use carecircle::load::{load_dataset, Problems};
@@ -29,6 +30,8 @@ struct Cli {
 enum Command {
     /// 检查 Judge a dataset folder against rulesets and report every gap.
     Check(check::CheckArgs),
+    /// 地图 Draw a coverage map (PNG or SVG): areas by coverage, facilities by tier, failing subjects outlined.
+    Map(map::MapArgs),
     /// 规划审查 Judge a proposed residential project inside its real surroundings (exit 1 when it fails).
     Review(review::ReviewArgs),
     /// 校验 Load a dataset folder and report every problem in it, without judging.
@@ -85,6 +88,7 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Review(args) => review::run(args),
+        Command::Map(args) => map::run(args),
         Command::Validate { dataset } => validate(&dataset),
         Command::Rules { files } => rules(&files),
         Command::Synth {
@@ -141,6 +145,24 @@ fn load_with_progress(dir: &Path) -> Result<Dataset, Problems> {
     let result = load_dataset(dir);
     spinner.finish_and_clear();
     result
+}
+
+/// Loads the rulesets and the dataset, printing every problem of both; `None` when any is bad.
+fn load_inputs(rules: &[PathBuf], dataset: &Path) -> Option<(Vec<Ruleset>, Dataset)> {
+    let rulesets = load_rulesets(rules);
+    let loaded = load_with_progress(dataset);
+    match (rulesets, loaded) {
+        (Ok(r), Ok(d)) => Some((r, d)),
+        (r, d) => {
+            if let Err(errors) = r {
+                errors.iter().for_each(|e| eprint!("{e}"));
+            }
+            if let Err(problems) = d {
+                eprint!("{}: {problems}", dataset.display());
+            }
+            None
+        }
+    }
 }
 
 /// Loads every ruleset, collecting the problems of all files.

@@ -1,6 +1,6 @@
 //! `carecircle review`: plan review (规划审查) of a proposal inside its real surroundings.
 
-use super::{load_rulesets, load_with_progress, Format, EXIT_BAD_INPUT};
+use super::{load_inputs, Format, EXIT_BAD_INPUT};
 use carecircle::engine;
 use carecircle::load::load_proposal;
 use carecircle::report::review::{render, ReviewCheck, ReviewDocument};
@@ -25,19 +25,8 @@ pub struct ReviewArgs {
 
 /// Exit 0 when the proposal passes, 1 when a rule of severity error fails, 2 on bad input.
 pub fn run(args: ReviewArgs) -> i32 {
-    let rulesets = load_rulesets(&args.rules);
-    let dataset = load_with_progress(&args.dataset);
-    let (rulesets, dataset) = match (rulesets, dataset) {
-        (Ok(r), Ok(d)) => (r, d),
-        (r, d) => {
-            if let Err(errors) = r {
-                errors.iter().for_each(|e| eprint!("{e}"));
-            }
-            if let Err(problems) = d {
-                eprint!("{}: {problems}", args.dataset.display());
-            }
-            return EXIT_BAD_INPUT;
-        }
+    let Some((rulesets, dataset)) = load_inputs(&args.rules, &args.dataset) else {
+        return EXIT_BAD_INPUT;
     };
     let proposal = match load_proposal(&args.proposal, &dataset) {
         Ok(p) => p,

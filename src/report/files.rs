@@ -1,5 +1,5 @@
-//! The files `check --out DIR` writes: findings.geojson, findings.csv, summary.csv, and ledger.csv
-//! with `--by`.
+//! The files `check --out DIR` writes: findings.geojson, findings.csv, summary.csv, findings.xlsx,
+//! report.html, coverage.png and coverage.svg, and ledger.csv with `--by`.
 //!
 //! Every file is first rendered in memory, then written beside its final name and renamed, so a
 //! failure never leaves a half-written report behind. CSVs start with a UTF-8 byte-order mark,
@@ -24,16 +24,38 @@ pub enum WriteError {
 
 const BOM: &[u8] = "\u{feff}".as_bytes();
 
-/// Renders and writes every report file into `dir` (created if needed).
-pub fn write_out(dir: &Path, check: &Check) -> Result<Vec<PathBuf>, WriteError> {
+/// The coverage map, already drawn.
+pub struct Maps {
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+/// Renders and writes every report file into `dir` (created if needed): with `maps`, also the maps
+/// and the HTML report that shows them.
+pub fn write_out(dir: &Path, check: &Check, maps: Option<&Maps>) -> Result<Vec<PathBuf>, WriteError> {
     let mut files = vec![
         ("findings.geojson", findings_geojson(check)?),
         ("findings.csv", findings_csv(check)?),
         ("summary.csv", summary_csv(check)?),
+        (
+            "findings.xlsx",
+            super::xlsx::render(check).map_err(|e| WriteError::Render {
+                what: "findings.xlsx",
+                reason: e.to_string(),
+            })?,
+        ),
     ];
     if check.ledger.is_some() {
         files.push(("ledger.csv", ledger_csv(check)?));
     }
+    if let Some(maps) = maps {
+        files.push(("coverage.svg", maps.svg.clone().into_bytes()));
+        files.push(("coverage.png", maps.png.clone()));
+    }
+    files.push((
+        "report.html",
+        super::html::render(check, maps.map(|m| m.svg.as_str())).into_bytes(),
+    ));
     write_all(dir, files)
 }
 

@@ -4,9 +4,11 @@
 
 pub mod allocation;
 pub mod files;
+pub mod html;
 pub mod json;
 pub mod review;
 pub mod text;
+pub mod xlsx;
 
 use crate::engine::{Ledger, Report};
 use crate::model::{Dataset, Mode};

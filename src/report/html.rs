@@ -1,0 +1,171 @@
+//! The HTML report: one self-contained file per check (no network needed to open it), Chinese first.
+
+use super::json::round;
+use super::Check;
+use crate::engine::Finding;
+use std::fmt::Write;
+
+/// Escapes text for HTML.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str =
+    "body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;\
+margin:24px;color:#263238;line-height:1.45}h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;\
+border-bottom:2px solid #cfd8dc;padding-bottom:4px}.meta{color:#546e7a}table{border-collapse:collapse;width:100%;\
+font-size:13px}th,td{border:1px solid #cfd8dc;padding:4px 6px;text-align:left;vertical-align:top}th{background:#eceff1;\
+position:sticky;top:0}td.n{text-align:right;font-variant-numeric:tabular-nums}.pass{color:#2e7d32;font-weight:bold}\
+.fail{color:#c62828;font-weight:bold}.warn{color:#ef6c00;font-weight:bold}.quote{color:#455a64}.map svg{max-width:100%;\
+height:auto;border:1px solid #cfd8dc}.small{font-size:12px;color:#607d8b}";
+
+/// The report; `map_svg` is the coverage map drawn inline.
+pub fn render(check: &Check, map_svg: Option<&str>) -> String {
+    let d = check.dataset;
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{} — 养老服务设施布局检查报告</title>\
+         <style>{STYLE}</style></head><body>\n",
+        esc(&d.name)
+    );
+    let _ = write!(
+        h,
+        "<h1>{} — 养老服务设施布局检查报告 <span class=\"small\">Elderly-care layout check</span></h1>\n\
+         <p class=\"meta\">数据日期 as of: <b>{}</b> · 模式 mode: <b>{}</b> ({}) · 坐标系 source CRS: {}</p>\n",
+        esc(&d.name),
+        d.as_of,
+        check.mode.key(),
+        match check.mode {
+            crate::model::Mode::Audit => "回头看：只计已建成、已验收、已移交、运营中的设施",
+            crate::model::Mode::Review => "规划审查：规划、在建设施同样计入",
+        },
+        d.source_crs
+    );
+
+    h.push_str("<h2>依据文件 Rulesets</h2>\n<table><tr><th>编号 id</th><th>文号 document</th><th>标题 title</th><th>施行 effective</th><th>sha256</th></tr>\n");
+    for r in check.rulesets {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"small\">{}</td></tr>",
+            esc(&r.id),
+            esc(&r.document),
+            esc(&r.title),
+            r.effective.map(|e| e.to_string()).unwrap_or_default(),
+            &r.sha256[..16.min(r.sha256.len())]
+        );
+    }
+    h.push_str("</table>\n");
+    for (ruleset, effective) in &check.report.not_in_force {
+        let _ = writeln!(
+            h,
+            "<p class=\"warn\">未施行 not in force: {} takes effect on {effective}, after {}: not applied.</p>",
+            esc(ruleset),
+            d.as_of
+        );
+    }
+
+    h.push_str("<h2>规则结论 Results by rule</h2>\n<table><tr><th>规则 rule</th><th>结论 result</th><th>检查 checked</th><th>不合格 failed</th><th>达标率 rate</th><th>目标 target</th><th>条款 clause</th><th>原文 quoted sentence</th></tr>\n");
+    for o in &check.report.outcomes {
+        let rule = check.rulesets.iter().flat_map(|r| &r.rules).find(|r| r.id == o.rule);
+        let (class, word) = match (o.pass, o.severity) {
+            (true, _) => ("pass", "达标 pass".to_string()),
+            (false, crate::rules::Severity::Error) => ("fail", "未达标 FAIL".to_string()),
+            (false, crate::rules::Severity::Warning) => ("warn", "提示 warning".to_string()),
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}<br><span class=\"small\">{}</span></td><td class=\"{class}\">{word}</td><td class=\"n\">{}</td>\
+             <td class=\"n\">{}</td><td class=\"n\">{:.1}%</td><td class=\"n\">{:.0}%</td><td>{}</td><td class=\"quote\">「{}」{}</td></tr>",
+            esc(&o.rule),
+            esc(rule.and_then(|r| r.title.as_deref()).unwrap_or("")),
+            o.checked,
+            o.failed,
+            o.rate * 100.0,
+            o.target * 100.0,
+            esc(rule.map_or("", |r| r.clause.as_str())),
+            esc(rule.map_or("", |r| r.quote.as_str())),
+            if o.notes.is_empty() {
+                String::new()
+            } else {
+                format!("<br><span class=\"small\">注 note: {}</span>", esc(&o.notes.join("; ")))
+            }
+        );
+    }
+    h.push_str("</table>\n");
+
+    if let Some(svg) = map_svg {
+        let svg = svg.find("<svg").map_or(svg, |i| &svg[i..]);
+        let _ = write!(h, "<h2>覆盖图 Coverage map</h2>\n<div class=\"map\">{svg}</div>\n");
+    }
+
+    if check.ledger.is_some() {
+        h.push_str("<h2>回头看台账 Look-back ledger</h2>\n<table><tr><th>代码 code</th><th>名称 name</th><th>级别 level</th><th>规则 rule</th><th>检查 checked</th><th>不合格 failed</th><th>达标率 rate</th></tr>\n");
+        for [code, name, level, rule, checked, failed, rate] in check.ledger_cells() {
+            let rate = rate
+                .parse::<f64>()
+                .map(|r| format!("{:.1}%", r * 100.0))
+                .unwrap_or_else(|_| "—".into());
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{checked}</td><td class=\"n\">{failed}</td><td class=\"n\">{rate}</td></tr>",
+                esc(&code),
+                esc(&name),
+                esc(&level),
+                esc(&rule)
+            );
+        }
+        h.push_str("</table>\n");
+    }
+
+    let _ = write!(
+        h,
+        "<h2>不合格清单 Findings ({})</h2>\n<table><tr><th>规则 rule</th><th>对象 subject</th><th>名称 name</th><th>实测 measured</th><th>要求 required</th><th>说明 explanation</th></tr>\n",
+        check.report.findings.len()
+    );
+    for f in &check.report.findings {
+        finding_row(&mut h, f);
+    }
+    h.push_str("</table>\n<p class=\"small\">carecircle · 由 carecircle 生成</p>\n</body></html>\n");
+    h
+}
+
+fn finding_row(h: &mut String, f: &Finding) {
+    let measured = f
+        .measured
+        .map_or("—".to_string(), |m| format!("{} {}", round(m, 1), f.unit.key()));
+    let _ = writeln!(
+        h,
+        "<tr><td>{}</td><td>{} {}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{} {}</td><td>{}</td></tr>",
+        esc(&f.rule),
+        f.layer.key(),
+        esc(&f.id),
+        esc(&f.name),
+        measured,
+        round(f.required, 1),
+        f.unit.key(),
+        esc(&f.message)
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(esc("<b>\"A&B\"</b>"), "&lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt;");
+        assert_eq!(esc("马尾区"), "马尾区");
+    }
+}

@@ -1,0 +1,132 @@
+//! `findings.xlsx`: the findings, the summary and (with `--by`) the ledger as Excel sheets, Chinese
+//! names and clause quotes included — civil-affairs staff work in Excel.
+
+use super::json::round;
+use super::Check;
+use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
+
+/// The workbook's bytes.
+pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
+    let mut book = Workbook::new();
+    let head = Format::new().set_bold().set_background_color("#ECEFF1");
+
+    let sheet = book.add_worksheet().set_name("不合格 findings")?;
+    header(
+        sheet,
+        &head,
+        &[
+            ("规则 rule", 30.0),
+            ("级别 severity", 10.0),
+            ("图层 layer", 16.0),
+            ("编号 id", 16.0),
+            ("名称 name", 22.0),
+            ("实测 measured", 12.0),
+            ("要求 required", 12.0),
+            ("单位 unit", 10.0),
+            ("说明 message", 90.0),
+            ("依据设施 facilities", 20.0),
+        ],
+    )?;
+    for (i, f) in check.report.findings.iter().enumerate() {
+        let row = i as u32 + 1;
+        sheet.write_string(row, 0, &f.rule)?;
+        sheet.write_string(row, 1, f.severity.key())?;
+        sheet.write_string(row, 2, f.layer.key())?;
+        sheet.write_string(row, 3, &f.id)?;
+        sheet.write_string(row, 4, &f.name)?;
+        if let Some(m) = f.measured {
+            sheet.write_number(row, 5, round(m, 1))?;
+        }
+        sheet.write_number(row, 6, round(f.required, 1))?;
+        sheet.write_string(row, 7, f.unit.key())?;
+        sheet.write_string(row, 8, &f.message)?;
+        sheet.write_string(row, 9, f.facilities.join(";"))?;
+    }
+    finish(sheet, check.report.findings.len() as u32, 9)?;
+
+    let sheet = book.add_worksheet().set_name("汇总 summary")?;
+    header(
+        sheet,
+        &head,
+        &[
+            ("规则 rule", 32.0),
+            ("类型 kind", 20.0),
+            ("级别 severity", 10.0),
+            ("检查 checked", 10.0),
+            ("不合格 failed", 10.0),
+            ("达标率 rate", 10.0),
+            ("目标 target", 10.0),
+            ("结论 pass", 8.0),
+            ("文号 document", 26.0),
+            ("条款 clause", 12.0),
+            ("原文 quote", 80.0),
+        ],
+    )?;
+    let percent = Format::new().set_num_format("0.0%");
+    for (i, o) in check.report.outcomes.iter().enumerate() {
+        let row = i as u32 + 1;
+        let ruleset = check
+            .rulesets
+            .iter()
+            .find(|r| r.rules.iter().any(|rule| rule.id == o.rule));
+        let rule = ruleset.and_then(|r| r.rules.iter().find(|rule| rule.id == o.rule));
+        sheet.write_string(row, 0, &o.rule)?;
+        sheet.write_string(row, 1, o.kind)?;
+        sheet.write_string(row, 2, o.severity.key())?;
+        sheet.write_number(row, 3, o.checked as f64)?;
+        sheet.write_number(row, 4, o.failed as f64)?;
+        sheet.write_number_with_format(row, 5, round(o.rate, 4), &percent)?;
+        sheet.write_number_with_format(row, 6, o.target, &percent)?;
+        sheet.write_string(row, 7, if o.pass { "达标 pass" } else { "未达标 fail" })?;
+        sheet.write_string(row, 8, ruleset.map_or("", |r| r.document.as_str()))?;
+        sheet.write_string(row, 9, rule.map_or("", |r| r.clause.as_str()))?;
+        sheet.write_string(row, 10, rule.map_or("", |r| r.quote.as_str()))?;
+    }
+    finish(sheet, check.report.outcomes.len() as u32, 10)?;
+
+    if check.ledger.is_some() {
+        let sheet = book.add_worksheet().set_name("台账 ledger")?;
+        header(
+            sheet,
+            &head,
+            &[
+                ("代码 code", 16.0),
+                ("名称 name", 16.0),
+                ("级别 level", 12.0),
+                ("规则 rule", 32.0),
+                ("检查 checked", 10.0),
+                ("不合格 failed", 10.0),
+                ("达标率 rate", 10.0),
+            ],
+        )?;
+        let cells = check.ledger_cells();
+        for (i, [code, name, level, rule, checked, failed, rate]) in cells.iter().enumerate() {
+            let row = i as u32 + 1;
+            sheet.write_string(row, 0, code)?;
+            sheet.write_string(row, 1, name)?;
+            sheet.write_string(row, 2, level)?;
+            sheet.write_string(row, 3, rule)?;
+            sheet.write_number(row, 4, checked.parse::<f64>().unwrap_or(0.0))?;
+            sheet.write_number(row, 5, failed.parse::<f64>().unwrap_or(0.0))?;
+            if let Ok(r) = rate.parse::<f64>() {
+                sheet.write_number_with_format(row, 6, r, &percent)?;
+            }
+        }
+        finish(sheet, cells.len() as u32, 6)?;
+    }
+    book.save_to_buffer()
+}
+
+fn header(sheet: &mut Worksheet, format: &Format, columns: &[(&str, f64)]) -> Result<(), XlsxError> {
+    for (c, (title, width)) in columns.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *title, format)?;
+        sheet.set_column_width(c as u16, *width)?;
+    }
+    Ok(())
+}
+
+fn finish(sheet: &mut Worksheet, rows: u32, last_col: u16) -> Result<(), XlsxError> {
+    sheet.set_freeze_panes(1, 0)?;
+    sheet.autofilter(0, 0, rows.max(1), last_col)?;
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! Maps, the HTML report and the Excel workbook that `check --out` writes, on the demo dataset.
+
+use carecircle::engine::judge;
+use carecircle::load::load_dataset;
+use carecircle::map::{self, Coverage, Lang, MapSpec};
+use carecircle::model::{Dataset, Mode, Tier};
+use carecircle::rules::{load_ruleset, Ruleset};
+use std::path::Path;
+use std::process::Command;
+
+fn setup() -> (Dataset, Vec<Ruleset>) {
+    let font = map::find_font(None).expect("a CJK font (scripts/test installs fonts-wqy-microhei)");
+    map::register(&font).unwrap();
+    let dataset = load_dataset(Path::new("geodata/demo")).unwrap();
+    let rulesets = ["anxi-2022", "mawei-2020"]
+        .iter()
+        .map(|r| load_ruleset(Path::new(&format!("rules/{r}.toml"))).unwrap())
+        .collect();
+    (dataset, rulesets)
+}
+
+/// Each tier's colour as the SVG writes it (src/map/style.rs).
+const TIER_COLOURS: [(Tier, &str); 7] = [
+    (Tier::RegionalCenter, "#7B1FA2"),
+    (Tier::DaycareCenter, "#1976D2"),
+    (Tier::Station, "#00897B"),
+    (Tier::HappinessCourt, "#8D6E63"),
+    (Tier::Institution, "#880E4F"),
+    (Tier::Canteen, "#F57F17"),
+    (Tier::Medical, "#C62828"),
+];
+
+#[test]
+fn the_svg_is_stable_labelled_and_marks_every_facility() {
+    let (d, rulesets) = setup();
+    let report = judge(&d, &rulesets, Mode::Audit);
+    let coverage = Coverage::of(&d, Mode::Audit, &rulesets, None).unwrap();
+    assert_eq!(coverage.rule, "anxi-2022/service-radius");
+    // The radius rule's own verdict: the same 5 areas the check finds uncovered.
+    let uncovered = report
+        .findings
+        .iter()
+        .filter(|f| f.rule == "anxi-2022/service-radius")
+        .count();
+    assert_eq!(coverage.uncovered.len(), uncovered);
+    let spec = MapSpec {
+        dataset: &d,
+        mode: Mode::Audit,
+        coverage: Some(&coverage),
+        findings: &report.findings,
+        bbox: None,
+        width: 1600,
+        lang: Lang::Chinese,
+    };
+    let svg = map::render_svg(&spec).unwrap();
+    assert_eq!(svg, map::render_svg(&spec).unwrap(), "same input, same SVG");
+    for label in [
+        "罗星街道",
+        "琅岐镇",
+        "图例",
+        "养老服务设施覆盖图",
+        "日间照料中心",
+        "服务半径 700 米",
+        "北",
+    ] {
+        assert!(svg.contains(label), "{label}");
+    }
+    // One mark per facility in its tier's colour, plus the legend's sample.
+    for (tier, colour) in TIER_COLOURS {
+        let n = d.facilities.iter().filter(|f| f.tier == tier).count();
+        assert!(n > 0);
+        assert_eq!(svg.matches(colour).count(), n + 1, "{tier:?}");
+    }
+    let english = map::render_svg(&MapSpec {
+        lang: Lang::English,
+        ..spec
+    })
+    .unwrap();
+    assert!(english.contains("Legend") && english.contains("Day-care centre") && english.contains("罗星街道"));
+    assert!(!english.contains("图例"));
+}
+
+#[test]
+fn the_png_has_the_map_in_it() {
+    let (d, rulesets) = setup();
+    let report = judge(&d, &rulesets, Mode::Audit);
+    let coverage = Coverage::of(&d, Mode::Audit, &rulesets, Some(&[Tier::Station])).unwrap();
+    let png = map::render_png(&MapSpec {
+        dataset: &d,
+        mode: Mode::Audit,
+        coverage: Some(&coverage),
+        findings: &report.findings,
+        bbox: None,
+        width: 1200,
+        lang: Lang::Chinese,
+    })
+    .unwrap();
+    let image = image::load_from_memory(&png).unwrap().to_rgb8();
+    assert_eq!(image.width(), 1200);
+    // Stations are drawn in their teal: the picture holds their pixels.
+    let teal = image.pixels().filter(|p| p.0 == [0, 137, 123]).count();
+    assert!(teal > 100, "{teal}");
+}
+
+#[test]
+fn check_out_writes_report_maps_and_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_carecircle"))
+        .args([
+            "check",
+            "geodata/demo",
+            "--rules",
+            "rules/anxi-2022.toml",
+            "rules/mawei-2020.toml",
+        ])
+        .args([
+            "--by",
+            "street",
+            "--format",
+            "json",
+            "--out",
+            dir.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for name in [
+        "report.html",
+        "coverage.png",
+        "coverage.svg",
+        "findings.xlsx",
+        "ledger.csv",
+    ] {
+        assert!(dir.path().join(name).is_file(), "{name}");
+    }
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("养老服务设施布局检查报告") && html.contains("<svg"));
+    // Self-contained: nothing to fetch when it is opened.
+    for fetch in ["<script", "<link", "src=\"http", "url(http", "@import"] {
+        assert!(!html.contains(fetch), "{fetch}");
+    }
+    for s in doc["summary"].as_array().unwrap() {
+        assert!(html.contains(s["rule"].as_str().unwrap()));
+    }
+    assert!(html.contains("「确保新建城区和住宅区按每百户不少于30平方米建筑面积"));
+    assert!(html.contains("回头看台账"));
+
+    use calamine::{open_workbook, Reader, Xlsx};
+    let mut book: Xlsx<_> = open_workbook(dir.path().join("findings.xlsx")).unwrap();
+    let sheets = book.sheet_names();
+    assert_eq!(sheets, ["不合格 findings", "汇总 summary", "台账 ledger"]);
+    let findings = book.worksheet_range("不合格 findings").unwrap();
+    assert_eq!(findings.height(), doc["findings"].as_array().unwrap().len() + 1);
+    let summary = book.worksheet_range("汇总 summary").unwrap();
+    assert_eq!(summary.height(), doc["summary"].as_array().unwrap().len() + 1);
+    let first = doc["findings"][0]["id"].as_str().unwrap();
+    assert_eq!(findings.get((1, 3)).unwrap().to_string(), first);
+    let ledger = book.worksheet_range("台账 ledger").unwrap();
+    assert_eq!(ledger.height(), doc["by_unit"].as_array().unwrap().len() + 1);
+    assert!(ledger.rows().any(|r| r[1] == "琅岐镇"));
+}
+
+#[test]
+fn a_font_that_cannot_draw_chinese_is_refused_by_name() {
+    let out = Command::new(env!("CARGO_BIN_EXE_carecircle"))
+        .args([
+            "map",
+            "geodata/demo",
+            "--rules",
+            "rules/anxi-2022.toml",
+            "--font",
+            "/nonexistent/font.ttc",
+        ])
+        .args(["--out", "/tmp/never.png"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/font.ttc"));
+    let not_found = map::FontError::NotFound { looked: "x".into() }.to_string();
+    assert!(not_found.contains("fonts-wqy-microhei") && not_found.contains("--font"));
+    let dejavu = Path::new("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf");
+    if dejavu.is_file() {
+        let err = Command::new(env!("CARGO_BIN_EXE_carecircle"))
+            .args([
+                "map",
+                "geodata/demo",
+                "--rules",
+                "rules/anxi-2022.toml",
+                "--font",
+                dejavu.to_str().unwrap(),
+            ])
+            .args(["--out", "/tmp/never.png"])
+            .output()
+            .unwrap();
+        assert_eq!(err.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&err.stderr).contains("does not draw Chinese"));
+    }
+}
