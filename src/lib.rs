@@ -10,6 +10,8 @@ pub mod model;
 pub mod network;
 pub mod report;
 pub mod rules;
+pub mod server;
 pub mod spatial;
+pub mod store;
 pub mod synth;
 pub mod write;

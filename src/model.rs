@@ -308,6 +308,11 @@ impl Date {
         Date::from_ymd(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
     }
 
+    /// The day `days` after this one (before it when negative).
+    pub fn plus_days(self, days: i64) -> Date {
+        Date { days: self.days + days }
+    }
+
     /// Days from `earlier` to `self` (negative when `self` comes first).
     pub fn days_since(self, earlier: Date) -> i64 {
         self.days - earlier.days

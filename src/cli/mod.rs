@@ -5,6 +5,7 @@ mod bench;
 mod check;
 mod map;
 mod review;
+mod serve;
 
 use carecircle::load::{load_dataset, Problems};
 use carecircle::model::Dataset;
@@ -32,6 +33,8 @@ enum Command {
     Check(check::CheckArgs),
     /// 地图 Draw a coverage map (PNG or SVG): areas by coverage, facilities by tier, failing subjects outlined.
     Map(map::MapArgs),
+    /// 服务 Serve datasets and checks over HTTP: OGC API - Features for GIS tools, checks, plan review.
+    Serve(serve::ServeArgs),
     /// 规划审查 Judge a proposed residential project inside its real surroundings (exit 1 when it fails).
     Review(review::ReviewArgs),
     /// 校验 Load a dataset folder and report every problem in it, without judging.
@@ -89,6 +92,7 @@ pub fn run() -> i32 {
         Command::Check(args) => check::run(args),
         Command::Review(args) => review::run(args),
         Command::Map(args) => map::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Validate { dataset } => validate(&dataset),
         Command::Rules { files } => rules(&files),
         Command::Synth {

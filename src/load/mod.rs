@@ -16,7 +16,7 @@ mod shp_zip;
 mod source;
 
 pub use problem::{Problem, Problems, SHOWN_PROBLEMS};
-pub use proposal::load_proposal;
+pub use proposal::{load_proposal, parse_proposal};
 
 use crate::crs::{Converter, Crs};
 use crate::model::{Dataset, Date};

@@ -21,9 +21,16 @@ pub fn load_proposal(path: &Path, base: &Dataset) -> Result<Proposal, Problems> 
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
+    let bytes =
+        std::fs::read(path).map_err(|e| Problems(vec![Problem::file(&file, format!("无法读取 cannot read: {e}"))]))?;
+    parse_proposal(&file, &bytes, base)
+}
+
+/// Reads proposal GeoJSON `bytes` (named `file` in messages) for `base`.
+pub fn parse_proposal(file: &str, bytes: &[u8], base: &Dataset) -> Result<Proposal, Problems> {
+    let file = file.to_string();
     let fail = |message: String| Problems(vec![Problem::file(&file, message)]);
-    let bytes = std::fs::read(path).map_err(|e| fail(format!("无法读取 cannot read: {e}")))?;
-    let raw = read_geojson(&file, &bytes, "id").map_err(Problems)?;
+    let raw = read_geojson(&file, bytes, "id").map_err(Problems)?;
     let converter = Converter::new(base.source_crs).map_err(|e| fail(e.to_string()))?;
 
     let mut problems = Vec::new();

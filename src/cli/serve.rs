@@ -1,0 +1,178 @@
+//! `carecircle serve`: the HTTP service, on dataset folders in memory (the embedded default) or PostGIS.
+
+use super::{load_with_progress, EXIT_BAD_INPUT};
+use carecircle::map;
+use carecircle::rules::load_ruleset;
+use carecircle::server;
+use carecircle::store::memory::MemoryStore;
+use carecircle::store::Store;
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Dataset folders to serve (repeatable); each is named by its folder name. Default: geodata/demo.
+    #[arg(long = "data", value_name = "DIR")]
+    data: Vec<PathBuf>,
+    /// Serve the datasets kept in PostGIS instead (postgres://…); DATABASE_URL works as this flag does.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// Folder of ruleset files the service can apply.
+    #[arg(long, default_value = "rules")]
+    rules_dir: PathBuf,
+    /// File holding the bearer token for the write endpoints (CARECIRCLE_TOKEN works too). Required to
+    /// listen on anything but loopback.
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+    /// Allow browsers from this origin (repeatable; `*` for any).
+    #[arg(long = "cors", value_name = "ORIGIN")]
+    cors: Vec<String>,
+    /// Keep runs in memory only (by default the embedded store also writes them under reports/).
+    #[arg(long)]
+    no_reports: bool,
+}
+
+pub fn run(args: ServeArgs) -> i32 {
+    let token = match token(&args) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if token.is_none() && !args.bind.ip().is_loopback() {
+        eprintln!(
+            "refusing to listen on {} without a bearer token: the write endpoints would be open to the network. \
+             Give --token-file FILE or CARECIRCLE_TOKEN, or bind to 127.0.0.1",
+            args.bind
+        );
+        return EXIT_BAD_INPUT;
+    }
+    let rulesets = match rulesets_in(&args.rules_dir) {
+        Ok(r) => r,
+        Err(e) => {
+            eprint!("{e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let store: Arc<dyn Store> = match &args.database_url {
+        Some(_url) => {
+            eprintln!("TEMPORARY: the PostGIS store is being written");
+            return EXIT_BAD_INPUT;
+        }
+        None => {
+            let dirs = if args.data.is_empty() {
+                vec![PathBuf::from("geodata/demo")]
+            } else {
+                args.data.clone()
+            };
+            let mut datasets = Vec::new();
+            for dir in &dirs {
+                match load_with_progress(dir) {
+                    Ok(d) => datasets.push((folder_name(dir), d)),
+                    Err(problems) => {
+                        eprint!("{}: {problems}", dir.display());
+                        return EXIT_BAD_INPUT;
+                    }
+                }
+            }
+            let reports = (!args.no_reports).then(|| PathBuf::from("reports"));
+            Arc::new(MemoryStore::new(datasets, reports))
+        }
+    };
+    let maps = map::find_font(None).and_then(|p| map::register(&p)).is_ok();
+    if !maps {
+        eprintln!("注意 note: no CJK font found (install fonts-wqy-microhei): map and report endpoints answer 503");
+    }
+    let state = server::state(store, rulesets, token, maps);
+    let cors = args.cors.clone();
+    eprintln!(
+        "carecircle serving {} on http://{} (OGC API - Features at /collections, OpenAPI at /api)",
+        state.store.dataset_names().map(|n| n.join(", ")).unwrap_or_default(),
+        args.bind
+    );
+    let result = actix_web::rt::System::new().block_on(async move {
+        actix_web::HttpServer::new(move || {
+            let mut cors_mw = actix_cors::Cors::default()
+                .allowed_methods(["GET", "POST", "OPTIONS"])
+                .allow_any_header()
+                .max_age(3600);
+            for origin in &cors {
+                cors_mw = if origin == "*" {
+                    cors_mw.allow_any_origin()
+                } else {
+                    cors_mw.allowed_origin(origin)
+                };
+            }
+            actix_web::App::new()
+                .wrap(cors_mw)
+                .wrap(actix_web::middleware::Compress::default())
+                .app_data(state.clone())
+                .configure(server::router)
+        })
+        .bind(args.bind)?
+        .run()
+        .await
+    });
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("cannot serve on {}: {e}", args.bind);
+            EXIT_BAD_INPUT
+        }
+    }
+}
+
+fn token(args: &ServeArgs) -> Result<Option<String>, String> {
+    if let Some(file) = &args.token_file {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("--token-file {}: {e}", file.display()))?;
+        let token = text.trim().to_string();
+        if token.len() < 16 {
+            return Err(format!(
+                "--token-file {}: the token must be at least 16 characters",
+                file.display()
+            ));
+        }
+        return Ok(Some(token));
+    }
+    Ok(std::env::var("CARECIRCLE_TOKEN")
+        .ok()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty()))
+}
+
+/// Every ruleset in `dir` (plans for `allocate` are skipped).
+fn rulesets_in(dir: &Path) -> Result<Vec<carecircle::rules::Ruleset>, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("--rules-dir {}: {e}\n", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    let mut errors = String::new();
+    for file in files {
+        match load_ruleset(&file) {
+            Ok(r) => out.push(r),
+            Err(e) if e.problems.iter().any(|(_, m)| m.contains("carecircle allocate")) => {}
+            Err(e) => errors.push_str(&e.to_string()),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+fn folder_name(dir: &Path) -> String {
+    dir.canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string())
+}

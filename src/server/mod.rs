@@ -1,0 +1,138 @@
+//! The HTTP service for GIS tools: OGC API – Features over every layer and every check run, checks and
+//! plan review, rules, coverage, and the OpenAPI document. Handlers reach data only through
+//! [`Store`](crate::store::Store); the HTTP status of every error is chosen here, in [`ApiError`].
+
+mod checks;
+mod features;
+mod openapi;
+
+use crate::rules::Ruleset;
+use crate::store::{Store, StoreError};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use serde_json::json;
+use std::sync::Arc;
+
+/// Request bodies larger than this get 413.
+pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// What every handler shares.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    /// The rulesets the service can apply, by id.
+    pub rulesets: Vec<Ruleset>,
+    /// Bearer token the write endpoints require; `None` leaves them open (loopback only).
+    pub token: Option<String>,
+    /// A CJK font was found, so maps and reports with maps can be drawn.
+    pub maps: bool,
+}
+
+/// An error as the client sees it: a status and a JSON body naming the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("a bearer token is required: send Authorization: Bearer <token>")]
+    Unauthorized,
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::NoDataset(_) | StoreError::NoRun(_) => ApiError::NotFound(e.to_string()),
+            StoreError::Backend(_) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        if matches!(self, ApiError::Unauthorized) {
+            response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        response.json(json!({ "error": self.status_code().canonical_reason(), "detail": self.to_string() }))
+    }
+}
+
+/// Every route, for the server and for tests (`actix_web::test::init_service`).
+pub fn router(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::JsonConfig::default().limit(BODY_LIMIT).error_handler(|e, _| {
+        let error = match &e {
+            actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
+            | actix_web::error::JsonPayloadError::Overflow { .. } => {
+                return actix_web::error::InternalError::from_response(
+                    e.to_string(),
+                    HttpResponse::PayloadTooLarge().json(json!({
+                        "error": "Payload Too Large",
+                        "detail": format!("the body is larger than {BODY_LIMIT} bytes"),
+                    })),
+                )
+                .into();
+            }
+            _ => ApiError::BadRequest(format!("the body is not the JSON expected: {e}")),
+        };
+        error.into()
+    }))
+    .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
+    .app_data(
+        web::QueryConfig::default()
+            .error_handler(|e, _| ApiError::BadRequest(format!("bad query parameter: {e}")).into()),
+    )
+    .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::BadRequest(format!("bad path: {e}")).into()));
+    features::routes(cfg);
+    checks::routes(cfg);
+    openapi::routes(cfg);
+}
+
+/// The URL prefix clients reached us by (scheme and host), for absolute links.
+pub(crate) fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// Refuses a write without the configured bearer token.
+pub(crate) fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let Some(token) = &state.token else {
+        return Ok(());
+    };
+    let given = req
+        .headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    // Compare without an early exit, so the time taken says nothing about the token.
+    let ok = given.is_some_and(|g| {
+        g.len() == token.len() && g.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}
+
+pub fn state(store: Arc<dyn Store>, rulesets: Vec<Ruleset>, token: Option<String>, maps: bool) -> web::Data<AppState> {
+    web::Data::new(AppState {
+        store,
+        rulesets,
+        token,
+        maps,
+    })
+}

@@ -1,0 +1,85 @@
+//! The OpenAPI 3.0 document, generated from the handlers, served at `/api` and `/openapi.json`.
+//!
+//! GDAL and QGIS read the items page size from it: `limit` is declared once under
+//! `components.parameters`, with its default and maximum, and the items path refers to it.
+
+use super::checks;
+use super::features::{self, DEFAULT_LIMIT, MAX_LIMIT};
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Value};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "carecircle", description = "养老服务设施布局合规检查 — elderly-care facility layout checks: OGC API - Features, checks, plan review, rules, coverage."),
+    paths(
+        features::landing,
+        features::conformance,
+        features::collections,
+        features::collection,
+        features::items,
+        features::item,
+        checks::create_check,
+        checks::list_checks,
+        checks::get_check,
+        checks::get_findings,
+        checks::get_report,
+        checks::get_map_png,
+        checks::get_map_svg,
+        checks::get_xlsx,
+        checks::review,
+        checks::list_rules,
+        checks::get_rule,
+        checks::coverage,
+    ),
+    components(schemas(checks::CheckRequest, checks::ReviewRequest)),
+    modifiers(&Bearer)
+)]
+struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The document, with `limit` moved to `components.parameters` where OGC clients look for it.
+pub fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    doc["components"]["parameters"]["limit"] = json!({
+        "name": "limit",
+        "in": "query",
+        "description": "How many features per page.",
+        "required": false,
+        "style": "form",
+        "explode": false,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}
+    });
+    if let Some(params) = doc["paths"]["/collections/{collectionId}/items"]["get"]["parameters"].as_array_mut() {
+        for p in params.iter_mut() {
+            if p["name"] == "limit" {
+                *p = json!({"$ref": "#/components/parameters/limit"});
+            }
+        }
+    }
+    doc
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api", web::get().to(api))
+        .route("/openapi.json", web::get().to(api));
+}
+
+async fn api() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/vnd.oai.openapi+json;version=3.0")
+        .json(document())
+}
