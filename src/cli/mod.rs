@@ -3,6 +3,7 @@
 
 mod bench;
 mod check;
+mod db;
 mod map;
 mod review;
 mod serve;
@@ -33,6 +34,8 @@ enum Command {
     Check(check::CheckArgs),
     /// 地图 Draw a coverage map (PNG or SVG): areas by coverage, facilities by tier, failing subjects outlined.
     Map(map::MapArgs),
+    /// 数据库 The PostGIS store: migrate, import a dataset folder, export it back.
+    Db(db::DbArgs),
     /// 服务 Serve datasets and checks over HTTP: OGC API - Features for GIS tools, checks, plan review.
     Serve(serve::ServeArgs),
     /// 规划审查 Judge a proposed residential project inside its real surroundings (exit 1 when it fails).
@@ -93,6 +96,7 @@ pub fn run() -> i32 {
         Command::Review(args) => review::run(args),
         Command::Map(args) => map::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Db(args) => db::run(args),
         Command::Validate { dataset } => validate(&dataset),
         Command::Rules { files } => rules(&files),
         Command::Synth {

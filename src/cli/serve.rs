@@ -61,10 +61,13 @@ pub fn run(args: ServeArgs) -> i32 {
         }
     };
     let store: Arc<dyn Store> = match &args.database_url {
-        Some(_url) => {
-            eprintln!("TEMPORARY: the PostGIS store is being written");
-            return EXIT_BAD_INPUT;
-        }
+        Some(url) => match carecircle::store::postgis::PostgisStore::connect(url) {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                eprintln!("{e}");
+                return EXIT_BAD_INPUT;
+            }
+        },
         None => {
             let dirs = if args.data.is_empty() {
                 vec![PathBuf::from("geodata/demo")]

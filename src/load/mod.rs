@@ -15,6 +15,7 @@ mod props;
 mod shp_zip;
 mod source;
 
+pub use geometry::representative_point as representative;
 pub use problem::{Problem, Problems, SHOWN_PROBLEMS};
 pub use proposal::{load_proposal, parse_proposal};
 

@@ -21,6 +21,8 @@ pub struct Ruleset {
     pub source: Option<String>,
     /// sha256 of the file's bytes, so a report names exactly the rules it applied.
     pub sha256: String,
+    /// The file's text, so a stored run can be judged again with exactly these rules.
+    pub text: String,
     pub rules: Vec<Rule>,
 }
 

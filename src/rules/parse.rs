@@ -173,6 +173,7 @@ pub fn parse_ruleset(file: &str, text: &str) -> Result<Ruleset, RulesError> {
         effective,
         source,
         sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
+        text: text.to_string(),
         rules,
     })
 }

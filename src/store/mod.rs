@@ -3,6 +3,7 @@
 //! only [`Store`]; neither knows which one it has.
 
 pub mod memory;
+pub mod postgis;
 
 use crate::engine::{Ledger, Report};
 use crate::model::{Dataset, Mode};
@@ -63,6 +64,11 @@ pub fn now_rfc3339() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
+    rfc3339(secs)
+}
+
+/// Seconds since 1970 as RFC 3339 UTC.
+pub fn rfc3339(secs: i64) -> String {
     let epoch = crate::model::Date::from_ymd(1970, 1, 1).unwrap_or_default();
     let day = epoch.plus_days(secs.div_euclid(86_400));
     let s = secs.rem_euclid(86_400);
