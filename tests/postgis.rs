@@ -7,7 +7,7 @@
 use carecircle::engine::judge_rule;
 use carecircle::load::load_dataset;
 use carecircle::model::{Mode, Tier};
-use carecircle::rules::{Metric, Rule, RuleKind, ServiceRadius, Severity};
+use carecircle::rules::{Metric, Rule, RuleKind, ServiceRadius};
 use carecircle::store::postgis::PostgisStore;
 use carecircle::store::Store;
 use diesel::prelude::*;
@@ -108,13 +108,9 @@ fn postgis_and_the_engine_find_the_same_uncovered_areas() {
         #[diesel(sql_type = diesel::sql_types::Text)]
         id: String,
     }
-    let rule = Rule {
-        id: "oracle/700".into(),
-        title: None,
-        severity: Severity::Error,
-        clause: String::new(),
-        quote: String::new(),
-        kind: RuleKind::ServiceRadius(ServiceRadius {
+    let rule = Rule::adhoc(
+        "oracle/700",
+        RuleKind::ServiceRadius(ServiceRadius {
             radius_m: 700.0,
             tiers: Tier::COMMUNITY.to_vec(),
             metric: Metric::Euclidean,
@@ -122,7 +118,7 @@ fn postgis_and_the_engine_find_the_same_uncovered_areas() {
             strict: false,
             target: 1.0,
         }),
-    };
+    );
     let demo = load_dataset(Path::new("geodata/demo")).unwrap();
     let synthetic = carecircle::synth::synthesize(20_000, 2_000, 7);
     for (name, dataset) in [("oracle-demo", demo), ("oracle-synth", synthetic)] {

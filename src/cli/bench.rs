@@ -4,7 +4,7 @@
 use carecircle::engine::{judge, judge_rule, Context};
 use carecircle::map;
 use carecircle::model::{Mode, Tier};
-use carecircle::rules::{Metric, Rule, RuleKind, ServiceRadius, Severity};
+use carecircle::rules::{Metric, Rule, RuleKind, ServiceRadius};
 use clap::Args;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -40,20 +40,16 @@ pub fn run(args: BenchArgs) -> i32 {
     );
     println!("threads: {}", rayon::current_num_threads());
 
-    let radius = Rule {
-        id: "bench/service-radius-700".into(),
-        title: None,
-        severity: Severity::Error,
-        clause: String::new(),
-        quote: String::new(),
-        kind: RuleKind::ServiceRadius(ServiceRadius {
+    let radius = Rule::adhoc(
+        "bench/service-radius-700",
+        RuleKind::ServiceRadius(ServiceRadius {
             radius_m: 700.0,
             tiers: Tier::COMMUNITY.to_vec(),
             metric: Metric::Euclidean,
             strict: true,
             target: 1.0,
         }),
-    };
+    );
     let mut outcome = None;
     let times = timed(args.runs, || {
         let context = Context::new(&dataset, Mode::Audit);

@@ -38,6 +38,20 @@ pub struct Rule {
     pub kind: RuleKind,
 }
 
+impl Rule {
+    /// A rule made in code rather than read from a ruleset (maps, coverage, benchmarks), with no source.
+    pub fn adhoc(id: &str, kind: RuleKind) -> Rule {
+        Rule {
+            id: id.to_string(),
+            title: None,
+            severity: Severity::Error,
+            clause: String::new(),
+            quote: String::new(),
+            kind,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
     Warning,

@@ -9,7 +9,7 @@ use crate::model::{Date, Level, Mode, Tier};
 use crate::report::json::CheckDocument;
 use crate::report::review::{ReviewCheck, ReviewDocument};
 use crate::report::{html, xlsx, Check};
-use crate::rules::{Metric, Rule, RuleKind, Ruleset, ServiceRadius, Severity};
+use crate::rules::{Metric, Rule, RuleKind, Ruleset, ServiceRadius};
 use crate::store::{NewRun, Run};
 use actix_web::{web, HttpRequest, HttpResponse};
 use geo::{Destination, Geodesic, LineString, MultiPolygon, Point, Polygon};
@@ -435,20 +435,16 @@ pub async fn coverage(state: web::Data<AppState>, query: web::Query<CoverageQuer
     }
     let mode = parse_mode(query.mode.as_deref())?;
     let body = web::block(move || {
-        let rule = Rule {
-            id: "coverage".into(),
-            title: None,
-            severity: Severity::Error,
-            clause: String::new(),
-            quote: String::new(),
-            kind: RuleKind::ServiceRadius(ServiceRadius {
+        let rule = Rule::adhoc(
+            "coverage",
+            RuleKind::ServiceRadius(ServiceRadius {
                 radius_m,
                 tiers: tiers.clone(),
                 metric: Metric::Euclidean,
                 strict: false,
                 target: 1.0,
             }),
-        };
+        );
         let context = Context::new(&dataset, mode);
         let (outcome, findings) = judge_rule(&rule, &context);
         let circles: Vec<Polygon<f64>> = dataset

@@ -47,16 +47,7 @@ impl Store for MemoryStore {
             .runs
             .write()
             .map_err(|_| StoreError::Backend("run list poisoned".into()))?;
-        let run = Arc::new(Run {
-            id: runs.len() as u64 + 1,
-            dataset_name: new.dataset_name,
-            dataset: new.dataset,
-            mode: new.mode,
-            rulesets: new.rulesets,
-            report: new.report,
-            ledger: new.ledger,
-            created: now_rfc3339(),
-        });
+        let run = Arc::new(new.kept(runs.len() as u64 + 1, now_rfc3339()));
         if let Some(dir) = &self.reports {
             let check = Check {
                 dataset: &run.dataset,

@@ -46,6 +46,22 @@ pub struct NewRun {
     pub ledger: Option<Ledger>,
 }
 
+impl NewRun {
+    /// The run as kept, under the id and time the store gave it.
+    pub fn kept(self, id: u64, created: String) -> Run {
+        Run {
+            id,
+            dataset_name: self.dataset_name,
+            dataset: self.dataset,
+            mode: self.mode,
+            rulesets: self.rulesets,
+            report: self.report,
+            ledger: self.ledger,
+            created,
+        }
+    }
+}
+
 /// The stores' one interface.
 pub trait Store: Send + Sync {
     /// `embedded` or `postgis`, for the landing page and logs.

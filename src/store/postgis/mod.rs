@@ -619,16 +619,7 @@ impl Store for PostgisStore {
                 Ok((id, created))
             })
             .map_err(backend)?;
-        Ok(Arc::new(Run {
-            id: id as u64,
-            dataset_name: new.dataset_name,
-            dataset: new.dataset,
-            mode: new.mode,
-            rulesets: new.rulesets,
-            report: new.report,
-            ledger: new.ledger,
-            created: super::rfc3339(created.unix_timestamp()),
-        }))
+        Ok(Arc::new(new.kept(id as u64, super::rfc3339(created.unix_timestamp()))))
     }
 
     fn runs(&self) -> Result<Vec<Arc<Run>>, StoreError> {
