@@ -42,11 +42,38 @@ pub struct CheckRequest {
     /// Ruleset ids (see `/rules`); all of them when absent.
     pub rulesets: Option<Vec<String>>,
     /// `audit` (default) or `review`.
-    pub mode: Option<String>,
+    pub mode: Option<ModeParam>,
     /// Judge the dataset as it stood on this day (YYYY-MM-DD).
+    #[schema(format = Date, example = "2024-12-31")]
     pub as_of: Option<String>,
-    /// Add the look-back ledger at this level: `district`, `street` or `community`.
-    pub by: Option<String>,
+    /// Add the look-back ledger at this level.
+    pub by: Option<ByParam>,
+}
+
+/// How facilities count (DATA-CONTRACT §3).
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ModeParam {
+    Audit,
+    Review,
+}
+
+impl From<ModeParam> for Mode {
+    fn from(m: ModeParam) -> Mode {
+        match m {
+            ModeParam::Audit => Mode::Audit,
+            ModeParam::Review => Mode::Review,
+        }
+    }
+}
+
+/// The level of the look-back ledger: streets include townships, communities include villages.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ByParam {
+    District,
+    Street,
+    Community,
 }
 
 /// A proposal to review.
@@ -78,15 +105,6 @@ fn pick_rulesets(state: &AppState, ids: Option<&[String]>) -> Result<Vec<Ruleset
         .collect()
 }
 
-fn parse_mode(mode: Option<&str>) -> Result<Mode, ApiError> {
-    match mode {
-        None => Ok(Mode::Audit),
-        Some(m) => {
-            Mode::parse(m).ok_or_else(|| ApiError::BadRequest(format!("mode \"{m}\": expected audit or review")))
-        }
-    }
-}
-
 /// Runs a check and keeps it. Needs the bearer token when one is configured.
 #[utoipa::path(post, path = "/checks", tag = "checks", request_body = CheckRequest,
     security(("bearer" = [])),
@@ -103,18 +121,12 @@ pub async fn create_check(
     authorize(&req, &state)?;
     let body = body.into_inner();
     let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
-    let mode = parse_mode(body.mode.as_deref())?;
-    let by = match body.by.as_deref() {
-        None => None,
-        Some("district") => Some(Level::District),
-        Some("street") => Some(Level::Street),
-        Some("community") => Some(Level::Community),
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "by \"{other}\": expected district, street or community"
-            )))
-        }
-    };
+    let mode = body.mode.map_or(Mode::Audit, Mode::from);
+    let by = body.by.map(|by| match by {
+        ByParam::District => Level::District,
+        ByParam::Street => Level::Street,
+        ByParam::Community => Level::Community,
+    });
     let mut dataset = state.store.dataset(&body.dataset)?;
     if let Some(text) = &body.as_of {
         let day =
@@ -406,7 +418,7 @@ pub struct CoverageQuery {
     /// The radius in metres (default 700).
     pub radius_m: Option<f64>,
     /// `audit` (default) or `review`.
-    pub mode: Option<String>,
+    pub mode: Option<ModeParam>,
 }
 
 /// The area within the radius of a counted facility, as (multi)polygons, and the residential areas out of reach.
@@ -433,7 +445,7 @@ pub async fn coverage(state: web::Data<AppState>, query: web::Query<CoverageQuer
             "radius_m {radius_m}: expected metres between 0 and 100 000"
         )));
     }
-    let mode = parse_mode(query.mode.as_deref())?;
+    let mode = query.mode.map_or(Mode::Audit, Mode::from);
     let body = web::block(move || {
         let rule = Rule::adhoc(
             "coverage",

@@ -320,10 +320,16 @@ pub async fn collection(
 #[into_params(parameter_in = Query)]
 pub struct ItemsQuery {
     /// How many features per page (default 100, at most 10 000).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<usize>,
     /// How many matching features to skip.
+    #[param(minimum = 0)]
     pub offset: Option<usize>,
     /// Only features meeting this box: min_lon,min_lat,max_lon,max_lat in CRS84.
+    #[param(
+        pattern = r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$",
+        example = "119.39,25.96,119.44,26.0"
+    )]
     pub bbox: Option<String>,
 }
 

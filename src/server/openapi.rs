@@ -33,7 +33,7 @@ use utoipa::{Modify, OpenApi};
         checks::get_rule,
         checks::coverage,
     ),
-    components(schemas(checks::CheckRequest, checks::ReviewRequest)),
+    components(schemas(checks::CheckRequest, checks::ReviewRequest, checks::ModeParam, checks::ByParam)),
     modifiers(&Bearer)
 )]
 struct ApiDoc;

@@ -38,6 +38,8 @@ pub struct PostgisStore {
     pool: PgPool,
     /// Datasets read from the database, with the import time they were read at.
     cache: RwLock<HashMap<String, (time::OffsetDateTime, Arc<Dataset>)>>,
+    /// Runs read back (judged again) or saved by this process: a run never changes once kept.
+    runs: RwLock<HashMap<u64, Arc<Run>>>,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -79,6 +81,7 @@ impl PostgisStore {
         let store = PostgisStore {
             pool,
             cache: RwLock::new(HashMap::new()),
+            runs: RwLock::new(HashMap::new()),
         };
         store.check_versions()?;
         Ok(store)
@@ -619,7 +622,12 @@ impl Store for PostgisStore {
                 Ok((id, created))
             })
             .map_err(backend)?;
-        Ok(Arc::new(new.kept(id as u64, super::rfc3339(created.unix_timestamp()))))
+        let run = Arc::new(new.kept(id as u64, super::rfc3339(created.unix_timestamp())));
+        self.runs
+            .write()
+            .map_err(backend_poison)?
+            .insert(run.id, Arc::clone(&run));
+        Ok(run)
     }
 
     fn runs(&self) -> Result<Vec<Arc<Run>>, StoreError> {
@@ -635,6 +643,9 @@ impl Store for PostgisStore {
     }
 
     fn run(&self, id: u64) -> Result<Arc<Run>, StoreError> {
+        if let Some(run) = self.runs.read().map_err(backend_poison)?.get(&id) {
+            return Ok(Arc::clone(run));
+        }
         let mut conn = self.conn()?;
         let row: RunRow = check_runs::table
             .filter(check_runs::id.eq(id as i64))
@@ -651,10 +662,12 @@ impl Store for PostgisStore {
             .optional()
             .map_err(backend)?
             .ok_or(StoreError::NoRun(id))?;
-        Ok(Arc::new(self.rebuild_run(&mut conn, row)?))
+        let run = Arc::new(self.rebuild_run(&mut conn, row)?);
+        self.runs.write().map_err(backend_poison)?.insert(id, Arc::clone(&run));
+        Ok(run)
     }
 }
 
 fn backend_poison<T>(_: T) -> StoreError {
-    StoreError::Backend("dataset cache poisoned".into())
+    StoreError::Backend("store cache poisoned".into())
 }
