@@ -40,6 +40,8 @@ const METRES_PER_DEGREE: f64 = 111_320.0;
 const AREA_SPACING_M: f64 = 150.0;
 const STREET_SIDE_M: f64 = 10_000.0;
 const COMMUNITY_SIDE_M: f64 = 2_000.0;
+/// Streets run every this many metres both ways, meeting at shared vertices.
+const STREET_SPACING_M: f64 = 300.0;
 
 /// A point `east`/`north` metres from `origin` (local equirectangular: fine for invented layouts).
 pub fn local_point(origin: (f64, f64), east: f64, north: f64) -> Point<f64> {
@@ -204,9 +206,27 @@ pub fn synthesize(area_count: usize, facility_count: usize, seed: u64) -> Datase
         admin_units,
         residential_areas,
         facilities,
-        roads: Vec::new(),
+        roads: street_grid(side),
         candidates: Vec::new(),
     }
+}
+
+/// A grid of walkable streets over the square city, a vertex at every crossing.
+fn street_grid(side: f64) -> Vec<Road> {
+    let lines = (side / STREET_SPACING_M).ceil() as usize;
+    let at: Vec<f64> = (0..=lines).map(|k| k as f64 * STREET_SPACING_M).collect();
+    let street = |points: Vec<Point<f64>>| Road {
+        walkable: true,
+        geometry: geo::MultiLineString(vec![geo::LineString::from(points)]),
+    };
+    let mut roads = Vec::with_capacity(2 * at.len());
+    for &x in &at {
+        roads.push(street(at.iter().map(|&y| point(x, y)).collect()));
+    }
+    for &y in &at {
+        roads.push(street(at.iter().map(|&x| point(x, y)).collect()));
+    }
+    roads
 }
 
 #[cfg(test)]

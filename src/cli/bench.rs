@@ -66,6 +66,32 @@ pub fn run(args: BenchArgs) -> i32 {
         );
     }
 
+    let walking = Rule::adhoc(
+        "bench/walking-700",
+        RuleKind::ServiceRadius(ServiceRadius {
+            radius_m: 700.0,
+            tiers: Tier::COMMUNITY.to_vec(),
+            metric: Metric::Network,
+            strict: true,
+            target: 1.0,
+        }),
+    );
+    let mut walked = None;
+    let times = timed(args.runs, || {
+        let context = Context::new(&dataset, Mode::Audit);
+        walked = Some(judge_rule(&walking, &context).0);
+    });
+    if let Some(o) = walked {
+        println!(
+            "walking rule 700 m over {} streets (graph + joins + search): fastest {:.3} s, median {:.3} s — failed {}, household rate {:.3}",
+            dataset.roads.len(),
+            times[0],
+            times[times.len() / 2],
+            o.failed,
+            o.rate
+        );
+    }
+
     let files = if args.rules.is_empty() {
         default_rules()
     } else {
