@@ -14,4 +14,5 @@ pub mod server;
 pub mod spatial;
 pub mod store;
 pub mod synth;
+pub mod toml_file;
 pub mod write;

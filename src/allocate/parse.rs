@@ -3,42 +3,16 @@
 
 use super::{Group, Plan, PlanUnit, Target};
 use std::collections::HashMap;
-use std::fmt;
 use std::path::Path;
 use toml::{Table, Value};
 
-/// Everything wrong with one plan file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlanError {
-    pub file: String,
-    /// `(line, message)`, line 0 when no line applies.
-    pub problems: Vec<(usize, String)>,
-}
-
-impl fmt::Display for PlanError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "任务文件有误 the plan {} has {} problem(s):",
-            self.file,
-            self.problems.len()
-        )?;
-        for (line, message) in &self.problems {
-            if *line > 0 {
-                writeln!(f, "  - {} line {line}: {message}", self.file)?;
-            } else {
-                writeln!(f, "  - {}: {message}", self.file)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for PlanError {}
+use crate::toml_file::TomlFile;
+pub use crate::toml_file::TomlFileError as PlanError;
 
 pub fn load_plan(path: &Path) -> Result<Plan, PlanError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| PlanError {
+        what: TomlFile::Plan,
         file: file.clone(),
         problems: vec![(0, format!("无法读取 cannot read: {e}"))],
     })?;
@@ -48,6 +22,7 @@ pub fn load_plan(path: &Path) -> Result<Plan, PlanError> {
 /// Parses plan text; `file` names it in messages.
 pub fn parse_plan(file: &str, text: &str) -> Result<Plan, PlanError> {
     let fail = |problems| PlanError {
+        what: TomlFile::Plan,
         file: file.to_string(),
         problems,
     };

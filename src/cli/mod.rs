@@ -187,6 +187,7 @@ fn load_rulesets(files: &[PathBuf]) -> Result<Vec<Ruleset>, Vec<RulesError>> {
     for (ruleset, file) in rulesets.iter().zip(files) {
         if let Some(other) = seen.insert(ruleset.id.clone(), file) {
             errors.push(RulesError {
+                what: carecircle::toml_file::TomlFile::Ruleset,
                 file: file.display().to_string(),
                 problems: vec![(
                     0,

@@ -1,7 +1,9 @@
 //! `adjacency`: facilities of some tiers lie within a distance of a facility of other tiers
 //! (医养结合: new stations and centres next to a clinic).
 
-use super::{fmt_num, handed_over_since, label, tier_list, Context, Finding, Layer, Subject, Unit, Verdict};
+use super::{
+    fmt_num, handed_over_since, label, since_note, tier_list, Context, Finding, Layer, Subject, Unit, Verdict,
+};
 use crate::rules::Adjacency;
 use crate::spatial::SurfaceIndex;
 
@@ -55,11 +57,7 @@ pub(super) fn judge(rule: &Adjacency, cx: &Context) -> Verdict {
         };
         verdict.failed(Subject::Facility(i), finding);
     }
-    if let Some(since) = rule.since {
-        verdict.notes.push(format!(
-            "facilities handed over on or after {since}, or not yet handed over"
-        ));
-    }
+    verdict.notes.extend(since_note(rule.since));
     verdict
 }
 

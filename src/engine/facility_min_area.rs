@@ -1,6 +1,6 @@
 //! `facility_min_area`: each counted facility of some tiers has at least a floor area.
 
-use super::{fmt_num, handed_over_since, label, Context, Finding, Layer, Subject, Unit, Verdict};
+use super::{fmt_num, handed_over_since, label, since_note, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::rules::FacilityMinArea;
 
 pub(super) fn judge(rule: &FacilityMinArea, cx: &Context) -> Verdict {
@@ -33,11 +33,7 @@ pub(super) fn judge(rule: &FacilityMinArea, cx: &Context) -> Verdict {
             finding,
         );
     }
-    if let Some(since) = rule.since {
-        verdict.notes.push(format!(
-            "facilities handed over on or after {since}, or not yet handed over"
-        ));
-    }
+    verdict.notes.extend(since_note(rule.since));
     verdict
 }
 

@@ -442,6 +442,11 @@ fn handed_over_since(facility: &Facility, since: Option<crate::model::Date>) -> 
     }
 }
 
+/// The note a rule with a `since` day adds, saying which facilities it looked at.
+fn since_note(since: Option<crate::model::Date>) -> Option<String> {
+    since.map(|since| format!("facilities handed over on or after {since}, or not yet handed over"))
+}
+
 /// For each admin unit, the counted facilities of the tiers whose representative point it holds.
 fn facilities_by_unit(cx: &Context, tiers: &[Tier]) -> Vec<Vec<usize>> {
     let facility_units = cx.facility_units();

@@ -25,6 +25,18 @@ pub struct NotInForce {
     pub effective: String,
 }
 
+impl NotInForce {
+    pub fn list(rulesets: &[(String, crate::model::Date)]) -> Vec<NotInForce> {
+        rulesets
+            .iter()
+            .map(|(ruleset, effective)| NotInForce {
+                ruleset: ruleset.clone(),
+                effective: effective.to_string(),
+            })
+            .collect()
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct LedgerRow {
     pub code: String,
@@ -132,15 +144,7 @@ impl CheckDocument {
                 .collect(),
             summary: check.report.outcomes.iter().map(SummaryRow::from_outcome).collect(),
             findings: check.report.findings.iter().map(FindingRow::from_finding).collect(),
-            not_in_force: check
-                .report
-                .not_in_force
-                .iter()
-                .map(|(ruleset, effective)| NotInForce {
-                    ruleset: ruleset.clone(),
-                    effective: effective.to_string(),
-                })
-                .collect(),
+            not_in_force: NotInForce::list(&check.report.not_in_force),
             by_unit: check.ledger.map(|ledger| {
                 ledger
                     .rows

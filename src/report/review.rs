@@ -109,15 +109,7 @@ impl ReviewDocument {
                     }
                 })
                 .collect(),
-            not_in_force: check
-                .review
-                .not_in_force
-                .iter()
-                .map(|(ruleset, effective)| NotInForce {
-                    ruleset: ruleset.clone(),
-                    effective: effective.to_string(),
-                })
-                .collect(),
+            not_in_force: NotInForce::list(&check.review.not_in_force),
         }
     }
 }

@@ -3,38 +3,11 @@
 use super::*;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::fmt;
 use std::path::Path;
 use toml::{Table, Value};
 
-/// Everything wrong with one ruleset file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RulesError {
-    pub file: String,
-    /// `(line, message)`, line 0 when no line applies.
-    pub problems: Vec<(usize, String)>,
-}
-
-impl fmt::Display for RulesError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "规则文件有误 the ruleset {} has {} problem(s):",
-            self.file,
-            self.problems.len()
-        )?;
-        for (line, message) in &self.problems {
-            if *line > 0 {
-                writeln!(f, "  - {} line {line}: {message}", self.file)?;
-            } else {
-                writeln!(f, "  - {}: {message}", self.file)?;
-            }
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for RulesError {}
+use crate::toml_file::TomlFile;
+pub use crate::toml_file::TomlFileError as RulesError;
 
 const KINDS: [&str; 11] = [
     "area_per_households",
@@ -56,10 +29,12 @@ const RULESET_KEYS: [&str; 7] = ["id", "title", "document", "issued_by", "effect
 pub fn load_ruleset(path: &Path) -> Result<Ruleset, RulesError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| RulesError {
+        what: TomlFile::Ruleset,
         file: file.clone(),
         problems: vec![(0, format!("无法读取 cannot read: {e}"))],
     })?;
     let text = String::from_utf8(bytes).map_err(|_| RulesError {
+        what: TomlFile::Ruleset,
         file: file.clone(),
         problems: vec![(0, "not UTF-8 text".into())],
     })?;
@@ -90,6 +65,7 @@ pub fn load_ruleset(path: &Path) -> Result<Ruleset, RulesError> {
 /// ```
 pub fn parse_ruleset(file: &str, text: &str) -> Result<Ruleset, RulesError> {
     let fail = |problems| RulesError {
+        what: TomlFile::Ruleset,
         file: file.to_string(),
         problems,
     };
