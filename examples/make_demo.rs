@@ -453,18 +453,5 @@ fn facility(
     status: Status,
     location: Point<f64>,
 ) -> Facility {
-    Facility {
-        id,
-        name,
-        tier,
-        floor_area_m2,
-        beds: None,
-        nursing_beds: None,
-        status,
-        handed_over: None,
-        serves: vec![],
-        meal_service: None,
-        geometry: Geometry::Point(location),
-        location,
-    }
+    Facility::at_point(id, name, tier, floor_area_m2, status, location)
 }

@@ -58,6 +58,33 @@ impl Dataset {
     }
 }
 
+impl Facility {
+    /// A facility at a point, with no beds, dates, served areas or meal service recorded.
+    pub fn at_point(
+        id: String,
+        name: String,
+        tier: Tier,
+        floor_area_m2: f64,
+        status: Status,
+        location: Point<f64>,
+    ) -> Facility {
+        Facility {
+            id,
+            name,
+            tier,
+            floor_area_m2,
+            beds: None,
+            nursing_beds: None,
+            status,
+            handed_over: None,
+            serves: vec![],
+            meal_service: None,
+            geometry: Geometry::Point(location),
+            location,
+        }
+    }
+}
+
 /// What a developer proposes for plan review (规划审查): new residential areas and their facilities.
 #[derive(Debug, Clone)]
 pub struct Proposal {

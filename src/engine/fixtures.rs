@@ -57,21 +57,14 @@ pub fn area(id: &str, households: u64, kind: AreaKind, east: f64, north: f64) ->
 }
 
 pub fn facility(id: &str, tier: Tier, floor_area_m2: f64, status: Status, east: f64, north: f64) -> Facility {
-    let location = at(east, north);
-    Facility {
-        id: id.into(),
-        name: format!("{id}站"),
+    Facility::at_point(
+        id.into(),
+        format!("{id}站"),
         tier,
         floor_area_m2,
-        beds: None,
-        nursing_beds: None,
         status,
-        handed_over: None,
-        serves: vec![],
-        meal_service: None,
-        geometry: Geometry::Point(location),
-        location,
-    }
+        at(east, north),
+    )
 }
 
 pub fn unit(code: &str, level: Level, parent: Option<&str>, bounds: (f64, f64, f64, f64)) -> AdminUnit {
