@@ -76,8 +76,16 @@ pub fn run(args: ServeArgs) -> i32 {
             };
             let mut datasets = Vec::new();
             for dir in &dirs {
+                let name = folder_name(dir);
+                if datasets.iter().any(|(n, _)| *n == name) {
+                    eprintln!(
+                        "--data {}: another folder is also named \"{name}\"; datasets are served by folder name",
+                        dir.display()
+                    );
+                    return EXIT_BAD_INPUT;
+                }
                 match load_with_progress(dir) {
-                    Ok(d) => datasets.push((folder_name(dir), d)),
+                    Ok(d) => datasets.push((name, d)),
                     Err(problems) => {
                         eprint!("{}: {problems}", dir.display());
                         return EXIT_BAD_INPUT;
