@@ -32,14 +32,21 @@ struct Cli {
 enum Command {
     /// 检查 Judge a dataset folder against rulesets and report every gap.
     Check(check::CheckArgs),
-    /// 地图 Draw a coverage map (PNG or SVG): areas by coverage, facilities by tier, failing subjects outlined.
-    Map(map::MapArgs),
-    /// 数据库 The PostGIS store: migrate, import a dataset folder, export it back.
-    Db(db::DbArgs),
-    /// 服务 Serve datasets and checks over HTTP: OGC API - Features for GIS tools, checks, plan review.
-    Serve(serve::ServeArgs),
     /// 规划审查 Judge a proposed residential project inside its real surroundings (exit 1 when it fails).
     Review(review::ReviewArgs),
+    /// 地图 Draw a coverage map (PNG or SVG): areas by coverage, facilities by tier, failing subjects outlined.
+    Map(map::MapArgs),
+    /// 任务分解 Split city-wide targets into whole numbers per unit that add up (largest remainder).
+    Allocate {
+        /// The plan: [[target]] name and total, optional [[group]] name and share, [[unit]] name, weight, group.
+        file: PathBuf,
+        #[arg(long, value_enum, default_value = "text")]
+        format: AllocateFormat,
+    },
+    /// 服务 Serve datasets and checks over HTTP: OGC API - Features for GIS tools, checks, plan review.
+    Serve(serve::ServeArgs),
+    /// 数据库 The PostGIS store: migrate, import a dataset folder, export it back.
+    Db(db::DbArgs),
     /// 校验 Load a dataset folder and report every problem in it, without judging.
     Validate {
         /// The dataset folder (holding dataset.toml).
@@ -64,13 +71,6 @@ enum Command {
         /// Folder to write the dataset into.
         #[arg(long)]
         out: PathBuf,
-    },
-    /// 任务分解 Split city-wide targets into whole numbers per unit that add up (largest remainder).
-    Allocate {
-        /// The plan: [[target]] name and total, optional [[group]] name and share, [[unit]] name, weight, group.
-        file: PathBuf,
-        #[arg(long, value_enum, default_value = "text")]
-        format: AllocateFormat,
     },
     /// 基准 Time the radius rule and a whole check on a synthetic dataset built in memory.
     Bench(bench::BenchArgs),
