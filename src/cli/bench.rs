@@ -1,4 +1,5 @@
-//! `carecircle bench`: times the radius rule and a whole check on synthetic data built in memory
+//! `carecircle bench`: times the radius rule (straight-line and walking), a whole check and the map on
+//! synthetic data built in memory
 //! (loading excluded), and reports peak memory.
 
 use carecircle::engine::{judge, judge_rule, Context};

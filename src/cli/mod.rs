@@ -72,7 +72,7 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-    /// 基准 Time the radius rule and a whole check on a synthetic dataset built in memory.
+    /// 基准 Time the radius rule (straight-line and walking), a whole check and (--map) the map on a synthetic city.
     Bench(bench::BenchArgs),
 }
 
