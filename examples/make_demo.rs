@@ -194,7 +194,7 @@ fn main() {
                 // Two villages in three have a happiness court; one of them is small.
                 if i % 3 != 1 {
                     let small = t == 2 && i % 3 == 0;
-                    facilities.push(facility(
+                    facilities.push(Facility::at_point(
                         fid("H"),
                         format!("{name}农村幸福院"),
                         Tier::HappinessCourt,
@@ -224,7 +224,7 @@ fn main() {
                 };
                 // One station built after 2017 is smaller than the 150 m² a new station needs.
                 let floor = if i == 4 { 120.0 } else { 180.0 + (i % 4) as f64 * 90.0 };
-                let mut f = facility(
+                let mut f = Facility::at_point(
                     fid("S"),
                     format!("{name}居家养老服务站"),
                     Tier::Station,
@@ -244,7 +244,7 @@ fn main() {
                 4 => Status::Accepted,
                 _ => Status::HandedOver,
             };
-            let mut f = facility(
+            let mut f = Facility::at_point(
                 fid("P"),
                 format!("{name}配建养老服务用房"),
                 Tier::Station,
@@ -266,7 +266,7 @@ fn main() {
             facilities.push(f);
             // A community health station next door to three estates' facilities in four (医养结合).
             if i % 4 != 3 {
-                let mut clinic = facility(
+                let mut clinic = Facility::at_point(
                     fid("M"),
                     format!("{name}社区卫生服务站"),
                     Tier::Medical,
@@ -319,7 +319,7 @@ fn main() {
         Point::new(r.min().x + fx * r.width(), r.min().y + fy * r.height())
     };
     let mut add = |prefix: &str, name: &str, tier: Tier, floor: f64, status: Status, at: Point<f64>| {
-        let mut f = facility(fid(prefix), name.into(), tier, floor, status, at);
+        let mut f = Facility::at_point(fid(prefix), name.into(), tier, floor, status, at);
         if matches!(tier, Tier::Institution | Tier::RegionalCenter) {
             f.beds = Some((floor / 20.0) as u64);
             f.nursing_beds = Some((floor / 30.0) as u64);
@@ -443,15 +443,4 @@ fn street(points: Vec<Point<f64>>) -> Road {
         walkable: true,
         geometry: geo::MultiLineString(vec![geo::LineString::from(points)]),
     }
-}
-
-fn facility(
-    id: String,
-    name: String,
-    tier: Tier,
-    floor_area_m2: f64,
-    status: Status,
-    location: Point<f64>,
-) -> Facility {
-    Facility::at_point(id, name, tier, floor_area_m2, status, location)
 }

@@ -141,7 +141,7 @@ pub fn run(args: CheckArgs) -> i32 {
         },
     };
     if let Some(dir) = &args.out {
-        let coverage = Coverage::of(&dataset, mode, &rulesets, None);
+        let coverage = Coverage::of(&dataset, mode, &rulesets, None, Some(&report));
         let spec = MapSpec {
             dataset: &dataset,
             mode,

@@ -108,6 +108,7 @@ pub fn run(args: MapArgs) -> i32 {
         mode,
         &rulesets,
         (!tiers.is_empty()).then_some(tiers.as_slice()),
+        Some(&report),
     );
     let spec = MapSpec {
         dataset: &dataset,

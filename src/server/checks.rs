@@ -254,7 +254,7 @@ fn maps_of(state: &AppState, run: &Run) -> Result<(String, Vec<u8>), ApiError> {
             "maps need a font that draws Chinese: install fonts-wqy-microhei on the server, or start it with CARECIRCLE_FONT".into(),
         ));
     }
-    let coverage = Coverage::of(&run.dataset, run.mode, &run.rulesets, None);
+    let coverage = Coverage::of(&run.dataset, run.mode, &run.rulesets, None, Some(&run.report));
     let spec = MapSpec {
         dataset: &run.dataset,
         mode: run.mode,
