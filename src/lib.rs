@@ -2,7 +2,10 @@
 //! policy requires, flags every gap, and maps coverage. See `ARCHITECTURE.md` for the map.
 
 pub mod allocate;
+pub mod check;
+pub mod compare;
 pub mod crs;
+pub mod digest;
 pub mod engine;
 pub mod load;
 pub mod map;

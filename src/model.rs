@@ -269,8 +269,8 @@ vocabulary! {
 vocabulary! {
     /// How a check counts facilities (DATA-CONTRACT §3).
     Mode {
-        Audit = "audit" [],
-        Review = "review" [],
+        Audit = "audit" ["回头看"],
+        Review = "review" ["规划审查"],
     }
 }
 

@@ -1,15 +1,9 @@
 //! `carecircle allocate` reproduces annex 2 of 榕民〔2021〕267号 (rules/fuzhou-2021-targets.toml).
 
-use serde_json::Value;
-use std::process::{Command, Output};
+mod common;
+use common::carecircle;
 
-fn carecircle(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_carecircle"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run carecircle")
-}
+use serde_json::Value;
 
 /// The annex's rows as printed: district, family beds, home-service visits. The last row is the annex's
 /// total minus its listed rows (a row missing from the text).

@@ -1,16 +1,11 @@
 //! The `check` command end to end: the JSON contract (DATA-CONTRACT §4), `--out`, exit statuses.
 
+mod common;
+use common::carecircle;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn carecircle(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_carecircle"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run carecircle")
-}
+use std::process::Output;
 
 fn rulesets() -> Vec<String> {
     ["anxi-2022", "yaohai-2023", "jinan-2017", "mawei-2020", "gb50180-2018"]

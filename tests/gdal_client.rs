@@ -41,9 +41,11 @@ fn gdal_lists_the_layers_and_pages_through_every_feature() {
         return;
     }
     let port = free_port();
+    let state = tempfile::tempdir().unwrap();
     let server = Server(
         Command::new(env!("CARGO_BIN_EXE_carecircle"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--no-reports"])
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--state-dir"])
+            .arg(state.path())
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())

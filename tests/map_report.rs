@@ -34,10 +34,7 @@ const TIER_COLOURS: [(Tier, &str); 7] = [
 fn the_svg_is_stable_labelled_and_marks_every_facility() {
     let (d, rulesets) = setup();
     let report = judge(&d, &rulesets, Mode::Audit);
-    let coverage = Coverage::of(&d, Mode::Audit, &rulesets, None, None).unwrap();
-    // Taken from the check's report, it is the same verdict as judged afresh.
-    let from_report = Coverage::of(&d, Mode::Audit, &rulesets, None, Some(&report)).unwrap();
-    assert_eq!(from_report.uncovered, coverage.uncovered);
+    let coverage = Coverage::of(&rulesets, &report).unwrap();
     assert_eq!(coverage.rule, "anxi-2022/service-radius");
     // The radius rule's own verdict: the same 5 areas the check finds uncovered.
     let uncovered = report
@@ -87,7 +84,7 @@ fn the_svg_is_stable_labelled_and_marks_every_facility() {
 fn the_png_has_the_map_in_it() {
     let (d, rulesets) = setup();
     let report = judge(&d, &rulesets, Mode::Audit);
-    let coverage = Coverage::of(&d, Mode::Audit, &rulesets, Some(&[Tier::Station]), Some(&report)).unwrap();
+    let coverage = Coverage::of(&rulesets, &report).unwrap();
     let png = map::render_png(&MapSpec {
         dataset: &d,
         mode: Mode::Audit,

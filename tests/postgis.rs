@@ -1,5 +1,6 @@
 //! The PostGIS store against a real PostgreSQL/PostGIS: import and export round-trip exactly, re-import
-//! replaces, the service serves from it, and PostGIS's own ST_DWithin agrees with the engine's coverage.
+//! makes a new version, the service serves from it, a kept run survives a restart and a re-import byte for
+//! byte, and PostGIS's own ST_DWithin agrees with the engine's coverage.
 //!
 //! The database is `CARECIRCLE_TEST_DATABASE_URL` (scripts/test creates it). Without one, on a laptop,
 //! these tests say loudly that they skipped; in CI (`CI=true`) a missing PostGIS fails them.
@@ -55,8 +56,8 @@ fn import_export_round_trip_is_exact_and_reimport_replaces() {
         })
         .unwrap();
     assert_eq!(layers.borrow()[2], ("facilities".to_string(), 96));
-    // Twice: the second replaces the first, atomically, leaving one copy.
-    store.import("roundtrip", &demo, &description, &|_, _| {}).unwrap();
+    // Twice: the second is version 2, and version 1, which no run points at, is gone with its layers.
+    assert_eq!(store.import("roundtrip", &demo, &description, &|_, _| {}).unwrap(), 2);
     let mut conn = PgConnection::establish(&url()).unwrap();
     #[derive(QueryableByName)]
     struct Count {
@@ -71,6 +72,11 @@ fn import_export_round_trip_is_exact_and_reimport_replaces() {
     assert_eq!(count.n, 96);
 
     let back = store.dataset("roundtrip").unwrap();
+    assert_eq!(back.version, Some(2));
+    // The digest kept at import is the digest of what comes back, and of the folder it came from.
+    assert_eq!(back.digest, carecircle::digest::dataset_digest(&back.dataset));
+    assert_eq!(back.digest, carecircle::digest::dataset_digest(&demo));
+    let back = back.dataset;
     let dir = tempfile::tempdir().unwrap();
     carecircle::write::write_dataset(
         &back,
@@ -170,7 +176,7 @@ async fn the_service_serves_from_postgis() {
     assert_eq!(resp.status().as_u16(), 201);
     let created: serde_json::Value = test::read_body_json(resp).await;
     let id = created["id"].as_u64().unwrap();
-    // Read back from the database: judged again with the stored rules, the same findings.
+    // Read back from the database as kept.
     let doc: serde_json::Value = test::call_and_read_body_json(
         &app,
         test::TestRequest::get().uri(&format!("/checks/{id}")).to_request(),
@@ -185,4 +191,85 @@ async fn the_service_serves_from_postgis() {
         doc["by_unit"].as_array().unwrap().len(),
         4 * doc["summary"].as_array().unwrap().len()
     );
+}
+
+/// A kept run is a record: after the dataset is imported again with other content, and after a restart
+/// (a new store on the same database), the run reads back byte for byte; the old version stays while the
+/// run points at it, and the next run gets a new id and judges the new version.
+#[actix_web::test]
+// Each test has its own thread and runtime: the lock only keeps tests sharing the database apart.
+#[allow(clippy::await_holding_lock)]
+async fn a_kept_run_survives_a_reimport_and_a_restart_byte_for_byte() {
+    use actix_web::{test, App};
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(store) = store() else { return };
+    let demo = load_dataset(Path::new("geodata/demo")).unwrap();
+    let first_version = store.import("kept", &demo, "", &|_, _| {}).unwrap();
+    let rulesets = vec![carecircle::rules::load_ruleset(Path::new("rules/mawei-2020.toml")).unwrap()];
+    let files = ["", "/findings", "/report.html", "/findings.xlsx"];
+
+    let (id, before) = {
+        let state = carecircle::server::state(Arc::new(store), rulesets.clone(), None, false);
+        let app = test::init_service(App::new().app_data(state).configure(carecircle::server::router)).await;
+        let created: serde_json::Value = test::call_and_read_body_json(
+            &app,
+            test::TestRequest::post()
+                .uri("/checks")
+                .set_json(serde_json::json!({"dataset": "kept", "by": "community"}))
+                .to_request(),
+        )
+        .await;
+        let id = created["id"].as_u64().unwrap();
+        assert_eq!(created["dataset_version"], first_version);
+        let mut before = Vec::new();
+        for f in files {
+            let uri = format!("/checks/{id}{f}");
+            before.push(test::call_and_read_body(&app, test::TestRequest::get().uri(&uri).to_request()).await);
+        }
+        (id, before)
+    };
+    let record: serde_json::Value = serde_json::from_slice(&before[0]).unwrap();
+    assert_eq!(record["id"], id.to_string());
+    assert_eq!(record["dataset_digest"], carecircle::digest::dataset_digest(&demo));
+    let findings_before = record["findings"].as_array().unwrap().len();
+
+    // The same name, other content: the first 20 facilities are gone.
+    let mut changed = demo.clone();
+    changed.facilities.drain(0..20);
+    let restarted = PostgisStore::connect(&url()).unwrap();
+    assert_eq!(
+        restarted.import("kept", &changed, "", &|_, _| {}).unwrap(),
+        first_version + 1
+    );
+    let mut conn = PgConnection::establish(&url()).unwrap();
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::Int8)]
+        n: i64,
+    }
+    let versions: Count = diesel::sql_query("SELECT count(*) AS n FROM datasets WHERE name = 'kept'")
+        .get_result(&mut conn)
+        .unwrap();
+    assert!(versions.n >= 2, "the version the run points at stays");
+
+    let state = carecircle::server::state(Arc::new(restarted), rulesets, None, false);
+    let app = test::init_service(App::new().app_data(state).configure(carecircle::server::router)).await;
+    for (f, bytes) in files.iter().zip(&before) {
+        let uri = format!("/checks/{id}{f}");
+        let after = test::call_and_read_body(&app, test::TestRequest::get().uri(&uri).to_request()).await;
+        assert!(after == *bytes, "{uri} changed after the re-import and restart");
+    }
+    let again: serde_json::Value = test::call_and_read_body_json(
+        &app,
+        test::TestRequest::post()
+            .uri("/checks")
+            .set_json(serde_json::json!({"dataset": "kept", "by": "community"}))
+            .to_request(),
+    )
+    .await;
+    assert!(again["id"].as_u64().unwrap() > id);
+    assert_eq!(again["dataset_version"], first_version + 1);
+    assert_ne!(again["dataset_digest"], record["dataset_digest"]);
+    // Fewer facilities, more gaps: the new run says so, the old one still says what it said.
+    assert!(again["findings"].as_u64().unwrap() > findings_before as u64);
 }

@@ -1,23 +1,10 @@
 //! `carecircle review`: plan review of the demo proposals inside the demo dataset.
 
+mod common;
+use common::{carecircle, RULES};
+
 use serde_json::Value;
-use std::process::{Command, Output};
-
-fn carecircle(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_carecircle"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("run carecircle")
-}
-
-const RULES: [&str; 5] = [
-    "rules/anxi-2022.toml",
-    "rules/yaohai-2023.toml",
-    "rules/jinan-2017.toml",
-    "rules/mawei-2020.toml",
-    "rules/gb50180-2018.toml",
-];
+use std::process::Output;
 
 fn review(proposal: &str) -> (Value, Output) {
     let mut args = vec![

@@ -4,14 +4,15 @@ use actix_web::{test, web, App};
 use carecircle::load::load_dataset;
 use carecircle::rules::load_ruleset;
 use carecircle::server::{router, state, AppState};
-use carecircle::store::memory::MemoryStore;
+use carecircle::store::embedded::EmbeddedStore;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
 
 const TOKEN: &str = "s3cret-token-for-tests";
 
-fn app_state() -> web::Data<AppState> {
+/// The service on the demo, keeping its runs under `state_dir`.
+fn app_state(state_dir: &Path) -> web::Data<AppState> {
     let demo = load_dataset(Path::new("geodata/demo")).unwrap();
     let rulesets = ["anxi-2022", "mawei-2020", "gb50180-2018"]
         .iter()
@@ -21,7 +22,7 @@ fn app_state() -> web::Data<AppState> {
         .and_then(|p| carecircle::map::register(&p))
         .is_ok();
     state(
-        Arc::new(MemoryStore::new(vec![("demo".into(), demo)], None)),
+        Arc::new(EmbeddedStore::open(vec![("demo".into(), demo)], state_dir).unwrap()),
         rulesets,
         Some(TOKEN.into()),
         maps,
@@ -29,8 +30,8 @@ fn app_state() -> web::Data<AppState> {
 }
 
 macro_rules! app {
-    () => {
-        test::init_service(App::new().app_data(app_state()).configure(router)).await
+    ($state_dir:expr) => {
+        test::init_service(App::new().app_data(app_state($state_dir)).configure(router)).await
     };
 }
 
@@ -50,7 +51,8 @@ async fn get_json(
 
 #[actix_web::test]
 async fn landing_conformance_and_collections_follow_ogc_api_features() {
-    let app = app!();
+    let dir = tempfile::tempdir().unwrap();
+    let app = app!(dir.path());
     let (status, landing) = get_json(&app, "/").await;
     assert_eq!(status, 200);
     let rels: Vec<&str> = landing["links"]
@@ -100,7 +102,8 @@ async fn landing_conformance_and_collections_follow_ogc_api_features() {
 
 #[actix_web::test]
 async fn items_page_with_next_links_until_every_feature_is_read() {
-    let app = app!();
+    let dir = tempfile::tempdir().unwrap();
+    let app = app!(dir.path());
     let mut uri = "/collections/demo.facilities/items?limit=10".to_string();
     let mut ids = std::collections::BTreeSet::new();
     let mut pages = 0;
@@ -152,7 +155,8 @@ async fn items_page_with_next_links_until_every_feature_is_read() {
 
 #[actix_web::test]
 async fn checks_need_the_token_and_come_back_as_the_contract_document() {
-    let app = app!();
+    let dir = tempfile::tempdir().unwrap();
+    let app = app!(dir.path());
     let body = json!({"dataset": "demo", "rulesets": ["anxi-2022"], "mode": "audit", "by": "street"});
     let resp = test::call_service(
         &app,
@@ -221,7 +225,8 @@ async fn checks_need_the_token_and_come_back_as_the_contract_document() {
 
 #[actix_web::test]
 async fn bad_bodies_get_json_errors_never_500() {
-    let app = app!();
+    let dir = tempfile::tempdir().unwrap();
+    let app = app!(dir.path());
     let auth = ("Authorization", format!("Bearer {TOKEN}"));
     let cases: Vec<(&str, Vec<u8>, u16)> = vec![
         ("/checks", b"{\"dataset\": ".to_vec(), 400),
@@ -264,7 +269,8 @@ async fn bad_bodies_get_json_errors_never_500() {
 
 #[actix_web::test]
 async fn review_rules_coverage_and_openapi() {
-    let app = app!();
+    let dir = tempfile::tempdir().unwrap();
+    let app = app!(dir.path());
     let proposal: Value =
         serde_json::from_slice(&std::fs::read("geodata/proposals/langqi-jiangjing.geojson").unwrap()).unwrap();
     let resp = test::call_service(

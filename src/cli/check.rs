@@ -1,12 +1,13 @@
 //! `carecircle check`: DATA-CONTRACT §4.
 
 use super::{load_inputs, Format, EXIT_BAD_INPUT};
-use carecircle::engine;
-use carecircle::map::{self, Coverage, MapSpec};
-use carecircle::model::{Date, Level, Mode};
-use carecircle::report::{files, json::CheckDocument, text, Check};
+use carecircle::check::{check, parse_day, parse_level, parse_mode, CheckRequest, Judged, Source};
+use carecircle::map;
+use carecircle::model::{Level, Mode};
+use carecircle::report::{files, json::CheckDocument, text};
 use carecircle::rules::Severity;
-use clap::{Args, ValueEnum};
+use carecircle::store::now_rfc3339;
+use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Args)]
@@ -17,22 +18,23 @@ pub struct CheckArgs {
     #[arg(long, num_args = 1.., required = true)]
     rules: Vec<PathBuf>,
     /// audit (回头看): only existing facilities count; review (规划审查): planned and building count too.
-    #[arg(long, value_enum, default_value = "audit")]
-    mode: ModeArg,
+    #[arg(long, default_value = "audit", value_parser = parse_mode, value_name = "audit|review")]
+    mode: Mode,
     /// text: a table for people; json: the document of DATA-CONTRACT §4, every finding included.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Also write findings.geojson, findings.csv, summary.csv, findings.xlsx, report.html, coverage.png and
-    /// coverage.svg (and ledger.csv with --by) into this folder.
+    /// Also write the run into this folder: check.json (the record), findings.geojson, findings.csv,
+    /// summary.csv, findings.xlsx, report.html, coverage.png and coverage.svg (and ledger.csv with --by).
+    /// A folder a run was written to before is replaced whole; one holding other files is refused.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Exit with status 1 when a rule of this severity (or worse) fails.
-    #[arg(long, value_enum)]
-    fail_on: Option<SeverityArg>,
+    #[arg(long, value_parser = parse_severity, value_name = "error|warning")]
+    fail_on: Option<Severity>,
     /// 回头看台账 Add the look-back ledger: every admin unit at this level × every rule (street includes
     /// townships, community includes villages); written as ledger.csv with --out.
-    #[arg(long, value_enum)]
-    by: Option<ByArg>,
+    #[arg(long, value_parser = parse_level, value_name = "district|street|community")]
+    by: Option<Level>,
     /// A .ttf/.ttc font that draws Chinese, for the maps --out draws (default: $CARECIRCLE_FONT, else an
     /// installed CJK font such as Debian's fonts-wqy-microhei).
     #[arg(long)]
@@ -46,23 +48,12 @@ pub struct CheckArgs {
     as_of: Option<String>,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum ByArg {
-    District,
-    Street,
-    Community,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ModeArg {
-    Audit,
-    Review,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum SeverityArg {
-    Error,
-    Warning,
+fn parse_severity(text: &str) -> Result<Severity, String> {
+    match text {
+        "error" => Ok(Severity::Error),
+        "warning" => Ok(Severity::Warning),
+        _ => Err(format!("\"{text}\": expected error or warning")),
+    }
 }
 
 pub fn run(args: CheckArgs) -> i32 {
@@ -73,66 +64,34 @@ pub fn run(args: CheckArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     }
+    let as_of = match args.as_of.as_deref().map(parse_day).transpose() {
+        Ok(day) => day,
+        Err(e) => {
+            eprintln!("--as-of {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
     let Some((rulesets, dataset)) = load_inputs(&args.rules, &args.dataset) else {
         return EXIT_BAD_INPUT;
     };
-    if dataset.admin_units.is_empty() {
-        let needing: Vec<&str> = rulesets
-            .iter()
-            .flat_map(|r| &r.rules)
-            .filter(|r| r.kind.needs_admin_units())
-            .map(|r| r.id.as_str())
-            .collect();
-        if !needing.is_empty() {
-            eprintln!(
-                "{}: 缺少 admin_units.geojson: the rules {} judge admin units, and the dataset has none",
-                args.dataset.display(),
-                needing.join(", ")
-            );
+    let source = Source::new(&super::folder_name(&args.dataset), dataset);
+    let request = CheckRequest {
+        rulesets,
+        mode: args.mode,
+        as_of,
+        by: args.by,
+    };
+    let judged = match check(&source, request) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("{}: {e}", args.dataset.display());
             return EXIT_BAD_INPUT;
         }
-    }
-    let dataset = match &args.as_of {
-        None => dataset,
-        Some(text) => match Date::parse(text) {
-            Some(day) if day <= dataset.as_of => dataset.as_it_stood_on(day),
-            Some(day) => {
-                eprintln!(
-                    "--as-of {day}: {} describes {}; it cannot say what stood on a later day",
-                    args.dataset.display(),
-                    dataset.as_of
-                );
-                return EXIT_BAD_INPUT;
-            }
-            None => {
-                eprintln!("--as-of \"{text}\": expected a date YYYY-MM-DD");
-                return EXIT_BAD_INPUT;
-            }
-        },
     };
-    let mode = match args.mode {
-        ModeArg::Audit => Mode::Audit,
-        ModeArg::Review => Mode::Review,
-    };
-    let report = engine::judge(&dataset, &rulesets, mode);
-    let ledger = args.by.map(|by| {
-        let level = match by {
-            ByArg::District => Level::District,
-            ByArg::Street => Level::Street,
-            ByArg::Community => Level::Community,
-        };
-        engine::ledger(&dataset, &report, level)
-    });
-    let check = Check {
-        dataset: &dataset,
-        rulesets: &rulesets,
-        mode,
-        report: &report,
-        ledger: ledger.as_ref(),
-    };
+    let view = judged.view(None);
     let printed = match args.format {
-        Format::Text => text::render(&check),
-        Format::Json => match serde_json::to_string_pretty(&CheckDocument::new(&check)) {
+        Format::Text => text::render(&view),
+        Format::Json => match serde_json::to_string_pretty(&CheckDocument::new(&view)) {
             Ok(s) => s + "\n",
             Err(e) => {
                 eprintln!("cannot render JSON: {e}");
@@ -141,37 +100,38 @@ pub fn run(args: CheckArgs) -> i32 {
         },
     };
     if let Some(dir) = &args.out {
-        let coverage = Coverage::of(&dataset, mode, &rulesets, None, Some(&report));
-        let spec = MapSpec {
-            dataset: &dataset,
-            mode,
-            coverage: coverage.as_ref(),
-            findings: &report.findings,
-            bbox: None,
-            width: 1600,
-            lang: super::map::lang(args.lang),
-        };
-        let maps = match (map::render_svg(&spec), map::render_png(&spec)) {
-            (Ok(svg), Ok(png)) => Some(files::Maps { svg, png }),
-            // A dataset with nothing to draw still gets its other files.
-            (Err(map::MapError::Empty), _) | (_, Err(map::MapError::Empty)) => None,
-            (Err(e), _) | (_, Err(e)) => {
-                eprintln!("{e}");
-                return EXIT_BAD_INPUT;
-            }
-        };
-        if let Err(e) = files::write_out(dir, &check, maps.as_ref()) {
+        let created = now_rfc3339();
+        let record = judged.record(&local_id(&judged, &created), &created);
+        let written = judged
+            .draw_maps(super::map::lang(args.lang), 1600)
+            .map_err(|e| e.to_string())
+            .and_then(|maps| judged.files(&record, maps.as_ref()).map_err(|e| e.to_string()))
+            .and_then(|files| files::write_folder(dir, &files, files::RUN_FILES).map_err(|e| e.to_string()));
+        if let Err(e) = written {
             eprintln!("{e}");
             return EXIT_BAD_INPUT;
         }
     }
     print!("{printed}");
-    let threshold = args.fail_on.map(|s| match s {
-        SeverityArg::Error => Severity::Error,
-        SeverityArg::Warning => Severity::Warning,
-    });
-    match threshold {
-        Some(t) if report.outcomes.iter().any(|o| !o.pass && o.severity >= t) => 1,
+    match args.fail_on {
+        Some(t) if judged.report.outcomes.iter().any(|o| !o.pass && o.severity >= t) => 1,
         _ => 0,
     }
+}
+
+/// The id of a run written by `check --out`, kept by no store: `cli-` and 16 hex digits of a digest of
+/// what it judged and when.
+fn local_id(judged: &Judged, created: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [created, &judged.dataset_digest, judged.request.mode.key()] {
+        h.update(part.as_bytes());
+        h.update([0]);
+    }
+    for r in &judged.request.rulesets {
+        h.update(r.sha256.as_bytes());
+    }
+    h.update(format!("{:?}{:?}", judged.request.as_of, judged.request.by).as_bytes());
+    let hex: String = h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("cli-{hex}")
 }

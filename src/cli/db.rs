@@ -105,9 +105,9 @@ fn import(store: &PostgisStore, dir: &Path, name: Option<String>) -> Result<(), 
         bar.inc(1);
     });
     bar.finish_and_clear();
-    result?;
+    let version = result?;
     println!(
-        "导入 imported {name}: {} admin units, {} residential areas, {} facilities, {} roads, {} candidates",
+        "导入 imported {name} (version {version}): {} admin units, {} residential areas, {} facilities, {} roads, {} candidates",
         dataset.admin_units.len(),
         dataset.residential_areas.len(),
         dataset.facilities.len(),
@@ -118,7 +118,7 @@ fn import(store: &PostgisStore, dir: &Path, name: Option<String>) -> Result<(), 
 }
 
 fn export(store: &PostgisStore, name: &str, dir: &Path) -> Result<(), carecircle::store::StoreError> {
-    let dataset = store.dataset(name)?;
+    let dataset = store.dataset(name)?.dataset;
     let description = store.description(name)?;
     carecircle::write::write_dataset(&dataset, dir, carecircle::crs::Crs::Wgs84, &description)
         .map_err(|e| carecircle::store::StoreError::Backend(e.to_string()))?;

@@ -1,10 +1,11 @@
 //! `carecircle map`: a coverage map of a dataset, as PNG or SVG.
 
 use super::{load_inputs, EXIT_BAD_INPUT};
-use carecircle::engine;
-use carecircle::map::{self, Coverage, Lang, MapSpec};
-use carecircle::model::{Mode, Tier};
+use carecircle::check::{check, parse_day, parse_mode, CheckRequest, Source};
+use carecircle::map::{self, Lang, MapSpec};
+use carecircle::model::{Date, Mode, Tier};
 use carecircle::report::files::write_all;
+use carecircle::rules::{RuleKind, Ruleset};
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 
@@ -12,10 +13,10 @@ use std::path::{Path, PathBuf};
 pub struct MapArgs {
     /// The dataset folder.
     dataset: PathBuf,
-    /// Ruleset TOML files: the first radius rule gives the coverage; every failing subject is outlined.
+    /// Ruleset TOML files: the first radius rule in force gives the coverage; every failing subject is outlined.
     #[arg(long, num_args = 1.., required = true)]
     rules: Vec<PathBuf>,
-    /// Facility tiers whose service radius is drawn and judged (default: the radius rule's own).
+    /// Facility tiers whose service radius is drawn and judged, in place of the first radius rule's own.
     #[arg(long, value_delimiter = ',', value_name = "TIER,...")]
     tiers: Vec<String>,
     /// The picture to write: .png or .svg.
@@ -35,9 +36,12 @@ pub struct MapArgs {
     /// Language of the map's words (place names are shown as they are).
     #[arg(long, value_enum, default_value = "zh")]
     lang: LangArg,
-    /// audit: only existing facilities count; review: planned and building ones too.
-    #[arg(long, value_enum, default_value = "audit")]
-    mode: ModeArg,
+    /// audit (回头看): only existing facilities count; review (规划审查): planned and building ones too.
+    #[arg(long, default_value = "audit", value_parser = parse_mode, value_name = "audit|review")]
+    mode: Mode,
+    /// Draw the dataset as it stood on this day (YYYY-MM-DD): only rulesets in force then are applied.
+    #[arg(long, value_name = "DATE", value_parser = parse_day)]
+    as_of: Option<Date>,
     /// A .ttf/.ttc font that draws Chinese (default: $CARECIRCLE_FONT, else an installed CJK font).
     #[arg(long)]
     font: Option<PathBuf>,
@@ -47,12 +51,6 @@ pub struct MapArgs {
 pub enum LangArg {
     Zh,
     En,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ModeArg {
-    Audit,
-    Review,
 }
 
 pub fn run(args: MapArgs) -> i32 {
@@ -95,26 +93,29 @@ pub fn run(args: MapArgs) -> i32 {
         eprintln!("{e}");
         return EXIT_BAD_INPUT;
     }
-    let Some((rulesets, dataset)) = load_inputs(&args.rules, &args.dataset) else {
+    let Some((mut rulesets, dataset)) = load_inputs(&args.rules, &args.dataset) else {
         return EXIT_BAD_INPUT;
     };
-    let mode = match args.mode {
-        ModeArg::Audit => Mode::Audit,
-        ModeArg::Review => Mode::Review,
+    if !tiers.is_empty() {
+        retier_first_radius_rule(&mut rulesets, args.as_of.unwrap_or(dataset.as_of), &tiers);
+    }
+    let source = Source::new(&super::folder_name(&args.dataset), dataset);
+    let request = CheckRequest {
+        as_of: args.as_of,
+        ..CheckRequest::new(rulesets, args.mode)
     };
-    let report = engine::judge(&dataset, &rulesets, mode);
-    let coverage = Coverage::of(
-        &dataset,
-        mode,
-        &rulesets,
-        (!tiers.is_empty()).then_some(tiers.as_slice()),
-        Some(&report),
-    );
+    let judged = match check(&source, request) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("{}: {e}", args.dataset.display());
+            return EXIT_BAD_INPUT;
+        }
+    };
     let spec = MapSpec {
-        dataset: &dataset,
-        mode,
-        coverage: coverage.as_ref(),
-        findings: &report.findings,
+        dataset: &judged.dataset,
+        mode: judged.request.mode,
+        coverage: judged.coverage.as_ref(),
+        findings: &judged.report.findings,
         bbox,
         width: args.width,
         lang: lang(args.lang),
@@ -150,6 +151,21 @@ pub fn run(args: MapArgs) -> i32 {
             eprintln!("{e}");
             EXIT_BAD_INPUT
         }
+    }
+}
+
+/// Gives the first radius rule in force on `day` other tiers, so the check judges and the map draws those.
+fn retier_first_radius_rule(rulesets: &mut [Ruleset], day: Date, tiers: &[Tier]) {
+    let first = rulesets
+        .iter_mut()
+        .filter(|r| r.in_force_on(day))
+        .flat_map(|r| r.rules.iter_mut())
+        .find_map(|rule| match &mut rule.kind {
+            RuleKind::ServiceRadius(p) => Some(p),
+            _ => None,
+        });
+    if let Some(params) = first {
+        params.tiers = tiers.to_vec();
     }
 }
 

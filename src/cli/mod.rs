@@ -3,6 +3,7 @@
 
 mod bench;
 mod check;
+mod compare;
 mod db;
 mod map;
 mod review;
@@ -32,6 +33,8 @@ struct Cli {
 enum Command {
     /// 检查 Judge a dataset folder against rulesets and report every gap.
     Check(check::CheckArgs),
+    /// 整改台账 Compare two kept runs: what was fixed, what is new, what still fails (per street or community).
+    Compare(compare::CompareArgs),
     /// 规划审查 Judge a proposed residential project inside its real surroundings (exit 1 when it fails).
     Review(review::ReviewArgs),
     /// 地图 Draw a coverage map (PNG or SVG): areas by coverage, facilities by tier, failing subjects outlined.
@@ -93,6 +96,7 @@ pub fn run() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Review(args) => review::run(args),
         Command::Map(args) => map::run(args),
         Command::Serve(args) => serve::run(args),
@@ -171,6 +175,14 @@ fn load_inputs(rules: &[PathBuf], dataset: &Path) -> Option<(Vec<Ruleset>, Datas
             None
         }
     }
+}
+
+/// A dataset folder's name: what the store and the record call the dataset.
+fn folder_name(dir: &Path) -> String {
+    dir.canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string())
 }
 
 /// Loads every ruleset, collecting the problems of all files.

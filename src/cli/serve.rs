@@ -1,10 +1,10 @@
 //! `carecircle serve`: the HTTP service, on dataset folders in memory (the embedded default) or PostGIS.
 
-use super::{load_with_progress, EXIT_BAD_INPUT};
+use super::{folder_name, load_with_progress, EXIT_BAD_INPUT};
 use carecircle::map;
 use carecircle::rules::load_ruleset;
 use carecircle::server;
-use carecircle::store::memory::MemoryStore;
+use carecircle::store::embedded::EmbeddedStore;
 use carecircle::store::Store;
 use clap::Args;
 use std::net::SocketAddr;
@@ -32,9 +32,20 @@ pub struct ServeArgs {
     /// Allow browsers from this origin (repeatable; `*` for any).
     #[arg(long = "cors", value_name = "ORIGIN")]
     cors: Vec<String>,
-    /// Keep runs in memory only (by default the embedded store also writes them under reports/).
-    #[arg(long)]
-    no_reports: bool,
+    /// Where the embedded store keeps its runs (one folder per run, never overwritten; ids never reused).
+    /// Default: $CARECIRCLE_STATE_DIR, else $XDG_STATE_HOME/carecircle, else ~/.local/state/carecircle.
+    /// Not used with --database-url: PostGIS keeps the runs.
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+}
+
+/// The embedded store's state directory when --state-dir is not given.
+fn default_state_dir() -> PathBuf {
+    let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    env("CARECIRCLE_STATE_DIR")
+        .or_else(|| env("XDG_STATE_HOME").map(|d| d.join("carecircle")))
+        .or_else(|| env("HOME").map(|h| h.join(".local/state/carecircle")))
+        .unwrap_or_else(|| PathBuf::from(".carecircle-state"))
 }
 
 pub fn run(args: ServeArgs) -> i32 {
@@ -92,8 +103,17 @@ pub fn run(args: ServeArgs) -> i32 {
                     }
                 }
             }
-            let reports = (!args.no_reports).then(|| PathBuf::from("reports"));
-            Arc::new(MemoryStore::new(datasets, reports))
+            let state_dir = args.state_dir.clone().unwrap_or_else(default_state_dir);
+            match EmbeddedStore::open(datasets, &state_dir) {
+                Ok(store) => {
+                    eprintln!("检查记录 runs are kept under {}", state_dir.display());
+                    Arc::new(store)
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    return EXIT_BAD_INPUT;
+                }
+            }
         }
     };
     let maps = map::find_font(None).and_then(|p| map::register(&p)).is_ok();
@@ -179,11 +199,4 @@ fn rulesets_in(dir: &Path) -> Result<Vec<carecircle::rules::Ruleset>, String> {
     } else {
         Err(errors)
     }
-}
-
-fn folder_name(dir: &Path) -> String {
-    dir.canonicalize()
-        .ok()
-        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| dir.display().to_string())
 }

@@ -5,7 +5,7 @@
 //! ancestor at the ledger's tier (by `parent`). A subject judged above the ledger's tier (a district-wide
 //! bed ratio in a street ledger) belongs to no row, and the ledger says which rules that leaves out.
 
-use super::{Checked, Report, Subject};
+use super::{Checked, Finding, Layer, Report, Subject};
 use crate::model::{Dataset, Level};
 use crate::spatial::UnitLocator;
 use std::collections::HashMap;
@@ -45,24 +45,10 @@ pub struct LedgerRow {
 /// ```
 pub fn ledger(dataset: &Dataset, report: &Report, level: Level) -> Ledger {
     let depth = level.depth();
-    let units = &dataset.admin_units;
-    let at_tier: Vec<usize> = (0..units.len()).filter(|&u| units[u].level.depth() == depth).collect();
-    let by_code: HashMap<&str, usize> = units.iter().enumerate().map(|(i, u)| (u.code.as_str(), i)).collect();
-    // The unit at the ledger's tier that holds (or is) each admin unit, following `parent`.
-    let ancestor = |mut u: usize| -> Option<usize> {
-        for _ in 0..8 {
-            if units[u].level.depth() == depth {
-                return Some(u);
-            }
-            if units[u].level.depth() < depth {
-                return None;
-            }
-            u = *by_code.get(units[u].parent.as_deref()?)?;
-        }
-        None
-    };
-    let locator = UnitLocator::new(at_tier.iter().map(|&u| &units[u].boundary));
-    let in_tier = |p| locator.units_at(p).first().map(|&k| at_tier[k]);
+    let placer = Placer::new(dataset, depth);
+    let at_tier = &placer.at_tier;
+    let ancestor = |u| placer.ancestor(u);
+    let in_tier = |p| placer.in_tier(p);
     let mut rows = Vec::with_capacity(at_tier.len() * report.outcomes.len());
     let mut above = Vec::new();
     for outcome in &report.outcomes {
@@ -82,7 +68,7 @@ pub fn ledger(dataset: &Dataset, report: &Report, level: Level) -> Ledger {
         if unplaced > 0 && per_unit.is_empty() {
             above.push(outcome.rule.clone());
         }
-        for &u in &at_tier {
+        for &u in at_tier {
             let subjects = per_unit.get(&u).map(Vec::as_slice).unwrap_or_default();
             rows.push(LedgerRow {
                 unit: u,
@@ -94,6 +80,77 @@ pub fn ledger(dataset: &Dataset, report: &Report, level: Level) -> Ledger {
         }
     }
     Ledger { depth, rows, above }
+}
+
+/// Puts subjects in the admin units of one tier of the hierarchy.
+struct Placer<'a> {
+    units: &'a [crate::model::AdminUnit],
+    depth: u8,
+    at_tier: Vec<usize>,
+    by_code: HashMap<&'a str, usize>,
+    locator: UnitLocator<'a>,
+}
+
+impl<'a> Placer<'a> {
+    fn new(dataset: &'a Dataset, depth: u8) -> Placer<'a> {
+        let units = &dataset.admin_units;
+        let at_tier: Vec<usize> = (0..units.len()).filter(|&u| units[u].level.depth() == depth).collect();
+        let by_code = units.iter().enumerate().map(|(i, u)| (u.code.as_str(), i)).collect();
+        let locator = UnitLocator::new(at_tier.iter().map(|&u| &units[u].boundary));
+        Placer {
+            units,
+            depth,
+            at_tier,
+            by_code,
+            locator,
+        }
+    }
+
+    /// The unit at this tier that holds (or is) admin unit `u`, following `parent`.
+    fn ancestor(&self, mut u: usize) -> Option<usize> {
+        for _ in 0..8 {
+            let level = self.units[u].level.depth();
+            if level == self.depth {
+                return Some(u);
+            }
+            if level < self.depth {
+                return None;
+            }
+            u = *self.by_code.get(self.units[u].parent.as_deref()?)?;
+        }
+        None
+    }
+
+    /// The unit at this tier that holds the point.
+    fn in_tier(&self, p: geo::Point<f64>) -> Option<usize> {
+        self.locator.units_at(p).first().map(|&k| self.at_tier[k])
+    }
+}
+
+/// The admin units (indices into the dataset's) holding each finding's subject at the district, street and
+/// community tiers, placed as the ledger places them: an admin unit by its `parent` chain, anything else
+/// by the unit that holds its representative point.
+pub fn finding_units(dataset: &Dataset, findings: &[Finding]) -> Vec<[Option<usize>; 3]> {
+    let placers = [0, 1, 2].map(|depth| Placer::new(dataset, depth));
+    let by_code: HashMap<&str, usize> = dataset
+        .admin_units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.code.as_str(), i))
+        .collect();
+    findings
+        .iter()
+        .map(|f| {
+            let point = geo::Centroid::centroid(&f.geometry);
+            let unit = (f.layer == Layer::AdminUnits)
+                .then(|| by_code.get(f.id.as_str()).copied())
+                .flatten();
+            placers.each_ref().map(|placer| match unit {
+                Some(u) => placer.ancestor(u),
+                None => point.and_then(|p| placer.in_tier(p)),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ mod size_by_population;
 mod synchronous_handover;
 mod tier_presence;
 
-pub use ledger::{ledger, Ledger, LedgerRow};
+pub use ledger::{finding_units, ledger, Ledger, LedgerRow};
 pub use review::{review, Review, RuleVerdict, SubjectVerdict};
 
 use crate::model::{Dataset, Date, Facility, Mode, Tier};
@@ -222,8 +222,8 @@ pub fn judge(dataset: &Dataset, rulesets: &[Ruleset], mode: Mode) -> Report {
     let mut findings = Vec::new();
     let mut not_in_force = Vec::new();
     for ruleset in rulesets {
-        if let Some(effective) = ruleset.effective.filter(|day| *day > dataset.as_of) {
-            not_in_force.push((ruleset.id.clone(), effective));
+        if !ruleset.in_force_on(dataset.as_of) {
+            not_in_force.push((ruleset.id.clone(), ruleset.effective.unwrap_or(dataset.as_of)));
             continue;
         }
         for rule in &ruleset.rules {

@@ -11,9 +11,9 @@ mod style;
 pub use font::{find_font, register, FontError, FONT_ENV};
 pub use style::Lang;
 
-use crate::engine::{judge_rule, Context, Finding, Layer, Report};
+use crate::engine::{Finding, Layer, Report};
 use crate::model::{Dataset, Level, Mode, Tier};
-use crate::rules::{Rule, RuleKind, Ruleset};
+use crate::rules::{RuleKind, Ruleset};
 use geo::{BoundingRect, Coord, Geometry, InteriorPoint, Rect};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -44,48 +44,27 @@ pub struct Coverage {
 }
 
 impl Coverage {
-    /// The coverage of the first straight-line or walking radius rule of `rulesets` (its tiers replaced
-    /// by `tiers` when given); `None` when there is no radius rule. A check that already judged that rule
-    /// as it stands is passed as `report`, and its verdict is used rather than judged again.
-    pub fn of(
-        dataset: &Dataset,
-        mode: Mode,
-        rulesets: &[Ruleset],
-        tiers: Option<&[Tier]>,
-        report: Option<&Report>,
-    ) -> Option<Coverage> {
-        let rule = rulesets
+    /// The coverage of the first straight-line or walking radius rule that the check judged (so only a rule
+    /// in force), with the check's own verdict: nothing is judged again here. `None` when the check judged
+    /// no radius rule.
+    pub fn of(rulesets: &[Ruleset], report: &Report) -> Option<Coverage> {
+        let (rule, params) = rulesets
             .iter()
             .flat_map(|r| &r.rules)
-            .find(|r| matches!(r.kind, RuleKind::ServiceRadius(_)))?;
-        let RuleKind::ServiceRadius(mut params) = rule.kind.clone() else {
-            return None;
-        };
-        let judged_already = report.filter(|r| tiers.is_none() && r.outcomes.iter().any(|o| o.rule == rule.id));
-        let uncovered = match judged_already {
-            Some(report) => report
+            .find_map(|rule| match &rule.kind {
+                RuleKind::ServiceRadius(p) if report.outcomes.iter().any(|o| o.rule == rule.id) => Some((rule, p)),
+                _ => None,
+            })?;
+        Some(Coverage {
+            rule: rule.id.clone(),
+            radius_m: params.radius_m,
+            tiers: params.tiers.clone(),
+            uncovered: report
                 .findings
                 .iter()
                 .filter(|f| f.rule == rule.id)
                 .map(|f| f.id.clone())
                 .collect(),
-            None => {
-                if let Some(tiers) = tiers {
-                    params.tiers = tiers.to_vec();
-                }
-                let judged = Rule {
-                    kind: RuleKind::ServiceRadius(params.clone()),
-                    ..rule.clone()
-                };
-                let (_, findings) = judge_rule(&judged, &Context::new(dataset, mode));
-                findings.into_iter().map(|f| f.id).collect()
-            }
-        };
-        Some(Coverage {
-            rule: rule.id.clone(),
-            radius_m: params.radius_m,
-            tiers: params.tiers,
-            uncovered,
         })
     }
 }

@@ -1,8 +1,9 @@
-//! The files `check --out DIR` writes: findings.geojson, findings.csv, summary.csv, findings.xlsx,
-//! report.html, coverage.png and coverage.svg, and ledger.csv with `--by`.
+//! The files of a run, as `check --out DIR` writes them and stores keep them: check.json (the record),
+//! findings.geojson, findings.csv, summary.csv, findings.xlsx, report.html, coverage.png and coverage.svg,
+//! and ledger.csv with `--by`.
 //!
-//! Every file is first rendered in memory, then written beside its final name and renamed, so a
-//! failure never leaves a half-written report behind. CSVs start with a UTF-8 byte-order mark,
+//! Every file is first rendered in memory, then the whole folder is written beside its final name and
+//! renamed into place, so a failure never leaves a half-written or mixed report behind. CSVs start with a UTF-8 byte-order mark,
 //! which Excel needs to show Chinese correctly.
 
 use super::json::{round, CheckDocument};
@@ -20,6 +21,8 @@ pub enum WriteError {
     },
     #[error("cannot render {what}: {reason}")]
     Render { what: &'static str, reason: String },
+    #[error("拒绝覆盖 refusing to write into {dir}: it holds what carecircle did not write there ({names}); give a new or empty folder")]
+    Foreign { dir: PathBuf, names: String },
 }
 
 const BOM: &[u8] = "\u{feff}".as_bytes();
@@ -30,10 +33,32 @@ pub struct Maps {
     pub png: Vec<u8>,
 }
 
-/// Renders and writes every report file into `dir` (created if needed): with `maps`, also the maps
-/// and the HTML report that shows them.
-pub fn write_out(dir: &Path, check: &Check, maps: Option<&Maps>) -> Result<Vec<PathBuf>, WriteError> {
-    let mut files = vec![
+/// The names of the files a run may have; a folder holding only these is a run folder carecircle wrote.
+pub const RUN_FILES: &[&str] = &[
+    "check.json",
+    "findings.geojson",
+    "findings.csv",
+    "summary.csv",
+    "findings.xlsx",
+    "ledger.csv",
+    "report.html",
+    "coverage.svg",
+    "coverage.png",
+];
+
+/// Renders every file of a check: `check.json` when it is kept as a run (it has a record), the findings
+/// and summary, the ledger with `--by`, the workbook, the maps when drawn and the HTML report that shows them.
+pub fn render(check: &Check, maps: Option<&Maps>) -> Result<Vec<(&'static str, Vec<u8>)>, WriteError> {
+    let mut files = Vec::new();
+    if check.record.is_some() {
+        let mut json = serde_json::to_vec_pretty(&CheckDocument::new(check)).map_err(|e| WriteError::Render {
+            what: "check.json",
+            reason: e.to_string(),
+        })?;
+        json.push(b'\n');
+        files.push(("check.json", json));
+    }
+    files.extend([
         ("findings.geojson", findings_geojson(check)?),
         ("findings.csv", findings_csv(check)?),
         ("summary.csv", summary_csv(check)?),
@@ -44,7 +69,7 @@ pub fn write_out(dir: &Path, check: &Check, maps: Option<&Maps>) -> Result<Vec<P
                 reason: e.to_string(),
             })?,
         ),
-    ];
+    ]);
     if check.ledger.is_some() {
         files.push(("ledger.csv", ledger_csv(check)?));
     }
@@ -56,7 +81,93 @@ pub fn write_out(dir: &Path, check: &Check, maps: Option<&Maps>) -> Result<Vec<P
         "report.html",
         super::html::render(check, maps.map(|m| m.svg.as_str())).into_bytes(),
     ));
-    write_all(dir, files)
+    Ok(files)
+}
+
+/// Writes a whole folder of files at once: they are written into a new folder beside `dir`, which then
+/// takes `dir`'s place, so readers see all the old files or all the new ones, never a mix. A `dir`
+/// that holds anything but names in `known` (files carecircle did not write) is refused untouched.
+pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], known: &[&str]) -> Result<(), WriteError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| WriteError::Io { path, source }
+    };
+    let dir = match dir.file_name() {
+        Some(_) => dir.to_path_buf(),
+        None => dir.canonicalize().map_err(io(dir))?,
+    };
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let exists = match std::fs::symlink_metadata(&dir) {
+        Ok(meta) if meta.is_dir() => true,
+        Ok(_) => {
+            return Err(WriteError::Foreign {
+                dir: dir.clone(),
+                names: "(it is not a folder)".into(),
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(io(&dir)(e)),
+    };
+    if exists {
+        let mut foreign = Vec::new();
+        for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
+            let entry = entry.map_err(io(&dir))?;
+            let entry_name = entry.file_name().to_string_lossy().into_owned();
+            let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
+            if !(is_file && known.contains(&entry_name.as_str())) {
+                foreign.push(entry_name);
+            }
+        }
+        if !foreign.is_empty() {
+            foreign.sort();
+            return Err(WriteError::Foreign {
+                dir: dir.clone(),
+                names: foreign.join(", "),
+            });
+        }
+    }
+    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
+    let pid = std::process::id();
+    let staging = parent.join(format!(".{name}.carecircle-new-{pid}"));
+    let old = parent.join(format!(".{name}.carecircle-old-{pid}"));
+    let _ = std::fs::remove_dir_all(&staging);
+    let staged = (|| {
+        std::fs::create_dir(&staging).map_err(io(&staging))?;
+        for (file, bytes) in files {
+            let path = staging.join(file);
+            std::fs::write(&path, bytes).map_err(io(&path))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = staged {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    if exists {
+        if let Err(e) = std::fs::rename(&dir, &old) {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(io(&dir)(e));
+        }
+    }
+    if let Err(e) = std::fs::rename(&staging, &dir) {
+        if exists {
+            let _ = std::fs::rename(&old, &dir);
+        }
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(io(&dir)(e));
+    }
+    if exists {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(())
 }
 
 /// Writes named byte buffers into `dir`: each to a temporary name first, then renamed.

@@ -6,7 +6,7 @@ use crate::engine::Finding;
 use std::fmt::Write;
 
 /// Escapes text for HTML.
-fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -21,7 +21,7 @@ fn esc(text: &str) -> String {
     out
 }
 
-const STYLE: &str =
+pub(crate) const STYLE: &str =
     "body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;\
 margin:24px;color:#263238;line-height:1.45}h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;\
 border-bottom:2px solid #cfd8dc;padding-bottom:4px}.meta{color:#546e7a}table{border-collapse:collapse;width:100%;\
@@ -54,6 +54,17 @@ pub fn render(check: &Check, map_svg: Option<&str>) -> String {
         d.source_crs
     );
 
+    if let Some(r) = check.record {
+        let _ = writeln!(
+            h,
+            "<p class=\"meta\">检查记录 run <b>{}</b> · 生成 created {} · 数据 dataset {}{} · 数据摘要 digest <code>{}</code></p>",
+            esc(&r.id),
+            esc(&r.created),
+            esc(&r.dataset_name),
+            r.dataset_version.map(|v| format!(" v{v}")).unwrap_or_default(),
+            esc(&r.dataset_digest)
+        );
+    }
     h.push_str("<h2>依据文件 Rulesets</h2>\n<table><tr><th>编号 id</th><th>文号 document</th><th>标题 title</th><th>施行 effective</th><th>sha256</th></tr>\n");
     for r in check.rulesets {
         let _ = writeln!(
@@ -137,9 +148,15 @@ pub fn render(check: &Check, map_svg: Option<&str>) -> String {
     for f in &check.report.findings {
         finding_row(&mut h, f);
     }
-    h.push_str("</table>\n<p class=\"small\">carecircle · 由 carecircle 生成</p>\n</body></html>\n");
+    let _ = write!(
+        h,
+        "</table>\n{COMPARE_MARK}\n<p class=\"small\">carecircle · 由 carecircle 生成</p>\n</body></html>\n"
+    );
     h
 }
+
+/// Where a comparison with an earlier run goes in a run's report (`carecircle compare --out`).
+pub const COMPARE_MARK: &str = "<!-- carecircle: compare -->";
 
 fn finding_row(h: &mut String, f: &Finding) {
     let measured = f

@@ -6,6 +6,9 @@ use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 pub struct CheckDocument {
+    /// The run's record, when the check is kept as one (`check.json`).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordHead>,
     pub dataset: String,
     pub as_of: String,
     pub mode: String,
@@ -17,6 +20,48 @@ pub struct CheckDocument {
     /// The look-back ledger (`--by`): every admin unit at that tier × every rule.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by_unit: Option<Vec<LedgerRow>>,
+    /// The text of each ruleset applied, so the record says exactly what was applied (`check.json`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ruleset_texts: Vec<RulesetText>,
+    /// The admin units the findings' `units` name (`check.json`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub admin_units: Vec<UnitRef>,
+}
+
+/// The fields that make a check document a run's record.
+#[derive(Debug, Serialize)]
+pub struct RecordHead {
+    pub id: String,
+    pub created: String,
+    pub carecircle_version: String,
+    pub request: RequestRow,
+    pub dataset_digest: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dataset_version: Option<u32>,
+}
+
+/// What was asked for.
+#[derive(Debug, Serialize)]
+pub struct RequestRow {
+    pub dataset: String,
+    pub rulesets: Vec<String>,
+    pub mode: String,
+    pub as_of: Option<String>,
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RulesetText {
+    pub id: String,
+    pub sha256: String,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UnitRef {
+    pub code: String,
+    pub name: String,
+    pub level: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,6 +129,10 @@ pub struct FindingRow {
     pub geometry: geojson::Geometry,
     pub name: String,
     pub facilities: Vec<String>,
+    /// Codes of the admin units holding the subject, by tier (`district`, `street`, `community`), in a
+    /// run's record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub units: Option<std::collections::BTreeMap<&'static str, String>>,
 }
 
 /// Rounds to `places` decimals, so documents stay readable and stable.
@@ -122,13 +171,57 @@ impl FindingRow {
             geometry: geojson::Geometry::from(&f.geometry),
             name: f.name.clone(),
             facilities: f.facilities.clone(),
+            units: None,
         }
     }
 }
 
+/// The tiers a finding's `units` names, by depth.
+pub const TIERS: [&str; 3] = ["district", "street", "community"];
+
 impl CheckDocument {
     pub fn new(check: &Check) -> CheckDocument {
+        let mut findings: Vec<FindingRow> = check.report.findings.iter().map(FindingRow::from_finding).collect();
+        let mut admin_units = Vec::new();
+        if let Some(record) = check.record {
+            let mut named = std::collections::BTreeSet::new();
+            for (row, places) in findings.iter_mut().zip(&record.places) {
+                let mut units = std::collections::BTreeMap::new();
+                for (tier, unit) in TIERS.iter().zip(places) {
+                    if let Some(u) = *unit {
+                        units.insert(*tier, check.dataset.admin_units[u].code.clone());
+                        named.insert(u);
+                    }
+                }
+                row.units = Some(units);
+            }
+            admin_units = named
+                .into_iter()
+                .map(|u| {
+                    let unit = &check.dataset.admin_units[u];
+                    UnitRef {
+                        code: unit.code.clone(),
+                        name: unit.name.clone(),
+                        level: unit.level.key().to_string(),
+                    }
+                })
+                .collect();
+        }
         CheckDocument {
+            record: check.record.map(|r| RecordHead {
+                id: r.id.clone(),
+                created: r.created.clone(),
+                carecircle_version: env!("CARGO_PKG_VERSION").to_string(),
+                request: RequestRow {
+                    dataset: r.dataset_name.clone(),
+                    rulesets: check.rulesets.iter().map(|x| x.id.clone()).collect(),
+                    mode: check.mode.key().to_string(),
+                    as_of: r.as_of.map(|d| d.to_string()),
+                    by: r.by.map(|l| l.key().to_string()),
+                },
+                dataset_digest: r.dataset_digest.clone(),
+                dataset_version: r.dataset_version,
+            }),
             dataset: check.dataset.name.clone(),
             as_of: check.dataset.as_of.to_string(),
             mode: check.mode.key().to_string(),
@@ -143,7 +236,7 @@ impl CheckDocument {
                 })
                 .collect(),
             summary: check.report.outcomes.iter().map(SummaryRow::from_outcome).collect(),
-            findings: check.report.findings.iter().map(FindingRow::from_finding).collect(),
+            findings,
             not_in_force: NotInForce::list(&check.report.not_in_force),
             by_unit: check.ledger.map(|ledger| {
                 ledger
@@ -163,6 +256,19 @@ impl CheckDocument {
                     })
                     .collect()
             }),
+            ruleset_texts: match check.record {
+                Some(_) => check
+                    .rulesets
+                    .iter()
+                    .map(|r| RulesetText {
+                        id: r.id.clone(),
+                        sha256: r.sha256.clone(),
+                        text: r.text.clone(),
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
+            admin_units,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! from the engine's [`Report`](crate::engine::Report) and never flow back into it.
 
 pub mod allocation;
+pub mod compare;
 pub mod files;
 pub mod html;
 pub mod json;
@@ -11,8 +12,29 @@ pub mod text;
 pub mod xlsx;
 
 use crate::engine::{Ledger, Report};
-use crate::model::{Dataset, Mode};
+use crate::model::{Dataset, Date, Level, Mode};
 use crate::rules::Ruleset;
+
+/// What makes a check a record (a kept run): its id, when it was made, and exactly what it judged.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The store's id (`7`), or `cli-` and a digest for a run written by `check --out`.
+    pub id: String,
+    /// RFC 3339 UTC.
+    pub created: String,
+    /// The dataset's name as asked for (the store's name, or the folder's).
+    pub dataset_name: String,
+    /// sha256 of the dataset's canonical content, before `as_of` was applied.
+    pub dataset_digest: String,
+    /// The store's version of the dataset (PostGIS); `None` for a folder.
+    pub dataset_version: Option<u32>,
+    /// The day asked for, if any.
+    pub as_of: Option<Date>,
+    /// The ledger's tier asked for, if any.
+    pub by: Option<Level>,
+    /// Per finding, the admin units (indices) holding its subject at district, street and community tier.
+    pub places: Vec<[Option<usize>; 3]>,
+}
 
 /// Everything an output format needs about one check.
 pub struct Check<'a> {
@@ -22,6 +44,8 @@ pub struct Check<'a> {
     pub report: &'a Report,
     /// The look-back ledger, when `--by` asked for one.
     pub ledger: Option<&'a Ledger>,
+    /// Present when the check is kept as a run.
+    pub record: Option<&'a Record>,
 }
 
 impl Check<'_> {

@@ -26,6 +26,13 @@ pub struct Ruleset {
     pub rules: Vec<Rule>,
 }
 
+impl Ruleset {
+    /// Whether the ruleset applies on `day`: it has no `effective` date, or that date is not later.
+    pub fn in_force_on(&self, day: Date) -> bool {
+        self.effective.is_none_or(|effective| effective <= day)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Rule {
     /// `<ruleset>/<name>`, e.g. `anxi-2022/service-radius`.

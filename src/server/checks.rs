@@ -1,16 +1,18 @@
-//! Checks over HTTP: run and keep a check, read it back (the JSON of DATA-CONTRACT §4, its findings as
-//! GeoJSON, its report, maps and workbook), review a proposal, list the rules, and map coverage.
+//! Checks over HTTP: run a check through the pipeline and keep it as a record, read it back as made (its
+//! check.json, findings as GeoJSON, report, maps and workbook), compare two kept runs, review a proposal,
+//! list the rules, and map coverage.
 
 use super::{authorize, base_url, ApiError, AppState};
+use crate::check;
+use crate::compare::{compare, read_doc, By, RunDoc};
 use crate::engine::{self, judge_rule, Context, Layer};
 use crate::load::parse_proposal;
-use crate::map::{self, Coverage, Lang, MapSpec};
-use crate::model::{Date, Level, Mode, Tier};
-use crate::report::json::CheckDocument;
+use crate::map::Lang;
+use crate::model::{Mode, Tier};
+use crate::report::compare::{self as report_compare, CompareDocument};
 use crate::report::review::{ReviewCheck, ReviewDocument};
-use crate::report::{html, xlsx, Check};
 use crate::rules::{Metric, Rule, RuleKind, Ruleset, ServiceRadius};
-use crate::store::{NewRun, Run};
+use crate::store::{RunSummary, StoreError};
 use actix_web::{web, HttpRequest, HttpResponse};
 use geo::{Destination, Geodesic, LineString, MultiPolygon, Point, Polygon};
 use serde::Deserialize;
@@ -27,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/checks/{id}/map.png", web::get().to(get_map_png))
         .route("/checks/{id}/map.svg", web::get().to(get_map_svg))
         .route("/checks/{id}/findings.xlsx", web::get().to(get_xlsx))
+        .route("/checks/{id}/compare/{old}", web::get().to(get_compare))
         .route("/review", web::post().to(review))
         .route("/rules", web::get().to(list_rules))
         .route("/rules/{ruleset}/{rule}", web::get().to(get_rule))
@@ -42,34 +45,30 @@ pub struct CheckRequest {
     /// Ruleset ids (see `/rules`); all of them when absent.
     pub rulesets: Option<Vec<String>>,
     /// `audit` (default) or `review`.
-    pub mode: Option<ModeParam>,
+    #[schema(value_type = Option<ModeParam>)]
+    pub mode: Option<String>,
     /// Judge the dataset as it stood on this day (YYYY-MM-DD).
     #[schema(format = Date, example = "2024-12-31")]
     pub as_of: Option<String>,
     /// Add the look-back ledger at this level.
-    pub by: Option<ByParam>,
+    #[schema(value_type = Option<ByParam>)]
+    pub by: Option<String>,
 }
 
-/// How facilities count (DATA-CONTRACT §3).
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
+/// How facilities count (DATA-CONTRACT §3). For the OpenAPI document; parsed by [`check::parse_mode`].
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // only its schema is used
 pub enum ModeParam {
     Audit,
     Review,
 }
 
-impl From<ModeParam> for Mode {
-    fn from(m: ModeParam) -> Mode {
-        match m {
-            ModeParam::Audit => Mode::Audit,
-            ModeParam::Review => Mode::Review,
-        }
-    }
-}
-
-/// The level of the look-back ledger: streets include townships, communities include villages.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
+/// The level of the look-back ledger: streets include townships, communities include villages. For the
+/// OpenAPI document; parsed by [`check::parse_level`].
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // only its schema is used
 pub enum ByParam {
     District,
     Street,
@@ -105,7 +104,13 @@ fn pick_rulesets(state: &AppState, ids: Option<&[String]>) -> Result<Vec<Ruleset
         .collect()
 }
 
-/// Runs a check and keeps it. Needs the bearer token when one is configured.
+fn mode_of(text: Option<&str>) -> Result<Mode, ApiError> {
+    text.map_or(Ok(Mode::Audit), |t| {
+        check::parse_mode(t).map_err(|e| ApiError::BadRequest(format!("mode {e}")))
+    })
+}
+
+/// Runs a check and keeps it as a record. Needs the bearer token when one is configured.
 #[utoipa::path(post, path = "/checks", tag = "checks", request_body = CheckRequest,
     security(("bearer" = [])),
     responses((status = 201, description = "The run: its id, links and summary", body = Object),
@@ -120,70 +125,71 @@ pub async fn create_check(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&req, &state)?;
     let body = body.into_inner();
-    let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
-    let mode = body.mode.map_or(Mode::Audit, Mode::from);
-    let by = body.by.map(|by| match by {
-        ByParam::District => Level::District,
-        ByParam::Street => Level::Street,
-        ByParam::Community => Level::Community,
-    });
-    let mut dataset = state.store.dataset(&body.dataset)?;
-    if let Some(text) = &body.as_of {
-        let day =
-            Date::parse(text).ok_or_else(|| ApiError::BadRequest(format!("as_of \"{text}\": expected YYYY-MM-DD")))?;
-        if day > dataset.as_of {
-            return Err(ApiError::BadRequest(format!(
-                "as_of {day}: the dataset describes {}; it cannot say what stood on a later day",
-                dataset.as_of
-            )));
-        }
-        dataset = Arc::new(dataset.as_it_stood_on(day));
-    }
+    let request = check::CheckRequest {
+        rulesets: pick_rulesets(&state, body.rulesets.as_deref())?,
+        mode: mode_of(body.mode.as_deref())?,
+        as_of: body
+            .as_of
+            .as_deref()
+            .map(check::parse_day)
+            .transpose()
+            .map_err(|e| ApiError::BadRequest(format!("as_of {e}")))?,
+        by: body
+            .by
+            .as_deref()
+            .map(check::parse_level)
+            .transpose()
+            .map_err(|e| ApiError::BadRequest(format!("by {e}")))?,
+    };
+    let source = state.store.dataset(&body.dataset)?;
     let store = Arc::clone(&state.store);
-    let name = body.dataset.clone();
-    let run = web::block(move || {
-        let report = engine::judge(&dataset, &rulesets, mode);
-        let ledger = by.map(|level| engine::ledger(&dataset, &report, level));
-        store.save_run(NewRun {
-            dataset_name: name,
-            dataset,
-            mode,
-            rulesets,
-            report,
-            ledger,
-        })
+    let maps = state.maps.then_some(Lang::Chinese);
+    let summary = web::block(move || -> Result<RunSummary, ApiError> {
+        let judged = check::check(&source, request).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        Ok(crate::store::keep(store.as_ref(), &judged, maps)?)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
     let base = base_url(&req);
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("{base}/checks/{}", run.id)))
-        .json(run_summary(&base, &run)))
+        .insert_header(("Location", format!("{base}/checks/{}", summary.id)))
+        .json(run_summary(&base, &summary)))
 }
 
-fn run_summary(base: &str, run: &Run) -> Value {
+fn run_summary(base: &str, run: &RunSummary) -> Value {
     let id = run.id;
+    let mut links = vec![
+        json!({"href": format!("{base}/checks/{id}"), "rel": "self", "type": "application/json"}),
+        json!({"href": format!("{base}/checks/{id}/findings"), "rel": "findings", "type": "application/geo+json"}),
+        json!({"href": format!("{base}/collections/check-{id}.findings"), "rel": "collection", "type": "application/json"}),
+    ];
+    for (file, rel, kind, path) in [
+        ("report.html", "report", "text/html", "report.html"),
+        ("coverage.png", "map", "image/png", "map.png"),
+        ("coverage.svg", "map", "image/svg+xml", "map.svg"),
+        ("findings.xlsx", "workbook", XLSX, "findings.xlsx"),
+    ] {
+        if run.files.iter().any(|f| f == file) {
+            links.push(json!({"href": format!("{base}/checks/{id}/{path}"), "rel": rel, "type": kind}));
+        }
+    }
     json!({
         "id": id,
-        "dataset": run.dataset_name,
-        "as_of": run.dataset.as_of.to_string(),
-        "mode": run.mode.key(),
+        "dataset": run.dataset,
+        "dataset_version": run.dataset_version,
+        "dataset_digest": run.dataset_digest,
+        "as_of": run.as_of,
+        "mode": run.mode,
+        "rulesets": run.rulesets,
         "created": run.created,
-        "rules": run.report.outcomes.len(),
-        "failed_rules": run.report.outcomes.iter().filter(|o| !o.pass).count(),
-        "findings": run.report.findings.len(),
-        "links": [
-            {"href": format!("{base}/checks/{id}"), "rel": "self", "type": "application/json"},
-            {"href": format!("{base}/checks/{id}/findings"), "rel": "findings", "type": "application/geo+json"},
-            {"href": format!("{base}/collections/check-{id}.findings"), "rel": "collection", "type": "application/json"},
-            {"href": format!("{base}/checks/{id}/report.html"), "rel": "report", "type": "text/html"},
-            {"href": format!("{base}/checks/{id}/map.png"), "rel": "map", "type": "image/png"},
-            {"href": format!("{base}/checks/{id}/map.svg"), "rel": "map", "type": "image/svg+xml"},
-            {"href": format!("{base}/checks/{id}/findings.xlsx"), "rel": "workbook",
-             "type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-        ]
+        "rules": run.rules,
+        "failed_rules": run.failed_rules,
+        "findings": run.findings,
+        "links": links
     })
 }
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Every kept run, oldest first.
 #[utoipa::path(get, path = "/checks", tag = "checks",
@@ -194,28 +200,19 @@ pub async fn list_checks(req: HttpRequest, state: web::Data<AppState>) -> Result
     Ok(HttpResponse::Ok().json(json!({ "checks": runs })))
 }
 
-fn with_run(state: &AppState, id: u64) -> Result<Arc<Run>, ApiError> {
-    Ok(state.store.run(id)?)
+/// One file of a kept run, as made.
+fn run_file(state: &AppState, id: u64, name: &str, content_type: &str) -> Result<HttpResponse, ApiError> {
+    let bytes = state.store.run_file(id, name)?;
+    Ok(HttpResponse::Ok().content_type(content_type).body(bytes))
 }
 
-fn check_of(run: &Run) -> Check<'_> {
-    Check {
-        dataset: &run.dataset,
-        rulesets: &run.rulesets,
-        mode: run.mode,
-        report: &run.report,
-        ledger: run.ledger.as_ref(),
-    }
-}
-
-/// The run's document, exactly DATA-CONTRACT §4.
+/// The run's record: the document of DATA-CONTRACT §4 with the record's fields, as made.
 #[utoipa::path(get, path = "/checks/{id}", tag = "checks",
     params(("id" = u64, Path, description = "The run's id")),
-    responses((status = 200, description = "The check document (DATA-CONTRACT §4)", body = Object),
+    responses((status = 200, description = "The run's check.json (DATA-CONTRACT §4 and the record)", body = Object),
               (status = 404, description = "No such run", body = Object)))]
 pub async fn get_check(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    let run = with_run(&state, path.into_inner())?;
-    Ok(HttpResponse::Ok().json(CheckDocument::new(&check_of(&run))))
+    run_file(&state, path.into_inner(), "check.json", "application/json")
 }
 
 /// The run's findings as one GeoJSON FeatureCollection.
@@ -224,49 +221,7 @@ pub async fn get_check(state: web::Data<AppState>, path: web::Path<u64>) -> Resu
     responses((status = 200, description = "Every finding", content_type = "application/geo+json", body = Object),
               (status = 404, description = "No such run", body = Object)))]
 pub async fn get_findings(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    let run = with_run(&state, path.into_inner())?;
-    let doc = CheckDocument::new(&check_of(&run));
-    let features: Vec<Value> = doc
-        .findings
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| {
-            json!({
-                "type": "Feature",
-                "id": (i + 1).to_string(),
-                "geometry": f.geometry,
-                "properties": {
-                    "rule": f.rule, "severity": f.severity, "layer": f.layer, "id": f.id, "name": f.name,
-                    "measured": f.measured, "required": f.required, "unit": f.unit, "message": f.message,
-                    "facilities": f.facilities
-                }
-            })
-        })
-        .collect();
-    Ok(HttpResponse::Ok()
-        .content_type("application/geo+json")
-        .json(json!({"type": "FeatureCollection", "features": features})))
-}
-
-fn maps_of(state: &AppState, run: &Run) -> Result<(String, Vec<u8>), ApiError> {
-    if !state.maps {
-        return Err(ApiError::Unavailable(
-            "maps need a font that draws Chinese: install fonts-wqy-microhei on the server, or start it with CARECIRCLE_FONT".into(),
-        ));
-    }
-    let coverage = Coverage::of(&run.dataset, run.mode, &run.rulesets, None, Some(&run.report));
-    let spec = MapSpec {
-        dataset: &run.dataset,
-        mode: run.mode,
-        coverage: coverage.as_ref(),
-        findings: &run.report.findings,
-        bbox: None,
-        width: 1600,
-        lang: Lang::Chinese,
-    };
-    let svg = map::render_svg(&spec).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let png = map::render_png(&spec).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((svg, png))
+    run_file(&state, path.into_inner(), "findings.geojson", "application/geo+json")
 }
 
 /// The run's self-contained HTML report.
@@ -275,15 +230,19 @@ fn maps_of(state: &AppState, run: &Run) -> Result<(String, Vec<u8>), ApiError> {
     responses((status = 200, description = "The report", content_type = "text/html"),
               (status = 404, description = "No such run", body = Object)))]
 pub async fn get_report(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    let run = with_run(&state, path.into_inner())?;
-    let svg = if state.maps {
-        Some(maps_of(&state, &run)?.0)
-    } else {
-        None
-    };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(html::render(&check_of(&run), svg.as_deref())))
+    run_file(&state, path.into_inner(), "report.html", "text/html; charset=utf-8")
+}
+
+/// A map of a run: kept when the run was made, if the server had a CJK font then.
+fn map_file(state: &AppState, id: u64, name: &str, content_type: &str) -> Result<HttpResponse, ApiError> {
+    match state.store.run_file(id, name) {
+        Ok(bytes) => Ok(HttpResponse::Ok().content_type(content_type).body(bytes)),
+        Err(StoreError::NoFile { .. }) => Err(ApiError::Unavailable(format!(
+            "run {id} was made without maps: the server had no font that draws Chinese then (install fonts-wqy-microhei \
+             or set CARECIRCLE_FONT, restart, and run the check again)"
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The run's coverage map as PNG.
@@ -291,12 +250,9 @@ pub async fn get_report(state: web::Data<AppState>, path: web::Path<u64>) -> Res
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "The map", content_type = "image/png"),
               (status = 404, description = "No such run", body = Object),
-              (status = 503, description = "No CJK font on the server", body = Object)))]
+              (status = 503, description = "The run was made without a CJK font on the server", body = Object)))]
 pub async fn get_map_png(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    let run = with_run(&state, path.into_inner())?;
-    Ok(HttpResponse::Ok()
-        .content_type("image/png")
-        .body(maps_of(&state, &run)?.1))
+    map_file(&state, path.into_inner(), "coverage.png", "image/png")
 }
 
 /// The run's coverage map as SVG.
@@ -304,12 +260,9 @@ pub async fn get_map_png(state: web::Data<AppState>, path: web::Path<u64>) -> Re
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "The map", content_type = "image/svg+xml"),
               (status = 404, description = "No such run", body = Object),
-              (status = 503, description = "No CJK font on the server", body = Object)))]
+              (status = 503, description = "The run was made without a CJK font on the server", body = Object)))]
 pub async fn get_map_svg(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    let run = with_run(&state, path.into_inner())?;
-    Ok(HttpResponse::Ok()
-        .content_type("image/svg+xml")
-        .body(maps_of(&state, &run)?.0))
+    map_file(&state, path.into_inner(), "coverage.svg", "image/svg+xml")
 }
 
 /// The run's findings, summary and ledger as an Excel workbook.
@@ -319,15 +272,100 @@ pub async fn get_map_svg(state: web::Data<AppState>, path: web::Path<u64>) -> Re
                content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
               (status = 404, description = "No such run", body = Object)))]
 pub async fn get_xlsx(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    let run = with_run(&state, path.into_inner())?;
-    let bytes = xlsx::render(&check_of(&run)).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let id = path.into_inner();
+    let bytes = state.store.run_file(id, "findings.xlsx")?;
     Ok(HttpResponse::Ok()
-        .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        .content_type(XLSX)
         .insert_header((
             "Content-Disposition",
-            format!("attachment; filename=\"check-{}-findings.xlsx\"", run.id),
+            format!("attachment; filename=\"check-{id}-findings.xlsx\""),
         ))
         .body(bytes))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CompareQuery {
+    /// Break the ledger down by `street` or `community`.
+    #[param(value_type = Option<String>, example = "street")]
+    pub by: Option<String>,
+    /// `json` (default), `csv`, `xlsx`, or `html` (the newer run's report with the ledger as a section).
+    #[param(value_type = Option<String>, example = "json")]
+    pub format: Option<String>,
+}
+
+/// The rectification ledger (整改台账) from kept run `old` to kept run `id`: per rule (and per street or
+/// community), the subjects fixed, new and still failing.
+#[utoipa::path(get, path = "/checks/{id}/compare/{old}", tag = "checks",
+    params(("id" = u64, Path, description = "The newer run's id"),
+           ("old" = u64, Path, description = "The earlier run's id"), CompareQuery),
+    responses((status = 200, description = "The comparison", body = Object),
+              (status = 400, description = "Bad parameter", body = Object),
+              (status = 404, description = "No such run", body = Object)))]
+pub async fn get_compare(
+    state: web::Data<AppState>,
+    path: web::Path<(u64, u64)>,
+    query: web::Query<CompareQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (new_id, old_id) = path.into_inner();
+    let by = match query.by.as_deref() {
+        None => None,
+        Some("street") => Some(By::Street),
+        Some("community") => Some(By::Community),
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "by \"{other}\": expected street or community"
+            )))
+        }
+    };
+    let format = query.format.clone().unwrap_or_else(|| "json".into());
+    if !["json", "csv", "xlsx", "html"].contains(&format.as_str()) {
+        return Err(ApiError::BadRequest(format!(
+            "format \"{format}\": expected json, csv, xlsx or html"
+        )));
+    }
+    let store = Arc::clone(&state.store);
+    let (content_type, body) = web::block(move || -> Result<(&'static str, Vec<u8>), ApiError> {
+        let read = |id: u64| -> Result<RunDoc, ApiError> {
+            let bytes = store.run_file(id, "check.json")?;
+            read_doc(&format!("run {id}"), &bytes).map_err(|e| ApiError::Internal(e.to_string()))
+        };
+        let comparison = compare(read(old_id)?, read(new_id)?, by).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let internal = |e: String| ApiError::Internal(e);
+        Ok(match format.as_str() {
+            "csv" => (
+                "text/csv; charset=utf-8",
+                report_compare::csv(&comparison).map_err(|e| internal(e.to_string()))?,
+            ),
+            "xlsx" => (
+                XLSX,
+                report_compare::xlsx(&comparison).map_err(|e| internal(e.to_string()))?,
+            ),
+            "html" => {
+                let report = store.run_file(new_id, "report.html")?;
+                let report = String::from_utf8_lossy(&report);
+                let html = report_compare::report_with_section(&report, &comparison).ok_or_else(|| {
+                    ApiError::NotFound(format!("run {new_id}'s report has no place for a comparison"))
+                })?;
+                ("text/html; charset=utf-8", html.into_bytes())
+            }
+            _ => (
+                "application/json",
+                serde_json::to_vec(&CompareDocument::new(&comparison)).map_err(|e| internal(e.to_string()))?,
+            ),
+        })
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let mut response = HttpResponse::Ok();
+    response.content_type(content_type);
+    if content_type == XLSX {
+        response.insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"compare-{old_id}-{new_id}.xlsx\""),
+        ));
+    }
+    Ok(response.body(body))
 }
 
 /// Judges a proposal inside its dataset (plan review), synchronously; nothing is kept.
@@ -339,7 +377,7 @@ pub async fn get_xlsx(state: web::Data<AppState>, path: web::Path<u64>) -> Resul
 pub async fn review(state: web::Data<AppState>, body: web::Json<ReviewRequest>) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
-    let dataset = state.store.dataset(&body.dataset)?;
+    let dataset = state.store.dataset(&body.dataset)?.dataset;
     let bytes = serde_json::to_vec(&body.proposal).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let proposal = parse_proposal("proposal", &bytes, &dataset).map_err(|p| ApiError::BadRequest(p.to_string()))?;
     let doc = web::block(move || {
@@ -418,7 +456,8 @@ pub struct CoverageQuery {
     /// The radius in metres (default 700).
     pub radius_m: Option<f64>,
     /// `audit` (default) or `review`.
-    pub mode: Option<ModeParam>,
+    #[param(value_type = Option<ModeParam>)]
+    pub mode: Option<String>,
 }
 
 /// The area within the radius of a counted facility, as (multi)polygons, and the residential areas out of reach.
@@ -428,7 +467,7 @@ pub struct CoverageQuery {
               (status = 404, description = "No such dataset", body = Object)))]
 pub async fn coverage(state: web::Data<AppState>, query: web::Query<CoverageQuery>) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let dataset = state.store.dataset(&query.dataset)?;
+    let dataset = state.store.dataset(&query.dataset)?.dataset;
     let tiers = match query.tiers.as_deref() {
         None | Some("") => Tier::COMMUNITY.to_vec(),
         Some(text) => text
@@ -445,7 +484,7 @@ pub async fn coverage(state: web::Data<AppState>, query: web::Query<CoverageQuer
             "radius_m {radius_m}: expected metres between 0 and 100 000"
         )));
     }
-    let mode = query.mode.map_or(Mode::Audit, Mode::from);
+    let mode = mode_of(query.mode.as_deref())?;
     let body = web::block(move || {
         let rule = Rule::adhoc(
             "coverage",

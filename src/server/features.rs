@@ -2,7 +2,6 @@
 //! layer of every dataset (`demo.facilities`) and per check run's findings (`check-1.findings`).
 
 use super::{base_url, ApiError, AppState};
-use crate::engine::Finding;
 use crate::model::Dataset;
 use actix_web::{web, HttpRequest, HttpResponse};
 use geo::{BoundingRect, Geometry, Intersects, Rect};
@@ -199,28 +198,40 @@ fn layer_features<'a>(d: &'a Dataset, layer: &str) -> Features<'a> {
     }
 }
 
-fn finding_features(findings: &[Finding]) -> Features<'_> {
+/// A kept run's findings, from its findings.geojson as made.
+struct KeptFindings {
+    geometries: Vec<Geometry<f64>>,
+    properties: Vec<Map<String, Value>>,
+}
+
+fn kept_findings(state: &AppState, run: u64) -> Result<KeptFindings, ApiError> {
+    let bytes = state.store.run_file(run, "findings.geojson")?;
+    let bad = |e: String| ApiError::Internal(format!("run {run}'s findings.geojson: {e}"));
+    let collection: geojson::FeatureCollection = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    let mut kept = KeptFindings {
+        geometries: Vec::with_capacity(collection.features.len()),
+        properties: Vec::with_capacity(collection.features.len()),
+    };
+    for feature in collection.features {
+        let geometry = feature
+            .geometry
+            .ok_or_else(|| bad("a finding without geometry".into()))?;
+        kept.geometries
+            .push(Geometry::try_from(geometry).map_err(|e| bad(e.to_string()))?);
+        kept.properties.push(feature.properties.unwrap_or_default());
+    }
+    Ok(kept)
+}
+
+fn finding_features(kept: &KeptFindings) -> Features<'_> {
     Features {
-        geometries: findings
+        geometries: kept
+            .geometries
             .iter()
             .enumerate()
-            .map(|(i, f)| ((i + 1).to_string(), Cow::Borrowed(&f.geometry)))
+            .map(|(i, g)| ((i + 1).to_string(), Cow::Borrowed(g)))
             .collect(),
-        properties: Box::new(move |i| {
-            let f = &findings[i];
-            let mut m = Map::new();
-            m.insert("rule".into(), f.rule.clone().into());
-            m.insert("severity".into(), f.severity.key().into());
-            m.insert("layer".into(), f.layer.key().into());
-            m.insert("id".into(), f.id.clone().into());
-            m.insert("name".into(), f.name.clone().into());
-            m.insert("measured".into(), f.measured.into());
-            m.insert("required".into(), f.required.into());
-            m.insert("unit".into(), f.unit.key().into());
-            m.insert("message".into(), f.message.clone().into());
-            m.insert("facilities".into(), f.facilities.join(";").into());
-            m
-        }),
+        properties: Box::new(move |i| kept.properties[i].clone()),
     }
 }
 
@@ -231,7 +242,7 @@ type CollectionInfo = (String, String, Option<Rect<f64>>);
 fn all_collections(state: &AppState) -> Result<Vec<CollectionInfo>, ApiError> {
     let mut out = Vec::new();
     for name in state.store.dataset_names()? {
-        let d = state.store.dataset(&name)?;
+        let d = state.store.dataset(&name)?.dataset;
         for layer in LAYERS {
             let f = layer_features(&d, layer);
             if f.geometries.is_empty() {
@@ -241,14 +252,16 @@ fn all_collections(state: &AppState) -> Result<Vec<CollectionInfo>, ApiError> {
         }
     }
     for run in state.store.runs()? {
-        let f = finding_features(&run.report.findings);
+        if !run.files.iter().any(|f| f == "findings.geojson") {
+            continue;
+        }
+        let extent = run
+            .bbox
+            .map(|[a, b, c, d]| Rect::new(geo::coord! { x: a, y: b }, geo::coord! { x: c, y: d }));
         out.push((
             format!("check-{}.findings", run.id),
-            format!(
-                "check {} findings — {} ({})",
-                run.id, run.dataset.name, run.dataset_name
-            ),
-            extent(&f),
+            format!("check {} findings — {} ({})", run.id, run.dataset, run.as_of),
+            extent,
         ));
     }
     Ok(out)
@@ -438,7 +451,7 @@ fn with_features<T>(state: &AppState, id: &str, f: impl FnOnce(&Features) -> T) 
     let not_found = || ApiError::NotFound(format!("no collection \"{id}\""));
     match parse_id(id).ok_or_else(not_found)? {
         Source::Layer { dataset, layer } => {
-            let d = state.store.dataset(&dataset).map_err(|_| not_found())?;
+            let d = state.store.dataset(&dataset).map_err(|_| not_found())?.dataset;
             let features = layer_features(&d, layer);
             if features.geometries.is_empty() {
                 return Err(not_found());
@@ -446,8 +459,8 @@ fn with_features<T>(state: &AppState, id: &str, f: impl FnOnce(&Features) -> T) 
             Ok(f(&features))
         }
         Source::Findings { run } => {
-            let run = state.store.run(run).map_err(|_| not_found())?;
-            let features = finding_features(&run.report.findings);
+            let kept = kept_findings(state, run).map_err(|_| not_found())?;
+            let features = finding_features(&kept);
             let out = f(&features);
             Ok(out)
         }

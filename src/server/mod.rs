@@ -45,8 +45,10 @@ pub enum ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
-            StoreError::NoDataset(_) | StoreError::NoRun(_) => ApiError::NotFound(e.to_string()),
-            StoreError::Backend(_) => ApiError::Internal(e.to_string()),
+            StoreError::NoDataset(_) | StoreError::NoRun(_) | StoreError::NoFile { .. } => {
+                ApiError::NotFound(e.to_string())
+            }
+            StoreError::Backend(_) | StoreError::Render(_) | StoreError::Map(_) => ApiError::Internal(e.to_string()),
         }
     }
 }

@@ -1,14 +1,17 @@
-//! Where datasets and check runs live, behind one interface: the embedded store (dataset folders loaded
-//! into memory, runs kept in memory and written under `reports/`) and PostGIS. The server and the CLI use
-//! only [`Store`]; neither knows which one it has.
+//! Where datasets and kept runs live, behind one interface: the embedded store (dataset folders loaded
+//! into memory, runs kept as files under a state directory) and PostGIS. The server and the CLI use only
+//! [`Store`]; neither knows which one it has.
+//!
+//! Architecture invariant: a store keeps runs and hands them back as made; it never judges. A run is
+//! judged once by [`crate::check`], rendered once into its files by [`keep`], and those bytes are what
+//! every later reader gets.
 
-pub mod memory;
+pub mod embedded;
 pub mod postgis;
 
-use crate::engine::{Ledger, Report};
-use crate::model::{Dataset, Mode};
-use crate::rules::Ruleset;
-use std::sync::Arc;
+use crate::check::{Judged, Source};
+use crate::map::Lang;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -16,50 +19,46 @@ pub enum StoreError {
     NoDataset(String),
     #[error("no check run {0}")]
     NoRun(u64),
+    #[error("check run {id} has no {name}{why}")]
+    NoFile { id: u64, name: String, why: &'static str },
     #[error("the store failed: {0}")]
     Backend(String),
+    #[error(transparent)]
+    Render(#[from] crate::report::files::WriteError),
+    #[error(transparent)]
+    Map(#[from] crate::map::MapError),
 }
 
-/// One check, as run and kept.
-#[derive(Debug)]
-pub struct Run {
+/// What a store says of a kept run without reading its files: enough for a list of runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
     pub id: u64,
-    /// The name the dataset has in the store.
-    pub dataset_name: String,
-    /// The dataset as judged (as it stood on the run's day).
-    pub dataset: Arc<Dataset>,
-    pub mode: Mode,
-    pub rulesets: Vec<Ruleset>,
-    pub report: Report,
-    pub ledger: Option<Ledger>,
-    /// When the run was made, RFC 3339 UTC.
+    /// RFC 3339 UTC.
     pub created: String,
+    /// The store's name of the dataset judged, its version there (PostGIS) and its digest.
+    pub dataset: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dataset_version: Option<u32>,
+    pub dataset_digest: String,
+    /// The day judged.
+    pub as_of: String,
+    pub mode: String,
+    pub rulesets: Vec<String>,
+    pub rules: usize,
+    pub failed_rules: usize,
+    pub findings: usize,
+    /// The findings' extent in WGS84 (min lon, min lat, max lon, max lat); `None` without findings.
+    #[serde(default)]
+    pub bbox: Option<[f64; 4]>,
+    /// The run's files, `check.json` first.
+    pub files: Vec<String>,
 }
 
-/// A check to keep: everything but the id the store gives it.
-pub struct NewRun {
-    pub dataset_name: String,
-    pub dataset: Arc<Dataset>,
-    pub mode: Mode,
-    pub rulesets: Vec<Ruleset>,
-    pub report: Report,
-    pub ledger: Option<Ledger>,
-}
-
-impl NewRun {
-    /// The run as kept, under the id and time the store gave it.
-    pub fn kept(self, id: u64, created: String) -> Run {
-        Run {
-            id,
-            dataset_name: self.dataset_name,
-            dataset: self.dataset,
-            mode: self.mode,
-            rulesets: self.rulesets,
-            report: self.report,
-            ledger: self.ledger,
-            created,
-        }
-    }
+/// A run to keep: its summary, its files, and the judged run they were rendered from.
+pub struct NewRun<'a> {
+    pub summary: RunSummary,
+    pub files: Vec<(&'static str, Vec<u8>)>,
+    pub judged: &'a Judged,
 }
 
 /// The stores' one interface.
@@ -67,11 +66,60 @@ pub trait Store: Send + Sync {
     /// `embedded` or `postgis`, for the landing page and logs.
     fn kind(&self) -> &'static str;
     fn dataset_names(&self) -> Result<Vec<String>, StoreError>;
-    fn dataset(&self, name: &str) -> Result<Arc<Dataset>, StoreError>;
-    fn save_run(&self, run: NewRun) -> Result<Arc<Run>, StoreError>;
-    /// Every run, oldest first.
-    fn runs(&self) -> Result<Vec<Arc<Run>>, StoreError>;
-    fn run(&self, id: u64) -> Result<Arc<Run>, StoreError>;
+    /// The dataset now under `name`, with its digest and version.
+    fn dataset(&self, name: &str) -> Result<Source, StoreError>;
+    /// A run id never handed out before, by this process or an earlier one.
+    fn next_run_id(&self) -> Result<u64, StoreError>;
+    /// Keeps a run under the id [`Store::next_run_id`] gave: all of it or nothing.
+    fn keep_run(&self, run: NewRun) -> Result<(), StoreError>;
+    /// Every kept run, oldest first.
+    fn runs(&self) -> Result<Vec<RunSummary>, StoreError>;
+    fn run(&self, id: u64) -> Result<RunSummary, StoreError>;
+    /// One file of a kept run, byte for byte as made.
+    fn run_file(&self, id: u64, name: &str) -> Result<Vec<u8>, StoreError>;
+}
+
+/// Keeps a judged run in `store`: gives it an id and a time, renders its record and files (with the
+/// maps when `maps` is given: a CJK font must be registered), and hands them to the store.
+pub fn keep(store: &dyn Store, judged: &Judged, maps: Option<Lang>) -> Result<RunSummary, StoreError> {
+    let id = store.next_run_id()?;
+    let created = now_rfc3339();
+    let record = judged.record(&id.to_string(), &created);
+    let drawn = match maps {
+        Some(lang) => judged.draw_maps(lang, 1600)?,
+        None => None,
+    };
+    let files = judged.files(&record, drawn.as_ref())?;
+    let summary = RunSummary {
+        id,
+        created,
+        dataset: judged.dataset_name.clone(),
+        dataset_version: judged.dataset_version,
+        dataset_digest: judged.dataset_digest.clone(),
+        as_of: judged.dataset.as_of.to_string(),
+        mode: judged.request.mode.key().to_string(),
+        rulesets: judged.request.rulesets.iter().map(|r| r.id.clone()).collect(),
+        rules: judged.report.outcomes.len(),
+        failed_rules: judged.report.outcomes.iter().filter(|o| !o.pass).count(),
+        findings: judged.report.findings.len(),
+        bbox: extent(&judged.report.findings),
+        files: files.iter().map(|(n, _)| n.to_string()).collect(),
+    };
+    store.keep_run(NewRun {
+        summary: summary.clone(),
+        files,
+        judged,
+    })?;
+    Ok(summary)
+}
+
+fn extent(findings: &[crate::engine::Finding]) -> Option<[f64; 4]> {
+    use geo::BoundingRect;
+    findings
+        .iter()
+        .filter_map(|f| f.geometry.bounding_rect())
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+        .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
 }
 
 /// Now, as RFC 3339 UTC to the second.

@@ -2,16 +2,16 @@
 //!
 //! Storage has its own row types and converts to and from the domain's. Geometries are WGS84 (SRID 4326)
 //! and keep every bit of their coordinates, so `db export` gives back exactly what `db import` took in.
-//! A run keeps its rulesets' text: reading it back judges the stored dataset again with exactly those
-//! rules, which gives the same report (the engine is deterministic).
+//! Importing a name again adds a version; a kept run points at the version it judged, which stays while
+//! any run points at it. A run is kept as its files (`run_files`, byte for byte as made) with its
+//! findings as rows (`findings`, for SQL and GIS clients): reading it back judges nothing.
 
 mod geometry;
 mod schema;
 
-use super::{NewRun, Run, Store, StoreError};
-use crate::engine::{self, Ledger};
+use super::{NewRun, RunSummary, Store, StoreError};
+use crate::check::Source;
 use crate::model::*;
-use crate::rules::parse_ruleset;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
@@ -36,10 +36,8 @@ type Geom = GeometryContainer<PgPoint>;
 
 pub struct PostgisStore {
     pool: PgPool,
-    /// Datasets read from the database, with the import time they were read at.
-    cache: RwLock<HashMap<String, (time::OffsetDateTime, Arc<Dataset>)>>,
-    /// Runs read back (judged again) or saved by this process: a run never changes once kept.
-    runs: RwLock<HashMap<u64, Arc<Run>>>,
+    /// Datasets read from the database, by name, with the row id of the version read.
+    cache: RwLock<HashMap<String, (i32, Source)>>,
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -81,7 +79,6 @@ impl PostgisStore {
         let store = PostgisStore {
             pool,
             cache: RwLock::new(HashMap::new()),
-            runs: RwLock::new(HashMap::new()),
         };
         store.check_versions()?;
         Ok(store)
@@ -119,21 +116,29 @@ impl PostgisStore {
         Ok(applied.len())
     }
 
-    /// Imports `dataset` under `name` in one transaction: all or nothing, replacing a dataset of the same
-    /// name. `progress` is told each layer's name and row count as it goes.
+    /// Imports `dataset` under `name` in one transaction, all or nothing, as the name's next version;
+    /// earlier versions no kept run points at are removed. Returns the version. `progress` is told each
+    /// layer's name and row count as it goes.
     pub fn import(
         &self,
         name: &str,
         dataset: &Dataset,
         description: &str,
         progress: &dyn Fn(&str, usize),
-    ) -> Result<(), StoreError> {
+    ) -> Result<u32, StoreError> {
+        let digest = crate::digest::dataset_digest(dataset);
         let mut conn = self.conn()?;
         conn.transaction::<_, diesel::result::Error, _>(|conn| {
-            diesel::delete(datasets::table.filter(datasets::name.eq(name))).execute(conn)?;
+            let last: Option<i32> = datasets::table
+                .filter(datasets::name.eq(name))
+                .select(diesel::dsl::max(datasets::version))
+                .first(conn)?;
+            let version = last.unwrap_or(0) + 1;
             let id: i32 = diesel::insert_into(datasets::table)
                 .values((
                     datasets::name.eq(name),
+                    datasets::version.eq(version),
+                    datasets::digest.eq(&digest),
                     datasets::title.eq(&dataset.name),
                     datasets::source_crs.eq(dataset.source_crs.to_string()),
                     datasets::as_of.eq(to_time(dataset.as_of)),
@@ -253,7 +258,11 @@ impl PostgisStore {
                     .execute(conn)?;
             }
             progress("candidates", rows.len());
-            Ok(())
+            diesel::sql_query(include_str!("prune_versions.sql"))
+                .bind::<diesel::sql_types::Text, _>(name)
+                .bind::<diesel::sql_types::Int4, _>(id)
+                .execute(conn)?;
+            Ok(version as u32)
         })
         .map_err(backend)
     }
@@ -263,6 +272,7 @@ impl PostgisStore {
         let mut conn = self.conn()?;
         datasets::table
             .filter(datasets::name.eq(name))
+            .order(datasets::version.desc())
             .select(datasets::description)
             .first(&mut conn)
             .optional()
@@ -270,16 +280,23 @@ impl PostgisStore {
             .ok_or_else(|| StoreError::NoDataset(name.to_string()))
     }
 
-    fn read_dataset(&self, conn: &mut PgConnection, name: &str) -> Result<(time::OffsetDateTime, Dataset), StoreError> {
-        type Head = (i32, String, String, time::Date, time::OffsetDateTime);
-        let (id, title, crs, as_of, imported): Head = datasets::table
+    /// The newest version of `name`: its row id, version, stored digest and content.
+    fn read_dataset(
+        &self,
+        conn: &mut PgConnection,
+        name: &str,
+    ) -> Result<(i32, i32, Option<String>, Dataset), StoreError> {
+        type Head = (i32, String, String, time::Date, i32, Option<String>);
+        let (id, title, crs, as_of, version, digest): Head = datasets::table
             .filter(datasets::name.eq(name))
+            .order(datasets::version.desc())
             .select((
                 datasets::id,
                 datasets::title,
                 datasets::source_crs,
                 datasets::as_of,
-                datasets::imported_at,
+                datasets::version,
+                datasets::digest,
             ))
             .first(conn)
             .optional()
@@ -461,7 +478,9 @@ impl PostgisStore {
         }
         let source_crs = crate::crs::Crs::parse(&crs).map_err(|_| bad("CRS", &crs))?;
         Ok((
-            imported,
+            id,
+            version,
+            digest,
             Dataset {
                 name: title,
                 source_crs,
@@ -474,50 +493,7 @@ impl PostgisStore {
             },
         ))
     }
-
-    fn rebuild_run(&self, conn: &mut PgConnection, row: RunRow) -> Result<Run, StoreError> {
-        let (id, dataset_name, mode, as_of, by_level, rulesets_json, created) = row;
-        let mode = Mode::parse(&mode).ok_or_else(|| StoreError::Backend(format!("stored mode \"{mode}\"")))?;
-        let mut rulesets = Vec::new();
-        for r in rulesets_json.as_array().into_iter().flatten() {
-            let text = r["text"].as_str().unwrap_or_default();
-            let file = r["id"].as_str().unwrap_or("stored ruleset");
-            rulesets.push(parse_ruleset(file, text).map_err(backend)?);
-        }
-        let (_, dataset) = self.read_dataset(conn, &dataset_name)?;
-        let day = from_time(as_of);
-        let dataset = if day < dataset.as_of {
-            dataset.as_it_stood_on(day)
-        } else {
-            dataset
-        };
-        let report = engine::judge(&dataset, &rulesets, mode);
-        let ledger: Option<Ledger> = by_level
-            .as_deref()
-            .and_then(Level::parse)
-            .map(|level| engine::ledger(&dataset, &report, level));
-        Ok(Run {
-            id: id as u64,
-            dataset_name,
-            dataset: Arc::new(dataset),
-            mode,
-            rulesets,
-            report,
-            ledger,
-            created: super::rfc3339(created.unix_timestamp()),
-        })
-    }
 }
-
-type RunRow = (
-    i64,
-    String,
-    String,
-    time::Date,
-    Option<String>,
-    serde_json::Value,
-    time::OffsetDateTime,
-);
 
 fn to_time(d: crate::model::Date) -> time::Date {
     let (y, m, day) = d.ymd();
@@ -531,6 +507,45 @@ fn from_time(d: time::Date) -> crate::model::Date {
     crate::model::Date::from_ymd(d.year(), u8::from(d.month()) as u32, u32::from(d.day())).unwrap_or_default()
 }
 
+/// The stored row of a run, for its summary.
+type RunRow = (
+    i64,
+    String,
+    String,
+    time::Date,
+    serde_json::Value,
+    time::OffsetDateTime,
+    Option<serde_json::Value>,
+);
+
+/// A run's summary: as kept, or for a run kept before runs were records, what its columns say.
+fn summary_of(row: RunRow) -> Result<RunSummary, StoreError> {
+    let (id, dataset, mode, as_of, rulesets, created, summary) = row;
+    match summary {
+        Some(s) => serde_json::from_value(s).map_err(|e| StoreError::Backend(format!("run {id}'s summary: {e}"))),
+        None => Ok(RunSummary {
+            id: id as u64,
+            created: super::rfc3339(created.unix_timestamp()),
+            dataset,
+            dataset_version: None,
+            dataset_digest: String::new(),
+            as_of: from_time(as_of).to_string(),
+            mode,
+            rulesets: rulesets
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r["id"].as_str().map(str::to_string))
+                .collect(),
+            rules: 0,
+            failed_rules: 0,
+            findings: 0,
+            bbox: None,
+            files: Vec::new(),
+        }),
+    }
+}
+
 impl Store for PostgisStore {
     fn kind(&self) -> &'static str {
         "postgis"
@@ -541,131 +556,208 @@ impl Store for PostgisStore {
         datasets::table
             .order(datasets::name)
             .select(datasets::name)
+            .distinct()
             .load(&mut conn)
             .map_err(backend)
     }
 
-    fn dataset(&self, name: &str) -> Result<Arc<Dataset>, StoreError> {
+    fn dataset(&self, name: &str) -> Result<Source, StoreError> {
         let mut conn = self.conn()?;
-        let imported: time::OffsetDateTime = datasets::table
+        let newest: i32 = datasets::table
             .filter(datasets::name.eq(name))
-            .select(datasets::imported_at)
+            .order(datasets::version.desc())
+            .select(datasets::id)
             .first(&mut conn)
             .optional()
             .map_err(backend)?
             .ok_or_else(|| StoreError::NoDataset(name.to_string()))?;
-        if let Some((at, d)) = self.cache.read().map_err(backend_poison)?.get(name) {
-            if *at == imported {
-                return Ok(Arc::clone(d));
+        if let Some((id, source)) = self.cache.read().map_err(backend_poison)?.get(name) {
+            if *id == newest {
+                return Ok(source.clone());
             }
         }
-        let (at, dataset) = self.read_dataset(&mut conn, name)?;
-        let dataset = Arc::new(dataset);
+        let (id, version, digest, dataset) = self.read_dataset(&mut conn, name)?;
+        let digest = match digest {
+            Some(d) => d,
+            None => {
+                // Imported before datasets had digests: compute it once and keep it.
+                let d = crate::digest::dataset_digest(&dataset);
+                diesel::update(datasets::table.filter(datasets::id.eq(id)))
+                    .set(datasets::digest.eq(&d))
+                    .execute(&mut conn)
+                    .map_err(backend)?;
+                d
+            }
+        };
+        let source = Source {
+            name: name.to_string(),
+            dataset: Arc::new(dataset),
+            digest,
+            version: Some(version as u32),
+        };
         self.cache
             .write()
             .map_err(backend_poison)?
-            .insert(name.to_string(), (at, Arc::clone(&dataset)));
-        Ok(dataset)
+            .insert(name.to_string(), (id, source.clone()));
+        Ok(source)
     }
 
-    fn save_run(&self, new: NewRun) -> Result<Arc<Run>, StoreError> {
+    fn next_run_id(&self) -> Result<u64, StoreError> {
+        #[derive(diesel::QueryableByName)]
+        struct Next {
+            #[diesel(sql_type = diesel::sql_types::Int8)]
+            id: i64,
+        }
         let mut conn = self.conn()?;
+        let next: Next = diesel::sql_query("SELECT nextval(pg_get_serial_sequence('check_runs', 'id')) AS id")
+            .get_result(&mut conn)
+            .map_err(backend)?;
+        Ok(next.id as u64)
+    }
+
+    fn keep_run(&self, new: NewRun) -> Result<(), StoreError> {
+        let judged = new.judged;
+        let id = new.summary.id as i64;
         let rulesets_json = serde_json::Value::Array(
-            new.rulesets
+            judged
+                .request
+                .rulesets
                 .iter()
                 .map(|r| serde_json::json!({"id": r.id, "sha256": r.sha256, "text": r.text}))
                 .collect(),
         );
-        let by_level = new.ledger.as_ref().map(|l| match l.depth {
-            0 => "district",
-            1 => "street",
-            _ => "community",
-        });
-        let (id, created): (i64, time::OffsetDateTime) = conn
-            .transaction::<_, diesel::result::Error, _>(|conn| {
-                let (id, created) = diesel::insert_into(check_runs::table)
+        let summary = serde_json::to_value(&new.summary).map_err(backend)?;
+        let mut conn = self.conn()?;
+        conn.transaction::<_, diesel::result::Error, _>(|conn| {
+            let dataset_id: Option<i32> = match judged.dataset_version {
+                Some(v) => datasets::table
+                    .filter(datasets::name.eq(&judged.dataset_name))
+                    .filter(datasets::version.eq(v as i32))
+                    .select(datasets::id)
+                    .first(conn)
+                    .optional()?,
+                None => None,
+            };
+            diesel::insert_into(check_runs::table)
+                .values((
+                    check_runs::id.eq(id),
+                    check_runs::dataset_name.eq(&judged.dataset_name),
+                    check_runs::mode.eq(judged.request.mode.key()),
+                    check_runs::as_of.eq(to_time(judged.dataset.as_of)),
+                    check_runs::by_level.eq(judged.request.by.map(|l| l.key())),
+                    check_runs::rulesets.eq(&rulesets_json),
+                    check_runs::dataset_id.eq(dataset_id),
+                    check_runs::summary.eq(&summary),
+                ))
+                .execute(conn)?;
+            let rows: Vec<_> = judged
+                .report
+                .findings
+                .iter()
+                .enumerate()
+                .map(|(i, f)| {
+                    (
+                        findings::run_id.eq(id),
+                        findings::ord.eq(i as i32),
+                        findings::rule.eq(&f.rule),
+                        findings::severity.eq(f.severity.key()),
+                        findings::layer.eq(f.layer.key()),
+                        findings::subject_id.eq(&f.id),
+                        findings::name.eq(&f.name),
+                        findings::measured.eq(f.measured),
+                        findings::required.eq(f.required),
+                        findings::unit.eq(f.unit.key()),
+                        findings::message.eq(&f.message),
+                        findings::facilities.eq(&f.facilities),
+                        findings::geom.eq(to_pg(&f.geometry)),
+                    )
+                })
+                .collect();
+            for chunk in rows.chunks(BATCH / 2) {
+                diesel::insert_into(findings::table).values(chunk).execute(conn)?;
+            }
+            for (name, bytes) in &new.files {
+                diesel::insert_into(run_files::table)
                     .values((
-                        check_runs::dataset_name.eq(&new.dataset_name),
-                        check_runs::mode.eq(new.mode.key()),
-                        check_runs::as_of.eq(to_time(new.dataset.as_of)),
-                        check_runs::by_level.eq(by_level),
-                        check_runs::rulesets.eq(&rulesets_json),
+                        run_files::run_id.eq(id),
+                        run_files::name.eq(*name),
+                        run_files::bytes.eq(bytes),
                     ))
-                    .returning((check_runs::id, check_runs::created))
-                    .get_result(conn)?;
-                let rows: Vec<_> = new
-                    .report
-                    .findings
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| {
-                        (
-                            findings::run_id.eq(id),
-                            findings::ord.eq(i as i32),
-                            findings::rule.eq(&f.rule),
-                            findings::severity.eq(f.severity.key()),
-                            findings::layer.eq(f.layer.key()),
-                            findings::subject_id.eq(&f.id),
-                            findings::name.eq(&f.name),
-                            findings::measured.eq(f.measured),
-                            findings::required.eq(f.required),
-                            findings::unit.eq(f.unit.key()),
-                            findings::message.eq(&f.message),
-                            findings::facilities.eq(&f.facilities),
-                            findings::geom.eq(to_pg(&f.geometry)),
-                        )
-                    })
-                    .collect();
-                for chunk in rows.chunks(BATCH / 2) {
-                    diesel::insert_into(findings::table).values(chunk).execute(conn)?;
-                }
-                Ok((id, created))
-            })
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .map_err(backend)
+    }
+
+    fn runs(&self) -> Result<Vec<RunSummary>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows: Vec<RunRow> = check_runs::table
+            .order(check_runs::id)
+            .select(run_columns())
+            .load(&mut conn)
             .map_err(backend)?;
-        let run = Arc::new(new.kept(id as u64, super::rfc3339(created.unix_timestamp())));
-        self.runs
-            .write()
-            .map_err(backend_poison)?
-            .insert(run.id, Arc::clone(&run));
-        Ok(run)
+        rows.into_iter().map(summary_of).collect()
     }
 
-    fn runs(&self) -> Result<Vec<Arc<Run>>, StoreError> {
-        let ids: Vec<i64> = {
-            let mut conn = self.conn()?;
-            check_runs::table
-                .order(check_runs::id)
-                .select(check_runs::id)
-                .load(&mut conn)
-                .map_err(backend)?
-        };
-        ids.into_iter().map(|id| self.run(id as u64)).collect()
-    }
-
-    fn run(&self, id: u64) -> Result<Arc<Run>, StoreError> {
-        if let Some(run) = self.runs.read().map_err(backend_poison)?.get(&id) {
-            return Ok(Arc::clone(run));
-        }
+    fn run(&self, id: u64) -> Result<RunSummary, StoreError> {
         let mut conn = self.conn()?;
         let row: RunRow = check_runs::table
             .filter(check_runs::id.eq(id as i64))
-            .select((
-                check_runs::id,
-                check_runs::dataset_name,
-                check_runs::mode,
-                check_runs::as_of,
-                check_runs::by_level,
-                check_runs::rulesets,
-                check_runs::created,
-            ))
+            .select(run_columns())
             .first(&mut conn)
             .optional()
             .map_err(backend)?
             .ok_or(StoreError::NoRun(id))?;
-        let run = Arc::new(self.rebuild_run(&mut conn, row)?);
-        self.runs.write().map_err(backend_poison)?.insert(id, Arc::clone(&run));
-        Ok(run)
+        summary_of(row)
     }
+
+    fn run_file(&self, id: u64, name: &str) -> Result<Vec<u8>, StoreError> {
+        let mut conn = self.conn()?;
+        let bytes: Option<Vec<u8>> = run_files::table
+            .filter(run_files::run_id.eq(id as i64))
+            .filter(run_files::name.eq(name))
+            .select(run_files::bytes)
+            .first(&mut conn)
+            .optional()
+            .map_err(backend)?;
+        match bytes {
+            Some(b) => Ok(b),
+            None => {
+                let summary = self.run(id)?;
+                Err(StoreError::NoFile {
+                    id,
+                    name: name.to_string(),
+                    why: if summary.files.is_empty() {
+                        " (it was kept by carecircle 0.1, before runs were kept as records: run the check again)"
+                    } else {
+                        ""
+                    },
+                })
+            }
+        }
+    }
+}
+
+#[allow(clippy::type_complexity)]
+fn run_columns() -> (
+    check_runs::id,
+    check_runs::dataset_name,
+    check_runs::mode,
+    check_runs::as_of,
+    check_runs::rulesets,
+    check_runs::created,
+    check_runs::summary,
+) {
+    (
+        check_runs::id,
+        check_runs::dataset_name,
+        check_runs::mode,
+        check_runs::as_of,
+        check_runs::rulesets,
+        check_runs::created,
+        check_runs::summary,
+    )
 }
 
 fn backend_poison<T>(_: T) -> StoreError {

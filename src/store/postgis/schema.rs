@@ -12,6 +12,8 @@ diesel::table! {
         as_of -> Date,
         description -> Text,
         imported_at -> Timestamptz,
+        version -> Int4,
+        digest -> Nullable<Text>,
     }
 }
 
@@ -103,6 +105,16 @@ diesel::table! {
         by_level -> Nullable<Text>,
         rulesets -> Jsonb,
         created -> Timestamptz,
+        dataset_id -> Nullable<Int4>,
+        summary -> Nullable<Jsonb>,
+    }
+}
+
+diesel::table! {
+    run_files (run_id, name) {
+        run_id -> Int8,
+        name -> Text,
+        bytes -> Bytea,
     }
 }
 

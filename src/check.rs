@@ -1,0 +1,304 @@
+//! The check pipeline: one path from a request to a judged run, which every front end calls (`check`,
+//! `map`, the server's `POST /checks`). Its steps, in order: take the dataset as it stood on the day asked
+//! for, keep the rulesets in force on that day, refuse rules that need admin units when there are none,
+//! judge, break down by admin unit when asked, and take the coverage the maps draw from the run's own
+//! verdicts. Then [`Judged::files`] renders every file of the run, `check.json` first.
+//!
+//! The pipeline does no I/O: loading is the caller's, keeping is the store's.
+//!
+//! ```
+//! use carecircle::check::{check, CheckRequest, Source};
+//! use carecircle::model::Mode;
+//! let dataset = carecircle::load::load_dataset("geodata/demo".as_ref()).unwrap();
+//! let ruleset = carecircle::rules::load_ruleset("rules/mawei-2020.toml".as_ref()).unwrap();
+//! let source = Source::new("demo", dataset);
+//! let judged = check(&source, CheckRequest::new(vec![ruleset], Mode::Audit)).unwrap();
+//! assert!(!judged.report.outcomes.is_empty());
+//! assert_eq!(judged.dataset_digest, source.digest);
+//! ```
+
+use crate::engine::{self, Ledger, Report};
+use crate::map::{self, Coverage, Lang, MapError, MapSpec};
+use crate::model::{Dataset, Date, Level, Mode};
+use crate::report::files::{self, Maps, WriteError};
+use crate::report::{Check, Record};
+use crate::rules::Ruleset;
+use std::sync::Arc;
+
+/// A dataset ready to be judged, with the name it was asked for by and its digest.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The store's name for it, or the folder's.
+    pub name: String,
+    pub dataset: Arc<Dataset>,
+    /// [`crate::digest::dataset_digest`] of `dataset`.
+    pub digest: String,
+    /// The version a store gave it (PostGIS counts imports of one name); `None` for a folder.
+    pub version: Option<u32>,
+}
+
+impl Source {
+    /// A dataset read from a folder: its digest computed here.
+    pub fn new(name: &str, dataset: Dataset) -> Source {
+        Source {
+            name: name.to_string(),
+            digest: crate::digest::dataset_digest(&dataset),
+            dataset: Arc::new(dataset),
+            version: None,
+        }
+    }
+}
+
+/// What to check.
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    pub rulesets: Vec<Ruleset>,
+    pub mode: Mode,
+    /// Judge the dataset as it stood on this day (not after the dataset's own `as_of`).
+    pub as_of: Option<Date>,
+    /// Add the look-back ledger at this tier.
+    pub by: Option<Level>,
+}
+
+impl CheckRequest {
+    pub fn new(rulesets: Vec<Ruleset>, mode: Mode) -> CheckRequest {
+        CheckRequest {
+            rulesets,
+            mode,
+            as_of: None,
+            by: None,
+        }
+    }
+}
+
+/// Why a request cannot be judged. The pipeline's only errors: whatever the data, the engine judges it.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("as-of {day}: the dataset describes {as_of}; it cannot say what stood on a later day")]
+    AsOfAfterDataset { day: Date, as_of: Date },
+    #[error("缺少 admin_units: the rules {0} judge admin units, and the dataset has none")]
+    NoAdminUnits(String),
+}
+
+/// A judged run: everything any output of it needs.
+#[derive(Debug)]
+pub struct Judged {
+    pub dataset_name: String,
+    /// The dataset as judged: as it stood on the day asked for.
+    pub dataset: Arc<Dataset>,
+    /// The digest and store version of the dataset as given (before `as_of` was applied).
+    pub dataset_digest: String,
+    pub dataset_version: Option<u32>,
+    pub request: CheckRequest,
+    pub report: Report,
+    pub ledger: Option<Ledger>,
+    /// The radius rule the maps draw, with this run's verdict on it.
+    pub coverage: Option<Coverage>,
+}
+
+/// Parses a mode: `audit` (回头看) or `review` (规划审查), or a Chinese name of either.
+pub fn parse_mode(text: &str) -> Result<Mode, String> {
+    Mode::parse(text).ok_or_else(|| format!("\"{text}\": expected one of {}", Mode::accepted()))
+}
+
+/// Parses the ledger's tier: `district`, `street` (with townships) or `community` (with villages).
+pub fn parse_level(text: &str) -> Result<Level, String> {
+    match Level::parse(text) {
+        Some(Level::Township) => Ok(Level::Street),
+        Some(Level::Village) => Ok(Level::Community),
+        Some(level) => Ok(level),
+        None => Err(format!("\"{text}\": expected district, street or community")),
+    }
+}
+
+/// Parses a day, YYYY-MM-DD.
+pub fn parse_day(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("\"{text}\": expected a date YYYY-MM-DD"))
+}
+
+/// Runs the pipeline on one dataset.
+pub fn check(source: &Source, request: CheckRequest) -> Result<Judged, CheckError> {
+    let dataset = match request.as_of {
+        None => Arc::clone(&source.dataset),
+        Some(day) if day <= source.dataset.as_of => Arc::new(source.dataset.as_it_stood_on(day)),
+        Some(day) => {
+            return Err(CheckError::AsOfAfterDataset {
+                day,
+                as_of: source.dataset.as_of,
+            })
+        }
+    };
+    if dataset.admin_units.is_empty() {
+        let needing: Vec<&str> = request
+            .rulesets
+            .iter()
+            .filter(|r| r.in_force_on(dataset.as_of))
+            .flat_map(|r| &r.rules)
+            .filter(|r| r.kind.needs_admin_units())
+            .map(|r| r.id.as_str())
+            .collect();
+        if !needing.is_empty() {
+            return Err(CheckError::NoAdminUnits(needing.join(", ")));
+        }
+    }
+    let report = engine::judge(&dataset, &request.rulesets, request.mode);
+    let ledger = request.by.map(|level| engine::ledger(&dataset, &report, level));
+    let coverage = Coverage::of(&request.rulesets, &report);
+    Ok(Judged {
+        dataset_name: source.name.clone(),
+        dataset,
+        dataset_digest: source.digest.clone(),
+        dataset_version: source.version,
+        request,
+        report,
+        ledger,
+        coverage,
+    })
+}
+
+impl Judged {
+    /// The view every output format takes of the run; `record` when it is kept as one.
+    pub fn view<'a>(&'a self, record: Option<&'a Record>) -> Check<'a> {
+        Check {
+            dataset: &self.dataset,
+            rulesets: &self.request.rulesets,
+            mode: self.request.mode,
+            report: &self.report,
+            ledger: self.ledger.as_ref(),
+            record,
+        }
+    }
+
+    /// The record of this run under the id and time it was kept with.
+    pub fn record(&self, id: &str, created: &str) -> Record {
+        Record {
+            id: id.to_string(),
+            created: created.to_string(),
+            dataset_name: self.dataset_name.clone(),
+            dataset_digest: self.dataset_digest.clone(),
+            dataset_version: self.dataset_version,
+            as_of: self.request.as_of,
+            by: self.request.by,
+            places: engine::finding_units(&self.dataset, &self.report.findings),
+        }
+    }
+
+    /// Draws the run's coverage map (SVG and PNG) from its own verdicts. `None` when there is nothing
+    /// to draw. Needs a CJK font registered (see [`map::register`]).
+    pub fn draw_maps(&self, lang: Lang, width: u32) -> Result<Option<Maps>, MapError> {
+        let spec = MapSpec {
+            dataset: &self.dataset,
+            mode: self.request.mode,
+            coverage: self.coverage.as_ref(),
+            findings: &self.report.findings,
+            bbox: None,
+            width,
+            lang,
+        };
+        match (map::render_svg(&spec), map::render_png(&spec)) {
+            (Ok(svg), Ok(png)) => Ok(Some(Maps { svg, png })),
+            (Err(MapError::Empty), _) | (_, Err(MapError::Empty)) => Ok(None),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        }
+    }
+
+    /// Every file of the run as kept: `check.json` (the record), findings, summary, ledger, workbook,
+    /// report, and the maps when drawn.
+    pub fn files(&self, record: &Record, maps: Option<&Maps>) -> Result<Vec<(&'static str, Vec<u8>)>, WriteError> {
+        files::render(&self.view(Some(record)), maps)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fixtures::*;
+    use crate::model::{AreaKind, Status, Tier};
+    use crate::rules::parse_ruleset;
+
+    fn ruleset(id: &str, effective: &str, radius_m: f64) -> Ruleset {
+        let text = format!(
+            "[ruleset]\nid = \"{id}\"\ntitle = \"测试\"\ndocument = \"测〔2024〕1号\"\neffective = \"{effective}\"\n\
+             [[rule]]\nid = \"{id}/radius\"\nkind = \"service_radius\"\nseverity = \"error\"\nclause = \"一\"\nquote = \"句\"\n\
+             [rule.params]\nradius_m = {radius_m}\n"
+        );
+        parse_ruleset("t.toml", &text).unwrap()
+    }
+
+    /// One station handed over on 2023-06-01, 500 m from A1 and 1 500 m from A2.
+    fn source() -> Source {
+        let mut d = dataset();
+        let mut f = facility("F", Tier::Station, 200.0, Status::Operating, 0.0, 0.0);
+        f.handed_over = Date::parse("2023-06-01");
+        d.facilities = vec![f];
+        d.residential_areas = vec![
+            area("A1", 100, AreaKind::Existing, 500.0, 0.0),
+            area("A2", 100, AreaKind::Existing, 1_500.0, 0.0),
+        ];
+        Source::new("t", d)
+    }
+
+    #[test]
+    fn the_map_draws_the_first_radius_rule_in_force_with_the_runs_own_verdict() {
+        // Both rulesets have a radius rule; on 2021-12-31 only "old" (1 000 m) is in force, and the station
+        // did not stand yet, so both areas are out of reach of it.
+        let rules = vec![
+            ruleset("new", "2022-06-01", 700.0),
+            ruleset("old", "2020-01-01", 1_000.0),
+        ];
+        let mut request = CheckRequest::new(rules.clone(), Mode::Audit);
+        request.as_of = Date::parse("2021-12-31");
+        let then = check(&source(), request).unwrap();
+        let coverage = then.coverage.as_ref().unwrap();
+        assert_eq!(coverage.rule, "old/radius");
+        assert_eq!(coverage.radius_m, 1_000.0);
+        let mut uncovered: Vec<&str> = coverage.uncovered.iter().map(String::as_str).collect();
+        uncovered.sort();
+        assert_eq!(uncovered, ["A1", "A2"]);
+        assert_eq!(then.report.not_in_force.len(), 1);
+
+        // On the dataset's own day both are in force: "new" comes first, 700 m reaches A1 only.
+        let now = check(&source(), CheckRequest::new(rules, Mode::Audit)).unwrap();
+        let coverage = now.coverage.as_ref().unwrap();
+        assert_eq!(coverage.rule, "new/radius");
+        assert_eq!(coverage.uncovered.iter().collect::<Vec<_>>(), ["A2"]);
+    }
+
+    #[test]
+    fn a_day_after_the_dataset_is_refused() {
+        let mut request = CheckRequest::new(vec![], Mode::Audit);
+        request.as_of = Date::parse("2025-01-01");
+        assert!(matches!(
+            check(&source(), request),
+            Err(CheckError::AsOfAfterDataset { .. })
+        ));
+    }
+
+    #[test]
+    fn rules_on_admin_units_need_admin_units_but_only_when_in_force() {
+        let presence = |effective: &str| {
+            parse_ruleset(
+                "t.toml",
+                &format!(
+                    "[ruleset]\nid = \"p\"\ntitle = \"测试\"\ndocument = \"测\"\neffective = \"{effective}\"\n\
+                     [[rule]]\nid = \"p/station\"\nkind = \"tier_presence\"\nseverity = \"error\"\nclause = \"一\"\nquote = \"句\"\n\
+                     [rule.params]\nlevels = [\"community\"]\ntiers = [\"station\"]\n"
+                ),
+            )
+            .unwrap()
+        };
+        let in_force = CheckRequest::new(vec![presence("2020-01-01")], Mode::Audit);
+        assert!(matches!(check(&source(), in_force), Err(CheckError::NoAdminUnits(r)) if r == "p/station"));
+        let later = CheckRequest::new(vec![presence("2030-01-01")], Mode::Audit);
+        assert!(check(&source(), later).is_ok());
+    }
+
+    #[test]
+    fn modes_and_levels_parse_in_english_and_chinese() {
+        assert_eq!(parse_mode("review"), Ok(Mode::Review));
+        assert!(parse_mode("audits").unwrap_err().contains("expected one of"));
+        assert_eq!(parse_level("村"), Ok(Level::Community));
+        assert_eq!(parse_level("township"), Ok(Level::Street));
+        assert!(parse_level("city").is_err());
+    }
+}

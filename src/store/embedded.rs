@@ -1,0 +1,165 @@
+//! The embedded store: dataset folders loaded into memory at start; runs kept as files under a state
+//! directory, one folder per run, read from disk when asked for, so memory does not grow with the runs kept.
+//!
+//! ```text
+//! STATE/lock          held (flock) by the one process using the directory
+//! STATE/last-run-id   the last id handed out; ids are never handed out twice
+//! STATE/runs/7/       run.json (the store's summary), check.json (the record) and the run's other files
+//! ```
+
+use super::{NewRun, RunSummary, Store, StoreError};
+use crate::check::Source;
+use crate::model::Dataset;
+use crate::report::files::{write_folder, RUN_FILES};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The store's own summary of a run, beside its files.
+const SUMMARY: &str = "run.json";
+
+pub struct EmbeddedStore {
+    datasets: Vec<Source>,
+    state: PathBuf,
+    /// Serialises id hand-out within the process; the lock file does it across processes.
+    ids: Mutex<()>,
+    _lock: File,
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |e| StoreError::Backend(format!("{}: {e}", path.display()))
+}
+
+impl EmbeddedStore {
+    /// A store of named datasets whose runs live under `state` (created if needed). Refuses a state
+    /// directory another process is using.
+    pub fn open(datasets: Vec<(String, Dataset)>, state: &Path) -> Result<EmbeddedStore, StoreError> {
+        let runs = state.join("runs");
+        std::fs::create_dir_all(&runs).map_err(io(&runs))?;
+        let lock_path = state.join("lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io(&lock_path))?;
+        // SAFETY: flock on a file descriptor we own; it is released when the file is closed.
+        let locked = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX | libc::LOCK_NB) };
+        if locked != 0 {
+            return Err(StoreError::Backend(format!(
+                "状态目录被占用 the state directory {} is in use by another carecircle process; give each server its own --state-dir",
+                state.display()
+            )));
+        }
+        Ok(EmbeddedStore {
+            datasets: datasets.into_iter().map(|(n, d)| Source::new(&n, d)).collect(),
+            state: state.to_path_buf(),
+            ids: Mutex::new(()),
+            _lock: lock,
+        })
+    }
+
+    fn run_dir(&self, id: u64) -> PathBuf {
+        self.state.join("runs").join(id.to_string())
+    }
+
+    /// The ids of the run folders present.
+    fn run_ids(&self) -> Result<Vec<u64>, StoreError> {
+        let runs = self.state.join("runs");
+        let mut ids = Vec::new();
+        for entry in std::fs::read_dir(&runs).map_err(io(&runs))? {
+            let entry = entry.map_err(io(&runs))?;
+            // Folders being written (".name.carecircle-new-…") and anything else not a run are not runs.
+            if let Some(id) = entry.file_name().to_str().and_then(|n| n.parse::<u64>().ok()) {
+                ids.push(id);
+            }
+        }
+        ids.sort_unstable();
+        Ok(ids)
+    }
+}
+
+impl Store for EmbeddedStore {
+    fn kind(&self) -> &'static str {
+        "embedded"
+    }
+
+    fn dataset_names(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self.datasets.iter().map(|s| s.name.clone()).collect())
+    }
+
+    fn dataset(&self, name: &str) -> Result<Source, StoreError> {
+        self.datasets
+            .iter()
+            .find(|s| s.name == name)
+            .cloned()
+            .ok_or_else(|| StoreError::NoDataset(name.to_string()))
+    }
+
+    fn next_run_id(&self) -> Result<u64, StoreError> {
+        let _guard = self
+            .ids
+            .lock()
+            .map_err(|_| StoreError::Backend("run id lock poisoned".into()))?;
+        let path = self.state.join("last-run-id");
+        let last: u64 = match std::fs::read_to_string(&path) {
+            Ok(text) => text.trim().parse().map_err(|_| {
+                StoreError::Backend(format!(
+                    "{}: expected a whole number, found \"{}\"",
+                    path.display(),
+                    text.trim()
+                ))
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+            Err(e) => return Err(io(&path)(e)),
+        };
+        // Run folders restored from a backup may be newer than the counter: never hand their ids out again.
+        let id = last.max(self.run_ids()?.last().copied().unwrap_or(0)) + 1;
+        let tmp = self.state.join(".last-run-id.partial");
+        std::fs::write(&tmp, format!("{id}\n")).map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        Ok(id)
+    }
+
+    fn keep_run(&self, run: NewRun) -> Result<(), StoreError> {
+        let summary = serde_json::to_vec_pretty(&run.summary).map_err(|e| StoreError::Backend(e.to_string()))?;
+        let mut files = run.files;
+        files.push((SUMMARY, summary));
+        let dir = self.run_dir(run.summary.id);
+        if dir.exists() {
+            return Err(StoreError::Backend(format!("{} exists already", dir.display())));
+        }
+        let mut known = RUN_FILES.to_vec();
+        known.push(SUMMARY);
+        write_folder(&dir, &files, &known)?;
+        Ok(())
+    }
+
+    fn runs(&self) -> Result<Vec<RunSummary>, StoreError> {
+        self.run_ids()?.into_iter().map(|id| self.run(id)).collect()
+    }
+
+    fn run(&self, id: u64) -> Result<RunSummary, StoreError> {
+        let path = self.run_dir(id).join(SUMMARY);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::NoRun(id)),
+            Err(e) => return Err(io(&path)(e)),
+        };
+        serde_json::from_slice(&bytes).map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))
+    }
+
+    fn run_file(&self, id: u64, name: &str) -> Result<Vec<u8>, StoreError> {
+        let summary = self.run(id)?;
+        // Only the run's own files, by exact name: nothing else under the state directory is reachable.
+        if !summary.files.iter().any(|f| f == name) {
+            return Err(StoreError::NoFile {
+                id,
+                name: name.to_string(),
+                why: "",
+            });
+        }
+        let path = self.run_dir(id).join(name);
+        std::fs::read(&path).map_err(io(&path))
+    }
+}
