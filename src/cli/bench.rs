@@ -27,6 +27,10 @@ pub struct BenchArgs {
     /// Also time drawing the coverage map (PNG and SVG, 1600 px wide) with the radius rule's coverage.
     #[arg(long)]
     map: bool,
+    /// Instead: keep this many check runs in an embedded store (a temporary state directory), as
+    /// `POST /checks` does, and show resident memory as they accumulate (with --map, runs keep their maps).
+    #[arg(long, value_name = "N")]
+    keep_runs: Option<usize>,
 }
 
 pub fn run(args: BenchArgs) -> i32 {
@@ -40,6 +44,9 @@ pub fn run(args: BenchArgs) -> i32 {
         started.elapsed().as_secs_f64()
     );
     println!("threads: {}", rayon::current_num_threads());
+    if let Some(n) = args.keep_runs {
+        return bench_keep_runs(dataset, n, &args);
+    }
 
     let radius = Rule::adhoc(
         "bench/service-radius-700",
@@ -130,6 +137,88 @@ pub fn run(args: BenchArgs) -> i32 {
         println!("peak memory (VmHWM): {:.0} MiB", kib as f64 / 1024.0);
     }
     0
+}
+
+/// Keeps `n` runs in an embedded store and reports resident memory and disk as they accumulate.
+fn bench_keep_runs(dataset: carecircle::model::Dataset, n: usize, args: &BenchArgs) -> i32 {
+    use carecircle::check::{check, CheckRequest};
+    use carecircle::store::{embedded::EmbeddedStore, keep, Store};
+    let rulesets = match super::load_rulesets(&default_rules()) {
+        Ok(r) => r,
+        Err(errors) => {
+            errors.iter().for_each(|e| eprint!("{e}"));
+            return super::EXIT_BAD_INPUT;
+        }
+    };
+    let maps = args.map && map::find_font(None).and_then(|p| map::register(&p)).is_ok();
+    let state = match tempfile_dir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{e}");
+            return super::EXIT_BAD_INPUT;
+        }
+    };
+    let result = (|| -> Result<(), carecircle::store::StoreError> {
+        let store = EmbeddedStore::open(vec![("synth".into(), dataset)], &state)?;
+        let source = store.dataset("synth")?;
+        println!("runs kept | VmRSS MiB | state dir MiB | s per run (judge + render + keep) | list all runs s");
+        let started = Instant::now();
+        let mut last = (0, Instant::now());
+        for i in 1..=n {
+            let request = CheckRequest::new(rulesets.clone(), Mode::Audit);
+            let judged = check(&source, request).map_err(|e| carecircle::store::StoreError::Backend(e.to_string()))?;
+            keep(&store, &judged, maps.then_some(map::Lang::Chinese))?;
+            if i == 1 || i % (n / 4).max(1) == 0 || i == n {
+                let per_run = last.1.elapsed().as_secs_f64() / (i - last.0) as f64;
+                let listed = Instant::now();
+                let kept = store.runs()?.len();
+                println!(
+                    "{kept:>9} | {:>9.1} | {:>13.1} | {per_run:>34.4} | {:.4}",
+                    resident_kib().unwrap_or(0) as f64 / 1024.0,
+                    dir_bytes(&state) as f64 / 1_048_576.0,
+                    listed.elapsed().as_secs_f64()
+                );
+                last = (i, Instant::now());
+            }
+        }
+        println!("{n} runs in {:.1} s", started.elapsed().as_secs_f64());
+        Ok(())
+    })();
+    let _ = std::fs::remove_dir_all(&state);
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("{e}");
+            super::EXIT_BAD_INPUT
+        }
+    }
+}
+
+/// A fresh folder under the system's temporary directory.
+fn tempfile_dir() -> std::io::Result<PathBuf> {
+    let dir = std::env::temp_dir().join(format!("carecircle-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| match e.file_type() {
+                    Ok(t) if t.is_dir() => dir_bytes(&e.path()),
+                    _ => e.metadata().map(|m| m.len()).unwrap_or(0),
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn bench_map(dataset: &carecircle::model::Dataset, radius: &Rule, runs: usize) -> Result<(), map::MapError> {

@@ -156,9 +156,9 @@ fn table(rules: &[RuleChange]) -> String {
         .map(String::from)
         .to_vec()];
     let cell = |s: &[Subject]| {
-        let shown: Vec<&str> = s.iter().take(8).map(|s| s.id.as_str()).collect();
-        let more = if s.len() > 8 {
-            format!(" …(+{})", s.len() - 8)
+        let shown: Vec<&str> = s.iter().take(5).map(|s| s.id.as_str()).collect();
+        let more = if s.len() > 5 {
+            format!(" …(+{})", s.len() - 5)
         } else {
             String::new()
         };

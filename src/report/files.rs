@@ -51,7 +51,8 @@ pub const RUN_FILES: &[&str] = &[
 pub fn render(check: &Check, maps: Option<&Maps>) -> Result<Vec<(&'static str, Vec<u8>)>, WriteError> {
     let mut files = Vec::new();
     if check.record.is_some() {
-        let mut json = serde_json::to_vec_pretty(&CheckDocument::new(check)).map_err(|e| WriteError::Render {
+        // Compact: a record holds every finding's geometry, and indenting it would triple its size.
+        let mut json = serde_json::to_vec(&CheckDocument::new(check)).map_err(|e| WriteError::Render {
             what: "check.json",
             reason: e.to_string(),
         })?;

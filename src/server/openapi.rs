@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         checks::get_map_png,
         checks::get_map_svg,
         checks::get_xlsx,
+        checks::get_compare,
         checks::review,
         checks::list_rules,
         checks::get_rule,
