@@ -15,8 +15,8 @@ pub struct CompareArgs {
     /// The later run, the same way.
     new: PathBuf,
     /// Break the ledger down by street (with townships) or community (with villages).
-    #[arg(long, value_enum)]
-    by: Option<ByArg>,
+    #[arg(long, value_parser = By::parse, value_name = "street|community")]
+    by: Option<By>,
     /// text for people; json; csv and xlsx for Excel (written to standard output).
     #[arg(long, value_enum, default_value = "text")]
     format: CompareFormat,
@@ -24,12 +24,6 @@ pub struct CompareArgs {
     /// with the ledger as a section, into this folder.
     #[arg(long)]
     out: Option<PathBuf>,
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum ByArg {
-    Street,
-    Community,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -61,11 +55,7 @@ pub fn run(args: CompareArgs) -> i32 {
         let (new_bytes, new_report) = read_run(&args.new)?;
         let old = read_doc(&args.old.display().to_string(), &old_bytes).map_err(|e| e.to_string())?;
         let new = read_doc(&args.new.display().to_string(), &new_bytes).map_err(|e| e.to_string())?;
-        let by = args.by.map(|b| match b {
-            ByArg::Street => By::Street,
-            ByArg::Community => By::Community,
-        });
-        let comparison = compare(old, new, by).map_err(|e| e.to_string())?;
+        let comparison = compare(old, new, args.by).map_err(|e| e.to_string())?;
         for w in &comparison.warnings {
             eprintln!("注意 warning: {w}");
         }

@@ -309,9 +309,14 @@ pub fn html_section(c: &Comparison) -> String {
                 names.join("; ")
             )
         };
+        let judged = match change.judged {
+            "old_only" => "<br><span class=\"small\">仅旧记录判定 judged by the earlier run only</span>",
+            "new_only" => "<br><span class=\"small\">仅本次判定（此前未施行） judged by this run only</span>",
+            _ => "",
+        };
         let _ = writeln!(
             h,
-            "<tr><td>{unit}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{unit}</td><td>{}{judged}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&change.rule),
             cell(&change.fixed),
             cell(&change.new),

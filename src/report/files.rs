@@ -88,7 +88,11 @@ pub fn render(check: &Check, maps: Option<&Maps>) -> Result<Vec<(&'static str, V
 /// Writes a whole folder of files at once: they are written into a new folder beside `dir`, which then
 /// takes `dir`'s place, so readers see all the old files or all the new ones, never a mix. A `dir`
 /// that holds anything but names in `known` (files carecircle did not write) is refused untouched.
-pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], known: &[&str]) -> Result<(), WriteError> {
+pub fn write_folder<N: AsRef<str>, B: AsRef<[u8]>>(
+    dir: &Path,
+    files: &[(N, B)],
+    known: &[&str],
+) -> Result<(), WriteError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| WriteError::Io { path, source }
@@ -143,8 +147,8 @@ pub fn write_folder(dir: &Path, files: &[(&str, Vec<u8>)], known: &[&str]) -> Re
     let staged = (|| {
         std::fs::create_dir(&staging).map_err(io(&staging))?;
         for (file, bytes) in files {
-            let path = staging.join(file);
-            std::fs::write(&path, bytes).map_err(io(&path))?;
+            let path = staging.join(file.as_ref());
+            std::fs::write(&path, bytes.as_ref()).map_err(io(&path))?;
         }
         Ok(())
     })();

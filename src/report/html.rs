@@ -115,6 +115,8 @@ pub fn render(check: &Check, map_svg: Option<&str>) -> String {
         );
     }
     h.push_str("</table>\n");
+    // A comparison with an earlier run goes right after the results (carecircle compare --out).
+    let _ = writeln!(h, "{COMPARE_MARK}");
 
     if let Some(svg) = map_svg {
         let svg = svg.find("<svg").map_or(svg, |i| &svg[i..]);
@@ -150,7 +152,7 @@ pub fn render(check: &Check, map_svg: Option<&str>) -> String {
     }
     let _ = write!(
         h,
-        "</table>\n{COMPARE_MARK}\n<p class=\"small\">carecircle · 由 carecircle 生成</p>\n</body></html>\n"
+        "</table>\n<p class=\"small\">carecircle · 由 carecircle 生成</p>\n</body></html>\n"
     );
     h
 }

@@ -158,18 +158,24 @@ pub async fn create_check(
 
 fn run_summary(base: &str, run: &RunSummary) -> Value {
     let id = run.id;
-    let mut links = vec![
-        json!({"href": format!("{base}/checks/{id}"), "rel": "self", "type": "application/json"}),
-        json!({"href": format!("{base}/checks/{id}/findings"), "rel": "findings", "type": "application/geo+json"}),
-        json!({"href": format!("{base}/collections/check-{id}.findings"), "rel": "collection", "type": "application/json"}),
-    ];
+    let has = |file: &str| run.files.iter().any(|f| f == file);
+    let mut links = Vec::new();
+    if has("check.json") {
+        links.push(json!({"href": format!("{base}/checks/{id}"), "rel": "self", "type": "application/json"}));
+    }
+    if has("findings.geojson") {
+        links.push(
+            json!({"href": format!("{base}/checks/{id}/findings"), "rel": "findings", "type": "application/geo+json"}),
+        );
+        links.push(json!({"href": format!("{base}/collections/check-{id}.findings"), "rel": "collection", "type": "application/json"}));
+    }
     for (file, rel, kind, path) in [
         ("report.html", "report", "text/html", "report.html"),
         ("coverage.png", "map", "image/png", "map.png"),
         ("coverage.svg", "map", "image/svg+xml", "map.svg"),
         ("findings.xlsx", "workbook", XLSX, "findings.xlsx"),
     ] {
-        if run.files.iter().any(|f| f == file) {
+        if has(file) {
             links.push(json!({"href": format!("{base}/checks/{id}/{path}"), "rel": rel, "type": kind}));
         }
     }
@@ -308,16 +314,12 @@ pub async fn get_compare(
     query: web::Query<CompareQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (new_id, old_id) = path.into_inner();
-    let by = match query.by.as_deref() {
-        None => None,
-        Some("street") => Some(By::Street),
-        Some("community") => Some(By::Community),
-        Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "by \"{other}\": expected street or community"
-            )))
-        }
-    };
+    let by = query
+        .by
+        .as_deref()
+        .map(By::parse)
+        .transpose()
+        .map_err(|e| ApiError::BadRequest(format!("by {e}")))?;
     let format = query.format.clone().unwrap_or_else(|| "json".into());
     if !["json", "csv", "xlsx", "html"].contains(&format.as_str()) {
         return Err(ApiError::BadRequest(format!(
