@@ -50,6 +50,13 @@ fn read_run(path: &Path) -> Result<(Vec<u8>, Option<String>), String> {
 }
 
 pub fn run(args: CompareArgs) -> i32 {
+    use std::io::IsTerminal;
+    if matches!(args.format, CompareFormat::Xlsx) && std::io::stdout().is_terminal() {
+        eprintln!(
+            "--format xlsx writes a workbook: redirect standard output to a file (> ledger.xlsx), or give --out DIR"
+        );
+        return EXIT_BAD_INPUT;
+    }
     let result = (|| -> Result<(), String> {
         let (old_bytes, _) = read_run(&args.old)?;
         let (new_bytes, new_report) = read_run(&args.new)?;
