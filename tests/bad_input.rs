@@ -306,3 +306,55 @@ fn the_cli_exits_2_prints_nothing_and_writes_nothing() {
         "{err}"
     );
 }
+
+/// A position with fewer than two numbers is a problem named like any other, never a panic (the GeoJSON
+/// conversion indexes the second number), in every geometry type and through the command line.
+#[test]
+fn short_positions_are_problems_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    good(dir.path());
+    write(
+        dir.path(),
+        "facilities.geojson",
+        vec![
+            feature(
+                json!({"type": "MultiPoint", "coordinates": [[1]]}),
+                json!({"id": "MP", "name": "站", "tier": "station", "floor_area_m2": 200, "status": "operating"}),
+            ),
+            feature(
+                json!({"type": "Polygon", "coordinates": [[[119.45, 25.95], [119.451], [119.451, 25.951], [119.45, 25.95]]]}),
+                json!({"id": "PG", "name": "站", "tier": "station", "floor_area_m2": 200, "status": "operating"}),
+            ),
+            feature(
+                json!({"type": "GeometryCollection", "geometries": [{"type": "LineString", "coordinates": [[1, 2], []]}]}),
+                json!({"id": "GC", "name": "站", "tier": "station", "floor_area_m2": 200, "status": "operating"}),
+            ),
+        ],
+    );
+    let found = problems(dir.path());
+    for id in ["MP", "PG", "GC"] {
+        assert!(find(&found, id, "geometry").message.contains("fewer than two numbers"));
+    }
+    for command in ["validate", "check"] {
+        let mut args = vec![command, dir.path().to_str().unwrap()];
+        if command == "check" {
+            args.extend(["--rules", "rules/mawei-2020.toml"]);
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_carecircle"))
+            .args(&args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{command}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // A Point's position is checked as GeoJSON is read.
+    write(
+        dir.path(),
+        "facilities.geojson",
+        vec![feature(
+            json!({"type": "Point", "coordinates": [119.4]}),
+            json!({"id": "PT", "name": "站", "tier": "station", "floor_area_m2": 200, "status": "operating"}),
+        )],
+    );
+    assert!(find(&problems(dir.path()), "PT", "geometry").message.contains("two or more"));
+}

@@ -237,6 +237,8 @@ async fn bad_bodies_get_json_errors_never_500() {
         ("/checks", br#"{"dataset": "demo", "as_of": "2030-01-01"}"#.to_vec(), 400),
         ("/review", br#"{"dataset": "demo", "proposal": {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"layer": "parks"}, "geometry": null}]}}"#.to_vec(), 400),
         ("/review", br#"{"dataset": "demo", "proposal": 7}"#.to_vec(), 400),
+        // A position with one number: a 400 naming it, not a panic that drops the connection.
+        ("/review", br#"{"dataset": "demo", "proposal": {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"layer": "facilities", "id": "X", "name": "x", "tier": "station", "floor_area_m2": 300, "status": "planned"}, "geometry": {"type": "MultiPoint", "coordinates": [[1]]}}]}}"#.to_vec(), 400),
     ];
     for (uri, body, expected) in cases {
         let resp = test::call_service(

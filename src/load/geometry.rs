@@ -52,6 +52,10 @@ pub fn prepare(raw: Option<&RawGeometry>, shape: Shape, converter: &Converter) -
     };
     let geometry = match raw {
         RawGeometry::GeoJson(g) => {
+            // The conversion below indexes [0] and [1] of every position: look first.
+            if let Some(problem) = short_position(&g.value) {
+                return Err(vec![problem]);
+            }
             let mut problems = ring_problems(&g.value);
             let converted =
                 Geometry::<f64>::try_from(g.clone()).map_err(|e| vec![format!("not a usable geometry: {e}")])?;
@@ -129,6 +133,20 @@ fn type_name(g: &Geometry<f64>) -> &'static str {
 }
 
 /// Rings as written in GeoJSON must be closed and have at least four positions.
+/// A position with fewer than two numbers, anywhere in the geometry.
+fn short_position(value: &geojson::GeometryValue) -> Option<String> {
+    use geojson::GeometryValue as V;
+    let short = |p: &geojson::Position| p.len() < 2;
+    let found = match value {
+        V::Point { coordinates } => short(coordinates),
+        V::MultiPoint { coordinates } | V::LineString { coordinates } => coordinates.iter().any(short),
+        V::MultiLineString { coordinates } | V::Polygon { coordinates } => coordinates.iter().flatten().any(short),
+        V::MultiPolygon { coordinates } => coordinates.iter().flatten().flatten().any(short),
+        V::GeometryCollection { geometries } => return geometries.iter().find_map(|g| short_position(&g.value)),
+    };
+    found.then(|| "a position has fewer than two numbers: expected [x, y]".to_string())
+}
+
 fn ring_problems(value: &geojson::GeometryValue) -> Vec<String> {
     let polygons: Vec<&geojson::PolygonType> = match value {
         geojson::GeometryValue::Polygon { coordinates: p } => vec![p],
