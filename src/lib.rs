@@ -7,6 +7,7 @@ pub mod compare;
 pub mod crs;
 pub mod digest;
 pub mod engine;
+pub mod limits;
 pub mod load;
 pub mod map;
 pub mod model;

@@ -345,7 +345,12 @@ fn short_positions_are_problems_not_panics() {
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{command}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{command}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     // A Point's position is checked as GeoJSON is read.
     write(
@@ -356,5 +361,7 @@ fn short_positions_are_problems_not_panics() {
             json!({"id": "PT", "name": "站", "tier": "station", "floor_area_m2": 200, "status": "operating"}),
         )],
     );
-    assert!(find(&problems(dir.path()), "PT", "geometry").message.contains("two or more"));
+    assert!(find(&problems(dir.path()), "PT", "geometry")
+        .message
+        .contains("two or more"));
 }

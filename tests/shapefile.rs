@@ -157,3 +157,51 @@ fn archives_that_are_not_one_shapefile_are_refused_with_reasons() {
     let p = problems(b"PK\x03\x04 this is not really a zip");
     assert!(p[0].message.contains("not a readable ZIP archive"), "{p:?}");
 }
+
+/// The fixture archive with every member's bytes passed through `edit`.
+fn rezip_edited(layer: &str, edit: impl Fn(&str, Vec<u8>) -> Vec<u8>) -> Vec<u8> {
+    let mut source = zip::ZipArchive::new(std::io::Cursor::new(fixture(layer))).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..source.len() {
+        let mut entry = source.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        out.start_file(name.as_str(), options).unwrap();
+        out.write_all(&edit(&name, bytes)).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// A DBF header claiming 4 294 967 295 records: nothing is reserved beyond what the table's bytes hold,
+/// and the layer loads (or is refused) without an abort.
+#[test]
+fn a_dbf_header_claiming_four_billion_records_is_not_trusted() {
+    let lying = rezip_edited("facilities", |name, mut bytes| {
+        if name.ends_with(".dbf") {
+            bytes[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        }
+        bytes
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    dataset(tmp.path(), &lying, &fixture("residential_areas"));
+    // Whatever the verdict on the records that are there, the process is still here to give it.
+    match load_dataset(tmp.path()) {
+        Ok(d) => assert_eq!(d.facilities.len(), 96),
+        Err(p) => assert!(!p.0.is_empty()),
+    }
+}
+
+/// A zip bomb: 100 MiB of zeros in a member, about 100 KiB packed, is refused before it fills memory.
+#[test]
+fn a_zip_bomb_is_refused() {
+    let zeros = vec![0u8; 100 << 20];
+    let bomb = rezip_edited(
+        "facilities",
+        |name, bytes| if name.ends_with(".cpg") { zeros.clone() } else { bytes },
+    );
+    assert!(bomb.len() < 1 << 20, "the bomb packs small: {}", bomb.len());
+    let found = problems(&bomb);
+    assert!(found.iter().any(|p| p.message.contains("zip bomb")), "{found:#?}");
+}

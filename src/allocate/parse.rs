@@ -11,11 +11,15 @@ pub use crate::toml_file::TomlFileError as PlanError;
 
 pub fn load_plan(path: &Path) -> Result<Plan, PlanError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| PlanError {
-        what: TomlFile::Plan,
-        file: file.clone(),
-        problems: vec![(0, format!("无法读取 cannot read: {e}"))],
-    })?;
+    let text = crate::limits::read_capped(path, crate::limits::SMALL_FILE_BYTES)
+        .and_then(|b| {
+            String::from_utf8(b).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+        })
+        .map_err(|e| PlanError {
+            what: TomlFile::Plan,
+            file: file.clone(),
+            problems: vec![(0, format!("无法读取 cannot read: {e}"))],
+        })?;
     parse_plan(&file, &text)
 }
 

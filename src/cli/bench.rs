@@ -12,10 +12,12 @@ use std::time::Instant;
 
 #[derive(Args)]
 pub struct BenchArgs {
-    #[arg(long, default_value_t = 100_000)]
-    areas: usize,
-    #[arg(long, default_value_t = 10_000)]
-    facilities: usize,
+    /// Residential areas of the synthetic city (at most 10 000 000).
+    #[arg(long, default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=carecircle::limits::SYNTH_AREAS))]
+    areas: u64,
+    /// Facilities (at most 1 000 000).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=carecircle::limits::SYNTH_FACILITIES))]
+    facilities: u64,
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Timed runs of each measurement; the fastest and the median are shown.
@@ -35,7 +37,7 @@ pub struct BenchArgs {
 
 pub fn run(args: BenchArgs) -> i32 {
     let started = Instant::now();
-    let dataset = carecircle::synth::synthesize(args.areas, args.facilities, args.seed);
+    let dataset = carecircle::synth::synthesize(args.areas as usize, args.facilities as usize, args.seed);
     println!(
         "合成 synthesized {} areas × {} facilities, {} admin units in {:.2} s (not timed below)",
         dataset.residential_areas.len(),

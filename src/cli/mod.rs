@@ -63,12 +63,12 @@ enum Command {
     },
     /// 合成 Write a deterministic synthetic dataset of any size.
     Synth {
-        /// Number of residential areas.
-        #[arg(long, default_value_t = 10_000)]
-        areas: usize,
-        /// Number of facilities.
-        #[arg(long, default_value_t = 1_000)]
-        facilities: usize,
+        /// Number of residential areas (at most 10 000 000).
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=carecircle::limits::SYNTH_AREAS))]
+        areas: u64,
+        /// Number of facilities (at most 1 000 000).
+        #[arg(long, default_value_t = 1_000, value_parser = clap::value_parser!(u64).range(1..=carecircle::limits::SYNTH_FACILITIES))]
+        facilities: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Folder to write the dataset into.
@@ -108,7 +108,7 @@ pub fn run() -> i32 {
             facilities,
             seed,
             out,
-        } => synth(areas, facilities, seed, &out),
+        } => synth(areas as usize, facilities as usize, seed, &out),
         Command::Bench(args) => bench::run(args),
         Command::Allocate { file, format } => allocate(&file, format),
     }

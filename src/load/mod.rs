@@ -124,7 +124,10 @@ pub fn load_dataset(dir: &Path) -> Result<Dataset, Problems> {
 
 fn read_header(dir: &Path, problems: &mut Vec<Problem>) -> Option<Header> {
     const FILE: &str = "dataset.toml";
-    let text = match std::fs::read_to_string(dir.join(FILE)) {
+    let read = crate::limits::read_capped(&dir.join(FILE), crate::limits::SMALL_FILE_BYTES).and_then(|b| {
+        String::from_utf8(b).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+    });
+    let text = match read {
         Ok(t) => t,
         Err(e) => {
             problems.push(Problem::file(FILE, format!("无法读取 cannot read: {e}")));
@@ -154,6 +157,17 @@ fn read_header(dir: &Path, problems: &mut Vec<Problem>) -> Option<Header> {
         }
     }
     let name = match table.get("name") {
+        Some(toml::Value::String(s)) if s.trim().chars().count() > crate::limits::NAME_CHARS => {
+            problems.push(key_problem(
+                "name",
+                format!(
+                    "{} characters: at most {} are allowed",
+                    s.trim().chars().count(),
+                    crate::limits::NAME_CHARS
+                ),
+            ));
+            None
+        }
         Some(toml::Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
         _ => {
             problems.push(key_problem("name", "expected a non-empty string".into()));

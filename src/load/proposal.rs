@@ -21,8 +21,8 @@ pub fn load_proposal(path: &Path, base: &Dataset) -> Result<Proposal, Problems> 
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    let bytes =
-        std::fs::read(path).map_err(|e| Problems(vec![Problem::file(&file, format!("无法读取 cannot read: {e}"))]))?;
+    let bytes = crate::limits::read_capped(path, crate::limits::PROPOSAL_BYTES)
+        .map_err(|e| Problems(vec![Problem::file(&file, format!("无法读取 cannot read: {e}"))]))?;
     parse_proposal(&file, &bytes, base)
 }
 

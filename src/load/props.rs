@@ -49,12 +49,34 @@ impl<'a> Props<'a> {
                 self.missing(key, required, "a string");
                 None
             }
-            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Some(Value::String(s)) if !s.trim().is_empty() => {
+                let cap = if key == "name" {
+                    crate::limits::NAME_CHARS
+                } else {
+                    crate::limits::ID_CHARS
+                };
+                self.within(key, s.trim(), cap).map(str::to_string)
+            }
             Some(Value::Number(n)) => Some(n.to_string()),
             Some(v) => {
                 self.wrong(key, v, "a non-empty string");
                 None
             }
+        }
+    }
+
+    /// `text` when it has at most `cap` characters; else a problem saying how long it is.
+    fn within<'t>(&mut self, key: &str, text: &'t str, cap: usize) -> Option<&'t str> {
+        let chars = text.chars().count();
+        if chars > cap {
+            let start: String = text.chars().take(20).collect();
+            self.problem(
+                Some(key),
+                format!("{chars} characters (\"{start}…\"): at most {cap} are allowed"),
+            );
+            None
+        } else {
+            Some(text)
         }
     }
 
@@ -167,7 +189,11 @@ impl<'a> Props<'a> {
                 let mut out = Vec::with_capacity(items.len());
                 for item in items {
                     match item {
-                        Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_string()),
+                        Value::String(s) if !s.trim().is_empty() => {
+                            if let Some(id) = self.within(key, s.trim(), crate::limits::ID_CHARS) {
+                                out.push(id.to_string());
+                            }
+                        }
                         other => self.wrong(key, other, "an array of ids (strings)"),
                     }
                 }

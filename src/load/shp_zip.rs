@@ -26,16 +26,20 @@ pub fn read_shp_zip(file: &str, bytes: Vec<u8>, id_key: &str) -> Result<RawLayer
     let mut members = unzip(bytes).map_err(fail)?;
     let encoding = text_encoding(&members).map_err(fail)?;
     let date_fields = dates_as_text(&mut members.dbf);
+    let dbf_len = members.dbf.len();
     let shapes = shapefile::ShapeReader::new(Cursor::new(members.shp))
         .map_err(|e| fail(format!("{}.shp is not a readable Shapefile: {e}", members.stem)))?;
     let table = dbase::ReaderBuilder::new()
         .with_encoding(encoding.clone())
         .build(Cursor::new(members.dbf))
         .map_err(|e| fail(format!("{}.dbf is not a readable dBase table: {e}", members.stem)))?;
+    // The header's count is a claim: reserve no more than the table's bytes can hold.
     let count = table.header().num_records as usize;
+    let record_size = usize::from(table.header().size_of_record).max(1);
+    let reserve = count.min(dbf_len / record_size);
     let mut reader = shapefile::Reader::new(shapes, table);
     let mut problems = Vec::new();
-    let mut features = Vec::with_capacity(count);
+    let mut features = Vec::with_capacity(reserve);
     for (index, item) in reader.iter_shapes_and_records().take(count).enumerate() {
         let (shape, record) = match item {
             Ok(pair) => pair,
@@ -65,8 +69,8 @@ pub fn read_shp_zip(file: &str, bytes: Vec<u8>, id_key: &str) -> Result<RawLayer
         };
         let properties = properties(record, &date_fields);
         let label = match properties.get(id_key) {
-            Some(Value::String(id)) => format!("{id_key} \"{id}\" (record {index})"),
-            Some(Value::Number(id)) => format!("{id_key} \"{id}\" (record {index})"),
+            Some(Value::String(id)) => super::source::label(id_key, id, &format!("record {index}")),
+            Some(Value::Number(id)) => super::source::label(id_key, &id.to_string(), &format!("record {index}")),
             _ => format!("record {index}"),
         };
         let geometry = match shape {
@@ -106,6 +110,12 @@ pub fn read_shp_zip(file: &str, bytes: Vec<u8>, id_key: &str) -> Result<RawLayer
 }
 
 fn unzip(bytes: Vec<u8>) -> Result<Members, String> {
+    use crate::limits::{human, LAYER_BYTES, UNZIP_FLOOR_BYTES, UNZIP_RATIO};
+    // What the members may unpack to, together: a zip bomb is refused before it fills memory.
+    let mut budget = (bytes.len() as u64 * UNZIP_RATIO)
+        .max(UNZIP_FLOOR_BYTES)
+        .min(LAYER_BYTES);
+    let allowed = budget;
     let mut archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("not a readable ZIP archive: {e}"))?;
     let names: Vec<String> = archive
@@ -139,11 +149,20 @@ fn unzip(bytes: Vec<u8>) -> Result<Members, String> {
         let Some(name) = names.iter().find(|n| n.eq_ignore_ascii_case(&wanted)) else {
             return Ok(None);
         };
-        let mut entry = archive.by_name(name).map_err(|e| format!("cannot open {name}: {e}"))?;
+        let entry = archive.by_name(name).map_err(|e| format!("cannot open {name}: {e}"))?;
         let mut out = Vec::new();
         entry
+            .take(budget + 1)
             .read_to_end(&mut out)
             .map_err(|e| format!("cannot unpack {name}: {e}"))?;
+        if out.len() as u64 > budget {
+            return Err(format!(
+                "the archive unpacks to more than {} ({UNZIP_RATIO} times its size, at most {}): refused as a zip bomb",
+                human(allowed),
+                human(LAYER_BYTES)
+            ));
+        }
+        budget -= out.len() as u64;
         Ok(Some(out))
     };
     let shp = member("shp")?.unwrap_or_default();

@@ -41,8 +41,8 @@ pub fn read_layer(dir: &Path, layer: &str, id_key: &str) -> Result<Option<RawLay
         [] => Ok(None),
         [path] => {
             let file = file_name(path);
-            let bytes =
-                std::fs::read(path).map_err(|e| vec![Problem::file(&file, format!("无法读取 cannot read: {e}"))])?;
+            let bytes = crate::limits::read_capped(path, crate::limits::LAYER_BYTES)
+                .map_err(|e| vec![Problem::file(&file, format!("无法读取 cannot read: {e}"))])?;
             if file.ends_with(".csv") {
                 read_csv(&file, &bytes).map(Some)
             } else if file.ends_with(".shp.zip") {
@@ -116,7 +116,7 @@ pub(super) fn read_geojson(file: &str, bytes: &[u8], id_key: &str) -> Result<Raw
                 _ => None,
             });
         let label = match id {
-            Some(id) => format!("{id_key} \"{id}\" (index {index})"),
+            Some(id) => label(id_key, &id, &format!("index {index}")),
             None => format!("index {index}"),
         };
         if feature.get("type").and_then(Value::as_str) != Some("Feature") {
@@ -150,6 +150,16 @@ pub(super) fn read_geojson(file: &str, bytes: &[u8], id_key: &str) -> Result<Raw
         });
     }
     finish(file, false, out, problems)
+}
+
+/// How a problem names a feature: `id "R-17" (index 4)`; an id too long to be one is shown by its start.
+pub(super) fn label(id_key: &str, id: &str, position: &str) -> String {
+    if id.chars().count() > 40 {
+        let start: String = id.chars().take(40).collect();
+        format!("{id_key} \"{start}…\" ({position})")
+    } else {
+        format!("{id_key} \"{id}\" ({position})")
+    }
 }
 
 fn read_csv(file: &str, bytes: &[u8]) -> Result<RawLayer, Vec<Problem>> {
@@ -244,6 +254,28 @@ fn csv_geometry(
     if let Some(i) = wkt_col {
         let text = record.get(i).unwrap_or("").trim();
         if !text.is_empty() {
+            // The WKT parser recurses once per parenthesis: a cell nested thousands deep would overflow the stack.
+            let depth = text
+                .bytes()
+                .scan(0i64, |d, b| {
+                    *d += match b {
+                        b'(' => 1,
+                        b')' => -1,
+                        _ => 0,
+                    };
+                    Some(*d)
+                })
+                .max()
+                .unwrap_or(0);
+            if depth > crate::limits::WKT_DEPTH as i64 {
+                return Err((
+                    "wkt",
+                    format!(
+                        "nested {depth} parentheses deep: at most {} is allowed",
+                        crate::limits::WKT_DEPTH
+                    ),
+                ));
+            }
             let parsed: wkt::Wkt<f64> = text.parse().map_err(|e| ("wkt", format!("not valid WKT: {e}")))?;
             let geometry =
                 geo::Geometry::try_from(parsed).map_err(|e| ("wkt", format!("unsupported WKT geometry: {e}")))?;

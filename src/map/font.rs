@@ -55,7 +55,7 @@ pub fn register(path: &Path) -> Result<(), FontError> {
     if REGISTERED.get().is_some() {
         return Ok(());
     }
-    let bytes = std::fs::read(path).map_err(|e| FontError::Unreadable {
+    let bytes = crate::limits::read_capped(path, crate::limits::FONT_BYTES).map_err(|e| FontError::Unreadable {
         path: path.to_path_buf(),
         reason: e.to_string(),
     })?;

@@ -28,7 +28,7 @@ const RULESET_KEYS: [&str; 7] = ["id", "title", "document", "issued_by", "effect
 /// Reads and parses a ruleset file.
 pub fn load_ruleset(path: &Path) -> Result<Ruleset, RulesError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| RulesError {
+    let bytes = crate::limits::read_capped(path, crate::limits::SMALL_FILE_BYTES).map_err(|e| RulesError {
         what: TomlFile::Ruleset,
         file: file.clone(),
         problems: vec![(0, format!("无法读取 cannot read: {e}"))],

@@ -1,0 +1,68 @@
+//! The bounds carecircle keeps on what a file or a request may make it do, in one place so the README's
+//! safety section and the code cannot drift apart. Past a bound, input is refused with a message naming
+//! the bound; nothing is truncated silently.
+
+use std::io::Read;
+use std::path::Path;
+
+/// `dataset.toml`, a ruleset, a task-decomposition plan.
+pub const SMALL_FILE_BYTES: u64 = 4 << 20;
+/// A proposal file for `review` (the same as an HTTP body).
+pub const PROPOSAL_BYTES: u64 = 16 << 20;
+/// A font file (Noto CJK collections are about 20-60 MB).
+pub const FONT_BYTES: u64 = 128 << 20;
+/// One layer file, as read (a 1 000 000-area GeoJSON layer is about 360 MB).
+pub const LAYER_BYTES: u64 = 4 << 30;
+/// A zipped Shapefile may unpack to at most this many times its own size (a zip bomb unpacks a thousand
+/// times), and never more than [`LAYER_BYTES`]; small archives may always unpack to [`UNZIP_FLOOR_BYTES`].
+pub const UNZIP_RATIO: u64 = 200;
+pub const UNZIP_FLOOR_BYTES: u64 = 64 << 20;
+/// Characters of an id, a code, a parent, a pool or a `serves` entry.
+pub const ID_CHARS: usize = 200;
+/// Characters of a name (the longest official place names are a few dozen characters).
+pub const NAME_CHARS: usize = 500;
+/// Nesting of a WKT cell (a GeometryCollection of MultiPolygons is 4 deep).
+pub const WKT_DEPTH: usize = 16;
+/// Synthetic cities: residential areas and facilities.
+pub const SYNTH_AREAS: u64 = 10_000_000;
+pub const SYNTH_FACILITIES: u64 = 1_000_000;
+
+/// Reads a whole file of at most `limit` bytes; a longer one (or an endless one, such as `/dev/zero`) is
+/// an error saying so, after reading no more than `limit + 1` bytes.
+pub fn read_capped(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than carecircle reads ({})", human(limit)),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// A byte count as people say it: 4 MiB, 128 MiB, 4 GiB.
+pub fn human(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b >= 1 << 20 => format!("{} MiB", b >> 20),
+        b => format!("{b} bytes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endless_file_is_refused_after_the_limit() {
+        let err = read_capped(Path::new("/dev/zero"), 1 << 10).unwrap_err();
+        assert!(err.to_string().contains("1024 bytes"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("small");
+        std::fs::write(&path, b"12345").unwrap();
+        assert_eq!(read_capped(&path, 5).unwrap(), b"12345");
+        assert!(read_capped(&path, 4).is_err());
+    }
+}

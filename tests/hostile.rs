@@ -1,0 +1,93 @@
+//! Hostile files and arguments: each is refused with a message, never a panic, an abort or unbounded
+//! memory (issue "Hardening"). The bounds are `carecircle::limits`, listed in the README's safety section.
+
+mod common;
+use common::carecircle;
+use std::path::Path;
+
+/// The demo copied into `dir`, for editing one file of it.
+fn demo_copy(dir: &Path) {
+    for entry in std::fs::read_dir("geodata/demo").unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.join(entry.file_name())).unwrap();
+    }
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_wkt_cell_nested_100_000_deep_is_a_problem_not_a_stack_overflow() {
+    let tmp = tempfile::tempdir().unwrap();
+    demo_copy(tmp.path());
+    std::fs::remove_file(tmp.path().join("facilities.geojson")).unwrap();
+    let deep = format!("GEOMETRYCOLLECTION{}{}", "(".repeat(100_000), ")".repeat(100_000));
+    let csv = format!(
+        "id,name,tier,floor_area_m2,status,wkt\nF1,站,station,200,operating,\"POINT (119.45 25.99)\"\nF2,深,station,200,operating,\"{deep}\"\n"
+    );
+    std::fs::write(tmp.path().join("facilities.csv"), csv).unwrap();
+    let out = carecircle(&["validate", tmp.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("parentheses deep"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_id_of_a_mebibyte_is_refused_with_its_feature_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    demo_copy(tmp.path());
+    let path = tmp.path().join("facilities.geojson");
+    let mut layer: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    layer["features"][3]["properties"]["id"] = "站".repeat(1 << 20).into();
+    layer["features"][5]["properties"]["name"] = "名".repeat(40_000).into();
+    std::fs::write(&path, serde_json::to_vec(&layer).unwrap()).unwrap();
+    let out = carecircle(&["validate", tmp.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("1048576 characters") && err.contains("at most 200"),
+        "{err}"
+    );
+    assert!(err.contains("40000 characters") && err.contains("at most 500"), "{err}");
+    assert!(err.len() < 10_000, "the message quotes the start, not the whole id");
+}
+
+#[test]
+fn endless_small_files_are_refused_after_their_bound() {
+    let tmp = tempfile::tempdir().unwrap();
+    demo_copy(tmp.path());
+    std::fs::remove_file(tmp.path().join("dataset.toml")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", tmp.path().join("dataset.toml")).unwrap();
+    let out = carecircle(&["validate", tmp.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("larger than carecircle reads (4 MiB)"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = carecircle(&["check", "geodata/demo", "--rules", "/dev/zero"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("4 MiB"), "{}", stderr(&out));
+
+    let out = carecircle(&[
+        "map",
+        "geodata/demo",
+        "--rules",
+        "rules/mawei-2020.toml",
+        "--font",
+        "/dev/zero",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("128 MiB"), "{}", stderr(&out));
+}
+
+#[test]
+fn synthetic_cities_are_bounded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = carecircle(&["synth", "--areas", "10000000000", "--out", tmp.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("10000000"), "{}", stderr(&out));
+    let out = carecircle(&["bench", "--facilities", "2000000"]);
+    assert_eq!(out.status.code(), Some(2));
+}
