@@ -112,9 +112,9 @@ pub fn read_shp_zip(file: &str, bytes: Vec<u8>, id_key: &str) -> Result<RawLayer
 fn unzip(bytes: Vec<u8>) -> Result<Members, String> {
     use crate::limits::{human, LAYER_BYTES, UNZIP_FLOOR_BYTES, UNZIP_RATIO};
     // What the members may unpack to, together: a zip bomb is refused before it fills memory.
-    let mut budget = (bytes.len() as u64 * UNZIP_RATIO)
-        .max(UNZIP_FLOOR_BYTES)
-        .min(LAYER_BYTES);
+    let mut budget = (bytes.len() as u64)
+        .saturating_mul(UNZIP_RATIO)
+        .clamp(UNZIP_FLOOR_BYTES, LAYER_BYTES);
     let allowed = budget;
     let mut archive =
         zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| format!("not a readable ZIP archive: {e}"))?;
