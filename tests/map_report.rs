@@ -197,3 +197,24 @@ fn a_font_that_cannot_draw_chinese_is_refused_by_name() {
         assert!(String::from_utf8_lossy(&err.stderr).contains("does not draw Chinese"));
     }
 }
+
+/// A radius far past any rule's bound (the parser refuses it) still draws: the circles are clipped to the
+/// picture instead of being rasterised at a billion pixels.
+#[test]
+fn an_absurd_radius_still_draws_promptly() {
+    let (d, rulesets) = setup();
+    let report = judge(&d, &rulesets, Mode::Audit);
+    let mut coverage = Coverage::of(&rulesets, &report).unwrap();
+    coverage.radius_m = 1e9;
+    let png = map::render_png(&MapSpec {
+        dataset: &d,
+        mode: Mode::Audit,
+        coverage: Some(&coverage),
+        findings: &report.findings,
+        bbox: None,
+        width: 800,
+        lang: Lang::Chinese,
+    })
+    .unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+}

@@ -252,7 +252,9 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, spec: &MapSpec, frame:
 
     // The service radius around each counted facility of the coverage tiers.
     if let Some(cov) = spec.coverage {
-        let radius_px = (cov.radius_m * frame.scale).round().max(1.0) as i32;
+        // A circle wider than the picture covers it all: drawing a larger one only costs time.
+        let widest = f64::from(frame.width.max(frame.height)) * 2.0;
+        let radius_px = (cov.radius_m * frame.scale).round().clamp(1.0, widest) as i32;
         for f in d
             .facilities
             .iter()

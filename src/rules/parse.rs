@@ -25,6 +25,23 @@ const KINDS: [&str; 11] = [
 const RULE_KEYS: [&str; 7] = ["id", "kind", "title", "severity", "clause", "quote", "params"];
 const RULESET_KEYS: [&str; 7] = ["id", "title", "document", "issued_by", "effective", "source", "note"];
 
+// What a rule's parameters can mean: past these a number is a typo (a radius of 1e9 m), and the maps and
+// the engine need not cope with it.
+/// Distances (`radius_m`, `distance_m`): 50 km.
+pub const MAX_DISTANCE_M: f64 = 50_000.0;
+/// A floor area (`min_area_m2`, `min_single_site_m2`, size classes): 100 000 m².
+pub const MAX_AREA_M2: f64 = 100_000.0;
+/// Floor area per 100 households (policy asks 20-30).
+pub const MAX_M2_PER_100_HOUSEHOLDS: f64 = 1_000.0;
+/// Floor area per 1000 residents (policy asks about 50).
+pub const MAX_M2_PER_1000: f64 = 10_000.0;
+/// Beds per 1000 elderly.
+pub const MAX_BEDS_PER_1000: f64 = 1_000.0;
+/// `min_count` of a tier in a unit.
+pub const MAX_COUNT: i64 = 1_000;
+/// Population bounds of a size class.
+pub const MAX_POPULATION: i64 = 1_000_000_000;
+
 /// Reads and parses a ruleset file.
 pub fn load_ruleset(path: &Path) -> Result<Ruleset, RulesError> {
     let file = path.display().to_string();
@@ -254,8 +271,8 @@ fn parse_rule(
 
 fn area_per_households(p: &mut Reader) -> Option<AreaPerHouseholds> {
     let area_kind = p.choice("kind", AreaKind::parse, &AreaKind::accepted());
-    let m2 = p.positive("m2_per_100_households");
-    let min_single_site_m2 = p.optional_positive("min_single_site_m2");
+    let m2 = p.positive("m2_per_100_households", MAX_M2_PER_100_HOUSEHOLDS);
+    let min_single_site_m2 = p.optional_positive("min_single_site_m2", MAX_AREA_M2);
     let tiers = p.tiers("tiers");
     p.unknown_keys(&["kind", "m2_per_100_households", "min_single_site_m2", "tiers"]);
     if area_kind == Some(AreaKind::Existing) && min_single_site_m2.is_some() {
@@ -274,7 +291,7 @@ fn area_per_households(p: &mut Reader) -> Option<AreaPerHouseholds> {
 }
 
 fn service_radius(p: &mut Reader) -> Option<ServiceRadius> {
-    let radius_m = p.positive("radius_m");
+    let radius_m = p.positive("radius_m", MAX_DISTANCE_M);
     let tiers = p.tiers("tiers");
     let metric = match p.optional_string("metric").as_deref() {
         None | Some("euclidean") => Some(Metric::Euclidean),
@@ -304,9 +321,9 @@ fn tier_presence(p: &mut Reader) -> Option<TierPresence> {
     let tiers = p.tiers("tiers");
     let min_count = match p.table.get("min_count") {
         None => Some(1),
-        Some(Value::Integer(n)) if *n >= 1 => Some(*n as usize),
+        Some(Value::Integer(n)) if (1..=MAX_COUNT).contains(n) => Some(*n as usize),
         Some(_) => {
-            p.problem("min_count", "expected an integer ≥ 1".into());
+            p.problem("min_count", format!("expected an integer from 1 to {MAX_COUNT}"));
             None
         }
     };
@@ -342,7 +359,7 @@ fn facility_min_area(p: &mut Reader) -> Option<FacilityMinArea> {
     } else {
         p.list("tiers", Tier::parse, &Tier::accepted())
     };
-    let min_area_m2 = p.positive("min_area_m2");
+    let min_area_m2 = p.positive("min_area_m2", MAX_AREA_M2);
     let statuses = if p.table.contains_key("statuses") {
         p.list("statuses", Status::parse, &Status::accepted())
     } else {
@@ -365,7 +382,7 @@ fn facility_min_area(p: &mut Reader) -> Option<FacilityMinArea> {
 
 fn area_per_population(p: &mut Reader) -> Option<AreaPerPopulation> {
     let level = p.choice("level", Level::parse, &Level::accepted());
-    let m2_per_1000 = p.positive("m2_per_1000");
+    let m2_per_1000 = p.positive("m2_per_1000", MAX_M2_PER_1000);
     let headcount = p.headcount("population");
     let tiers = p.tiers("tiers");
     let target = p.target();
@@ -393,7 +410,7 @@ fn size_by_population(p: &mut Reader) -> Option<SizeByPopulation> {
 
 fn beds_per_elderly(p: &mut Reader) -> Option<BedsPerElderly> {
     let level = p.choice("level", Level::parse, &Level::accepted());
-    let per_1000 = p.positive("per_1000");
+    let per_1000 = p.positive("per_1000", MAX_BEDS_PER_1000);
     let beds = match p.optional_string("beds").as_deref() {
         None | Some("beds") => Some(BedCount::Beds),
         Some("nursing_beds") => Some(BedCount::NursingBeds),
@@ -432,7 +449,7 @@ fn nursing_bed_share(p: &mut Reader) -> Option<NursingBedShare> {
 fn adjacency(p: &mut Reader) -> Option<Adjacency> {
     let tiers = p.tiers("tiers");
     let near_tiers = p.list("near_tiers", Tier::parse, &Tier::accepted());
-    let distance_m = p.positive("distance_m");
+    let distance_m = p.positive("distance_m", MAX_DISTANCE_M);
     let since = p.optional_date("since");
     let target = p.target();
     p.unknown_keys(&["tiers", "near_tiers", "distance_m", "since", "target"]);
@@ -556,23 +573,24 @@ impl Reader<'_> {
         }
     }
 
-    fn optional_positive(&mut self, key: &str) -> Option<f64> {
+    /// A number above 0 and at most `max` (what the rule can mean), when given.
+    fn optional_positive(&mut self, key: &str, max: f64) -> Option<f64> {
         match self.number(key) {
-            Some(Some(n)) if n > 0.0 => Some(n),
+            Some(Some(n)) if n > 0.0 && n <= max => Some(n),
             Some(None) => None,
             _ => {
-                self.problem(key, "expected a number > 0".into());
+                self.problem(key, format!("expected a number > 0 and ≤ {max}"));
                 None
             }
         }
     }
 
-    fn positive(&mut self, key: &str) -> Option<f64> {
+    fn positive(&mut self, key: &str, max: f64) -> Option<f64> {
         if !self.table.contains_key(key) {
             self.missing("parameter ", key);
             return None;
         }
-        self.optional_positive(key)
+        self.optional_positive(key, max)
     }
 
     /// A required share between 0 and 1.
@@ -632,16 +650,20 @@ impl Reader<'_> {
                     .all(|k| ["min_population", "max_population", "min_area_m2"].contains(&k.as_str()))
             });
             match (int("min_population"), int("max_population"), area) {
-                (Some(lo), Some(hi), Some(m2)) if lo <= hi && m2 > 0.0 && known => classes.push(PopulationClass {
-                    min_population: lo as u64,
-                    max_population: hi as u64,
-                    min_area_m2: m2,
-                }),
+                (Some(lo), Some(hi), Some(m2))
+                    if lo <= hi && hi <= MAX_POPULATION && m2 > 0.0 && m2 <= MAX_AREA_M2 && known =>
+                {
+                    classes.push(PopulationClass {
+                        min_population: lo as u64,
+                        max_population: hi as u64,
+                        min_area_m2: m2,
+                    })
+                }
                 _ => {
                     self.problem(
                         "classes",
                         format!(
-                            "class {i}: expected {{ min_population = N, max_population = N ≥ min, min_area_m2 = N > 0 }}"
+                            "class {i}: expected {{ min_population = N, max_population = N ≥ min (≤ {MAX_POPULATION}), min_area_m2 = N > 0 (≤ {MAX_AREA_M2}) }}"
                         ),
                     );
                     return None;
@@ -969,6 +991,45 @@ mod tests {
         let err = parse_ruleset("t.toml", &rule("beds_per_elderly", "")).unwrap_err();
         assert!(err.to_string().contains("missing parameter \"per_1000\""), "{err}");
         assert!(err.to_string().contains("missing parameter \"level\""), "{err}");
+    }
+
+    /// Numbers past what a rule can mean are typos, named with their line: a radius of a million
+    /// kilometres would make every map and walk search pointless.
+    #[test]
+    fn parameters_past_their_meaning_are_refused_with_the_line() {
+        for (kind, params, key) in [
+            ("service_radius", "radius_m = 1e9\n", "radius_m"),
+            (
+                "adjacency",
+                "tiers = [\"station\"]\nnear_tiers = [\"medical\"]\ndistance_m = 60000\n",
+                "distance_m",
+            ),
+            (
+                "area_per_households",
+                "kind = \"new\"\nm2_per_100_households = 5000\n",
+                "m2_per_100_households",
+            ),
+            (
+                "facility_min_area",
+                "tier = \"station\"\nmin_area_m2 = 1e7\n",
+                "min_area_m2",
+            ),
+            (
+                "tier_presence",
+                "levels = [\"community\"]\ntiers = [\"station\"]\nmin_count = 100000\n",
+                "min_count",
+            ),
+        ] {
+            let err = parse_ruleset("t.toml", &rule(kind, params)).unwrap_err();
+            let (line, message) = &err.problems[0];
+            let expected = rule(kind, params).lines().position(|l| l.starts_with(key)).unwrap() + 1;
+            assert_eq!(*line, expected, "{kind}: {message}");
+            assert!(
+                message.contains(key) && message.contains('≤') || message.contains("to 1000"),
+                "{message}"
+            );
+        }
+        assert!(parse_ruleset("t.toml", &rule("service_radius", "radius_m = 50000\n")).is_ok());
     }
 
     #[test]
