@@ -21,6 +21,11 @@ pub const UNZIP_FLOOR_BYTES: u64 = 64 << 20;
 pub const ID_CHARS: usize = 200;
 /// Characters of a name (the longest official place names are a few dozen characters).
 pub const NAME_CHARS: usize = 500;
+/// Any count in a dataset (households, population, elderly, beds): more than China's population, and small
+/// enough that no sum of them can overflow.
+pub const COUNT: u64 = 2_000_000_000;
+/// A target of a task-decomposition plan.
+pub const PLAN_TOTAL: u64 = 1_000_000_000_000;
 /// Nesting of a WKT cell (a GeometryCollection of MultiPolygons is 4 deep).
 pub const WKT_DEPTH: usize = 16;
 /// Synthetic cities: residential areas and facilities.

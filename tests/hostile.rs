@@ -91,3 +91,33 @@ fn synthetic_cities_are_bounded() {
     let out = carecircle(&["bench", "--facilities", "2000000"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Counts past the documented maximum are refused at load, so no pool's sum can wrap to 0 and pass.
+#[test]
+fn counts_are_bounded_so_sums_cannot_overflow() {
+    let tmp = tempfile::tempdir().unwrap();
+    demo_copy(tmp.path());
+    let path = tmp.path().join("residential_areas.geojson");
+    let mut layer: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    for i in [0, 1] {
+        layer["features"][i]["properties"]["households"] = serde_json::json!(9223372036854775808u64);
+    }
+    std::fs::write(&path, serde_json::to_vec(&layer).unwrap()).unwrap();
+    let out = carecircle(&["check", tmp.path().to_str().unwrap(), "--rules", "rules/anxi-2022.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("an integer from 1 to 2000000000"),
+        "{}",
+        stderr(&out)
+    );
+
+    let plan = tmp.path().join("plan.toml");
+    std::fs::write(
+        &plan,
+        "[[target]]\nname = \"beds\"\ntotal = 9223372036854775807\n[[unit]]\nname = \"a\"\nweight = 1\n[[unit]]\nname = \"b\"\nweight = 1\n",
+    )
+    .unwrap();
+    let out = carecircle(&["allocate", plan.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("from 0 to 1000000000000"), "{}", stderr(&out));
+}

@@ -90,7 +90,8 @@ pub fn largest_remainder(total: u64, weights: &[f64]) -> Vec<u64> {
     }
     let quotas: Vec<f64> = weights.iter().map(|w| total as f64 * w / sum).collect();
     let mut values: Vec<u64> = quotas.iter().map(|q| q.floor() as u64).collect();
-    let given: u64 = values.iter().sum();
+    // In u128: the floors of huge quotas can add up past u64.
+    let given: u128 = values.iter().map(|&v| u128::from(v)).sum();
     let mut order: Vec<usize> = (0..weights.len()).collect();
     order.sort_by(|&a, &b| {
         let (ra, rb) = (quotas[a] - quotas[a].floor(), quotas[b] - quotas[b].floor());
@@ -98,8 +99,19 @@ pub fn largest_remainder(total: u64, weights: &[f64]) -> Vec<u64> {
             .then(weights[b].total_cmp(&weights[a]))
             .then(a.cmp(&b))
     });
-    for &i in order.iter().take(total.saturating_sub(given) as usize) {
+    for &i in order.iter().take(u128::from(total).saturating_sub(given) as usize) {
         values[i] += 1;
+    }
+    // Rounding in the quotas of very large totals can floor to more than the total: take the excess back
+    // from the smallest remainders, so the parts always add up.
+    let mut excess = given.saturating_sub(u128::from(total));
+    for &i in order.iter().rev() {
+        if excess == 0 {
+            break;
+        }
+        let take = excess.min(u128::from(values[i])) as u64;
+        values[i] -= take;
+        excess -= u128::from(take);
     }
     values
 }
@@ -110,15 +122,31 @@ mod tests {
 
     #[test]
     fn parts_always_add_up() {
-        for total in [0, 1, 7, 100, 4045, 8089] {
+        // The last three: past f64's exact integers, where the quotas' floors add up to more than the total.
+        for total in [
+            0,
+            1,
+            7,
+            100,
+            4045,
+            8089,
+            crate::limits::PLAN_TOTAL,
+            i64::MAX as u64,
+            u64::MAX,
+        ] {
             for weights in [
                 vec![1.0],
+                vec![1.0, 1.0],
                 vec![3.0, 1.0, 1.0],
                 vec![0.1, 0.2, 0.3, 0.4],
                 vec![135565.0, 91653.0, 41855.0],
             ] {
                 let v = largest_remainder(total, &weights);
-                assert_eq!(v.iter().sum::<u64>(), total, "{total} {weights:?}");
+                assert_eq!(
+                    v.iter().map(|&x| u128::from(x)).sum::<u128>(),
+                    u128::from(total),
+                    "{total} {weights:?}"
+                );
             }
         }
         assert_eq!(largest_remainder(5, &[0.0, 0.0]), [0, 0]);

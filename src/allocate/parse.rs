@@ -79,9 +79,15 @@ pub fn parse_plan(file: &str, text: &str) -> Result<Plan, PlanError> {
         let name = name(t, "target", i, line, &mut problems);
         unknown(t, &["name", "total"], "target", line, &mut problems);
         let total = match t.get("total") {
-            Some(Value::Integer(n)) if *n >= 0 => Some(*n as u64),
+            Some(Value::Integer(n)) if (0..=crate::limits::PLAN_TOTAL as i64).contains(n) => Some(*n as u64),
             _ => {
-                problems.push((line, format!("target {i}: \"total\" must be a whole number ≥ 0")));
+                problems.push((
+                    line,
+                    format!(
+                        "target {i}: \"total\" must be a whole number from 0 to {}",
+                        crate::limits::PLAN_TOTAL
+                    ),
+                ));
                 None
             }
         };

@@ -124,7 +124,8 @@ impl<'a> Props<'a> {
     }
 
     pub fn integer(&mut self, key: &str, required: bool, min: u64) -> Option<u64> {
-        let expected = format!("an integer ≥ {min}");
+        let max = crate::limits::COUNT;
+        let expected = format!("an integer from {min} to {max}");
         let Some(value) = self.get(key) else {
             self.missing(key, required, &expected);
             return None;
@@ -139,7 +140,7 @@ impl<'a> Props<'a> {
             _ => None,
         };
         match n {
-            Some(n) if n >= min => Some(n),
+            Some(n) if (min..=max).contains(&n) => Some(n),
             _ => {
                 self.wrong(key, value, &expected);
                 None
