@@ -121,3 +121,44 @@ fn counts_are_bounded_so_sums_cannot_overflow() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("from 0 to 1000000000000"), "{}", stderr(&out));
 }
+
+/// The same minimum token length from the environment as from a file, and a database URL's password is
+/// never printed; a refused port fails at once.
+#[test]
+fn credentials_are_held_to_one_rule_and_never_printed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let serve = |env: &[(&str, &str)], args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"));
+        cmd.arg("serve")
+            .args(args)
+            .args(["--state-dir", tmp.path().to_str().unwrap()])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env_remove("DATABASE_URL")
+            .env_remove("CARECIRCLE_TOKEN");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().unwrap()
+    };
+    let out = serve(&[("CARECIRCLE_TOKEN", "short")], &["--bind", "0.0.0.0:0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("CARECIRCLE_TOKEN: the token must be at least 16"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = serve(
+        &[(
+            "DATABASE_URL",
+            "postgres://auditor:hunter2-secret@127.0.0.1:1/carecircle",
+        )],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(!err.contains("hunter2"), "{err}");
+    assert!(err.contains("postgres://auditor:***@127.0.0.1:1/carecircle"), "{err}");
+    // The reason itself, from one direct attempt, not the pool's "timed out" ten seconds later.
+    assert!(err.contains("refused") && !err.contains("timed out"), "{err}");
+}

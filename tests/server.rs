@@ -347,3 +347,71 @@ async fn review_rules_coverage_and_openapi() {
         assert!(api["paths"][path].is_object(), "{path}");
     }
 }
+
+/// Forwarded headers are ignored unless the server is told it sits behind a proxy; even then only an
+/// http(s) scheme and a well-formed host are used. The bearer scheme is case-insensitive.
+#[actix_web::test]
+async fn forwarded_headers_are_trusted_only_behind_a_proxy() {
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = [
+        ("X-Forwarded-Host", "evil.example"),
+        ("X-Forwarded-Proto", "javascript"),
+        ("Forwarded", "host=evil.example;proto=javascript"),
+    ];
+    let landing = |app_state: web::Data<AppState>| async move {
+        let app = test::init_service(App::new().app_data(app_state).configure(router)).await;
+        let mut req = test::TestRequest::get()
+            .uri("/")
+            .insert_header(("Host", "carecircle.bureau:8080"));
+        for h in hostile {
+            req = req.insert_header(h);
+        }
+        let body: Value = test::call_and_read_body_json(&app, req.to_request()).await;
+        body["links"][0]["href"].as_str().unwrap().to_string()
+    };
+    let plain = app_state(dir.path());
+    assert_eq!(landing(plain).await, "http://carecircle.bureau:8080/");
+
+    let other = tempfile::tempdir().unwrap();
+    let behind = web::Data::new(AppState {
+        store: Arc::clone(&app_state(other.path()).store),
+        rulesets: vec![],
+        token: None,
+        maps: false,
+        trust_proxy: true,
+    });
+    // Trusted, the host is used but the javascript scheme is not.
+    assert_eq!(landing(behind.clone()).await, "http://evil.example/");
+    let app = test::init_service(App::new().app_data(behind).configure(router)).await;
+    let body: Value = test::call_and_read_body_json(
+        &app,
+        test::TestRequest::get()
+            .uri("/")
+            .insert_header(("X-Forwarded-Proto", "https"))
+            .insert_header(("X-Forwarded-Host", "gis.bureau.gov.cn"))
+            .insert_header(("X-Forwarded-Prefix", "/carecircle/"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(body["links"][0]["href"], "https://gis.bureau.gov.cn/carecircle/");
+
+    // POST /checks answers with a Location built the same way, and `bearer` in lower case is accepted.
+    let app = test::init_service(App::new().app_data(app_state(dir.path())).configure(router)).await;
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::post()
+            .uri("/checks")
+            .insert_header(("Authorization", format!("bearer {TOKEN}")))
+            .insert_header(("X-Forwarded-Host", "evil.example"))
+            .insert_header(("X-Forwarded-Proto", "javascript"))
+            .set_json(json!({"dataset": "demo", "rulesets": ["mawei-2020"]}))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status().as_u16(), 201);
+    let location = resp.headers().get("Location").unwrap().to_str().unwrap().to_string();
+    assert!(
+        location.starts_with("http://localhost") && !location.contains("evil"),
+        "{location}"
+    );
+}

@@ -32,6 +32,10 @@ pub struct ServeArgs {
     /// Allow browsers from this origin (repeatable; `*` for any).
     #[arg(long = "cors", value_name = "ORIGIN")]
     cors: Vec<String>,
+    /// Behind a reverse proxy: build links from its Forwarded / X-Forwarded-Host, -Proto and -Prefix headers
+    /// (only http or https schemes and well-formed hosts). Without this flag they are ignored.
+    #[arg(long)]
+    trust_proxy: bool,
     /// Where the embedded store keeps its runs (one folder per run, never overwritten; ids never reused).
     /// Default: $CARECIRCLE_STATE_DIR, else $XDG_STATE_HOME/carecircle, else ~/.local/state/carecircle.
     /// Not used with --database-url: PostGIS keeps the runs.
@@ -120,7 +124,13 @@ pub fn run(args: ServeArgs) -> i32 {
     if !maps {
         eprintln!("注意 note: no CJK font found (install fonts-wqy-microhei): map and report endpoints answer 503");
     }
-    let state = server::state(store, rulesets, token, maps);
+    let state = actix_web::web::Data::new(server::AppState {
+        store,
+        rulesets,
+        token,
+        maps,
+        trust_proxy: args.trust_proxy,
+    });
     let cors = args.cors.clone();
     eprintln!(
         "carecircle serving {} on http://{} (OGC API - Features at /collections, OpenAPI at /api)",
@@ -163,18 +173,23 @@ fn token(args: &ServeArgs) -> Result<Option<String>, String> {
     if let Some(file) = &args.token_file {
         let text = std::fs::read_to_string(file).map_err(|e| format!("--token-file {}: {e}", file.display()))?;
         let token = text.trim().to_string();
-        if token.len() < 16 {
-            return Err(format!(
-                "--token-file {}: the token must be at least 16 characters",
-                file.display()
-            ));
-        }
-        return Ok(Some(token));
+        return long_enough(token, &format!("--token-file {}", file.display())).map(Some);
     }
-    Ok(std::env::var("CARECIRCLE_TOKEN")
-        .ok()
-        .map(|t| t.trim().to_string())
-        .filter(|t| !t.is_empty()))
+    match std::env::var("CARECIRCLE_TOKEN").map(|t| t.trim().to_string()) {
+        Ok(t) if !t.is_empty() => long_enough(t, "CARECIRCLE_TOKEN").map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// A token from a file or the environment, held to the same minimum length.
+fn long_enough(token: String, from: &str) -> Result<String, String> {
+    if token.chars().count() < server::MIN_TOKEN_CHARS {
+        return Err(format!(
+            "{from}: the token must be at least {} characters",
+            server::MIN_TOKEN_CHARS
+        ));
+    }
+    Ok(token)
 }
 
 /// Every ruleset in `dir` (plans for `allocate` are skipped).

@@ -25,6 +25,8 @@ pub struct AppState {
     pub token: Option<String>,
     /// A CJK font was found, so maps and reports with maps can be drawn.
     pub maps: bool,
+    /// Honour `Forwarded` and `X-Forwarded-Host/-Proto/-Prefix` (behind a reverse proxy the bureau runs).
+    pub trust_proxy: bool,
 }
 
 /// An error as the client sees it: a status and a JSON body naming the problem.
@@ -103,10 +105,41 @@ pub fn router(cfg: &mut web::ServiceConfig) {
     openapi::routes(cfg);
 }
 
-/// The URL prefix clients reached us by (scheme and host), for absolute links.
+/// The URL prefix clients reached us by, for absolute links: the `Host` the client asked for on this
+/// connection, or — only with `serve --trust-proxy` — what the proxy forwards, and then only an http(s)
+/// scheme, a well-formed host and a plain path prefix. Anything else is ignored, never echoed into links.
 pub(crate) fn base_url(req: &HttpRequest) -> String {
+    let trust = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.trust_proxy);
+    let own_scheme = if req.app_config().secure() { "https" } else { "http" };
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let own_host = header("host")
+        .filter(|h| valid_host(h))
+        .map(str::to_string)
+        .unwrap_or_else(|| req.app_config().host().to_string());
+    if !trust {
+        return format!("{own_scheme}://{own_host}");
+    }
     let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+    let scheme = match info.scheme() {
+        s @ ("http" | "https") => s.to_string(),
+        _ => own_scheme.to_string(),
+    };
+    let host = Some(info.host())
+        .filter(|h| valid_host(h))
+        .unwrap_or(&own_host)
+        .to_string();
+    let prefix = header("x-forwarded-prefix")
+        .filter(|p| {
+            p.starts_with('/') && p.len() < 200 && p.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-_.~".contains(&b))
+        })
+        .map(|p| p.trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    format!("{scheme}://{host}{prefix}")
+}
+
+/// A host name or address with an optional port: letters, digits, dots, hyphens, and brackets for IPv6.
+fn valid_host(host: &str) -> bool {
+    !host.is_empty() && host.len() <= 255 && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
 }
 
 /// Refuses a write without the configured bearer token.
@@ -114,11 +147,14 @@ pub(crate) fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), ApiEr
     let Some(token) = &state.token else {
         return Ok(());
     };
+    // The scheme's name is case-insensitive (RFC 9110 §11.1).
     let given = req
         .headers()
         .get("Authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
     // Compare without an early exit, so the time taken says nothing about the token.
     let ok = given.is_some_and(|g| {
         g.len() == token.len() && g.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
@@ -136,5 +172,9 @@ pub fn state(store: Arc<dyn Store>, rulesets: Vec<Ruleset>, token: Option<String
         rulesets,
         token,
         maps,
+        trust_proxy: false,
     })
 }
+
+/// The shortest bearer token `serve` accepts, from a file or from `CARECIRCLE_TOKEN`.
+pub const MIN_TOKEN_CHARS: usize = 16;

@@ -70,12 +70,20 @@ impl PostgisStore {
 
     /// Connects and checks versions, without looking at the schema (for `db migrate`).
     pub fn connect_unchecked(url: &str) -> Result<PostgisStore, StoreError> {
+        let cannot = |e: &dyn std::fmt::Display| {
+            // The URL may hold a password: never print it, nor let an error message echo it.
+            let reason = e.to_string().replace(url, &redact(url));
+            StoreError::Backend(format!("cannot connect to the database {}: {reason}", redact(url)))
+        };
+        // One direct attempt first, so a wrong URL, a refused port or a missing database fails at once with
+        // its reason rather than after the pool's time-out.
+        PgConnection::establish(url).map_err(|e| cannot(&e))?;
         let manager = ConnectionManager::<PgConnection>::new(url);
         let pool = Pool::builder()
             .max_size(8)
             .connection_timeout(std::time::Duration::from_secs(10))
             .build(manager)
-            .map_err(|e| StoreError::Backend(format!("cannot connect to the database: {e}")))?;
+            .map_err(|e| cannot(&e))?;
         let store = PostgisStore {
             pool,
             cache: RwLock::new(HashMap::new()),
@@ -739,6 +747,22 @@ impl Store for PostgisStore {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_leave_the_url() {
+        assert_eq!(
+            redact("postgres://bob:s3cret@db:5432/cc"),
+            "postgres://bob:***@db:5432/cc"
+        );
+        assert_eq!(redact("postgres://bob@db/cc"), "postgres://bob@db/cc");
+        assert_eq!(redact("postgres://bob:p@ss@db/cc"), "postgres://bob:***@db/cc");
+        assert_eq!(redact("bob:s3cret"), "(not a postgres:// URL)");
+    }
+}
+
 #[allow(clippy::type_complexity)]
 fn run_columns() -> (
     check_runs::id,
@@ -758,6 +782,21 @@ fn run_columns() -> (
         check_runs::created,
         check_runs::summary,
     )
+}
+
+/// The URL with its password, if any, replaced by `***`: `postgres://user:***@host/db`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "(not a postgres:// URL)".to_string();
+    };
+    match rest.rsplit_once('@') {
+        Some((user_pass, host)) => {
+            let user = user_pass.split_once(':').map_or(user_pass, |(u, _)| u);
+            let hidden = if user_pass.contains(':') { ":***" } else { "" };
+            format!("{scheme}://{user}{hidden}@{host}")
+        }
+        None => format!("{scheme}://{rest}"),
+    }
 }
 
 fn backend_poison<T>(_: T) -> StoreError {
