@@ -747,22 +747,6 @@ impl Store for PostgisStore {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_never_leave_the_url() {
-        assert_eq!(
-            redact("postgres://bob:s3cret@db:5432/cc"),
-            "postgres://bob:***@db:5432/cc"
-        );
-        assert_eq!(redact("postgres://bob@db/cc"), "postgres://bob@db/cc");
-        assert_eq!(redact("postgres://bob:p@ss@db/cc"), "postgres://bob:***@db/cc");
-        assert_eq!(redact("bob:s3cret"), "(not a postgres:// URL)");
-    }
-}
-
 #[allow(clippy::type_complexity)]
 fn run_columns() -> (
     check_runs::id,
@@ -801,4 +785,20 @@ pub fn redact(url: &str) -> String {
 
 fn backend_poison<T>(_: T) -> StoreError {
     StoreError::Backend("store cache poisoned".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_leave_the_url() {
+        assert_eq!(
+            redact("postgres://bob:s3cret@db:5432/cc"),
+            "postgres://bob:***@db:5432/cc"
+        );
+        assert_eq!(redact("postgres://bob@db/cc"), "postgres://bob@db/cc");
+        assert_eq!(redact("postgres://bob:p@ss@db/cc"), "postgres://bob:***@db/cc");
+        assert_eq!(redact("bob:s3cret"), "(not a postgres:// URL)");
+    }
 }
