@@ -26,6 +26,15 @@ pub const NAME_CHARS: usize = 500;
 pub const COUNT: u64 = 2_000_000_000;
 /// A target of a task-decomposition plan.
 pub const PLAN_TOTAL: u64 = 1_000_000_000_000;
+/// Features of one proposal (`review`, `POST /review`): a residential project has a handful.
+pub const PROPOSAL_FEATURES: usize = 1_000;
+/// The radius of `GET /coverage`, metres.
+pub const COVERAGE_RADIUS_M: f64 = 5_000.0;
+/// Judging requests the server runs at once (checks, reviews, coverage, comparisons); more wait for none
+/// and get 503 with Retry-After.
+pub const HEAVY_AT_ONCE: usize = 2;
+/// How long the server waits for one of them before answering 503; the work is not kept.
+pub const HEAVY_SECONDS: u64 = 120;
 /// Nesting of a WKT cell (a GeometryCollection of MultiPolygons is 4 deep).
 pub const WKT_DEPTH: usize = 16;
 /// Synthetic cities: residential areas and facilities.

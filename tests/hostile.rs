@@ -162,3 +162,32 @@ fn credentials_are_held_to_one_rule_and_never_printed() {
     // The reason itself, from one direct attempt, not the pool's "timed out" ten seconds later.
     assert!(err.contains("refused") && !err.contains("timed out"), "{err}");
 }
+
+/// SIGTERM stops the server: it stops accepting and exits 0.
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let state = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--state-dir"])
+        .arg(state.path())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed().as_secs() < 60, "the server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    // SAFETY: sending a signal to the child we started.
+    assert_eq!(unsafe { libc::kill(server.id() as i32, libc::SIGTERM) }, 0);
+    let status = server.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}

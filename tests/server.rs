@@ -373,13 +373,9 @@ async fn forwarded_headers_are_trusted_only_behind_a_proxy() {
     assert_eq!(landing(plain).await, "http://carecircle.bureau:8080/");
 
     let other = tempfile::tempdir().unwrap();
-    let behind = web::Data::new(AppState {
-        store: Arc::clone(&app_state(other.path()).store),
-        rulesets: vec![],
-        token: None,
-        maps: false,
-        trust_proxy: true,
-    });
+    let mut behind = AppState::new(Arc::clone(&app_state(other.path()).store), vec![], None, false);
+    behind.trust_proxy = true;
+    let behind = web::Data::new(behind);
     // Trusted, the host is used but the javascript scheme is not.
     assert_eq!(landing(behind.clone()).await, "http://evil.example/");
     let app = test::init_service(App::new().app_data(behind).configure(router)).await;
@@ -414,4 +410,33 @@ async fn forwarded_headers_are_trusted_only_behind_a_proxy() {
         location.starts_with("http://localhost") && !location.contains("evil"),
         "{location}"
     );
+}
+
+/// Every request is bounded: a proposal of more features than a project has, a coverage radius past 5 km.
+#[actix_web::test]
+async fn requests_past_their_bounds_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app!(dir.path());
+    let feature = json!({"type": "Feature", "properties": {"layer": "facilities", "id": "X", "name": "x",
+        "tier": "station", "floor_area_m2": 300, "status": "planned"},
+        "geometry": {"type": "Point", "coordinates": [119.45, 25.99]}});
+    let features: Vec<Value> = (0..1001).map(|_| feature.clone()).collect();
+    let body = json!({"dataset": "demo", "proposal": {"type": "FeatureCollection", "features": features}});
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::post().uri("/review").set_json(&body).to_request(),
+    )
+    .await;
+    assert_eq!(resp.status().as_u16(), 400);
+    let json: Value = test::read_body_json(resp).await;
+    assert!(
+        json["detail"].as_str().unwrap().contains("at most 1000 features"),
+        "{json}"
+    );
+
+    let (status, json) = get_json(&app, "/coverage?dataset=demo&radius_m=100000").await;
+    assert_eq!(status, 400);
+    assert!(json["detail"].as_str().unwrap().contains("at most 5000"), "{json}");
+    let (status, _) = get_json(&app, "/coverage?dataset=demo&radius_m=700").await;
+    assert_eq!(status, 200);
 }

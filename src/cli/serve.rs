@@ -124,13 +124,9 @@ pub fn run(args: ServeArgs) -> i32 {
     if !maps {
         eprintln!("注意 note: no CJK font found (install fonts-wqy-microhei): map and report endpoints answer 503");
     }
-    let state = actix_web::web::Data::new(server::AppState {
-        store,
-        rulesets,
-        token,
-        maps,
-        trust_proxy: args.trust_proxy,
-    });
+    let mut app_state = server::AppState::new(store, rulesets, token, maps);
+    app_state.trust_proxy = args.trust_proxy;
+    let state = actix_web::web::Data::new(app_state);
     let cors = args.cors.clone();
     eprintln!(
         "carecircle serving {} on http://{} (OGC API - Features at /collections, OpenAPI at /api)",
@@ -156,6 +152,9 @@ pub fn run(args: ServeArgs) -> i32 {
                 .app_data(state.clone())
                 .configure(server::router)
         })
+        // SIGTERM and Ctrl-C stop accepting at once and give requests in flight this long to finish.
+        .shutdown_timeout(10)
+        .client_request_timeout(std::time::Duration::from_secs(10))
         .bind(args.bind)?
         .run()
         .await

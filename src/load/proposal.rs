@@ -31,6 +31,13 @@ pub fn parse_proposal(file: &str, bytes: &[u8], base: &Dataset) -> Result<Propos
     let file = file.to_string();
     let fail = |message: String| Problems(vec![Problem::file(&file, message)]);
     let raw = read_geojson(&file, bytes, "id").map_err(Problems)?;
+    if raw.features.len() > crate::limits::PROPOSAL_FEATURES {
+        return Err(fail(format!(
+            "the proposal holds {} features: a proposal is one project, at most {} features",
+            raw.features.len(),
+            crate::limits::PROPOSAL_FEATURES
+        )));
+    }
     let converter = Converter::new(base.source_crs).map_err(|e| fail(e.to_string()))?;
 
     let mut problems = Vec::new();

@@ -2,7 +2,7 @@
 //! check.json, findings as GeoJSON, report, maps and workbook), compare two kept runs, review a proposal,
 //! list the rules, and map coverage.
 
-use super::{authorize, base_url, ApiError, AppState};
+use super::{authorize, base_url, heavy, ApiError, AppState};
 use crate::check;
 use crate::compare::{compare, read_doc, By, RunDoc};
 use crate::engine::{self, judge_rule, Context, Layer};
@@ -144,12 +144,11 @@ pub async fn create_check(
     let source = state.store.dataset(&body.dataset)?;
     let store = Arc::clone(&state.store);
     let maps = state.maps.then_some(Lang::Chinese);
-    let summary = web::block(move || -> Result<RunSummary, ApiError> {
+    let summary = heavy(&state, move || -> Result<RunSummary, ApiError> {
         let judged = check::check(&source, request).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         Ok(crate::store::keep(store.as_ref(), &judged, maps)?)
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    .await?;
     let base = base_url(&req);
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("{base}/checks/{}", summary.id)))
@@ -327,7 +326,7 @@ pub async fn get_compare(
         )));
     }
     let store = Arc::clone(&state.store);
-    let (content_type, body) = web::block(move || -> Result<(&'static str, Vec<u8>), ApiError> {
+    let (content_type, body) = heavy(&state, move || -> Result<(&'static str, Vec<u8>), ApiError> {
         let read = |id: u64| -> Result<RunDoc, ApiError> {
             let bytes = store.run_file(id, "check.json")?;
             read_doc(&format!("run {id}"), &bytes).map_err(|e| ApiError::Internal(e.to_string()))
@@ -357,8 +356,7 @@ pub async fn get_compare(
             ),
         })
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    .await?;
     let mut response = HttpResponse::Ok();
     response.content_type(content_type);
     if content_type == XLSX {
@@ -380,9 +378,9 @@ pub async fn review(state: web::Data<AppState>, body: web::Json<ReviewRequest>) 
     let body = body.into_inner();
     let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
     let dataset = state.store.dataset(&body.dataset)?.dataset;
-    let bytes = serde_json::to_vec(&body.proposal).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let proposal = parse_proposal("proposal", &bytes, &dataset).map_err(|p| ApiError::BadRequest(p.to_string()))?;
-    let doc = web::block(move || {
+    let doc = heavy(&state, move || {
+        let bytes = serde_json::to_vec(&body.proposal).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+        let proposal = parse_proposal("proposal", &bytes, &dataset).map_err(|p| ApiError::BadRequest(p.to_string()))?;
         let verdict = engine::review(&dataset, &proposal, &rulesets);
         let check = ReviewCheck {
             dataset: &dataset,
@@ -390,12 +388,10 @@ pub async fn review(state: web::Data<AppState>, body: web::Json<ReviewRequest>) 
             proposal: "proposal",
             review: &verdict,
         };
-        serde_json::to_value(ReviewDocument::new(&check))
+        serde_json::to_vec(&ReviewDocument::new(&check)).map_err(|e| ApiError::Internal(e.to_string()))
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(HttpResponse::Ok().json(doc))
+    .await?;
+    Ok(HttpResponse::Ok().content_type("application/json").body(doc))
 }
 
 fn rule_json(ruleset: &Ruleset, rule: &Rule) -> Value {
@@ -455,7 +451,7 @@ pub struct CoverageQuery {
     pub dataset: String,
     /// Comma-separated facility tiers (default: the community facilities).
     pub tiers: Option<String>,
-    /// The radius in metres (default 700).
+    /// The radius in metres (default 700, at most 5 000).
     pub radius_m: Option<f64>,
     /// `audit` (default) or `review`.
     #[param(value_type = Option<ModeParam>)]
@@ -481,13 +477,14 @@ pub async fn coverage(state: web::Data<AppState>, query: web::Query<CoverageQuer
             .collect::<Result<_, _>>()?,
     };
     let radius_m = query.radius_m.unwrap_or(700.0);
-    if !(radius_m > 0.0 && radius_m <= 100_000.0) {
+    if !(radius_m > 0.0 && radius_m <= crate::limits::COVERAGE_RADIUS_M) {
         return Err(ApiError::BadRequest(format!(
-            "radius_m {radius_m}: expected metres between 0 and 100 000"
+            "radius_m {radius_m}: expected metres above 0 and at most {}",
+            crate::limits::COVERAGE_RADIUS_M
         )));
     }
     let mode = mode_of(query.mode.as_deref())?;
-    let body = web::block(move || {
+    let body = heavy(&state, move || {
         let rule = Rule::adhoc(
             "coverage",
             RuleKind::ServiceRadius(ServiceRadius {
@@ -525,10 +522,9 @@ pub async fn coverage(state: web::Data<AppState>, query: web::Query<CoverageQuer
                 "properties": {"kind": "uncovered", "name": f.name, "nearest_m": f.measured, "message": f.message}
             })
         }));
-        json!({"type": "FeatureCollection", "features": features})
+        Ok(json!({"type": "FeatureCollection", "features": features}))
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    .await?;
     Ok(HttpResponse::Ok().content_type("application/geo+json").json(body))
 }
 

@@ -18,6 +18,8 @@ pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// What every handler shares.
 pub struct AppState {
+    /// Judging requests in flight, at most [`crate::limits::HEAVY_AT_ONCE`].
+    heavy: Arc<std::sync::atomic::AtomicUsize>,
     pub store: Arc<dyn Store>,
     /// The rulesets the service can apply, by id.
     pub rulesets: Vec<Ruleset>,
@@ -40,6 +42,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     Unavailable(String),
+    /// Too much judging at once, or for too long: try again.
+    #[error("{0}")]
+    Busy(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -61,7 +66,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -70,6 +75,9 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         if matches!(self, ApiError::Unauthorized) {
             response.insert_header(("WWW-Authenticate", "Bearer"));
+        }
+        if matches!(self, ApiError::Busy(_)) {
+            response.insert_header(("Retry-After", "5"));
         }
         response.json(json!({ "error": self.status_code().canonical_reason(), "detail": self.to_string() }))
     }
@@ -167,14 +175,100 @@ pub(crate) fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), ApiEr
 }
 
 pub fn state(store: Arc<dyn Store>, rulesets: Vec<Ruleset>, token: Option<String>, maps: bool) -> web::Data<AppState> {
-    web::Data::new(AppState {
-        store,
-        rulesets,
-        token,
-        maps,
-        trust_proxy: false,
-    })
+    web::Data::new(AppState::new(store, rulesets, token, maps))
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, rulesets: Vec<Ruleset>, token: Option<String>, maps: bool) -> AppState {
+        AppState {
+            heavy: Arc::default(),
+            store,
+            rulesets,
+            token,
+            maps,
+            trust_proxy: false,
+        }
+    }
+}
+
+/// Runs CPU work (judging, drawing, comparing) off the async workers, at most
+/// [`crate::limits::HEAVY_AT_ONCE`] at a time and waiting at most [`crate::limits::HEAVY_SECONDS`] for it:
+/// past either, 503 with Retry-After. Work that outlives its wait still holds its place until it ends, so
+/// abandoned work cannot pile up.
+pub(crate) async fn heavy<T: Send + 'static>(
+    state: &AppState,
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    use std::sync::atomic::Ordering;
+    let slots = Arc::clone(&state.heavy);
+    if slots.fetch_add(1, Ordering::SeqCst) >= crate::limits::HEAVY_AT_ONCE {
+        slots.fetch_sub(1, Ordering::SeqCst);
+        return Err(ApiError::Busy(format!(
+            "{} judging requests are running: try again shortly",
+            crate::limits::HEAVY_AT_ONCE
+        )));
+    }
+    struct Release(Arc<std::sync::atomic::AtomicUsize>);
+    impl Drop for Release {
+        fn drop(&mut self) {
+            self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let release = Release(slots);
+    let job = web::block(move || {
+        let _release = release;
+        work()
+    });
+    match actix_web::rt::time::timeout(std::time::Duration::from_secs(crate::limits::HEAVY_SECONDS), job).await {
+        Ok(done) => done.map_err(|e| ApiError::Internal(e.to_string()))?,
+        Err(_) => Err(ApiError::Busy(format!(
+            "the request took longer than {} s and was abandoned",
+            crate::limits::HEAVY_SECONDS
+        ))),
+    }
 }
 
 /// The shortest bearer token `serve` accepts, from a file or from `CARECIRCLE_TOKEN`.
 pub const MIN_TOKEN_CHARS: usize = 16;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::embedded::EmbeddedStore;
+    use std::sync::mpsc;
+
+    #[actix_web::test]
+    async fn judging_beyond_its_slots_is_busy_not_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(EmbeddedStore::open(vec![], dir.path()).unwrap());
+        let state = web::Data::new(AppState::new(store, vec![], None, false));
+        let mut gates = Vec::new();
+        let mut running = Vec::new();
+        for _ in 0..crate::limits::HEAVY_AT_ONCE {
+            let (open, wait) = mpsc::channel::<()>();
+            gates.push(open);
+            let state = state.clone();
+            running.push(actix_web::rt::spawn(async move {
+                heavy(&state, move || {
+                    let _ = wait.recv();
+                    Ok(1)
+                })
+                .await
+            }));
+        }
+        // Let the spawned requests take their slots.
+        while state.heavy.load(std::sync::atomic::Ordering::SeqCst) < crate::limits::HEAVY_AT_ONCE {
+            actix_web::rt::task::yield_now().await;
+        }
+        let third = heavy(&state, || Ok(3)).await;
+        assert!(matches!(third, Err(ApiError::Busy(_))));
+        for gate in gates {
+            gate.send(()).unwrap();
+        }
+        for r in running {
+            assert_eq!(r.await.unwrap().unwrap(), 1);
+        }
+        // The slots are free again.
+        assert_eq!(heavy(&state, || Ok(4)).await.unwrap(), 4);
+    }
+}
