@@ -440,3 +440,51 @@ async fn requests_past_their_bounds_are_refused_before_any_work() {
     let (status, _) = get_json(&app, "/coverage?dataset=demo&radius_m=700").await;
     assert_eq!(status, 200);
 }
+
+/// HTTP as clients expect it: HEAD wherever GET is, 405 with Allow for other methods, 404 with a JSON body
+/// for unknown routes, 400 for a page of 0 and for query parameters a route does not know.
+#[actix_web::test]
+async fn http_semantics() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app!(dir.path());
+    for uri in [
+        "/",
+        "/collections",
+        "/collections/demo.facilities/items?limit=2",
+        "/rules",
+        "/api",
+    ] {
+        let resp = test::call_service(
+            &app,
+            test::TestRequest::default()
+                .method(actix_web::http::Method::HEAD)
+                .uri(uri)
+                .to_request(),
+        )
+        .await;
+        assert_eq!(resp.status().as_u16(), 200, "HEAD {uri}");
+    }
+    let resp = test::call_service(&app, test::TestRequest::delete().uri("/checks").to_request()).await;
+    assert_eq!(resp.status().as_u16(), 405);
+    let allow = resp.headers().get("Allow").unwrap().to_str().unwrap().to_string();
+    for m in ["GET", "HEAD", "POST"] {
+        assert!(allow.contains(m), "{allow}");
+    }
+    let resp = test::call_service(&app, test::TestRequest::get().uri("/review").to_request()).await;
+    assert_eq!(resp.status().as_u16(), 405);
+
+    let (status, json) = get_json(&app, "/no/such/route").await;
+    assert_eq!(status, 404);
+    assert!(json["detail"].as_str().unwrap().contains("/no/such/route"), "{json}");
+    let (status, json) = get_json(&app, "/collections/demo.facilities/items?limit=0").await;
+    assert_eq!(status, 400, "{json}");
+    let (status, json) = get_json(&app, "/collections/demo.facilities/items?tier=station").await;
+    assert_eq!(status, 400);
+    assert!(json["detail"].as_str().unwrap().contains("\"tier\""), "{json}");
+    let (status, _) = get_json(&app, "/collections?tier=station").await;
+    assert_eq!(status, 400);
+    let (status, _) = get_json(&app, "/collections/demo.facilities/items?f=json&limit=3").await;
+    assert_eq!(status, 200);
+    let (status, _) = get_json(&app, "/coverage?dataset=demo&radius=700").await;
+    assert_eq!(status, 400);
+}

@@ -2,7 +2,7 @@
 //! check.json, findings as GeoJSON, report, maps and workbook), compare two kept runs, review a proposal,
 //! list the rules, and map coverage.
 
-use super::{authorize, base_url, heavy, ApiError, AppState};
+use super::{authorize, base_url, heavy, readable, ApiError, AppState};
 use crate::check;
 use crate::compare::{compare, read_doc, By, RunDoc};
 use crate::engine::{self, judge_rule, Context, Layer};
@@ -21,19 +21,18 @@ use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/checks", web::get().to(list_checks))
-        .route("/checks", web::post().to(create_check))
-        .route("/checks/{id}", web::get().to(get_check))
-        .route("/checks/{id}/findings", web::get().to(get_findings))
-        .route("/checks/{id}/report.html", web::get().to(get_report))
-        .route("/checks/{id}/map.png", web::get().to(get_map_png))
-        .route("/checks/{id}/map.svg", web::get().to(get_map_svg))
-        .route("/checks/{id}/findings.xlsx", web::get().to(get_xlsx))
-        .route("/checks/{id}/compare/{old}", web::get().to(get_compare))
-        .route("/review", web::post().to(review))
-        .route("/rules", web::get().to(list_rules))
-        .route("/rules/{ruleset}/{rule}", web::get().to(get_rule))
-        .route("/coverage", web::get().to(coverage));
+    cfg.service(readable("/checks", list_checks).route(web::post().to(create_check)))
+        .service(readable("/checks/{id}", get_check))
+        .service(readable("/checks/{id}/findings", get_findings))
+        .service(readable("/checks/{id}/report.html", get_report))
+        .service(readable("/checks/{id}/map.png", get_map_png))
+        .service(readable("/checks/{id}/map.svg", get_map_svg))
+        .service(readable("/checks/{id}/findings.xlsx", get_xlsx))
+        .service(readable("/checks/{id}/compare/{old}", get_compare))
+        .service(web::resource("/review").route(web::post().to(review)))
+        .service(readable("/rules", list_rules))
+        .service(readable("/rules/{ruleset}/{rule}", get_rule))
+        .service(readable("/coverage", coverage));
 }
 
 /// A check to run.
@@ -290,6 +289,7 @@ pub async fn get_xlsx(state: web::Data<AppState>, path: web::Path<u64>) -> Resul
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct CompareQuery {
     /// Break the ledger down by `street` or `community`.
     #[param(value_type = Option<String>, example = "street")]
@@ -446,6 +446,7 @@ pub async fn get_rule(state: web::Data<AppState>, path: web::Path<(String, Strin
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct CoverageQuery {
     /// The dataset's name in the store.
     pub dataset: String,

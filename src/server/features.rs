@@ -1,7 +1,7 @@
 //! OGC API – Features (Core, GeoJSON, OpenAPI 3.0): the landing page, conformance, and a collection per
 //! layer of every dataset (`demo.facilities`) and per check run's findings (`check-1.findings`).
 
-use super::{base_url, ApiError, AppState};
+use super::{base_url, readable, ApiError, AppState};
 use crate::model::Dataset;
 use actix_web::{web, HttpRequest, HttpResponse};
 use geo::{BoundingRect, Geometry, Intersects, Rect};
@@ -17,20 +17,21 @@ const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const LAYERS: [&str; 5] = ["admin_units", "residential_areas", "facilities", "roads", "candidates"];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(landing))
-        .route("/conformance", web::get().to(conformance))
-        .route("/collections", web::get().to(collections))
-        .route("/collections/{collectionId}", web::get().to(collection))
-        .route("/collections/{collectionId}/items", web::get().to(items))
-        .route("/collections/{collectionId}/items/{featureId}", web::get().to(item));
+    cfg.service(readable("/", landing))
+        .service(readable("/conformance", conformance))
+        .service(readable("/collections", collections))
+        .service(readable("/collections/{collectionId}", collection))
+        .service(readable("/collections/{collectionId}/items", items))
+        .service(readable("/collections/{collectionId}/items/{featureId}", item));
 }
 
 /// The landing page: what this service is and where everything is.
 #[utoipa::path(get, path = "/", tag = "OGC API - Features",
     responses((status = 200, description = "The landing page", content_type = "application/json", body = Object)))]
-pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    only_params(&req, &[])?;
     let base = base_url(&req);
-    HttpResponse::Ok().json(json!({
+    Ok(HttpResponse::Ok().json(json!({
         "title": "carecircle 养老服务设施布局合规检查",
         "description": format!(
             "Elderly-care facility layout checks; {} store. Datasets and check findings as OGC API - Features collections.",
@@ -45,20 +46,42 @@ pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
             {"href": format!("{base}/checks"), "rel": "related", "type": "application/json", "title": "check runs"},
             {"href": format!("{base}/rules"), "rel": "related", "type": "application/json", "title": "rules"}
         ]
-    }))
+    })))
+}
+
+/// Refuses query parameters a route does not know (OGC API – Features /req/core/query-param-unknown): a
+/// user who types `?tier=station` must not believe they filtered. `f` (the format, always JSON here) is
+/// known everywhere.
+fn only_params(req: &HttpRequest, known: &[&str]) -> Result<(), ApiError> {
+    let given = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|e| ApiError::BadRequest(format!("bad query string: {e}")))?;
+    for (name, _) in given.iter() {
+        if name != "f" && !known.contains(&name.as_str()) {
+            let expected = if known.is_empty() {
+                "this resource takes none (but f)".to_string()
+            } else {
+                format!("expected one of {}, f", known.join(", "))
+            };
+            return Err(ApiError::BadRequest(format!(
+                "unknown query parameter \"{name}\": {expected}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The conformance classes: Core, GeoJSON and OpenAPI 3.0.
 #[utoipa::path(get, path = "/conformance", tag = "OGC API - Features",
     responses((status = 200, description = "Conformance classes", content_type = "application/json", body = Object)))]
-pub async fn conformance() -> HttpResponse {
-    HttpResponse::Ok().json(json!({
+pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    only_params(&req, &[])?;
+    Ok(HttpResponse::Ok().json(json!({
         "conformsTo": [
             "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
             "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
             "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
         ]
-    }))
+    })))
 }
 
 /// What a collection id names.
@@ -300,6 +323,7 @@ fn collection_json(base: &str, id: &str, title: &str, bbox: Option<Rect<f64>>) -
 #[utoipa::path(get, path = "/collections", tag = "OGC API - Features",
     responses((status = 200, description = "The collections", content_type = "application/json", body = Object)))]
 pub async fn collections(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    only_params(&req, &[])?;
     let base = base_url(&req);
     let list: Vec<Value> = all_collections(&state)?
         .iter()
@@ -321,6 +345,7 @@ pub async fn collection(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    only_params(&req, &[])?;
     let id = path.into_inner();
     let found = all_collections(&state)?
         .into_iter()
@@ -374,6 +399,12 @@ pub async fn items(
     path: web::Path<String>,
     query: web::Query<ItemsQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    only_params(&req, &["limit", "offset", "bbox"])?;
+    if query.limit == Some(0) {
+        return Err(ApiError::BadRequest(format!(
+            "limit 0: expected a page of 1 to {MAX_LIMIT} features"
+        )));
+    }
     let id = path.into_inner();
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let offset = query.offset.unwrap_or(0);
@@ -429,6 +460,7 @@ pub async fn item(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
+    only_params(&req, &[])?;
     let (id, fid) = path.into_inner();
     let base = base_url(&req);
     let response = with_features(&state, &id, |features| {

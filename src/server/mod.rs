@@ -111,6 +111,27 @@ pub fn router(cfg: &mut web::ServiceConfig) {
     features::routes(cfg);
     checks::routes(cfg);
     openapi::routes(cfg);
+    cfg.default_service(web::to(|req: HttpRequest| async move {
+        ApiError::NotFound(format!(
+            "no route {} {}: see /api for the API",
+            req.method(),
+            req.path()
+        ))
+        .error_response()
+    }));
+}
+
+/// A resource answering GET and HEAD (the same handler: HEAD responses carry no body); other methods get
+/// 405 with an `Allow` header.
+pub(crate) fn readable<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args> + Clone,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
 }
 
 /// The URL prefix clients reached us by, for absolute links: the `Host` the client asked for on this

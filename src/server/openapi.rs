@@ -75,8 +75,8 @@ pub fn document() -> Value {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api", web::get().to(api))
-        .route("/openapi.json", web::get().to(api));
+    cfg.service(super::readable("/api", api))
+        .service(super::readable("/openapi.json", api));
 }
 
 async fn api() -> HttpResponse {
