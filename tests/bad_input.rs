@@ -365,3 +365,105 @@ fn short_positions_are_problems_not_panics() {
         .message
         .contains("two or more"));
 }
+
+/// Misspelt optional keys would flip verdicts in silence: they are warnings naming the nearest known key,
+/// and `--strict` makes them errors.
+#[test]
+fn unknown_properties_are_warned_of_with_the_nearest_key() {
+    let dir = tempfile::tempdir().unwrap();
+    good(dir.path());
+    write(
+        dir.path(),
+        "facilities.geojson",
+        vec![feature(
+            json!({"type": "Point", "coordinates": [119.455, 25.952]}),
+            json!({"id": "F1", "name": "服务站", "tier": "station", "floor_area_m2": 200, "status": "operating",
+                   "handed_ovr": "2023-01-01", "nursing_bed": 3, "colour": "red"}),
+        )],
+    );
+    let (_, warnings) = carecircle::load::load_dataset_with_warnings(dir.path()).unwrap();
+    let message = |key: &str| {
+        warnings
+            .iter()
+            .find(|w| w.property.as_deref() == Some(key))
+            .unwrap_or_else(|| panic!("no warning for {key}: {warnings:?}"))
+            .message
+            .clone()
+    };
+    assert!(message("handed_ovr").contains("did you mean \"handed_over\""));
+    assert!(message("nursing_bed").contains("did you mean \"nursing_beds\""));
+    assert!(!message("colour").contains("did you mean"));
+    let run = |strict: bool| {
+        let mut args = vec!["validate", dir.path().to_str().unwrap()];
+        if strict {
+            args.push("--strict");
+        }
+        Command::new(env!("CARGO_BIN_EXE_carecircle"))
+            .args(&args)
+            .output()
+            .unwrap()
+    };
+    let lenient = run(false);
+    assert_eq!(lenient.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&lenient.stderr).contains("handed_ovr"));
+    assert_eq!(run(true).status.code(), Some(2));
+}
+
+/// One unreadable geometry is one problem: the feature stays for the cross-checks, so the facilities
+/// serving it are not reported as naming nothing.
+#[test]
+fn one_bad_geometry_does_not_hide_its_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    good(dir.path());
+    write(
+        dir.path(),
+        "residential_areas.geojson",
+        vec![
+            feature(
+                json!({"type": "Point", "coordinates": [119.45]}),
+                json!({"id": "R1", "name": "一号小区", "households": 300, "kind": "new"}),
+            ),
+            feature(
+                square(119.46, 25.95),
+                json!({"id": "R2", "name": "二号小区", "households": 200, "kind": "existing"}),
+            ),
+        ],
+    );
+    let found = problems(dir.path());
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].property.as_deref(), Some("geometry"));
+}
+
+/// GCJ-02 is undefined outside China; an admin unit needs a boundary and a parent other than itself.
+#[test]
+fn points_outside_china_in_gcj02_and_malformed_admin_units_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    good(dir.path());
+    std::fs::write(dir.path().join("dataset.toml"), HEADER.replace("EPSG:4326", "GCJ-02")).unwrap();
+    write(
+        dir.path(),
+        "facilities.geojson",
+        vec![feature(
+            json!({"type": "Point", "coordinates": [10.0, 50.0]}),
+            json!({"id": "F1", "name": "服务站", "tier": "station", "floor_area_m2": 200, "status": "operating"}),
+        )],
+    );
+    write(
+        dir.path(),
+        "admin_units.geojson",
+        vec![
+            feature(
+                json!({"type": "Polygon", "coordinates": [[[119.4, 25.9], [119.5, 25.9], [119.5, 26.0], [119.4, 26.0], [119.4, 25.9]]]}),
+                json!({"code": "C1", "name": "罗星社区", "level": "社区", "parent": "C1"}),
+            ),
+            feature(
+                json!({"type": "MultiPolygon", "coordinates": []}),
+                json!({"code": "C2", "name": "空社区", "level": "社区"}),
+            ),
+        ],
+    );
+    let found = problems(dir.path());
+    assert!(find(&found, "F1", "geometry").message.contains("outside China"));
+    assert!(find(&found, "C1", "parent").message.contains("names the unit itself"));
+    assert!(find(&found, "C2", "geometry").message.contains("empty MultiPolygon"));
+}

@@ -9,7 +9,7 @@ mod map;
 mod review;
 mod serve;
 
-use carecircle::load::{load_dataset, Problems};
+use carecircle::load::{load_dataset_with_warnings, Problems};
 use carecircle::model::Dataset;
 use carecircle::rules::{load_ruleset, RulesError, Ruleset};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -27,7 +27,13 @@ use std::time::Duration;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Treat warnings about the data (properties no layer knows, such as a misspelt handed_ovr) as errors.
+    #[arg(long, global = true)]
+    strict: bool,
 }
+
+/// `--strict`, set once from the command line.
+static STRICT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
 
 #[derive(Subcommand)]
 enum Command {
@@ -94,6 +100,7 @@ enum AllocateFormat {
 
 pub fn run() -> i32 {
     let cli = Cli::parse();
+    let _ = STRICT.set(cli.strict);
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Compare(args) => compare::run(args),
@@ -150,13 +157,26 @@ fn allocate(file: &Path, format: AllocateFormat) -> i32 {
 
 pub const EXIT_BAD_INPUT: i32 = 2;
 
-/// Loads a dataset with a spinner on a terminal.
+/// Loads a dataset with a spinner on a terminal; prints its warnings, which `--strict` makes errors.
 fn load_with_progress(dir: &Path) -> Result<Dataset, Problems> {
     let spinner = indicatif::ProgressBar::new_spinner().with_message(format!("读取 loading {}", dir.display()));
     spinner.enable_steady_tick(Duration::from_millis(120));
-    let result = load_dataset(dir);
+    let result = load_dataset_with_warnings(dir);
     spinner.finish_and_clear();
-    result
+    let (dataset, warnings) = result?;
+    if STRICT.get().copied().unwrap_or(false) && !warnings.is_empty() {
+        return Err(warnings);
+    }
+    for w in warnings.iter().take(carecircle::load::SHOWN_PROBLEMS) {
+        eprintln!("注意 warning: {}: {w}", dir.display());
+    }
+    if warnings.len() > carecircle::load::SHOWN_PROBLEMS {
+        eprintln!(
+            "注意 warning: … 另有 and {} more",
+            warnings.len() - carecircle::load::SHOWN_PROBLEMS
+        );
+    }
+    Ok(dataset)
 }
 
 /// Loads the rulesets and the dataset, printing every problem of both; `None` when any is bad.

@@ -72,6 +72,7 @@ pub fn prepare(raw: Option<&RawGeometry>, shape: Shape, converter: &Converter) -
             }
             converted
         }
+        RawGeometry::Unreadable => return Err(Vec::new()),
         RawGeometry::Parsed(g) => {
             if !shape.accepts(g) {
                 return Err(vec![format!(
@@ -84,6 +85,9 @@ pub fn prepare(raw: Option<&RawGeometry>, shape: Shape, converter: &Converter) -
         }
     };
     if let Some(problem) = range_problem(&geometry, converter.crs()) {
+        return Err(vec![problem]);
+    }
+    if let Some(problem) = outside_china(&geometry, converter.crs()) {
         return Err(vec![problem]);
     }
     let wgs84 = geometry
@@ -193,6 +197,23 @@ fn position(p: &geojson::Position) -> String {
 }
 
 /// Coordinates outside the CRS's range, with a hint when the axes look swapped.
+/// GCJ-02 and BD-09 are defined only over China: their offset is not applied outside it, so a point there
+/// means the data is in another CRS. The box is the one the published conversions use.
+fn outside_china(geometry: &Geometry<f64>, crs: Crs) -> Option<String> {
+    if !matches!(crs, Crs::Gcj02 | Crs::Bd09) {
+        return None;
+    }
+    geometry
+        .coords_iter()
+        .find(|c| !(72.004..=137.8347).contains(&c.x) || !(0.8293..=55.8271).contains(&c.y))
+        .map(|c| {
+            format!(
+                "({}, {}) lies outside China, where {crs} is not defined: is the dataset's crs right?",
+                c.x, c.y
+            )
+        })
+}
+
 fn range_problem(geometry: &Geometry<f64>, crs: Crs) -> Option<String> {
     let mut coords = geometry.coords_iter().peekable();
     coords.peek()?;

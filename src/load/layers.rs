@@ -10,13 +10,21 @@ use geo::{Geometry, MultiLineString, MultiPolygon, Point};
 use rayon::prelude::*;
 use std::collections::HashSet;
 
+/// What converting a layer gave: the values, the problems (in feature order) and the warnings.
+pub struct Converted<T> {
+    pub values: Vec<T>,
+    pub problems: Vec<Problem>,
+    /// Unknown properties, one per key: where it first appears and in how many features.
+    pub warnings: Vec<Problem>,
+}
+
 /// Converts every feature of a layer in parallel; all problems are kept, in feature order.
 pub fn convert<T: Send>(
     layer: &RawLayer,
     converter: &Converter,
     one: impl Fn(&mut Props, &RawFeature, &Converter) -> Option<T> + Sync,
-) -> (Vec<T>, Vec<Problem>) {
-    let results: Vec<(Option<T>, Vec<Problem>)> = layer
+) -> Converted<T> {
+    let results: Vec<(Option<T>, Vec<Problem>, Vec<Problem>)> = layer
         .features
         .par_iter()
         .map(|feature| {
@@ -26,19 +34,40 @@ pub fn convert<T: Send>(
                 map: &feature.properties,
                 text_cells: layer.text_cells,
                 problems: Vec::new(),
+                asked: Default::default(),
             };
             let value = one(&mut props, feature, converter);
             let ok = props.problems.is_empty();
-            (value.filter(|_| ok), props.problems)
+            let unknown = props.unknown_keys();
+            (value.filter(|_| ok), props.problems, unknown)
         })
         .collect();
-    let mut values = Vec::with_capacity(results.len());
-    let mut problems = Vec::new();
-    for (value, mut p) in results {
-        values.extend(value);
-        problems.append(&mut p);
+    let mut converted = Converted {
+        values: Vec::with_capacity(results.len()),
+        problems: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let mut seen: std::collections::HashMap<String, (usize, usize)> = std::collections::HashMap::new();
+    for (value, mut p, unknown) in results {
+        converted.values.extend(value);
+        converted.problems.append(&mut p);
+        for w in unknown {
+            let key = w.property.clone().unwrap_or_default();
+            match seen.get_mut(&key) {
+                Some((_, n)) => *n += 1,
+                None => {
+                    seen.insert(key, (converted.warnings.len(), 1));
+                    converted.warnings.push(w);
+                }
+            }
+        }
     }
-    (values, problems)
+    for (index, count) in seen.into_values() {
+        if count > 1 {
+            converted.warnings[index].message += &format!(" (in {count} features; the first is named)");
+        }
+    }
+    converted
 }
 
 fn geometry(props: &mut Props, feature: &RawFeature, shape: Shape, converter: &Converter) -> Option<Geometry<f64>> {
@@ -83,11 +112,26 @@ pub fn admin_unit(props: &mut Props, feature: &RawFeature, converter: &Converter
             props.problem(Some("elderly"), format!("elderly {e} exceeds population {p}"));
         }
     }
+    if let (Some(code), Some(parent)) = (&code, &parent) {
+        if code == parent {
+            props.problem(
+                Some("parent"),
+                format!("names the unit itself ({code}): expected the code of the unit above"),
+            );
+        }
+    }
     let boundary = match geometry(props, feature, Shape::Polygonal, converter)? {
         Geometry::Polygon(p) => MultiPolygon(vec![p]),
         Geometry::MultiPolygon(mp) => mp,
         _ => return None,
     };
+    if boundary.0.is_empty() {
+        props.problem(
+            Some("geometry"),
+            "an empty MultiPolygon: an admin unit needs its boundary",
+        );
+        return None;
+    }
     Some(AdminUnit {
         code: code?,
         name: name?,

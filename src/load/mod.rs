@@ -39,8 +39,10 @@ struct Header {
     as_of: Date,
 }
 
-/// Reads, checks and converts a dataset folder.
-pub fn load_dataset(dir: &Path) -> Result<Dataset, Problems> {
+/// Reads, checks and converts a dataset folder. Beside the dataset it gives the warnings: properties no
+/// layer knows (a misspelt `handed_ovr` would otherwise be ignored in silence), each with the nearest
+/// known key. `--strict` makes them errors.
+pub fn load_dataset_with_warnings(dir: &Path) -> Result<(Dataset, Problems), Problems> {
     if !dir.is_dir() {
         return Err(Problems(vec![Problem::file(
             &dir.display().to_string(),
@@ -58,7 +60,8 @@ pub fn load_dataset(dir: &Path) -> Result<Dataset, Problems> {
     let mut raw = HashMap::new();
     for (layer, id_key, required) in LAYERS {
         match source::read_layer(dir, layer, id_key) {
-            Ok(Some(l)) => {
+            Ok(Some(mut l)) => {
+                problems.append(&mut l.problems);
                 raw.insert(layer, l);
             }
             Ok(None) if required => problems.push(Problem::file(
@@ -73,13 +76,15 @@ pub fn load_dataset(dir: &Path) -> Result<Dataset, Problems> {
         return Err(Problems(problems));
     };
 
+    let mut warnings = Vec::new();
     macro_rules! layer {
         ($name:literal, $convert:expr) => {
             match raw.get($name) {
                 Some(l) => {
-                    let (values, mut p) = layers::convert(l, &converter, $convert);
-                    problems.append(&mut p);
-                    values
+                    let mut c = layers::convert(l, &converter, $convert);
+                    problems.append(&mut c.problems);
+                    warnings.append(&mut c.warnings);
+                    c.values
                 }
                 None => Vec::new(),
             }
@@ -116,10 +121,15 @@ pub fn load_dataset(dir: &Path) -> Result<Dataset, Problems> {
     };
     cross_check(&dataset, &raw, &mut problems);
     if problems.is_empty() {
-        Ok(dataset)
+        Ok((dataset, Problems(warnings)))
     } else {
         Err(Problems(problems))
     }
+}
+
+/// Reads, checks and converts a dataset folder; see [`load_dataset_with_warnings`] for what it warns of.
+pub fn load_dataset(dir: &Path) -> Result<Dataset, Problems> {
+    load_dataset_with_warnings(dir).map(|(dataset, _)| dataset)
 }
 
 fn read_header(dir: &Path, problems: &mut Vec<Problem>) -> Option<Header> {

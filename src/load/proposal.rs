@@ -31,6 +31,9 @@ pub fn parse_proposal(file: &str, bytes: &[u8], base: &Dataset) -> Result<Propos
     let file = file.to_string();
     let fail = |message: String| Problems(vec![Problem::file(&file, message)]);
     let raw = read_geojson(&file, bytes, "id").map_err(Problems)?;
+    if !raw.problems.is_empty() {
+        return Err(Problems(raw.problems));
+    }
     if raw.features.len() > crate::limits::PROPOSAL_FEATURES {
         return Err(fail(format!(
             "the proposal holds {} features: a proposal is one project, at most {} features",
@@ -66,6 +69,7 @@ pub fn parse_proposal(file: &str, bytes: &[u8], base: &Dataset) -> Result<Propos
         file: file.clone(),
         text_cells: false,
         features,
+        problems: Vec::new(),
     };
     let (areas, facilities) = (layer(areas), layer(facilities));
     let proposed_ids = areas.features.iter().filter_map(|f| match f.properties.get("id") {
@@ -78,12 +82,17 @@ pub fn parse_proposal(file: &str, bytes: &[u8], base: &Dataset) -> Result<Propos
         .map(|a| a.id.clone())
         .chain(proposed_ids)
         .collect();
-    let (residential_areas, mut p) = layers::convert(&areas, &converter, layers::residential_area);
-    problems.append(&mut p);
-    let (facilities_in, mut p) = layers::convert(&facilities, &converter, |p: &mut Props, f, c| {
+    // A proposal is judged as submitted: a property it names that no layer knows is an error, not a warning.
+    let mut areas_in = layers::convert(&areas, &converter, layers::residential_area);
+    problems.append(&mut areas_in.problems);
+    problems.append(&mut areas_in.warnings);
+    let residential_areas = areas_in.values;
+    let mut facilities_c = layers::convert(&facilities, &converter, |p: &mut Props, f, c| {
         layers::facility(p, f, c, &area_ids)
     });
-    problems.append(&mut p);
+    problems.append(&mut facilities_c.problems);
+    problems.append(&mut facilities_c.warnings);
+    let facilities_in = facilities_c.values;
 
     let base_area_ids: HashSet<&str> = base.residential_areas.iter().map(|a| a.id.as_str()).collect();
     let base_facility_ids: HashSet<&str> = base.facilities.iter().map(|f| f.id.as_str()).collect();

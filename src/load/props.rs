@@ -12,6 +12,8 @@ pub struct Props<'a> {
     /// CSV cells are text: accept numbers, booleans and lists written as text.
     pub text_cells: bool,
     pub problems: Vec<Problem>,
+    /// The keys the layer looked for: any other key of the feature is unknown.
+    pub asked: std::cell::RefCell<Vec<&'static str>>,
 }
 
 impl<'a> Props<'a> {
@@ -25,7 +27,8 @@ impl<'a> Props<'a> {
     }
 
     /// The value, or `None` when absent, null or (in CSV) empty.
-    fn get(&self, key: &str) -> Option<&'a Value> {
+    fn get(&self, key: &'static str) -> Option<&'a Value> {
+        self.asked.borrow_mut().push(key);
         match self.map.get(key) {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if self.text_cells && s.trim().is_empty() => None,
@@ -43,7 +46,7 @@ impl<'a> Props<'a> {
         self.problem(Some(key), format!("expected {expected}, found {}", shown(value)));
     }
 
-    pub fn string(&mut self, key: &str, required: bool) -> Option<String> {
+    pub fn string(&mut self, key: &'static str, required: bool) -> Option<String> {
         match self.get(key) {
             None => {
                 self.missing(key, required, "a string");
@@ -65,6 +68,32 @@ impl<'a> Props<'a> {
         }
     }
 
+    /// The feature's keys the layer did not look for, each with the nearest key it did, as warnings.
+    pub fn unknown_keys(&self) -> Vec<Problem> {
+        let asked = self.asked.borrow();
+        self.map
+            .keys()
+            .filter(|k| !asked.contains(&k.as_str()) && k.as_str() != "layer")
+            .map(|k| {
+                let nearest = asked
+                    .iter()
+                    .map(|a| (strsim::levenshtein(k, a), *a))
+                    .filter(|(d, a)| *d <= 3 && *d < a.len())
+                    .min();
+                let hint = match nearest {
+                    Some((_, a)) => format!(": did you mean \"{a}\"?"),
+                    None => String::new(),
+                };
+                Problem {
+                    file: self.file.to_string(),
+                    feature: Some(self.label.clone()),
+                    property: Some(k.clone()),
+                    message: format!("未知属性 unknown property, ignored{hint}"),
+                }
+            })
+            .collect()
+    }
+
     /// `text` when it has at most `cap` characters; else a problem saying how long it is.
     fn within<'t>(&mut self, key: &str, text: &'t str, cap: usize) -> Option<&'t str> {
         let chars = text.chars().count();
@@ -81,7 +110,13 @@ impl<'a> Props<'a> {
     }
 
     /// A string naming one of a closed set of values.
-    pub fn choice<T>(&mut self, key: &str, required: bool, parse: fn(&str) -> Option<T>, accepted: &str) -> Option<T> {
+    pub fn choice<T>(
+        &mut self,
+        key: &'static str,
+        required: bool,
+        parse: fn(&str) -> Option<T>,
+        accepted: &str,
+    ) -> Option<T> {
         let text = self.string(key, false);
         match text {
             None => {
@@ -103,7 +138,7 @@ impl<'a> Props<'a> {
         }
     }
 
-    pub fn number(&mut self, key: &str, required: bool, min: f64) -> Option<f64> {
+    pub fn number(&mut self, key: &'static str, required: bool, min: f64) -> Option<f64> {
         let expected = format!("a number ≥ {min}");
         let Some(value) = self.get(key) else {
             self.missing(key, required, &expected);
@@ -123,7 +158,7 @@ impl<'a> Props<'a> {
         }
     }
 
-    pub fn integer(&mut self, key: &str, required: bool, min: u64) -> Option<u64> {
+    pub fn integer(&mut self, key: &'static str, required: bool, min: u64) -> Option<u64> {
         let max = crate::limits::COUNT;
         let expected = format!("an integer from {min} to {max}");
         let Some(value) = self.get(key) else {
@@ -148,7 +183,7 @@ impl<'a> Props<'a> {
         }
     }
 
-    pub fn boolean(&mut self, key: &str) -> Option<bool> {
+    pub fn boolean(&mut self, key: &'static str) -> Option<bool> {
         let value = self.get(key)?;
         let b = match value {
             Value::Bool(b) => Some(*b),
@@ -171,7 +206,7 @@ impl<'a> Props<'a> {
         b
     }
 
-    pub fn date(&mut self, key: &str) -> Option<Date> {
+    pub fn date(&mut self, key: &'static str) -> Option<Date> {
         let value = self.get(key)?;
         let date = value.as_str().and_then(Date::parse);
         if date.is_none() {
@@ -181,7 +216,7 @@ impl<'a> Props<'a> {
     }
 
     /// A list of strings: a JSON array, or in CSV text separated by `;` or `,` (or a JSON array as text).
-    pub fn string_list(&mut self, key: &str) -> Vec<String> {
+    pub fn string_list(&mut self, key: &'static str) -> Vec<String> {
         let Some(value) = self.get(key) else {
             return Vec::new();
         };

@@ -40,7 +40,9 @@ pub fn read_shp_zip(file: &str, bytes: Vec<u8>, id_key: &str) -> Result<RawLayer
     let mut reader = shapefile::Reader::new(shapes, table);
     let mut problems = Vec::new();
     let mut features = Vec::with_capacity(reserve);
+    let mut seen = 0;
     for (index, item) in reader.iter_shapes_and_records().take(count).enumerate() {
+        seen += 1;
         let (shape, record) = match item {
             Ok(pair) => pair,
             Err(shapefile::Error::DbaseError(e))
@@ -80,11 +82,11 @@ pub fn read_shp_zip(file: &str, bytes: Vec<u8>, id_key: &str) -> Result<RawLayer
                 Err(e) => {
                     problems.push(Problem {
                         file: file.to_string(),
-                        feature: Some(label),
+                        feature: Some(label.clone()),
                         property: Some("geometry".into()),
                         message: format!("cannot read this shape: {e}"),
                     });
-                    continue;
+                    Some(RawGeometry::Unreadable)
                 }
             },
         };
@@ -94,14 +96,12 @@ pub fn read_shp_zip(file: &str, bytes: Vec<u8>, id_key: &str) -> Result<RawLayer
             properties,
         });
     }
-    if features.len() + problems.len() < count {
+    if seen < count {
         problems.push(Problem::file(
             file,
             format!(
                 "{}.dbf has {count} records but {}.shp only {} shapes: the two files do not belong together",
-                members.stem,
-                members.stem,
-                features.len() + problems.len()
+                members.stem, members.stem, seen
             ),
         ));
     }

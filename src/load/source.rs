@@ -18,6 +18,9 @@ pub enum RawGeometry {
     GeoJson(geojson::Geometry),
     /// From a CSV `lon`/`lat` pair or `wkt` cell.
     Parsed(geo::Geometry<f64>),
+    /// Could not be read; the problem is reported already. The feature stays, so that its id and
+    /// properties still count in the cross-checks.
+    Unreadable,
 }
 
 pub struct RawLayer {
@@ -25,6 +28,8 @@ pub struct RawLayer {
     /// Whether properties came as text cells (CSV).
     pub text_cells: bool,
     pub features: Vec<RawFeature>,
+    /// What was wrong with single features as they were read (their geometry, a CSV row).
+    pub problems: Vec<Problem>,
 }
 
 /// The file formats a layer may come in, in the order they are looked for.
@@ -135,11 +140,11 @@ pub(super) fn read_geojson(file: &str, bytes: &[u8], id_key: &str) -> Result<Raw
                 Err(e) => {
                     problems.push(Problem {
                         file: file.to_string(),
-                        feature: Some(label),
+                        feature: Some(label.clone()),
                         property: Some("geometry".into()),
                         message: format!("not a valid GeoJSON geometry: {e}"),
                     });
-                    continue;
+                    Some(RawGeometry::Unreadable)
                 }
             },
         };
@@ -211,11 +216,11 @@ fn read_csv(file: &str, bytes: &[u8]) -> Result<RawLayer, Vec<Problem>> {
             Err((property, message)) => {
                 problems.push(Problem {
                     file: file.to_string(),
-                    feature: Some(label),
+                    feature: Some(label.clone()),
                     property: Some(property.into()),
                     message,
                 });
-                continue;
+                Some(RawGeometry::Unreadable)
             }
         };
         out.push(RawFeature {
@@ -227,22 +232,19 @@ fn read_csv(file: &str, bytes: &[u8]) -> Result<RawLayer, Vec<Problem>> {
     finish(file, true, out, problems)
 }
 
-/// The layer, or every problem found while reading it.
+/// The layer as read, with the problems of its single features.
 pub(super) fn finish(
     file: &str,
     text_cells: bool,
     features: Vec<RawFeature>,
     problems: Vec<Problem>,
 ) -> Result<RawLayer, Vec<Problem>> {
-    if problems.is_empty() {
-        Ok(RawLayer {
-            file: file.to_string(),
-            text_cells,
-            features,
-        })
-    } else {
-        Err(problems)
-    }
+    Ok(RawLayer {
+        file: file.to_string(),
+        text_cells,
+        features,
+        problems,
+    })
 }
 
 fn csv_geometry(
