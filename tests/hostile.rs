@@ -191,3 +191,29 @@ fn sigterm_stops_the_server_cleanly() {
     let status = server.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// A state directory that cannot be written stops the server at start, not at the first check; text
+/// past Excel's cell limit cannot reach a workbook (ruleset texts are bounded, cells are cut visibly).
+#[test]
+fn outputs_and_state_are_checked_before_they_fail() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
+        .args(["serve", "--state-dir"])
+        .arg(file.join("state"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("a-file"), "{}", stderr(&out));
+
+    let rules = tmp.path().join("long.toml");
+    let text = std::fs::read_to_string("rules/mawei-2020.toml").unwrap();
+    let long = text.replacen("quote = \"", &format!("quote = \"{}", "长".repeat(40_000)), 1);
+    std::fs::write(&rules, long).unwrap();
+    let out = carecircle(&["check", "geodata/demo", "--rules", rules.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("at most 2000"), "{}", stderr(&out));
+}

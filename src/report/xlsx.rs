@@ -29,18 +29,18 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
     )?;
     for (i, f) in check.report.findings.iter().enumerate() {
         let row = i as u32 + 1;
-        sheet.write_string(row, 0, &f.rule)?;
-        sheet.write_string(row, 1, f.severity.key())?;
-        sheet.write_string(row, 2, f.layer.key())?;
-        sheet.write_string(row, 3, &f.id)?;
-        sheet.write_string(row, 4, &f.name)?;
+        sheet.write_string(row, 0, fit(&f.rule))?;
+        sheet.write_string(row, 1, fit(f.severity.key()))?;
+        sheet.write_string(row, 2, fit(f.layer.key()))?;
+        sheet.write_string(row, 3, fit(&f.id))?;
+        sheet.write_string(row, 4, fit(&f.name))?;
         if let Some(m) = f.measured {
             sheet.write_number(row, 5, round(m, 1))?;
         }
         sheet.write_number(row, 6, round(f.required, 1))?;
-        sheet.write_string(row, 7, f.unit.key())?;
-        sheet.write_string(row, 8, &f.message)?;
-        sheet.write_string(row, 9, f.facilities.join(";"))?;
+        sheet.write_string(row, 7, fit(f.unit.key()))?;
+        sheet.write_string(row, 8, fit(&f.message))?;
+        sheet.write_string(row, 9, fit(&f.facilities.join(";")))?;
     }
     finish(sheet, check.report.findings.len() as u32, 9)?;
 
@@ -70,17 +70,17 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
             .iter()
             .find(|r| r.rules.iter().any(|rule| rule.id == o.rule));
         let rule = ruleset.and_then(|r| r.rules.iter().find(|rule| rule.id == o.rule));
-        sheet.write_string(row, 0, &o.rule)?;
-        sheet.write_string(row, 1, o.kind)?;
-        sheet.write_string(row, 2, o.severity.key())?;
+        sheet.write_string(row, 0, fit(&o.rule))?;
+        sheet.write_string(row, 1, fit(o.kind))?;
+        sheet.write_string(row, 2, fit(o.severity.key()))?;
         sheet.write_number(row, 3, o.checked as f64)?;
         sheet.write_number(row, 4, o.failed as f64)?;
         sheet.write_number_with_format(row, 5, round(o.rate, 4), &percent)?;
         sheet.write_number_with_format(row, 6, o.target, &percent)?;
-        sheet.write_string(row, 7, if o.pass { "达标 pass" } else { "未达标 fail" })?;
-        sheet.write_string(row, 8, ruleset.map_or("", |r| r.document.as_str()))?;
-        sheet.write_string(row, 9, rule.map_or("", |r| r.clause.as_str()))?;
-        sheet.write_string(row, 10, rule.map_or("", |r| r.quote.as_str()))?;
+        sheet.write_string(row, 7, fit(if o.pass { "达标 pass" } else { "未达标 fail" }))?;
+        sheet.write_string(row, 8, fit(ruleset.map_or("", |r| r.document.as_str())))?;
+        sheet.write_string(row, 9, fit(rule.map_or("", |r| r.clause.as_str())))?;
+        sheet.write_string(row, 10, fit(rule.map_or("", |r| r.quote.as_str())))?;
     }
     finish(sheet, check.report.outcomes.len() as u32, 10)?;
 
@@ -102,10 +102,10 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
         let cells = check.ledger_cells();
         for (i, [code, name, level, rule, checked, failed, rate]) in cells.iter().enumerate() {
             let row = i as u32 + 1;
-            sheet.write_string(row, 0, code)?;
-            sheet.write_string(row, 1, name)?;
-            sheet.write_string(row, 2, level)?;
-            sheet.write_string(row, 3, rule)?;
+            sheet.write_string(row, 0, fit(code))?;
+            sheet.write_string(row, 1, fit(name))?;
+            sheet.write_string(row, 2, fit(level))?;
+            sheet.write_string(row, 3, fit(rule))?;
             sheet.write_number(row, 4, checked.parse::<f64>().unwrap_or(0.0))?;
             sheet.write_number(row, 5, failed.parse::<f64>().unwrap_or(0.0))?;
             if let Ok(r) = rate.parse::<f64>() {
@@ -115,6 +115,17 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
         finish(sheet, cells.len() as u32, 6)?;
     }
     book.save_to_buffer()
+}
+
+/// Excel holds at most 32 767 characters in a cell: longer text is cut, and says so.
+pub(crate) fn fit(text: &str) -> std::borrow::Cow<'_, str> {
+    const CELL: usize = 32_767;
+    if text.chars().count() <= CELL {
+        return text.into();
+    }
+    let mark = "…（截断 truncated）";
+    let kept: String = text.chars().take(CELL - mark.chars().count()).collect();
+    (kept + mark).into()
 }
 
 fn header(sheet: &mut Worksheet, format: &Format, columns: &[(&str, f64)]) -> Result<(), XlsxError> {
@@ -129,4 +140,18 @@ fn finish(sheet: &mut Worksheet, rows: u32, last_col: u16) -> Result<(), XlsxErr
     sheet.set_freeze_panes(1, 0)?;
     sheet.autofilter(0, 0, rows.max(1), last_col)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit;
+
+    #[test]
+    fn cells_past_excels_limit_are_cut_and_say_so() {
+        let long = "长".repeat(40_000);
+        let cut = fit(&long);
+        assert_eq!(cut.chars().count(), 32_767);
+        assert!(cut.ends_with("（截断 truncated）"));
+        assert_eq!(fit("短"), "短");
+    }
 }

@@ -39,6 +39,9 @@ pub const MAX_M2_PER_1000: f64 = 10_000.0;
 pub const MAX_BEDS_PER_1000: f64 = 1_000.0;
 /// `min_count` of a tier in a unit.
 pub const MAX_COUNT: i64 = 1_000;
+/// Characters of any text of a ruleset (an id, a title, a clause, a quoted sentence): every output,
+/// Excel's 32 767-character cells included, can hold it.
+pub const MAX_TEXT_CHARS: usize = 2_000;
 /// Population bounds of a size class.
 pub const MAX_POPULATION: i64 = 1_000_000_000;
 
@@ -524,6 +527,16 @@ impl Reader<'_> {
 
     fn string(&mut self, key: &str) -> Option<String> {
         match self.table.get(key) {
+            Some(Value::String(s)) if s.trim().chars().count() > MAX_TEXT_CHARS => {
+                self.problem(
+                    key,
+                    format!(
+                        "{} characters: at most {MAX_TEXT_CHARS} (a quoted sentence, not a document)",
+                        s.trim().chars().count()
+                    ),
+                );
+                None
+            }
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
             Some(_) => {
                 self.problem(key, "expected a non-empty string".into());

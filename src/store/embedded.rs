@@ -40,6 +40,11 @@ impl EmbeddedStore {
     pub fn open(datasets: Vec<(String, Dataset)>, state: &Path) -> Result<EmbeddedStore, StoreError> {
         let runs = state.join("runs");
         std::fs::create_dir_all(&runs).map_err(io(&runs))?;
+        // Say now, not at the first POST /checks, when runs cannot be kept here.
+        let probe = runs.join(".carecircle-probe");
+        std::fs::write(&probe, b"")
+            .and_then(|_| std::fs::remove_file(&probe))
+            .map_err(|e| StoreError::Backend(format!("cannot keep runs in {}: {e}", runs.display())))?;
         let lock_path = state.join("lock");
         let lock = File::options()
             .create(true)
