@@ -1,0 +1,232 @@
+//! Property-based tests: whatever a file or a request holds, the loader answers with a dataset or with
+//! problems, and the server with a status below 500 — never a panic. Cases are generated GeoJSON
+//! geometries (any type, positions of any length, rings open or closed), properties of any JSON type, CSV
+//! rows and WKT cells. `PROPTEST_CASES` sets how many (64 by default, so CI stays quick).
+
+use actix_web::{test as web_test, App};
+use carecircle::load::{load_dataset, parse_proposal};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(64)
+}
+
+fn demo() -> &'static carecircle::model::Dataset {
+    static DEMO: OnceLock<carecircle::model::Dataset> = OnceLock::new();
+    DEMO.get_or_init(|| load_dataset(Path::new("geodata/demo")).unwrap())
+}
+
+/// A number: ordinary coordinates near Mawei most of the time, anything finite sometimes.
+fn number() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        4 => (119.3f64..119.6).prop_map(|x| json!(x)),
+        4 => (25.9f64..26.1).prop_map(|y| json!(y)),
+        1 => any::<f64>().prop_filter("JSON has no NaN or infinity", |f| f.is_finite()).prop_map(|f| json!(f)),
+        1 => any::<i64>().prop_map(|n| json!(n)),
+    ]
+}
+
+/// A position of 0 to 4 numbers (GeoJSON wants 2 or 3).
+fn position() -> impl Strategy<Value = Value> {
+    prop::collection::vec(number(), 0..5).prop_map(Value::Array)
+}
+
+fn positions(max: usize) -> impl Strategy<Value = Value> {
+    prop::collection::vec(position(), 0..max).prop_map(Value::Array)
+}
+
+/// A ring that is closed half the time.
+fn ring() -> impl Strategy<Value = Value> {
+    (prop::collection::vec(position(), 0..7), any::<bool>()).prop_map(|(mut ring, close)| {
+        if close {
+            if let Some(first) = ring.first().cloned() {
+                ring.push(first);
+            }
+        }
+        Value::Array(ring)
+    })
+}
+
+fn geometry() -> impl Strategy<Value = Value> {
+    let rings = || prop::collection::vec(ring(), 0..3).prop_map(Value::Array);
+    prop_oneof![
+        position().prop_map(|c| json!({"type": "Point", "coordinates": c})),
+        positions(4).prop_map(|c| json!({"type": "MultiPoint", "coordinates": c})),
+        positions(5).prop_map(|c| json!({"type": "LineString", "coordinates": c})),
+        prop::collection::vec(positions(4), 0..3).prop_map(|c| json!({"type": "MultiLineString", "coordinates": c})),
+        rings().prop_map(|c| json!({"type": "Polygon", "coordinates": c})),
+        prop::collection::vec(rings(), 0..3).prop_map(|c| json!({"type": "MultiPolygon", "coordinates": c})),
+        Just(json!(null)),
+        Just(json!({"type": "Circle", "coordinates": [1, 2]})),
+        Just(json!({"type": "GeometryCollection", "geometries": [{"type": "MultiPoint", "coordinates": [[1]]}]})),
+    ]
+}
+
+/// Any JSON value a property may hold.
+fn value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|n| json!(n)),
+        any::<u64>().prop_map(|n| json!(n)),
+        number(),
+        "[\\PC]{0,12}".prop_map(Value::String),
+        prop_oneof![
+            Just("station"),
+            Just("operating"),
+            Just("new"),
+            Just("2024-13-40"),
+            Just("社区")
+        ]
+        .prop_map(|s| json!(s)),
+        prop::collection::vec("[a-zA-Z0-9]{0,6}", 0..3).prop_map(|v| json!(v)),
+    ]
+}
+
+const KEYS: [&str; 14] = [
+    "id",
+    "name",
+    "tier",
+    "status",
+    "floor_area_m2",
+    "households",
+    "kind",
+    "serves",
+    "beds",
+    "nursing_beds",
+    "handed_over",
+    "delivered",
+    "layer",
+    "handed_ovr",
+];
+
+fn properties() -> impl Strategy<Value = Value> {
+    prop::collection::btree_map(prop::sample::select(KEYS.to_vec()), value(), 0..10).prop_map(|m| {
+        let mut map = serde_json::Map::new();
+        for (k, v) in m {
+            map.insert(k.to_string(), v);
+        }
+        Value::Object(map)
+    })
+}
+
+fn feature() -> impl Strategy<Value = Value> {
+    (
+        geometry(),
+        properties(),
+        prop_oneof![Just("residential_areas"), Just("facilities"), Just("parks")],
+    )
+        .prop_map(|(g, mut p, layer)| {
+            if p.get("layer").is_none() {
+                p["layer"] = json!(layer);
+            }
+            json!({"type": "Feature", "geometry": g, "properties": p})
+        })
+}
+
+fn collection() -> impl Strategy<Value = Value> {
+    prop::collection::vec(feature(), 0..6).prop_map(|f| json!({"type": "FeatureCollection", "features": f}))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    /// Proposals are parsed from bytes, as `review` and `POST /review` do: problems or a proposal.
+    #[test]
+    fn any_proposal_is_parsed_or_refused(fc in collection()) {
+        let bytes = serde_json::to_vec(&fc).unwrap();
+        if let Err(problems) = parse_proposal("p.geojson", &bytes, demo()) {
+            prop_assert!(!problems.is_empty());
+        }
+    }
+
+    /// A dataset whose facilities layer is anything GeoJSON can say.
+    #[test]
+    fn any_geojson_layer_is_loaded_or_refused(fc in collection()) {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["dataset.toml", "admin_units.geojson", "residential_areas.geojson"] {
+            std::fs::copy(Path::new("geodata/demo").join(name), dir.path().join(name)).unwrap();
+        }
+        std::fs::write(dir.path().join("facilities.geojson"), serde_json::to_vec(&fc).unwrap()).unwrap();
+        if let Err(problems) = load_dataset(dir.path()) {
+            prop_assert!(!problems.is_empty());
+        }
+    }
+
+    /// CSV rows with any cells, `lon`/`lat` or `wkt` of any shape (nested, unbalanced, empty).
+    #[test]
+    fn any_csv_layer_is_loaded_or_refused(
+        rows in prop::collection::vec(
+            (
+                "[\\PC]{0,8}",
+                prop_oneof![Just("station".to_string()), "[a-z]{0,6}"],
+                "-?[0-9]{0,4}(\\.[0-9]{0,3})?",
+                prop_oneof![
+                    Just("POINT (119.45 25.99)".to_string()),
+                    "(POINT|LINESTRING|POLYGON|MULTIPOLYGON|GEOMETRYCOLLECTION) ?[(), 0-9.]{0,40}",
+                    (1usize..200).prop_map(|d| format!("GEOMETRYCOLLECTION{}{}", "(".repeat(d), ")".repeat(d))),
+                ],
+            ),
+            0..6,
+        )
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["dataset.toml", "admin_units.geojson", "residential_areas.geojson"] {
+            std::fs::copy(Path::new("geodata/demo").join(name), dir.path().join(name)).unwrap();
+        }
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        csv.write_record(["id", "name", "tier", "floor_area_m2", "status", "wkt"]).unwrap();
+        for (i, (name, tier, area, wkt)) in rows.iter().enumerate() {
+            csv.write_record([format!("F{i}").as_str(), name, tier, area, "operating", wkt]).unwrap();
+        }
+        std::fs::write(dir.path().join("facilities.csv"), csv.into_inner().unwrap()).unwrap();
+        if let Err(problems) = load_dataset(dir.path()) {
+            prop_assert!(!problems.is_empty());
+        }
+    }
+
+    /// Through the router: any proposal to `POST /review` and any check request to `POST /checks` gets
+    /// an answer below 500.
+    #[test]
+    fn the_router_answers_any_body_below_500(fc in collection(), mode in value(), as_of in value(), by in value()) {
+        let state_dir = tempfile::tempdir().unwrap();
+        let statuses = actix_web::rt::System::new().block_on(async {
+            let store = carecircle::store::embedded::EmbeddedStore::open(
+                vec![("demo".into(), demo().clone())],
+                state_dir.path(),
+            )
+            .unwrap();
+            let rulesets = vec![carecircle::rules::load_ruleset(Path::new("rules/mawei-2020.toml")).unwrap()];
+            let state = carecircle::server::state(Arc::new(store), rulesets, None, false);
+            let app = web_test::init_service(App::new().app_data(state).configure(carecircle::server::router)).await;
+            let review = web_test::call_service(
+                &app,
+                web_test::TestRequest::post()
+                    .uri("/review")
+                    .set_json(json!({"dataset": "demo", "proposal": fc}))
+                    .to_request(),
+            )
+            .await
+            .status()
+            .as_u16();
+            let check = web_test::call_service(
+                &app,
+                web_test::TestRequest::post()
+                    .uri("/checks")
+                    .set_json(json!({"dataset": "demo", "mode": mode, "as_of": as_of, "by": by}))
+                    .to_request(),
+            )
+            .await
+            .status()
+            .as_u16();
+            (review, check)
+        });
+        prop_assert!(statuses.0 < 500 && statuses.1 < 500, "{statuses:?}");
+    }
+}
