@@ -35,6 +35,8 @@ pub const COVERAGE_RADIUS_M: f64 = 5_000.0;
 pub const HEAVY_AT_ONCE: usize = 2;
 /// How long the server waits for one of them before answering 503; the work is not kept.
 pub const HEAVY_SECONDS: u64 = 120;
+/// Seconds a request body may take to arrive (a client trickling a byte a second is cut off).
+pub const BODY_SECONDS: u64 = 15;
 /// Nesting of a WKT cell (a GeometryCollection of MultiPolygons is 4 deep).
 pub const WKT_DEPTH: usize = 16;
 /// Synthetic cities: residential areas and facilities.

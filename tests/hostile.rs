@@ -163,20 +163,19 @@ fn credentials_are_held_to_one_rule_and_never_printed() {
     assert!(err.contains("refused") && !err.contains("timed out"), "{err}");
 }
 
-/// SIGTERM stops the server: it stops accepting and exits 0.
-#[test]
-fn sigterm_stops_the_server_cleanly() {
-    let state = tempfile::tempdir().unwrap();
+/// `carecircle serve` on a free loopback port, once it accepts connections.
+fn start_server(state: &Path) -> (std::process::Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
+    let server = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--state-dir"])
-        .arg(state.path())
+        .arg(state)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("DATABASE_URL")
+        .env_remove("CARECIRCLE_TOKEN")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -186,10 +185,41 @@ fn sigterm_stops_the_server_cleanly() {
         assert!(started.elapsed().as_secs() < 60, "the server did not start");
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    (server, port)
+}
+
+/// SIGTERM stops the server: it stops accepting and exits 0.
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let state = tempfile::tempdir().unwrap();
+    let (mut server, _) = start_server(state.path());
     // SAFETY: sending a signal to the child we started.
     assert_eq!(unsafe { libc::kill(server.id() as i32, libc::SIGTERM) }, 0);
     let status = server.wait().unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+/// A body that never finishes arriving is answered 408 after the documented wait, not held for ever.
+#[test]
+fn a_trickling_body_times_out() {
+    use std::io::{Read, Write};
+    let state = tempfile::tempdir().unwrap();
+    let (mut server, port) = start_server(state.path());
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .write_all(b"POST /review HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"data")
+        .unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(
+            carecircle::limits::BODY_SECONDS + 30,
+        )))
+        .unwrap();
+    let mut answer = [0u8; 64];
+    let n = stream.read(&mut answer).unwrap();
+    let head = String::from_utf8_lossy(&answer[..n]).into_owned();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
 }
 
 /// A state directory that cannot be written stops the server at start, not at the first check; text

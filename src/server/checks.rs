@@ -2,7 +2,7 @@
 //! check.json, findings as GeoJSON, report, maps and workbook), compare two kept runs, review a proposal,
 //! list the rules, and map coverage.
 
-use super::{authorize, base_url, heavy, readable, ApiError, AppState};
+use super::{authorize, base_url, heavy, json_body, readable, ApiError, AppState};
 use crate::check;
 use crate::compare::{compare, read_doc, By, RunDoc};
 use crate::engine::{self, judge_rule, Context, Layer};
@@ -120,10 +120,10 @@ fn mode_of(text: Option<&str>) -> Result<Mode, ApiError> {
 pub async fn create_check(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<CheckRequest>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&req, &state)?;
-    let body = body.into_inner();
+    let body: CheckRequest = json_body(payload).await?;
     let request = check::CheckRequest {
         rulesets: pick_rulesets(&state, body.rulesets.as_deref())?,
         mode: mode_of(body.mode.as_deref())?,
@@ -374,8 +374,8 @@ pub async fn get_compare(
               (status = 400, description = "Bad request or bad proposal, every problem named", body = Object),
               (status = 404, description = "No such dataset", body = Object),
               (status = 413, description = "Body too large", body = Object)))]
-pub async fn review(state: web::Data<AppState>, body: web::Json<ReviewRequest>) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
+pub async fn review(state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    let body: ReviewRequest = json_body(payload).await?;
     let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
     let dataset = state.store.dataset(&body.dataset)?.dataset;
     let doc = heavy(&state, move || {

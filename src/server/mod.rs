@@ -45,6 +45,10 @@ pub enum ApiError {
     /// Too much judging at once, or for too long: try again.
     #[error("{0}")]
     Busy(String),
+    #[error("the body is larger than {BODY_LIMIT} bytes")]
+    TooLarge,
+    #[error("the body did not arrive within {} s", crate::limits::BODY_SECONDS)]
+    SlowBody,
     #[error("{0}")]
     Internal(String),
 }
@@ -67,6 +71,8 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::SlowBody => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -119,6 +125,19 @@ pub fn router(cfg: &mut web::ServiceConfig) {
         ))
         .error_response()
     }));
+}
+
+/// Reads a JSON body of at most [`BODY_LIMIT`] bytes that arrives within
+/// [`crate::limits::BODY_SECONDS`], then parses it.
+pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(payload: web::Payload) -> Result<T, ApiError> {
+    let wait = std::time::Duration::from_secs(crate::limits::BODY_SECONDS);
+    let bytes = match actix_web::rt::time::timeout(wait, payload.to_bytes_limited(BODY_LIMIT)).await {
+        Err(_) => return Err(ApiError::SlowBody),
+        Ok(Err(_)) => return Err(ApiError::TooLarge),
+        Ok(Ok(Err(e))) => return Err(ApiError::BadRequest(format!("cannot read the body: {e}"))),
+        Ok(Ok(Ok(bytes))) => bytes,
+    };
+    serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("the body is not the JSON expected: {e}")))
 }
 
 /// A resource answering GET and HEAD (the same handler: HEAD responses carry no body); other methods get
