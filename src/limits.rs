@@ -7,8 +7,10 @@ use std::path::Path;
 
 /// `dataset.toml`, a ruleset, a task-decomposition plan.
 pub const SMALL_FILE_BYTES: u64 = 4 << 20;
-/// A proposal file for `review` (the same as an HTTP body).
-pub const PROPOSAL_BYTES: u64 = 16 << 20;
+/// A proposal: the file `review` reads, the body of `POST /review` (1 000 polygons of 500 vertices fit).
+pub const PROPOSAL_BYTES: u64 = 8 << 20;
+/// The body of `POST /checks` (a few names and a date).
+pub const CHECK_REQUEST_BYTES: u64 = 64 << 10;
 /// A font file (Noto CJK collections are about 20-60 MB).
 pub const FONT_BYTES: u64 = 128 << 20;
 /// One layer file, as read (a 1 000 000-area GeoJSON layer is about 360 MB).

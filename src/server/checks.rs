@@ -82,8 +82,9 @@ pub struct ReviewRequest {
     /// Ruleset ids; all of them when absent.
     pub rulesets: Option<Vec<String>>,
     /// A GeoJSON FeatureCollection of residential areas and facilities, each with a `layer` property.
+    /// Kept as its text until its features are counted.
     #[schema(value_type = Object)]
-    pub proposal: Value,
+    pub proposal: Box<serde_json::value::RawValue>,
 }
 
 fn pick_rulesets(state: &AppState, ids: Option<&[String]>) -> Result<Vec<Ruleset>, ApiError> {
@@ -123,7 +124,7 @@ pub async fn create_check(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&req, &state)?;
-    let body: CheckRequest = json_body(payload).await?;
+    let body: CheckRequest = json_body(payload, crate::limits::CHECK_REQUEST_BYTES).await?;
     let request = check::CheckRequest {
         rulesets: pick_rulesets(&state, body.rulesets.as_deref())?,
         mode: mode_of(body.mode.as_deref())?,
@@ -375,12 +376,27 @@ pub async fn get_compare(
               (status = 404, description = "No such dataset", body = Object),
               (status = 413, description = "Body too large", body = Object)))]
 pub async fn review(state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
-    let body: ReviewRequest = json_body(payload).await?;
+    let body: ReviewRequest = json_body(payload, crate::limits::PROPOSAL_BYTES).await?;
+    // Count before any further work on it, without building its features: a proposal is one project.
+    #[derive(Deserialize)]
+    struct Counted {
+        #[serde(default)]
+        features: Vec<serde::de::IgnoredAny>,
+    }
+    if let Ok(counted) = serde_json::from_str::<Counted>(body.proposal.get()) {
+        if counted.features.len() > crate::limits::PROPOSAL_FEATURES {
+            return Err(ApiError::BadRequest(format!(
+                "the proposal holds {} features: a proposal is one project, at most {} features",
+                counted.features.len(),
+                crate::limits::PROPOSAL_FEATURES
+            )));
+        }
+    }
     let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
     let dataset = state.store.dataset(&body.dataset)?.dataset;
     let doc = heavy(&state, move || {
-        let bytes = serde_json::to_vec(&body.proposal).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        let proposal = parse_proposal("proposal", &bytes, &dataset).map_err(|p| ApiError::BadRequest(p.to_string()))?;
+        let proposal = parse_proposal("proposal", body.proposal.get().as_bytes(), &dataset)
+            .map_err(|p| ApiError::BadRequest(p.to_string()))?;
         let verdict = engine::review(&dataset, &proposal, &rulesets);
         let check = ReviewCheck {
             dataset: &dataset,

@@ -45,8 +45,8 @@ pub enum ApiError {
     /// Too much judging at once, or for too long: try again.
     #[error("{0}")]
     Busy(String),
-    #[error("the body is larger than {BODY_LIMIT} bytes")]
-    TooLarge,
+    #[error("the body is larger than {0} bytes")]
+    TooLarge(usize),
     #[error("the body did not arrive within {} s", crate::limits::BODY_SECONDS)]
     SlowBody,
     #[error("{0}")]
@@ -71,7 +71,7 @@ impl ResponseError for ApiError {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::SlowBody => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -129,11 +129,15 @@ pub fn router(cfg: &mut web::ServiceConfig) {
 
 /// Reads a JSON body of at most [`BODY_LIMIT`] bytes that arrives within
 /// [`crate::limits::BODY_SECONDS`], then parses it.
-pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(payload: web::Payload) -> Result<T, ApiError> {
+pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
+    payload: web::Payload,
+    limit: u64,
+) -> Result<T, ApiError> {
     let wait = std::time::Duration::from_secs(crate::limits::BODY_SECONDS);
-    let bytes = match actix_web::rt::time::timeout(wait, payload.to_bytes_limited(BODY_LIMIT)).await {
+    let limit = (limit as usize).min(BODY_LIMIT);
+    let bytes = match actix_web::rt::time::timeout(wait, payload.to_bytes_limited(limit)).await {
         Err(_) => return Err(ApiError::SlowBody),
-        Ok(Err(_)) => return Err(ApiError::TooLarge),
+        Ok(Err(_)) => return Err(ApiError::TooLarge(limit)),
         Ok(Ok(Err(e))) => return Err(ApiError::BadRequest(format!("cannot read the body: {e}"))),
         Ok(Ok(Ok(bytes))) => bytes,
     };
