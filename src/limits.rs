@@ -31,7 +31,7 @@ pub const PLAN_TOTAL: u64 = 1_000_000_000_000;
 /// Features of one proposal (`review`, `POST /review`): a residential project has a handful.
 pub const PROPOSAL_FEATURES: usize = 1_000;
 /// The radius of `GET /coverage`, metres.
-pub const COVERAGE_RADIUS_M: f64 = 5_000.0;
+pub const COVERAGE_RADIUS_M: f64 = 2_000.0;
 /// Judging requests the server runs at once (checks, reviews, coverage, comparisons); more wait for none
 /// and get 503 with Retry-After.
 pub const HEAVY_AT_ONCE: usize = 2;

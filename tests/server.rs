@@ -412,7 +412,7 @@ async fn forwarded_headers_are_trusted_only_behind_a_proxy() {
     );
 }
 
-/// Every request is bounded: a proposal of more features than a project has, a coverage radius past 5 km.
+/// Every request is bounded: a proposal of more features than a project has, a coverage radius past 2 km.
 #[actix_web::test]
 async fn requests_past_their_bounds_are_refused_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
@@ -436,7 +436,7 @@ async fn requests_past_their_bounds_are_refused_before_any_work() {
 
     let (status, json) = get_json(&app, "/coverage?dataset=demo&radius_m=100000").await;
     assert_eq!(status, 400);
-    assert!(json["detail"].as_str().unwrap().contains("at most 5000"), "{json}");
+    assert!(json["detail"].as_str().unwrap().contains("at most 2000"), "{json}");
     let (status, _) = get_json(&app, "/coverage?dataset=demo&radius_m=700").await;
     assert_eq!(status, 200);
 }

@@ -468,7 +468,7 @@ pub struct CoverageQuery {
     pub dataset: String,
     /// Comma-separated facility tiers (default: the community facilities).
     pub tiers: Option<String>,
-    /// The radius in metres (default 700, at most 5 000).
+    /// The radius in metres (default 700, at most 2 000).
     pub radius_m: Option<f64>,
     /// `audit` (default) or `review`.
     #[param(value_type = Option<ModeParam>)]
