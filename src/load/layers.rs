@@ -232,3 +232,46 @@ pub fn candidate(props: &mut Props, feature: &RawFeature, converter: &Converter)
         location,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crs::Crs;
+    use serde_json::Map;
+
+    /// Each layer reads exactly the properties `load::PROPERTIES` lists, which the contract documents.
+    #[test]
+    fn every_layer_reads_the_properties_listed_for_it() {
+        let converter = Converter::new(Crs::Wgs84).unwrap();
+        let empty = Map::new();
+        let feature = RawFeature {
+            label: "index 0".into(),
+            geometry: None,
+            properties: Map::new(),
+        };
+        for (layer, listed) in crate::load::PROPERTIES {
+            let mut props = Props {
+                file: "t.geojson",
+                label: "index 0".into(),
+                map: &empty,
+                text_cells: false,
+                problems: Vec::new(),
+                asked: Default::default(),
+            };
+            let no_areas = HashSet::new();
+            match layer {
+                "admin_units" => drop(admin_unit(&mut props, &feature, &converter)),
+                "residential_areas" => drop(residential_area(&mut props, &feature, &converter)),
+                "facilities" => drop(facility(&mut props, &feature, &converter, &no_areas)),
+                "roads" => drop(road(&mut props, &feature, &converter)),
+                _ => drop(candidate(&mut props, &feature, &converter)),
+            }
+            let mut asked = props.asked.borrow().clone();
+            asked.sort();
+            asked.dedup();
+            let mut listed = listed.to_vec();
+            listed.sort();
+            assert_eq!(asked, listed, "{layer}");
+        }
+    }
+}

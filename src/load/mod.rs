@@ -24,6 +24,47 @@ use crate::model::{Dataset, Date};
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+/// The keys of `dataset.toml`.
+pub const HEADER_KEYS: [&str; 4] = ["name", "crs", "as_of", "description"];
+
+/// The properties each layer reads (docs/data-contract.md §2 names every one; a test keeps them in step).
+pub const PROPERTIES: [(&str, &[&str]); 5] = [
+    (
+        "admin_units",
+        &[
+            "code",
+            "name",
+            "level",
+            "parent",
+            "population",
+            "elderly",
+            "households",
+            "central",
+        ],
+    ),
+    (
+        "residential_areas",
+        &["id", "name", "households", "kind", "delivered", "pool"],
+    ),
+    (
+        "facilities",
+        &[
+            "id",
+            "name",
+            "tier",
+            "floor_area_m2",
+            "beds",
+            "nursing_beds",
+            "status",
+            "handed_over",
+            "serves",
+            "meal_service",
+        ],
+    ),
+    ("roads", &["walkable"]),
+    ("candidates", &["id", "name", "floor_area_m2"]),
+];
+
 /// The layers of a dataset folder, with the property that identifies a feature in each.
 pub const LAYERS: [(&str, &str, bool); 5] = [
     ("admin_units", "code", false),
@@ -159,7 +200,7 @@ fn read_header(dir: &Path, problems: &mut Vec<Problem>) -> Option<Header> {
     };
     let before = problems.len();
     for key in table.keys() {
-        if !["name", "crs", "as_of", "description"].contains(&key.as_str()) {
+        if !HEADER_KEYS.contains(&key.as_str()) {
             problems.push(key_problem(
                 key,
                 "unknown key: expected name, crs, as_of or description".into(),

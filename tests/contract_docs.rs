@@ -1,0 +1,69 @@
+//! The contract users read ships with the code: `docs/data-contract.md` names every property the loader
+//! knows, every key of `dataset.toml`, and every rule kind and rule of the catalog is in `docs/rules.md`.
+
+use carecircle::load::{HEADER_KEYS, PROPERTIES};
+
+fn doc(name: &str) -> String {
+    std::fs::read_to_string(format!("docs/{name}")).unwrap()
+}
+
+/// Whether `word` occurs in `text` as a whole word (not inside `floor_area_m2_x` or `households_new`).
+fn names(text: &str, word: &str) -> bool {
+    let part = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(word).any(|(i, _)| {
+        let before = text[..i].chars().next_back();
+        let after = text[i + word.len()..].chars().next();
+        !before.is_some_and(part) && !after.is_some_and(part)
+    })
+}
+
+#[test]
+fn the_contract_names_every_property_the_loader_knows() {
+    let contract = doc("data-contract.md");
+    let layers = &contract[contract.find("## 2.").unwrap()..contract.find("## 3.").unwrap()];
+    for (layer, keys) in PROPERTIES {
+        let start = layers
+            .find(&format!("**{layer}**"))
+            .unwrap_or_else(|| panic!("docs/data-contract.md §2 has no section for {layer}"));
+        let rest = &layers[start + layer.len() + 4..];
+        let section = &rest[..rest.find("**").unwrap_or(rest.len())];
+        for key in keys {
+            assert!(
+                names(section, key),
+                "docs/data-contract.md §2 {layer} does not name \"{key}\""
+            );
+        }
+    }
+    let header = &contract[contract.find("`dataset.toml`:").unwrap()..contract.find("## 2.").unwrap()];
+    for key in HEADER_KEYS {
+        assert!(
+            names(header, key),
+            "docs/data-contract.md does not name dataset.toml's \"{key}\""
+        );
+    }
+}
+
+#[test]
+fn the_rules_doc_names_every_rule_of_the_rulesets() {
+    let rules = doc("rules.md");
+    for entry in std::fs::read_dir("rules").unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let Ok(ruleset) = carecircle::rules::load_ruleset(&path) else {
+            continue; // a task-decomposition plan, not a ruleset
+        };
+        if ruleset.id == "gb50180-2018" {
+            continue; // the national standard's table, beyond the catalog: see rules/README.md
+        }
+        for rule in &ruleset.rules {
+            assert!(rules.contains(&rule.id), "docs/rules.md does not name {}", rule.id);
+            assert!(
+                names(&rules, rule.kind.name()),
+                "docs/rules.md does not name the kind {}",
+                rule.kind.name()
+            );
+        }
+    }
+}
