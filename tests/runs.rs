@@ -388,3 +388,26 @@ fn compare_from_the_command_line_in_every_format() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("x.json"));
 }
+
+/// Without maps (no CJK font installed, or `--no-maps`), every file that needs no font is still written.
+#[test]
+fn check_out_without_maps_writes_everything_else() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("run");
+    let out = check_out(&dir, &["--no-maps", "--by", "community"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    for file in [
+        "check.json",
+        "findings.geojson",
+        "findings.csv",
+        "summary.csv",
+        "findings.xlsx",
+        "ledger.csv",
+        "report.html",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    assert!(!dir.join("coverage.png").exists() && !dir.join("coverage.svg").exists());
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(!report.contains("<svg") && report.contains("不合格清单"));
+}

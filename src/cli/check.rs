@@ -39,6 +39,10 @@ pub struct CheckArgs {
     /// installed CJK font such as Debian's fonts-wqy-microhei).
     #[arg(long)]
     font: Option<PathBuf>,
+    /// Write no maps with --out (coverage.png, coverage.svg and the report's map), as when no CJK font is
+    /// installed: every other file is written.
+    #[arg(long)]
+    no_maps: bool,
     /// Language of the map's words (place names are shown as they are).
     #[arg(long, value_enum, default_value = "zh")]
     lang: super::map::LangArg,
@@ -57,13 +61,30 @@ fn parse_severity(text: &str) -> Result<Severity, String> {
 }
 
 pub fn run(args: CheckArgs) -> i32 {
-    // The maps need a font that draws Chinese: say so before anything is judged or written.
-    if args.out.is_some() {
-        if let Err(e) = map::find_font(args.font.as_deref()).and_then(|path| map::register(&path)) {
-            eprintln!("{e}");
-            return EXIT_BAD_INPUT;
-        }
-    }
+    // The maps need a font that draws Chinese. With none installed, every other file is still worth having:
+    // write them and say which package brings the maps. A font named but unusable is an error.
+    let draw_maps = args.out.is_some()
+        && !args.no_maps
+        && match map::find_font(args.font.as_deref()) {
+            Err(e @ map::FontError::NotFound { .. }) => {
+                eprintln!("注意 note: {e}");
+                eprintln!(
+                    "注意 note: 地图未生成 coverage.png, coverage.svg and the report's map are skipped; every other file is written"
+                );
+                false
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                return EXIT_BAD_INPUT;
+            }
+            Ok(path) => match map::register(&path) {
+                Ok(()) => true,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return EXIT_BAD_INPUT;
+                }
+            },
+        };
     let as_of = match args.as_of.as_deref().map(parse_day).transpose() {
         Ok(day) => day,
         Err(e) => {
@@ -102,8 +123,12 @@ pub fn run(args: CheckArgs) -> i32 {
     if let Some(dir) = &args.out {
         let created = now_rfc3339();
         let record = judged.record(&local_id(&judged, &created), &created);
-        let written = judged
-            .draw_maps(super::map::lang(args.lang), 1600)
+        let maps = if draw_maps {
+            judged.draw_maps(super::map::lang(args.lang), 1600)
+        } else {
+            Ok(None)
+        };
+        let written = maps
             .map_err(|e| e.to_string())
             .and_then(|maps| judged.files(&record, maps.as_ref()).map_err(|e| e.to_string()))
             .and_then(|files| files::write_folder(dir, &files, files::RUN_FILES).map_err(|e| e.to_string()));

@@ -118,9 +118,15 @@ pub fn render(check: &Check, map_svg: Option<&str>) -> String {
     // A comparison with an earlier run goes right after the results (carecircle compare --out).
     let _ = writeln!(h, "{COMPARE_MARK}");
 
-    if let Some(svg) = map_svg {
-        let svg = svg.find("<svg").map_or(svg, |i| &svg[i..]);
-        let _ = write!(h, "<h2>覆盖图 Coverage map</h2>\n<div class=\"map\">{svg}</div>\n");
+    match map_svg {
+        Some(svg) => {
+            let svg = svg.find("<svg").map_or(svg, |i| &svg[i..]);
+            let _ = write!(h, "<h2>覆盖图 Coverage map</h2>\n<div class=\"map\">{svg}</div>\n");
+        }
+        None => h.push_str(
+            "<p class=\"small\">地图未生成 no map in this run: it was made without a font that draws Chinese \
+             (fonts-wqy-microhei) or with --no-maps.</p>\n",
+        ),
     }
 
     if check.ledger.is_some() {
