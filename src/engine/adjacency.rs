@@ -2,7 +2,8 @@
 //! (医养结合: new stations and centres next to a clinic).
 
 use super::{
-    fmt_num, handed_over_since, label, since_note, tier_list, Context, Finding, Layer, Subject, Unit, Verdict,
+    fmt_num, handed_over_since, label, since_note, tier_list, tier_list_zh, Context, Finding, Layer, Subject, Unit,
+    Verdict,
 };
 use crate::rules::Adjacency;
 use crate::spatial::SurfaceIndex;
@@ -37,7 +38,7 @@ pub(super) fn judge(rule: &Adjacency, cx: &Context) -> Verdict {
                     .message(format!(
                         "{}距最近的{}设施{}{}米，要求相邻（{}米内）— nearest {} facility {} is {} m away; adjacent means within {} m",
                         label(&f.name, &f.id),
-                        tier_list(&rule.near_tiers),
+                        tier_list_zh(&rule.near_tiers),
                         label(&other.name, &other.id),
                         fmt_num(n.distance_m),
                         fmt_num(rule.distance_m),
@@ -51,7 +52,7 @@ pub(super) fn judge(rule: &Adjacency, cx: &Context) -> Verdict {
             None => finding.message(format!(
                 "{}附近无已计入的{}设施 — no counted {} facility at all",
                 label(&f.name, &f.id),
-                tier_list(&rule.near_tiers),
+                tier_list_zh(&rule.near_tiers),
                 tier_list(&rule.near_tiers),
             )),
         };

@@ -1,6 +1,8 @@
 //! `area_per_population`: floor area of counted facilities in each admin unit per 1000 people (千人指标).
 
-use super::{fmt_num, label, not_judged, tier_list, unit_finding, units_holding, Context, Subject, Unit, Verdict};
+use super::{
+    fmt_num, label, not_judged, tier_list, tier_list_zh, unit_finding, units_holding, Context, Subject, Unit, Verdict,
+};
 use crate::rules::{AreaPerPopulation, Headcount};
 
 pub(super) fn judge(rule: &AreaPerPopulation, cx: &Context) -> Verdict {
@@ -30,7 +32,7 @@ pub(super) fn judge(rule: &AreaPerPopulation, cx: &Context) -> Verdict {
                     label(&unit.name, &unit.code),
                     chinese,
                     people,
-                    tier_list(&rule.tiers),
+                    tier_list_zh(&rule.tiers),
                     fmt_num(area),
                     fmt_num(per_1000),
                     fmt_num(rule.m2_per_1000),

@@ -1,6 +1,8 @@
 //! `beds_per_elderly`: beds (or nursing beds) of counted facilities in each unit per 1000 elderly.
 
-use super::{fmt_num, label, not_judged, tier_list, unit_finding, units_holding, Context, Subject, Unit, Verdict};
+use super::{
+    fmt_num, label, not_judged, tier_list, tier_list_zh, unit_finding, units_holding, Context, Subject, Unit, Verdict,
+};
 use crate::model::Facility;
 use crate::rules::{BedCount, BedsPerElderly};
 
@@ -31,7 +33,7 @@ pub(super) fn judge(rule: &BedsPerElderly, cx: &Context) -> Verdict {
                     "{}老年人口{}人，{}设施{}{}张，每千名老人{}张，要求{}张 — {} elderly, {} {key} in {} facilities: {} per 1000 elderly; required {}",
                     label(&unit.name, &unit.code),
                     elderly,
-                    tier_list(&rule.tiers),
+                    tier_list_zh(&rule.tiers),
                     chinese,
                     beds,
                     fmt_num(per_1000),

@@ -508,6 +508,15 @@ fn tier_list(tiers: &[Tier]) -> String {
     tiers.iter().map(|t| t.key()).collect::<Vec<_>>().join("/")
 }
 
+/// The tiers by their Chinese names, for the Chinese half of a message.
+fn tier_list_zh(tiers: &[Tier]) -> String {
+    tiers
+        .iter()
+        .map(|t| t.chinese().first().copied().unwrap_or(t.key()))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 /// Rounds a figure for messages.
 fn fmt_num(v: f64) -> String {
     if (v - v.round()).abs() < 0.05 {

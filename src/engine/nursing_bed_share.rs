@@ -1,6 +1,6 @@
 //! `nursing_bed_share`: nursing beds as a share of all beds of counted facilities in each unit (护理型床位占比).
 
-use super::{label, not_judged, tier_list, unit_finding, units_holding, Context, Subject, Unit, Verdict};
+use super::{label, not_judged, tier_list, tier_list_zh, unit_finding, units_holding, Context, Subject, Unit, Verdict};
 use crate::rules::NursingBedShare;
 
 pub(super) fn judge(rule: &NursingBedShare, cx: &Context) -> Verdict {
@@ -26,7 +26,7 @@ pub(super) fn judge(rule: &NursingBedShare, cx: &Context) -> Verdict {
                 .message(format!(
                     "{}{}设施床位{}张，其中护理型{}张，占{:.1}%，要求{}{:.0}% — {} of {} beds in {} facilities are nursing beds ({:.1}%); required {op} {:.0}%",
                     label(&unit.name, &unit.code),
-                    tier_list(&rule.tiers),
+                    tier_list_zh(&rule.tiers),
                     beds,
                     nursing,
                     share * 100.0,

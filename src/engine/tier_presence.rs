@@ -1,6 +1,6 @@
 //! `tier_presence`: each admin unit of some levels holds facilities of some tiers (三级布局 coverage).
 
-use super::{facilities_by_unit, label, tier_list, Context, Finding, Layer, Subject, Unit, Verdict};
+use super::{facilities_by_unit, label, tier_list, tier_list_zh, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::model::AdminUnit;
 use crate::rules::{TierPresence, UnitTest};
 
@@ -38,7 +38,7 @@ pub(super) fn judge(rule: &TierPresence, cx: &Context) -> Verdict {
                 "{}（{}）内已计入的{}设施{}处，要求至少{}处 — {} ({}) holds {} counted facilities of tiers {}; required at least {}{}",
                 label(&unit.name, &unit.code),
                 unit.level.chinese()[0],
-                tier_list(&rule.tiers),
+                tier_list_zh(&rule.tiers),
                 count,
                 rule.min_count,
                 unit.code,
