@@ -488,3 +488,24 @@ async fn http_semantics() {
     let (status, _) = get_json(&app, "/coverage?dataset=demo&radius=700").await;
     assert_eq!(status, 400);
 }
+
+/// `serves` reaches GIS clients as one string, as findings' `facilities` do (QGIS takes arrays as NULL).
+#[actix_web::test]
+async fn list_properties_are_served_as_one_string() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app!(dir.path());
+    let (_, page) = get_json(&app, "/collections/demo.facilities/items?limit=10000").await;
+    let serving: Vec<&Value> = page["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["properties"]["serves"])
+        .filter(|s| s.as_str().is_some_and(|s| s.contains(';')))
+        .collect();
+    assert!(!serving.is_empty(), "the demo has facilities serving two areas");
+    assert!(page["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["properties"]["serves"].is_string()));
+}

@@ -131,10 +131,16 @@ pub fn run(args: CheckArgs) -> i32 {
         let written = maps
             .map_err(|e| e.to_string())
             .and_then(|maps| judged.files(&record, maps.as_ref()).map_err(|e| e.to_string()))
-            .and_then(|files| files::write_folder(dir, &files, files::RUN_FILES).map_err(|e| e.to_string()));
-        if let Err(e) = written {
-            eprintln!("{e}");
-            return EXIT_BAD_INPUT;
+            .and_then(|files| {
+                files::write_folder(dir, &files, files::RUN_FILES).map_err(|e| e.to_string())?;
+                Ok(files.iter().map(|(name, _)| *name).collect::<Vec<_>>())
+            });
+        match written {
+            Ok(names) => eprintln!("写入 wrote {}: {}", dir.display(), names.join(", ")),
+            Err(e) => {
+                eprintln!("{e}");
+                return EXIT_BAD_INPUT;
+            }
         }
     }
     print!("{printed}");

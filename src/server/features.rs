@@ -180,7 +180,8 @@ fn layer_features<'a>(d: &'a Dataset, layer: &str) -> Features<'a> {
                     "handed_over".into(),
                     f.handed_over.map_or(Value::Null, |x| text(&x.to_string())),
                 );
-                m.insert("serves".into(), json!(f.serves));
+                // One string, as findings' `facilities` are: GIS clients take arrays as NULL or as two formats.
+                m.insert("serves".into(), json!(f.serves.join(";")));
                 m.insert("meal_service".into(), f.meal_service.into());
                 m
             }),
