@@ -3,7 +3,7 @@
 //! New areas are judged by the facilities that `serve` them (or their pool); existing areas per the
 //! smallest admin unit that holds them, by the facilities located there that no new area claims.
 
-use super::{fmt_num, label, Context, Finding, Layer, Subject, Unit, Verdict};
+use super::{fmt_num, label, some_of, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::model::{AreaKind, Facility};
 use crate::rules::AreaPerHouseholds;
 use geo::Geometry;
@@ -65,9 +65,7 @@ fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
                 layer: Layer::Pools,
                 id: pool.to_string(),
                 name: format!("集中配建 pool {pool}"),
-                geometry: Geometry::GeometryCollection(geo::GeometryCollection(
-                    members.iter().map(|&ai| areas[ai].geometry.clone()).collect(),
-                )),
+                geometry: pool_geometry(members.iter().map(|&ai| &areas[ai].geometry)),
                 households,
                 facilities: fs,
                 members: members.iter().map(|&ai| areas[ai].id.clone()).collect(),
@@ -212,7 +210,8 @@ fn quota(rule: &AreaPerHouseholds, subjects: Vec<Quota>, facilities: &[Facility]
         let counted = if s.facilities.is_empty() {
             "无 none".to_string()
         } else {
-            s.facilities
+            let counted: Vec<String> = s
+                .facilities
                 .iter()
                 .map(|&fi| {
                     format!(
@@ -221,13 +220,13 @@ fn quota(rule: &AreaPerHouseholds, subjects: Vec<Quota>, facilities: &[Facility]
                         fmt_num(facilities[fi].floor_area_m2)
                     )
                 })
-                .collect::<Vec<_>>()
-                .join("、")
+                .collect::<Vec<_>>();
+            some_of(&counted, "、")
         };
         let members = if s.members.is_empty() {
             String::new()
         } else {
-            format!("; areas {}", s.members.join(", "))
+            format!("; areas {}", some_of(&s.members, ", "))
         };
         let message = format!(
             "{}共{}户，按每百户{}平方米应配{}平方米，已计入{}平方米（{}）— {} households need {} m² at {} m² per 100 households; counted {} m²{}",
@@ -275,6 +274,29 @@ fn finding(
         message,
         geometry,
         facilities,
+    }
+}
+
+/// A pool's areas as one geometry of one family, as GIS clients need: a MultiPolygon of polygonal areas, a
+/// MultiPoint of point areas; only a pool mixing the two is a GeometryCollection.
+fn pool_geometry<'a>(members: impl Iterator<Item = &'a Geometry<f64>>) -> Geometry<f64> {
+    let members: Vec<&Geometry<f64>> = members.collect();
+    let mut polygons = Vec::new();
+    let mut points = Vec::new();
+    for g in &members {
+        match g {
+            Geometry::Polygon(p) => polygons.push(p.clone()),
+            Geometry::MultiPolygon(mp) => polygons.extend(mp.0.iter().cloned()),
+            Geometry::Point(p) => points.push(*p),
+            _ => {}
+        }
+    }
+    if points.is_empty() && !polygons.is_empty() {
+        Geometry::MultiPolygon(geo::MultiPolygon(polygons))
+    } else if polygons.is_empty() && !points.is_empty() {
+        Geometry::MultiPoint(geo::MultiPoint(points))
+    } else {
+        Geometry::GeometryCollection(geo::GeometryCollection(members.into_iter().cloned().collect()))
     }
 }
 
@@ -372,5 +394,18 @@ mod tests {
         assert_eq!((v.findings[0].measured, v.findings[0].required), (Some(300.0), 500.0));
         assert_eq!(v.findings[0].facilities, ["S1"]);
         assert!(v.findings[0].message.contains("E1, E2"), "{}", v.findings[0].message);
+    }
+
+    #[test]
+    fn a_pool_is_one_geometry_family() {
+        let a = area("A", 10, AreaKind::New, 0.0, 0.0).geometry;
+        let b = area("B", 10, AreaKind::New, 100.0, 0.0).geometry;
+        let p = Geometry::Point(at(50.0, 50.0));
+        assert!(matches!(pool_geometry([&a, &b].into_iter()), Geometry::MultiPolygon(mp) if mp.0.len() == 2));
+        assert!(matches!(pool_geometry([&p, &p].into_iter()), Geometry::MultiPoint(m) if m.0.len() == 2));
+        assert!(matches!(
+            pool_geometry([&a, &p].into_iter()),
+            Geometry::GeometryCollection(_)
+        ));
     }
 }

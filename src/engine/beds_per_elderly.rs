@@ -53,7 +53,7 @@ pub(super) fn judge(rule: &BedsPerElderly, cx: &Context) -> Verdict {
     if !no_count.is_empty() {
         verdict.notes.push(format!(
             "counted as 0 {key}, no figure given: facilities {}",
-            no_count.join(", ")
+            super::some_of(&no_count, ", ")
         ));
     }
     verdict

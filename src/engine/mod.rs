@@ -483,9 +483,23 @@ fn not_judged(why: &str, codes: &[&str]) -> Option<String> {
         format!(
             "未判定 not judged, {why}: {} unit(s) ({})",
             codes.len(),
-            codes.join(", ")
+            some_of(codes, ", ")
         )
     })
+}
+
+/// How many items a message names before it counts the rest.
+const NAMED_IN_MESSAGES: usize = 5;
+
+/// The first few items joined with `sep`, then how many more: a message stays a line long. The full lists
+/// are in the findings' `facilities` and in the JSON, CSV and workbook.
+fn some_of<S: AsRef<str>>(items: &[S], sep: &str) -> String {
+    let named: Vec<&str> = items.iter().take(NAMED_IN_MESSAGES).map(AsRef::as_ref).collect();
+    let mut text = named.join(sep);
+    if items.len() > NAMED_IN_MESSAGES {
+        text += &format!("{sep}… 另有 and {} more", items.len() - NAMED_IN_MESSAGES);
+    }
+    text
 }
 
 /// A finding about an admin unit.
@@ -528,3 +542,15 @@ fn fmt_num(v: f64) -> String {
 
 #[cfg(test)]
 pub(crate) mod fixtures;
+
+#[cfg(test)]
+mod tests {
+    use super::some_of;
+
+    #[test]
+    fn messages_name_five_and_count_the_rest() {
+        let ids: Vec<String> = (1..=4000).map(|i| format!("R{i}")).collect();
+        assert_eq!(some_of(&ids, ", "), "R1, R2, R3, R4, R5, … 另有 and 3995 more");
+        assert_eq!(some_of(&ids[..2], "、"), "R1、R2");
+    }
+}

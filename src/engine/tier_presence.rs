@@ -1,6 +1,8 @@
 //! `tier_presence`: each admin unit of some levels holds facilities of some tiers (三级布局 coverage).
 
-use super::{facilities_by_unit, label, tier_list, tier_list_zh, Context, Finding, Layer, Subject, Unit, Verdict};
+use super::{
+    facilities_by_unit, label, some_of, tier_list, tier_list_zh, Context, Finding, Layer, Subject, Unit, Verdict,
+};
 use crate::model::AdminUnit;
 use crate::rules::{TierPresence, UnitTest};
 
@@ -46,7 +48,7 @@ pub(super) fn judge(rule: &TierPresence, cx: &Context) -> Verdict {
                 count,
                 tier_list(&rule.tiers),
                 rule.min_count,
-                if ids.is_empty() { String::new() } else { format!(" (found: {})", ids.join(", ")) }
+                if ids.is_empty() { String::new() } else { format!(" (found: {})", some_of(&ids, ", ")) }
             ))
         .resting_on(ids);
         verdict.failed(Subject::Unit(u), finding);
@@ -56,7 +58,7 @@ pub(super) fn judge(rule: &TierPresence, cx: &Context) -> Verdict {
         notes.push(format!(
             "未判定 not judged, population unknown: {} unit(s) ({})",
             unknown_population.len(),
-            unknown_population.join(", ")
+            some_of(&unknown_population, ", ")
         ));
     }
     if verdict.checked.is_empty() {
