@@ -6,7 +6,7 @@
 //! renamed into place, so a failure never leaves a half-written or mixed report behind. CSVs start with a UTF-8 byte-order mark,
 //! which Excel needs to show Chinese correctly.
 
-use super::json::{round, CheckDocument};
+use super::json::{figure, rate, CheckDocument};
 use super::Check;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -275,8 +275,8 @@ fn findings_csv(check: &Check) -> Result<Vec<u8>, WriteError> {
             f.layer.key().into(),
             f.id.clone(),
             f.name.clone(),
-            f.measured.map(|m| round(m, 1).to_string()).unwrap_or_default(),
-            round(f.required, 1).to_string(),
+            f.measured.map(|m| figure(m).to_string()).unwrap_or_default(),
+            figure(f.required).to_string(),
             f.unit.key().into(),
             f.message.clone(),
             f.facilities.join(";"),
@@ -298,7 +298,7 @@ fn summary_csv(check: &Check) -> Result<Vec<u8>, WriteError> {
             o.severity.key().into(),
             o.checked.to_string(),
             o.failed.to_string(),
-            round(o.rate, 4).to_string(),
+            rate(o.rate).to_string(),
             o.target.to_string(),
             o.pass.to_string(),
             o.notes.join("; "),

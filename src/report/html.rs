@@ -1,6 +1,6 @@
 //! The HTML report: one self-contained file per check (no network needed to open it), Chinese first.
 
-use super::json::round;
+use super::json::figure;
 use super::Check;
 use crate::engine::Finding;
 use std::fmt::Write;
@@ -169,7 +169,7 @@ pub const COMPARE_MARK: &str = "<!-- carecircle: compare -->";
 fn finding_row(h: &mut String, f: &Finding) {
     let measured = f
         .measured
-        .map_or("—".to_string(), |m| format!("{} {}", round(m, 1), f.unit.key()));
+        .map_or("—".to_string(), |m| format!("{} {}", figure(m), f.unit.key()));
     let _ = writeln!(
         h,
         "<tr><td>{}</td><td>{} {}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{} {}</td><td>{}</td></tr>",
@@ -178,7 +178,7 @@ fn finding_row(h: &mut String, f: &Finding) {
         esc(&f.id),
         esc(&f.name),
         measured,
-        round(f.required, 1),
+        figure(f.required),
         f.unit.key(),
         esc(&f.message)
     );

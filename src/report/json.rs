@@ -135,6 +135,21 @@ pub struct FindingRow {
     pub units: Option<std::collections::BTreeMap<&'static str, String>>,
 }
 
+/// The one rounding policy of every output (JSON, CSV, workbook, HTML, text, review): measured and required
+/// figures to 0.1 of their unit, rates to 0.001 (0.1 %). Messages say figures the same way.
+pub const FIGURE_PLACES: i32 = 1;
+pub const RATE_PLACES: i32 = 3;
+
+/// A measured or required figure, as every output shows it.
+pub fn figure(v: f64) -> f64 {
+    round(v, FIGURE_PLACES)
+}
+
+/// A rate, as every output shows it.
+pub fn rate(v: f64) -> f64 {
+    round(v, RATE_PLACES)
+}
+
 /// Rounds to `places` decimals, so documents stay readable and stable.
 pub fn round(v: f64, places: i32) -> f64 {
     let f = 10f64.powi(places);
@@ -147,7 +162,7 @@ impl SummaryRow {
             rule: o.rule.clone(),
             checked: o.checked,
             failed: o.failed,
-            rate: round(o.rate, 3),
+            rate: rate(o.rate),
             target: o.target,
             pass: o.pass,
             kind: o.kind.to_string(),
@@ -164,8 +179,8 @@ impl FindingRow {
             severity: f.severity.key().to_string(),
             layer: f.layer.key().to_string(),
             id: f.id.clone(),
-            measured: f.measured.map(|m| round(m, 1)),
-            required: round(f.required, 1),
+            measured: f.measured.map(figure),
+            required: figure(f.required),
             unit: f.unit.key().to_string(),
             message: f.message.clone(),
             geometry: geojson::Geometry::from(&f.geometry),
@@ -251,7 +266,7 @@ impl CheckDocument {
                             rule: r.rule.clone(),
                             checked: r.checked,
                             failed: r.failed,
-                            rate: r.rate.map(|x| round(x, 3)),
+                            rate: r.rate.map(rate),
                         }
                     })
                     .collect()

@@ -67,7 +67,7 @@ impl Check<'_> {
                     r.rule.clone(),
                     r.checked.to_string(),
                     r.failed.to_string(),
-                    r.rate.map(|x| json::round(x, 4).to_string()).unwrap_or_default(),
+                    r.rate.map(|x| json::rate(x).to_string()).unwrap_or_default(),
                 ]
             })
             .collect()

@@ -1,6 +1,6 @@
 //! What `carecircle review` hands back: one verdict per rule that concerns the proposal, and overall.
 
-use super::json::{round, FindingRow, NotInForce};
+use super::json::{figure, FindingRow, NotInForce};
 use super::text::table;
 use crate::engine::{Review, RuleVerdict, SubjectVerdict};
 use crate::model::Dataset;
@@ -64,8 +64,8 @@ impl SubjectRow {
             id: s.id.clone(),
             name: s.name.clone(),
             pass: s.passed,
-            measured: s.measured.map(|m| round(m, 3)),
-            required: round(s.required, 3),
+            measured: s.measured.map(figure),
+            required: figure(s.required),
             unit: s.unit.key().to_string(),
         }
     }
@@ -97,8 +97,8 @@ impl ReviewDocument {
                         kind: v.rule.kind.name().to_string(),
                         severity: v.rule.severity.key().to_string(),
                         pass: v.pass,
-                        measured: deciding.and_then(|s| s.measured).map(|m| round(m, 3)),
-                        required: deciding.map(|s| round(s.required, 3)),
+                        measured: deciding.and_then(|s| s.measured).map(figure),
+                        required: deciding.map(|s| figure(s.required)),
                         unit: deciding.map(|s| s.unit.key().to_string()),
                         document: document_of(check.rulesets, v).to_string(),
                         clause: v.rule.clause.clone(),
@@ -138,15 +138,15 @@ pub fn render(check: &ReviewCheck) -> String {
     for v in &review.rules {
         let deciding = v.deciding();
         let unit = deciding.map_or("", |s| s.unit.key());
-        let figure = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{} {unit}", round(x, 2)));
+        let shown = |x: Option<f64>| x.map_or("—".to_string(), |x| format!("{} {unit}", figure(x)));
         rows.push(vec![
             v.rule.id.clone(),
             match (v.pass, v.rule.severity) {
                 (true, _) => "通过 pass".into(),
                 (false, s) => format!("不通过 FAIL ({})", s.key()),
             },
-            figure(deciding.and_then(|s| s.measured)),
-            figure(deciding.map(|s| s.required)),
+            shown(deciding.and_then(|s| s.measured)),
+            shown(deciding.map(|s| s.required)),
             format!("{} {}", document_of(check.rulesets, v), v.rule.clause),
         ]);
     }

@@ -100,7 +100,7 @@ pub fn render(check: &Check) -> String {
                 f.id,
                 f.name,
                 measured,
-                super::json::round(f.required, 1),
+                super::json::figure(f.required),
                 f.unit.key(),
                 f.message
             ));

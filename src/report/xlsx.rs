@@ -1,7 +1,7 @@
 //! `findings.xlsx`: the findings, the summary and (with `--by`) the ledger as Excel sheets, Chinese
 //! names and clause quotes included — civil-affairs staff work in Excel.
 
-use super::json::round;
+use super::json::{figure, rate};
 use super::Check;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
@@ -35,9 +35,9 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
         sheet.write_string(row, 3, fit(&f.id))?;
         sheet.write_string(row, 4, fit(&f.name))?;
         if let Some(m) = f.measured {
-            sheet.write_number(row, 5, round(m, 1))?;
+            sheet.write_number(row, 5, figure(m))?;
         }
-        sheet.write_number(row, 6, round(f.required, 1))?;
+        sheet.write_number(row, 6, figure(f.required))?;
         sheet.write_string(row, 7, fit(f.unit.key()))?;
         sheet.write_string(row, 8, fit(&f.message))?;
         sheet.write_string(row, 9, fit(&f.facilities.join(";")))?;
@@ -75,7 +75,7 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
         sheet.write_string(row, 2, fit(o.severity.key()))?;
         sheet.write_number(row, 3, o.checked as f64)?;
         sheet.write_number(row, 4, o.failed as f64)?;
-        sheet.write_number_with_format(row, 5, round(o.rate, 4), &percent)?;
+        sheet.write_number_with_format(row, 5, rate(o.rate), &percent)?;
         sheet.write_number_with_format(row, 6, o.target, &percent)?;
         sheet.write_string(row, 7, fit(if o.pass { "达标 pass" } else { "未达标 fail" }))?;
         sheet.write_string(row, 8, fit(ruleset.map_or("", |r| r.document.as_str())))?;
