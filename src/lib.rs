@@ -2,6 +2,7 @@
 //! policy requires, flags every gap, and maps coverage. See `ARCHITECTURE.md` for the map.
 
 pub mod allocate;
+pub mod builtin;
 pub mod check;
 pub mod compare;
 pub mod crs;

@@ -23,7 +23,7 @@ pub struct BenchArgs {
     /// Timed runs of each measurement; the fastest and the median are shown.
     #[arg(long, default_value_t = 3)]
     runs: usize,
-    /// Rulesets for the whole-check measurement (default: every ruleset in rules/ here).
+    /// Rulesets for the whole-check measurement (default: every built-in ruleset).
     #[arg(long, num_args = 1..)]
     rules: Vec<PathBuf>,
     /// Also time drawing the coverage map (PNG and SVG, 1600 px wide) with the radius rule's coverage.
@@ -278,24 +278,12 @@ fn timed(runs: usize, mut f: impl FnMut()) -> Vec<f64> {
     times
 }
 
+/// The built-in rulesets, by id (`load_rulesets` reads a path when one exists, else the built-in).
 fn default_rules() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir("rules")
-        .map(|dir| {
-            dir.filter_map(|e| e.ok())
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-                // Rulesets only: rules/ also holds plans for `allocate`.
-                .filter(|p| {
-                    std::fs::read_to_string(p)
-                        .ok()
-                        .and_then(|text| toml::from_str::<toml::Table>(&text).ok())
-                        .is_some_and(|t| t.contains_key("ruleset"))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    files.sort();
-    files
+    carecircle::builtin::RULESETS
+        .iter()
+        .map(|(id, _)| PathBuf::from(id))
+        .collect()
 }
 
 fn peak_memory_kib() -> Option<u64> {

@@ -63,9 +63,13 @@ enum Command {
     },
     /// 规则 List the rules of ruleset files with their sources.
     Rules {
-        /// Ruleset TOML files.
-        #[arg(required = true)]
+        /// Ruleset TOML files or built-in ids (default: every built-in ruleset).
         files: Vec<PathBuf>,
+    },
+    /// 演示数据 Write the built-in demo dataset (马尾区, invented geometry) into a folder.
+    Demo {
+        /// The folder to write it into.
+        dir: PathBuf,
     },
     /// 合成 Write a deterministic synthetic dataset of any size.
     Synth {
@@ -110,6 +114,16 @@ pub fn run() -> i32 {
         Command::Db(args) => db::run(args),
         Command::Validate { dataset } => validate(&dataset),
         Command::Rules { files } => rules(&files),
+        Command::Demo { dir } => match carecircle::builtin::write_demo(&dir) {
+            Ok(()) => {
+                println!("写入 wrote the demo dataset to {}", dir.display());
+                0
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                EXIT_BAD_INPUT
+            }
+        },
         Command::Synth {
             areas,
             facilities,
@@ -157,8 +171,32 @@ fn allocate(file: &Path, format: AllocateFormat) -> i32 {
 
 pub const EXIT_BAD_INPUT: i32 = 2;
 
+/// The built-in demo written out for loading, removed again when dropped.
+struct DemoCopy(PathBuf);
+
+impl Drop for DemoCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Loads a dataset with a spinner on a terminal; prints its warnings, which `--strict` makes errors.
+/// `demo`, when no such folder exists, is the built-in demo dataset.
 fn load_with_progress(dir: &Path) -> Result<Dataset, Problems> {
+    let _demo;
+    let dir = if !dir.exists() && dir == Path::new(carecircle::builtin::DEMO) {
+        let copy = std::env::temp_dir().join(format!("carecircle-demo-{}", std::process::id()));
+        carecircle::builtin::write_demo(&copy).map_err(|e| {
+            Problems(vec![carecircle::load::Problem::file(
+                "demo",
+                format!("cannot write the built-in demo: {e}"),
+            )])
+        })?;
+        _demo = DemoCopy(copy);
+        _demo.0.as_path()
+    } else {
+        dir
+    };
     let spinner = indicatif::ProgressBar::new_spinner().with_message(format!("读取 loading {}", dir.display()));
     spinner.enable_steady_tick(Duration::from_millis(120));
     let result = load_dataset_with_warnings(dir);
@@ -210,7 +248,11 @@ fn load_rulesets(files: &[PathBuf]) -> Result<Vec<Ruleset>, Vec<RulesError>> {
     let mut rulesets = Vec::new();
     let mut errors = Vec::new();
     for file in files {
-        match load_ruleset(file) {
+        // A path that exists is read; otherwise a built-in ruleset of that id, if there is one.
+        let built_in = (!file.exists())
+            .then(|| file.to_str().and_then(carecircle::builtin::ruleset))
+            .flatten();
+        match built_in.unwrap_or_else(|| load_ruleset(file)) {
             Ok(r) => rulesets.push(r),
             Err(e) => errors.push(e),
         }
@@ -259,7 +301,15 @@ fn validate(dir: &Path) -> i32 {
 }
 
 fn rules(files: &[PathBuf]) -> i32 {
-    let rulesets = match load_rulesets(files) {
+    let listed = if files.is_empty() {
+        carecircle::builtin::RULESETS
+            .iter()
+            .map(|(id, _)| PathBuf::from(id))
+            .collect()
+    } else {
+        files.to_vec()
+    };
+    let rulesets = match load_rulesets(&listed) {
         Ok(r) => r,
         Err(errors) => {
             errors.iter().for_each(|e| eprint!("{e}"));

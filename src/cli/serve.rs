@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Dataset folders to serve (repeatable); each is named by its folder name. Default: geodata/demo.
+    /// Dataset folders to serve (repeatable); each is named by its folder name. Default: the built-in demo.
     #[arg(long = "data", value_name = "DIR")]
     data: Vec<PathBuf>,
     /// Serve the datasets kept in PostGIS instead (postgres://…); DATABASE_URL works as this flag does.
@@ -22,9 +22,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
-    /// Folder of ruleset files the service can apply.
-    #[arg(long, default_value = "rules")]
-    rules_dir: PathBuf,
+    /// Folder of ruleset files the service can apply (default: the built-in rulesets).
+    #[arg(long)]
+    rules_dir: Option<PathBuf>,
     /// File holding the bearer token for the write endpoints (CARECIRCLE_TOKEN works too). Required to
     /// listen on anything but loopback.
     #[arg(long)]
@@ -68,7 +68,10 @@ pub fn run(args: ServeArgs) -> i32 {
         );
         return EXIT_BAD_INPUT;
     }
-    let rulesets = match rulesets_in(&args.rules_dir) {
+    let rulesets = match args.rules_dir.as_deref().map_or_else(
+        || carecircle::builtin::rulesets().map_err(|e| e.to_string()),
+        rulesets_in,
+    ) {
         Ok(r) => r,
         Err(e) => {
             eprint!("{e}");
@@ -85,7 +88,7 @@ pub fn run(args: ServeArgs) -> i32 {
         },
         None => {
             let dirs = if args.data.is_empty() {
-                vec![PathBuf::from("geodata/demo")]
+                vec![PathBuf::from(carecircle::builtin::DEMO)]
             } else {
                 args.data.clone()
             };
