@@ -1,6 +1,8 @@
 //! carecircle works from any folder: the standard rulesets and the demo dataset are built in, named by id
 //! (`--rules mawei-2020`, dataset `demo`), and a path still wins over a built-in of the same name.
 
+mod common;
+use common::start_server;
 use std::process::Command;
 
 fn run_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
@@ -83,28 +85,8 @@ fn built_ins_judge_as_the_files_do_from_any_folder() {
 fn serve_from_any_folder_serves_the_built_in_demo_and_rules() {
     use std::io::{Read, Write};
     let elsewhere = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_carecircle"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--state-dir", "state"])
-        .current_dir(elsewhere.path())
-        .env_remove("DATABASE_URL")
-        .env_remove("CARECIRCLE_TOKEN")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    let mut stream = loop {
-        if let Ok(s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-            break s;
-        }
-        assert!(started.elapsed().as_secs() < 60, "the server did not start");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    };
+    let (mut server, port) = start_server(&elsewhere.path().join("state"), elsewhere.path());
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .write_all(b"GET /collections/demo.facilities/items?limit=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();

@@ -2,7 +2,7 @@
 //! memory (issue "Hardening"). The bounds are `carecircle::limits`, listed in the README's safety section.
 
 mod common;
-use common::carecircle;
+use common::{carecircle, start_server};
 use std::path::Path;
 
 /// The demo copied into `dir`, for editing one file of it.
@@ -163,36 +163,11 @@ fn credentials_are_held_to_one_rule_and_never_printed() {
     assert!(err.contains("refused") && !err.contains("timed out"), "{err}");
 }
 
-/// `carecircle serve` on a free loopback port, once it accepts connections.
-fn start_server(state: &Path) -> (std::process::Child, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let server = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--state-dir"])
-        .arg(state)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("DATABASE_URL")
-        .env_remove("CARECIRCLE_TOKEN")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed().as_secs() < 60, "the server did not start");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    (server, port)
-}
-
 /// SIGTERM stops the server: it stops accepting and exits 0.
 #[test]
 fn sigterm_stops_the_server_cleanly() {
     let state = tempfile::tempdir().unwrap();
-    let (mut server, _) = start_server(state.path());
+    let (mut server, _) = start_server(state.path(), Path::new(env!("CARGO_MANIFEST_DIR")));
     // SAFETY: sending a signal to the child we started.
     assert_eq!(unsafe { libc::kill(server.id() as i32, libc::SIGTERM) }, 0);
     let status = server.wait().unwrap();
@@ -204,7 +179,7 @@ fn sigterm_stops_the_server_cleanly() {
 fn a_trickling_body_times_out() {
     use std::io::{Read, Write};
     let state = tempfile::tempdir().unwrap();
-    let (mut server, port) = start_server(state.path());
+    let (mut server, port) = start_server(state.path(), Path::new(env!("CARGO_MANIFEST_DIR")));
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     stream
         .write_all(b"POST /review HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"data")
