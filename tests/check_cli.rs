@@ -335,3 +335,27 @@ fn as_of_judges_the_dataset_as_it_stood() {
     assert!(later.stdout.is_empty());
     assert!(String::from_utf8_lossy(&later.stderr).contains("cannot say what stood on a later day"));
 }
+
+/// A radius rule's rate is household-weighted and says so; beside it, every rule gives the plain share of
+/// subjects passing. By hand from its counts: 72 areas checked, 5 failed → 67 / 72 = 0.931.
+#[test]
+fn every_rate_says_what_it_weighs() {
+    let (doc, _) = check_json(&[]);
+    let row = |id: &str| {
+        doc["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["rule"] == id)
+            .unwrap()
+            .clone()
+    };
+    let radius = row("anxi-2022/service-radius");
+    assert_eq!((radius["checked"].as_u64(), radius["failed"].as_u64()), (Some(72), Some(5)));
+    assert_eq!(radius["rate_basis"], "households");
+    assert_eq!(radius["subjects_rate"], 0.931);
+    assert_ne!(radius["rate"], radius["subjects_rate"]);
+    let court = row("mawei-2020/village-court");
+    assert_eq!(court["rate_basis"], "subjects");
+    assert_eq!(court["subjects_rate"], court["rate"]);
+}

@@ -287,7 +287,17 @@ fn findings_csv(check: &Check) -> Result<Vec<u8>, WriteError> {
 
 fn summary_csv(check: &Check) -> Result<Vec<u8>, WriteError> {
     let mut rows = vec![[
-        "rule", "kind", "severity", "checked", "failed", "rate", "target", "pass", "notes",
+        "rule",
+        "kind",
+        "severity",
+        "checked",
+        "failed",
+        "rate",
+        "target",
+        "pass",
+        "notes",
+        "rate_basis",
+        "subjects_rate",
     ]
     .map(String::from)
     .to_vec()];
@@ -302,6 +312,8 @@ fn summary_csv(check: &Check) -> Result<Vec<u8>, WriteError> {
             o.target.to_string(),
             o.pass.to_string(),
             o.notes.join("; "),
+            super::rate_basis(o).into(),
+            rate(super::subjects_rate(o)).to_string(),
         ]);
     }
     csv_bytes("summary.csv", rows)

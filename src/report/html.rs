@@ -87,7 +87,7 @@ pub fn render(check: &Check, map_svg: Option<&str>) -> String {
         );
     }
 
-    h.push_str("<h2>规则结论 Results by rule</h2>\n<table><tr><th>规则 rule</th><th>结论 result</th><th>检查 checked</th><th>不合格 failed</th><th>达标率 rate</th><th>目标 target</th><th>条款 clause</th><th>原文 quoted sentence</th></tr>\n");
+    h.push_str("<h2>规则结论 Results by rule</h2>\n<table><tr><th>规则 rule</th><th>结论 result</th><th>检查 checked</th><th>不合格 failed</th><th>达标率 rate</th><th>对象达标率 subjects passing</th><th>目标 target</th><th>条款 clause</th><th>原文 quoted sentence</th></tr>\n");
     for o in &check.report.outcomes {
         let rule = check.rulesets.iter().flat_map(|r| &r.rules).find(|r| r.id == o.rule);
         let (class, word) = match (o.pass, o.severity) {
@@ -98,12 +98,14 @@ pub fn render(check: &Check, map_svg: Option<&str>) -> String {
         let _ = writeln!(
             h,
             "<tr><td>{}<br><span class=\"small\">{}</span></td><td class=\"{class}\">{word}</td><td class=\"n\">{}</td>\
-             <td class=\"n\">{}</td><td class=\"n\">{:.1}%</td><td class=\"n\">{:.0}%</td><td>{}</td><td class=\"quote\">「{}」{}</td></tr>",
+             <td class=\"n\">{}</td><td class=\"n\">{:.1}%<br><span class=\"small\">{}</span></td><td class=\"n\">{:.1}%</td><td class=\"n\">{:.0}%</td><td>{}</td><td class=\"quote\">「{}」{}</td></tr>",
             esc(&o.rule),
             esc(rule.and_then(|r| r.title.as_deref()).unwrap_or("")),
             o.checked,
             o.failed,
             o.rate * 100.0,
+            super::xlsx::basis_words(o),
+            super::subjects_rate(o) * 100.0,
             o.target * 100.0,
             esc(rule.map_or("", |r| r.clause.as_str())),
             esc(rule.map_or("", |r| r.quote.as_str())),

@@ -113,6 +113,10 @@ pub struct SummaryRow {
     pub kind: String,
     pub severity: String,
     pub notes: Vec<String>,
+    /// What `rate` is a share of: `households` (radius rules) or `subjects`.
+    pub rate_basis: &'static str,
+    /// The share of checked subjects that passed, whatever `rate` weighs.
+    pub subjects_rate: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -168,6 +172,8 @@ impl SummaryRow {
             kind: o.kind.to_string(),
             severity: o.severity.key().to_string(),
             notes: o.notes.clone(),
+            rate_basis: super::rate_basis(o),
+            subjects_rate: rate(super::subjects_rate(o)),
         }
     }
 }

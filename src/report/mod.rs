@@ -11,7 +11,7 @@ pub mod review;
 pub mod text;
 pub mod xlsx;
 
-use crate::engine::{Ledger, Report};
+use crate::engine::{Ledger, Outcome, Report};
 use crate::model::{Dataset, Date, Level, Mode};
 use crate::rules::Ruleset;
 
@@ -71,5 +71,24 @@ impl Check<'_> {
                 ]
             })
             .collect()
+    }
+}
+
+/// What an outcome's `rate` is a share of: `households` for radius rules (the share of households within
+/// reach), `subjects` for every other kind. Every output says which, beside the plain share of subjects.
+pub fn rate_basis(o: &Outcome) -> &'static str {
+    if o.kind == "service_radius" {
+        "households"
+    } else {
+        "subjects"
+    }
+}
+
+/// The share of checked subjects that passed (1 when nothing was checked), whatever the rate weighs.
+pub fn subjects_rate(o: &Outcome) -> f64 {
+    if o.checked == 0 {
+        1.0
+    } else {
+        (o.checked - o.failed) as f64 / o.checked as f64
     }
 }

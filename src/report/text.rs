@@ -58,6 +58,7 @@ pub fn render(check: &Check) -> String {
         "检查 checked",
         "不合格 failed",
         "达标率 rate",
+        "对象达标 subjects",
         "目标 target",
         "结论 result",
     ]
@@ -68,7 +69,11 @@ pub fn render(check: &Check) -> String {
             o.rule.clone(),
             o.checked.to_string(),
             o.failed.to_string(),
-            format!("{:.1}%", o.rate * 100.0),
+            match super::rate_basis(o) {
+                "households" => format!("{:.1}% 户 households", o.rate * 100.0),
+                _ => format!("{:.1}%", o.rate * 100.0),
+            },
+            format!("{:.1}%", super::subjects_rate(o) * 100.0),
             format!("{:.0}%", o.target * 100.0),
             match (o.pass, o.severity) {
                 (true, _) => "达标 pass".into(),

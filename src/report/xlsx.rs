@@ -60,6 +60,8 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
             ("文号 document", 26.0),
             ("条款 clause", 12.0),
             ("原文 quote", 80.0),
+            ("达标率按 rate by", 14.0),
+            ("对象达标率 subjects passing", 14.0),
         ],
     )?;
     let percent = Format::new().set_num_format("0.0%");
@@ -81,8 +83,10 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
         sheet.write_string(row, 8, fit(ruleset.map_or("", |r| r.document.as_str())))?;
         sheet.write_string(row, 9, fit(rule.map_or("", |r| r.clause.as_str())))?;
         sheet.write_string(row, 10, fit(rule.map_or("", |r| r.quote.as_str())))?;
+        sheet.write_string(row, 11, basis_words(o))?;
+        sheet.write_number_with_format(row, 12, rate(super::subjects_rate(o)), &percent)?;
     }
-    finish(sheet, check.report.outcomes.len() as u32, 10)?;
+    finish(sheet, check.report.outcomes.len() as u32, 12)?;
 
     if check.ledger.is_some() {
         let sheet = book.add_worksheet().set_name("台账 ledger")?;
@@ -115,6 +119,14 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
         finish(sheet, cells.len() as u32, 6)?;
     }
     book.save_to_buffer()
+}
+
+/// What a rate weighs, in words people read.
+pub(crate) fn basis_words(o: &crate::engine::Outcome) -> &'static str {
+    match super::rate_basis(o) {
+        "households" => "户数 households",
+        _ => "对象 subjects",
+    }
 }
 
 /// Excel holds at most 32 767 characters in a cell: longer text is cut, and says so.
