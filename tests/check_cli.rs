@@ -351,7 +351,10 @@ fn every_rate_says_what_it_weighs() {
             .clone()
     };
     let radius = row("anxi-2022/service-radius");
-    assert_eq!((radius["checked"].as_u64(), radius["failed"].as_u64()), (Some(72), Some(5)));
+    assert_eq!(
+        (radius["checked"].as_u64(), radius["failed"].as_u64()),
+        (Some(72), Some(5))
+    );
     assert_eq!(radius["rate_basis"], "households");
     assert_eq!(radius["subjects_rate"], 0.931);
     assert_ne!(radius["rate"], radius["subjects_rate"]);
