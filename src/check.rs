@@ -14,7 +14,7 @@
 //! let source = Source::new("demo", dataset);
 //! let judged = check(&source, CheckRequest::new(vec![ruleset], Mode::Audit)).unwrap();
 //! assert!(!judged.report.outcomes.is_empty());
-//! assert_eq!(judged.dataset_digest, source.digest);
+//! assert_eq!(judged.source.digest(), source.digest());
 //! ```
 
 use crate::engine::{self, Ledger, Report};
@@ -23,7 +23,7 @@ use crate::model::{Dataset, Date, Level, Mode};
 use crate::report::files::{self, Maps, WriteError};
 use crate::report::{Check, Record};
 use crate::rules::Ruleset;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A dataset ready to be judged, with the name it was asked for by and its digest.
 #[derive(Debug, Clone)]
@@ -31,21 +31,37 @@ pub struct Source {
     /// The store's name for it, or the folder's.
     pub name: String,
     pub dataset: Arc<Dataset>,
-    /// [`crate::digest::dataset_digest`] of `dataset`.
-    pub digest: String,
+    /// [`crate::digest::dataset_digest`] of `dataset`, computed when a record first needs it (a check that
+    /// keeps no record never pays for it) and shared by every clone.
+    digest: Arc<OnceLock<String>>,
     /// The version a store gave it (PostGIS counts imports of one name); `None` for a folder.
     pub version: Option<u32>,
 }
 
 impl Source {
-    /// A dataset read from a folder: its digest computed here.
+    /// A dataset read from a folder.
     pub fn new(name: &str, dataset: Dataset) -> Source {
         Source {
             name: name.to_string(),
-            digest: crate::digest::dataset_digest(&dataset),
             dataset: Arc::new(dataset),
+            digest: Arc::default(),
             version: None,
         }
+    }
+
+    /// A dataset a store kept, with the digest and version it kept beside it.
+    pub fn kept(name: &str, dataset: Arc<Dataset>, digest: String, version: u32) -> Source {
+        Source {
+            name: name.to_string(),
+            dataset,
+            digest: Arc::new(OnceLock::from(digest)),
+            version: Some(version),
+        }
+    }
+
+    /// The sha256 of the dataset's canonical content.
+    pub fn digest(&self) -> &str {
+        self.digest.get_or_init(|| crate::digest::dataset_digest(&self.dataset))
     }
 }
 
@@ -83,12 +99,10 @@ pub enum CheckError {
 /// A judged run: everything any output of it needs.
 #[derive(Debug)]
 pub struct Judged {
-    pub dataset_name: String,
+    /// The dataset as given (before `as_of` was applied): its name, digest and store version.
+    pub source: Source,
     /// The dataset as judged: as it stood on the day asked for.
     pub dataset: Arc<Dataset>,
-    /// The digest and store version of the dataset as given (before `as_of` was applied).
-    pub dataset_digest: String,
-    pub dataset_version: Option<u32>,
     pub request: CheckRequest,
     pub report: Report,
     pub ledger: Option<Ledger>,
@@ -145,10 +159,8 @@ pub fn check(source: &Source, request: CheckRequest) -> Result<Judged, CheckErro
     let ledger = request.by.map(|level| engine::ledger(&dataset, &report, level));
     let coverage = Coverage::of(&request.rulesets, &report);
     Ok(Judged {
-        dataset_name: source.name.clone(),
+        source: source.clone(),
         dataset,
-        dataset_digest: source.digest.clone(),
-        dataset_version: source.version,
         request,
         report,
         ledger,
@@ -174,9 +186,9 @@ impl Judged {
         Record {
             id: id.to_string(),
             created: created.to_string(),
-            dataset_name: self.dataset_name.clone(),
-            dataset_digest: self.dataset_digest.clone(),
-            dataset_version: self.dataset_version,
+            dataset_name: self.source.name.clone(),
+            dataset_digest: self.source.digest().to_string(),
+            dataset_version: self.source.version,
             as_of: self.request.as_of,
             by: self.request.by,
             places: engine::finding_units(&self.dataset, &self.report.findings),

@@ -77,8 +77,8 @@ fn import_export_round_trip_is_exact_and_reimport_replaces() {
     let back = store.dataset("roundtrip").unwrap();
     assert_eq!(back.version, Some(first + 1));
     // The digest kept at import is the digest of what comes back, and of the folder it came from.
-    assert_eq!(back.digest, carecircle::digest::dataset_digest(&back.dataset));
-    assert_eq!(back.digest, carecircle::digest::dataset_digest(&demo));
+    assert_eq!(back.digest(), carecircle::digest::dataset_digest(&back.dataset));
+    assert_eq!(back.digest(), carecircle::digest::dataset_digest(&demo));
     let back = back.dataset;
     let dir = tempfile::tempdir().unwrap();
     carecircle::write::write_dataset(

@@ -155,7 +155,7 @@ pub fn run(args: CheckArgs) -> i32 {
 fn local_id(judged: &Judged, created: &str) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [created, &judged.dataset_digest, judged.request.mode.key()] {
+    for part in [created, judged.source.digest(), judged.request.mode.key()] {
         h.update(part.as_bytes());
         h.update([0]);
     }

@@ -93,9 +93,9 @@ pub fn keep(store: &dyn Store, judged: &Judged, maps: Option<Lang>) -> Result<Ru
     let summary = RunSummary {
         id,
         created,
-        dataset: judged.dataset_name.clone(),
-        dataset_version: judged.dataset_version,
-        dataset_digest: judged.dataset_digest.clone(),
+        dataset: judged.source.name.clone(),
+        dataset_version: judged.source.version,
+        dataset_digest: record.dataset_digest.clone(),
         as_of: judged.dataset.as_of.to_string(),
         mode: judged.request.mode.key().to_string(),
         rulesets: judged.request.rulesets.iter().map(|r| r.id.clone()).collect(),

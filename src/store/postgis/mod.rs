@@ -597,12 +597,7 @@ impl Store for PostgisStore {
                 d
             }
         };
-        let source = Source {
-            name: name.to_string(),
-            dataset: Arc::new(dataset),
-            digest,
-            version: Some(version as u32),
-        };
+        let source = Source::kept(name, Arc::new(dataset), digest, version as u32);
         self.cache
             .write()
             .map_err(backend_poison)?
@@ -637,9 +632,9 @@ impl Store for PostgisStore {
         let summary = serde_json::to_value(&new.summary).map_err(backend)?;
         let mut conn = self.conn()?;
         conn.transaction::<_, diesel::result::Error, _>(|conn| {
-            let dataset_id: Option<i32> = match judged.dataset_version {
+            let dataset_id: Option<i32> = match judged.source.version {
                 Some(v) => datasets::table
-                    .filter(datasets::name.eq(&judged.dataset_name))
+                    .filter(datasets::name.eq(&judged.source.name))
                     .filter(datasets::version.eq(v as i32))
                     .select(datasets::id)
                     .first(conn)
@@ -649,7 +644,7 @@ impl Store for PostgisStore {
             diesel::insert_into(check_runs::table)
                 .values((
                     check_runs::id.eq(id),
-                    check_runs::dataset_name.eq(&judged.dataset_name),
+                    check_runs::dataset_name.eq(&judged.source.name),
                     check_runs::mode.eq(judged.request.mode.key()),
                     check_runs::as_of.eq(to_time(judged.dataset.as_of)),
                     check_runs::by_level.eq(judged.request.by.map(|l| l.key())),
