@@ -8,7 +8,7 @@
 //! digest when it has the same coordinates bit for bit.
 
 use crate::model::{Dataset, Date};
-use geo::{Coord, Geometry, LineString, Polygon};
+use geo::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
 use sha2::{Digest as _, Sha256};
 
 /// The sha256 of the dataset's canonical content, as 64 lowercase hex digits.
@@ -35,7 +35,7 @@ pub fn dataset_digest(dataset: &Dataset) -> String {
             c.opt_u64(n);
         }
         c.opt_bool(u.central);
-        c.geometry(&Geometry::MultiPolygon(u.boundary.clone()));
+        c.multi_polygon(&u.boundary);
     }
     c.count(dataset.residential_areas.len());
     for a in &dataset.residential_areas {
@@ -65,7 +65,7 @@ pub fn dataset_digest(dataset: &Dataset) -> String {
     c.count(dataset.roads.len());
     for r in &dataset.roads {
         c.opt_bool(Some(r.walkable));
-        c.geometry(&Geometry::MultiLineString(r.geometry.clone()));
+        c.multi_line(&r.geometry);
     }
     c.count(dataset.candidates.len());
     for k in &dataset.candidates {
@@ -149,6 +149,16 @@ impl Canonical {
         self.line(p.exterior());
         p.interiors().iter().for_each(|l| self.line(l));
     }
+    fn multi_line(&mut self, m: &MultiLineString<f64>) {
+        self.tag(4);
+        self.count(m.0.len());
+        m.0.iter().for_each(|l| self.line(l));
+    }
+    fn multi_polygon(&mut self, m: &MultiPolygon<f64>) {
+        self.tag(6);
+        self.count(m.0.len());
+        m.0.iter().for_each(|p| self.polygon(p));
+    }
     fn geometry(&mut self, g: &Geometry<f64>) {
         match g {
             Geometry::Point(p) => {
@@ -164,20 +174,12 @@ impl Canonical {
                 self.tag(3);
                 self.line(l);
             }
-            Geometry::MultiLineString(m) => {
-                self.tag(4);
-                self.count(m.0.len());
-                m.0.iter().for_each(|l| self.line(l));
-            }
+            Geometry::MultiLineString(m) => self.multi_line(m),
             Geometry::Polygon(p) => {
                 self.tag(5);
                 self.polygon(p);
             }
-            Geometry::MultiPolygon(m) => {
-                self.tag(6);
-                self.count(m.0.len());
-                m.0.iter().for_each(|p| self.polygon(p));
-            }
+            Geometry::MultiPolygon(m) => self.multi_polygon(m),
             Geometry::GeometryCollection(gc) => {
                 self.tag(7);
                 self.count(gc.0.len());
