@@ -166,6 +166,16 @@ impl<'a> UnitLocator<'a> {
     }
 }
 
+/// The box around every geometry, or `None` when there is none with coordinates.
+pub fn extent<'a>(geometries: impl IntoIterator<Item = &'a geo::Geometry<f64>>) -> Option<geo::Rect<f64>> {
+    geometries.into_iter().filter_map(|g| g.bounding_rect()).reduce(|a, b| {
+        geo::Rect::new(
+            geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+            geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 use super::{base_url, readable, ApiError, AppState};
 use crate::model::Dataset;
 use actix_web::{web, HttpRequest, HttpResponse};
-use geo::{BoundingRect, Geometry, Intersects, Rect};
+use geo::{Geometry, Intersects, Rect};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
@@ -292,15 +292,7 @@ fn all_collections(state: &AppState) -> Result<Vec<CollectionInfo>, ApiError> {
 }
 
 fn extent(f: &Features) -> Option<Rect<f64>> {
-    f.geometries
-        .iter()
-        .filter_map(|(_, g)| g.bounding_rect())
-        .reduce(|a, b| {
-            Rect::new(
-                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
-        })
+    crate::spatial::extent(f.geometries.iter().map(|(_, g)| g.as_ref()))
 }
 
 fn collection_json(base: &str, id: &str, title: &str, bbox: Option<Rect<f64>>) -> Value {

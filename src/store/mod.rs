@@ -114,12 +114,7 @@ pub fn keep(store: &dyn Store, judged: &Judged, maps: Option<Lang>) -> Result<Ru
 }
 
 fn extent(findings: &[crate::engine::Finding]) -> Option<[f64; 4]> {
-    use geo::BoundingRect;
-    findings
-        .iter()
-        .filter_map(|f| f.geometry.bounding_rect())
-        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
-        .reduce(|a, b| [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])])
+    crate::spatial::extent(findings.iter().map(|f| &f.geometry)).map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
 }
 
 /// Now, as RFC 3339 UTC to the second.
