@@ -132,19 +132,14 @@ impl<'a> Placer<'a> {
 /// by the unit that holds its representative point.
 pub fn finding_units(dataset: &Dataset, findings: &[Finding]) -> Vec<[Option<usize>; 3]> {
     let placers = [0, 1, 2].map(|depth| Placer::new(dataset, depth));
-    let by_code: HashMap<&str, usize> = dataset
-        .admin_units
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (u.code.as_str(), i))
-        .collect();
     findings
         .iter()
         .map(|f| {
-            let point = geo::Centroid::centroid(&f.geometry);
+            // Every placer knows the codes of all units; the district one is as good as any.
             let unit = (f.layer == Layer::AdminUnits)
-                .then(|| by_code.get(f.id.as_str()).copied())
+                .then(|| placers[0].by_code.get(f.id.as_str()).copied())
                 .flatten();
+            let point = unit.is_none().then(|| geo::Centroid::centroid(&f.geometry)).flatten();
             placers.each_ref().map(|placer| match unit {
                 Some(u) => placer.ancestor(u),
                 None => point.and_then(|p| placer.in_tier(p)),
