@@ -171,21 +171,24 @@ pub fn compare(old: RunDoc, new: RunDoc, by: Option<By>) -> Result<Comparison, C
     }
     let warnings = warnings(&old, &new);
     let rules = rule_order(&old, &new);
-    let overall = rules
-        .iter()
-        .map(|(rule, judged)| change(rule, judged, &old, &new, &|_| true))
-        .collect();
+    let changes = |before: &Failing, after: &Failing, unit: Option<&str>| -> Vec<RuleChange> {
+        rules
+            .iter()
+            .map(|(rule, judged)| change(rule, judged, subjects(before, rule, unit), subjects(after, rule, unit)))
+            .collect()
+    };
+    let overall = changes(&failing(&old, None), &failing(&new, None), None);
     let mut by_unit = Vec::new();
     if let Some(by) = by {
         let tier = by.key();
-        let unit_of = |f: &FindingDoc| f.units.as_ref().and_then(|u| u.get(tier)).cloned();
-        let mut codes: Vec<Option<String>> = Vec::new();
-        for f in old.findings.iter().chain(&new.findings) {
-            let code = unit_of(f);
-            if !codes.contains(&code) {
-                codes.push(code);
-            }
-        }
+        let (before, after) = (failing(&old, Some(tier)), failing(&new, Some(tier)));
+        // Units in code order (the national codes sort streets and communities as the statistics do);
+        // subjects outside every unit last.
+        let codes: std::collections::BTreeSet<(bool, Option<&str>)> = before
+            .keys()
+            .chain(after.keys())
+            .map(|&(_, code)| (code.is_none(), code))
+            .collect();
         let names: HashMap<&str, &UnitDoc> = new
             .admin_units
             .iter()
@@ -193,26 +196,20 @@ pub fn compare(old: RunDoc, new: RunDoc, by: Option<By>) -> Result<Comparison, C
             .map(|u| (u.code.as_str(), u))
             .rev()
             .collect();
-        // Units in code order (the national codes sort streets and communities as the statistics do);
-        // subjects outside every unit last.
-        codes.sort_by(|a, b| (a.is_none(), a).cmp(&(b.is_none(), b)));
-        for code in codes {
-            let here = |f: &FindingDoc| unit_of(f) == code;
-            let changes: Vec<RuleChange> = rules
-                .iter()
-                .map(|(rule, judged)| change(rule, judged, &old, &new, &here))
-                .filter(|c| !(c.fixed.is_empty() && c.new.is_empty() && c.still_failing.is_empty()))
-                .collect();
-            let unit = code.as_deref().and_then(|c| names.get(c));
+        for (_, code) in codes {
+            let unit = code.and_then(|c| names.get(c));
             by_unit.push(UnitChanges {
-                name: match (unit, &code) {
+                name: match (unit, code) {
                     (Some(u), _) => u.name.clone(),
-                    (None, Some(c)) => c.clone(),
+                    (None, Some(c)) => c.to_string(),
                     (None, None) => format!("（不在任何{}内）not in any {tier}", chinese_tier(by)),
                 },
                 level: unit.map(|u| u.level.clone()).unwrap_or_default(),
-                code,
-                rules: changes,
+                code: code.map(str::to_string),
+                rules: changes(&before, &after, code)
+                    .into_iter()
+                    .filter(|c| !(c.fixed.is_empty() && c.new.is_empty() && c.still_failing.is_empty()))
+                    .collect(),
             });
         }
     }
@@ -258,27 +255,32 @@ fn rule_order(old: &RunDoc, new: &RunDoc) -> Vec<(String, &'static str)> {
     rules
 }
 
-fn change(
-    rule: &str,
-    judged: &'static str,
-    old: &RunDoc,
-    new: &RunDoc,
-    here: &dyn Fn(&FindingDoc) -> bool,
-) -> RuleChange {
-    let failing = |doc: &RunDoc| -> Vec<Subject> {
-        let mut seen = HashSet::new();
-        doc.findings
-            .iter()
-            .filter(|f| f.rule == rule && here(f))
-            .filter(|f| seen.insert((f.layer.clone(), f.id.clone())))
-            .map(|f| Subject {
-                layer: f.layer.clone(),
-                id: f.id.clone(),
-                name: f.name.clone(),
-            })
-            .collect()
-    };
-    let (before, after) = (failing(old), failing(new));
+/// One run's failing subjects by (rule, unit at `tier`), each subject once, in the order of the findings.
+/// Without a tier every subject of a rule is in one group, under `None`.
+type Failing<'a> = HashMap<(&'a str, Option<&'a str>), Vec<Subject>>;
+
+fn failing<'a>(doc: &'a RunDoc, tier: Option<&str>) -> Failing<'a> {
+    let mut seen = HashSet::new();
+    let mut groups: Failing = HashMap::new();
+    for f in &doc.findings {
+        if !seen.insert((f.rule.as_str(), f.layer.as_str(), f.id.as_str())) {
+            continue;
+        }
+        let unit = tier.and_then(|t| f.units.as_ref()?.get(t).map(String::as_str));
+        groups.entry((f.rule.as_str(), unit)).or_default().push(Subject {
+            layer: f.layer.clone(),
+            id: f.id.clone(),
+            name: f.name.clone(),
+        });
+    }
+    groups
+}
+
+fn subjects<'m, 'k>(groups: &'m Failing<'k>, rule: &'k str, unit: Option<&'k str>) -> &'m [Subject] {
+    groups.get(&(rule, unit)).map(Vec::as_slice).unwrap_or_default()
+}
+
+fn change(rule: &str, judged: &'static str, before: &[Subject], after: &[Subject]) -> RuleChange {
     let key = |s: &Subject| (s.layer.clone(), s.id.clone());
     let before_keys: HashSet<_> = before.iter().map(key).collect();
     let after_keys: HashSet<_> = after.iter().map(key).collect();
@@ -294,14 +296,18 @@ fn change(
         "old_only" => {}
         _ => {
             for s in after {
-                if before_keys.contains(&key(&s)) {
-                    c.still_failing.push(s);
+                if before_keys.contains(&key(s)) {
+                    c.still_failing.push(s.clone());
                 } else {
-                    c.new.push(s);
+                    c.new.push(s.clone());
                 }
             }
             if judged == "both" {
-                c.fixed = before.into_iter().filter(|s| !after_keys.contains(&key(s))).collect();
+                c.fixed = before
+                    .iter()
+                    .filter(|s| !after_keys.contains(&key(s)))
+                    .cloned()
+                    .collect();
             }
         }
     }
