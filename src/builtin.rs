@@ -35,18 +35,16 @@ pub const DEMO_FILES: [(&str, &str); 5] = [
 
 /// The built-in ruleset `id`, if there is one.
 pub fn ruleset(id: &str) -> Option<Result<Ruleset, RulesError>> {
-    RULESETS
-        .iter()
-        .find(|(known, _)| *known == id)
-        .map(|(id, text)| parse_ruleset(&format!("{id} (built in)"), text))
+    RULESETS.iter().find(|(known, _)| *known == id).map(parse)
 }
 
 /// Every built-in ruleset.
 pub fn rulesets() -> Result<Vec<Ruleset>, RulesError> {
-    RULESETS
-        .iter()
-        .map(|(id, text)| parse_ruleset(&format!("{id} (built in)"), text))
-        .collect()
+    RULESETS.iter().map(parse).collect()
+}
+
+fn parse((id, text): &(&str, &str)) -> Result<Ruleset, RulesError> {
+    parse_ruleset(&format!("{id} (built in)"), text)
 }
 
 /// Writes the demo dataset into `dir` (a folder holding an earlier copy is replaced whole; one holding

@@ -6,7 +6,7 @@
 //! renamed into place, so a failure never leaves a half-written or mixed report behind. CSVs start with a UTF-8 byte-order mark,
 //! which Excel needs to show Chinese correctly.
 
-use super::json::{figure, rate, CheckDocument};
+use super::json::{figure, rate, CheckDocument, FindingRow};
 use super::Check;
 use std::path::{Path, PathBuf};
 use thiserror::Error;
@@ -203,10 +203,12 @@ pub fn write_all(dir: &Path, files: Vec<(&str, Vec<u8>)>) -> Result<Vec<PathBuf>
 }
 
 fn findings_geojson(check: &Check) -> Result<Vec<u8>, WriteError> {
-    let doc = CheckDocument::new(check);
-    let features: Vec<geojson::Feature> = doc
+    // The rows alone: the whole document (summary, ledger, the record's units) is not needed here.
+    let features: Vec<geojson::Feature> = check
+        .report
         .findings
-        .into_iter()
+        .iter()
+        .map(FindingRow::from_finding)
         .map(|f| {
             let mut properties = serde_json::Map::new();
             properties.insert("rule".into(), f.rule.into());
