@@ -91,25 +91,8 @@ impl ResponseError for ApiError {
 
 /// Every route, for the server and for tests (`actix_web::test::init_service`).
 pub fn router(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::JsonConfig::default().limit(BODY_LIMIT).error_handler(|e, _| {
-        let error = match &e {
-            actix_web::error::JsonPayloadError::OverflowKnownLength { .. }
-            | actix_web::error::JsonPayloadError::Overflow { .. } => {
-                return actix_web::error::InternalError::from_response(
-                    e.to_string(),
-                    HttpResponse::PayloadTooLarge().json(json!({
-                        "error": "Payload Too Large",
-                        "detail": format!("the body is larger than {BODY_LIMIT} bytes"),
-                    })),
-                )
-                .into();
-            }
-            _ => ApiError::BadRequest(format!("the body is not the JSON expected: {e}")),
-        };
-        error.into()
-    }))
-    .app_data(web::PayloadConfig::default().limit(BODY_LIMIT))
-    .app_data(
+    // Bodies are read by `json_body`, with its own size and time limits.
+    cfg.app_data(
         web::QueryConfig::default()
             .error_handler(|e, _| ApiError::BadRequest(format!("bad query parameter: {e}")).into()),
     )
