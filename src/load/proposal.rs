@@ -30,16 +30,24 @@ pub fn load_proposal(path: &Path, base: &Dataset) -> Result<Proposal, Problems> 
 pub fn parse_proposal(file: &str, bytes: &[u8], base: &Dataset) -> Result<Proposal, Problems> {
     let file = file.to_string();
     let fail = |message: String| Problems(vec![Problem::file(&file, message)]);
+    // Count before any further work, without building the features: a proposal is one project.
+    #[derive(serde::Deserialize)]
+    struct Counted {
+        #[serde(default)]
+        features: Vec<serde::de::IgnoredAny>,
+    }
+    if let Ok(counted) = serde_json::from_slice::<Counted>(bytes) {
+        if counted.features.len() > crate::limits::PROPOSAL_FEATURES {
+            return Err(fail(format!(
+                "the proposal holds {} features: a proposal is one project, at most {} features",
+                counted.features.len(),
+                crate::limits::PROPOSAL_FEATURES
+            )));
+        }
+    }
     let raw = read_geojson(&file, bytes, "id").map_err(Problems)?;
     if !raw.problems.is_empty() {
         return Err(Problems(raw.problems));
-    }
-    if raw.features.len() > crate::limits::PROPOSAL_FEATURES {
-        return Err(fail(format!(
-            "the proposal holds {} features: a proposal is one project, at most {} features",
-            raw.features.len(),
-            crate::limits::PROPOSAL_FEATURES
-        )));
     }
     let converter = Converter::new(base.source_crs).map_err(|e| fail(e.to_string()))?;
 

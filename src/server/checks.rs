@@ -377,21 +377,6 @@ pub async fn get_compare(
               (status = 413, description = "Body too large", body = Object)))]
 pub async fn review(state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let body: ReviewRequest = json_body(payload, crate::limits::PROPOSAL_BYTES).await?;
-    // Count before any further work on it, without building its features: a proposal is one project.
-    #[derive(Deserialize)]
-    struct Counted {
-        #[serde(default)]
-        features: Vec<serde::de::IgnoredAny>,
-    }
-    if let Ok(counted) = serde_json::from_str::<Counted>(body.proposal.get()) {
-        if counted.features.len() > crate::limits::PROPOSAL_FEATURES {
-            return Err(ApiError::BadRequest(format!(
-                "the proposal holds {} features: a proposal is one project, at most {} features",
-                counted.features.len(),
-                crate::limits::PROPOSAL_FEATURES
-            )));
-        }
-    }
     let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
     let dataset = state.store.dataset(&body.dataset)?.dataset;
     let doc = heavy(&state, move || {
