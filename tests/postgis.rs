@@ -15,6 +15,21 @@ use diesel::prelude::*;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+/// A `count(*) AS n` row.
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::Int8)]
+    n: i64,
+}
+
+/// The check both runs of the re-import test make.
+fn kept_check() -> actix_http::Request {
+    actix_web::test::TestRequest::post()
+        .uri("/checks")
+        .set_json(serde_json::json!({"dataset": "kept", "by": "community"}))
+        .to_request()
+}
+
 /// One test at a time: they share the database.
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -62,11 +77,6 @@ fn import_export_round_trip_is_exact_and_reimport_replaces() {
         first + 1
     );
     let mut conn = PgConnection::establish(&url()).unwrap();
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::Int8)]
-        n: i64,
-    }
     let count: Count = diesel::sql_query(
         "SELECT count(*) AS n FROM facilities f JOIN datasets d ON d.id = f.dataset_id WHERE d.name = 'roundtrip'",
     )
@@ -214,14 +224,7 @@ async fn a_kept_run_survives_a_reimport_and_a_restart_byte_for_byte() {
     let (id, before) = {
         let state = carecircle::server::state(Arc::new(store), rulesets.clone(), None, false);
         let app = test::init_service(App::new().app_data(state).configure(carecircle::server::router)).await;
-        let created: serde_json::Value = test::call_and_read_body_json(
-            &app,
-            test::TestRequest::post()
-                .uri("/checks")
-                .set_json(serde_json::json!({"dataset": "kept", "by": "community"}))
-                .to_request(),
-        )
-        .await;
+        let created: serde_json::Value = test::call_and_read_body_json(&app, kept_check()).await;
         let id = created["id"].as_u64().unwrap();
         assert_eq!(created["dataset_version"], first_version);
         let mut before = Vec::new();
@@ -245,11 +248,6 @@ async fn a_kept_run_survives_a_reimport_and_a_restart_byte_for_byte() {
         first_version + 1
     );
     let mut conn = PgConnection::establish(&url()).unwrap();
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::Int8)]
-        n: i64,
-    }
     let versions: Count = diesel::sql_query("SELECT count(*) AS n FROM datasets WHERE name = 'kept'")
         .get_result(&mut conn)
         .unwrap();
@@ -262,14 +260,7 @@ async fn a_kept_run_survives_a_reimport_and_a_restart_byte_for_byte() {
         let after = test::call_and_read_body(&app, test::TestRequest::get().uri(&uri).to_request()).await;
         assert!(after == *bytes, "{uri} changed after the re-import and restart");
     }
-    let again: serde_json::Value = test::call_and_read_body_json(
-        &app,
-        test::TestRequest::post()
-            .uri("/checks")
-            .set_json(serde_json::json!({"dataset": "kept", "by": "community"}))
-            .to_request(),
-    )
-    .await;
+    let again: serde_json::Value = test::call_and_read_body_json(&app, kept_check()).await;
     assert!(again["id"].as_u64().unwrap() > id);
     assert_eq!(again["dataset_version"], first_version + 1);
     assert_ne!(again["dataset_digest"], record["dataset_digest"]);
