@@ -104,7 +104,12 @@ pub fn render(check: &Check, map_svg: Option<&str>) -> String {
             o.checked,
             o.failed,
             o.rate * 100.0,
-            super::xlsx::basis_words(o),
+            // As in the text table: only a rate weighted by households is marked; the rest are shares of subjects.
+            if super::rate_basis(o) == "households" {
+                super::xlsx::basis_words(o)
+            } else {
+                ""
+            },
             super::subjects_rate(o) * 100.0,
             o.target * 100.0,
             esc(rule.map_or("", |r| r.clause.as_str())),
