@@ -1,52 +1,27 @@
 //! The HTTP service on the embedded store, through the router the server uses (`actix_web::test`).
 
+mod common;
+
 use actix_web::{test, web, App};
 use carecircle::load::load_dataset;
 use carecircle::rules::load_ruleset;
-use carecircle::server::{router, state, AppState};
-use carecircle::store::embedded::EmbeddedStore;
+use carecircle::server::{router, AppState};
+use common::{demo_state, get_json};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::Arc;
 
 const TOKEN: &str = "s3cret-token-for-tests";
 
-/// The service on the demo, keeping its runs under `state_dir`.
-fn app_state(state_dir: &Path) -> web::Data<AppState> {
-    let demo = load_dataset(Path::new("geodata/demo")).unwrap();
-    let rulesets = ["anxi-2022", "mawei-2020", "gb50180-2018"]
-        .iter()
-        .map(|r| load_ruleset(Path::new(&format!("rules/{r}.toml"))).unwrap())
-        .collect();
-    let maps = carecircle::map::find_font(None)
-        .and_then(|p| carecircle::map::register(&p))
-        .is_ok();
-    state(
-        Arc::new(EmbeddedStore::open(vec![("demo".into(), demo)], state_dir).unwrap()),
-        rulesets,
-        Some(TOKEN.into()),
-        maps,
-    )
-}
-
 macro_rules! app {
     ($state_dir:expr) => {
-        test::init_service(App::new().app_data(app_state($state_dir)).configure(router)).await
+        test::init_service(
+            App::new()
+                .app_data(demo_state($state_dir, Some(TOKEN)))
+                .configure(router),
+        )
+        .await
     };
-}
-
-async fn get_json(
-    app: &impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse,
-        Error = actix_web::Error,
-    >,
-    uri: &str,
-) -> (u16, Value) {
-    let resp = test::call_service(app, test::TestRequest::get().uri(uri).to_request()).await;
-    let status = resp.status().as_u16();
-    let body = test::read_body(resp).await;
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
 #[actix_web::test]
@@ -202,8 +177,12 @@ async fn checks_need_the_token_and_come_back_as_the_contract_document() {
     assert_eq!(list["checks"].as_array().unwrap().len(), 1);
     let (_, findings) = get_json(&app, "/checks/1/findings").await;
     assert_eq!(findings["features"].as_array().unwrap().len(), report.findings.len());
-    let (_, col) = get_json(&app, "/collections/check-1.findings/items?limit=5").await;
-    assert_eq!(col["numberMatched"].as_u64().unwrap() as usize, report.findings.len());
+    let mut matched = 0;
+    for family in ["points", "polygons"] {
+        let (_, col) = get_json(&app, &format!("/collections/check-1.findings-{family}/items?limit=5")).await;
+        matched += col["numberMatched"].as_u64().unwrap() as usize;
+    }
+    assert_eq!(matched, report.findings.len());
     let (status, _) = get_json(&app, "/checks/99").await;
     assert_eq!(status, 404);
 
@@ -298,7 +277,7 @@ async fn review_rules_coverage_and_openapi() {
     );
 
     let (_, rules) = get_json(&app, "/rules").await;
-    assert_eq!(rules["rulesets"].as_array().unwrap().len(), 3);
+    assert_eq!(rules["rulesets"].as_array().unwrap().len(), common::RULES.len());
     let (status, rule) = get_json(&app, "/rules/anxi-2022/service-radius").await;
     assert_eq!((status, rule["clause"].as_str()), (200, Some("二(二)7")));
     let (status, _) = get_json(&app, "/rules/anxi-2022/nope").await;
@@ -369,11 +348,16 @@ async fn forwarded_headers_are_trusted_only_behind_a_proxy() {
         let body: Value = test::call_and_read_body_json(&app, req.to_request()).await;
         body["links"][0]["href"].as_str().unwrap().to_string()
     };
-    let plain = app_state(dir.path());
+    let plain = demo_state(dir.path(), Some(TOKEN));
     assert_eq!(landing(plain).await, "http://carecircle.bureau:8080/");
 
     let other = tempfile::tempdir().unwrap();
-    let mut behind = AppState::new(Arc::clone(&app_state(other.path()).store), vec![], None, false);
+    let mut behind = AppState::new(
+        Arc::clone(&demo_state(other.path(), Some(TOKEN)).store),
+        vec![],
+        None,
+        false,
+    );
     behind.trust_proxy = true;
     let behind = web::Data::new(behind);
     // Trusted, the host is used but the javascript scheme is not.
@@ -392,7 +376,12 @@ async fn forwarded_headers_are_trusted_only_behind_a_proxy() {
     assert_eq!(body["links"][0]["href"], "https://gis.bureau.gov.cn/carecircle/");
 
     // POST /checks answers with a Location built the same way, and `bearer` in lower case is accepted.
-    let app = test::init_service(App::new().app_data(app_state(dir.path())).configure(router)).await;
+    let app = test::init_service(
+        App::new()
+            .app_data(demo_state(dir.path(), Some(TOKEN)))
+            .configure(router),
+    )
+    .await;
     let resp = test::call_service(
         &app,
         test::TestRequest::post()

@@ -152,10 +152,10 @@ pub async fn create_check(
     let base = base_url(&req);
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("{base}/checks/{}", summary.id)))
-        .json(run_summary(&base, &summary)))
+        .json(run_summary(&state, &base, &summary)?))
 }
 
-fn run_summary(base: &str, run: &RunSummary) -> Value {
+fn run_summary(state: &AppState, base: &str, run: &RunSummary) -> Result<Value, ApiError> {
     let id = run.id;
     let has = |file: &str| run.files.iter().any(|f| f == file);
     let mut links = Vec::new();
@@ -166,7 +166,10 @@ fn run_summary(base: &str, run: &RunSummary) -> Value {
         links.push(
             json!({"href": format!("{base}/checks/{id}/findings"), "rel": "findings", "type": "application/geo+json"}),
         );
-        links.push(json!({"href": format!("{base}/collections/check-{id}.findings"), "rel": "collection", "type": "application/json"}));
+        // One OGC collection per geometry family of the findings.
+        for collection in super::features::finding_collection_ids(state, id)? {
+            links.push(json!({"href": format!("{base}/collections/{collection}"), "rel": "collection", "type": "application/json"}));
+        }
     }
     for (file, rel, kind, path) in [
         ("report.html", "report", "text/html", "report.html"),
@@ -178,7 +181,7 @@ fn run_summary(base: &str, run: &RunSummary) -> Value {
             links.push(json!({"href": format!("{base}/checks/{id}/{path}"), "rel": rel, "type": kind}));
         }
     }
-    json!({
+    Ok(json!({
         "id": id,
         "dataset": run.dataset,
         "dataset_version": run.dataset_version,
@@ -191,7 +194,7 @@ fn run_summary(base: &str, run: &RunSummary) -> Value {
         "failed_rules": run.failed_rules,
         "findings": run.findings,
         "links": links
-    })
+    }))
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -201,7 +204,12 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
     responses((status = 200, description = "The runs", body = Object)))]
 pub async fn list_checks(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let base = base_url(&req);
-    let runs: Vec<Value> = state.store.runs()?.iter().map(|r| run_summary(&base, r)).collect();
+    let runs: Vec<Value> = state
+        .store
+        .runs()?
+        .iter()
+        .map(|r| run_summary(&state, &base, r))
+        .collect::<Result<_, _>>()?;
     Ok(HttpResponse::Ok().json(json!({ "checks": runs })))
 }
 

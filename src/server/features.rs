@@ -1,8 +1,17 @@
-//! OGC API – Features (Core, GeoJSON, OpenAPI 3.0): the landing page, conformance, and a collection per
-//! layer of every dataset (`demo.facilities`) and per check run's findings (`check-1.findings`).
+//! OGC API – Features: the landing page, conformance, and collections over every layer of every dataset
+//! (`demo.facilities`) and every kept run's findings (`check-1.findings-polygons`), with Part 2 (CRS),
+//! Part 3 (queryables, CQL2 text filters) and Part 5 (schemas).
+//!
+//! GIS clients fix a layer's geometry type and field types from its first features, so every collection
+//! holds one geometry family (a layer mixing points and polygons, and every run's findings, are split into
+//! `-points`, `-lines` and `-polygons` collections, and a family holding any multi-geometry serves all of
+//! its features as multi), publishes its schema (`describedby`), and serves first a few features that
+//! between them give every nullable property a value.
 
+use super::cql2::{Filter, Kind};
+use super::ogc_crs::{ServedCrs, CRS84};
 use super::{base_url, readable, ApiError, AppState};
-use crate::model::Dataset;
+use crate::model::{AreaKind, Dataset, Level, Status, Tier};
 use actix_web::{web, HttpRequest, HttpResponse};
 use geo::{Geometry, Intersects, Rect};
 use serde::Deserialize;
@@ -13,21 +22,27 @@ use utoipa::IntoParams;
 pub const DEFAULT_LIMIT: usize = 100;
 pub const MAX_LIMIT: usize = 10_000;
 const GEOJSON: &str = "application/geo+json";
-const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
+const SCHEMA_JSON: &str = "application/schema+json";
+const REL_QUERYABLES: &str = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
+const REL_SCHEMA: &str = "http://www.opengis.net/def/rel/ogc/1.0/schema";
 const LAYERS: [&str; 5] = ["admin_units", "residential_areas", "facilities", "roads", "candidates"];
+/// How many features are looked through for ones that give nullable properties a value.
+const LEAD_SCAN: usize = 10_000;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(readable("/", landing))
         .service(readable("/conformance", conformance))
         .service(readable("/collections", collections))
         .service(readable("/collections/{collectionId}", collection))
+        .service(readable("/collections/{collectionId}/schema", schema))
+        .service(readable("/collections/{collectionId}/queryables", queryables))
         .service(readable("/collections/{collectionId}/items", items))
         .service(readable("/collections/{collectionId}/items/{featureId}", item));
 }
 
 /// The landing page: what this service is and where everything is.
 #[utoipa::path(get, path = "/", tag = "OGC API - Features",
-    responses((status = 200, description = "The landing page", content_type = "application/json", body = Object)))]
+    responses((status = 200, description = "The landing page", content_type = "application/json", body = inline(super::schemas::LandingPage))))]
 pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     only_params(&req, &[])?;
     let base = base_url(&req);
@@ -41,6 +56,7 @@ pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
             {"href": format!("{base}/"), "rel": "self", "type": "application/json", "title": "this document"},
             {"href": format!("{base}/api"), "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API definition"},
             {"href": format!("{base}/openapi.json"), "rel": "service-desc", "type": "application/json", "title": "the API definition (JSON)"},
+            {"href": format!("{base}/api.html"), "rel": "service-doc", "type": "text/html", "title": "接口文档 the API documentation"},
             {"href": format!("{base}/conformance"), "rel": "conformance", "type": "application/json", "title": "conformance classes"},
             {"href": format!("{base}/collections"), "rel": "data", "type": "application/json", "title": "the collections"},
             {"href": format!("{base}/checks"), "rel": "related", "type": "application/json", "title": "check runs"},
@@ -50,74 +66,308 @@ pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
 }
 
 /// Refuses query parameters a route does not know (OGC API – Features /req/core/query-param-unknown): a
-/// user who types `?tier=station` must not believe they filtered. `f` (the format, always JSON here) is
-/// known everywhere.
+/// user who types `?tier=station` must not believe they filtered, and is told how to. `f` (the format,
+/// always JSON here) is known everywhere.
 fn only_params(req: &HttpRequest, known: &[&str]) -> Result<(), ApiError> {
     let given = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map_err(|e| ApiError::BadRequest(format!("bad query string: {e}")))?;
-    for (name, _) in given.iter() {
+    for (name, value) in given.iter() {
         if name != "f" && !known.contains(&name.as_str()) {
             let expected = if known.is_empty() {
                 "this resource takes none (but f)".to_string()
             } else {
                 format!("expected one of {}, f", known.join(", "))
             };
+            let hint = if known.contains(&"filter") {
+                format!("; to select by a property write filter={name}='{value}' (CQL2 text, see /queryables)")
+            } else {
+                String::new()
+            };
             return Err(ApiError::BadRequest(format!(
-                "unknown query parameter \"{name}\": {expected}"
+                "unknown query parameter \"{name}\": {expected}{hint}"
             )));
         }
     }
     Ok(())
 }
 
-/// The conformance classes: Core, GeoJSON and OpenAPI 3.0.
+pub const CONFORMANCE: [&str; 13] = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/returnables-and-receivables",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/queryables",
+];
+
+/// The conformance classes: Core, GeoJSON, OpenAPI 3.0, CRS by reference, queryables and CQL2 text
+/// filters, schemas.
 #[utoipa::path(get, path = "/conformance", tag = "OGC API - Features",
-    responses((status = 200, description = "Conformance classes", content_type = "application/json", body = Object)))]
+    responses((status = 200, description = "Conformance classes", content_type = "application/json", body = inline(super::schemas::Conformance))))]
 pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     only_params(&req, &[])?;
-    Ok(HttpResponse::Ok().json(json!({
-        "conformsTo": [
-            "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-            "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-            "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
-        ]
-    })))
+    Ok(HttpResponse::Ok().json(json!({ "conformsTo": CONFORMANCE })))
 }
 
-/// What a collection id names.
-enum Source {
+/// What a feature source is: one layer of a dataset, or one kept run's findings.
+#[derive(Debug, Clone, PartialEq)]
+enum SourceId {
     Layer { dataset: String, layer: &'static str },
     Findings { run: u64 },
 }
 
-fn parse_id(id: &str) -> Option<Source> {
-    let (head, layer) = id.rsplit_once('.')?;
-    if layer == "findings" {
-        let run = head.strip_prefix("check-")?.parse().ok()?;
-        return Some(Source::Findings { run });
+impl SourceId {
+    fn id(&self) -> String {
+        match self {
+            SourceId::Layer { dataset, layer } => format!("{dataset}.{layer}"),
+            SourceId::Findings { run } => format!("check-{run}.findings"),
+        }
     }
-    let layer = LAYERS.iter().find(|l| **l == layer)?;
-    Some(Source::Layer {
-        dataset: head.to_string(),
-        layer,
-    })
 }
 
-/// One feature, before it becomes GeoJSON.
-struct Item<'a> {
-    id: String,
-    geometry: &'a Geometry<f64>,
-    properties: Map<String, Value>,
+/// A geometry family: what a GIS layer holds one of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Family {
+    Points,
+    Lines,
+    Polygons,
 }
 
-/// The features of a collection, lazily converted: ids and geometries first, properties on demand.
+impl Family {
+    const ALL: [Family; 3] = [Family::Points, Family::Lines, Family::Polygons];
+
+    fn title(self) -> &'static str {
+        match self {
+            Family::Points => "点 points",
+            Family::Lines => "线 lines",
+            Family::Polygons => "面 polygons",
+        }
+    }
+
+    fn suffix(self) -> &'static str {
+        match self {
+            Family::Points => "points",
+            Family::Lines => "lines",
+            Family::Polygons => "polygons",
+        }
+    }
+
+    /// The family's part of a geometry (a GeometryCollection's members of this family, as one
+    /// multi-geometry), or `None` when it has none.
+    fn part(self, g: &Geometry<f64>) -> Option<Cow<'_, Geometry<f64>>> {
+        match (self, g) {
+            (Family::Points, Geometry::Point(_) | Geometry::MultiPoint(_))
+            | (Family::Lines, Geometry::Line(_) | Geometry::LineString(_) | Geometry::MultiLineString(_))
+            | (Family::Polygons, Geometry::Polygon(_) | Geometry::MultiPolygon(_)) => Some(Cow::Borrowed(g)),
+            (Family::Polygons, Geometry::Rect(r)) => Some(Cow::Owned(Geometry::Polygon(r.to_polygon()))),
+            (Family::Polygons, Geometry::Triangle(t)) => Some(Cow::Owned(Geometry::Polygon(t.to_polygon()))),
+            (_, Geometry::GeometryCollection(gc)) => {
+                let parts: Vec<Geometry<f64>> = gc.iter().filter_map(|m| self.part(m)).map(Cow::into_owned).collect();
+                if parts.is_empty() {
+                    return None;
+                }
+                Some(Cow::Owned(self.multi(parts)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Members of this family as one multi-geometry.
+    fn multi(self, parts: Vec<Geometry<f64>>) -> Geometry<f64> {
+        match self {
+            Family::Points => Geometry::MultiPoint(
+                parts
+                    .into_iter()
+                    .flat_map(|g| match g {
+                        Geometry::Point(p) => vec![p],
+                        Geometry::MultiPoint(m) => m.0,
+                        _ => vec![],
+                    })
+                    .collect(),
+            ),
+            Family::Lines => Geometry::MultiLineString(geo::MultiLineString(
+                parts
+                    .into_iter()
+                    .flat_map(|g| match g {
+                        Geometry::Line(l) => vec![geo::LineString::from(vec![l.start, l.end])],
+                        Geometry::LineString(l) => vec![l],
+                        Geometry::MultiLineString(m) => m.0,
+                        _ => vec![],
+                    })
+                    .collect(),
+            )),
+            Family::Polygons => Geometry::MultiPolygon(geo::MultiPolygon(
+                parts
+                    .into_iter()
+                    .flat_map(|g| match g {
+                        Geometry::Polygon(p) => vec![p],
+                        Geometry::MultiPolygon(m) => m.0,
+                        _ => vec![],
+                    })
+                    .collect(),
+            )),
+        }
+    }
+
+    fn is_multi(g: &Geometry<f64>) -> bool {
+        matches!(
+            g,
+            Geometry::MultiPoint(_) | Geometry::MultiLineString(_) | Geometry::MultiPolygon(_)
+        )
+    }
+
+    fn geometry_format(self, multi: bool) -> &'static str {
+        match (self, multi) {
+            (Family::Points, false) => "geometry-point",
+            (Family::Points, true) => "geometry-multipoint",
+            (Family::Lines, false) => "geometry-linestring",
+            (Family::Lines, true) => "geometry-multilinestring",
+            (Family::Polygons, false) => "geometry-polygon",
+            (Family::Polygons, true) => "geometry-multipolygon",
+        }
+    }
+}
+
+/// The families a source's geometries belong to, in order, each with whether it holds a multi-geometry
+/// (and so is served all multi).
+fn families<'g>(geometries: impl Iterator<Item = &'g Geometry<f64>>) -> Vec<(Family, bool)> {
+    let mut found: [Option<bool>; 3] = [None; 3];
+    for g in geometries {
+        for (k, f) in Family::ALL.iter().enumerate() {
+            if let Some(part) = f.part(g) {
+                let multi = Family::is_multi(&part);
+                found[k] = Some(found[k].unwrap_or(false) || multi);
+            }
+        }
+    }
+    Family::ALL
+        .into_iter()
+        .zip(found)
+        .filter_map(|(f, m)| m.map(|m| (f, m)))
+        .collect()
+}
+
+/// One property of a collection's features, as its schema declares it.
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    /// May be null (unknown): such properties are given a value by the lead features.
+    pub nullable: bool,
+    pub title: &'static str,
+    /// The closed vocabulary it takes, if any.
+    pub values: Vec<&'static str>,
+}
+
+fn field(name: &'static str, kind: Kind, nullable: bool, title: &'static str) -> Field {
+    Field {
+        name,
+        kind,
+        nullable,
+        title,
+        values: Vec::new(),
+    }
+}
+
+fn keys<T: Copy>(all: &[T], key: fn(T) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|v| key(*v)).collect()
+}
+
+/// The properties every layer's features carry, in the order they are served.
+fn layer_fields(layer: &str) -> Vec<Field> {
+    use Kind::*;
+    match layer {
+        "admin_units" => vec![
+            field("code", Text, false, "区划代码 code"),
+            field("name", Text, false, "名称 name"),
+            Field {
+                values: keys(Level::ALL, Level::key),
+                ..field("level", Text, false, "层级 level")
+            },
+            field("parent", Text, true, "上级代码 parent code"),
+            field("population", Integer, true, "常住人口 population"),
+            field("elderly", Integer, true, "老年人口 elderly"),
+            field("households", Integer, true, "户数 households"),
+            field("central", Boolean, true, "中心城区 central"),
+        ],
+        "residential_areas" => vec![
+            field("id", Text, false, "编号 id"),
+            field("name", Text, false, "名称 name"),
+            field("households", Integer, false, "户数 households"),
+            Field {
+                values: keys(AreaKind::ALL, AreaKind::key),
+                ..field("kind", Text, false, "新建/已建 kind")
+            },
+            field("delivered", Date, true, "交付日期 delivered"),
+            field("pool", Text, true, "统筹组 pool"),
+        ],
+        "facilities" => vec![
+            field("id", Text, false, "编号 id"),
+            field("name", Text, false, "名称 name"),
+            Field {
+                values: keys(Tier::ALL, Tier::key),
+                ..field("tier", Text, false, "层级 tier")
+            },
+            field("floor_area_m2", Number, false, "建筑面积 floor area (m²)"),
+            field("beds", Integer, true, "床位 beds"),
+            field("nursing_beds", Integer, true, "护理型床位 nursing beds"),
+            Field {
+                values: keys(Status::ALL, Status::key),
+                ..field("status", Text, false, "状态 status")
+            },
+            field("handed_over", Date, true, "移交日期 handed over"),
+            field("serves", Text, false, "配建服务小区 serves (ids separated by ;)"),
+            field("meal_service", Boolean, true, "助餐服务 meal service"),
+        ],
+        "roads" => vec![field("walkable", Boolean, false, "可步行 walkable")],
+        _ => vec![
+            field("id", Text, false, "编号 id"),
+            field("name", Text, false, "名称 name"),
+            field("floor_area_m2", Number, true, "建筑面积 floor area (m²)"),
+        ],
+    }
+}
+
+/// The properties of a run's findings (as `findings.geojson` holds them).
+fn finding_fields() -> Vec<Field> {
+    use Kind::*;
+    vec![
+        field("rule", Text, false, "规则 rule"),
+        field("severity", Text, false, "级别 severity"),
+        field("layer", Text, false, "图层 layer"),
+        field("id", Text, false, "对象编号 subject id"),
+        field("name", Text, false, "对象名称 subject name"),
+        field("measured", Number, true, "实测 measured"),
+        field("required", Number, true, "要求 required"),
+        field("unit", Text, false, "单位 unit"),
+        field("message", Text, false, "说明 message"),
+        field(
+            "facilities",
+            Text,
+            false,
+            "计入设施 facilities counted (ids separated by ;)",
+        ),
+    ]
+}
+
+/// The features of a source, lazily converted: ids and geometries first, properties on demand.
 struct Features<'a> {
     geometries: Vec<(String, Cow<'a, Geometry<f64>>)>,
     properties: Box<dyn Fn(usize) -> Map<String, Value> + 'a>,
+    fields: Vec<Field>,
+    /// The property holding each feature's day, which `datetime` selects on.
+    temporal: Option<&'static str>,
 }
 
 fn layer_features<'a>(d: &'a Dataset, layer: &str) -> Features<'a> {
     let text = |s: &str| Value::String(s.to_string());
+    let fields = layer_fields(layer);
     match layer {
         "admin_units" => Features {
             geometries: d
@@ -138,6 +388,8 @@ fn layer_features<'a>(d: &'a Dataset, layer: &str) -> Features<'a> {
                 m.insert("central".into(), u.central.into());
                 m
             }),
+            fields,
+            temporal: None,
         },
         "residential_areas" => Features {
             geometries: d
@@ -159,6 +411,8 @@ fn layer_features<'a>(d: &'a Dataset, layer: &str) -> Features<'a> {
                 m.insert("pool".into(), a.pool.as_deref().map_or(Value::Null, text));
                 m
             }),
+            fields,
+            temporal: Some("delivered"),
         },
         "facilities" => Features {
             geometries: d
@@ -185,6 +439,8 @@ fn layer_features<'a>(d: &'a Dataset, layer: &str) -> Features<'a> {
                 m.insert("meal_service".into(), f.meal_service.into());
                 m
             }),
+            fields,
+            temporal: Some("handed_over"),
         },
         "roads" => Features {
             geometries: d
@@ -203,6 +459,8 @@ fn layer_features<'a>(d: &'a Dataset, layer: &str) -> Features<'a> {
                 m.insert("walkable".into(), d.roads[i].walkable.into());
                 m
             }),
+            fields,
+            temporal: None,
         },
         _ => Features {
             geometries: d
@@ -218,12 +476,14 @@ fn layer_features<'a>(d: &'a Dataset, layer: &str) -> Features<'a> {
                 m.insert("floor_area_m2".into(), c.floor_area_m2.into());
                 m
             }),
+            fields,
+            temporal: None,
         },
     }
 }
 
 /// A kept run's findings, from its findings.geojson as made.
-struct KeptFindings {
+pub(crate) struct KeptFindings {
     geometries: Vec<Geometry<f64>>,
     properties: Vec<Map<String, Value>>,
 }
@@ -256,71 +516,314 @@ fn finding_features(kept: &KeptFindings) -> Features<'_> {
             .map(|(i, g)| ((i + 1).to_string(), Cow::Borrowed(g)))
             .collect(),
         properties: Box::new(move |i| kept.properties[i].clone()),
+        fields: finding_fields(),
+        temporal: None,
     }
 }
 
-/// A collection's id, title and extent.
-type CollectionInfo = (String, String, Option<Rect<f64>>);
+/// The geometry families a kept run's findings fall in, read once per run (runs never change).
+pub(crate) fn finding_families(state: &AppState, run: u64) -> Result<Vec<(Family, bool)>, ApiError> {
+    if let Some(f) = state.finding_families.lock().ok().and_then(|m| m.get(&run).cloned()) {
+        return Ok(f);
+    }
+    let kept = kept_findings(state, run)?;
+    let found = families(kept.geometries.iter());
+    if let Ok(mut cache) = state.finding_families.lock() {
+        cache.insert(run, found.clone());
+    }
+    Ok(found)
+}
 
-/// Every collection the store holds, with its title and extent.
+/// The collection ids of a kept run's findings, one per geometry family.
+pub(crate) fn finding_collection_ids(state: &AppState, run: u64) -> Result<Vec<String>, ApiError> {
+    Ok(finding_families(state, run)?
+        .into_iter()
+        .map(|(f, _)| format!("check-{run}.findings-{}", f.suffix()))
+        .collect())
+}
+
+/// What a collection id names: a source and, where the source is split, one family of it.
+fn parse_id(id: &str) -> Option<(SourceId, Option<Family>)> {
+    let (head, tail) = id.rsplit_once('.')?;
+    let (layer, family) = match tail.rsplit_once('-') {
+        Some((layer, suffix)) => (layer, Some(Family::ALL.into_iter().find(|f| f.suffix() == suffix)?)),
+        None => (tail, None),
+    };
+    if layer == "findings" {
+        let run = head.strip_prefix("check-")?.parse().ok()?;
+        // Findings are always split by family.
+        return family.map(|f| (SourceId::Findings { run }, Some(f)));
+    }
+    let layer = LAYERS.iter().find(|l| **l == layer)?;
+    Some((
+        SourceId::Layer {
+            dataset: head.to_string(),
+            layer,
+        },
+        family,
+    ))
+}
+
+/// A collection as served: the source's features of one family, in serving order.
+struct Served<'s, 'a> {
+    features: &'s Features<'a>,
+    /// (index into the source, the geometry as served in WGS84), lead features first.
+    members: Vec<(usize, Cow<'s, Geometry<f64>>)>,
+}
+
+impl<'s, 'a> Served<'s, 'a> {
+    fn new(features: &'s Features<'a>, family: Family) -> Served<'s, 'a> {
+        let mut members: Vec<(usize, Cow<'s, Geometry<f64>>)> = features
+            .geometries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, g))| family.part(g).map(|p| (i, p)))
+            .collect();
+        let multi = members.iter().any(|(_, g)| Family::is_multi(g));
+        if multi {
+            for (_, g) in members.iter_mut() {
+                if !Family::is_multi(g) {
+                    *g = Cow::Owned(family.multi(vec![g.clone().into_owned()]));
+                }
+            }
+        }
+        let mut served = Served { features, members };
+        served.leads_first();
+        served
+    }
+
+    /// Moves to the front, in their own order, the first features that give each nullable property a
+    /// value: clients that type fields from the first page then see a number or a boolean, not only nulls.
+    fn leads_first(&mut self) {
+        let nullable: Vec<&str> = self
+            .features
+            .fields
+            .iter()
+            .filter(|f| f.nullable)
+            .map(|f| f.name)
+            .collect();
+        let mut missing: Vec<&str> = nullable.clone();
+        let mut leads = Vec::new();
+        for (pos, (i, _)) in self.members.iter().enumerate().take(LEAD_SCAN) {
+            if missing.is_empty() {
+                break;
+            }
+            let p = (self.features.properties)(*i);
+            let fills: Vec<&str> = missing
+                .iter()
+                .copied()
+                .filter(|m| p.get(*m).is_some_and(|v| !v.is_null()))
+                .collect();
+            if !fills.is_empty() {
+                missing.retain(|m| !fills.contains(m));
+                leads.push(pos);
+            }
+        }
+        if leads.iter().enumerate().all(|(k, pos)| k == *pos) {
+            return;
+        }
+        let mut front = Vec::with_capacity(self.members.len());
+        let mut rest = Vec::with_capacity(self.members.len());
+        for (pos, m) in std::mem::take(&mut self.members).into_iter().enumerate() {
+            if leads.contains(&pos) {
+                front.push(m);
+            } else {
+                rest.push(m);
+            }
+        }
+        front.extend(rest);
+        self.members = front;
+    }
+}
+
+/// A collection's listing entry.
+struct CollectionInfo {
+    id: String,
+    title: String,
+    extent: Option<Rect<f64>>,
+    family: Family,
+    /// Served as multi-geometries.
+    multi: bool,
+    offered: Vec<ServedCrs>,
+    storage: ServedCrs,
+}
+
+fn centre(r: Option<Rect<f64>>) -> Option<(f64, f64)> {
+    r.map(|r| (r.center().x, r.center().y))
+}
+
+/// The collections of one source: one per family, suffixed when the source has several (findings always).
+fn source_collections(
+    source: &SourceId,
+    title: &str,
+    source_crs: crate::crs::Crs,
+    found: &[(Family, bool)],
+    extent: impl Fn(Family) -> Option<Rect<f64>>,
+) -> Vec<CollectionInfo> {
+    let split = found.len() > 1 || matches!(source, SourceId::Findings { .. });
+    found
+        .iter()
+        .map(|&(family, multi)| {
+            let extent = extent(family);
+            let offered = ServedCrs::offered(source_crs, centre(extent));
+            let storage = offered
+                .iter()
+                .copied()
+                .find(|c| match (source_crs, c) {
+                    (crate::crs::Crs::Cgcs2000, ServedCrs::Cgcs2000) => true,
+                    (crate::crs::Crs::GaussKruger(a), ServedCrs::GaussKruger(b)) => a == *b,
+                    _ => false,
+                })
+                .unwrap_or(ServedCrs::Crs84);
+            let (id, title) = if split {
+                (
+                    format!("{}-{}", source.id(), family.suffix()),
+                    format!("{title} ({})", family.title()),
+                )
+            } else {
+                (source.id(), title.to_string())
+            };
+            CollectionInfo {
+                id,
+                title,
+                extent,
+                family,
+                multi,
+                offered,
+                storage,
+            }
+        })
+        .collect()
+}
+
+/// Every collection the store holds.
 fn all_collections(state: &AppState) -> Result<Vec<CollectionInfo>, ApiError> {
     let mut out = Vec::new();
     for name in state.store.dataset_names()? {
-        let d = state.store.dataset(&name)?.dataset;
-        for layer in LAYERS {
-            let f = layer_features(&d, layer);
-            if f.geometries.is_empty() {
-                continue;
-            }
-            out.push((format!("{name}.{layer}"), format!("{} — {layer}", d.name), extent(&f)));
-        }
+        out.extend(dataset_collections(state, &name)?);
     }
     for run in state.store.runs()? {
         if !run.files.iter().any(|f| f == "findings.geojson") {
             continue;
         }
-        let extent = run
-            .bbox
-            .map(|[a, b, c, d]| Rect::new(geo::coord! { x: a, y: b }, geo::coord! { x: c, y: d }));
-        out.push((
-            format!("check-{}.findings", run.id),
-            format!("check {} findings — {} ({})", run.id, run.dataset, run.as_of),
-            extent,
+        out.extend(run_collections(state, &run)?);
+    }
+    Ok(out)
+}
+
+fn dataset_collections(state: &AppState, name: &str) -> Result<Vec<CollectionInfo>, ApiError> {
+    let d = state.store.dataset(name)?.dataset;
+    let mut out = Vec::new();
+    for layer in LAYERS {
+        let f = layer_features(&d, layer);
+        let found = families(f.geometries.iter().map(|(_, g)| g.as_ref()));
+        let source = SourceId::Layer {
+            dataset: name.to_string(),
+            layer,
+        };
+        out.extend(source_collections(
+            &source,
+            &format!("{} — {layer}", d.name),
+            d.source_crs,
+            &found,
+            |family| {
+                crate::spatial::extent(
+                    f.geometries
+                        .iter()
+                        .filter_map(|(_, g)| family.part(g))
+                        .collect::<Vec<_>>()
+                        .iter()
+                        .map(|c| c.as_ref()),
+                )
+            },
         ));
     }
     Ok(out)
 }
 
-fn extent(f: &Features) -> Option<Rect<f64>> {
-    crate::spatial::extent(f.geometries.iter().map(|(_, g)| g.as_ref()))
+fn run_collections(state: &AppState, run: &crate::store::RunSummary) -> Result<Vec<CollectionInfo>, ApiError> {
+    let extent = run
+        .bbox
+        .map(|[a, b, c, d]| Rect::new(geo::coord! { x: a, y: b }, geo::coord! { x: c, y: d }));
+    let found = finding_families(state, run.id)?;
+    let title = format!("check {} findings — {} ({})", run.id, run.dataset, run.as_of);
+    Ok(source_collections(
+        &SourceId::Findings { run: run.id },
+        &title,
+        crate::crs::Crs::Wgs84,
+        &found,
+        |_| extent,
+    ))
 }
 
-fn collection_json(base: &str, id: &str, title: &str, bbox: Option<Rect<f64>>) -> Value {
-    let bbox = bbox.map_or(json!([-180.0, -90.0, 180.0, 90.0]), |r| {
+/// One collection's listing entry, by id, without listing every other.
+fn find_collection(state: &AppState, id: &str) -> Result<CollectionInfo, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no collection \"{id}\": see /collections"));
+    let (source, _) = parse_id(id).ok_or_else(not_found)?;
+    let candidates = match &source {
+        SourceId::Layer { dataset, .. } => dataset_collections(state, dataset).map_err(|_| not_found())?,
+        SourceId::Findings { run } => {
+            let summary = state
+                .store
+                .runs()?
+                .into_iter()
+                .find(|r| r.id == *run && r.files.iter().any(|f| f == "findings.geojson"))
+                .ok_or_else(not_found)?;
+            run_collections(state, &summary)?
+        }
+    };
+    let prefix = source.id();
+    let mut siblings = Vec::new();
+    for c in candidates {
+        if c.id == id {
+            return Ok(c);
+        }
+        if c.id.starts_with(&prefix) {
+            siblings.push(c.id);
+        }
+    }
+    if siblings.is_empty() {
+        Err(not_found())
+    } else {
+        Err(ApiError::NotFound(format!(
+            "no collection \"{id}\": its features are served one geometry family a collection, as {}",
+            siblings.join(", ")
+        )))
+    }
+}
+
+fn collection_json(base: &str, c: &CollectionInfo) -> Value {
+    let bbox = c.extent.map_or(json!([-180.0, -90.0, 180.0, 90.0]), |r| {
         json!([r.min().x, r.min().y, r.max().x, r.max().y])
     });
+    let id = &c.id;
+    let title = &c.title;
     json!({
         "id": id,
         "title": title,
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": c.offered.iter().map(|s| s.uri()).collect::<Vec<_>>(),
+        "storageCrs": c.storage.uri(),
         "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}},
         "links": [
             {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json", "title": title},
-            {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": GEOJSON, "title": "items"}
+            {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": GEOJSON, "title": "items"},
+            {"href": format!("{base}/collections/{id}/schema"), "rel": "describedby", "type": SCHEMA_JSON, "title": "字段 the features' schema"},
+            {"href": format!("{base}/collections/{id}/schema"), "rel": REL_SCHEMA, "type": SCHEMA_JSON, "title": "字段 the features' schema"},
+            {"href": format!("{base}/collections/{id}/queryables"), "rel": REL_QUERYABLES, "type": SCHEMA_JSON, "title": "可筛选字段 the properties filter may use"}
         ]
     })
 }
 
-/// Every collection: each dataset's layers and each check run's findings.
+/// Every collection: each dataset's layers and each check run's findings, one geometry family each.
 #[utoipa::path(get, path = "/collections", tag = "OGC API - Features",
-    responses((status = 200, description = "The collections", content_type = "application/json", body = Object)))]
+    responses((status = 200, description = "The collections", content_type = "application/json", body = inline(super::schemas::Collections))))]
 pub async fn collections(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     only_params(&req, &[])?;
     let base = base_url(&req);
     let list: Vec<Value> = all_collections(&state)?
         .iter()
-        .map(|(id, title, bbox)| collection_json(&base, id, title, *bbox))
+        .map(|c| collection_json(&base, c))
         .collect();
     Ok(HttpResponse::Ok().json(json!({
         "links": [{"href": format!("{base}/collections"), "rel": "self", "type": "application/json"}],
@@ -330,9 +833,9 @@ pub async fn collections(req: HttpRequest, state: web::Data<AppState>) -> Result
 
 /// One collection's description.
 #[utoipa::path(get, path = "/collections/{collectionId}", tag = "OGC API - Features",
-    params(("collectionId" = String, Path, description = "`<dataset>.<layer>` or `check-<id>.findings`")),
-    responses((status = 200, description = "The collection", content_type = "application/json", body = Object),
-              (status = 404, description = "No such collection", body = Object)))]
+    params(("collectionId" = String, Path, description = "`<dataset>.<layer>` (with `-points`, `-lines` or `-polygons` where the layer mixes them) or `check-<id>.findings-<family>`")),
+    responses((status = 200, description = "The collection", content_type = "application/json", body = inline(super::schemas::Collection)),
+              (status = 404, description = "No such collection", body = inline(super::schemas::Exception))))]
 pub async fn collection(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -340,11 +843,99 @@ pub async fn collection(
 ) -> Result<HttpResponse, ApiError> {
     only_params(&req, &[])?;
     let id = path.into_inner();
-    let found = all_collections(&state)?
-        .into_iter()
-        .find(|(c, _, _)| *c == id)
-        .ok_or_else(|| ApiError::NotFound(format!("no collection \"{id}\"")))?;
-    Ok(HttpResponse::Ok().json(collection_json(&base_url(&req), &found.0, &found.1, found.2)))
+    let found = find_collection(&state, &id)?;
+    let base = base_url(&req);
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            "Link",
+            format!("<{base}/collections/{id}/queryables>; rel=\"{REL_QUERYABLES}\"; type=\"{SCHEMA_JSON}\""),
+        ))
+        .json(collection_json(&base, &found)))
+}
+
+fn field_schema(f: &Field) -> Value {
+    let (kind, format) = match f.kind {
+        Kind::Text => ("string", None),
+        Kind::Integer => ("integer", None),
+        Kind::Number => ("number", None),
+        Kind::Boolean => ("boolean", None),
+        Kind::Date => ("string", Some("date")),
+    };
+    let mut s = json!({"title": f.title, "type": kind});
+    if let Some(format) = format {
+        s["format"] = json!(format);
+    }
+    if f.nullable {
+        s["description"] = json!("可为空（未知） may be null (unknown)");
+    }
+    if !f.values.is_empty() {
+        s["enum"] = json!(f.values);
+    }
+    s
+}
+
+fn schema_document(base: &str, id: &str, path: &str, c: &CollectionInfo, fields: &[Field], geometry: bool) -> Value {
+    let mut properties = Map::new();
+    if geometry {
+        properties.insert(
+            "geometry".into(),
+            json!({"format": c.family.geometry_format(c.multi), "x-ogc-role": "primary-geometry"}),
+        );
+    }
+    for f in fields {
+        properties.insert(f.name.into(), field_schema(f));
+    }
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("{base}/collections/{id}/{path}"),
+        "type": "object",
+        "title": c.title,
+        "properties": properties,
+        "additionalProperties": false
+    })
+}
+
+/// The schema of a collection's features (Part 5): each property's type, title and values.
+#[utoipa::path(get, path = "/collections/{collectionId}/schema", tag = "OGC API - Features",
+    params(("collectionId" = String, Path, description = "A collection id, as /collections lists them")),
+    responses((status = 200, description = "A JSON Schema of the features", content_type = "application/schema+json", body = Object),
+              (status = 404, description = "No such collection", body = inline(super::schemas::Exception))))]
+pub async fn schema(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    schema_or_queryables(req, state, path, "schema").await
+}
+
+/// The properties a `filter` may use (Part 3).
+#[utoipa::path(get, path = "/collections/{collectionId}/queryables", tag = "OGC API - Features",
+    params(("collectionId" = String, Path, description = "A collection id, as /collections lists them")),
+    responses((status = 200, description = "A JSON Schema of the queryable properties", content_type = "application/schema+json", body = Object),
+              (status = 404, description = "No such collection", body = inline(super::schemas::Exception))))]
+pub async fn queryables(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    schema_or_queryables(req, state, path, "queryables").await
+}
+
+async fn schema_or_queryables(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    which: &str,
+) -> Result<HttpResponse, ApiError> {
+    only_params(&req, &[])?;
+    let id = path.into_inner();
+    let c = find_collection(&state, &id)?;
+    let fields = match parse_id(&id) {
+        Some((SourceId::Layer { layer, .. }, _)) => layer_fields(layer),
+        _ => finding_fields(),
+    };
+    let doc = schema_document(&base_url(&req), &id, which, &c, &fields, which == "schema");
+    Ok(HttpResponse::Ok().content_type(SCHEMA_JSON).body(doc.to_string()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -356,15 +947,30 @@ pub struct ItemsQuery {
     /// How many matching features to skip.
     #[param(minimum = 0)]
     pub offset: Option<usize>,
-    /// Only features meeting this box: min_lon,min_lat,max_lon,max_lat in CRS84.
-    #[param(
-        pattern = r"^-?[0-9.]+,-?[0-9.]+,-?[0-9.]+,-?[0-9.]+$",
-        example = "119.39,25.96,119.44,26.0"
-    )]
+    /// Only features meeting this box: 4 numbers (or 6, heights ignored), lower corner then upper, in
+    /// `bbox-crs` (CRS84 longitude, latitude by default).
+    #[param(value_type = Option<Vec<f64>>, style = Form, explode = false, min_items = 4, max_items = 6, example = json!([119.39, 25.96, 119.44, 26.0]))]
     pub bbox: Option<String>,
+    /// The CRS of `bbox`, one of the collection's `crs` (default CRS84).
+    #[serde(rename = "bbox-crs")]
+    #[param(rename = "bbox-crs")]
+    pub bbox_crs: Option<String>,
+    /// The CRS of the features served, one of the collection's `crs` (default CRS84), in its axis order.
+    pub crs: Option<String>,
+    /// Only features whose day (facilities: `handed_over`; residential areas: `delivered`) is this day
+    /// (`2023-06-01`) or in this interval (`2023-01-01/2023-12-31`, `../2021-12-31`, `2022-01-01/..`).
+    /// Features without a day are left out; collections without days ignore it.
+    pub datetime: Option<String>,
+    /// A CQL2 text filter over the collection's queryables: `tier='station' AND status='operating'`.
+    pub filter: Option<String>,
+    /// The filter language: `cql2-text` (the only one).
+    #[serde(rename = "filter-lang")]
+    #[param(rename = "filter-lang")]
+    pub filter_lang: Option<String>,
 }
 
-fn parse_bbox(text: &str) -> Result<Rect<f64>, ApiError> {
+/// Reads `bbox` in its CRS into a WGS84 box.
+fn parse_bbox(text: &str, crs: ServedCrs) -> Result<Rect<f64>, ApiError> {
     let v: Vec<f64> = text
         .split(',')
         .map(|p| p.trim().parse::<f64>())
@@ -372,55 +978,160 @@ fn parse_bbox(text: &str) -> Result<Rect<f64>, ApiError> {
         .map_err(|_| ApiError::BadRequest(format!("bbox \"{text}\": expected four numbers")))?;
     match v.as_slice() {
         [a, b, c, d] | [a, b, _, c, d, _] if a <= c && b <= d && v.iter().all(|x| x.is_finite()) => {
-            Ok(Rect::new(geo::coord! { x: *a, y: *b }, geo::coord! { x: *c, y: *d }))
+            crs.bbox_to_wgs84(*a, *b, *c, *d).map_err(ApiError::BadRequest)
         }
         _ => Err(ApiError::BadRequest(format!(
-            "bbox \"{text}\": expected min_lon,min_lat,max_lon,max_lat with min ≤ max"
+            "bbox \"{text}\": expected lower corner then upper corner (min ≤ max) in the axis order of {}",
+            crs.uri()
         ))),
     }
 }
 
+/// A `datetime` value as an inclusive range of days (`None` for an open end).
+fn parse_datetime(text: &str) -> Result<(Option<String>, Option<String>), ApiError> {
+    let day = |t: &str| -> Result<Option<String>, ApiError> {
+        let t = t.trim();
+        if t.is_empty() || t == ".." {
+            return Ok(None);
+        }
+        let d = t.get(..10).unwrap_or(t);
+        crate::model::Date::parse(d)
+            .map(|_| Some(d.to_string()))
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "datetime \"{text}\": expected a day (2023-06-01), or an interval a/b with .. for an open end"
+                ))
+            })
+    };
+    match text.split_once('/') {
+        Some((a, b)) => {
+            let (a, b) = (day(a)?, day(b)?);
+            if let (Some(x), Some(y)) = (&a, &b) {
+                if x > y {
+                    return Err(ApiError::BadRequest(format!(
+                        "datetime \"{text}\": the interval ends before it starts"
+                    )));
+                }
+            }
+            Ok((a, b))
+        }
+        None => {
+            let d = day(text)?.ok_or_else(|| ApiError::BadRequest(format!("datetime \"{text}\": expected a day")))?;
+            Ok((Some(d.clone()), Some(d)))
+        }
+    }
+}
+
+fn served_crs(param: Option<&str>, offered: &[ServedCrs]) -> Result<ServedCrs, ApiError> {
+    param.map_or(Ok(ServedCrs::Crs84), |t| {
+        ServedCrs::parse(t, offered).map_err(ApiError::BadRequest)
+    })
+}
+
+fn geometry_json(g: &Geometry<f64>, crs: ServedCrs) -> Result<geojson::Geometry, ApiError> {
+    let g = crs.geometry(g).map_err(ApiError::Internal)?;
+    Ok(geojson::Geometry::from(&g))
+}
+
 /// A page of a collection's features, GeoJSON, with `next` while pages remain.
 #[utoipa::path(get, path = "/collections/{collectionId}/items", tag = "OGC API - Features",
-    params(("collectionId" = String, Path, description = "`<dataset>.<layer>` or `check-<id>.findings`"), ItemsQuery),
-    responses((status = 200, description = "A page of features", content_type = "application/geo+json", body = Object),
-              (status = 400, description = "Bad parameter", body = Object),
-              (status = 404, description = "No such collection", body = Object)))]
+    params(("collectionId" = String, Path, description = "A collection id, as /collections lists them"), ItemsQuery),
+    responses((status = 200, description = "A page of features", content_type = "application/geo+json", body = inline(super::schemas::FeatureCollection)),
+              (status = 400, description = "Bad parameter", body = inline(super::schemas::Exception)),
+              (status = 404, description = "No such collection", body = inline(super::schemas::Exception))))]
 pub async fn items(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<ItemsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    only_params(&req, &["limit", "offset", "bbox"])?;
+    only_params(
+        &req,
+        &[
+            "limit",
+            "offset",
+            "bbox",
+            "bbox-crs",
+            "crs",
+            "datetime",
+            "filter",
+            "filter-lang",
+        ],
+    )?;
     if query.limit == Some(0) {
         return Err(ApiError::BadRequest(format!(
             "limit 0: expected a page of 1 to {MAX_LIMIT} features"
         )));
     }
+    if let Some(lang) = query.filter_lang.as_deref().filter(|l| *l != "cql2-text") {
+        return Err(ApiError::BadRequest(format!(
+            "filter-lang \"{lang}\": only cql2-text is understood"
+        )));
+    }
     let id = path.into_inner();
+    let info = find_collection(&state, &id)?;
+    let crs = served_crs(query.crs.as_deref(), &info.offered)?;
+    let bbox_crs = served_crs(query.bbox_crs.as_deref(), &info.offered)?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let offset = query.offset.unwrap_or(0);
-    let bbox = query.bbox.as_deref().map(parse_bbox).transpose()?;
+    let bbox = query.bbox.as_deref().map(|b| parse_bbox(b, bbox_crs)).transpose()?;
+    let days = query.datetime.as_deref().map(parse_datetime).transpose()?;
     let base = base_url(&req);
-    with_features(&state, &id, |features| {
-        let matching: Vec<usize> = (0..features.geometries.len())
-            .filter(|&i| bbox.is_none_or(|b| features.geometries[i].1.intersects(&b)))
+    with_served(&state, &id, |served| {
+        let queryable: Vec<(&str, Kind)> = served.features.fields.iter().map(|f| (f.name, f.kind)).collect();
+        let filter = query
+            .filter
+            .as_deref()
+            .map(|f| Filter::parse(f, &queryable).map_err(|e| ApiError::BadRequest(format!("filter: {e}"))))
+            .transpose()?;
+        let needs_properties = filter.is_some() || (days.is_some() && served.features.temporal.is_some());
+        let matching: Vec<usize> = (0..served.members.len())
+            .filter(|&k| {
+                let (i, g) = &served.members[k];
+                if bbox.is_some_and(|b| !g.intersects(&b)) {
+                    return false;
+                }
+                if !needs_properties {
+                    return true;
+                }
+                let p = (served.features.properties)(*i);
+                let on_day = match (&days, served.features.temporal) {
+                    (Some((from, to)), Some(key)) => p.get(key).and_then(Value::as_str).is_some_and(|d| {
+                        from.as_deref().is_none_or(|f| d >= f) && to.as_deref().is_none_or(|t| d <= t)
+                    }),
+                    _ => true,
+                };
+                on_day && filter.as_ref().is_none_or(|f| f.matches(&p))
+            })
             .collect();
         let page: Vec<Value> = matching
             .iter()
             .skip(offset)
             .take(limit)
-            .map(|&i| {
-                feature_json(Item {
-                    id: features.geometries[i].0.clone(),
-                    geometry: &features.geometries[i].1,
-                    properties: (features.properties)(i),
-                })
+            .map(|&k| {
+                let (i, g) = &served.members[k];
+                Ok(json!({
+                    "type": "Feature",
+                    "id": served.features.geometries[*i].0,
+                    "geometry": geometry_json(g, crs)?,
+                    "properties": (served.features.properties)(*i)
+                }))
             })
-            .collect();
-        let bbox_param = query.bbox.as_deref().map_or(String::new(), |b| format!("&bbox={b}"));
-        let href = |o: usize| format!("{base}/collections/{id}/items?limit={limit}&offset={o}{bbox_param}");
+            .collect::<Result<_, ApiError>>()?;
+        let mut kept_params = String::new();
+        for (name, value) in [
+            ("bbox", &query.bbox),
+            ("bbox-crs", &query.bbox_crs),
+            ("crs", &query.crs),
+            ("datetime", &query.datetime),
+            ("filter", &query.filter),
+            ("filter-lang", &query.filter_lang),
+        ] {
+            if let Some(v) = value {
+                kept_params.push_str(&format!("&{name}={}", encode(v)));
+            }
+        }
+        let href = |o: usize| format!("{base}/collections/{id}/items?limit={limit}&offset={o}{kept_params}");
         let mut links = vec![
             json!({"href": href(offset), "rel": "self", "type": GEOJSON}),
             json!({"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"}),
@@ -431,72 +1142,213 @@ pub async fn items(
         if offset > 0 {
             links.push(json!({"href": href(offset.saturating_sub(limit)), "rel": "prev", "type": GEOJSON}));
         }
-        HttpResponse::Ok().content_type(GEOJSON).json(json!({
-            "type": "FeatureCollection",
-            "numberMatched": matching.len(),
-            "numberReturned": page.len(),
-            "timeStamp": crate::store::now_rfc3339(),
-            "links": links,
-            "features": page
-        }))
-    })
+        // The links in a header too (Part 3 clients look there for the queryables).
+        let link_header = format!(
+            "<{}>; rel=\"self\"; type=\"{GEOJSON}\", <{base}/collections/{id}/queryables>; rel=\"{REL_QUERYABLES}\"; type=\"{SCHEMA_JSON}\"",
+            href(offset)
+        );
+        Ok(HttpResponse::Ok()
+            .content_type(GEOJSON)
+            .insert_header(("Content-Crs", format!("<{}>", crs.uri())))
+            .insert_header(("Link", link_header))
+            .json(json!({
+                "type": "FeatureCollection",
+                "numberMatched": matching.len(),
+                "numberReturned": page.len(),
+                "timeStamp": crate::store::now_rfc3339(),
+                "links": links,
+                "features": page
+            })))
+    })?
+}
+
+/// Percent-encodes a query value for a link.
+fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b',' | b':' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ItemQuery {
+    /// The CRS of the feature served, one of the collection's `crs` (default CRS84), in its axis order.
+    pub crs: Option<String>,
 }
 
 /// One feature by its id.
 #[utoipa::path(get, path = "/collections/{collectionId}/items/{featureId}", tag = "OGC API - Features",
-    params(("collectionId" = String, Path, description = "`<dataset>.<layer>` or `check-<id>.findings`"),
-           ("featureId" = String, Path, description = "The feature's id")),
-    responses((status = 200, description = "The feature", content_type = "application/geo+json", body = Object),
-              (status = 404, description = "No such collection or feature", body = Object)))]
+    params(("collectionId" = String, Path, description = "A collection id, as /collections lists them"),
+           ("featureId" = String, Path, description = "The feature's id"), ItemQuery),
+    responses((status = 200, description = "The feature", content_type = "application/geo+json", body = inline(super::schemas::Feature)),
+              (status = 404, description = "No such collection or feature", body = inline(super::schemas::Exception))))]
 pub async fn item(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
+    query: web::Query<ItemQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    only_params(&req, &[])?;
+    only_params(&req, &["crs"])?;
     let (id, fid) = path.into_inner();
+    let info = find_collection(&state, &id)?;
+    let crs = served_crs(query.crs.as_deref(), &info.offered)?;
     let base = base_url(&req);
-    let response = with_features(&state, &id, |features| {
-        let i = features.geometries.iter().position(|(f, _)| *f == fid)?;
-        let mut feature = feature_json(Item {
-            id: fid.clone(),
-            geometry: &features.geometries[i].1,
-            properties: (features.properties)(i),
+    let response = with_served(&state, &id, |served| {
+        let Some((i, g)) = served
+            .members
+            .iter()
+            .find(|(i, _)| served.features.geometries[*i].0 == fid)
+        else {
+            return Ok(None);
+        };
+        let feature = json!({
+            "type": "Feature",
+            "id": fid,
+            "geometry": geometry_json(g, crs)?,
+            "properties": (served.features.properties)(*i),
+            "links": [
+                {"href": format!("{base}/collections/{id}/items/{fid}"), "rel": "self", "type": GEOJSON},
+                {"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"}
+            ]
         });
-        feature["links"] = json!([
-            {"href": format!("{base}/collections/{id}/items/{fid}"), "rel": "self", "type": GEOJSON},
-            {"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"}
-        ]);
-        Some(HttpResponse::Ok().content_type(GEOJSON).json(feature))
-    })?;
+        Ok::<_, ApiError>(Some(
+            HttpResponse::Ok()
+                .content_type(GEOJSON)
+                .insert_header(("Content-Crs", format!("<{}>", crs.uri())))
+                .json(feature),
+        ))
+    })??;
     response.ok_or_else(|| ApiError::NotFound(format!("no feature \"{fid}\" in \"{id}\"")))
 }
 
-fn with_features<T>(state: &AppState, id: &str, f: impl FnOnce(&Features) -> T) -> Result<T, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no collection \"{id}\""));
-    match parse_id(id).ok_or_else(not_found)? {
-        Source::Layer { dataset, layer } => {
+/// Runs `f` over a collection as served (its source loaded, its family picked out, leads first).
+fn with_served<T>(state: &AppState, id: &str, f: impl FnOnce(&Served) -> T) -> Result<T, ApiError> {
+    let not_found = || ApiError::NotFound(format!("no collection \"{id}\": see /collections"));
+    let (source, family) = parse_id(id).ok_or_else(not_found)?;
+    let run = |features: &Features| {
+        let found = families(features.geometries.iter().map(|(_, g)| g.as_ref()));
+        let family = match family {
+            Some(f) if found.iter().any(|(x, _)| *x == f) => f,
+            None if found.len() == 1 => found[0].0,
+            _ => return Err(not_found()),
+        };
+        Ok(f(&Served::new(features, family)))
+    };
+    match source {
+        SourceId::Layer { dataset, layer } => {
             let d = state.store.dataset(&dataset).map_err(|_| not_found())?.dataset;
             let features = layer_features(&d, layer);
-            if features.geometries.is_empty() {
-                return Err(not_found());
-            }
-            Ok(f(&features))
+            run(&features)
         }
-        Source::Findings { run } => {
-            let kept = kept_findings(state, run).map_err(|_| not_found())?;
+        SourceId::Findings { run: r } => {
+            let kept = kept_findings(state, r).map_err(|_| not_found())?;
             let features = finding_features(&kept);
-            let out = f(&features);
-            Ok(out)
+            run(&features)
         }
     }
 }
 
-fn feature_json(item: Item) -> Value {
-    json!({
-        "type": "Feature",
-        "id": item.id,
-        "geometry": geojson::Geometry::from(item.geometry),
-        "properties": item.properties
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_name_a_source_and_a_family() {
+        assert_eq!(
+            parse_id("demo.facilities"),
+            Some((
+                SourceId::Layer {
+                    dataset: "demo".into(),
+                    layer: "facilities"
+                },
+                None
+            ))
+        );
+        assert_eq!(
+            parse_id("马尾.v2.residential_areas-points"),
+            Some((
+                SourceId::Layer {
+                    dataset: "马尾.v2".into(),
+                    layer: "residential_areas"
+                },
+                Some(Family::Points)
+            ))
+        );
+        assert_eq!(
+            parse_id("check-7.findings-polygons"),
+            Some((SourceId::Findings { run: 7 }, Some(Family::Polygons)))
+        );
+        assert_eq!(parse_id("check-7.findings"), None);
+        assert_eq!(parse_id("demo.facilities-circles"), None);
+        assert_eq!(parse_id("demo.nothing"), None);
+    }
+
+    #[test]
+    fn a_mixed_pool_is_split_between_families() {
+        let pool = Geometry::GeometryCollection(geo::GeometryCollection(vec![
+            Geometry::Point(geo::Point::new(1.0, 2.0)),
+            Geometry::Polygon(geo::Rect::new((0.0, 0.0), (1.0, 1.0)).to_polygon()),
+            Geometry::Point(geo::Point::new(3.0, 4.0)),
+        ]));
+        let Some(Geometry::MultiPoint(points)) = Family::Points.part(&pool).map(Cow::into_owned) else {
+            panic!()
+        };
+        assert_eq!(points.0.len(), 2);
+        let Some(Geometry::MultiPolygon(polygons)) = Family::Polygons.part(&pool).map(Cow::into_owned) else {
+            panic!()
+        };
+        assert_eq!(polygons.0.len(), 1);
+        assert!(Family::Lines.part(&pool).is_none());
+        assert_eq!(
+            families([pool].iter()),
+            [(Family::Points, true), (Family::Polygons, true)]
+        );
+    }
+
+    #[test]
+    fn leads_give_every_nullable_property_a_value_first() {
+        let geometries: Vec<Geometry<f64>> = (0..6)
+            .map(|i| Geometry::Point(geo::Point::new(i as f64, 0.0)))
+            .collect();
+        // Only feature 4 has beds, only feature 5 a day; features 0-3 have neither.
+        let props: Vec<Map<String, Value>> = (0..6)
+            .map(|i| {
+                let mut m = Map::new();
+                m.insert("beds".into(), if i == 4 { json!(3) } else { Value::Null });
+                m.insert("day".into(), if i == 5 { json!("2024-01-01") } else { Value::Null });
+                m
+            })
+            .collect();
+        let features = Features {
+            geometries: geometries
+                .iter()
+                .enumerate()
+                .map(|(i, g)| (i.to_string(), Cow::Borrowed(g)))
+                .collect(),
+            properties: Box::new(|i| props[i].clone()),
+            fields: vec![
+                field("beds", Kind::Integer, true, "beds"),
+                field("day", Kind::Date, true, "day"),
+            ],
+            temporal: None,
+        };
+        let served = Served::new(&features, Family::Points);
+        let order: Vec<usize> = served.members.iter().map(|(i, _)| *i).collect();
+        assert_eq!(order, [4, 5, 0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn datetime_takes_days_and_intervals() {
+        let d = |t: &str| parse_datetime(t).unwrap();
+        assert_eq!(d("2023-06-01"), (Some("2023-06-01".into()), Some("2023-06-01".into())));
+        assert_eq!(d("2023-06-01T00:00:00Z/.."), (Some("2023-06-01".into()), None));
+        assert_eq!(d("../2021-12-31"), (None, Some("2021-12-31".into())));
+        assert!(parse_datetime("2024-01-01/2023-01-01").is_err());
+        assert!(parse_datetime("yesterday").is_err());
+    }
 }

@@ -3,8 +3,11 @@
 //! [`Store`](crate::store::Store); the HTTP status of every error is chosen here, in [`ApiError`].
 
 mod checks;
+pub mod cql2;
 mod features;
+pub mod ogc_crs;
 mod openapi;
+mod schemas;
 
 use crate::rules::Ruleset;
 use crate::store::{Store, StoreError};
@@ -29,6 +32,8 @@ pub struct AppState {
     pub maps: bool,
     /// Honour `Forwarded` and `X-Forwarded-Host/-Proto/-Prefix` (behind a reverse proxy the bureau runs).
     pub trust_proxy: bool,
+    /// The geometry families of each kept run's findings, read once (runs never change).
+    finding_families: std::sync::Mutex<std::collections::HashMap<u64, Vec<(features::Family, bool)>>>,
 }
 
 /// An error as the client sees it: a status and a JSON body naming the problem.
@@ -214,6 +219,7 @@ impl AppState {
             token,
             maps,
             trust_proxy: false,
+            finding_families: Default::default(),
         }
     }
 }

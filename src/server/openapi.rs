@@ -5,7 +5,7 @@
 
 use super::checks;
 use super::features::{self, DEFAULT_LIMIT, MAX_LIMIT};
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpResponse, ResponseError};
 use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -18,6 +18,8 @@ use utoipa::{Modify, OpenApi};
         features::conformance,
         features::collections,
         features::collection,
+        features::schema,
+        features::queryables,
         features::items,
         features::item,
         checks::create_check,
@@ -76,7 +78,55 @@ pub fn document() -> Value {
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(super::readable("/api", api))
-        .service(super::readable("/openapi.json", api));
+        .service(super::readable("/openapi.json", api))
+        .service(super::readable("/api.html", api_html))
+        .service(super::readable("/assets/swagger-ui/{file}", swagger_asset));
+}
+
+/// The API documentation page (Swagger UI, vendored from npm and compiled in: no CDN, works offline).
+async fn api_html() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(API_HTML)
+}
+
+const API_HTML: &str = r##"<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<title>carecircle 接口文档 API</title>
+<link rel="stylesheet" href="assets/swagger-ui/swagger-ui.css">
+</head>
+<body>
+<div id="swagger-ui"></div>
+<script src="assets/swagger-ui/swagger-ui-bundle.js"></script>
+<script>
+window.ui = SwaggerUIBundle({ url: "openapi.json", dom_id: "#swagger-ui", deepLinking: true });
+</script>
+</body>
+</html>
+"##;
+
+/// Swagger UI's files, with its licence.
+async fn swagger_asset(file: web::Path<String>) -> HttpResponse {
+    let (body, kind): (&'static [u8], &str) = match file.as_str() {
+        "swagger-ui-bundle.js" => (
+            include_bytes!("assets/swagger-ui/swagger-ui-bundle.js"),
+            "text/javascript",
+        ),
+        "swagger-ui.css" => (include_bytes!("assets/swagger-ui/swagger-ui.css"), "text/css"),
+        "LICENSE" => (include_bytes!("assets/swagger-ui/LICENSE"), "text/plain; charset=utf-8"),
+        "NOTICE" => (include_bytes!("assets/swagger-ui/NOTICE"), "text/plain; charset=utf-8"),
+        "swagger-ui-bundle.js.LICENSE.txt" => (
+            include_bytes!("assets/swagger-ui/swagger-ui-bundle.js.LICENSE.txt"),
+            "text/plain; charset=utf-8",
+        ),
+        _ => return super::ApiError::NotFound(format!("no asset \"{file}\"")).error_response(),
+    };
+    HttpResponse::Ok()
+        .content_type(kind)
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(body)
 }
 
 async fn api() -> HttpResponse {

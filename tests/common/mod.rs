@@ -47,3 +47,58 @@ pub fn start_server(state: &Path, cwd: &Path) -> (Child, u16) {
     }
     (server, port)
 }
+
+/// The service's state on the demo dataset with every ruleset of the catalog, its runs kept under
+/// `state_dir`, writes guarded by `token`.
+pub fn demo_state(state_dir: &Path, token: Option<&str>) -> actix_web::web::Data<carecircle::server::AppState> {
+    use carecircle::{load::load_dataset, rules::load_ruleset, store::embedded::EmbeddedStore};
+    let demo = load_dataset(Path::new("geodata/demo")).unwrap();
+    let rulesets = RULES.iter().map(|r| load_ruleset(Path::new(r)).unwrap()).collect();
+    let maps = carecircle::map::find_font(None)
+        .and_then(|p| carecircle::map::register(&p))
+        .is_ok();
+    let store = EmbeddedStore::open(vec![("demo".into(), demo)], state_dir).unwrap();
+    carecircle::server::state(std::sync::Arc::new(store), rulesets, token.map(str::to_string), maps)
+}
+
+/// GET `uri` from the service under test: the status and the body as JSON (null when it is not JSON).
+pub async fn get_json(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    uri: &str,
+) -> (u16, serde_json::Value) {
+    use actix_web::test;
+    let resp = test::call_service(app, test::TestRequest::get().uri(uri).to_request()).await;
+    let status = resp.status().as_u16();
+    let body = test::read_body(resp).await;
+    (status, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
+}
+
+/// One HTTP/1.1 request to a server on loopback: the whole answer, status line and headers included.
+pub fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let body = body.unwrap_or("");
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+/// `carecircle serve` in the project folder (the built-in demo, no token) with one kept run of the demo
+/// judged by `rulesets` (a JSON list such as `["anxi-2022"]`) as run 1.
+pub fn serve_with_a_run(state: &Path, rulesets: &str) -> (Child, u16) {
+    let (server, port) = start_server(state, env!("CARGO_MANIFEST_DIR").as_ref());
+    let body = format!(r#"{{"dataset":"demo","rulesets":{rulesets}}}"#);
+    let created = http(port, "POST", "/checks", Some(&body));
+    assert!(created.starts_with("HTTP/1.1 201"), "{created}");
+    (server, port)
+}
