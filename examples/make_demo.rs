@@ -4,7 +4,8 @@
 //!
 //!     cargo run --example make_demo -- [NBS_COMMUNITIES_CSV] [OUT_DIR]
 //!
-//! Defaults: ../shared/geodata-sources/nbs-admin-divisions/communities_targets.csv and geodata/demo.
+//! Defaults: geodata/sources/nbs-2023-mawei-communities.csv (its origin: geodata/sources/SOURCE.md) and
+//! geodata/demo.
 //! The layout is deterministic: running it again gives the same files.
 
 use carecircle::crs::Crs;
@@ -92,9 +93,14 @@ fn main() {
     let csv = PathBuf::from(
         args.get(1)
             .cloned()
-            .unwrap_or_else(|| "../shared/geodata-sources/nbs-admin-divisions/communities_targets.csv".into()),
+            .unwrap_or_else(|| "geodata/sources/nbs-2023-mawei-communities.csv".into()),
     );
     let out = PathBuf::from(args.get(2).cloned().unwrap_or_else(|| "geodata/demo".into()));
+    make(&csv, &out);
+}
+
+/// Writes the demo dataset into `out` from the NBS list at `csv` (`tests/demo_regenerates.rs` calls it too).
+pub fn make(csv: &std::path::Path, out: &std::path::Path) {
     let mut reader = csv::Reader::from_path(&csv).unwrap_or_else(|e| panic!("cannot read {}: {e}", csv.display()));
     let rows: Vec<(String, String, String, String)> = reader
         .records()
@@ -428,7 +434,7 @@ fn main() {
     };
     let description = "演示数据：行政区划名称和代码取自国家统计局2023年统计用区划代码；边界、小区和设施均为虚构。\
                        Demo data: unit names and codes are real (NBS 2023); all geometry, residential areas and facilities are invented.";
-    carecircle::write::write_dataset(&dataset, &out, Crs::Wgs84, description).expect("write the demo dataset");
+    carecircle::write::write_dataset(&dataset, out, Crs::Wgs84, description).expect("write the demo dataset");
     println!(
         "wrote {}: {} admin units, {} residential areas, {} facilities",
         out.display(),
