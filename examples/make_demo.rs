@@ -101,7 +101,7 @@ fn main() {
 
 /// Writes the demo dataset into `out` from the NBS list at `csv` (`tests/demo_regenerates.rs` calls it too).
 pub fn make(csv: &std::path::Path, out: &std::path::Path) {
-    let mut reader = csv::Reader::from_path(&csv).unwrap_or_else(|e| panic!("cannot read {}: {e}", csv.display()));
+    let mut reader = csv::Reader::from_path(csv).unwrap_or_else(|e| panic!("cannot read {}: {e}", csv.display()));
     let rows: Vec<(String, String, String, String)> = reader
         .records()
         .map(|r| r.expect("valid CSV row"))

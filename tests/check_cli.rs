@@ -362,3 +362,170 @@ fn every_rate_says_what_it_weighs() {
     assert_eq!(court["rate_basis"], "subjects");
     assert_eq!(court["subjects_rate"], court["rate"]);
 }
+
+/// The ledger says what each rate weighs too: a radius row's rate is a share of households, beside the
+/// share of subjects passing, in JSON, ledger.csv and the text table.
+#[test]
+fn ledger_rows_say_what_their_rate_weighs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (doc, out) = check_json(&["--by", "street", "--out", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let kind = |rule: &Value| {
+        doc["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["rule"] == *rule)
+            .unwrap()["kind"]
+            .clone()
+    };
+    for r in doc["by_unit"].as_array().unwrap() {
+        let (checked, failed) = (r["checked"].as_u64().unwrap(), r["failed"].as_u64().unwrap());
+        // Radius rules weigh households (the catalog's two walking rules among them); the rest subjects.
+        let basis = if kind(&r["rule"]) == "service_radius" {
+            "households"
+        } else {
+            "subjects"
+        };
+        assert_eq!(r["rate_basis"], basis, "{r}");
+        if checked == 0 {
+            assert!(r["subjects_rate"].is_null() && r["rate"].is_null(), "{r}");
+        } else {
+            let share = (checked - failed) as f64 / checked as f64;
+            assert!((r["subjects_rate"].as_f64().unwrap() - share).abs() < 0.0006, "{r}");
+            if basis == "subjects" {
+                assert_eq!(r["rate"], r["subjects_rate"], "{r}");
+            }
+        }
+    }
+    // 罗星街道's 20 areas, 2 out of reach: 90% of them, but more of its households are within reach.
+    let luoxing = doc["by_unit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["code"] == "350105001" && r["rule"] == "anxi-2022/service-radius")
+        .unwrap();
+    assert_eq!(
+        (luoxing["checked"].as_u64(), luoxing["failed"].as_u64()),
+        (Some(20), Some(2))
+    );
+    assert_eq!(luoxing["subjects_rate"], 0.9);
+    assert!(luoxing["rate"].as_f64().unwrap() > 0.9, "{luoxing}");
+    let csv = String::from_utf8(std::fs::read(dir.path().join("ledger.csv")).unwrap()).unwrap();
+    let head = csv.lines().next().unwrap();
+    assert!(head.ends_with("达标率按 rate_basis,对象达标率 subjects_rate"), "{head}");
+    assert!(
+        csv.contains("350105001,罗星街道,street,anxi-2022/service-radius,20,2,"),
+        "{csv}"
+    );
+
+    let text = carecircle(&["check", "geodata/demo", "--rules", "anxi-2022", "--by", "street"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("350105001") && l.contains("anxi-2022/service-radius"))
+        .unwrap();
+    assert!(
+        line.contains("% 户 households") && line.trim_end().ends_with("90.0%"),
+        "{line}"
+    );
+}
+
+/// Walking findings say the walk measured, the search's cut-off, and what an empty figure means, with
+/// Chinese names in the Chinese half.
+#[test]
+fn walking_findings_say_how_far_the_search_went() {
+    let (doc, _) = check_json(&[]);
+    let walk: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "gb50180-2018/daycare-5min")
+        .collect();
+    assert!(!walk.is_empty());
+    let unmeasured = walk.iter().find(|f| f["measured"].is_null()).unwrap();
+    let message = unmeasured["message"].as_str().unwrap();
+    let (zh, en) = message.split_once(" — ").unwrap();
+    assert!(
+        zh.contains("步行600米") && zh.contains("要求300米的两倍") && zh.contains("照料中心"),
+        "{zh}"
+    );
+    assert!(!zh.contains("daycare_center"), "{zh}");
+    assert!(
+        en.contains("within a 600 m walk")
+            && en.contains("twice the 300 m required")
+            && en.contains("not measured further"),
+        "{en}"
+    );
+    let notes = doc["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["rule"] == "gb50180-2018/daycare-5min")
+        .unwrap()["notes"]
+        .to_string();
+    assert!(
+        notes.contains("empty measured figure means none was found that near"),
+        "{notes}"
+    );
+}
+
+/// The report opens with the overall verdict and folds its findings by rule and by street; a failing
+/// warning rule reads the same in the text, the report and the workbook.
+#[test]
+fn the_report_opens_with_its_verdict_and_folds_its_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (doc, out) = check_json(&["--out", dir.path().to_str().unwrap(), "--no-maps"]);
+    assert_eq!(out.status.code(), Some(0));
+    let summary = doc["summary"].as_array().unwrap();
+    let failing = summary.iter().filter(|s| s["pass"] == false).count();
+    let warnings = summary
+        .iter()
+        .filter(|s| s["pass"] == false && s["severity"] == "warning")
+        .count();
+    let findings = doc["findings"].as_array().unwrap();
+    assert!(failing > 0 && warnings > 0);
+    let html = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let verdict = format!(
+        "{} of {} rules fail ({} errors, {} warning{})",
+        failing,
+        summary.len(),
+        failing - warnings,
+        warnings,
+        if warnings == 1 { "" } else { "s" }
+    );
+    let first_h2 = html.find("<h2>").unwrap();
+    let at = html
+        .find(&verdict)
+        .unwrap_or_else(|| panic!("no \"{verdict}\" in the report"));
+    assert!(at < first_h2, "the verdict comes before every section");
+    // Folded: one group per rule with findings, one per street (and district-wide); every finding
+    // twice, once in each grouping.
+    let rules_with_findings: std::collections::BTreeSet<&str> =
+        findings.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let groups = html.matches("<details>").count();
+    assert!(
+        groups > rules_with_findings.len() && groups <= rules_with_findings.len() + 5,
+        "{groups}"
+    );
+    let grouped = &html[html.find("<h2>不合格清单").unwrap()..];
+    let rows = grouped.matches("<tr><td>").count();
+    assert_eq!(rows, 2 * findings.len());
+
+    let warning_rule = summary
+        .iter()
+        .find(|s| s["pass"] == false && s["severity"] == "warning")
+        .unwrap();
+    let words = "未达标 FAIL (提示 warning)";
+    assert!(html.contains(words));
+    let text = carecircle(&["check", "geodata/demo", "--rules", "rules/gb50180-2018.toml"]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains(words));
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(dir.path().join("findings.xlsx")).unwrap();
+    use calamine::Reader;
+    let sheet = book.worksheet_range_at(1).unwrap().unwrap();
+    let row = sheet
+        .rows()
+        .find(|r| r[0].to_string() == warning_rule["rule"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(row[7].to_string(), words);
+}

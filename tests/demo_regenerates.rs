@@ -12,7 +12,10 @@ fn make_demo_writes_the_committed_demo_again() {
     let out = tempfile::tempdir().unwrap();
     let dir = out.path().join("demo");
     let here = env!("CARGO_MANIFEST_DIR");
-    make_demo::make(&Path::new(here).join("geodata/sources/nbs-2023-mawei-communities.csv"), &dir);
+    make_demo::make(
+        &Path::new(here).join("geodata/sources/nbs-2023-mawei-communities.csv"),
+        &dir,
+    );
     let committed = Path::new(here).join("geodata/demo");
     let mut names: Vec<String> = std::fs::read_dir(&committed)
         .unwrap()

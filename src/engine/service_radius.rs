@@ -1,6 +1,6 @@
 //! `service_radius`: every residential area lies within reach of a counted facility.
 
-use super::{fmt_num, label, tier_list, Checked, Context, Finding, Layer, Subject, Unit, Verdict};
+use super::{fmt_num, label, tier_list, tier_list_zh, Checked, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::network::WalkNetwork;
 use crate::rules::{Metric, ServiceRadius};
 use crate::spatial::{Nearest, SurfaceIndex};
@@ -17,8 +17,12 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
         (Metric::Network, Some(network)) => (
             failing_on_foot(rule, cx, network),
             vec![format!(
-                "步行距离 walking distance along the roads layer ({} segments); areas and facilities join their nearest road",
-                network.segment_count()
+                "步行距离，沿道路图层（{0}段）测量，搜索至要求距离的两倍（{1}米），更远者不再测量、实测值为空 — walking \
+                 distance along the roads layer ({0} segments); areas and facilities join their nearest road; the walk \
+                 is searched up to twice the required distance ({1} m) and an empty measured figure means none was \
+                 found that near",
+                network.segment_count(),
+                fmt_num(walk_limit(rule))
             )],
             ("步行", "walk"),
         ),
@@ -85,12 +89,17 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
                         .resting_on(vec![f.id.clone()])
                 }
                 None if network.is_some() => finding.message(format!(
-                    "步行{0}米内无已计入的{1}设施 — no counted facility of tiers {1} within a {0} m walk",
+                    "步行{0}米（要求{1}米的两倍，即搜索范围）内无已计入的{2}设施，实测步行距离超出搜索范围 — no counted \
+                     facility of tiers {3} within a {0} m walk (the search stops at twice the {1} m required), so the \
+                     walk is longer than {0} m and was not measured further",
                     fmt_num(walk_limit(rule)),
+                    fmt_num(rule.radius_m),
+                    tier_list_zh(&rule.tiers),
                     tier_list(&rule.tiers)
                 )),
                 None => finding.message(format!(
-                    "无已计入的{0}设施 — no counted facility of tiers {0} at all",
+                    "无已计入的{}设施 — no counted facility of tiers {} at all",
+                    tier_list_zh(&rule.tiers),
                     tier_list(&rule.tiers)
                 )),
             }

@@ -331,6 +331,8 @@ fn ledger_csv(check: &Check) -> Result<Vec<u8>, WriteError> {
         "检查 checked",
         "不合格 failed",
         "达标率 rate",
+        "达标率按 rate_basis",
+        "对象达标率 subjects_rate",
     ]
     .map(String::from)
     .to_vec()];

@@ -28,7 +28,9 @@ border-bottom:2px solid #cfd8dc;padding-bottom:4px}.meta{color:#546e7a}table{bor
 font-size:13px}th,td{border:1px solid #cfd8dc;padding:4px 6px;text-align:left;vertical-align:top}th{background:#eceff1;\
 position:sticky;top:0}td.n{text-align:right;font-variant-numeric:tabular-nums}.pass{color:#2e7d32;font-weight:bold}\
 .fail{color:#c62828;font-weight:bold}.warn{color:#ef6c00;font-weight:bold}.quote{color:#455a64}.map svg{max-width:100%;\
-height:auto;border:1px solid #cfd8dc}.small{font-size:12px;color:#607d8b}";
+height:auto;border:1px solid #cfd8dc}.small{font-size:12px;color:#607d8b}.verdict{font-size:17px;padding:8px 12px;\
+border-left:6px solid}.verdict.fail{border-color:#c62828;background:#ffebee}.verdict.pass{border-color:#2e7d32;\
+background:#e8f5e9}details{margin:4px 0}summary{cursor:pointer;padding:4px 0}h3{font-size:16px;margin:18px 0 6px}";
 
 /// The report; `map_svg` is the coverage map drawn inline.
 pub fn render(check: &Check, map_svg: Option<&str>) -> String {
@@ -65,6 +67,13 @@ pub fn render(check: &Check, map_svg: Option<&str>) -> String {
             esc(&r.dataset_digest)
         );
     }
+    let failing = check.report.outcomes.iter().any(|o| !o.pass);
+    let _ = writeln!(
+        h,
+        "<p class=\"verdict {}\">总体结论 Overall: {}</p>",
+        if failing { "fail" } else { "pass" },
+        esc(&super::overall_words(check.report))
+    );
     h.push_str("<h2>依据文件 Rulesets</h2>\n<table><tr><th>编号 id</th><th>文号 document</th><th>标题 title</th><th>施行 effective</th><th>sha256</th></tr>\n");
     for r in check.rulesets {
         let _ = writeln!(
@@ -90,11 +99,8 @@ pub fn render(check: &Check, map_svg: Option<&str>) -> String {
     h.push_str("<h2>规则结论 Results by rule</h2>\n<table><tr><th>规则 rule</th><th>结论 result</th><th>检查 checked</th><th>不合格 failed</th><th>达标率 rate</th><th>对象达标率 subjects passing</th><th>目标 target</th><th>条款 clause</th><th>原文 quoted sentence</th></tr>\n");
     for o in &check.report.outcomes {
         let rule = check.rulesets.iter().flat_map(|r| &r.rules).find(|r| r.id == o.rule);
-        let (class, word) = match (o.pass, o.severity) {
-            (true, _) => ("pass", "达标 pass".to_string()),
-            (false, crate::rules::Severity::Error) => ("fail", "未达标 FAIL".to_string()),
-            (false, crate::rules::Severity::Warning) => ("warn", "提示 warning".to_string()),
-        };
+        let class = verdict_class(o);
+        let word = super::verdict_words(o);
         let _ = writeln!(
             h,
             "<tr><td>{}<br><span class=\"small\">{}</span></td><td class=\"{class}\">{word}</td><td class=\"n\">{}</td>\
@@ -106,7 +112,7 @@ pub fn render(check: &Check, map_svg: Option<&str>) -> String {
             o.rate * 100.0,
             // As in the text table: only a rate weighted by households is marked; the rest are shares of subjects.
             if super::rate_basis(o) == "households" {
-                super::xlsx::basis_words(o)
+                super::xlsx::basis_words("households")
             } else {
                 ""
             },
@@ -137,41 +143,112 @@ pub fn render(check: &Check, map_svg: Option<&str>) -> String {
     }
 
     if check.ledger.is_some() {
-        h.push_str("<h2>回头看台账 Look-back ledger</h2>\n<table><tr><th>代码 code</th><th>名称 name</th><th>级别 level</th><th>规则 rule</th><th>检查 checked</th><th>不合格 failed</th><th>达标率 rate</th></tr>\n");
-        for [code, name, level, rule, checked, failed, rate] in check.ledger_cells() {
-            let rate = rate
-                .parse::<f64>()
+        h.push_str("<h2>回头看台账 Look-back ledger</h2>\n<table><tr><th>代码 code</th><th>名称 name</th><th>级别 level</th><th>规则 rule</th><th>检查 checked</th><th>不合格 failed</th><th>达标率 rate</th><th>对象达标率 subjects passing</th></tr>\n");
+        let percent = |r: &str| {
+            r.parse::<f64>()
                 .map(|r| format!("{:.1}%", r * 100.0))
-                .unwrap_or_else(|_| "—".into());
+                .unwrap_or_else(|_| "—".into())
+        };
+        for [code, name, level, rule, checked, failed, rate, basis, subjects] in check.ledger_cells() {
+            let marked = if basis == "households" {
+                format!("<br><span class=\"small\">{}</span>", super::xlsx::basis_words(&basis))
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{checked}</td><td class=\"n\">{failed}</td><td class=\"n\">{rate}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"n\">{checked}</td><td class=\"n\">{failed}</td><td class=\"n\">{}{marked}</td><td class=\"n\">{}</td></tr>",
                 esc(&code),
                 esc(&name),
                 esc(&level),
-                esc(&rule)
+                esc(&rule),
+                percent(&rate),
+                percent(&subjects)
             );
         }
         h.push_str("</table>\n");
     }
 
-    let _ = write!(
-        h,
-        "<h2>不合格清单 Findings ({})</h2>\n<table><tr><th>规则 rule</th><th>对象 subject</th><th>名称 name</th><th>实测 measured</th><th>要求 required</th><th>说明 explanation</th></tr>\n",
-        check.report.findings.len()
-    );
-    for f in &check.report.findings {
-        finding_row(&mut h, f);
-    }
-    let _ = write!(
-        h,
-        "</table>\n<p class=\"small\">carecircle · 由 carecircle 生成</p>\n</body></html>\n"
-    );
+    findings_grouped(&mut h, check);
+    h.push_str("<p class=\"small\">carecircle · 由 carecircle 生成</p>\n</body></html>\n");
     h
 }
 
 /// Where a comparison with an earlier run goes in a run's report (`carecircle compare --out`).
 pub const COMPARE_MARK: &str = "<!-- carecircle: compare -->";
+
+fn verdict_class(o: &crate::engine::Outcome) -> &'static str {
+    match (o.pass, o.severity) {
+        (true, _) => "pass",
+        (false, crate::rules::Severity::Error) => "fail",
+        (false, crate::rules::Severity::Warning) => "warn",
+    }
+}
+
+const FINDINGS_HEAD: &str = "<table><tr><th>规则 rule</th><th>对象 subject</th><th>名称 name</th><th>实测 measured</th><th>要求 required</th><th>说明 explanation</th></tr>\n";
+
+/// The findings twice, folded: by rule (each with its verdict) and by street or township (where an auditor
+/// files them), so a reader opens only what concerns them.
+fn findings_grouped(h: &mut String, check: &Check) {
+    let d = check.dataset;
+    let findings = &check.report.findings;
+    let _ = writeln!(
+        h,
+        "<h2>不合格清单 Findings ({})</h2>\n<p class=\"small\">按规则、按街道（乡镇）分组，点击展开 — grouped by rule and by street or township; click to unfold</p>\n<h3>按规则 By rule</h3>",
+        findings.len()
+    );
+    for o in check
+        .report
+        .outcomes
+        .iter()
+        .filter(|o| findings.iter().any(|f| f.rule == o.rule))
+    {
+        let of_rule: Vec<&Finding> = findings.iter().filter(|f| f.rule == o.rule).collect();
+        let _ = write!(
+            h,
+            "<details><summary><b>{}</b> · <span class=\"{}\">{}</span> · {} 处 findings</summary>\n{FINDINGS_HEAD}",
+            esc(&o.rule),
+            verdict_class(o),
+            super::verdict_words(o),
+            of_rule.len()
+        );
+        for f in of_rule {
+            finding_row(h, f);
+        }
+        h.push_str("</table></details>\n");
+    }
+    let places = match check.record {
+        Some(r) if r.places.len() == findings.len() => r.places.clone(),
+        _ => crate::engine::finding_units(d, findings),
+    };
+    let mut streets: Vec<(Option<usize>, Vec<&Finding>)> = Vec::new();
+    for (f, place) in findings.iter().zip(&places) {
+        match streets.iter_mut().find(|(s, _)| *s == place[1]) {
+            Some((_, list)) => list.push(f),
+            None => streets.push((place[1], vec![f])),
+        }
+    }
+    // Streets in code order; findings above any street (a district's own) last.
+    streets.sort_by_key(|(s, _)| s.map_or((1, String::new()), |u| (0, d.admin_units[u].code.clone())));
+    h.push_str("<h3>按街道（乡镇） By street or township</h3>\n");
+    for (street, list) in streets {
+        let name = street.map_or("区级（不属任何街道） district-wide".to_string(), |u| {
+            format!("{} ({})", d.admin_units[u].name, d.admin_units[u].code)
+        });
+        let rules: std::collections::BTreeSet<&str> = list.iter().map(|f| f.rule.as_str()).collect();
+        let _ = write!(
+            h,
+            "<details><summary><b>{}</b> · {} 处 findings · {} 条规则 rules</summary>\n{FINDINGS_HEAD}",
+            esc(&name),
+            list.len(),
+            rules.len()
+        );
+        for f in list {
+            finding_row(h, f);
+        }
+        h.push_str("</table></details>\n");
+    }
+}
 
 fn finding_row(h: &mut String, f: &Finding) {
     let measured = f

@@ -92,6 +92,10 @@ pub struct LedgerRow {
     pub failed: usize,
     /// `null` when nothing was checked in the unit.
     pub rate: Option<f64>,
+    /// What `rate` weighs: `households` (radius rules) or `subjects`.
+    pub rate_basis: &'static str,
+    /// The share of the unit's subjects passing; `null` when nothing was checked.
+    pub subjects_rate: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -265,6 +269,7 @@ impl CheckDocument {
                     .iter()
                     .map(|r| {
                         let unit = &check.dataset.admin_units[r.unit];
+                        let (rate_basis, subjects) = check.row_basis(r);
                         LedgerRow {
                             code: unit.code.clone(),
                             name: unit.name.clone(),
@@ -273,6 +278,8 @@ impl CheckDocument {
                             checked: r.checked,
                             failed: r.failed,
                             rate: r.rate.map(rate),
+                            rate_basis,
+                            subjects_rate: subjects.map(rate),
                         }
                     })
                     .collect()

@@ -50,8 +50,9 @@ pub struct Check<'a> {
 
 impl Check<'_> {
     /// The ledger's rows as cells: code, name, level, rule, checked, failed, rate (blank when nothing
-    /// was checked in the unit).
-    pub fn ledger_cells(&self) -> Vec<[String; 7]> {
+    /// was checked in the unit), what the rate weighs (its rule's [`rate_basis`]) and the share of
+    /// subjects passing (blank likewise).
+    pub fn ledger_cells(&self) -> Vec<[String; 9]> {
         let Some(ledger) = self.ledger else {
             return Vec::new();
         };
@@ -60,6 +61,7 @@ impl Check<'_> {
             .iter()
             .map(|r| {
                 let unit = &self.dataset.admin_units[r.unit];
+                let (basis, subjects) = self.row_basis(r);
                 [
                     unit.code.clone(),
                     unit.name.clone(),
@@ -68,10 +70,58 @@ impl Check<'_> {
                     r.checked.to_string(),
                     r.failed.to_string(),
                     r.rate.map(|x| json::rate(x).to_string()).unwrap_or_default(),
+                    basis.to_string(),
+                    subjects.map(|x| json::rate(x).to_string()).unwrap_or_default(),
                 ]
             })
             .collect()
     }
+
+    /// What a ledger row's rate weighs (its rule's [`rate_basis`]) and the share of its subjects passing
+    /// (`None` when nothing was checked in the unit).
+    pub fn row_basis(&self, r: &crate::engine::LedgerRow) -> (&'static str, Option<f64>) {
+        let basis = self
+            .report
+            .outcomes
+            .iter()
+            .find(|o| o.rule == r.rule)
+            .map_or("subjects", rate_basis);
+        let subjects = (r.checked > 0).then(|| (r.checked - r.failed) as f64 / r.checked as f64);
+        (basis, subjects)
+    }
+}
+
+/// A rule's result in the words every output uses: a failing warning rule reads the same everywhere.
+pub fn verdict_words(o: &Outcome) -> &'static str {
+    match (o.pass, o.severity) {
+        (true, _) => "达标 pass",
+        (false, crate::rules::Severity::Error) => "未达标 FAIL (错误 error)",
+        (false, crate::rules::Severity::Warning) => "未达标 FAIL (提示 warning)",
+    }
+}
+
+/// The overall verdict a report opens with: how many rules fail, of which how many are errors.
+pub fn overall_words(report: &Report) -> String {
+    let failing: Vec<&Outcome> = report.outcomes.iter().filter(|o| !o.pass).collect();
+    let errors = failing
+        .iter()
+        .filter(|o| o.severity == crate::rules::Severity::Error)
+        .count();
+    let total = report.outcomes.len();
+    if failing.is_empty() {
+        return format!("{total}条规则全部达标 — all {total} rules pass");
+    }
+    let warnings = failing.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{total}条规则中{}条未达标（错误{errors}条，提示{warnings}条），不合格{}处 — {} of {total} rules fail ({}, {}); {}",
+        failing.len(),
+        report.findings.len(),
+        failing.len(),
+        plural(errors, "error"),
+        plural(warnings, "warning"),
+        plural(report.findings.len(), "finding")
+    )
 }
 
 /// What an outcome's `rate` is a share of: `households` for radius rules (the share of households within

@@ -77,7 +77,7 @@ pub fn render(check: &Check) -> String {
             format!("{:.0}%", o.target * 100.0),
             match (o.pass, o.severity) {
                 (true, _) => "达标 pass".into(),
-                (false, s) => format!("未达标 FAIL ({})", s.key()),
+                (false, _) => super::verdict_words(o).to_string(),
             },
         ]);
     }
@@ -136,18 +136,25 @@ fn ledger_text(check: &Check, ledger: &crate::engine::Ledger) -> String {
         "检查 checked",
         "不合格 failed",
         "达标率 rate",
+        "对象达标 subjects",
     ]
     .map(String::from)
     .to_vec()];
-    for [code, name, _, rule, checked, failed, rate] in check.ledger_cells() {
+    let percent = |r: &str| {
+        r.parse::<f64>()
+            .map(|r| format!("{:.1}%", r * 100.0))
+            .unwrap_or_default()
+    };
+    for [code, name, _, rule, checked, failed, rate, basis, subjects] in check.ledger_cells() {
         if checked == "0" {
             continue;
         }
-        let rate = rate
-            .parse::<f64>()
-            .map(|r| format!("{:.1}%", r * 100.0))
-            .unwrap_or_default();
-        rows.push(vec![code, name, rule, checked, failed, rate]);
+        // As in the summary table: only a rate weighted by households is marked.
+        let rate = match basis.as_str() {
+            "households" => format!("{} 户 households", percent(&rate)),
+            _ => percent(&rate),
+        };
+        rows.push(vec![code, name, rule, checked, failed, rate, percent(&subjects)]);
     }
     out.push_str(&table(&rows));
     if !ledger.above.is_empty() {

@@ -79,11 +79,11 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
         sheet.write_number(row, 4, o.failed as f64)?;
         sheet.write_number_with_format(row, 5, rate(o.rate), &percent)?;
         sheet.write_number_with_format(row, 6, o.target, &percent)?;
-        sheet.write_string(row, 7, fit(if o.pass { "达标 pass" } else { "未达标 fail" }))?;
+        sheet.write_string(row, 7, fit(super::verdict_words(o)))?;
         sheet.write_string(row, 8, fit(ruleset.map_or("", |r| r.document.as_str())))?;
         sheet.write_string(row, 9, fit(rule.map_or("", |r| r.clause.as_str())))?;
         sheet.write_string(row, 10, fit(rule.map_or("", |r| r.quote.as_str())))?;
-        sheet.write_string(row, 11, basis_words(o))?;
+        sheet.write_string(row, 11, basis_words(super::rate_basis(o)))?;
         sheet.write_number_with_format(row, 12, rate(super::subjects_rate(o)), &percent)?;
     }
     finish(sheet, check.report.outcomes.len() as u32, 12)?;
@@ -101,10 +101,12 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
                 ("检查 checked", 10.0),
                 ("不合格 failed", 10.0),
                 ("达标率 rate", 10.0),
+                ("达标率按 rate by", 14.0),
+                ("对象达标率 subjects passing", 14.0),
             ],
         )?;
         let cells = check.ledger_cells();
-        for (i, [code, name, level, rule, checked, failed, rate]) in cells.iter().enumerate() {
+        for (i, [code, name, level, rule, checked, failed, rate, basis, subjects]) in cells.iter().enumerate() {
             let row = i as u32 + 1;
             sheet.write_string(row, 0, fit(code))?;
             sheet.write_string(row, 1, fit(name))?;
@@ -115,15 +117,19 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
             if let Ok(r) = rate.parse::<f64>() {
                 sheet.write_number_with_format(row, 6, r, &percent)?;
             }
+            sheet.write_string(row, 7, basis_words(basis))?;
+            if let Ok(r) = subjects.parse::<f64>() {
+                sheet.write_number_with_format(row, 8, r, &percent)?;
+            }
         }
-        finish(sheet, cells.len() as u32, 6)?;
+        finish(sheet, cells.len() as u32, 8)?;
     }
     book.save_to_buffer()
 }
 
 /// What a rate weighs, in words people read.
-pub(crate) fn basis_words(o: &crate::engine::Outcome) -> &'static str {
-    match super::rate_basis(o) {
+pub(crate) fn basis_words(basis: &str) -> &'static str {
+    match basis {
         "households" => "户数 households",
         _ => "对象 subjects",
     }
