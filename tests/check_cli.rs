@@ -525,7 +525,7 @@ fn the_report_opens_with_its_verdict_and_folds_its_findings() {
     let sheet = book.worksheet_range_at(1).unwrap().unwrap();
     let row = sheet
         .rows()
-        .find(|r| r[0].to_string() == warning_rule["rule"].as_str().unwrap())
+        .find(|r| r[0] == warning_rule["rule"].as_str().unwrap())
         .unwrap();
     assert_eq!(row[7].to_string(), words);
 }
