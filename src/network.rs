@@ -124,6 +124,43 @@ impl WalkNetwork {
         targets: &[Option<Join>],
         limit_m: f64,
     ) -> Vec<Option<Walk>> {
+        let (best, on_segment) = self.search(sources, limit_m);
+        targets
+            .iter()
+            .map(|join| {
+                let join = join.as_ref()?;
+                let (a, b, length) = self.segments[join.segment];
+                let via = |node: u32, along: f64| {
+                    best[node as usize].map(|w| Walk {
+                        source: w.source,
+                        distance_m: w.distance_m + along * length + join.access_m,
+                    })
+                };
+                let direct = on_segment
+                    .get(&join.segment)
+                    .into_iter()
+                    .flatten()
+                    .map(|(source, s)| Walk {
+                        source: *source,
+                        distance_m: s.access_m + (s.along - join.along).abs() * length + join.access_m,
+                    });
+                [via(a, join.along), via(b, 1.0 - join.along)]
+                    .into_iter()
+                    .flatten()
+                    .chain(direct)
+                    .filter(|w| w.distance_m <= limit_m)
+                    .min_by(|x, y| x.distance_m.total_cmp(&y.distance_m))
+            })
+            .collect()
+    }
+
+    /// The walk from the nearest source to every node within `limit_m`, and the sources on each segment.
+    #[allow(clippy::type_complexity)]
+    fn search(
+        &self,
+        sources: &[(usize, Join)],
+        limit_m: f64,
+    ) -> (Vec<Option<Walk>>, HashMap<usize, Vec<(usize, Join)>>) {
         let mut best: Vec<Option<Walk>> = vec![None; self.points.len()];
         let mut queue = BinaryHeap::new();
         let settle = |node: u32, walk: Walk, best: &mut Vec<Option<Walk>>, queue: &mut BinaryHeap<Item>| {
@@ -169,33 +206,43 @@ impl WalkNetwork {
                 settle(next, onward, &mut best, &mut queue);
             }
         }
-        targets
-            .iter()
-            .map(|join| {
-                let join = join.as_ref()?;
-                let (a, b, length) = self.segments[join.segment];
-                let via = |node: u32, along: f64| {
-                    best[node as usize].map(|w| Walk {
-                        source: w.source,
-                        distance_m: w.distance_m + along * length + join.access_m,
-                    })
-                };
-                let direct = on_segment
-                    .get(&join.segment)
-                    .into_iter()
-                    .flatten()
-                    .map(|(source, s)| Walk {
-                        source: *source,
-                        distance_m: s.access_m + (s.along - join.along).abs() * length + join.access_m,
-                    });
-                [via(a, join.along), via(b, 1.0 - join.along)]
-                    .into_iter()
-                    .flatten()
-                    .chain(direct)
-                    .filter(|w| w.distance_m <= limit_m)
-                    .min_by(|x, y| x.distance_m.total_cmp(&y.distance_m))
-            })
-            .collect()
+        (best, on_segment)
+    }
+
+    /// The stretches of road within a `limit_m` walk of any source (the walk to the road included), as
+    /// pairs of points: what a walking radius reaches, for maps.
+    pub fn reach(&self, sources: &[(usize, Join)], limit_m: f64) -> Vec<(Point<f64>, Point<f64>)> {
+        let (best, on_segment) = self.search(sources, limit_m);
+        let mut out = Vec::new();
+        for (i, &(a, b, length)) in self.segments.iter().enumerate() {
+            if length <= 0.0 {
+                continue;
+            }
+            let (pa, pb) = (self.points[a as usize], self.points[b as usize]);
+            let at = |t: f64| Point::new(pa.x() + (pb.x() - pa.x()) * t, pa.y() + (pb.y() - pa.y()) * t);
+            // How far along (0 at a, 1 at b) the walk reaches from each end, and around each source on it.
+            let mut pieces: Vec<(f64, f64)> = Vec::new();
+            if let Some(w) = best[a as usize] {
+                pieces.push((0.0, ((limit_m - w.distance_m) / length).min(1.0)));
+            }
+            if let Some(w) = best[b as usize] {
+                pieces.push(((1.0 - (limit_m - w.distance_m) / length).max(0.0), 1.0));
+            }
+            for (_, j) in on_segment.get(&i).into_iter().flatten() {
+                let spare = (limit_m - j.access_m).max(0.0) / length;
+                pieces.push(((j.along - spare).max(0.0), (j.along + spare).min(1.0)));
+            }
+            pieces.sort_by(|x, y| x.0.total_cmp(&y.0));
+            let mut merged: Vec<(f64, f64)> = Vec::new();
+            for (from, to) in pieces.into_iter().filter(|(f, t)| t > f) {
+                match merged.last_mut() {
+                    Some(last) if from <= last.1 => last.1 = last.1.max(to),
+                    _ => merged.push((from, to)),
+                }
+            }
+            out.extend(merged.into_iter().map(|(f, t)| (at(f), at(t))));
+        }
+        out
     }
 }
 
@@ -290,5 +337,30 @@ mod tests {
         let w = walks[0].unwrap();
         assert_eq!(w.source, 2);
         assert!((w.distance_m - 410.0).abs() < 2.0, "{w:?}");
+    }
+
+    /// The L-shaped street again, a facility 10 m from its start: a 1 510 m walk reaches along the first
+    /// leg (10 + 1 000) and 500 m up the second; the lane far north not at all.
+    #[test]
+    fn reach_follows_the_streets_to_the_limit() {
+        let lines = [
+            road(&[(0.0, 0.0), (1_000.0, 0.0)]),
+            road(&[(1_000.0, 0.0), (1_000.0, 1_000.0)]),
+            road(&[(0.0, 5_000.0), (500.0, 5_000.0)]),
+        ];
+        let net = WalkNetwork::new(lines.iter());
+        let facility = net.join(at(0.0, 10.0)).unwrap();
+        let pieces = net.reach(&[(0, facility)], 1_510.0);
+        let length: f64 = pieces.iter().map(|(a, b)| geodesic_m(*a, *b)).sum();
+        assert!((length - 1_500.0).abs() < 2.0, "{length} m in {pieces:?}");
+        let north = at(1_000.0, 500.0);
+        assert!(pieces.iter().any(|(_, b)| geodesic_m(*b, north) < 2.0), "{pieces:?}");
+        assert!(pieces
+            .iter()
+            .all(|(a, b)| a.y() < at(0.0, 2_000.0).y() && b.y() < at(0.0, 2_000.0).y()));
+        // A shorter walk: 300 m along the first leg from the facility's foot.
+        let short = net.reach(&[(0, facility)], 310.0);
+        let length: f64 = short.iter().map(|(a, b)| geodesic_m(*a, *b)).sum();
+        assert!((length - 300.0).abs() < 2.0, "{length}");
     }
 }

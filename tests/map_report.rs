@@ -60,16 +60,38 @@ fn the_svg_is_stable_labelled_and_marks_every_facility() {
         "图例",
         "养老服务设施覆盖图",
         "日间照料中心",
-        "服务半径 700 米",
+        "服务半径700米覆盖范围",
         "北",
     ] {
         assert!(svg.contains(label), "{label}");
     }
-    // One mark per facility in its tier's colour, plus the legend's sample.
+    // The demo district is four times as wide as it is tall: two slices, stacked, each an SVG of its own.
+    assert_eq!(svg.matches("<svg").count(), 3);
+    // Every facility marked in its tier's colour, plus the legend's sample (a facility on the slices'
+    // overlap shows in both).
     for (tier, colour) in TIER_COLOURS {
         let n = d.facilities.iter().filter(|f| f.tier == tier).count();
         assert!(n > 0);
-        assert_eq!(svg.matches(colour).count(), n + 1, "{tier:?}");
+        let marks = svg.matches(colour).count();
+        assert!(marks > n && marks <= 2 * n + 1, "{tier:?}: {marks} marks for {n}");
+    }
+    // One street, about square: one panel, and exactly one mark per facility inside the box.
+    let luoxing = d.admin_units.iter().find(|u| u.name == "罗星街道").unwrap();
+    let bbox = geo::BoundingRect::bounding_rect(&luoxing.boundary).unwrap();
+    let street = map::render_svg(&MapSpec {
+        bbox: Some(bbox),
+        ..spec
+    })
+    .unwrap();
+    assert_eq!(street.matches("<svg").count(), 2);
+    for (tier, colour) in TIER_COLOURS {
+        let inside = d
+            .facilities
+            .iter()
+            .filter(|f| f.tier == tier && geo::Intersects::intersects(&bbox, &f.location))
+            .count();
+        let legend = usize::from(d.facilities.iter().any(|f| f.tier == tier));
+        assert_eq!(street.matches(colour).count(), inside + legend, "{tier:?}");
     }
     let english = map::render_svg(&MapSpec {
         lang: Lang::English,
@@ -217,4 +239,41 @@ fn an_absurd_radius_still_draws_promptly() {
     })
     .unwrap();
     assert!(png.starts_with(b"\x89PNG"));
+}
+
+/// A walking rule's reach is drawn along the roads, not as circles; a straight-line rule's as the union of
+/// its circles in one flat tint.
+#[test]
+fn walking_reach_follows_the_roads() {
+    let (d, _) = setup();
+    let gb = vec![load_ruleset(Path::new("rules/gb50180-2018.toml")).unwrap()];
+    let report = judge(&d, &gb, Mode::Audit);
+    let coverage = Coverage::of(&gb, &report).unwrap();
+    assert!(coverage.walking, "{}", coverage.rule);
+    let spec = MapSpec {
+        dataset: &d,
+        mode: Mode::Audit,
+        coverage: Some(&coverage),
+        findings: &report.findings,
+        bbox: None,
+        width: 1600,
+        lang: Lang::Chinese,
+    };
+    let svg = map::render_svg(&spec).unwrap();
+    // style::REACH and style::RADIUS_FILL as the SVG writes them.
+    let (reach, circles) = ("#78B0E6", "#E3EFFA");
+    assert!(svg.contains("步行300米可达的道路"), "the legend names the walk");
+    assert!(svg.matches(reach).count() > 5, "roads within reach are drawn");
+    assert!(!svg.contains(circles), "no circles for a walk");
+    let (_, straight) = setup();
+    let report = judge(&d, &straight, Mode::Audit);
+    let coverage = Coverage::of(&straight, &report).unwrap();
+    assert!(!coverage.walking);
+    let svg = map::render_svg(&MapSpec {
+        coverage: Some(&coverage),
+        findings: &report.findings,
+        ..spec
+    })
+    .unwrap();
+    assert!(svg.contains(circles) && !svg.contains(reach));
 }

@@ -230,6 +230,7 @@ fn bench_map(dataset: &carecircle::model::Dataset, radius: &Rule, runs: usize) -
         rule: radius.id.clone(),
         radius_m: 700.0,
         tiers: Tier::COMMUNITY.to_vec(),
+        walking: false,
         uncovered: findings.iter().map(|f| f.id.clone()).collect(),
     };
     let spec = map::MapSpec {

@@ -49,6 +49,12 @@ pub fn find_font(explicit: Option<&Path>) -> Result<PathBuf, FontError> {
 }
 
 static REGISTERED: OnceLock<PathBuf> = OnceLock::new();
+static FACE: OnceLock<ab_glyph::FontRef<'static>> = OnceLock::new();
+
+/// The registered font, for laying text out glyph by glyph.
+pub(crate) fn face() -> Option<&'static ab_glyph::FontRef<'static>> {
+    FACE.get()
+}
 
 /// Loads the font once per process and registers it with plotters as its `sans-serif` family.
 pub fn register(path: &Path) -> Result<(), FontError> {
@@ -78,6 +84,9 @@ pub fn register(path: &Path) -> Result<(), FontError> {
             path: path.to_path_buf(),
             reason: "not a TrueType/OpenType font".into(),
         })?;
+    }
+    if let Ok(face) = ab_glyph::FontRef::try_from_slice(bytes) {
+        let _ = FACE.set(face);
     }
     let _ = REGISTERED.set(path.to_path_buf());
     Ok(())

@@ -39,6 +39,9 @@ pub struct Coverage {
     pub rule: String,
     pub radius_m: f64,
     pub tiers: Vec<Tier>,
+    /// The rule measures the walk along the roads (drawn as the roads within reach), not a straight line
+    /// (drawn as circles).
+    pub walking: bool,
     /// Ids of the residential areas out of reach.
     pub uncovered: HashSet<String>,
 }
@@ -59,6 +62,7 @@ impl Coverage {
             rule: rule.id.clone(),
             radius_m: params.radius_m,
             tiers: params.tiers.clone(),
+            walking: params.metric == crate::rules::Metric::Network,
             uncovered: report
                 .findings
                 .iter()
@@ -84,24 +88,62 @@ pub struct MapSpec<'a> {
 
 /// Renders the map as SVG text. The same spec gives the same bytes.
 pub fn render_svg(spec: &MapSpec) -> Result<String, MapError> {
-    let frame = Frame::new(spec)?;
+    let t = Text::new(spec.lang, false);
+    let page = Page::new(spec, &t)?;
+    let reach = walking_reach(spec);
     let mut svg = String::new();
     {
-        let backend = SVGBackend::with_string(&mut svg, (frame.width, frame.height));
-        draw(backend.into_drawing_area(), spec, &frame)?;
+        let backend = SVGBackend::with_string(&mut svg, (page.width, page.height));
+        draw_page(backend.into_drawing_area(), spec, &page, &t)?;
+    }
+    // Each panel is an SVG of its own, nested where it goes: SVG clips it to its box.
+    let mut panels = String::new();
+    for (k, panel) in page.panels.iter().enumerate() {
+        let mut one = String::new();
+        {
+            let backend = SVGBackend::with_string(&mut one, (panel.size.0 as u32, panel.size.1 as u32));
+            draw_panel(backend.into_drawing_area(), spec, panel, k == 0, &reach, &t)?;
+        }
+        let body = one.find('>').map_or(one.as_str(), |i| &one[i + 1..]);
+        panels.push_str(&format!(
+            "<svg x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" viewBox=\"0 0 {} {}\" overflow=\"hidden\">{body}\n",
+            panel.origin.0, panel.origin.1, panel.size.0, panel.size.1, panel.size.0, panel.size.1
+        ));
+    }
+    match svg.rfind("</svg>") {
+        Some(end) => svg.insert_str(end, &panels),
+        None => return Err(MapError::Draw("the SVG has no end".into())),
     }
     Ok(svg)
 }
 
 /// Renders the map as PNG bytes.
 pub fn render_png(spec: &MapSpec) -> Result<Vec<u8>, MapError> {
-    let frame = Frame::new(spec)?;
-    let mut rgb = vec![0u8; frame.width as usize * frame.height as usize * 3];
+    let t = Text::new(spec.lang, true);
+    let page = Page::new(spec, &t)?;
+    let reach = walking_reach(spec);
+    let (w, h) = (page.width as usize, page.height as usize);
+    let mut rgb = vec![0u8; w * h * 3];
     {
-        let backend = BitMapBackend::with_buffer(&mut rgb, (frame.width, frame.height));
-        draw(backend.into_drawing_area(), spec, &frame)?;
+        let backend = BitMapBackend::with_buffer(&mut rgb, (page.width, page.height));
+        draw_page(backend.into_drawing_area(), spec, &page, &t)?;
     }
-    let image = image::RgbImage::from_raw(frame.width, frame.height, rgb)
+    // Each panel is drawn in a picture of its own, which clips it, then copied into place.
+    for (k, panel) in page.panels.iter().enumerate() {
+        let (pw, ph) = (panel.size.0 as usize, panel.size.1 as usize);
+        let mut one = vec![0u8; pw * ph * 3];
+        {
+            let backend = BitMapBackend::with_buffer(&mut one, (pw as u32, ph as u32));
+            draw_panel(backend.into_drawing_area(), spec, panel, k == 0, &reach, &t)?;
+        }
+        let (x0, y0) = (panel.origin.0 as usize, panel.origin.1 as usize);
+        for row in 0..ph.min(h.saturating_sub(y0)) {
+            let cols = pw.min(w.saturating_sub(x0));
+            let to = ((y0 + row) * w + x0) * 3;
+            rgb[to..to + cols * 3].copy_from_slice(&one[row * pw * 3..row * pw * 3 + cols * 3]);
+        }
+    }
+    let image = image::RgbImage::from_raw(page.width, page.height, rgb)
         .ok_or_else(|| MapError::Encode("buffer size".into()))?;
     let mut png = std::io::Cursor::new(Vec::new());
     image
@@ -110,18 +152,57 @@ pub fn render_png(spec: &MapSpec) -> Result<Vec<u8>, MapError> {
     Ok(png.into_inner())
 }
 
+/// For a walking rule, the stretches of road within its radius of a counted facility (WGS84), found once
+/// for every panel.
+fn walking_reach(spec: &MapSpec) -> Vec<(geo::Point<f64>, geo::Point<f64>)> {
+    let Some(cov) = spec.coverage.filter(|c| c.walking) else {
+        return Vec::new();
+    };
+    let d = spec.dataset;
+    let roads: Vec<&geo::LineString<f64>> = d
+        .roads
+        .iter()
+        .filter(|r| r.walkable)
+        .flat_map(|r| &r.geometry.0)
+        .collect();
+    let network = crate::network::WalkNetwork::new(roads);
+    let sources: Vec<_> = d
+        .facilities
+        .iter()
+        .filter(|f| cov.tiers.contains(&f.tier) && f.status.counts_in(spec.mode))
+        .enumerate()
+        .filter_map(|(i, f)| network.join(f.location).map(|j| (i, j)))
+        .collect();
+    network.reach(&sources, cov.radius_m)
+}
+
 const TITLE_H: i32 = 64;
 const MARGIN: i32 = 16;
 const FOOTER_H: i32 = 28;
-const LEGEND_H: i32 = 350;
+/// The legend's width beside the map, and a column's width when it runs below.
+const LEGEND_W: i32 = 300;
+const LEGEND_ROW: i32 = 22;
+/// The gap between stacked panels.
+const GAP: i32 = 12;
+/// The widest a stack of panels is meant to be, width over height, when the data is wide.
+const PAGE_ASPECT: f64 = 1.4;
 
-/// Where things go: the picture's size and the projection from WGS84 to pixels.
-struct Frame {
+/// The whole picture: its size, where the legend goes, and the map's panels.
+struct Page {
     width: u32,
     height: u32,
-    legend_w: i32,
-    /// The map's pixel box: left, top, right, bottom.
-    map: (i32, i32, i32, i32),
+    /// The legend's top left corner.
+    legend: (i32, i32),
+    /// The legend runs in columns below the map instead of down its side.
+    legend_below: bool,
+    panels: Vec<Panel>,
+}
+
+/// One panel of the map: a part of the extent at one scale, drawn in its own box.
+struct Panel {
+    /// Its top left corner on the page, and its size in pixels.
+    origin: (i32, i32),
+    size: (i32, i32),
     centre: Coord<f64>,
     /// Metres per degree of longitude and latitude at the centre.
     metres_per_degree: (f64, f64),
@@ -130,8 +211,11 @@ struct Frame {
     bbox: Rect<f64>,
 }
 
-impl Frame {
-    fn new(spec: &MapSpec) -> Result<Frame, MapError> {
+impl Page {
+    /// The layout follows the data's shape. A wide, flat extent (a district strung along a river) is cut
+    /// into slices stacked like lines of text, each at the same, larger scale, instead of one thin strip;
+    /// a map at least as tall as its legend keeps the legend beside it, otherwise it runs in columns below.
+    fn new(spec: &MapSpec, t: &Text) -> Result<Page, MapError> {
         let bbox = match spec.bbox {
             Some(b) => b,
             None => data_extent(spec.dataset).ok_or(MapError::Empty)?,
@@ -142,32 +226,78 @@ impl Frame {
             (bbox.width() * metres_per_degree.0).max(1.0),
             (bbox.height() * metres_per_degree.1).max(1.0),
         );
-        let width = spec.width.clamp(600, 8000);
-        let legend_w = 270;
-        let map_w = width as i32 - legend_w - 3 * MARGIN;
-        let map_h = ((map_w as f64) * ext_y / ext_x).clamp(320.0, 2.0 * map_w as f64) as i32;
-        let scale = (map_w as f64 / ext_x).min(map_h as f64 / ext_y);
-        // Tall enough for the legend beside a wide, flat map.
-        let height = (TITLE_H + map_h + FOOTER_H + MARGIN).max(TITLE_H + LEGEND_H) as u32;
-        Ok(Frame {
-            width,
-            height,
-            legend_w,
-            map: (MARGIN, TITLE_H, MARGIN + map_w, TITLE_H + map_h),
-            centre,
-            metres_per_degree,
-            scale,
-            bbox,
+        let slices = ((ext_x / ext_y / PAGE_ASPECT).sqrt().round() as usize).clamp(1, 4);
+        // Slices overlap by 2 % of the width, so nothing on a cut is lost.
+        let overlap = if slices > 1 { 0.02 * bbox.width() } else { 0.0 };
+        let slice_w_deg = (bbox.width() + overlap * (slices as f64 - 1.0)) / slices as f64;
+        let slice_x = slice_w_deg * metres_per_degree.0;
+
+        let width = spec.width.clamp(600, 8000) as i32;
+        let items = legend_items(spec, t).len() as i32;
+        let legend_h = 30 + items * LEGEND_ROW;
+        let stack_h = |map_w: i32| {
+            let h = ((map_w as f64) * ext_y / slice_x).clamp(200.0, 2.0 * map_w as f64) as i32;
+            (h, slices as i32 * h + (slices as i32 - 1) * GAP)
+        };
+        let beside_w = width - LEGEND_W - 3 * MARGIN;
+        let legend_below = stack_h(beside_w).1 < legend_h;
+        let map_w = if legend_below { width - 2 * MARGIN } else { beside_w };
+        let (map_h, total_h) = stack_h(map_w);
+        let scale = (map_w as f64 / slice_x).min(map_h as f64 / ext_y);
+        let panels = (0..slices)
+            .map(|k| {
+                let min_x = bbox.min().x + k as f64 * (slice_w_deg - overlap);
+                let slice = Rect::new(
+                    Coord {
+                        x: min_x,
+                        y: bbox.min().y,
+                    },
+                    Coord {
+                        x: min_x + slice_w_deg,
+                        y: bbox.max().y,
+                    },
+                );
+                Panel {
+                    origin: (MARGIN, TITLE_H + k as i32 * (map_h + GAP)),
+                    size: (map_w, map_h),
+                    centre: slice.center(),
+                    metres_per_degree,
+                    scale,
+                    bbox: slice,
+                }
+            })
+            .collect();
+        let (height, legend) = if legend_below {
+            let columns = ((width - 2 * MARGIN) / LEGEND_W).max(1);
+            let rows = (items + columns - 1) / columns;
+            (
+                TITLE_H + total_h + MARGIN + 40 + rows * LEGEND_ROW + FOOTER_H,
+                (MARGIN, TITLE_H + total_h + MARGIN),
+            )
+        } else {
+            (
+                (TITLE_H + total_h + FOOTER_H + MARGIN).max(TITLE_H + legend_h + MARGIN),
+                (width - LEGEND_W - MARGIN, TITLE_H),
+            )
+        };
+        Ok(Page {
+            width: width as u32,
+            height: height as u32,
+            legend,
+            legend_below,
+            panels,
         })
     }
+}
 
+impl Panel {
+    /// A point's pixel in the panel's own box.
     fn px(&self, c: Coord<f64>) -> (i32, i32) {
         let x = (c.x - self.centre.x) * self.metres_per_degree.0 * self.scale;
         let y = (c.y - self.centre.y) * self.metres_per_degree.1 * self.scale;
-        let (l, t, r, b) = self.map;
         (
-            ((l + r) as f64 / 2.0 + x).round() as i32,
-            ((t + b) as f64 / 2.0 - y).round() as i32,
+            (f64::from(self.size.0) / 2.0 + x).round() as i32,
+            (f64::from(self.size.1) / 2.0 - y).round() as i32,
         )
     }
 
@@ -222,55 +352,103 @@ fn err<E: std::fmt::Debug>(e: E) -> MapError {
     MapError::Draw(format!("{e:?}"))
 }
 
-fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, spec: &MapSpec, frame: &Frame) -> Result<(), MapError> {
-    let d = spec.dataset;
-    let t = Text::new(spec.lang);
+/// The page around the panels: the title and the legend.
+fn draw_page<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    spec: &MapSpec,
+    page: &Page,
+    t: &Text,
+) -> Result<(), MapError> {
     root.fill(&WHITE).map_err(err)?;
-    let (l, top, r, b) = frame.map;
-    root.draw(&Rectangle::new([(l, top), (r, b)], style::WATER.filled()))
-        .map_err(err)?;
+    title(&root, spec, t)?;
+    legend(&root, spec, page, t)?;
+    root.present().map_err(err)?;
+    Ok(())
+}
 
-    // Admin units, finest first so the coarser boundaries draw over them.
+/// One panel of the map, in its own box: the first carries the scale bar and the north arrow.
+fn draw_panel<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    spec: &MapSpec,
+    panel: &Panel,
+    first: bool,
+    reach: &[(geo::Point<f64>, geo::Point<f64>)],
+    t: &Text,
+) -> Result<(), MapError> {
+    let d = spec.dataset;
+    root.fill(&style::WATER).map_err(err)?;
+
+    // Land: the finest units filled, so the water and what lies outside the district stay apart.
+    for unit in d.admin_units.iter().filter(|u| u.level.depth() >= 2) {
+        for polygon in &unit.boundary.0 {
+            let ring: Vec<(i32, i32)> = polygon.exterior().coords().map(|c| panel.px(*c)).collect();
+            root.draw(&Polygon::new(ring, style::LAND.filled())).map_err(err)?;
+        }
+    }
+
+    // The reach of the counted facilities, drawn to recede: for a straight-line radius, the union of the
+    // circles (each drawn a little larger in the edge colour, then all filled in one flat tint, so only
+    // the union's edge shows and overlaps do not darken); for a walk, the roads within reach.
+    let roads: Vec<&geo::LineString<f64>> = d
+        .roads
+        .iter()
+        .filter(|r| r.walkable)
+        .flat_map(|r| &r.geometry.0)
+        .collect();
+    match spec.coverage {
+        Some(cov) if cov.walking && !roads.is_empty() => {
+            draw_roads(&root, panel, &roads)?;
+            for (a, b) in reach {
+                root.draw(&PathElement::new(
+                    vec![panel.px(a.0), panel.px(b.0)],
+                    style::REACH.stroke_width(5),
+                ))
+                .map_err(err)?;
+            }
+        }
+        Some(cov) => {
+            // A circle wider than the panel covers it all: drawing a larger one only costs time.
+            let widest = f64::from(panel.size.0.max(panel.size.1)) * 2.0;
+            let radius_px = (cov.radius_m * panel.scale).round().clamp(1.0, widest) as i32;
+            let shown: Vec<(i32, i32)> = d
+                .facilities
+                .iter()
+                .filter(|f| cov.tiers.contains(&f.tier) && f.status.counts_in(spec.mode))
+                .filter(|f| panel.shows(&f.geometry))
+                .map(|f| panel.px(f.location.0))
+                .collect();
+            for at in &shown {
+                root.draw(&Circle::new(*at, radius_px + 2, style::RADIUS_LINE.filled()))
+                    .map_err(err)?;
+            }
+            for at in &shown {
+                root.draw(&Circle::new(*at, radius_px, style::RADIUS_FILL.filled()))
+                    .map_err(err)?;
+            }
+            draw_roads(&root, panel, &roads)?;
+        }
+        None => draw_roads(&root, panel, &roads)?,
+    }
+
+    // Boundaries over the reach, finest first so the coarser ones draw over them.
     let mut units: Vec<usize> = (0..d.admin_units.len()).collect();
     units.sort_by_key(|&u| std::cmp::Reverse(d.admin_units[u].level.depth()));
     for &u in &units {
         let unit = &d.admin_units[u];
-        let (fill, stroke, width) = match unit.level.depth() {
-            0 => (None, style::DISTRICT, 3),
-            1 => (None, style::STREET, 2),
-            _ => (Some(style::LAND), style::COMMUNITY, 1),
+        let (stroke, width) = match unit.level.depth() {
+            0 => (style::DISTRICT, 3),
+            1 => (style::STREET, 2),
+            _ => (style::COMMUNITY, 1),
         };
         for polygon in &unit.boundary.0 {
-            let ring: Vec<(i32, i32)> = polygon.exterior().coords().map(|c| frame.px(*c)).collect();
-            if let Some(fill) = fill {
-                root.draw(&Polygon::new(ring.clone(), fill.filled())).map_err(err)?;
-            }
+            let ring: Vec<(i32, i32)> = polygon.exterior().coords().map(|c| panel.px(*c)).collect();
             root.draw(&PathElement::new(ring, stroke.stroke_width(width)))
                 .map_err(err)?;
         }
     }
 
-    // The service radius around each counted facility of the coverage tiers.
-    if let Some(cov) = spec.coverage {
-        // A circle wider than the picture covers it all: drawing a larger one only costs time.
-        let widest = f64::from(frame.width.max(frame.height)) * 2.0;
-        let radius_px = (cov.radius_m * frame.scale).round().clamp(1.0, widest) as i32;
-        for f in d
-            .facilities
-            .iter()
-            .filter(|f| cov.tiers.contains(&f.tier) && f.status.counts_in(spec.mode))
-        {
-            if frame.shows(&f.geometry) {
-                let at = frame.px(f.location.0);
-                root.draw(&Circle::new(at, radius_px, style::RADIUS_FILL.mix(0.35).filled()))
-                    .map_err(err)?;
-                root.draw(&Circle::new(at, radius_px, style::RADIUS_LINE.mix(0.6).stroke_width(1)))
-                    .map_err(err)?;
-            }
-        }
-    }
-
-    // Residential areas: covered or not, darker for more households.
+    // Residential areas: out of reach in strong orange, within reach in a quiet green; darker for more
+    // households.
     let most = d
         .residential_areas
         .iter()
@@ -278,80 +456,91 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, spec: &MapSpec, frame:
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    for a in d.residential_areas.iter().filter(|a| frame.shows(&a.geometry)) {
+    for a in d.residential_areas.iter().filter(|a| panel.shows(&a.geometry)) {
         let share = (a.households as f64 / most).sqrt();
         let colour = match spec.coverage {
             Some(cov) if cov.uncovered.contains(&a.id) => style::shade(style::UNCOVERED, share),
             Some(_) => style::shade(style::COVERED, share),
             None => style::shade(style::UNJUDGED, share),
         };
-        draw_area(&root, frame, &a.geometry, colour)?;
+        draw_area(&root, panel, &a.geometry, colour)?;
     }
 
-    // Failing subjects outlined.
+    // Failing areas and facilities outlined in red; failing admin units are named in red instead (they are
+    // many and large: outlining them would paint the whole map).
     let mut outlined = HashSet::new();
-    for f in spec.findings.iter().filter(|f| frame.shows(&f.geometry)) {
+    for f in spec
+        .findings
+        .iter()
+        .filter(|f| f.layer != Layer::AdminUnits && panel.shows(&f.geometry))
+    {
         if !outlined.insert((f.layer, f.id.as_str())) {
             continue;
         }
-        match (&f.geometry, f.layer) {
-            (Geometry::Point(p), _) => {
-                root.draw(&Circle::new(frame.px(p.0), 9, style::FAILING.stroke_width(2)))
+        match &f.geometry {
+            Geometry::Point(p) => {
+                root.draw(&Circle::new(panel.px(p.0), 9, style::FAILING.stroke_width(2)))
                     .map_err(err)?;
             }
-            // Units are many and large: a tint and a thin line, so the areas inside stay readable.
-            (Geometry::MultiPolygon(mp), Layer::AdminUnits) => {
+            Geometry::MultiPoint(mp) => {
                 for p in &mp.0 {
-                    let ring: Vec<(i32, i32)> = p.exterior().coords().map(|c| frame.px(*c)).collect();
-                    root.draw(&Polygon::new(ring, style::FAILING_UNIT.mix(0.07).filled()))
+                    root.draw(&Circle::new(panel.px(p.0), 9, style::FAILING.stroke_width(2)))
                         .map_err(err)?;
                 }
-                outline(&root, frame, &f.geometry, style::FAILING_UNIT, 1)?;
             }
-            (g, _) => outline(&root, frame, g, style::FAILING, 2)?,
+            g => outline(&root, panel, g, style::FAILING, 2)?,
         }
     }
 
     // Facilities: one mark each, filled when counted in this mode, hollow when not.
-    for f in d.facilities.iter().filter(|f| frame.shows(&f.geometry)) {
-        mark(&root, frame.px(f.location.0), f.tier, f.status.counts_in(spec.mode))?;
+    for f in d.facilities.iter().filter(|f| panel.shows(&f.geometry)) {
+        mark(&root, panel.px(f.location.0), f.tier, f.status.counts_in(spec.mode))?;
     }
 
-    // Whatever reaches past the map's box (circles, units cut by --bbox) is covered before the labels,
-    // title and legend go on.
-    let (w, h) = (frame.width as i32, frame.height as i32);
-    for mask in [[(0, 0), (w, top)], [(0, 0), (l, h)], [(r, 0), (w, h)], [(0, b), (w, h)]] {
-        root.draw(&Rectangle::new(mask, WHITE.filled())).map_err(err)?;
+    labels(&root, spec, panel, t)?;
+    if first {
+        scale_bar(&root, panel, t)?;
+        north_arrow(&root, panel, t)?;
     }
-    root.draw(&Rectangle::new([(l, top), (r, b)], style::STREET.stroke_width(1)))
+    let (w, h) = panel.size;
+    root.draw(&Rectangle::new([(0, 0), (w - 1, h - 1)], style::STREET.stroke_width(1)))
         .map_err(err)?;
-    labels(&root, spec, frame, &t)?;
-    title(&root, spec, &t)?;
-    legend(&root, spec, frame, &t)?;
-    scale_bar(&root, frame, &t)?;
-    north_arrow(&root, frame, &t)?;
     root.present().map_err(err)?;
+    Ok(())
+}
+
+/// The walkable roads, thin and light: context that recedes.
+fn draw_roads<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    panel: &Panel,
+    roads: &[&geo::LineString<f64>],
+) -> Result<(), MapError> {
+    for line in roads {
+        let points: Vec<(i32, i32)> = line.coords().map(|c| panel.px(*c)).collect();
+        root.draw(&PathElement::new(points, style::ROAD.stroke_width(1)))
+            .map_err(err)?;
+    }
     Ok(())
 }
 
 fn draw_area<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    frame: &Frame,
+    panel: &Panel,
     g: &Geometry<f64>,
     colour: RGBColor,
 ) -> Result<(), MapError> {
     match g {
         Geometry::Polygon(p) => {
-            let ring: Vec<(i32, i32)> = p.exterior().coords().map(|c| frame.px(*c)).collect();
+            let ring: Vec<(i32, i32)> = p.exterior().coords().map(|c| panel.px(*c)).collect();
             root.draw(&Polygon::new(ring, colour.filled())).map_err(err)?;
         }
         Geometry::MultiPolygon(mp) => {
             for p in &mp.0 {
-                draw_area(root, frame, &Geometry::Polygon(p.clone()), colour)?;
+                draw_area(root, panel, &Geometry::Polygon(p.clone()), colour)?;
             }
         }
         Geometry::Point(p) => {
-            let (x, y) = frame.px(p.0);
+            let (x, y) = panel.px(p.0);
             root.draw(&Rectangle::new([(x - 4, y - 4), (x + 4, y + 4)], colour.filled()))
                 .map_err(err)?;
         }
@@ -362,7 +551,7 @@ fn draw_area<DB: DrawingBackend>(
 
 fn outline<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
-    frame: &Frame,
+    panel: &Panel,
     g: &Geometry<f64>,
     colour: RGBColor,
     width: u32,
@@ -372,14 +561,14 @@ fn outline<DB: DrawingBackend>(
         Geometry::MultiPolygon(mp) => mp.0.iter().collect(),
         Geometry::GeometryCollection(gc) => {
             for g in &gc.0 {
-                outline(root, frame, g, colour, width)?;
+                outline(root, panel, g, colour, width)?;
             }
             return Ok(());
         }
         _ => vec![],
     };
     for p in polygons {
-        let ring: Vec<(i32, i32)> = p.exterior().coords().map(|c| frame.px(*c)).collect();
+        let ring: Vec<(i32, i32)> = p.exterior().coords().map(|c| panel.px(*c)).collect();
         root.draw(&PathElement::new(ring, colour.stroke_width(width)))
             .map_err(err)?;
     }
@@ -438,51 +627,67 @@ fn mark<DB: DrawingBackend>(
     }
 }
 
-/// Unit names: streets and townships always, communities and villages where they fit.
+/// Unit names over everything, each on a light halo: streets and townships always, communities and
+/// villages where they fit (those failing a rule first, and in red).
 fn labels<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     spec: &MapSpec,
-    frame: &Frame,
+    panel: &Panel,
     t: &Text,
 ) -> Result<(), MapError> {
     let d = spec.dataset;
+    let failing: HashSet<&str> = spec
+        .findings
+        .iter()
+        .filter(|f| f.layer == Layer::AdminUnits)
+        .map(|f| f.id.as_str())
+        .collect();
     let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
-    let (l, top, r, b) = frame.map;
+    let (l, top, r, b) = (0, 0, panel.size.0, panel.size.1);
     let mut order: Vec<usize> = (0..d.admin_units.len())
         .filter(|&u| d.admin_units[u].level != Level::District)
         .collect();
-    order.sort_by_key(|&u| d.admin_units[u].level.depth());
+    order.sort_by_key(|&u| {
+        let unit = &d.admin_units[u];
+        (unit.level.depth(), !failing.contains(unit.code.as_str()))
+    });
     for u in order {
         let unit = &d.admin_units[u];
         let Some(at) = unit.boundary.interior_point() else {
             continue;
         };
-        let (x, y) = frame.px(at.0);
+        let (x, y) = panel.px(at.0);
         let coarse = unit.level.depth() == 1;
-        let size = if coarse { 20 } else { 11 };
-        let font = t.font(size, coarse).pos(Pos::new(HPos::Center, VPos::Center));
+        let fails = failing.contains(unit.code.as_str());
+        let size = if coarse { 20 } else { 12 };
+        let font = t.font(size, coarse || fails).pos(Pos::new(HPos::Center, VPos::Center));
         let (w, h) = root.estimate_text_size(&unit.name, &font).map_err(err)?;
         let (w, h) = (w as i32, h as i32);
-        let bx = (x - w / 2 - 2, y - h / 2 - 1, x + w / 2 + 2, y + h / 2 + 1);
+        let bx = (x - w / 2 - 3, y - h / 2 - 2, x + w / 2 + 3, y + h / 2 + 2);
         let inside = bx.0 >= l && bx.2 <= r && bx.1 >= top && bx.3 <= b;
         let clear = placed
             .iter()
             .all(|p| bx.2 < p.0 || bx.0 > p.2 || bx.3 < p.1 || bx.1 > p.3);
         // Street names are kept even when crowded; finer names only where they fit.
         if !inside || (!coarse && !clear) {
+            if fails && inside {
+                // No room for the name: a red dot still says this unit fails a rule.
+                root.draw(&Circle::new((x, y), 4, style::FAILING.filled()))
+                    .map_err(err)?;
+            }
             continue;
         }
-        let colour = if coarse {
-            style::STREET_TEXT
-        } else {
-            style::COMMUNITY_TEXT
+        let colour = match (coarse, fails) {
+            (_, true) => style::FAILING,
+            (true, false) => style::STREET_TEXT,
+            (false, false) => style::COMMUNITY_TEXT,
         };
-        if coarse {
-            // A light halo keeps the big names readable over areas and circles.
-            root.draw(&Rectangle::new([(bx.0, bx.1), (bx.2, bx.3)], style::HALO.filled()))
-                .map_err(err)?;
-        }
-        write(root, unit.name.clone(), (x, y), font.color(&colour))?;
+        root.draw(&Rectangle::new(
+            [(bx.0, bx.1), (bx.2, bx.3)],
+            style::HALO.mix(if coarse { 0.85 } else { 0.7 }).filled(),
+        ))
+        .map_err(err)?;
+        t.write(root, unit.name.clone(), (x, y), font.color(&colour))?;
         placed.push(bx);
     }
     Ok(())
@@ -491,89 +696,139 @@ fn labels<DB: DrawingBackend>(
 fn title<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &MapSpec, t: &Text) -> Result<(), MapError> {
     let d = spec.dataset;
     let heading = t.title(&d.name);
-    write(root, heading, (MARGIN, 10), t.font(24, true))?;
+    t.write(root, heading, (MARGIN, 10), t.font(24, true))?;
     let sub = t.subtitle(d.as_of, spec.mode, spec.coverage);
-    write(root, sub, (MARGIN, 40), t.font(14, false).color(&style::MUTED))?;
+    t.write(root, sub, (MARGIN, 40), t.font(14, false).color(&style::MUTED))?;
     Ok(())
+}
+
+/// One line of the legend: its symbol (its words go beside it).
+enum Symbol {
+    Tier(Tier),
+    Hollow,
+    Swatch(RGBColor),
+    /// Light to dark: the households shade.
+    Ramp(RGBColor),
+    Circle,
+    Reach,
+    FailingOutline,
+    FailingName,
+    Boundary,
+    Road,
+}
+
+fn legend_items(spec: &MapSpec, t: &Text) -> Vec<(Symbol, String)> {
+    let mut items: Vec<(Symbol, String)> = Tier::ALL
+        .iter()
+        .copied()
+        .filter(|tier| spec.dataset.facilities.iter().any(|f| f.tier == *tier))
+        .map(|tier| (Symbol::Tier(tier), tier_name(tier, spec.lang).to_string()))
+        .collect();
+    items.push((Symbol::Hollow, t.not_counted(spec.mode).to_string()));
+    let roads = spec.dataset.roads.iter().any(|r| r.walkable);
+    match spec.coverage {
+        Some(cov) => {
+            items.push((Symbol::Swatch(style::shade(style::UNCOVERED, 0.8)), t.uncovered(cov)));
+            items.push((Symbol::Swatch(style::shade(style::COVERED, 0.8)), t.covered(cov)));
+            items.push((Symbol::Ramp(style::UNCOVERED), t.shade_note().to_string()));
+            let symbol = if cov.walking && roads {
+                Symbol::Reach
+            } else {
+                Symbol::Circle
+            };
+            items.push((symbol, t.radius(cov)));
+        }
+        None => {
+            items.push((
+                Symbol::Swatch(style::shade(style::UNJUDGED, 0.8)),
+                t.areas().to_string(),
+            ));
+            items.push((Symbol::Ramp(style::UNJUDGED), t.shade_note().to_string()));
+        }
+    }
+    items.push((Symbol::FailingOutline, t.failing().to_string()));
+    if spec.findings.iter().any(|f| f.layer == Layer::AdminUnits) {
+        items.push((Symbol::FailingName, t.failing_unit().to_string()));
+    }
+    items.push((Symbol::Boundary, t.boundary().to_string()));
+    if roads {
+        items.push((Symbol::Road, t.roads().to_string()));
+    }
+    items
 }
 
 fn legend<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     spec: &MapSpec,
-    frame: &Frame,
+    page: &Page,
     t: &Text,
 ) -> Result<(), MapError> {
-    let x0 = frame.width as i32 - frame.legend_w - MARGIN;
-    let mut y = TITLE_H;
-    let head = t.font(16, true);
+    let (x0, y0) = page.legend;
+    t.write(root, t.legend_heading(), (x0, y0), t.font(16, true))?;
     let item = t.font(13, false).pos(Pos::new(HPos::Left, VPos::Center));
-    write(root, t.legend_heading(), (x0, y), head)?;
-    y += 30;
-    let present: Vec<Tier> = Tier::ALL
-        .iter()
-        .copied()
-        .filter(|tier| spec.dataset.facilities.iter().any(|f| f.tier == *tier))
-        .collect();
-    for tier in present {
-        mark(root, (x0 + 10, y), tier, true)?;
-        write(root, tier_name(tier, spec.lang), (x0 + 26, y), item.clone())?;
-        y += 22;
-    }
-    root.draw(&Circle::new((x0 + 10, y), 5, style::NOT_COUNTED.stroke_width(2)))
-        .map_err(err)?;
-    write(root, t.not_counted(spec.mode), (x0 + 26, y), item.clone())?;
-    y += 30;
-    let swatch = |colour: RGBColor, y: i32| Rectangle::new([(x0 + 2, y - 7), (x0 + 18, y + 7)], colour.filled());
-    if let Some(cov) = spec.coverage {
-        root.draw(&swatch(style::shade(style::COVERED, 0.8), y)).map_err(err)?;
-        write(root, t.covered(cov.radius_m), (x0 + 26, y), item.clone())?;
-        y += 22;
-        root.draw(&swatch(style::shade(style::UNCOVERED, 0.8), y))
-            .map_err(err)?;
-        write(root, t.uncovered(cov.radius_m), (x0 + 26, y), item.clone())?;
-        y += 22;
-        root.draw(&Circle::new((x0 + 10, y), 8, style::RADIUS_LINE.stroke_width(1)))
-            .map_err(err)?;
-        write(root, t.radius(cov), (x0 + 26, y), item.clone())?;
-        y += 22;
+    let items = legend_items(spec, t);
+    let columns = if page.legend_below {
+        ((page.width as i32 - 2 * MARGIN) / LEGEND_W).max(1) as usize
     } else {
-        root.draw(&swatch(style::shade(style::UNJUDGED, 0.8), y)).map_err(err)?;
-        write(root, t.areas(), (x0 + 26, y), item.clone())?;
-        y += 22;
+        1
+    };
+    let rows = items.len().div_ceil(columns);
+    for (k, (symbol, words)) in items.into_iter().enumerate() {
+        let (column, row) = (k / rows, k % rows);
+        let x = x0 + column as i32 * LEGEND_W;
+        let y = y0 + 30 + row as i32 * LEGEND_ROW;
+        let line =
+            |colour: RGBColor, width: u32| PathElement::new(vec![(x + 2, y), (x + 18, y)], colour.stroke_width(width));
+        match symbol {
+            Symbol::Tier(tier) => mark(root, (x + 10, y), tier, true)?,
+            Symbol::Hollow => root
+                .draw(&Circle::new((x + 10, y), 5, style::NOT_COUNTED.stroke_width(2)))
+                .map_err(err)?,
+            Symbol::Swatch(colour) => root
+                .draw(&Rectangle::new([(x + 2, y - 7), (x + 18, y + 7)], colour.filled()))
+                .map_err(err)?,
+            Symbol::Ramp(colour) => {
+                for (i, share) in [0.1, 0.5, 1.0].into_iter().enumerate() {
+                    let left = x + 1 + i as i32 * 6;
+                    root.draw(&Rectangle::new(
+                        [(left, y - 7), (left + 6, y + 7)],
+                        style::shade(colour, share).filled(),
+                    ))
+                    .map_err(err)?;
+                }
+            }
+            Symbol::Circle => {
+                root.draw(&Circle::new((x + 10, y), 9, style::RADIUS_LINE.filled()))
+                    .map_err(err)?;
+                root.draw(&Circle::new((x + 10, y), 7, style::RADIUS_FILL.filled()))
+                    .map_err(err)?;
+            }
+            Symbol::Reach => root.draw(&line(style::REACH, 5)).map_err(err)?,
+            Symbol::FailingOutline => root
+                .draw(&Rectangle::new(
+                    [(x + 2, y - 7), (x + 18, y + 7)],
+                    style::FAILING.stroke_width(2),
+                ))
+                .map_err(err)?,
+            Symbol::FailingName => {
+                let font = t
+                    .font(13, true)
+                    .pos(Pos::new(HPos::Center, VPos::Center))
+                    .color(&style::FAILING);
+                t.write(root, t.failing_unit_sample(), (x + 10, y), font)?;
+            }
+            Symbol::Boundary => root.draw(&line(style::STREET, 2)).map_err(err)?,
+            Symbol::Road => root.draw(&line(style::ROAD, 2)).map_err(err)?,
+        }
+        t.write(root, words, (x + 26, y), item.clone())?;
     }
-    write(root, t.shade_note(), (x0 + 26, y), item.clone())?;
-    y += 22;
-    root.draw(&Rectangle::new(
-        [(x0 + 2, y - 7), (x0 + 18, y + 7)],
-        style::FAILING.stroke_width(2),
-    ))
-    .map_err(err)?;
-    write(root, t.failing(), (x0 + 26, y), item.clone())?;
-    y += 22;
-    root.draw(&PathElement::new(
-        vec![(x0 + 2, y), (x0 + 18, y)],
-        style::STREET.stroke_width(2),
-    ))
-    .map_err(err)?;
-    write(root, t.boundary(), (x0 + 26, y), item)?;
     Ok(())
 }
 
-/// Text at a pixel position, in a style.
-fn write<DB: DrawingBackend, S: Into<String>>(
-    root: &DrawingArea<DB, Shift>,
-    text: S,
-    at: (i32, i32),
-    style: TextStyle,
-) -> Result<(), MapError> {
-    root.draw(&plotters::element::Text::new(text.into(), at, style))
-        .map_err(err)
-}
-
 /// A bar of a round length, about a fifth of the map's width.
-fn scale_bar<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, frame: &Frame, t: &Text) -> Result<(), MapError> {
-    let (l, _, r, b) = frame.map;
-    let target_m = (r - l) as f64 / 5.0 / frame.scale;
+fn scale_bar<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, panel: &Panel, t: &Text) -> Result<(), MapError> {
+    let (l, r, b) = (0, panel.size.0, panel.size.1);
+    let target_m = (r - l) as f64 / 5.0 / panel.scale;
     let metres = [
         50.0, 100.0, 200.0, 250.0, 500.0, 1_000.0, 2_000.0, 2_500.0, 5_000.0, 10_000.0, 20_000.0, 50_000.0,
     ]
@@ -581,7 +836,7 @@ fn scale_bar<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, frame: &Frame, t
     .rev()
     .find(|m| *m <= target_m)
     .unwrap_or(50.0);
-    let len = (metres * frame.scale).round() as i32;
+    let len = (metres * panel.scale).round() as i32;
     let (x, y) = (l + 14, b - 18);
     root.draw(&Rectangle::new(
         [(x - 6, y - 24), (x + len + 60, y + 10)],
@@ -600,12 +855,12 @@ fn scale_bar<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, frame: &Frame, t
     } else {
         format!("{metres} m")
     };
-    write(root, label, (x + len + 8, y - 8), t.font(13, false))?;
+    t.write(root, label, (x + len + 8, y - 8), t.font(13, false))?;
     Ok(())
 }
 
-fn north_arrow<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, frame: &Frame, t: &Text) -> Result<(), MapError> {
-    let (_, top, r, _) = frame.map;
+fn north_arrow<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, panel: &Panel, t: &Text) -> Result<(), MapError> {
+    let (top, r) = (0, panel.size.0);
     let (x, y) = (r - 30, top + 22);
     root.draw(&Rectangle::new(
         [(x - 18, y - 16), (x + 18, y + 48)],
@@ -618,6 +873,6 @@ fn north_arrow<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, frame: &Frame,
     ))
     .map_err(err)?;
     let font = t.font(14, true).pos(Pos::new(HPos::Center, VPos::Top));
-    write(root, t.north(), (x, y + 26), font)?;
+    t.write(root, t.north(), (x, y + 26), font)?;
     Ok(())
 }

@@ -1,7 +1,10 @@
 //! Colours, symbols and the words on the map, Chinese by default and English with `--lang en`.
 
-use super::Coverage;
+use super::{Coverage, MapError};
 use crate::model::{Date, Mode, Tier};
+use plotters::coord::Shift;
+use plotters::prelude::{DrawingArea, DrawingBackend};
+use plotters::style::text_anchor::{HPos, Pos};
 use plotters::style::{FontDesc, FontFamily, FontStyle, IntoFont, RGBColor, TextStyle};
 
 /// The language of the map's words. Place names are shown as they are in either.
@@ -17,16 +20,20 @@ pub const DISTRICT: RGBColor = RGBColor(33, 33, 33);
 pub const STREET: RGBColor = RGBColor(97, 97, 97);
 pub const COMMUNITY: RGBColor = RGBColor(189, 189, 189);
 pub const STREET_TEXT: RGBColor = RGBColor(38, 50, 56);
-pub const COMMUNITY_TEXT: RGBColor = RGBColor(117, 117, 117);
+pub const COMMUNITY_TEXT: RGBColor = RGBColor(55, 71, 79);
 pub const MUTED: RGBColor = RGBColor(84, 110, 122);
 pub const HALO: RGBColor = RGBColor(255, 255, 255);
-pub const RADIUS_FILL: RGBColor = RGBColor(144, 202, 249);
-pub const RADIUS_LINE: RGBColor = RGBColor(100, 149, 237);
-pub const COVERED: RGBColor = RGBColor(46, 125, 50);
+/// The reach of a straight-line radius: one flat tint for the union of the circles, and its edge.
+pub const RADIUS_FILL: RGBColor = RGBColor(227, 239, 250);
+pub const RADIUS_LINE: RGBColor = RGBColor(144, 185, 226);
+/// Roads within a walking radius.
+pub const REACH: RGBColor = RGBColor(120, 176, 230);
+pub const ROAD: RGBColor = RGBColor(200, 200, 200);
+/// Within reach: a quiet green, so what is out of reach stands out.
+pub const COVERED: RGBColor = RGBColor(102, 160, 106);
 pub const UNCOVERED: RGBColor = RGBColor(230, 81, 0);
 pub const UNJUDGED: RGBColor = RGBColor(96, 125, 139);
 pub const FAILING: RGBColor = RGBColor(213, 0, 0);
-pub const FAILING_UNIT: RGBColor = RGBColor(255, 23, 68);
 pub const NOT_COUNTED: RGBColor = RGBColor(120, 120, 120);
 
 /// Each tier's colour; every colour on the map is distinct, so a facility's mark can be told by it.
@@ -68,14 +75,72 @@ pub fn shade(colour: RGBColor, share: f64) -> RGBColor {
     RGBColor(mix(colour.0), mix(colour.1), mix(colour.2))
 }
 
-/// The map's words in one language.
+/// The map's words in one language, and how they are put on the picture.
 pub struct Text {
     lang: Lang,
+    /// Drawing pixels (PNG) rather than SVG text.
+    raster: bool,
 }
 
 impl Text {
-    pub fn new(lang: Lang) -> Text {
-        Text { lang }
+    pub fn new(lang: Lang, raster: bool) -> Text {
+        Text { lang, raster }
+    }
+
+    /// Text at a pixel position, in a style.
+    ///
+    /// plotters' raster text drops each glyph's left side bearing, so glyphs drift ("数据日 期",
+    /// "service-r adius"); in a PNG each character is placed by its own advance and bearing (with kerning)
+    /// from the font, then drawn on its own. SVG text is laid out by whatever shows it.
+    pub fn write<DB: DrawingBackend, S: Into<String>>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        text: S,
+        (x, y): (i32, i32),
+        style: TextStyle,
+    ) -> Result<(), MapError> {
+        let text = text.into();
+        let face = super::font::face();
+        let (true, Some(face)) = (self.raster, face) else {
+            return root
+                .draw(&plotters::element::Text::new(text, (x, y), style))
+                .map_err(|e| MapError::Draw(format!("{e:?}")));
+        };
+        use ab_glyph::{Font, ScaleFont};
+        let scaled = face.as_scaled(style.font.get_size() as f32);
+        let mut pen = Vec::with_capacity(text.len());
+        let mut advance = 0.0f32;
+        let mut previous = None;
+        for c in text.chars() {
+            let id = scaled.glyph_id(c);
+            if let Some(p) = previous {
+                advance += scaled.kern(p, id);
+            }
+            let bearing = scaled
+                .outline_glyph(id.with_scale(scaled.scale()))
+                .map_or(0.0, |g| g.px_bounds().min.x);
+            pen.push((c, advance + bearing));
+            advance += scaled.h_advance(id);
+            previous = Some(id);
+        }
+        let start = match style.pos.h_pos {
+            HPos::Left => x as f32,
+            HPos::Center => x as f32 - advance / 2.0,
+            HPos::Right => x as f32 - advance,
+        };
+        let one = style.pos(Pos::new(HPos::Left, style.pos.v_pos));
+        for (c, at) in pen {
+            if c.is_whitespace() {
+                continue;
+            }
+            root.draw(&plotters::element::Text::new(
+                c.to_string(),
+                ((start + at).round() as i32, y),
+                one.clone(),
+            ))
+            .map_err(|e| MapError::Draw(format!("{e:?}")))?;
+        }
+        Ok(())
     }
 
     fn zh(&self) -> bool {
@@ -123,27 +188,62 @@ impl Text {
         }
     }
 
-    pub fn covered(&self, radius_m: f64) -> String {
-        if self.zh() {
-            format!("小区：{radius_m}米内有设施")
-        } else {
-            format!("Area within {radius_m} m")
+    /// How the rule measures: a walk along the roads or a straight line.
+    fn how(&self, coverage: &Coverage) -> &'static str {
+        match (self.zh(), coverage.walking) {
+            (true, true) => "步行",
+            (true, false) => "",
+            (false, true) => " walk",
+            (false, false) => "",
         }
     }
 
-    pub fn uncovered(&self, radius_m: f64) -> String {
+    pub fn covered(&self, coverage: &Coverage) -> String {
         if self.zh() {
-            format!("小区：{radius_m}米内无设施")
+            format!("小区：{}{}米内有设施", self.how(coverage), coverage.radius_m)
         } else {
-            format!("Area beyond {radius_m} m")
+            format!("Area within a {} m{}", coverage.radius_m, self.how(coverage))
+        }
+    }
+
+    pub fn uncovered(&self, coverage: &Coverage) -> String {
+        if self.zh() {
+            format!("小区：{}{}米内无设施（不合格）", self.how(coverage), coverage.radius_m)
+        } else {
+            format!("Area beyond a {} m{} (failing)", coverage.radius_m, self.how(coverage))
         }
     }
 
     pub fn radius(&self, coverage: &Coverage) -> String {
+        match (self.zh(), coverage.walking) {
+            (true, true) => format!("步行{}米可达的道路", coverage.radius_m),
+            (true, false) => format!("服务半径{}米覆盖范围", coverage.radius_m),
+            (false, true) => format!("Roads within a {} m walk", coverage.radius_m),
+            (false, false) => format!("Within the {} m service radius", coverage.radius_m),
+        }
+    }
+
+    pub fn failing_unit(&self) -> &'static str {
         if self.zh() {
-            format!("服务半径 {} 米", coverage.radius_m)
+            "红字（或红点）：有规则未达标的社区/村"
         } else {
-            format!("Service radius {} m", coverage.radius_m)
+            "Red name (or dot): a unit failing a rule"
+        }
+    }
+
+    pub fn failing_unit_sample(&self) -> &'static str {
+        if self.zh() {
+            "村"
+        } else {
+            "A"
+        }
+    }
+
+    pub fn roads(&self) -> &'static str {
+        if self.zh() {
+            "道路"
+        } else {
+            "Road"
         }
     }
 
@@ -157,17 +257,17 @@ impl Text {
 
     pub fn shade_note(&self) -> &'static str {
         if self.zh() {
-            "颜色越深户数越多"
+            "户数：颜色越深户数越多"
         } else {
-            "Darker: more households"
+            "Households: darker, more"
         }
     }
 
     pub fn failing(&self) -> &'static str {
         if self.zh() {
-            "红框：不合格对象"
+            "红框：不合格的小区、设施"
         } else {
-            "Red outline: failing subject"
+            "Red outline: failing area or facility"
         }
     }
 
@@ -184,6 +284,73 @@ impl Text {
             "北"
         } else {
             "N"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plotters::prelude::*;
+
+    /// Columns holding ink in a one-line raster of `text`, as runs (start, end).
+    fn ink_runs(text: &str, size: u32) -> Vec<(usize, usize)> {
+        let font = crate::map::find_font(None).expect("a CJK font (scripts/test installs fonts-wqy-microhei)");
+        crate::map::register(&font).unwrap();
+        let (w, h) = (1200usize, 2 * size as usize);
+        let mut rgb = vec![255u8; w * h * 3];
+        {
+            let root = BitMapBackend::with_buffer(&mut rgb, (w as u32, h as u32)).into_drawing_area();
+            let t = super::Text::new(Lang::Chinese, true);
+            t.write(&root, text, (10, 8), t.font(size, false)).unwrap();
+            root.present().unwrap();
+        }
+        let inked: Vec<bool> = (0..w).map(|x| (0..h).any(|y| rgb[(y * w + x) * 3] < 160)).collect();
+        let mut runs = Vec::new();
+        let mut start = None;
+        for (x, ink) in inked.iter().enumerate() {
+            match (ink, start) {
+                (true, None) => start = Some(x),
+                (false, Some(s)) => {
+                    runs.push((s, x));
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        runs
+    }
+
+    /// Each glyph's ink starts where the font puts it: the pen (advances and kerning) plus the glyph's own
+    /// left side bearing, which plotters' raster text drops ("数据日 期", "service-r adius").
+    #[test]
+    fn raster_glyphs_sit_where_the_font_puts_them() {
+        use ab_glyph::{Font, ScaleFont};
+        for text in ["数据日期", "r a d i u s"] {
+            // Large, so side bearings (a few pixels) dwarf anti-aliasing's pixel of doubt.
+            let runs = ink_runs(text, 80);
+            let face = crate::map::font::face().unwrap().as_scaled(80.0);
+            let mut pen = 0.0f32;
+            let mut expected = Vec::new();
+            let mut previous = None;
+            for c in text.chars() {
+                let id = face.glyph_id(c);
+                if let Some(p) = previous {
+                    pen += face.kern(p, id);
+                }
+                if let Some(glyph) = face.outline_glyph(id.with_scale(80.0)) {
+                    expected.push(10.0 + pen + glyph.px_bounds().min.x);
+                }
+                pen += face.h_advance(id);
+                previous = Some(id);
+            }
+            assert_eq!(runs.len(), expected.len(), "{text}: {runs:?}");
+            for (run, want) in runs.iter().zip(&expected) {
+                assert!(
+                    (run.0 as f32 - want).abs() <= 1.5,
+                    "{text}: ink at {runs:?}, font says {expected:?}"
+                );
+            }
         }
     }
 }
