@@ -159,13 +159,7 @@ fn walking_reach(spec: &MapSpec) -> Vec<(geo::Point<f64>, geo::Point<f64>)> {
         return Vec::new();
     };
     let d = spec.dataset;
-    let roads: Vec<&geo::LineString<f64>> = d
-        .roads
-        .iter()
-        .filter(|r| r.walkable)
-        .flat_map(|r| &r.geometry.0)
-        .collect();
-    let network = crate::network::WalkNetwork::new(roads);
+    let network = crate::network::WalkNetwork::new(walkable(d));
     let sources: Vec<_> = d
         .facilities
         .iter()
@@ -389,12 +383,7 @@ fn draw_panel<DB: DrawingBackend>(
     // The reach of the counted facilities, drawn to recede: for a straight-line radius, the union of the
     // circles (each drawn a little larger in the edge colour, then all filled in one flat tint, so only
     // the union's edge shows and overlaps do not darken); for a walk, the roads within reach.
-    let roads: Vec<&geo::LineString<f64>> = d
-        .roads
-        .iter()
-        .filter(|r| r.walkable)
-        .flat_map(|r| &r.geometry.0)
-        .collect();
+    let roads = walkable(d);
     match spec.coverage {
         Some(cov) if cov.walking && !roads.is_empty() => {
             draw_roads(&root, panel, &roads)?;
@@ -507,6 +496,15 @@ fn draw_panel<DB: DrawingBackend>(
         .map_err(err)?;
     root.present().map_err(err)?;
     Ok(())
+}
+
+/// The lines of the walkable roads.
+fn walkable(d: &Dataset) -> Vec<&geo::LineString<f64>> {
+    d.roads
+        .iter()
+        .filter(|r| r.walkable)
+        .flat_map(|r| &r.geometry.0)
+        .collect()
 }
 
 /// The walkable roads, thin and light: context that recedes.
