@@ -277,3 +277,57 @@ fn walking_reach_follows_the_roads() {
     .unwrap();
     assert!(svg.contains(circles) && !svg.contains(reach));
 }
+
+/// On a dense city, areas a few pixels wide are not outlined (thousands of red boxes would paint it red),
+/// and the subtitle says how many were left unoutlined; zoomed in, they are outlined again.
+#[test]
+fn failing_areas_too_small_to_outline_are_counted_not_hidden() {
+    let (_, rulesets) = setup();
+    let city = carecircle::synth::synthesize(5_000, 300, 7);
+    let report = judge(&city, &rulesets, Mode::Audit);
+    let coverage = Coverage::of(&rulesets, &report).unwrap();
+    use carecircle::engine::Layer;
+    // Areas and pools of areas (集中配建), each once however many rules it fails.
+    let failing_areas: std::collections::HashSet<(Layer, &str)> = report
+        .findings
+        .iter()
+        .filter(|f| matches!(f.layer, Layer::ResidentialAreas | Layer::Pools))
+        .map(|f| (f.layer, f.id.as_str()))
+        .collect();
+    assert!(failing_areas.len() > 50);
+    let spec = MapSpec {
+        dataset: &city,
+        mode: Mode::Audit,
+        coverage: Some(&coverage),
+        findings: &report.findings,
+        bbox: None,
+        width: 800,
+        lang: Lang::English,
+    };
+    let svg = map::render_svg(&spec).unwrap();
+    let note = svg
+        .split(" failing areas too small to outline here")
+        .next()
+        .and_then(|head| head.rsplit(' ').next())
+        .and_then(|n| n.parse::<usize>().ok())
+        .expect("the subtitle counts the areas left unoutlined");
+    assert!(
+        note > 0 && note <= failing_areas.len(),
+        "{note} of {}",
+        failing_areas.len()
+    );
+    // A box of a few hundred metres: every failing area in it is large enough to outline.
+    let first = city
+        .residential_areas
+        .iter()
+        .find(|a| failing_areas.contains(&(Layer::ResidentialAreas, a.id.as_str())))
+        .unwrap();
+    let c = first.location;
+    let bbox = geo::Rect::new((c.x() - 0.003, c.y() - 0.003), (c.x() + 0.003, c.y() + 0.003));
+    let zoomed = map::render_svg(&MapSpec {
+        bbox: Some(bbox),
+        ..spec
+    })
+    .unwrap();
+    assert!(!zoomed.contains("too small to outline"));
+}

@@ -176,6 +176,8 @@ const FOOTER_H: i32 = 28;
 /// The legend's width beside the map, and a column's width when it runs below.
 const LEGEND_W: i32 = 300;
 const LEGEND_ROW: i32 = 22;
+/// The smallest failing area (in pixels across) that is outlined; smaller ones are counted in the subtitle.
+const OUTLINE_MIN_PX: i32 = 6;
 /// The gap between stacked panels.
 const GAP: i32 = 12;
 /// The widest a stack of panels is meant to be, width over height, when the data is wide.
@@ -285,6 +287,18 @@ impl Page {
 }
 
 impl Panel {
+    /// Whether a failing subject is large enough here for its red outline to read: an area a few pixels
+    /// wide would be all outline, and thousands of them turn a city red. Points (facilities) always are.
+    fn outline_shows(&self, g: &Geometry<f64>) -> bool {
+        if matches!(g, Geometry::Point(_) | Geometry::MultiPoint(_)) {
+            return true;
+        }
+        g.bounding_rect().is_some_and(|r| {
+            let (a, b) = (self.px(r.min()), self.px(r.max()));
+            (b.0 - a.0).abs().max((a.1 - b.1).abs()) >= OUTLINE_MIN_PX
+        })
+    }
+
     /// A point's pixel in the panel's own box.
     fn px(&self, c: Coord<f64>) -> (i32, i32) {
         let x = (c.x - self.centre.x) * self.metres_per_degree.0 * self.scale;
@@ -354,7 +368,7 @@ fn draw_page<DB: DrawingBackend>(
     t: &Text,
 ) -> Result<(), MapError> {
     root.fill(&WHITE).map_err(err)?;
-    title(&root, spec, t)?;
+    title(&root, spec, page, t)?;
     legend(&root, spec, page, t)?;
     root.present().map_err(err)?;
     Ok(())
@@ -461,7 +475,7 @@ fn draw_panel<DB: DrawingBackend>(
     for f in spec
         .findings
         .iter()
-        .filter(|f| f.layer != Layer::AdminUnits && panel.shows(&f.geometry))
+        .filter(|f| f.layer != Layer::AdminUnits && panel.shows(&f.geometry) && panel.outline_shows(&f.geometry))
     {
         if !outlined.insert((f.layer, f.id.as_str())) {
             continue;
@@ -691,11 +705,27 @@ fn labels<DB: DrawingBackend>(
     Ok(())
 }
 
-fn title<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, spec: &MapSpec, t: &Text) -> Result<(), MapError> {
+fn title<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    spec: &MapSpec,
+    page: &Page,
+    t: &Text,
+) -> Result<(), MapError> {
     let d = spec.dataset;
     let heading = t.title(&d.name);
     t.write(root, heading, (MARGIN, 10), t.font(24, true))?;
-    let sub = t.subtitle(d.as_of, spec.mode, spec.coverage);
+    // Failing areas too small here to outline are not dropped in silence: the subtitle counts them.
+    let mut small = HashSet::new();
+    for f in spec.findings.iter().filter(|f| f.layer != Layer::AdminUnits) {
+        let shown = page.panels.iter().filter(|p| p.shows(&f.geometry));
+        if shown.clone().next().is_some() && shown.clone().all(|p| !p.outline_shows(&f.geometry)) {
+            small.insert((f.layer, f.id.as_str()));
+        }
+    }
+    let mut sub = t.subtitle(d.as_of, spec.mode, spec.coverage);
+    if !small.is_empty() {
+        sub.push_str(&t.too_small(small.len()));
+    }
     t.write(root, sub, (MARGIN, 40), t.font(14, false).color(&style::MUTED))?;
     Ok(())
 }

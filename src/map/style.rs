@@ -171,6 +171,14 @@ impl Text {
         }
     }
 
+    pub fn too_small(&self, n: usize) -> String {
+        if self.zh() {
+            format!(" · {n}处不合格小区过小未加红框（用 --bbox 放大查看）")
+        } else {
+            format!(" · {n} failing areas too small to outline here (zoom in with --bbox)")
+        }
+    }
+
     pub fn legend_heading(&self) -> &'static str {
         if self.zh() {
             "图例"
