@@ -6,7 +6,7 @@ mod common;
 use actix_web::{test, App};
 use carecircle::load::load_dataset;
 use carecircle::server::router;
-use common::{demo_state, get_json};
+use common::{demo_state, encode, get_json};
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -287,10 +287,7 @@ async fn cql2_filters_select_what_the_data_holds() {
             expected > 0 && expected < demo.facilities.len(),
             "{filter} should select some, not all"
         );
-        let uri = format!(
-            "/collections/demo.facilities/items?limit=5&filter={}",
-            urlencode(filter)
-        );
+        let uri = format!("/collections/demo.facilities/items?limit=5&filter={}", encode(filter));
         let (status, page) = get_json(&app, &uri).await;
         assert_eq!(status, 200, "{filter}: {page}");
         assert_eq!(page["numberMatched"].as_u64().unwrap() as usize, expected, "{filter}");
@@ -310,10 +307,7 @@ async fn cql2_filters_select_what_the_data_holds() {
 
     let (status, bad) = get_json(
         &app,
-        &format!(
-            "/collections/demo.facilities/items?filter={}",
-            urlencode("tire='station'")
-        ),
+        &format!("/collections/demo.facilities/items?filter={}", encode("tire='station'")),
     )
     .await;
     assert_eq!(status, 400);
@@ -398,13 +392,4 @@ async fn the_api_document_types_its_parameters_and_bodies_and_has_a_page() {
         assert_eq!(resp.headers().get("content-type").unwrap(), kind);
         assert!(test::read_body(resp).await.len() > 1000, "{asset}");
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

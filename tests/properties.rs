@@ -3,6 +3,9 @@
 //! geometries (any type, positions of any length, rings open or closed), properties of any JSON type, CSV
 //! rows and WKT cells. `PROPTEST_CASES` sets how many (64 by default, so CI stays quick).
 
+mod common;
+use common::encode;
+
 use actix_web::{test as web_test, App};
 use carecircle::load::{load_dataset, parse_proposal};
 use proptest::prelude::*;
@@ -229,4 +232,68 @@ proptest! {
         });
         prop_assert!(statuses.0 < 500 && statuses.1 < 500, "{statuses:?}");
     }
+
+    /// Any `filter`, `crs`, `bbox-crs`, `bbox` and `datetime` to a collection's items gets an answer below
+    /// 500, and a filter that parses selects a subset of the collection.
+    #[test]
+    fn the_items_query_answers_anything_below_500(
+        filter in filter_text(),
+        crs in prop_oneof![Just(String::new()), Just("EPSG:4549".to_string()), Just("EPSG:4490".to_string()), "[ -~]{0,20}"],
+        bbox in prop_oneof![Just(String::new()), "[-0-9.,e]{0,40}", Just("2873955,440265,2874055,440365".to_string())],
+        datetime in prop_oneof![Just(String::new()), "[-0-9./T:Z]{0,30}"],
+    ) {
+        let state_dir = tempfile::tempdir().unwrap();
+        let (status, matched) = actix_web::rt::System::new().block_on(async {
+            let store = carecircle::store::embedded::EmbeddedStore::open(
+                vec![("demo".into(), demo().clone())],
+                state_dir.path(),
+            )
+            .unwrap();
+            let state = carecircle::server::state(Arc::new(store), vec![], None, false);
+            let app = web_test::init_service(App::new().app_data(state).configure(carecircle::server::router)).await;
+            let mut uri = format!("/collections/demo.facilities/items?limit=1&filter={}", encode(&filter));
+            for (name, value) in [("crs", &crs), ("bbox", &bbox), ("bbox-crs", &crs), ("datetime", &datetime)] {
+                if !value.is_empty() {
+                    uri.push_str(&format!("&{name}={}", encode(value)));
+                }
+            }
+            let resp = web_test::call_service(&app, web_test::TestRequest::get().uri(&uri).to_request()).await;
+            let status = resp.status().as_u16();
+            let body: serde_json::Value = serde_json::from_slice(&web_test::read_body(resp).await).unwrap_or_default();
+            (status, body["numberMatched"].as_u64())
+        });
+        prop_assert!(status < 500, "{status}");
+        if let Some(n) = matched {
+            prop_assert!(n as usize <= demo().facilities.len());
+        }
+    }
+}
+
+/// Filters: random text, and well-formed pieces of CQL2 joined at random.
+fn filter_text() -> impl Strategy<Value = String> {
+    let atom = prop_oneof![
+        Just("tier='station'".to_string()),
+        Just("beds > 10".to_string()),
+        Just("name LIKE '%社区%'".to_string()),
+        Just("floor_area_m2 BETWEEN 100 AND 900".to_string()),
+        Just("handed_over IS NULL".to_string()),
+        Just("meal_service".to_string()),
+        "[ -~]{0,30}",
+    ];
+    prop::collection::vec(
+        (atom, prop_oneof![Just(" AND "), Just(" OR "), Just(" AND NOT ")]),
+        1..5,
+    )
+    .prop_map(|parts| {
+        let mut out = String::new();
+        for (i, (a, join)) in parts.into_iter().enumerate() {
+            if i > 0 {
+                out.push_str(join);
+            }
+            out.push('(');
+            out.push_str(&a);
+            out.push(')');
+        }
+        out
+    })
 }

@@ -102,3 +102,13 @@ pub fn serve_with_a_run(state: &Path, rulesets: &str) -> (Child, u16) {
     assert!(created.starts_with("HTTP/1.1 201"), "{created}");
     (server, port)
 }
+
+/// Percent-encodes a query value (everything but letters, digits and `-_.`).
+pub fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
