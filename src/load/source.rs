@@ -72,89 +72,154 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_default()
 }
 
+/// Reads a GeoJSON FeatureCollection. The text is scanned once for the collection's members, leaving each
+/// feature an unparsed slice of it; the features are then parsed on every core, straight into raw
+/// features (no tree of the whole file, no copies of property maps), each one's problems its own.
 pub(super) fn read_geojson(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec<Problem>> {
+    use rayon::prelude::*;
+    use serde_json::value::RawValue;
+
+    /// The collection's members that matter, left unparsed; any others are skipped.
+    #[derive(serde::Deserialize)]
+    struct Collection<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Option<&'a RawValue>,
+        #[serde(borrow)]
+        features: Option<&'a RawValue>,
+    }
+
     let text = std::str::from_utf8(bytes).map_err(|e| {
         vec![Problem::file(
             file,
             format!("not UTF-8 text (byte {}): GeoJSON must be UTF-8", e.valid_up_to()),
         )]
     })?;
-    let root: Value = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
+    let collection: Collection = serde_json::from_str(text.trim_start_matches('\u{feff}')).map_err(|e| {
         let what = if e.is_eof() {
             "JSON ends too early (truncated file?)"
         } else {
-            "not valid JSON"
+            "not valid JSON, or not a JSON object"
         };
         vec![Problem::file(
             file,
             format!("{what} at line {} column {}: {e}", e.line(), e.column()),
         )]
     })?;
-    let features = match root.get("type").and_then(Value::as_str) {
-        Some("FeatureCollection") => match root.get("features") {
-            Some(Value::Array(features)) => features,
-            _ => return Err(vec![Problem::file(file, "FeatureCollection has no \"features\" array")]),
-        },
-        other => {
-            return Err(vec![Problem::file(
-                file,
-                format!(
-                    "expected a GeoJSON FeatureCollection, found type {}",
-                    other.unwrap_or("(none)")
-                ),
-            )])
-        }
-    };
+    let kind = collection
+        .kind
+        .and_then(|k| serde_json::from_str::<String>(k.get()).ok());
+    if kind.as_deref() != Some("FeatureCollection") {
+        return Err(vec![Problem::file(
+            file,
+            format!(
+                "expected a GeoJSON FeatureCollection, found type {}",
+                kind.as_deref().unwrap_or("(none)")
+            ),
+        )]);
+    }
+    let features: Vec<&RawValue> = collection
+        .features
+        .and_then(|f| serde_json::from_str(f.get()).ok())
+        .ok_or_else(|| vec![Problem::file(file, "FeatureCollection has no \"features\" array")])?;
+    let parsed: Vec<(Option<RawFeature>, Option<Problem>)> = features
+        .par_iter()
+        .enumerate()
+        .map(|(index, raw)| read_feature(file, raw, index, id_key))
+        .collect();
     let mut problems = Vec::new();
-    let mut out = Vec::with_capacity(features.len());
-    for (index, feature) in features.iter().enumerate() {
-        let properties = match feature.get("properties") {
-            Some(Value::Object(map)) => map.clone(),
-            _ => Map::new(),
+    let mut out = Vec::with_capacity(parsed.len());
+    for (feature, problem) in parsed {
+        out.extend(feature);
+        problems.extend(problem);
+    }
+    finish(file, false, out, problems)
+}
+
+/// One feature of a collection, from its slice of the text.
+fn read_feature(
+    file: &str,
+    raw: &serde_json::value::RawValue,
+    index: usize,
+    id_key: &str,
+) -> (Option<RawFeature>, Option<Problem>) {
+    use serde_json::value::RawValue;
+
+    #[derive(serde::Deserialize)]
+    struct Feature<'a> {
+        #[serde(rename = "type", borrow)]
+        kind: Option<&'a RawValue>,
+        #[serde(borrow)]
+        id: Option<&'a RawValue>,
+        #[serde(borrow)]
+        properties: Option<&'a RawValue>,
+        #[serde(borrow)]
+        geometry: Option<&'a RawValue>,
+    }
+
+    let feature: Option<Feature> = serde_json::from_str(raw.get()).ok();
+    // A properties member that is not an object counts as none: the layer then names what is missing.
+    let properties: Map<String, Value> = feature
+        .as_ref()
+        .and_then(|f| f.properties)
+        .and_then(|p| serde_json::from_str(p.get()).ok())
+        .unwrap_or_default();
+    let id = properties
+        .get(id_key)
+        .cloned()
+        .or_else(|| {
+            feature
+                .as_ref()
+                .and_then(|f| f.id)
+                .and_then(|i| serde_json::from_str(i.get()).ok())
+        })
+        .and_then(|v| match v {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        });
+    let label = match id {
+        Some(id) => label(id_key, &id, &format!("index {index}")),
+        None => format!("index {index}"),
+    };
+    let is_feature = feature
+        .as_ref()
+        .and_then(|f| f.kind)
+        .is_some_and(|k| k.get() == "\"Feature\"");
+    let Some(feature) = feature.filter(|_| is_feature) else {
+        let problem = Problem {
+            file: file.to_string(),
+            feature: Some(label),
+            property: None,
+            message: "expected a GeoJSON Feature".into(),
         };
-        let id = properties
-            .get(id_key)
-            .or_else(|| feature.get("id"))
-            .and_then(|v| match v {
-                Value::String(s) => Some(s.clone()),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            });
-        let label = match id {
-            Some(id) => label(id_key, &id, &format!("index {index}")),
-            None => format!("index {index}"),
-        };
-        if feature.get("type").and_then(Value::as_str) != Some("Feature") {
-            problems.push(Problem {
-                file: file.to_string(),
-                feature: Some(label),
-                property: None,
-                message: "expected a GeoJSON Feature".into(),
-            });
-            continue;
-        }
-        let geometry = match feature.get("geometry") {
-            None | Some(Value::Null) => None,
-            Some(value) => match serde_json::from_value::<geojson::Geometry>(value.clone()) {
-                Ok(g) => Some(RawGeometry::GeoJson(g)),
-                Err(e) => {
-                    problems.push(Problem {
-                        file: file.to_string(),
-                        feature: Some(label.clone()),
-                        property: Some("geometry".into()),
-                        message: format!("not a valid GeoJSON geometry: {e}"),
-                    });
-                    Some(RawGeometry::Unreadable)
-                }
-            },
-        };
-        out.push(RawFeature {
+        return (None, Some(problem));
+    };
+    let (geometry, problem) = match feature.geometry.map(RawValue::get) {
+        None | Some("null") => (None, None),
+        Some(text) => match serde_json::from_str::<geojson::Geometry>(text) {
+            Ok(g) => (Some(RawGeometry::GeoJson(g)), None),
+            Err(e) => {
+                // Where in the slice the parser stopped means nothing to a reader of the file.
+                let reason = e.to_string();
+                let reason = reason.split(" at line ").next().unwrap_or_default();
+                let problem = Problem {
+                    file: file.to_string(),
+                    feature: Some(label.clone()),
+                    property: Some("geometry".into()),
+                    message: format!("not a valid GeoJSON geometry: {reason}"),
+                };
+                (Some(RawGeometry::Unreadable), Some(problem))
+            }
+        },
+    };
+    (
+        Some(RawFeature {
             label,
             geometry,
             properties,
-        });
-    }
-    finish(file, false, out, problems)
+        }),
+        problem,
+    )
 }
 
 /// How a problem names a feature: `id "R-17" (index 4)`; an id too long to be one is shown by its start.
