@@ -33,9 +33,17 @@ pub struct BenchArgs {
     /// `POST /checks` does, and show resident memory as they accumulate (with --map, runs keep their maps).
     #[arg(long, value_name = "N")]
     keep_runs: Option<usize>,
+    /// Instead: time a whole check of this dataset folder, phase by phase, as `check --format json`
+    /// runs it (load: read, parse, check and convert every layer; judge: indexes and every rule; render:
+    /// the JSON document; write), with resident and peak memory after each phase.
+    #[arg(long, value_name = "DIR")]
+    phases: Option<PathBuf>,
 }
 
 pub fn run(args: BenchArgs) -> i32 {
+    if let Some(dir) = &args.phases {
+        return bench_phases(dir, &args.rules);
+    }
     let started = Instant::now();
     let dataset = carecircle::synth::synthesize(args.areas as usize, args.facilities as usize, args.seed);
     println!(
@@ -138,6 +146,77 @@ pub fn run(args: BenchArgs) -> i32 {
     if let Some(kib) = peak_memory_kib() {
         println!("peak memory (VmHWM): {:.0} MiB", kib as f64 / 1024.0);
     }
+    0
+}
+
+/// One whole check of a dataset folder, timed phase by phase, with memory after each.
+fn bench_phases(dir: &std::path::Path, rules: &[PathBuf]) -> i32 {
+    use carecircle::check::{check, CheckRequest, Source};
+    use carecircle::report::json::CheckDocument;
+    let files = if rules.is_empty() {
+        default_rules()
+    } else {
+        rules.to_vec()
+    };
+    let rulesets = match super::load_rulesets(&files) {
+        Ok(r) => r,
+        Err(errors) => {
+            errors.iter().for_each(|e| eprint!("{e}"));
+            return super::EXIT_BAD_INPUT;
+        }
+    };
+    let memory = || {
+        format!(
+            "VmRSS {:>6.0} MiB, peak {:>6.0} MiB",
+            resident_kib().unwrap_or(0) as f64 / 1024.0,
+            peak_memory_kib().unwrap_or(0) as f64 / 1024.0
+        )
+    };
+    let whole = Instant::now();
+    let mut phase = Instant::now();
+    let report = |name: &str, phase: &mut Instant| {
+        println!("{name:<8} {:>7.3} s   {}", phase.elapsed().as_secs_f64(), memory());
+        *phase = Instant::now();
+    };
+    let dataset = match carecircle::load::load_dataset(dir) {
+        Ok(d) => d,
+        Err(problems) => {
+            eprint!("{problems}");
+            return super::EXIT_BAD_INPUT;
+        }
+    };
+    let (areas, facilities) = (dataset.residential_areas.len(), dataset.facilities.len());
+    report("load", &mut phase);
+    let source = Source::new(&super::folder_name(dir), dataset);
+    let judged = match check(&source, CheckRequest::new(rulesets, Mode::Audit)) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("{e}");
+            return super::EXIT_BAD_INPUT;
+        }
+    };
+    report("judge", &mut phase);
+    let view = judged.view(None);
+    let rendered = match serde_json::to_vec_pretty(&CheckDocument::new(&view)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return super::EXIT_BAD_INPUT;
+        }
+    };
+    report("render", &mut phase);
+    let sink = std::fs::OpenOptions::new().write(true).open("/dev/null");
+    if let Ok(mut sink) = sink {
+        use std::io::Write;
+        let _ = sink.write_all(&rendered);
+    }
+    report("write", &mut phase);
+    println!(
+        "whole    {:>7.3} s   ({areas} areas, {facilities} facilities, {} findings, {:.0} MB of JSON)",
+        whole.elapsed().as_secs_f64(),
+        judged.report.findings.len(),
+        rendered.len() as f64 / 1e6
+    );
     0
 }
 

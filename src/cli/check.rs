@@ -110,6 +110,20 @@ pub fn run(args: CheckArgs) -> i32 {
         }
     };
     let view = judged.view(None);
+    // Without --out nothing can fail after the document: stream it to standard output instead of
+    // holding a copy of it (hundreds of megabytes for a big city) in memory first.
+    if args.out.is_none() && matches!(args.format, Format::Json) {
+        use std::io::Write;
+        let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+        let written = serde_json::to_writer_pretty(&mut out, &CheckDocument::new(&view))
+            .map_err(|e| e.to_string())
+            .and_then(|()| writeln!(out).and_then(|()| out.flush()).map_err(|e| e.to_string()));
+        if let Err(e) = written {
+            eprintln!("cannot write JSON: {e}");
+            return EXIT_BAD_INPUT;
+        }
+        return exit_status(&judged, args.fail_on);
+    }
     let printed = match args.format {
         Format::Text => text::render(&view),
         Format::Json => match serde_json::to_string_pretty(&CheckDocument::new(&view)) {
@@ -144,7 +158,12 @@ pub fn run(args: CheckArgs) -> i32 {
         }
     }
     print!("{printed}");
-    match args.fail_on {
+    exit_status(&judged, args.fail_on)
+}
+
+/// 1 when `--fail-on` is given and a rule of that severity or worse fails, else 0.
+fn exit_status(judged: &Judged, fail_on: Option<Severity>) -> i32 {
+    match fail_on {
         Some(t) if judged.report.outcomes.iter().any(|o| !o.pass && o.severity >= t) => 1,
         _ => 0,
     }

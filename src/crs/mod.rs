@@ -120,6 +120,11 @@ impl Converter {
         self.crs
     }
 
+    /// Whether coordinates come out as they went in (WGS84 and CGCS2000, taken as equal).
+    pub fn is_identity(&self) -> bool {
+        matches!(self.method, Method::Identity)
+    }
+
     /// From this CRS to WGS84 (longitude, latitude).
     pub fn to_wgs84(&self, x: f64, y: f64) -> Result<(f64, f64), CrsError> {
         Ok(match &self.method {

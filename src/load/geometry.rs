@@ -3,7 +3,7 @@
 
 use super::source::RawGeometry;
 use crate::crs::{Converter, Crs};
-use geo::orient::{Direction, Orient};
+use geo::winding_order::Winding;
 use geo::{Centroid, CoordsIter, Geometry, MapCoords, Point, Validation};
 
 /// The geometry types a layer accepts.
@@ -58,7 +58,7 @@ pub fn prepare(raw: Option<&RawGeometry>, shape: Shape, converter: &Converter) -
             }
             let mut problems = ring_problems(&g.value);
             let converted =
-                Geometry::<f64>::try_from(g.clone()).map_err(|e| vec![format!("not a usable geometry: {e}")])?;
+                Geometry::<f64>::try_from(&g.value).map_err(|e| vec![format!("not a usable geometry: {e}")])?;
             if !shape.accepts(&converted) {
                 return Err(vec![format!(
                     "wrong geometry type {}: expected {}",
@@ -90,9 +90,13 @@ pub fn prepare(raw: Option<&RawGeometry>, shape: Shape, converter: &Converter) -
     if let Some(problem) = outside_china(&geometry, converter.crs()) {
         return Err(vec![problem]);
     }
-    let wgs84 = geometry
-        .try_map_coords(|c| converter.to_wgs84(c.x, c.y).map(|(x, y)| geo::coord! { x: x, y: y }))
-        .map_err(|e| vec![e.to_string()])?;
+    let wgs84 = if converter.is_identity() {
+        geometry
+    } else {
+        geometry
+            .try_map_coords(|c| converter.to_wgs84(c.x, c.y).map(|(x, y)| geo::coord! { x: x, y: y }))
+            .map_err(|e| vec![e.to_string()])?
+    };
     let invalid: Vec<String> = match &wgs84 {
         Geometry::Polygon(p) => p.validation_errors().iter().map(ToString::to_string).collect(),
         Geometry::MultiPolygon(p) => p.validation_errors().iter().map(ToString::to_string).collect(),
@@ -111,12 +115,19 @@ pub fn prepare(raw: Option<&RawGeometry>, shape: Shape, converter: &Converter) -
 
 /// Exterior rings counter-clockwise and holes clockwise, as RFC 7946 asks of output GeoJSON; Shapefiles store
 /// them the other way round.
-fn right_hand_rule(geometry: Geometry<f64>) -> Geometry<f64> {
-    match geometry {
-        Geometry::Polygon(p) => Geometry::Polygon(p.orient(Direction::Default)),
-        Geometry::MultiPolygon(p) => Geometry::MultiPolygon(p.orient(Direction::Default)),
-        other => other,
+fn right_hand_rule(mut geometry: Geometry<f64>) -> Geometry<f64> {
+    // In place: most rings are already wound so, and a copy of every polygon would double the load's
+    // allocations.
+    fn orient(p: &mut geo::Polygon<f64>) {
+        p.exterior_mut(|e| e.make_ccw_winding());
+        p.interiors_mut(|holes| holes.iter_mut().for_each(|h| h.make_cw_winding()));
     }
+    match &mut geometry {
+        Geometry::Polygon(p) => orient(p),
+        Geometry::MultiPolygon(m) => m.0.iter_mut().for_each(orient),
+        _ => {}
+    }
+    geometry
 }
 
 /// The representative point: the centroid of a polygon, the point itself.
@@ -161,7 +172,7 @@ fn ring_problems(value: &geojson::GeometryValue) -> Vec<String> {
     let mut problems = Vec::new();
     for (pi, polygon) in polygons.iter().enumerate() {
         for (ri, ring) in polygon.iter().enumerate() {
-            let name = match (many, ri) {
+            let name = || match (many, ri) {
                 (false, 0) => "exterior ring".to_string(),
                 (false, r) => format!("interior ring {r}"),
                 (true, 0) => format!("polygon {pi} exterior ring"),
@@ -169,13 +180,15 @@ fn ring_problems(value: &geojson::GeometryValue) -> Vec<String> {
             };
             if ring.len() < 4 {
                 problems.push(format!(
-                    "{name} has {} positions: a closed ring needs at least 4",
+                    "{} has {} positions: a closed ring needs at least 4",
+                    name(),
                     ring.len()
                 ));
             } else if ring.first() != ring.last() {
                 let (a, b) = (&ring[0], &ring[ring.len() - 1]);
                 problems.push(format!(
-                    "{name} is not closed: it starts at {} and ends at {} (the last position must repeat the first)",
+                    "{} is not closed: it starts at {} and ends at {} (the last position must repeat the first)",
+                    name(),
                     position(a),
                     position(b)
                 ));
@@ -227,7 +240,8 @@ fn range_problem(geometry: &Geometry<f64>, crs: Crs) -> Option<String> {
         min_y = min_y.min(c.y);
         max_y = max_y.max(c.y);
     }
-    let span = format!("x {min_x} … {max_x}, y {min_y} … {max_y}");
+    // Formatted only for a message: four floats per feature add up over a million features.
+    let span = || format!("x {min_x} … {max_x}, y {min_y} … {max_y}");
     match crs {
         Crs::GaussKruger(gk) => {
             let eastings = gk.easting_range();
@@ -238,15 +252,17 @@ fn range_problem(geometry: &Geometry<f64>, crs: Crs) -> Option<String> {
             }
             if ok(min_y, max_y, &eastings) && ok(min_x, max_x, &northings) {
                 return Some(format!(
-                    "坐标轴颠倒 axes look swapped ({span}): carecircle reads easting first, then northing, \
+                    "坐标轴颠倒 axes look swapped ({}): carecircle reads easting first, then northing, \
                      whatever axis order EPSG:{} declares",
+                    span(),
                     gk.epsg()
                 ));
             }
             if gk.zone_prefixed() && (100_000.0..=900_000.0).contains(&min_x) && max_x <= 900_000.0 {
                 return Some(format!(
-                    "eastings out of range ({span}): EPSG:{} expects the zone number {} in front \
+                    "eastings out of range ({}): EPSG:{} expects the zone number {} in front \
                      ({:.0} … {:.0}); without it the CRS is EPSG:{}",
+                    span(),
                     gk.epsg(),
                     gk.zone(),
                     eastings.start(),
@@ -255,7 +271,8 @@ fn range_problem(geometry: &Geometry<f64>, crs: Crs) -> Option<String> {
                 ));
             }
             Some(format!(
-                "坐标超出范围 coordinates out of range ({span}): EPSG:{} expects eastings {:.0} … {:.0} and northings 0 … 10000000",
+                "坐标超出范围 coordinates out of range ({}): EPSG:{} expects eastings {:.0} … {:.0} and northings 0 … 10000000",
+                span(),
                 gk.epsg(),
                 eastings.start(),
                 eastings.end()
@@ -270,12 +287,14 @@ fn range_problem(geometry: &Geometry<f64>, crs: Crs) -> Option<String> {
                 || looks_swapped_in_china
             {
                 return Some(format!(
-                    "坐标轴颠倒 axes look swapped ({span}): carecircle reads longitude first, then latitude"
+                    "坐标轴颠倒 axes look swapped ({}): carecircle reads longitude first, then latitude",
+                    span()
                 ));
             }
             if !lon_ok || !lat_ok {
                 return Some(format!(
-                    "坐标超出范围 coordinates out of range ({span}): {crs} expects longitude -180 … 180 and latitude -90 … 90"
+                    "坐标超出范围 coordinates out of range ({}): {crs} expects longitude -180 … 180 and latitude -90 … 90",
+                    span()
                 ));
             }
             None

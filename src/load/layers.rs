@@ -30,7 +30,7 @@ pub fn convert<T: Send>(
         .map(|feature| {
             let mut props = Props {
                 file: &layer.file,
-                label: feature.label.clone(),
+                label: &feature.label,
                 map: &feature.properties,
                 text_cells: layer.text_cells,
                 problems: Vec::new(),
@@ -245,14 +245,14 @@ mod tests {
         let converter = Converter::new(Crs::Wgs84).unwrap();
         let empty = Map::new();
         let feature = RawFeature {
-            label: "index 0".into(),
+            label: "index 0",
             geometry: None,
             properties: Map::new(),
         };
         for (layer, listed) in crate::load::PROPERTIES {
             let mut props = Props {
                 file: "t.geojson",
-                label: "index 0".into(),
+                label: "index 0",
                 map: &empty,
                 text_cells: false,
                 problems: Vec::new(),

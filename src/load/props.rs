@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 /// The properties of one feature, with where they came from.
 pub struct Props<'a> {
     pub file: &'a str,
-    pub label: String,
+    pub label: &'a str,
     pub map: &'a Map<String, Value>,
     /// CSV cells are text: accept numbers, booleans and lists written as text.
     pub text_cells: bool,
@@ -20,7 +20,7 @@ impl<'a> Props<'a> {
     pub fn problem(&mut self, property: Option<&str>, message: impl Into<String>) {
         self.problems.push(Problem {
             file: self.file.to_string(),
-            feature: Some(self.label.clone()),
+            feature: Some(self.label.to_string()),
             property: property.map(str::to_string),
             message: message.into(),
         });
@@ -86,7 +86,7 @@ impl<'a> Props<'a> {
                 };
                 Problem {
                     file: self.file.to_string(),
-                    feature: Some(self.label.clone()),
+                    feature: Some(self.label.to_string()),
                     property: Some(k.clone()),
                     message: format!("未知属性 unknown property, ignored{hint}"),
                 }
