@@ -245,7 +245,7 @@ mod tests {
         let converter = Converter::new(Crs::Wgs84).unwrap();
         let empty = Map::new();
         let feature = RawFeature {
-            label: "index 0",
+            label: "index 0".into(),
             geometry: None,
             properties: Map::new(),
         };
