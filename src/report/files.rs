@@ -223,7 +223,7 @@ fn findings_geojson(check: &Check) -> Result<Vec<u8>, WriteError> {
             properties.insert("facilities".into(), f.facilities.join(";").into());
             geojson::Feature {
                 bbox: None,
-                geometry: Some(f.geometry),
+                geometry: Some(geojson::Geometry::from(f.geometry.0)),
                 id: None,
                 properties: Some(properties),
                 foreign_members: None,

@@ -5,7 +5,7 @@ use crate::engine::{Finding, Outcome};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
-pub struct CheckDocument {
+pub struct CheckDocument<'a> {
     /// The run's record, when the check is kept as one (`check.json`).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub record: Option<RecordHead>,
@@ -14,7 +14,7 @@ pub struct CheckDocument {
     pub mode: String,
     pub rulesets: Vec<RulesetRef>,
     pub summary: Vec<SummaryRow>,
-    pub findings: Vec<FindingRow>,
+    pub findings: Vec<FindingRow<'a>>,
     /// Rulesets not in force on `as_of`, so not applied.
     pub not_in_force: Vec<NotInForce>,
     /// The look-back ledger (`--by`): every admin unit at that tier × every rule.
@@ -123,24 +123,96 @@ pub struct SummaryRow {
     pub subjects_rate: f64,
 }
 
+/// A finding as the document shows it, borrowed from the finding: a city's two million findings are
+/// not copied to be written.
 #[derive(Debug, Serialize)]
-pub struct FindingRow {
-    pub rule: String,
-    pub severity: String,
-    pub layer: String,
-    pub id: String,
+pub struct FindingRow<'a> {
+    pub rule: &'a str,
+    pub severity: &'static str,
+    pub layer: &'static str,
+    pub id: &'a str,
     /// `null` only when there was nothing to measure (no counted facility at all).
     pub measured: Option<f64>,
     pub required: f64,
-    pub unit: String,
-    pub message: String,
-    pub geometry: geojson::Geometry,
-    pub name: String,
-    pub facilities: Vec<String>,
+    pub unit: &'static str,
+    pub message: &'a str,
+    pub geometry: GeoJson<'a>,
+    pub name: &'a str,
+    pub facilities: &'a [String],
     /// Codes of the admin units holding the subject, by tier (`district`, `street`, `community`), in a
     /// run's record.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub units: Option<std::collections::BTreeMap<&'static str, String>>,
+    pub units: Option<std::collections::BTreeMap<&'static str, &'a str>>,
+}
+
+/// A geometry written as GeoJSON straight from its coordinates, as `geojson::Geometry` writes it (the
+/// same members in the same order, the same numbers), without building one first.
+#[derive(Debug, Clone, Copy)]
+pub struct GeoJson<'a>(pub &'a geo::Geometry<f64>);
+
+impl Serialize for GeoJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use geo::Geometry as G;
+        use serde::ser::SerializeMap;
+        struct Ring<'b>(&'b geo::LineString<f64>);
+        impl Serialize for Ring<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0 .0.iter().map(|c| [c.x, c.y]))
+            }
+        }
+        struct Rings<'b>(&'b geo::Polygon<f64>);
+        impl Serialize for Rings<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(std::iter::once(self.0.exterior()).chain(self.0.interiors()).map(Ring))
+            }
+        }
+        // Lines, rectangles and triangles are written as GeoJSON has them: a LineString, Polygons.
+        match self.0 {
+            G::Line(l) => {
+                return GeoJson(&G::LineString(geo::LineString::from(vec![l.start, l.end]))).serialize(serializer)
+            }
+            G::Rect(r) => return GeoJson(&G::Polygon(r.to_polygon())).serialize(serializer),
+            G::Triangle(t) => return GeoJson(&G::Polygon(t.to_polygon())).serialize(serializer),
+            _ => {}
+        }
+        let mut map = serializer.serialize_map(Some(2))?;
+        match self.0 {
+            G::Point(p) => {
+                map.serialize_entry("type", "Point")?;
+                map.serialize_entry("coordinates", &[p.x(), p.y()])?;
+            }
+            G::MultiPoint(m) => {
+                map.serialize_entry("type", "MultiPoint")?;
+                let points: Vec<[f64; 2]> = m.0.iter().map(|p| [p.x(), p.y()]).collect();
+                map.serialize_entry("coordinates", &points)?;
+            }
+            G::LineString(l) => {
+                map.serialize_entry("type", "LineString")?;
+                map.serialize_entry("coordinates", &Ring(l))?;
+            }
+            G::MultiLineString(m) => {
+                map.serialize_entry("type", "MultiLineString")?;
+                let lines: Vec<Ring> = m.0.iter().map(Ring).collect();
+                map.serialize_entry("coordinates", &lines)?;
+            }
+            G::Polygon(p) => {
+                map.serialize_entry("type", "Polygon")?;
+                map.serialize_entry("coordinates", &Rings(p))?;
+            }
+            G::MultiPolygon(m) => {
+                map.serialize_entry("type", "MultiPolygon")?;
+                let polygons: Vec<Rings> = m.0.iter().map(Rings).collect();
+                map.serialize_entry("coordinates", &polygons)?;
+            }
+            G::GeometryCollection(gc) => {
+                map.serialize_entry("type", "GeometryCollection")?;
+                let members: Vec<GeoJson> = gc.0.iter().map(GeoJson).collect();
+                map.serialize_entry("geometries", &members)?;
+            }
+            G::Line(_) | G::Rect(_) | G::Triangle(_) => {}
+        }
+        map.end()
+    }
 }
 
 /// The one rounding policy of every output (JSON, CSV, workbook, HTML, text, review): measured and required
@@ -182,20 +254,20 @@ impl SummaryRow {
     }
 }
 
-impl FindingRow {
-    pub fn from_finding(f: &Finding) -> FindingRow {
+impl<'a> FindingRow<'a> {
+    pub fn from_finding(f: &'a Finding) -> FindingRow<'a> {
         FindingRow {
-            rule: f.rule.clone(),
-            severity: f.severity.key().to_string(),
-            layer: f.layer.key().to_string(),
-            id: f.id.clone(),
+            rule: &f.rule,
+            severity: f.severity.key(),
+            layer: f.layer.key(),
+            id: &f.id,
             measured: f.measured.map(figure),
             required: figure(f.required),
-            unit: f.unit.key().to_string(),
-            message: f.message.clone(),
-            geometry: geojson::Geometry::from(&f.geometry),
-            name: f.name.clone(),
-            facilities: f.facilities.clone(),
+            unit: f.unit.key(),
+            message: &f.message,
+            geometry: GeoJson(&f.geometry),
+            name: &f.name,
+            facilities: &f.facilities,
             units: None,
         }
     }
@@ -204,8 +276,8 @@ impl FindingRow {
 /// The tiers a finding's `units` names, by depth.
 pub const TIERS: [&str; 3] = ["district", "street", "community"];
 
-impl CheckDocument {
-    pub fn new(check: &Check) -> CheckDocument {
+impl<'a> CheckDocument<'a> {
+    pub fn new(check: &'a Check) -> CheckDocument<'a> {
         let mut findings: Vec<FindingRow> = check.report.findings.iter().map(FindingRow::from_finding).collect();
         let mut admin_units = Vec::new();
         if let Some(record) = check.record {
@@ -214,7 +286,7 @@ impl CheckDocument {
                 let mut units = std::collections::BTreeMap::new();
                 for (tier, unit) in TIERS.iter().zip(places) {
                     if let Some(u) = *unit {
-                        units.insert(*tier, check.dataset.admin_units[u].code.clone());
+                        units.insert(*tier, check.dataset.admin_units[u].code.as_str());
                         named.insert(u);
                     }
                 }
@@ -297,6 +369,56 @@ impl CheckDocument {
                 None => Vec::new(),
             },
             admin_units,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GeoJson;
+    use geo::{coord, Geometry, LineString, MultiPoint, MultiPolygon, Point, Polygon, Rect};
+
+    /// What `GeoJson` writes is what `geojson::Geometry` writes, byte for byte, compact and pretty.
+    #[test]
+    fn writes_what_the_geojson_crate_writes() {
+        let square = |x: f64| {
+            Polygon::new(
+                LineString::from(vec![(x, 0.1), (x + 1.0, 0.1), (x + 1.0, 1.0 / 3.0), (x, 0.1)]),
+                vec![LineString::from(vec![
+                    (x + 0.2, 0.2),
+                    (x + 0.3, 0.2),
+                    (x + 0.3, 0.25),
+                    (x + 0.2, 0.2),
+                ])],
+            )
+        };
+        let shapes: Vec<Geometry<f64>> = vec![
+            Geometry::Point(Point::new(119.403_996_830_878_28, 25.973_233_920_229_966)),
+            Geometry::MultiPoint(MultiPoint::from(vec![(1.5, -2.0), (1e-9, 123_456.789)])),
+            Geometry::LineString(LineString::from(vec![(0.0, 0.0), (1.0, 2.0)])),
+            Geometry::MultiLineString(geo::MultiLineString(vec![LineString::from(vec![
+                (0.0, 0.0),
+                (1.0, 2.0),
+            ])])),
+            Geometry::Polygon(square(0.0)),
+            Geometry::MultiPolygon(MultiPolygon(vec![square(0.0), square(5.0)])),
+            Geometry::GeometryCollection(geo::GeometryCollection(vec![
+                Geometry::Point(Point::new(1.0, 2.0)),
+                Geometry::Polygon(square(3.0)),
+            ])),
+            Geometry::Rect(Rect::new(coord! { x: 0.0, y: 0.0 }, coord! { x: 2.0, y: 1.0 })),
+            Geometry::Line(geo::Line::new(coord! { x: 0.0, y: 0.0 }, coord! { x: 2.0, y: 1.0 })),
+        ];
+        for g in &shapes {
+            let theirs = geojson::Geometry::from(g);
+            assert_eq!(
+                serde_json::to_string(&GeoJson(g)).unwrap(),
+                serde_json::to_string(&theirs).unwrap()
+            );
+            assert_eq!(
+                serde_json::to_string_pretty(&GeoJson(g)).unwrap(),
+                serde_json::to_string_pretty(&theirs).unwrap()
+            );
         }
     }
 }

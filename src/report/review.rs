@@ -17,19 +17,19 @@ pub struct ReviewCheck<'a> {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ReviewDocument {
+pub struct ReviewDocument<'a> {
     pub dataset: String,
     pub as_of: String,
     pub mode: &'static str,
     pub proposal: String,
     /// Overall: no rule of severity error fails.
     pub pass: bool,
-    pub rules: Vec<RuleRow>,
+    pub rules: Vec<RuleRow<'a>>,
     pub not_in_force: Vec<NotInForce>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct RuleRow {
+pub struct RuleRow<'a> {
     pub rule: String,
     pub kind: String,
     pub severity: String,
@@ -42,7 +42,7 @@ pub struct RuleRow {
     pub clause: String,
     pub quote: String,
     pub subjects: Vec<SubjectRow>,
-    pub findings: Vec<FindingRow>,
+    pub findings: Vec<FindingRow<'a>>,
     pub notes: Vec<String>,
 }
 
@@ -78,8 +78,8 @@ fn document_of<'r>(rulesets: &'r [Ruleset], v: &RuleVerdict) -> &'r str {
         .map_or("", |r| r.document.as_str())
 }
 
-impl ReviewDocument {
-    pub fn new(check: &ReviewCheck) -> ReviewDocument {
+impl<'a> ReviewDocument<'a> {
+    pub fn new(check: &'a ReviewCheck) -> ReviewDocument<'a> {
         ReviewDocument {
             dataset: check.dataset.name.clone(),
             as_of: check.dataset.as_of.to_string(),
