@@ -54,7 +54,12 @@ fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
             None => groups.push((None, vec![ai])),
         }
     }
-    let subjects = groups.into_iter().map(|(pool, members)| {
+    let subjects = groups.into_iter().map(|(pool, mut members)| {
+        // A pool is listed, and placed in its unit, by its member of smallest id: the file's order of
+        // features must not decide which community a pool that straddles two is counted in.
+        if pool.is_some() {
+            members.sort_by(|&x, &y| areas[x].id.cmp(&areas[y].id));
+        }
         let mut fs: Vec<usize> = members.iter().flat_map(|&ai| serving[ai].iter().copied()).collect();
         fs.sort_unstable();
         fs.dedup();

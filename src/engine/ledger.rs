@@ -121,9 +121,14 @@ impl<'a> Placer<'a> {
         None
     }
 
-    /// The unit at this tier that holds the point.
+    /// The unit at this tier that holds the point; on a shared boundary, the one of smallest code, so the
+    /// answer never depends on the order of the file's features.
     fn in_tier(&self, p: geo::Point<f64>) -> Option<usize> {
-        self.locator.units_at(p).first().map(|&k| self.at_tier[k])
+        self.locator
+            .units_at(p)
+            .into_iter()
+            .map(|k| self.at_tier[k])
+            .min_by(|&a, &b| self.units[a].code.cmp(&self.units[b].code))
     }
 }
 

@@ -424,13 +424,14 @@ impl<'a> Context<'a> {
             .as_ref()
     }
 
-    /// The smallest unit (deepest level) among `units`; the first listed on a tie.
+    /// The smallest unit (deepest level) among `units`; on a tie, the one of smallest code, so the answer
+    /// never depends on the order of the file's features.
     fn smallest_unit(&self, units: &[usize]) -> Option<usize> {
         let admin = &self.dataset.admin_units;
         units
             .iter()
             .copied()
-            .max_by_key(|&u| (admin[u].level.depth(), std::cmp::Reverse(u)))
+            .max_by_key(|&u| (admin[u].level.depth(), std::cmp::Reverse(admin[u].code.as_str())))
     }
 }
 

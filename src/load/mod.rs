@@ -7,6 +7,7 @@
 //! println!("{} facilities", dataset.facilities.len());
 //! ```
 
+mod fgb;
 mod geometry;
 mod layers;
 mod problem;

@@ -215,7 +215,8 @@ impl<'a> Props<'a> {
         date
     }
 
-    /// A list of strings: a JSON array, or in CSV text separated by `;` or `,` (or a JSON array as text).
+    /// A list of strings: a JSON array, GDAL's text form `(2: )` (how ogr2ogr writes a string list to
+    /// DBF, CSV and FlatGeobuf), or in CSV text separated by `;` or `,` (or a JSON array as text).
     pub fn string_list(&mut self, key: &'static str) -> Vec<String> {
         let Some(value) = self.get(key) else {
             return Vec::new();
@@ -248,6 +249,11 @@ impl<'a> Props<'a> {
                     .filter(|id| !id.is_empty())
                     .collect()
             }
+            Value::String(s) if gdal_string_list(s).is_some() => gdal_string_list(s)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|id| !id.is_empty())
+                .collect(),
             other => {
                 self.wrong(key, other, "an array of ids (strings)");
                 Vec::new()

@@ -33,9 +33,10 @@ pub struct RawLayer {
 }
 
 /// The file formats a layer may come in, in the order they are looked for.
-const EXTENSIONS: [&str; 3] = ["geojson", "csv", "shp.zip"];
+const EXTENSIONS: [&str; 4] = ["geojson", "csv", "shp.zip", "fgb"];
 
-/// Finds and reads `<layer>.geojson`, `<layer>.csv` or `<layer>.shp.zip`. `Ok(None)` when the layer has no file.
+/// Finds and reads `<layer>.geojson`, `<layer>.csv`, `<layer>.shp.zip` or `<layer>.fgb`. `Ok(None)` when the
+/// layer has no file.
 pub fn read_layer(dir: &Path, layer: &str, id_key: &str) -> Result<Option<RawLayer>, Vec<Problem>> {
     let found: Vec<_> = EXTENSIONS
         .iter()
@@ -52,6 +53,8 @@ pub fn read_layer(dir: &Path, layer: &str, id_key: &str) -> Result<Option<RawLay
                 read_csv(&file, &bytes).map(Some)
             } else if file.ends_with(".shp.zip") {
                 super::shp_zip::read_shp_zip(&file, bytes, id_key).map(Some)
+            } else if file.ends_with(".fgb") {
+                super::fgb::read_fgb(&file, &bytes, id_key).map(Some)
             } else {
                 read_geojson(&file, &bytes, id_key).map(Some)
             }
