@@ -10,9 +10,10 @@
 //! `catch_unwind`, silently, and such a file is one problem naming it, never a crash.
 
 use super::problem::Problem;
+use super::propmap::PropMap;
 use super::source::{finish, label, RawFeature, RawGeometry, RawLayer};
 use geozero::{ColumnValue, FeatureProperties, PropertyProcessor, ToGeo};
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 use std::cell::Cell;
 use std::sync::Once;
 
@@ -59,7 +60,7 @@ fn read_features(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec
     let mut problems = Vec::new();
     let mut index = 0;
     while let Some(feature) = features.next().map_err(bad)? {
-        let mut properties = Properties(Map::new());
+        let mut properties = Properties(PropMap::new());
         let read = feature.process_properties(&mut properties);
         let id = match properties.0.get(id_key) {
             Some(Value::String(s)) => Some(s.clone()),
@@ -101,7 +102,7 @@ fn read_features(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec
 }
 
 /// A feature's typed columns as the JSON values the layers read.
-struct Properties(Map<String, Value>);
+struct Properties(PropMap);
 
 impl PropertyProcessor for Properties {
     fn property(&mut self, _index: usize, name: &str, value: &ColumnValue) -> geozero::error::Result<bool> {
@@ -129,7 +130,7 @@ impl PropertyProcessor for Properties {
             ColumnValue::Json(s) => serde_json::from_str(s).unwrap_or_else(|_| Value::from(s)),
             ColumnValue::Binary(_) => Value::Null,
         };
-        self.0.insert(name.to_string(), json);
+        self.0.insert(name, json);
         Ok(false)
     }
 }

@@ -237,17 +237,16 @@ pub fn candidate(props: &mut Props, feature: &RawFeature, converter: &Converter)
 mod tests {
     use super::*;
     use crate::crs::Crs;
-    use serde_json::Map;
 
     /// Each layer reads exactly the properties `load::PROPERTIES` lists, which the contract documents.
     #[test]
     fn every_layer_reads_the_properties_listed_for_it() {
         let converter = Converter::new(Crs::Wgs84).unwrap();
-        let empty = Map::new();
+        let empty = crate::load::propmap::PropMap::new();
         let feature = RawFeature {
             label: "index 0".into(),
             geometry: None,
-            properties: Map::new(),
+            properties: crate::load::propmap::PropMap::new(),
         };
         for (layer, listed) in crate::load::PROPERTIES {
             let mut props = Props {

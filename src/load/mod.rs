@@ -11,6 +11,7 @@ mod fgb;
 mod geometry;
 mod layers;
 mod problem;
+mod propmap;
 mod proposal;
 mod props;
 mod shp_zip;

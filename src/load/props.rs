@@ -2,13 +2,13 @@
 
 use super::problem::Problem;
 use crate::model::Date;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The properties of one feature, with where they came from.
 pub struct Props<'a> {
     pub file: &'a str,
     pub label: &'a str,
-    pub map: &'a Map<String, Value>,
+    pub map: &'a super::propmap::PropMap,
     /// CSV cells are text: accept numbers, booleans and lists written as text.
     pub text_cells: bool,
     pub problems: Vec<Problem>,
@@ -73,7 +73,8 @@ impl<'a> Props<'a> {
         let asked = self.asked.borrow();
         self.map
             .keys()
-            .filter(|k| !asked.contains(&k.as_str()) && k.as_str() != "layer")
+            .into_iter()
+            .filter(|k| !asked.contains(k) && *k != "layer")
             .map(|k| {
                 let nearest = asked
                     .iter()
@@ -87,7 +88,7 @@ impl<'a> Props<'a> {
                 Problem {
                     file: self.file.to_string(),
                     feature: Some(self.label.to_string()),
-                    property: Some(k.clone()),
+                    property: Some(k.to_string()),
                     message: format!("未知属性 unknown property, ignored{hint}"),
                 }
             })

@@ -6,7 +6,7 @@
 
 use super::problem::Problem;
 use super::source::{finish, RawFeature, RawGeometry, RawLayer};
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 use shapefile::dbase::{self, encoding::EncodingRs, CodePageMark, FieldValue};
 use std::io::{Cursor, Read};
 
@@ -283,8 +283,8 @@ fn dbf_date(text: &str) -> Value {
 }
 
 /// DBF values as JSON values; field names lower-cased and the cut-off long keys restored.
-fn properties(record: dbase::Record, date_fields: &[String]) -> Map<String, Value> {
-    let mut map = Map::new();
+fn properties(record: dbase::Record, date_fields: &[String]) -> super::propmap::PropMap {
+    let mut map = super::propmap::PropMap::new();
     for (name, value) in record {
         let value = match value {
             FieldValue::Character(text) if date_fields.contains(&name) => dbf_date(text.as_deref().unwrap_or("")),
@@ -295,7 +295,7 @@ fn properties(record: dbase::Record, date_fields: &[String]) -> Map<String, Valu
             .iter()
             .find(|long| name.len() == 10 && long.starts_with(name.as_str()))
             .map_or(name, |long| long.to_string());
-        map.insert(key, value);
+        map.insert(&key, value);
     }
     map
 }
@@ -365,8 +365,8 @@ mod tests {
             FieldValue::Character(Some("罗星街道日间照料中心".into())),
         );
         let map = properties(record, &[]);
-        assert_eq!(map["floor_area_m2"], Value::from(420));
-        assert_eq!(map["nursing_beds"], Value::from(12));
-        assert_eq!(map["name"], Value::from("罗星街道日间照料中心"));
+        assert_eq!(map.get("floor_area_m2"), Some(&Value::from(420)));
+        assert_eq!(map.get("nursing_beds"), Some(&Value::from(12)));
+        assert_eq!(map.get("name"), Some(&Value::from("罗星街道日间照料中心")));
     }
 }

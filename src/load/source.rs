@@ -2,7 +2,8 @@
 //! a geometry still in the dataset's CRS and untyped properties.
 
 use super::problem::Problem;
-use serde_json::{Map, Value};
+pub use super::propmap::PropMap;
+use serde_json::Value;
 use std::path::Path;
 
 /// A feature as read, before its properties are typed and its geometry checked and converted.
@@ -10,7 +11,7 @@ pub struct RawFeature {
     /// How messages name this feature: `id "R-17"`, `index 4` or `line 7`.
     pub label: String,
     pub geometry: Option<RawGeometry>,
-    pub properties: Map<String, Value>,
+    pub properties: PropMap,
 }
 
 pub enum RawGeometry {
@@ -161,7 +162,7 @@ fn read_feature(
 
     let feature: Option<Feature> = serde_json::from_str(raw.get()).ok();
     // A properties member that is not an object counts as none: the layer then names what is missing.
-    let properties: Map<String, Value> = feature
+    let properties: PropMap = feature
         .as_ref()
         .and_then(|f| f.properties)
         .and_then(|p| serde_json::from_str(p.get()).ok())
@@ -273,10 +274,10 @@ fn read_csv(file: &str, bytes: &[u8]) -> Result<RawLayer, Vec<Problem>> {
         };
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let label = format!("line {line}");
-        let mut properties = Map::new();
+        let mut properties = PropMap::new();
         for (i, cell) in record.iter().enumerate() {
             if Some(i) != lon && Some(i) != lat && Some(i) != wkt_col {
-                properties.insert(headers[i].clone(), Value::String(cell.to_string()));
+                properties.insert(&headers[i], Value::String(cell.to_string()));
             }
         }
         let geometry = match csv_geometry(&record, lon, lat, wkt_col) {
