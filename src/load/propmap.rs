@@ -6,32 +6,6 @@ use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
 use std::fmt;
 
-/// Every key a layer reads (`load::PROPERTIES`) and a proposal's `layer`: stored without allocating.
-const KNOWN: [&str; 22] = [
-    "code",
-    "name",
-    "level",
-    "parent",
-    "population",
-    "elderly",
-    "households",
-    "central",
-    "id",
-    "kind",
-    "delivered",
-    "pool",
-    "tier",
-    "floor_area_m2",
-    "beds",
-    "nursing_beds",
-    "status",
-    "handed_over",
-    "serves",
-    "meal_service",
-    "walkable",
-    "layer",
-];
-
 #[derive(Debug, Clone)]
 enum Key {
     Known(&'static str),
@@ -39,9 +13,12 @@ enum Key {
 }
 
 impl Key {
+    /// Every key a layer reads (`load::PROPERTIES`) and a proposal's `layer` is stored without allocating.
     fn new(key: &str) -> Key {
-        KNOWN
+        super::PROPERTIES
             .iter()
+            .flat_map(|(_, keys)| keys.iter())
+            .chain(["layer"].iter())
             .find(|k| **k == key)
             .map_or_else(|| Key::Other(key.into()), |k| Key::Known(k))
     }
