@@ -169,7 +169,7 @@ pub fn facility(
     props: &mut Props,
     feature: &RawFeature,
     converter: &Converter,
-    area_ids: &HashSet<String>,
+    area_ids: &HashSet<std::borrow::Cow<str>>,
 ) -> Option<Facility> {
     let id = props.string("id", true);
     let name = props.string("name", true);
@@ -181,7 +181,7 @@ pub fn facility(
     let handed_over = props.date("handed_over");
     let serves = props.string_list("serves");
     let meal_service = props.boolean("meal_service");
-    for id in serves.iter().filter(|id| !area_ids.contains(*id)) {
+    for id in serves.iter().filter(|id| !area_ids.contains(id.as_str())) {
         props.problem(
             Some("serves"),
             format!("serves \"{id}\", which names no residential area in this dataset"),

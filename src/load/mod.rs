@@ -23,6 +23,7 @@ pub use proposal::{load_proposal, parse_proposal};
 
 use crate::crs::{Converter, Crs};
 use crate::model::{Dataset, Date};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
@@ -135,14 +136,15 @@ pub fn load_dataset_with_warnings(dir: &Path) -> Result<(Dataset, Problems), Pro
     }
     // Every id the residential areas file names, loadable or not: a `serves` link to an area that
     // has problems of its own is not a second problem.
-    let area_ids: HashSet<String> = raw
+    // Borrowed from the raw features: a million ids need not be copied to be looked up.
+    let area_ids: HashSet<Cow<str>> = raw
         .get("residential_areas")
         .map(|l| {
             l.features
                 .iter()
                 .filter_map(|f| match f.properties.get("id") {
-                    Some(serde_json::Value::String(s)) => Some(s.trim().to_string()),
-                    Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+                    Some(serde_json::Value::String(s)) => Some(Cow::Borrowed(s.trim())),
+                    Some(serde_json::Value::Number(n)) => Some(Cow::Owned(n.to_string())),
                     _ => None,
                 })
                 .collect()

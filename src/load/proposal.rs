@@ -81,13 +81,13 @@ pub fn parse_proposal(file: &str, bytes: &[u8], base: &Dataset) -> Result<Propos
     };
     let (areas, facilities) = (layer(areas), layer(facilities));
     let proposed_ids = areas.features.iter().filter_map(|f| match f.properties.get("id") {
-        Some(Value::String(s)) => Some(s.trim().to_string()),
+        Some(Value::String(s)) => Some(std::borrow::Cow::Borrowed(s.trim())),
         _ => None,
     });
-    let area_ids: HashSet<String> = base
+    let area_ids: HashSet<std::borrow::Cow<str>> = base
         .residential_areas
         .iter()
-        .map(|a| a.id.clone())
+        .map(|a| std::borrow::Cow::Borrowed(a.id.as_str()))
         .chain(proposed_ids)
         .collect();
     // A proposal is judged as submitted: a property it names that no layer knows is an error, not a warning.
