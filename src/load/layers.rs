@@ -18,30 +18,47 @@ pub struct Converted<T> {
     pub warnings: Vec<Problem>,
 }
 
+/// One feature converted: its value (when it has no problem), its problems and its unknown keys.
+pub type One<T> = (Option<T>, Vec<Problem>, Vec<Problem>);
+
+/// Converts one feature of a layer read from `file`.
+pub fn convert_one<T>(
+    file: &str,
+    text_cells: bool,
+    feature: &RawFeature,
+    converter: &Converter,
+    one: &impl Fn(&mut Props, &RawFeature, &Converter) -> Option<T>,
+) -> One<T> {
+    let mut props = Props {
+        file,
+        label: &feature.label,
+        map: &feature.properties,
+        text_cells,
+        problems: Vec::new(),
+        asked: Default::default(),
+    };
+    let value = one(&mut props, feature, converter);
+    let ok = props.problems.is_empty();
+    let unknown = props.unknown_keys();
+    (value.filter(|_| ok), props.problems, unknown)
+}
+
 /// Converts every feature of a layer in parallel; all problems are kept, in feature order.
 pub fn convert<T: Send>(
     layer: &RawLayer,
     converter: &Converter,
     one: impl Fn(&mut Props, &RawFeature, &Converter) -> Option<T> + Sync,
 ) -> Converted<T> {
-    let results: Vec<(Option<T>, Vec<Problem>, Vec<Problem>)> = layer
+    let results: Vec<One<T>> = layer
         .features
         .par_iter()
-        .map(|feature| {
-            let mut props = Props {
-                file: &layer.file,
-                label: &feature.label,
-                map: &feature.properties,
-                text_cells: layer.text_cells,
-                problems: Vec::new(),
-                asked: Default::default(),
-            };
-            let value = one(&mut props, feature, converter);
-            let ok = props.problems.is_empty();
-            let unknown = props.unknown_keys();
-            (value.filter(|_| ok), props.problems, unknown)
-        })
+        .map(|feature| convert_one(&layer.file, layer.text_cells, feature, converter, &one))
         .collect();
+    gather(results)
+}
+
+/// The converted features of a layer, in order, with every problem and each unknown key warned of once.
+pub fn gather<T>(results: Vec<One<T>>) -> Converted<T> {
     let mut converted = Converted {
         values: Vec::with_capacity(results.len()),
         problems: Vec::new(),

@@ -101,77 +101,138 @@ pub fn load_dataset_with_warnings(dir: &Path) -> Result<(Dataset, Problems), Pro
             .ok()
     });
 
-    let mut raw = HashMap::new();
-    for (layer, id_key, required) in LAYERS {
-        match source::read_layer(dir, layer, id_key) {
-            Ok(Some(mut l)) => {
-                problems.append(&mut l.problems);
-                raw.insert(layer, l);
-            }
-            Ok(None) if required => problems.push(Problem::file(
-                &format!("{layer}.geojson"),
-                format!("缺少必需图层 required layer missing: give {layer}.geojson or {layer}.csv"),
-            )),
-            Ok(None) => {}
-            Err(mut p) => problems.append(&mut p),
-        }
-    }
-    let (Some(header), Some(converter)) = (header, converter) else {
-        return Err(Problems(problems));
-    };
-
     let mut warnings = Vec::new();
-    macro_rules! layer {
-        ($name:literal, $convert:expr) => {
-            match raw.get($name) {
-                Some(l) => {
-                    let mut c = layers::convert(l, &converter, $convert);
-                    problems.append(&mut c.problems);
-                    warnings.append(&mut c.warnings);
-                    c.values
-                }
-                None => Vec::new(),
-            }
-        };
-    }
+    let mut files: HashMap<&str, String> = HashMap::new();
+    // Each layer's features are converted as they are read (dropping each raw feature at once); the
+    // areas come before the facilities, whose `serves` name them.
+    let admin_units = read_converted(
+        dir,
+        "admin_units",
+        converter.as_ref(),
+        layers::admin_unit,
+        &mut problems,
+        &mut warnings,
+        &mut files,
+    )
+    .0;
+    let (residential_areas, ids) = read_converted(
+        dir,
+        "residential_areas",
+        converter.as_ref(),
+        layers::residential_area,
+        &mut problems,
+        &mut warnings,
+        &mut files,
+    );
     // Every id the residential areas file names, loadable or not: a `serves` link to an area that
     // has problems of its own is not a second problem.
-    // Borrowed from the raw features: a million ids need not be copied to be looked up.
-    let area_ids: HashSet<Cow<str>> = raw
-        .get("residential_areas")
-        .map(|l| {
-            l.features
-                .iter()
-                .filter_map(|f| match f.properties.get("id") {
-                    Some(serde_json::Value::String(s)) => Some(Cow::Borrowed(s.trim())),
-                    Some(serde_json::Value::Number(n)) => Some(Cow::Owned(n.to_string())),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let area_ids: HashSet<Cow<str>> = ids.iter().map(|id| Cow::Borrowed(id.as_str())).collect();
+    let facilities = read_converted(
+        dir,
+        "facilities",
+        converter.as_ref(),
+        |p: &mut props::Props, f: &source::RawFeature, c: &Converter| layers::facility(p, f, c, &area_ids),
+        &mut problems,
+        &mut warnings,
+        &mut files,
+    )
+    .0;
+    let roads = read_converted(
+        dir,
+        "roads",
+        converter.as_ref(),
+        layers::road,
+        &mut problems,
+        &mut warnings,
+        &mut files,
+    )
+    .0;
+    let candidates = read_converted(
+        dir,
+        "candidates",
+        converter.as_ref(),
+        layers::candidate,
+        &mut problems,
+        &mut warnings,
+        &mut files,
+    )
+    .0;
+    let (Some(header), Some(_)) = (header, converter) else {
+        return Err(Problems(problems));
+    };
     let dataset = Dataset {
         name: header.name,
         source_crs: header.crs,
         as_of: header.as_of,
-        admin_units: layer!("admin_units", layers::admin_unit),
-        residential_areas: layer!("residential_areas", layers::residential_area),
-        facilities: layer!("facilities", |p: &mut props::Props,
-                                          f: &source::RawFeature,
-                                          c: &Converter| {
-            layers::facility(p, f, c, &area_ids)
-        }),
-        roads: layer!("roads", layers::road),
-        candidates: layer!("candidates", layers::candidate),
+        admin_units,
+        residential_areas,
+        facilities,
+        roads,
+        candidates,
     };
-    cross_check(&dataset, &raw, &mut problems);
-    // Freeing a million features' property maps takes a fifth of a second: let another thread do it
-    // while the caller gets on with judging.
-    std::thread::spawn(move || drop(raw));
+    cross_check(&dataset, &files, &mut problems);
     if problems.is_empty() {
         Ok((dataset, Problems(warnings)))
     } else {
         Err(Problems(problems))
+    }
+}
+
+/// Reads one layer, converting each feature as it is read; its problems and warnings are added to the
+/// dataset's, its file's name to `files`. Beside the values: the id every feature gives (loadable or not).
+/// Without a converter (a bad `dataset.toml`) features are only read, for the problems of the file itself.
+#[allow(clippy::too_many_arguments)]
+fn read_converted<T: Send>(
+    dir: &Path,
+    layer: &'static str,
+    converter: Option<&Converter>,
+    one: impl Fn(&mut props::Props, &source::RawFeature, &Converter) -> Option<T> + Sync,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+    files: &mut HashMap<&'static str, String>,
+) -> (Vec<T>, Vec<String>) {
+    let (_, id_key, required) = LAYERS
+        .iter()
+        .copied()
+        .find(|(l, _, _)| *l == layer)
+        .unwrap_or((layer, "id", false));
+    let each = |raw: source::RawFeature, file: &str, text_cells: bool| {
+        let id = match raw.properties.get(id_key) {
+            Some(serde_json::Value::String(s)) => Some(s.trim().to_string()),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let converted = converter.map(|c| layers::convert_one(file, text_cells, &raw, c, &one));
+        (converted, id)
+    };
+    match source::read_layer(dir, layer, id_key, &each) {
+        Ok(Some(read)) => {
+            problems.extend(read.problems);
+            files.insert(layer, read.file);
+            let mut ids = Vec::new();
+            let mut results = Vec::with_capacity(read.features.len());
+            for (converted, id) in read.features {
+                ids.extend(id);
+                results.extend(converted);
+            }
+            let mut c = layers::gather(results);
+            problems.append(&mut c.problems);
+            warnings.append(&mut c.warnings);
+            (c.values, ids)
+        }
+        Ok(None) => {
+            if required {
+                problems.push(Problem::file(
+                    &format!("{layer}.geojson"),
+                    format!("缺少必需图层 required layer missing: give {layer}.geojson or {layer}.csv"),
+                ));
+            }
+            (Vec::new(), Vec::new())
+        }
+        Err(mut p) => {
+            problems.append(&mut p);
+            (Vec::new(), Vec::new())
+        }
     }
 }
 
@@ -260,12 +321,8 @@ fn read_header(dir: &Path, problems: &mut Vec<Problem>) -> Option<Header> {
 }
 
 /// Checks that span features: unique ids, and references that must name an existing feature.
-fn cross_check(dataset: &Dataset, raw: &HashMap<&str, source::RawLayer>, problems: &mut Vec<Problem>) {
-    let file = |layer: &str| {
-        raw.get(layer)
-            .map(|l| l.file.clone())
-            .unwrap_or_else(|| format!("{layer}.geojson"))
-    };
+fn cross_check(dataset: &Dataset, files: &HashMap<&str, String>, problems: &mut Vec<Problem>) {
+    let file = |layer: &str| files.get(layer).cloned().unwrap_or_else(|| format!("{layer}.geojson"));
     let mut duplicates = |layer: &str, key: &str, ids: Vec<&str>| {
         let mut seen = HashSet::new();
         for id in ids {

@@ -45,7 +45,7 @@ pub fn parse_proposal(file: &str, bytes: &[u8], base: &Dataset) -> Result<Propos
             )));
         }
     }
-    let raw = read_geojson(&file, bytes, "id").map_err(Problems)?;
+    let raw = read_geojson(&file, bytes, "id", &|f, _, _| f).map_err(Problems)?;
     if !raw.problems.is_empty() {
         return Err(Problems(raw.problems));
     }

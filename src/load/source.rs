@@ -24,21 +24,46 @@ pub enum RawGeometry {
     Unreadable,
 }
 
-pub struct RawLayer {
+pub struct Layer<F> {
     pub file: String,
     /// Whether properties came as text cells (CSV).
     pub text_cells: bool,
-    pub features: Vec<RawFeature>,
+    /// Each feature as the reader's caller turned it (`RawFeature` itself, or what it converted it to).
+    pub features: Vec<F>,
     /// What was wrong with single features as they were read (their geometry, a CSV row).
     pub problems: Vec<Problem>,
 }
 
+/// A layer's features as read.
+pub type RawLayer = Layer<RawFeature>;
+
+/// What a caller makes of each feature as it is read: given the feature, the file's name and whether its
+/// properties are text cells. GeoJSON features go through it as they are parsed, on every core, so a
+/// city's raw features never all sit in memory beside what they become.
+pub type Each<'a, F> = &'a (dyn Fn(RawFeature, &str, bool) -> F + Sync);
+
 /// The file formats a layer may come in, in the order they are looked for.
 const EXTENSIONS: [&str; 4] = ["geojson", "csv", "shp.zip", "fgb"];
 
-/// Finds and reads `<layer>.geojson`, `<layer>.csv`, `<layer>.shp.zip` or `<layer>.fgb`. `Ok(None)` when the
-/// layer has no file.
-pub fn read_layer(dir: &Path, layer: &str, id_key: &str) -> Result<Option<RawLayer>, Vec<Problem>> {
+/// Finds and reads `<layer>.geojson`, `<layer>.csv`, `<layer>.shp.zip` or `<layer>.fgb`, passing each
+/// feature through `each`. `Ok(None)` when the layer has no file.
+pub fn read_layer<F: Send>(
+    dir: &Path,
+    layer: &str,
+    id_key: &str,
+    each: Each<F>,
+) -> Result<Option<Layer<F>>, Vec<Problem>> {
+    use rayon::prelude::*;
+    let after = |l: RawLayer| Layer {
+        features: l
+            .features
+            .into_par_iter()
+            .map(|f| each(f, &l.file, l.text_cells))
+            .collect(),
+        file: l.file,
+        text_cells: l.text_cells,
+        problems: l.problems,
+    };
     let found: Vec<_> = EXTENSIONS
         .iter()
         .map(|ext| dir.join(format!("{layer}.{ext}")))
@@ -51,13 +76,13 @@ pub fn read_layer(dir: &Path, layer: &str, id_key: &str) -> Result<Option<RawLay
             let bytes = crate::limits::read_capped(path, crate::limits::LAYER_BYTES)
                 .map_err(|e| vec![Problem::file(&file, format!("无法读取 cannot read: {e}"))])?;
             if file.ends_with(".csv") {
-                read_csv(&file, &bytes).map(Some)
+                read_csv(&file, &bytes).map(|l| Some(after(l)))
             } else if file.ends_with(".shp.zip") {
-                super::shp_zip::read_shp_zip(&file, bytes, id_key).map(Some)
+                super::shp_zip::read_shp_zip(&file, bytes, id_key).map(|l| Some(after(l)))
             } else if file.ends_with(".fgb") {
-                super::fgb::read_fgb(&file, &bytes, id_key).map(Some)
+                super::fgb::read_fgb(&file, &bytes, id_key).map(|l| Some(after(l)))
             } else {
-                read_geojson(&file, &bytes, id_key).map(Some)
+                read_geojson(&file, &bytes, id_key, each).map(Some)
             }
         }
         many => Err(vec![Problem::file(
@@ -78,8 +103,14 @@ fn file_name(path: &Path) -> String {
 
 /// Reads a GeoJSON FeatureCollection. The text is scanned once for the collection's members, leaving each
 /// feature an unparsed slice of it; the features are then parsed on every core, straight into raw
-/// features (no tree of the whole file, no copies of property maps), each one's problems its own.
-pub(super) fn read_geojson(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec<Problem>> {
+/// features (no tree of the whole file, no copies of property maps), each one's problems its own, and
+/// each passed through `each` at once.
+pub(super) fn read_geojson<F: Send>(
+    file: &str,
+    bytes: &[u8],
+    id_key: &str,
+    each: Each<F>,
+) -> Result<Layer<F>, Vec<Problem>> {
     use rayon::prelude::*;
     use serde_json::value::RawValue;
 
@@ -125,10 +156,13 @@ pub(super) fn read_geojson(file: &str, bytes: &[u8], id_key: &str) -> Result<Raw
         .features
         .and_then(|f| serde_json::from_str(f.get()).ok())
         .ok_or_else(|| vec![Problem::file(file, "FeatureCollection has no \"features\" array")])?;
-    let parsed: Vec<(Option<RawFeature>, Option<Problem>)> = features
+    let parsed: Vec<(Option<F>, Option<Problem>)> = features
         .par_iter()
         .enumerate()
-        .map(|(index, raw)| read_feature(file, raw, index, id_key))
+        .map(|(index, raw)| {
+            let (feature, problem) = read_feature(file, raw, index, id_key);
+            (feature.map(|f| each(f, file, false)), problem)
+        })
         .collect();
     let mut problems = Vec::new();
     let mut out = Vec::with_capacity(parsed.len());
@@ -136,7 +170,12 @@ pub(super) fn read_geojson(file: &str, bytes: &[u8], id_key: &str) -> Result<Raw
         out.extend(feature);
         problems.extend(problem);
     }
-    finish(file, false, out, problems)
+    Ok(Layer {
+        file: file.to_string(),
+        text_cells: false,
+        features: out,
+        problems,
+    })
 }
 
 /// One feature of a collection, from its slice of the text.
