@@ -10,7 +10,7 @@
 //! `catch_unwind`, silently, and such a file is one problem naming it, never a crash.
 
 use super::problem::Problem;
-use super::propmap::PropMap;
+use super::propmap::{id_text, PropMap};
 use super::source::{finish, label, RawFeature, RawGeometry, RawLayer};
 use geozero::{ColumnValue, FeatureProperties, PropertyProcessor, ToGeo};
 use serde_json::{Number, Value};
@@ -62,13 +62,12 @@ fn read_features(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec
     while let Some(feature) = features.next().map_err(bad)? {
         let mut properties = Properties(PropMap::new());
         let read = feature.process_properties(&mut properties);
-        let id = match properties.0.get(id_key) {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
         let position = format!("feature {index}");
-        let label = id.map_or(position.clone(), |id| label(id_key, &id, &position));
+        let label = properties
+            .0
+            .get(id_key)
+            .and_then(id_text)
+            .map_or(position.clone(), |id| label(id_key, &id, &position));
         if let Err(e) = read {
             problems.push(Problem {
                 file: file.to_string(),

@@ -197,11 +197,11 @@ fn read_converted<T: Send>(
         .find(|(l, _, _)| *l == layer)
         .unwrap_or((layer, "id", false));
     let each = |raw: source::RawFeature, file: &str, text_cells: bool| {
-        let id = match raw.properties.get(id_key) {
-            Some(serde_json::Value::String(s)) => Some(s.trim().to_string()),
-            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
+        let id = raw
+            .properties
+            .get(id_key)
+            .and_then(propmap::id_text)
+            .map(|id| id.trim().to_string());
         let converted = converter.map(|c| layers::convert_one(file, text_cells, &raw, c, &one));
         (converted, id)
     };

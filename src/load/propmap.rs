@@ -4,7 +4,17 @@
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt;
+
+/// An id as a file may give it: a string, or a number written as its text; anything else is no id.
+pub fn id_text(value: &Value) -> Option<Cow<'_, str>> {
+    match value {
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
+        _ => None,
+    }
+}
 
 #[derive(Debug, Clone)]
 enum Key {

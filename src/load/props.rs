@@ -250,15 +250,13 @@ impl<'a> Props<'a> {
                     .filter(|id| !id.is_empty())
                     .collect()
             }
-            Value::String(s) if gdal_string_list(s).is_some() => gdal_string_list(s)
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|id| !id.is_empty())
-                .collect(),
-            other => {
-                self.wrong(key, other, "an array of ids (strings)");
-                Vec::new()
-            }
+            other => match other.as_str().and_then(gdal_string_list) {
+                Some(ids) => ids.into_iter().filter(|id| !id.is_empty()).collect(),
+                None => {
+                    self.wrong(key, other, "an array of ids (strings)");
+                    Vec::new()
+                }
+            },
         }
     }
 }

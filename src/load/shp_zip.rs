@@ -70,11 +70,11 @@ pub fn read_shp_zip(file: &str, bytes: Vec<u8>, id_key: &str) -> Result<RawLayer
             }
         };
         let properties = properties(record, &date_fields);
-        let label = match properties.get(id_key) {
-            Some(Value::String(id)) => super::source::label(id_key, id, &format!("record {index}")),
-            Some(Value::Number(id)) => super::source::label(id_key, &id.to_string(), &format!("record {index}")),
-            _ => format!("record {index}"),
-        };
+        let position = format!("record {index}");
+        let label = properties
+            .get(id_key)
+            .and_then(super::propmap::id_text)
+            .map_or(position.clone(), |id| super::source::label(id_key, &id, &position));
         let geometry = match shape {
             shapefile::Shape::NullShape => None,
             shape => match geo::Geometry::<f64>::try_from(shape) {

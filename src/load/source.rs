@@ -2,8 +2,9 @@
 //! a geometry still in the dataset's CRS and untyped properties.
 
 use super::problem::Problem;
-pub use super::propmap::PropMap;
+use super::propmap::{id_text, PropMap};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// A feature as read, before its properties are typed and its geometry checked and converted.
@@ -206,20 +207,15 @@ fn read_feature(
         .and_then(|f| f.properties)
         .and_then(|p| serde_json::from_str(p.get()).ok())
         .unwrap_or_default();
+    let member: Option<Value> = feature
+        .as_ref()
+        .and_then(|f| f.id)
+        .and_then(|i| serde_json::from_str(i.get()).ok());
     let id = properties
         .get(id_key)
-        .cloned()
-        .or_else(|| {
-            feature
-                .as_ref()
-                .and_then(|f| f.id)
-                .and_then(|i| serde_json::from_str(i.get()).ok())
-        })
-        .and_then(|v| match v {
-            Value::String(s) => Some(s),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        });
+        .or(member.as_ref())
+        .and_then(id_text)
+        .map(Cow::into_owned);
     let label = match id {
         Some(id) => label(id_key, &id, &format!("index {index}")),
         None => format!("index {index}"),
