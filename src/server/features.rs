@@ -595,14 +595,13 @@ impl<'s, 'a> Served<'s, 'a> {
     /// Moves to the front, in their own order, the first features that give each nullable property a
     /// value: clients that type fields from the first page then see a number or a boolean, not only nulls.
     fn leads_first(&mut self) {
-        let nullable: Vec<&str> = self
+        let mut missing: Vec<&str> = self
             .features
             .fields
             .iter()
             .filter(|f| f.nullable)
             .map(|f| f.name)
             .collect();
-        let mut missing: Vec<&str> = nullable.clone();
         let mut leads = Vec::new();
         for (pos, (i, _)) in self.members.iter().enumerate().take(LEAD_SCAN) {
             if missing.is_empty() {
@@ -713,32 +712,44 @@ fn all_collections(state: &AppState) -> Result<Vec<CollectionInfo>, ApiError> {
 
 fn dataset_collections(state: &AppState, name: &str) -> Result<Vec<CollectionInfo>, ApiError> {
     let d = state.store.dataset(name)?.dataset;
-    let mut out = Vec::new();
-    for layer in LAYERS {
-        let f = layer_features(&d, layer);
-        let found = families(f.geometries.iter().map(|(_, g)| g.as_ref()));
-        let source = SourceId::Layer {
-            dataset: name.to_string(),
-            layer,
-        };
-        out.extend(source_collections(
-            &source,
-            &format!("{} — {layer}", d.name),
-            d.source_crs,
-            &found,
-            |family| {
-                crate::spatial::extent(
-                    f.geometries
-                        .iter()
-                        .filter_map(|(_, g)| family.part(g))
-                        .collect::<Vec<_>>()
-                        .iter()
-                        .map(|c| c.as_ref()),
-                )
-            },
-        ));
-    }
-    Ok(out)
+    Ok(LAYERS
+        .into_iter()
+        .flat_map(|layer| layer_collections(name, &d, layer, &layer_features(&d, layer)))
+        .collect())
+}
+
+/// The collections one layer of a dataset makes, from its features as built.
+fn layer_collections(name: &str, d: &Dataset, layer: &'static str, f: &Features) -> Vec<CollectionInfo> {
+    let found = families(f.geometries.iter().map(|(_, g)| g.as_ref()));
+    let source = SourceId::Layer {
+        dataset: name.to_string(),
+        layer,
+    };
+    source_collections(
+        &source,
+        &format!("{} — {layer}", d.name),
+        d.source_crs,
+        &found,
+        |family| {
+            crate::spatial::extent(
+                f.geometries
+                    .iter()
+                    .filter_map(|(_, g)| family.part(g))
+                    .collect::<Vec<_>>()
+                    .iter()
+                    .map(|c| c.as_ref()),
+            )
+        },
+    )
+}
+
+/// A kept run's summary, when it has findings to serve.
+fn run_with_findings(state: &AppState, run: u64) -> Option<crate::store::RunSummary> {
+    state
+        .store
+        .run(run)
+        .ok()
+        .filter(|r| r.files.iter().any(|f| f == "findings.geojson"))
 }
 
 fn run_collections(state: &AppState, run: &crate::store::RunSummary) -> Result<Vec<CollectionInfo>, ApiError> {
@@ -756,22 +767,29 @@ fn run_collections(state: &AppState, run: &crate::store::RunSummary) -> Result<V
     ))
 }
 
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound(format!("no collection \"{id}\": see /collections"))
+}
+
 /// One collection's listing entry, by id, without listing every other.
 fn find_collection(state: &AppState, id: &str) -> Result<CollectionInfo, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no collection \"{id}\": see /collections"));
-    let (source, _) = parse_id(id).ok_or_else(not_found)?;
+    let (source, _) = parse_id(id).ok_or_else(|| not_found(id))?;
     let candidates = match &source {
-        SourceId::Layer { dataset, .. } => dataset_collections(state, dataset).map_err(|_| not_found())?,
+        SourceId::Layer { dataset, layer } => {
+            let d = state.store.dataset(dataset).map_err(|_| not_found(id))?.dataset;
+            let features = layer_features(&d, layer);
+            layer_collections(dataset, &d, layer, &features)
+        }
         SourceId::Findings { run } => {
-            let summary = state
-                .store
-                .runs()?
-                .into_iter()
-                .find(|r| r.id == *run && r.files.iter().any(|f| f == "findings.geojson"))
-                .ok_or_else(not_found)?;
+            let summary = run_with_findings(state, *run).ok_or_else(|| not_found(id))?;
             run_collections(state, &summary)?
         }
     };
+    pick(candidates, &source, id)
+}
+
+/// The collection named `id` among its source's; a 404 naming the split ids when the source is split.
+fn pick(candidates: Vec<CollectionInfo>, source: &SourceId, id: &str) -> Result<CollectionInfo, ApiError> {
     let prefix = source.id();
     let mut siblings = Vec::new();
     for c in candidates {
@@ -783,7 +801,7 @@ fn find_collection(state: &AppState, id: &str) -> Result<CollectionInfo, ApiErro
         }
     }
     if siblings.is_empty() {
-        Err(not_found())
+        Err(not_found(id))
     } else {
         Err(ApiError::NotFound(format!(
             "no collection \"{id}\": its features are served one geometry family a collection, as {}",
@@ -1069,15 +1087,14 @@ pub async fn items(
         )));
     }
     let id = path.into_inner();
-    let info = find_collection(&state, &id)?;
-    let crs = served_crs(query.crs.as_deref(), &info.offered)?;
-    let bbox_crs = served_crs(query.bbox_crs.as_deref(), &info.offered)?;
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let offset = query.offset.unwrap_or(0);
-    let bbox = query.bbox.as_deref().map(|b| parse_bbox(b, bbox_crs)).transpose()?;
     let days = query.datetime.as_deref().map(parse_datetime).transpose()?;
     let base = base_url(&req);
-    with_served(&state, &id, |served| {
+    with_served(&state, &id, |served, info| {
+        let crs = served_crs(query.crs.as_deref(), &info.offered)?;
+        let bbox_crs = served_crs(query.bbox_crs.as_deref(), &info.offered)?;
+        let bbox = query.bbox.as_deref().map(|b| parse_bbox(b, bbox_crs)).transpose()?;
         let queryable: Vec<(&str, Kind)> = served.features.fields.iter().map(|f| (f.name, f.kind)).collect();
         let filter = query
             .filter
@@ -1159,7 +1176,7 @@ pub async fn items(
                 "links": links,
                 "features": page
             })))
-    })?
+    })
 }
 
 /// Percent-encodes a query value for a link.
@@ -1195,10 +1212,9 @@ pub async fn item(
 ) -> Result<HttpResponse, ApiError> {
     only_params(&req, &["crs"])?;
     let (id, fid) = path.into_inner();
-    let info = find_collection(&state, &id)?;
-    let crs = served_crs(query.crs.as_deref(), &info.offered)?;
     let base = base_url(&req);
-    let response = with_served(&state, &id, |served| {
+    let response = with_served(&state, &id, |served, info| {
+        let crs = served_crs(query.crs.as_deref(), &info.offered)?;
         let Some((i, g)) = served
             .members
             .iter()
@@ -1222,33 +1238,31 @@ pub async fn item(
                 .insert_header(("Content-Crs", format!("<{}>", crs.uri())))
                 .json(feature),
         ))
-    })??;
+    })?;
     response.ok_or_else(|| ApiError::NotFound(format!("no feature \"{fid}\" in \"{id}\"")))
 }
 
-/// Runs `f` over a collection as served (its source loaded, its family picked out, leads first).
-fn with_served<T>(state: &AppState, id: &str, f: impl FnOnce(&Served) -> T) -> Result<T, ApiError> {
-    let not_found = || ApiError::NotFound(format!("no collection \"{id}\": see /collections"));
-    let (source, family) = parse_id(id).ok_or_else(not_found)?;
-    let run = |features: &Features| {
-        let found = families(features.geometries.iter().map(|(_, g)| g.as_ref()));
-        let family = match family {
-            Some(f) if found.iter().any(|(x, _)| *x == f) => f,
-            None if found.len() == 1 => found[0].0,
-            _ => return Err(not_found()),
-        };
-        Ok(f(&Served::new(features, family)))
-    };
-    match source {
+/// Runs `f` over a collection as served (its source loaded once, its family picked out, leads first) with
+/// its listing entry.
+fn with_served<T>(
+    state: &AppState,
+    id: &str,
+    f: impl FnOnce(&Served, &CollectionInfo) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let (source, _) = parse_id(id).ok_or_else(|| not_found(id))?;
+    match &source {
         SourceId::Layer { dataset, layer } => {
-            let d = state.store.dataset(&dataset).map_err(|_| not_found())?.dataset;
+            let d = state.store.dataset(dataset).map_err(|_| not_found(id))?.dataset;
             let features = layer_features(&d, layer);
-            run(&features)
+            let info = pick(layer_collections(dataset, &d, layer, &features), &source, id)?;
+            f(&Served::new(&features, info.family), &info)
         }
-        SourceId::Findings { run: r } => {
-            let kept = kept_findings(state, r).map_err(|_| not_found())?;
+        SourceId::Findings { run } => {
+            let summary = run_with_findings(state, *run).ok_or_else(|| not_found(id))?;
+            let info = pick(run_collections(state, &summary)?, &source, id)?;
+            let kept = kept_findings(state, *run).map_err(|_| not_found(id))?;
             let features = finding_features(&kept);
-            run(&features)
+            f(&Served::new(&features, info.family), &info)
         }
     }
 }
