@@ -189,8 +189,8 @@ struct Page {
     height: u32,
     /// The legend's top left corner.
     legend: (i32, i32),
-    /// The legend runs in columns below the map instead of down its side.
-    legend_below: bool,
+    /// How many columns the legend runs in: 1 down the map's side, more below a flat map.
+    legend_columns: usize,
     panels: Vec<Panel>,
 }
 
@@ -263,9 +263,13 @@ impl Page {
                 }
             })
             .collect();
+        let legend_columns = if legend_below {
+            ((width - 2 * MARGIN) / LEGEND_W).max(1)
+        } else {
+            1
+        };
         let (height, legend) = if legend_below {
-            let columns = ((width - 2 * MARGIN) / LEGEND_W).max(1);
-            let rows = (items + columns - 1) / columns;
+            let rows = (items + legend_columns - 1) / legend_columns;
             (
                 TITLE_H + total_h + MARGIN + 40 + rows * LEGEND_ROW + FOOTER_H,
                 (MARGIN, TITLE_H + total_h + MARGIN),
@@ -280,7 +284,7 @@ impl Page {
             width: width as u32,
             height: height as u32,
             legend,
-            legend_below,
+            legend_columns: legend_columns as usize,
             panels,
         })
     }
@@ -795,12 +799,7 @@ fn legend<DB: DrawingBackend>(
     t.write(root, t.legend_heading(), (x0, y0), t.font(16, true))?;
     let item = t.font(13, false).pos(Pos::new(HPos::Left, VPos::Center));
     let items = legend_items(spec, t);
-    let columns = if page.legend_below {
-        ((page.width as i32 - 2 * MARGIN) / LEGEND_W).max(1) as usize
-    } else {
-        1
-    };
-    let rows = items.len().div_ceil(columns);
+    let rows = items.len().div_ceil(page.legend_columns);
     for (k, (symbol, words)) in items.into_iter().enumerate() {
         let (column, row) = (k / rows, k % rows);
         let x = x0 + column as i32 * LEGEND_W;
