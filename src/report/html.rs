@@ -221,17 +221,14 @@ fn findings_grouped(h: &mut String, check: &Check) {
         Some(r) if r.places.len() == findings.len() => r.places.clone(),
         _ => crate::engine::finding_units(d, findings),
     };
-    let mut streets: Vec<(Option<usize>, Vec<&Finding>)> = Vec::new();
-    for (f, place) in findings.iter().zip(&places) {
-        match streets.iter_mut().find(|(s, _)| *s == place[1]) {
-            Some((_, list)) => list.push(f),
-            None => streets.push((place[1], vec![f])),
-        }
-    }
     // Streets in code order; findings above any street (a district's own) last.
-    streets.sort_by_key(|(s, _)| s.map_or((1, String::new()), |u| (0, d.admin_units[u].code.clone())));
+    let mut streets: std::collections::BTreeMap<(bool, &str, Option<usize>), Vec<&Finding>> = Default::default();
+    for (f, place) in findings.iter().zip(&places) {
+        let code = place[1].map_or("", |u| d.admin_units[u].code.as_str());
+        streets.entry((place[1].is_none(), code, place[1])).or_default().push(f);
+    }
     h.push_str("<h3>按街道（乡镇） By street or township</h3>\n");
-    for (street, list) in streets {
+    for ((_, _, street), list) in streets {
         let name = street.map_or("区级（不属任何街道） district-wide".to_string(), |u| {
             format!("{} ({})", d.admin_units[u].name, d.admin_units[u].code)
         });
