@@ -16,6 +16,7 @@ pub mod network;
 pub mod report;
 pub mod rules;
 pub mod server;
+pub mod siting;
 pub mod spatial;
 pub mod store;
 pub mod synth;

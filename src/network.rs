@@ -21,6 +21,8 @@ pub struct WalkNetwork {
     segments: Vec<(u32, u32, f64)>,
     /// Per node: (neighbour, metres).
     edges: Vec<Vec<(u32, f64)>>,
+    /// Per node: the segments meeting there.
+    node_segments: Vec<Vec<u32>>,
     points: Vec<Point<f64>>,
     index: RTree<Segment>,
 }
@@ -66,9 +68,12 @@ impl WalkNetwork {
             }
         }
         let mut edges = vec![Vec::new(); points.len()];
-        for &(a, b, length) in &segments {
+        let mut node_segments = vec![Vec::new(); points.len()];
+        for (i, &(a, b, length)) in segments.iter().enumerate() {
             edges[a as usize].push((b, length));
             edges[b as usize].push((a, length));
+            node_segments[a as usize].push(i as u32);
+            node_segments[b as usize].push(i as u32);
         }
         let index = RTree::bulk_load(
             segments
@@ -82,6 +87,7 @@ impl WalkNetwork {
         WalkNetwork {
             segments,
             edges,
+            node_segments,
             points,
             index,
         }
@@ -152,6 +158,90 @@ impl WalkNetwork {
                     .min_by(|x, y| x.distance_m.total_cmp(&y.distance_m))
             })
             .collect()
+    }
+
+    /// For each source on its own, the targets within a `limit_m` walk of it and the walk's length, as
+    /// [`WalkNetwork::nearest_walks`] measures a walk (so a site's reach is the rule's reach). One bounded
+    /// search per source, touching only the roads within the limit; sources are searched in parallel.
+    pub fn walks_from_each(&self, sources: &[Join], targets: &[Option<Join>], limit_m: f64) -> Vec<Vec<(usize, f64)>> {
+        use rayon::prelude::*;
+        let mut on_segment: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (t, join) in targets.iter().enumerate() {
+            if let Some(join) = join {
+                on_segment.entry(join.segment).or_default().push(t);
+            }
+        }
+        sources
+            .par_iter()
+            .map(|source| {
+                let best = self.search_sparse(source, limit_m);
+                let mut segments: Vec<usize> = best
+                    .keys()
+                    .flat_map(|&node| self.segments_at(node))
+                    .chain(std::iter::once(source.segment))
+                    .collect();
+                segments.sort_unstable();
+                segments.dedup();
+                let mut found = Vec::new();
+                for segment in segments {
+                    let (a, b, length) = self.segments[segment];
+                    for &t in on_segment.get(&segment).into_iter().flatten() {
+                        let Some(join) = targets[t] else { continue };
+                        let via = |node: u32, along: f64| best.get(&node).map(|d| d + along * length + join.access_m);
+                        let direct = (segment == source.segment)
+                            .then(|| source.access_m + (source.along - join.along).abs() * length + join.access_m);
+                        let walk = [via(a, join.along), via(b, 1.0 - join.along), direct]
+                            .into_iter()
+                            .flatten()
+                            .filter(|d| *d <= limit_m)
+                            .min_by(|x, y| x.total_cmp(y));
+                        if let Some(d) = walk {
+                            found.push((t, d));
+                        }
+                    }
+                }
+                found.sort_unstable_by_key(|&(t, _)| t);
+                found
+            })
+            .collect()
+    }
+
+    /// The segments meeting at a node.
+    fn segments_at(&self, node: u32) -> impl Iterator<Item = usize> + '_ {
+        self.node_segments[node as usize].iter().map(|&s| s as usize)
+    }
+
+    /// The walk from one source to every node within `limit_m`, in a map (a site reaches few nodes of a
+    /// city's network, so nothing the size of the network is allocated per source).
+    fn search_sparse(&self, source: &Join, limit_m: f64) -> HashMap<u32, f64> {
+        let mut best: HashMap<u32, f64> = HashMap::new();
+        let mut queue = BinaryHeap::new();
+        let settle = |node: u32, distance_m: f64, best: &mut HashMap<u32, f64>, queue: &mut BinaryHeap<Item>| {
+            if distance_m <= limit_m && best.get(&node).is_none_or(|b| distance_m < *b) {
+                best.insert(node, distance_m);
+                queue.push(Item {
+                    walk: Walk { source: 0, distance_m },
+                    node,
+                });
+            }
+        };
+        let (a, b, length) = self.segments[source.segment];
+        settle(a, source.access_m + source.along * length, &mut best, &mut queue);
+        settle(
+            b,
+            source.access_m + (1.0 - source.along) * length,
+            &mut best,
+            &mut queue,
+        );
+        while let Some(Item { walk, node }) = queue.pop() {
+            if best.get(&node).is_some_and(|b| *b < walk.distance_m) {
+                continue;
+            }
+            for &(next, length) in &self.edges[node as usize] {
+                settle(next, walk.distance_m + length, &mut best, &mut queue);
+            }
+        }
+        best
     }
 
     /// The walk from the nearest source to every node within `limit_m`, and the sources on each segment.
@@ -337,6 +427,41 @@ mod tests {
         let w = walks[0].unwrap();
         assert_eq!(w.source, 2);
         assert!((w.distance_m - 410.0).abs() < 2.0, "{w:?}");
+    }
+
+    /// Each source alone reaches what the multi-source search says it reaches when it is the only one:
+    /// on the L-shaped street, the facility by the start reaches the home beside it (420 m) and, with a
+    /// 2 100 m limit, the home at the far end (about 2 020 m); a 1 500 m limit leaves that one out.
+    #[test]
+    fn each_source_reaches_what_the_rule_measures() {
+        let lines = [
+            road(&[(0.0, 0.0), (1_000.0, 0.0)]),
+            road(&[(1_000.0, 0.0), (1_000.0, 1_000.0)]),
+            road(&[(0.0, 5_000.0), (500.0, 5_000.0)]),
+        ];
+        let net = WalkNetwork::new(lines.iter());
+        let start = net.join(at(0.0, 10.0)).unwrap();
+        let corner = net.join(at(1_000.0, 500.0)).unwrap();
+        let targets = [
+            net.join(at(990.0, 1_000.0)),
+            net.join(at(400.0, -10.0)),
+            net.join(at(100.0, 5_010.0)),
+            None,
+        ];
+        let each = net.walks_from_each(&[start, corner], &targets, 2_100.0);
+        let from_start: Vec<usize> = each[0].iter().map(|(t, _)| *t).collect();
+        assert_eq!(from_start, vec![0, 1]);
+        for (t, d) in &each[0] {
+            let alone = net.nearest_walks(&[(0, start)], &[targets[*t]], 2_100.0)[0].unwrap();
+            assert_eq!(*d, alone.distance_m, "target {t}");
+        }
+        assert!((each[0][0].1 - 2_020.0).abs() < 3.0, "{:?}", each[0]);
+        // From the middle of the second leg (on the road): 500 + 10 up to the home, 500 + 600 + 10 back along
+        // the first leg to the other.
+        assert!((each[1][0].1 - 510.0).abs() < 3.0, "{:?}", each[1]);
+        assert!((each[1][1].1 - 1_110.0).abs() < 3.0, "{:?}", each[1]);
+        let short = net.walks_from_each(&[start], &targets, 1_500.0);
+        assert_eq!(short[0].iter().map(|(t, _)| *t).collect::<Vec<_>>(), vec![1]);
     }
 
     /// The L-shaped street again, a facility 10 m from its start: a 1 510 m walk reaches along the first

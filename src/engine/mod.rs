@@ -29,6 +29,7 @@ mod tier_presence;
 
 pub use ledger::{finding_units, ledger, Ledger, LedgerRow};
 pub use review::{review, Review, RuleVerdict, SubjectVerdict};
+pub(crate) use service_radius::areas_within_reach;
 
 use crate::model::{Dataset, Date, Facility, Mode, Tier};
 use crate::network::WalkNetwork;
@@ -365,7 +366,7 @@ impl<'a> Context<'a> {
     }
 
     /// Indices of the counted facilities of the given tiers.
-    fn counted<'t>(&'t self, tiers: &'t [Tier]) -> impl Iterator<Item = (usize, &'a Facility)> + 't {
+    pub(crate) fn counted<'t>(&'t self, tiers: &'t [Tier]) -> impl Iterator<Item = (usize, &'a Facility)> + 't {
         let dataset = self.dataset;
         dataset
             .facilities
@@ -408,7 +409,7 @@ impl<'a> Context<'a> {
     }
 
     /// The walkable roads as a graph; `None` when the dataset has none.
-    fn walk_network(&self) -> Option<&WalkNetwork> {
+    pub(crate) fn walk_network(&self) -> Option<&WalkNetwork> {
         self.walk_network
             .get_or_init(|| {
                 let lines: Vec<_> = self

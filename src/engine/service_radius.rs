@@ -112,6 +112,57 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
     }
 }
 
+/// For each new site, the residential areas within the rule's reach of it, measured as the rule measures
+/// a facility's reach (straight-line, or on foot along the walkable roads when the rule walks and the
+/// dataset has them), each list in area order. What siting chooses from.
+pub(crate) fn areas_within_reach(rule: &ServiceRadius, cx: &Context, sites: &[geo::Point<f64>]) -> Vec<Vec<usize>> {
+    let areas = &cx.dataset.residential_areas;
+    let within = |d: f64| {
+        if rule.strict {
+            d < rule.radius_m
+        } else {
+            d <= rule.radius_m
+        }
+    };
+    let network = match rule.metric {
+        Metric::Network => cx.walk_network(),
+        Metric::Euclidean => None,
+    };
+    match network {
+        Some(network) => {
+            let targets: Vec<_> = areas.par_iter().map(|a| network.join(a.location)).collect();
+            let joined: Vec<(usize, crate::network::Join)> = sites
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| network.join(*p).map(|j| (i, j)))
+                .collect();
+            let joins: Vec<_> = joined.iter().map(|(_, j)| *j).collect();
+            let walks = network.walks_from_each(&joins, &targets, rule.radius_m);
+            let mut reach = vec![Vec::new(); sites.len()];
+            for ((site, _), found) in joined.iter().zip(walks) {
+                reach[*site] = found.into_iter().filter(|(_, d)| within(*d)).map(|(t, _)| t).collect();
+            }
+            reach
+        }
+        None => {
+            let index = SurfaceIndex::new(areas.iter().map(|a| a.location).enumerate());
+            sites
+                .par_iter()
+                .map(|p| {
+                    let mut found: Vec<usize> = index
+                        .within(*p, rule.radius_m)
+                        .into_iter()
+                        .filter(|n| within(n.distance_m))
+                        .map(|n| n.index)
+                        .collect();
+                    found.sort_unstable();
+                    found
+                })
+                .collect()
+        }
+    }
+}
+
 /// How an area fares: whether a counted facility is within the radius, and the nearest one.
 struct Reach {
     area: usize,

@@ -1,0 +1,312 @@
+//! Siting (选址): which candidate sites (`candidates.geojson`: idle public buildings and the like) close a
+//! radius rule's gaps — at most N more facilities reaching the most households (maximal covering), or
+//! the fewest reaching every area any candidate can reach (set covering). The facilities the rule counts
+//! now stay, locked in.
+//!
+//! Reach is the rule's own: a candidate reaches the areas the rule would count it as serving (straight
+//! line or on foot), and the answer is judged again by the rule with the chosen sites built, so the
+//! households it reports are what the rule measures. The problem is reduced, started from greedy with
+//! swaps, and solved exactly by HiGHS ([`solve`]); when the time limit stops it, the best answer is
+//! reported with the bound HiGHS proved and the gap, and not called optimal.
+//!
+//! Like the engine, siting does no I/O.
+
+pub mod greedy;
+pub mod problem;
+pub mod solve;
+
+use crate::engine::{self, Context, Subject};
+use crate::model::{Dataset, Facility, Mode, Status};
+use crate::rules::{Rule, RuleKind};
+use problem::{Problem, Reduction};
+use std::time::{Duration, Instant};
+
+/// What to site for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Goal {
+    /// At most this many sites, reaching the most households (MCLP).
+    Add(usize),
+    /// The fewest sites reaching every area a candidate can reach (LSCP).
+    CoverAll,
+}
+
+/// A siting question about one radius rule.
+#[derive(Debug, Clone)]
+pub struct SiteRequest {
+    pub goal: Goal,
+    /// Candidates known to be smaller than this are left out.
+    pub min_area_m2: f64,
+    /// How long the exact solver may search before the best answer found is returned with its bound.
+    pub time_limit: Duration,
+    /// Which existing facilities count (and stay): audit counts what is built.
+    pub mode: Mode,
+}
+
+/// One chosen site, in build order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chosen {
+    /// Index into the dataset's candidates.
+    pub candidate: usize,
+    /// Households it newly reaches, after the sites before it.
+    pub newly_reached_households: u64,
+    /// The areas it newly reaches (indices into the dataset's residential areas).
+    pub newly_reached: Vec<usize>,
+}
+
+/// The answer.
+#[derive(Debug, Clone)]
+pub struct Siting {
+    pub rule: String,
+    pub goal: Goal,
+    pub min_area_m2: f64,
+    pub chosen: Vec<Chosen>,
+    /// Households within the rule's reach with the chosen sites built, as the rule measures.
+    pub covered_households: u64,
+    pub total_households: u64,
+    /// Households within reach now.
+    pub before_households: u64,
+    /// No choice within the goal reaches more households than this (proved).
+    pub upper_bound: u64,
+    /// Set covering: no answer uses fewer sites than this (proved).
+    pub min_sites: Option<u64>,
+    /// Proved optimal.
+    pub optimal: bool,
+    /// How far the answer may be from the optimum, as a share of the bound: households for maximal
+    /// covering, sites for set covering. 0 when optimal.
+    pub gap: f64,
+    /// What greedy with swaps alone reached (households), the solver's start.
+    pub greedy_households: u64,
+    /// Candidates left out as smaller than `min_area_m2`.
+    pub too_small: Vec<usize>,
+    /// Candidates with no floor area given, kept in.
+    pub area_unknown: Vec<usize>,
+    /// Areas out of reach now that no candidate would reach.
+    pub unreachable: Vec<usize>,
+    /// Areas within reach now / after (by index), for maps.
+    pub reached_before: Vec<bool>,
+    pub reached_after: Vec<bool>,
+    pub reduction: Reduction,
+    pub notes: Vec<String>,
+    pub seconds: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SitingError {
+    #[error(
+        "规则{0}不是服务半径规则，选址只针对服务半径规则 — rule {0} is a {1} rule; siting needs a service_radius rule"
+    )]
+    NotARadiusRule(String, &'static str),
+    #[error("数据集没有候选点（candidates.geojson）— the dataset has no candidate sites (candidates.geojson)")]
+    NoCandidates,
+}
+
+/// Answers a siting question about `rule` over `dataset`.
+pub fn site(dataset: &Dataset, rule: &Rule, request: &SiteRequest) -> Result<Siting, SitingError> {
+    let started = Instant::now();
+    let RuleKind::ServiceRadius(radius) = &rule.kind else {
+        return Err(SitingError::NotARadiusRule(rule.id.clone(), rule.kind.name()));
+    };
+    if dataset.candidates.is_empty() {
+        return Err(SitingError::NoCandidates);
+    }
+    let households: Vec<u64> = dataset.residential_areas.iter().map(|a| a.households).collect();
+    let total_households = households.iter().sum();
+    let reached_before = reached(dataset, rule, request.mode);
+    let before_households = weight_of(&households, &reached_before);
+
+    let mut too_small = Vec::new();
+    let mut area_unknown = Vec::new();
+    let mut eligible = Vec::new();
+    for (k, c) in dataset.candidates.iter().enumerate() {
+        match c.floor_area_m2 {
+            Some(a) if a < request.min_area_m2 => too_small.push(k),
+            None => {
+                area_unknown.push(k);
+                eligible.push(k);
+            }
+            Some(_) => eligible.push(k),
+        }
+    }
+    let context = Context::new(dataset, request.mode);
+    let points: Vec<_> = eligible.iter().map(|&k| dataset.candidates[k].location).collect();
+    let reach = engine::areas_within_reach(radius, &context, &points);
+    let mut reachable = vec![false; households.len()];
+    for &a in reach.iter().flatten() {
+        reachable[a] = true;
+    }
+    let unreachable = (0..households.len())
+        .filter(|&a| !reached_before[a] && !reachable[a])
+        .collect();
+
+    let keep_empty = request.goal == Goal::CoverAll;
+    let (problem, reduction) = Problem::new(&eligible, &reach, &households, &reached_before, keep_empty).reduce();
+    let mut notes = Vec::new();
+    let (chosen_sites, greedy_households, bound, optimal) = solve(&problem, request, &mut notes);
+
+    let order = greedy::phases(&problem, &chosen_sites);
+    let mut newly = reached_before.clone();
+    let mut chosen = Vec::new();
+    for (site, gain) in order {
+        if gain == 0 && request.goal != Goal::CoverAll {
+            continue; // adds nothing: "at most N" leaves it out
+        }
+        let slot = eligible
+            .iter()
+            .position(|&k| k == problem.sites[site as usize])
+            .unwrap_or(0);
+        let newly_reached: Vec<usize> = reach[slot].iter().copied().filter(|&a| !newly[a]).collect();
+        for &a in &newly_reached {
+            newly[a] = true;
+        }
+        chosen.push(Chosen {
+            candidate: problem.sites[site as usize],
+            newly_reached_households: newly_reached.iter().map(|&a| households[a]).sum(),
+            newly_reached,
+        });
+    }
+
+    let built: Vec<usize> = chosen.iter().map(|c| c.candidate).collect();
+    let reached_after = reached(
+        &with_sites(dataset, &built, radius.tiers.first().copied()),
+        rule,
+        request.mode,
+    );
+    let covered_households = weight_of(&households, &reached_after);
+    let (upper_bound, min_sites, gap) = match request.goal {
+        Goal::Add(_) => {
+            let upper = (before_households + (bound + 1e-6).floor().max(0.0) as u64).min(total_households);
+            let upper = upper.max(covered_households);
+            let gap = if optimal || upper == 0 {
+                0.0
+            } else {
+                (upper - covered_households) as f64 / upper as f64
+            };
+            (upper, None, gap)
+        }
+        Goal::CoverAll => {
+            let upper = before_households
+                + weight_of(
+                    &households,
+                    &reachable
+                        .iter()
+                        .zip(&reached_before)
+                        .map(|(r, b)| *r && !b)
+                        .collect::<Vec<_>>(),
+                );
+            let min = ((bound - 1e-6).ceil().max(0.0) as u64).min(chosen.len() as u64);
+            let gap = if optimal || chosen.is_empty() {
+                0.0
+            } else {
+                (chosen.len() as u64 - min) as f64 / chosen.len() as f64
+            };
+            (upper, Some(min), gap)
+        }
+    };
+    Ok(Siting {
+        rule: rule.id.clone(),
+        goal: request.goal,
+        min_area_m2: request.min_area_m2,
+        chosen,
+        covered_households,
+        total_households,
+        before_households,
+        upper_bound,
+        min_sites,
+        optimal: optimal && (gap == 0.0),
+        gap,
+        greedy_households: before_households + greedy_households,
+        too_small,
+        area_unknown,
+        unreachable,
+        reached_before,
+        reached_after,
+        reduction,
+        notes,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// The chosen reduced sites, greedy's households, the proved bound (households reached beyond the locked
+/// facilities, or sites), and whether the answer is proved optimal.
+fn solve(problem: &Problem, request: &SiteRequest, notes: &mut Vec<String>) -> (Vec<u32>, u64, f64, bool) {
+    match request.goal {
+        Goal::Add(p) => {
+            let start = greedy::max_cover(problem, p);
+            let greedy_weight = problem.covered_weight(&start);
+            let everything: u64 = problem.rows.iter().map(|r| r.weight).sum();
+            if greedy_weight == everything {
+                // Every row reached: nothing can do better.
+                return (start, greedy_weight, everything as f64, true);
+            }
+            match solve::max_cover(problem, p, &start, request.time_limit) {
+                Ok(s) if problem.covered_weight(&s.chosen) >= greedy_weight => {
+                    (s.chosen, greedy_weight, s.bound.min(everything as f64), s.optimal)
+                }
+                Ok(s) => (start, greedy_weight, s.bound.min(everything as f64), false),
+                Err(e) => {
+                    notes.push(format!("{e}; 给出的是贪心解 — the greedy answer is given, not proved"));
+                    (start, greedy_weight, everything as f64, false)
+                }
+            }
+        }
+        Goal::CoverAll => {
+            let start = greedy::cover_all(problem);
+            let greedy_weight = problem.covered_weight(&start);
+            if start.len() <= 1 {
+                // None or one site: no answer uses fewer while rows remain.
+                return (start.clone(), greedy_weight, start.len() as f64, true);
+            }
+            match solve::cover_all(problem, &start, request.time_limit) {
+                Ok(s) if s.chosen.len() <= start.len() && problem.covered_weight(&s.chosen) == greedy_weight => {
+                    (s.chosen, greedy_weight, s.bound, s.optimal)
+                }
+                Ok(s) => (start, greedy_weight, s.bound, false),
+                Err(e) => {
+                    notes.push(format!("{e}; 给出的是贪心解 — the greedy answer is given, not proved"));
+                    (start, greedy_weight, 1.0, false)
+                }
+            }
+        }
+    }
+}
+
+/// Which areas the rule counts as within reach, as it judges them.
+fn reached(dataset: &Dataset, rule: &Rule, mode: Mode) -> Vec<bool> {
+    let context = Context::new(dataset, mode);
+    let (outcome, _) = engine::judge_rule(rule, &context);
+    let mut reached = vec![false; dataset.residential_areas.len()];
+    for s in &outcome.subjects {
+        if let (Subject::Area(a), true) = (s.subject, s.passed) {
+            reached[a] = true;
+        }
+    }
+    reached
+}
+
+fn weight_of(households: &[u64], which: &[bool]) -> u64 {
+    households.iter().zip(which).filter(|(_, w)| **w).map(|(h, _)| h).sum()
+}
+
+/// The dataset with the chosen candidates built as facilities of the rule's first tier.
+fn with_sites(dataset: &Dataset, chosen: &[usize], tier: Option<crate::model::Tier>) -> Dataset {
+    let mut d = dataset.clone();
+    let Some(tier) = tier else { return d };
+    d.facilities.extend(chosen.iter().map(|&k| {
+        let c = &dataset.candidates[k];
+        Facility {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            tier,
+            floor_area_m2: c.floor_area_m2.unwrap_or(0.0),
+            beds: None,
+            nursing_beds: None,
+            status: Status::Built,
+            handed_over: None,
+            serves: Vec::new(),
+            meal_service: None,
+            geometry: c.geometry.clone(),
+            location: c.location,
+        }
+    }));
+    d
+}
