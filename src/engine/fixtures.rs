@@ -80,3 +80,24 @@ pub fn unit(code: &str, level: Level, parent: Option<&str>, bounds: (f64, f64, f
         boundary: MultiPolygon(vec![rect(bounds.0, bounds.1, bounds.2, bounds.3)]),
     }
 }
+
+/// A candidate site (idle building) at a point, with its floor area when known.
+pub fn candidate(id: &str, floor_area_m2: Option<f64>, east: f64, north: f64) -> Candidate {
+    let location = at(east, north);
+    Candidate {
+        id: id.into(),
+        name: format!("{id}闲置用房"),
+        floor_area_m2,
+        geometry: Geometry::Point(location),
+        location,
+    }
+}
+
+/// A walkable road through points given in metres from the origin.
+pub fn road(points: &[(f64, f64)]) -> Road {
+    let line = LineString::from(points.iter().map(|&(e, n)| (at(e, n).x(), at(e, n).y())).collect::<Vec<_>>());
+    Road {
+        walkable: true,
+        geometry: geo::MultiLineString(vec![line]),
+    }
+}

@@ -310,3 +310,210 @@ fn with_sites(dataset: &Dataset, chosen: &[usize], tier: Option<crate::model::Ti
     }));
     d
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::fixtures::*;
+    use crate::model::{AreaKind, Tier};
+    use crate::rules::{Metric, ServiceRadius};
+
+    fn radius_rule(metric: Metric) -> Rule {
+        Rule::adhoc(
+            "test/radius",
+            RuleKind::ServiceRadius(ServiceRadius {
+                radius_m: 700.0,
+                tiers: Tier::COMMUNITY.to_vec(),
+                metric,
+                strict: false,
+                target: 1.0,
+            }),
+        )
+    }
+
+    fn request(goal: Goal) -> SiteRequest {
+        SiteRequest {
+            goal,
+            min_area_m2: 350.0,
+            time_limit: Duration::from_secs(30),
+            mode: Mode::Audit,
+        }
+    }
+
+    /// A station F1 by area A; areas B, C, D in a column at x = 3 000 m, E out east, F far beyond.
+    /// K1 (3 000, 500) reaches B (500 m) and C (100 m); K2 (3 000, −400) reaches B (400 m) and D (150 m);
+    /// K3 reaches E (200 m); K4 reaches only A, already reached; K5 (3 000, 0) would reach B, C (600 m)
+    /// and D (550 m) but is too small (100 m² < 350). No distance is within 100 m of the 700 m threshold.
+    fn city() -> Dataset {
+        let mut d = dataset();
+        d.facilities = vec![facility("F1", Tier::Station, 400.0, Status::Operating, 0.0, 0.0)];
+        d.residential_areas = vec![
+            area("A", 100, AreaKind::Existing, 300.0, 0.0),
+            area("B", 300, AreaKind::Existing, 3_000.0, 0.0),
+            area("C", 200, AreaKind::Existing, 3_000.0, 600.0),
+            area("D", 400, AreaKind::Existing, 3_000.0, -550.0),
+            area("E", 250, AreaKind::Existing, 6_000.0, 200.0),
+            area("F", 50, AreaKind::Existing, 10_000.0, 0.0),
+        ];
+        d.candidates = vec![
+            candidate("K1", Some(400.0), 3_000.0, 500.0),
+            candidate("K2", Some(500.0), 3_000.0, -400.0),
+            candidate("K3", None, 6_000.0, 0.0),
+            candidate("K4", Some(800.0), 300.0, 100.0),
+            candidate("K5", Some(100.0), 3_000.0, 0.0),
+        ];
+        d
+    }
+
+    fn ids(d: &Dataset, s: &Siting) -> Vec<String> {
+        s.chosen.iter().map(|c| d.candidates[c.candidate].id.clone()).collect()
+    }
+
+    #[test]
+    fn one_more_site_reaches_the_most_households() {
+        let d = city();
+        let s = site(&d, &radius_rule(Metric::Euclidean), &request(Goal::Add(1))).unwrap();
+        assert_eq!(ids(&d, &s), ["K2"]);
+        assert_eq!(s.chosen[0].newly_reached_households, 700);
+        assert_eq!((s.before_households, s.covered_households, s.total_households), (100, 800, 1_300));
+        assert!(s.optimal);
+        assert_eq!(s.upper_bound, 800);
+        assert_eq!(s.gap, 0.0);
+        assert_eq!(s.too_small, vec![4]);
+        assert_eq!(s.area_unknown, vec![2]);
+    }
+
+    /// Two sites: K2 + K3 (700 + 250) beats K1 + K2 (B + C + D = 900) and K1 + K3 (750). With the small
+    /// K5 let in, K5 + K3 (900 + 250) is best.
+    #[test]
+    fn two_sites_take_the_best_pair_in_build_order() {
+        let d = city();
+        let s = site(&d, &radius_rule(Metric::Euclidean), &request(Goal::Add(2))).unwrap();
+        assert_eq!(ids(&d, &s), ["K2", "K3"]);
+        let gains: Vec<u64> = s.chosen.iter().map(|c| c.newly_reached_households).collect();
+        assert_eq!(gains, [700, 250]);
+        assert_eq!(s.covered_households, 1_050);
+        assert!(s.optimal);
+        let mut all = request(Goal::Add(2));
+        all.min_area_m2 = 0.0;
+        let t = site(&d, &radius_rule(Metric::Euclidean), &all).unwrap();
+        assert_eq!(ids(&d, &t), ["K5", "K3"]);
+        assert_eq!(t.covered_households, 1_250);
+        assert!(t.too_small.is_empty());
+    }
+
+    #[test]
+    fn covering_every_reachable_area_and_naming_the_rest() {
+        let d = city();
+        let s = site(&d, &radius_rule(Metric::Euclidean), &request(Goal::CoverAll)).unwrap();
+        let mut chosen = ids(&d, &s);
+        chosen.sort();
+        assert_eq!(chosen, ["K1", "K2", "K3"]);
+        assert_eq!(s.min_sites, Some(3));
+        assert!(s.optimal);
+        let unreachable: Vec<&str> = s.unreachable.iter().map(|&a| d.residential_areas[a].id.as_str()).collect();
+        assert_eq!(unreachable, ["F"]);
+        assert_eq!(s.covered_households, 1_250);
+        assert_eq!(s.upper_bound, 1_250);
+    }
+
+    /// Two streets joined only at their far ends (x = 1 000 m): home H beside the north one at (0, 200).
+    /// KA beside the south street is 210 m from H in a straight line but about 2 220 m on foot; KB on the
+    /// north street is a 520 m walk. On foot only KB reaches H; in a straight line both do.
+    #[test]
+    fn walking_rules_site_by_the_walk() {
+        let mut d = dataset();
+        d.roads = vec![
+            road(&[(0.0, 0.0), (1_000.0, 0.0)]),
+            road(&[(1_000.0, 0.0), (1_000.0, 200.0)]),
+            road(&[(0.0, 200.0), (1_000.0, 200.0)]),
+        ];
+        d.residential_areas = vec![area("H", 120, AreaKind::Existing, 0.0, 210.0)];
+        d.candidates = vec![candidate("KA", None, 0.0, -10.0), candidate("KB", None, 500.0, 210.0)];
+        let s = site(&d, &radius_rule(Metric::Network), &request(Goal::Add(1))).unwrap();
+        assert_eq!(ids(&d, &s), ["KB"]);
+        assert_eq!(s.covered_households, 120);
+        let straight = site(&d, &radius_rule(Metric::Euclidean), &request(Goal::Add(1))).unwrap();
+        assert_eq!(ids(&d, &straight), ["KA"], "in a straight line both reach H; the first stays");
+        let reach = engine::areas_within_reach(
+            match &radius_rule(Metric::Network).kind {
+                RuleKind::ServiceRadius(r) => r,
+                _ => unreachable!(),
+            },
+            &Context::new(&d, Mode::Audit),
+            &[d.candidates[0].location, d.candidates[1].location],
+        );
+        assert_eq!(reach, vec![vec![], vec![0]]);
+    }
+
+    #[test]
+    fn refuses_other_rules_and_datasets_without_candidates() {
+        let d = city();
+        let rule = Rule::adhoc(
+            "test/min",
+            RuleKind::FacilityMinArea(crate::rules::FacilityMinArea {
+                tiers: vec![Tier::Station],
+                min_area_m2: 100.0,
+                statuses: vec![],
+                since: None,
+            }),
+        );
+        assert!(matches!(
+            site(&d, &rule, &request(Goal::Add(1))),
+            Err(SitingError::NotARadiusRule(..))
+        ));
+        let mut none = city();
+        none.candidates.clear();
+        assert!(matches!(
+            site(&none, &radius_rule(Metric::Euclidean), &request(Goal::Add(1))),
+            Err(SitingError::NoCandidates)
+        ));
+    }
+
+    /// Random small cities (a fixed generator): the answer for p = 1, 2, 3 reaches as many households as
+    /// the best of every subset of the 12 candidates, counted by straight geodesic distance here.
+    #[test]
+    fn matches_brute_force_on_small_cities() {
+        let mut seed: u64 = 7;
+        let mut next = move |n: f64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 11) as f64 / (1u64 << 53) as f64 * n
+        };
+        for city in 0..4 {
+            let mut d = dataset();
+            d.facilities = vec![facility("F", Tier::Station, 400.0, Status::Operating, next(4_000.0), next(4_000.0))];
+            d.residential_areas = (0..40)
+                .map(|i| area(&format!("A{i}"), 1 + next(500.0) as u64, AreaKind::Existing, next(4_000.0), next(4_000.0)))
+                .collect();
+            d.candidates = (0..12)
+                .map(|k| candidate(&format!("K{k}"), None, next(4_000.0), next(4_000.0)))
+                .collect();
+            let rule = radius_rule(Metric::Euclidean);
+            let near = |p: geo::Point<f64>, q: geo::Point<f64>| crate::spatial::geodesic_m(p, q) <= 700.0;
+            let best_of = |subset: &[usize]| -> u64 {
+                d.residential_areas
+                    .iter()
+                    .filter(|a| {
+                        near(a.location, d.facilities[0].location)
+                            || subset.iter().any(|&k| near(a.location, d.candidates[k].location))
+                    })
+                    .map(|a| a.households)
+                    .sum()
+            };
+            for p in 1..=3usize {
+                let mut best = 0;
+                for mask in 0u32..(1 << 12) {
+                    if mask.count_ones() as usize <= p {
+                        let subset: Vec<usize> = (0..12).filter(|k| mask & (1 << k) != 0).collect();
+                        best = best.max(best_of(&subset));
+                    }
+                }
+                let s = site(&d, &rule, &request(Goal::Add(p))).unwrap();
+                assert_eq!(s.covered_households, best, "city {city}, p = {p}");
+                let chosen: Vec<usize> = s.chosen.iter().map(|c| c.candidate).collect();
+                assert_eq!(best_of(&chosen), best, "city {city}, p = {p}: the chosen sites themselves");
+                assert!(s.optimal && s.chosen.len() <= p);
+            }
+        }
+    }
+}

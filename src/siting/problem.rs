@@ -228,4 +228,55 @@ mod tests {
         );
         assert_eq!(Problem::new(&[0], &reach, &[0, 4], &[false, false], true).rows.len(), 2);
     }
+
+    /// The best households for every p, by brute force over all subsets of sites.
+    fn best_by_p(problem: &Problem, max_p: usize) -> Vec<u64> {
+        let n = problem.sites.len();
+        let mut best = vec![0u64; max_p + 1];
+        for mask in 0u32..(1 << n) {
+            let size = mask.count_ones() as usize;
+            if size <= max_p {
+                let chosen: Vec<u32> = (0..n as u32).filter(|s| mask & (1 << s) != 0).collect();
+                let w = problem.covered_weight(&chosen);
+                for b in best.iter_mut().skip(size) {
+                    *b = (*b).max(w);
+                }
+            }
+        }
+        best
+    }
+
+    /// Random problems (a fixed generator), 10 sites each: the reduced problem has the same optimum for
+    /// every p, and usually fewer rows and sites.
+    #[test]
+    fn reduction_keeps_the_optimum() {
+        let mut seed: u64 = 11;
+        let mut next = move |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let mut shrank = 0;
+        for _ in 0..30 {
+            let reach: Vec<Vec<usize>> = (0..10)
+                .map(|_| {
+                    let mut areas: Vec<usize> = (0..1 + next(6)).map(|_| next(25) as usize).collect();
+                    areas.sort_unstable();
+                    areas.dedup();
+                    areas
+                })
+                .collect();
+            let households: Vec<u64> = (0..25).map(|_| next(300)).collect();
+            let reached: Vec<bool> = (0..25).map(|_| next(5) == 0).collect();
+            let candidates: Vec<usize> = (0..10).collect();
+            let problem = Problem::new(&candidates, &reach, &households, &reached, false);
+            let before = best_by_p(&problem, 4);
+            let (reduced, reduction) = problem.reduce();
+            let after = best_by_p(&reduced, 4);
+            assert_eq!(before, after, "{reduction:?}");
+            if reduction.sites_after < reduction.sites_before || reduction.rows_after < reduction.rows_before {
+                shrank += 1;
+            }
+        }
+        assert!(shrank > 10, "reduction did something in {shrank} of 30");
+    }
 }

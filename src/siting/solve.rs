@@ -188,4 +188,33 @@ mod tests {
         let covered = p.covered_weight(&solved.chosen);
         assert_eq!(covered, 7);
     }
+
+    /// A problem HiGHS cannot finish in a millisecond: it stops, keeps the start (or better), proves a
+    /// bound at least as high, and does not call the answer optimal.
+    #[test]
+    fn a_time_limit_gives_the_best_found_and_an_honest_bound() {
+        let mut seed: u64 = 3;
+        let mut next = move |n: u64| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        let sites = 400u64;
+        let rows: Vec<(u64, Vec<u32>)> = (0..6_000)
+            .map(|_| {
+                let mut s: Vec<u32> = (0..2 + next(5)).map(|_| next(sites) as u32).collect();
+                s.sort_unstable();
+                s.dedup();
+                (1 + next(200), s)
+            })
+            .collect();
+        let rows: Vec<(u64, &[u32])> = rows.iter().map(|(w, s)| (*w, s.as_slice())).collect();
+        let p = problem(&rows, sites as usize);
+        let start = greedy::max_cover(&p, 40);
+        let greedy_weight = p.covered_weight(&start) as f64;
+        let solved = max_cover(&p, 40, &start, Duration::from_millis(1)).unwrap();
+        assert!(!solved.optimal, "{solved:?}");
+        assert!(solved.objective >= greedy_weight - 1e-6, "{} < {greedy_weight}", solved.objective);
+        assert!(solved.bound >= solved.objective, "{solved:?}");
+        assert_eq!(p.covered_weight(&solved.chosen) as f64, solved.objective.round());
+    }
 }
