@@ -121,6 +121,17 @@ pub fn make(csv: &std::path::Path, out: &std::path::Path) {
     let mut roads = Vec::new();
     let mut trunk_xs: Vec<f64> = Vec::new();
     let mut area_no: usize = 0;
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut candidate = |name: String, floor_area_m2: f64, at: Point<f64>| {
+        let id = format!("K{:02}", candidates.len() + 1);
+        candidates.push(Candidate {
+            id,
+            name,
+            floor_area_m2: Some(floor_area_m2),
+            geometry: Geometry::Point(at),
+            location: at,
+        });
+    };
     let mut facility_no = 0;
     let mut fid = |prefix: &str| {
         facility_no += 1;
@@ -213,6 +224,11 @@ pub fn make(csv: &std::path::Path, out: &std::path::Path) {
                         at(0.3, 0.6),
                     ));
                 }
+                // Candidate sites (idle public buildings, 闲置公共用房): a closed village school in one
+                // village in six.
+                if i % 6 == 0 {
+                    candidate(format!("{name}原村小学校舍"), 520.0 + (i % 4) as f64 * 40.0, at(0.45, 0.55));
+                }
                 continue;
             }
             // Communities: two existing estates and one new one served by its own facility.
@@ -270,6 +286,14 @@ pub fn make(csv: &std::path::Path, out: &std::path::Path) {
                 }
             });
             facilities.push(f);
+            // Candidate sites: idle offices where the station is missing, and in one community in three a
+            // former clinic too small for the 400 m² single site the Anxi rules want.
+            if i % 5 == 3 {
+                candidate(format!("{name}闲置办公用房"), 450.0 + (i % 3) as f64 * 80.0, at(0.55, 0.5));
+            }
+            if i % 3 == 0 {
+                candidate(format!("{name}原社区卫生室"), 260.0, at(0.15, 0.85));
+            }
             // A community health station next door to three estates' facilities in four (医养结合).
             if i % 4 != 3 {
                 let mut clinic = Facility::at_point(
@@ -430,17 +454,18 @@ pub fn make(csv: &std::path::Path, out: &std::path::Path) {
         residential_areas: areas,
         facilities,
         roads,
-        candidates: vec![],
+        candidates,
     };
     let description = "演示数据：行政区划名称和代码取自国家统计局2023年统计用区划代码；边界、小区和设施均为虚构。\
                        Demo data: unit names and codes are real (NBS 2023); all geometry, residential areas and facilities are invented.";
     carecircle::write::write_dataset(&dataset, out, Crs::Wgs84, description).expect("write the demo dataset");
     println!(
-        "wrote {}: {} admin units, {} residential areas, {} facilities",
+        "wrote {}: {} admin units, {} residential areas, {} facilities, {} candidate sites",
         out.display(),
         dataset.admin_units.len(),
         dataset.residential_areas.len(),
-        dataset.facilities.len()
+        dataset.facilities.len(),
+        dataset.candidates.len()
     );
 }
 

@@ -19,7 +19,7 @@ pub const RULESETS: [(&str, &str); 5] = [
 pub const DEMO: &str = "demo";
 
 /// The files of `geodata/demo`.
-pub const DEMO_FILES: [(&str, &str); 5] = [
+pub const DEMO_FILES: [(&str, &str); 6] = [
     ("dataset.toml", include_str!("../geodata/demo/dataset.toml")),
     (
         "admin_units.geojson",
@@ -30,6 +30,7 @@ pub const DEMO_FILES: [(&str, &str); 5] = [
         include_str!("../geodata/demo/residential_areas.geojson"),
     ),
     ("facilities.geojson", include_str!("../geodata/demo/facilities.geojson")),
+    ("candidates.geojson", include_str!("../geodata/demo/candidates.geojson")),
     ("roads.geojson", include_str!("../geodata/demo/roads.geojson")),
 ];
 

@@ -32,6 +32,13 @@ pub const PLAN_TOTAL: u64 = 1_000_000_000_000;
 pub const PROPOSAL_FEATURES: usize = 1_000;
 /// The radius of `GET /coverage`, metres.
 pub const COVERAGE_RADIUS_M: f64 = 2_000.0;
+/// Sites `site --add` and `POST /site` may add at once (a city plans tens to hundreds).
+pub const SITE_MAX_ADD: u32 = 5_000;
+/// Seconds the siting solver may be given (`--time-limit`, `POST /site`'s `time_limit`).
+pub const SITE_MAX_SECONDS: f64 = 3_600.0;
+/// The greedy start's swap passes stop being tried when one pass would visit more (site, row) pairs than
+/// this: the exact solver improves on greedy anyway, and the time limit bounds it.
+pub const SITE_SWAP_WORK: u64 = 200_000_000;
 /// Judging requests the server runs at once (checks, reviews, coverage, comparisons); more wait for none
 /// and get 503 with Retry-After.
 pub const HEAVY_AT_ONCE: usize = 2;

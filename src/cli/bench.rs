@@ -330,6 +330,8 @@ fn bench_map(dataset: &carecircle::model::Dataset, radius: &Rule, runs: usize) -
         tiers: Tier::COMMUNITY.to_vec(),
         walking: false,
         uncovered: findings.iter().map(|f| f.id.clone()).collect(),
+        added: Vec::new(),
+        caption: None,
     };
     let spec = map::MapSpec {
         dataset,

@@ -8,6 +8,7 @@ mod db;
 mod map;
 mod review;
 mod serve;
+mod site;
 
 use carecircle::load::{load_dataset_with_warnings, Problems};
 use carecircle::model::Dataset;
@@ -43,6 +44,8 @@ enum Command {
     Compare(compare::CompareArgs),
     /// 规划审查 Judge a proposed residential project inside its real surroundings (exit 1 when it fails).
     Review(review::ReviewArgs),
+    /// 选址 Choose candidate sites that close a radius rule's gaps: at most N (the most households) or the fewest covering all.
+    Site(site::SiteArgs),
     /// 地图 Draw a coverage map (PNG or SVG): areas by coverage, facilities by tier, failing subjects outlined.
     Map(map::MapArgs),
     /// 任务分解 Split city-wide targets into whole numbers per unit that add up (largest remainder).
@@ -110,6 +113,7 @@ pub fn run() -> i32 {
         Command::Compare(args) => compare::run(args),
         Command::Review(args) => review::run(args),
         Command::Map(args) => map::run(args),
+        Command::Site(args) => site::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Db(args) => db::run(args),
         Command::Validate { dataset } => validate(&dataset),

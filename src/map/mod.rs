@@ -44,6 +44,10 @@ pub struct Coverage {
     pub walking: bool,
     /// Ids of the residential areas out of reach.
     pub uncovered: HashSet<String>,
+    /// Sites a siting answer adds (where, and the candidate's id), marked and named on the map.
+    pub added: Vec<(geo::Point<f64>, String)>,
+    /// Words added to the subtitle (which answer this map shows).
+    pub caption: Option<String>,
 }
 
 impl Coverage {
@@ -69,6 +73,8 @@ impl Coverage {
                 .filter(|f| f.rule == rule.id)
                 .map(|f| f.id.clone())
                 .collect(),
+            added: Vec::new(),
+            caption: None,
         })
     }
 }
@@ -505,6 +511,15 @@ fn draw_panel<DB: DrawingBackend>(
     }
 
     labels(&root, spec, panel, t)?;
+    // Sites a siting answer adds: a black ring round their mark, and their id beside it, over the names.
+    for (p, id) in spec.coverage.map(|c| c.added.as_slice()).unwrap_or_default() {
+        let at = panel.px(p.0);
+        if panel.shows(&Geometry::Point(*p)) {
+            root.draw(&Circle::new(at, 10, style::ADDED.stroke_width(3))).map_err(err)?;
+            t.write(&root, id.clone(), (at.0 + 12, at.1 - 8), t.font(13, true).color(&style::ADDED))?;
+        }
+    }
+
     if first {
         scale_bar(&root, panel, t)?;
         north_arrow(&root, panel, t)?;
@@ -730,6 +745,10 @@ fn title<DB: DrawingBackend>(
     if !small.is_empty() {
         sub.push_str(&t.too_small(small.len()));
     }
+    if let Some(caption) = spec.coverage.and_then(|c| c.caption.as_deref()) {
+        sub.push_str(" · ");
+        sub.push_str(caption);
+    }
     t.write(root, sub, (MARGIN, 40), t.font(14, false).color(&style::MUTED))?;
     Ok(())
 }
@@ -745,6 +764,7 @@ enum Symbol {
     Reach,
     FailingOutline,
     FailingName,
+    Added,
     Boundary,
     Road,
 }
@@ -777,6 +797,9 @@ fn legend_items(spec: &MapSpec, t: &Text) -> Vec<(Symbol, String)> {
             ));
             items.push((Symbol::Ramp(style::UNJUDGED), t.shade_note().to_string()));
         }
+    }
+    if spec.coverage.is_some_and(|c| !c.added.is_empty()) {
+        items.push((Symbol::Added, t.added().to_string()));
     }
     items.push((Symbol::FailingOutline, t.failing().to_string()));
     if spec.findings.iter().any(|f| f.layer == Layer::AdminUnits) {
@@ -836,6 +859,9 @@ fn legend<DB: DrawingBackend>(
                     [(x + 2, y - 7), (x + 18, y + 7)],
                     style::FAILING.stroke_width(2),
                 ))
+                .map_err(err)?,
+            Symbol::Added => root
+                .draw(&Circle::new((x + 10, y), 7, style::ADDED.stroke_width(3)))
                 .map_err(err)?,
             Symbol::FailingName => {
                 let font = t

@@ -14,6 +14,8 @@ pub enum Lang {
     English,
 }
 
+/// Sites a siting answer adds.
+pub const ADDED: RGBColor = RGBColor(33, 33, 33);
 pub const WATER: RGBColor = RGBColor(236, 242, 247);
 pub const LAND: RGBColor = RGBColor(250, 249, 245);
 pub const DISTRICT: RGBColor = RGBColor(33, 33, 33);
@@ -268,6 +270,14 @@ impl Text {
             "户数：颜色越深户数越多"
         } else {
             "Households: darker, more"
+        }
+    }
+
+    pub fn added(&self) -> &'static str {
+        if self.zh() {
+            "黑圈：选址新增的设施"
+        } else {
+            "Black ring: a site the siting adds"
         }
     }
 

@@ -8,6 +8,7 @@ pub mod files;
 pub mod html;
 pub mod json;
 pub mod review;
+pub mod siting;
 pub mod text;
 pub mod xlsx;
 

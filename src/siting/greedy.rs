@@ -6,32 +6,41 @@ use super::problem::Problem;
 /// first), stopping early when no site adds any; then one site is swapped for another while a swap
 /// reaches more.
 pub fn max_cover(problem: &Problem, p: usize) -> Vec<u32> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
     let rows_of = problem.rows_of_sites();
-    let mut chosen = Vec::new();
     let mut count = vec![0u32; problem.rows.len()];
+    let gain = |s: usize, count: &[u32]| -> u64 {
+        rows_of[s]
+            .iter()
+            .filter(|&&r| count[r as usize] == 0)
+            .map(|&r| problem.rows[r as usize].weight)
+            .sum()
+    };
+    // Gains only fall as sites are chosen, so a stale gain is an upper bound: a site whose fresh gain still
+    // tops the heap is the best (lazy greedy); ties pop the first site first.
+    let mut heap: BinaryHeap<(u64, Reverse<usize>)> =
+        (0..problem.sites.len()).map(|s| (gain(s, &count), Reverse(s))).collect();
+    let mut chosen = Vec::new();
     while chosen.len() < p {
-        let gain = |s: usize| -> u64 {
-            rows_of[s]
-                .iter()
-                .filter(|&&r| count[r as usize] == 0)
-                .map(|&r| problem.rows[r as usize].weight)
-                .sum()
-        };
-        let best = (0..problem.sites.len())
-            .filter(|s| !chosen.contains(&(*s as u32)))
-            .map(|s| (gain(s), s))
-            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-        match best {
-            Some((g, s)) if g > 0 => {
-                for &r in &rows_of[s] {
-                    count[r as usize] += 1;
-                }
-                chosen.push(s as u32);
-            }
-            _ => break,
+        let Some((stale, Reverse(s))) = heap.pop() else { break };
+        let fresh = gain(s, &count);
+        if fresh < stale {
+            heap.push((fresh, Reverse(s)));
+            continue;
         }
+        if fresh == 0 {
+            break;
+        }
+        for &r in &rows_of[s] {
+            count[r as usize] += 1;
+        }
+        chosen.push(s as u32);
     }
-    improve_by_swaps(problem, &rows_of, &mut chosen, &mut count);
+    let pairs: u64 = rows_of.iter().map(|r| r.len() as u64).sum::<u64>() * chosen.len() as u64;
+    if pairs <= crate::limits::SITE_SWAP_WORK {
+        improve_by_swaps(problem, &rows_of, &mut chosen, &mut count);
+    }
     chosen
 }
 

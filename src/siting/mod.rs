@@ -17,7 +17,7 @@ pub mod solve;
 
 use crate::engine::{self, Context, Subject};
 use crate::model::{Dataset, Facility, Mode, Status};
-use crate::rules::{Rule, RuleKind};
+use crate::rules::{Rule, RuleKind, Ruleset};
 use problem::{Problem, Reduction};
 use std::time::{Duration, Instant};
 
@@ -98,6 +98,33 @@ pub enum SitingError {
     NotARadiusRule(String, &'static str),
     #[error("数据集没有候选点（candidates.geojson）— the dataset has no candidate sites (candidates.geojson)")]
     NoCandidates,
+    #[error("规则集中没有规则{0} — no rule {0} in the rulesets given; their service_radius rules: {1}")]
+    NoSuchRule(String, String),
+}
+
+/// The rule of this id among the rulesets.
+pub fn find_rule<'r>(rulesets: &'r [Ruleset], id: &str) -> Result<&'r Rule, SitingError> {
+    let rules = || rulesets.iter().flat_map(|r| &r.rules);
+    rules().find(|r| r.id == id).ok_or_else(|| {
+        let radius: Vec<&str> = rules()
+            .filter(|r| matches!(r.kind, RuleKind::ServiceRadius(_)))
+            .map(|r| r.id.as_str())
+            .collect();
+        SitingError::NoSuchRule(id.to_string(), if radius.is_empty() { "none".into() } else { radius.join(", ") })
+    })
+}
+
+/// The smallest candidate worth siting by default: the largest single-site minimum (`min_single_site_m2`)
+/// of the rulesets' floor-area rules, 0 when they set none.
+pub fn default_min_area(rulesets: &[Ruleset]) -> f64 {
+    rulesets
+        .iter()
+        .flat_map(|r| &r.rules)
+        .filter_map(|r| match &r.kind {
+            RuleKind::AreaPerHouseholds(p) => p.min_single_site_m2,
+            _ => None,
+        })
+        .fold(0.0, f64::max)
 }
 
 /// Answers a siting question about `rule` over `dataset`.
@@ -167,7 +194,7 @@ pub fn site(dataset: &Dataset, rule: &Rule, request: &SiteRequest) -> Result<Sit
 
     let built: Vec<usize> = chosen.iter().map(|c| c.candidate).collect();
     let reached_after = reached(
-        &with_sites(dataset, &built, radius.tiers.first().copied()),
+        &with_sites(dataset, &built, radius),
         rule,
         request.mode,
     );
@@ -287,10 +314,19 @@ fn weight_of(households: &[u64], which: &[bool]) -> u64 {
     households.iter().zip(which).filter(|(_, w)| **w).map(|(h, _)| h).sum()
 }
 
-/// The dataset with the chosen candidates built as facilities of the rule's first tier.
-fn with_sites(dataset: &Dataset, chosen: &[usize], tier: Option<crate::model::Tier>) -> Dataset {
+/// The dataset with the answer's sites built, as the rule judged it (for maps of the after).
+pub fn dataset_after(dataset: &Dataset, rule: &Rule, siting: &Siting) -> Dataset {
+    let built: Vec<usize> = siting.chosen.iter().map(|c| c.candidate).collect();
+    match &rule.kind {
+        RuleKind::ServiceRadius(radius) => with_sites(dataset, &built, radius),
+        _ => dataset.clone(),
+    }
+}
+
+/// The dataset with the chosen candidates built (and operating) as facilities of the rule's first tier.
+fn with_sites(dataset: &Dataset, chosen: &[usize], radius: &crate::rules::ServiceRadius) -> Dataset {
     let mut d = dataset.clone();
-    let Some(tier) = tier else { return d };
+    let Some(&tier) = radius.tiers.first() else { return d };
     d.facilities.extend(chosen.iter().map(|&k| {
         let c = &dataset.candidates[k];
         Facility {
@@ -300,7 +336,7 @@ fn with_sites(dataset: &Dataset, chosen: &[usize], tier: Option<crate::model::Ti
             floor_area_m2: c.floor_area_m2.unwrap_or(0.0),
             beds: None,
             nursing_beds: None,
-            status: Status::Built,
+            status: Status::Operating,
             handed_over: None,
             serves: Vec::new(),
             meal_service: None,
