@@ -227,7 +227,11 @@ pub fn make(csv: &std::path::Path, out: &std::path::Path) {
                 // Candidate sites (idle public buildings, 闲置公共用房): a closed village school in one
                 // village in six.
                 if i % 6 == 0 {
-                    candidate(format!("{name}原村小学校舍"), 520.0 + (i % 4) as f64 * 40.0, at(0.45, 0.55));
+                    candidate(
+                        format!("{name}原村小学校舍"),
+                        520.0 + (i % 4) as f64 * 40.0,
+                        at(0.45, 0.55),
+                    );
                 }
                 continue;
             }
@@ -289,7 +293,11 @@ pub fn make(csv: &std::path::Path, out: &std::path::Path) {
             // Candidate sites: idle offices where the station is missing, and in one community in three a
             // former clinic too small for the 400 m² single site the Anxi rules want.
             if i % 5 == 3 {
-                candidate(format!("{name}闲置办公用房"), 450.0 + (i % 3) as f64 * 80.0, at(0.55, 0.5));
+                candidate(
+                    format!("{name}闲置办公用房"),
+                    450.0 + (i % 3) as f64 * 80.0,
+                    at(0.55, 0.5),
+                );
             }
             if i % 3 == 0 {
                 candidate(format!("{name}原社区卫生室"), 260.0, at(0.15, 0.85));

@@ -66,6 +66,7 @@ async fn every_collection_holds_one_geometry_family_and_its_schema() {
             "demo.residential_areas",
             "demo.facilities",
             "demo.roads",
+            "demo.candidates",
             "check-1.findings-points",
             "check-1.findings-polygons"
         ]

@@ -57,7 +57,8 @@ async fn landing_conformance_and_collections_follow_ogc_api_features() {
             "demo.admin_units",
             "demo.residential_areas",
             "demo.facilities",
-            "demo.roads"
+            "demo.roads",
+            "demo.candidates"
         ]
     );
     for c in cols["collections"].as_array().unwrap() {

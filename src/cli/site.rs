@@ -55,7 +55,10 @@ pub struct SiteArgs {
 }
 
 pub fn run(args: SiteArgs) -> i32 {
-    if !(args.time_limit.is_finite() && args.time_limit > 0.0 && args.time_limit <= carecircle::limits::SITE_MAX_SECONDS) {
+    if !(args.time_limit.is_finite()
+        && args.time_limit > 0.0
+        && args.time_limit <= carecircle::limits::SITE_MAX_SECONDS)
+    {
         eprintln!(
             "--time-limit {}: expected seconds above 0 and at most {}",
             args.time_limit,
@@ -169,7 +172,12 @@ fn out_files(
 }
 
 /// The rule's coverage before and after the chosen sites are built, as PNG.
-fn coverage_maps(dataset: &Dataset, rule: &Rule, answer: &Siting, mode: Mode) -> Result<(Vec<u8>, Vec<u8>), map::MapError> {
+fn coverage_maps(
+    dataset: &Dataset,
+    rule: &Rule,
+    answer: &Siting,
+    mode: Mode,
+) -> Result<(Vec<u8>, Vec<u8>), map::MapError> {
     let RuleKind::ServiceRadius(radius) = &rule.kind else {
         return Err(map::MapError::Empty);
     };

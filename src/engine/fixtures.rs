@@ -95,7 +95,12 @@ pub fn candidate(id: &str, floor_area_m2: Option<f64>, east: f64, north: f64) ->
 
 /// A walkable road through points given in metres from the origin.
 pub fn road(points: &[(f64, f64)]) -> Road {
-    let line = LineString::from(points.iter().map(|&(e, n)| (at(e, n).x(), at(e, n).y())).collect::<Vec<_>>());
+    let line = LineString::from(
+        points
+            .iter()
+            .map(|&(e, n)| (at(e, n).x(), at(e, n).y()))
+            .collect::<Vec<_>>(),
+    );
     Road {
         walkable: true,
         geometry: geo::MultiLineString(vec![line]),

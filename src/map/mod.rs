@@ -515,8 +515,14 @@ fn draw_panel<DB: DrawingBackend>(
     for (p, id) in spec.coverage.map(|c| c.added.as_slice()).unwrap_or_default() {
         let at = panel.px(p.0);
         if panel.shows(&Geometry::Point(*p)) {
-            root.draw(&Circle::new(at, 10, style::ADDED.stroke_width(3))).map_err(err)?;
-            t.write(&root, id.clone(), (at.0 + 12, at.1 - 8), t.font(13, true).color(&style::ADDED))?;
+            root.draw(&Circle::new(at, 10, style::ADDED.stroke_width(3)))
+                .map_err(err)?;
+            t.write(
+                &root,
+                id.clone(),
+                (at.0 + 12, at.1 - 8),
+                t.font(13, true).color(&style::ADDED),
+            )?;
         }
     }
 

@@ -129,7 +129,11 @@ impl<'a> SitingView<'a> {
             min_area_m2: s.min_area_m2,
             too_small: candidate_ids(&s.too_small),
             area_unknown: candidate_ids(&s.area_unknown),
-            unreachable: s.unreachable.iter().map(|&a| d.residential_areas[a].id.as_str()).collect(),
+            unreachable: s
+                .unreachable
+                .iter()
+                .map(|&a| d.residential_areas[a].id.as_str())
+                .collect(),
             reduction: Reduction {
                 rows_before: s.reduction.rows_before,
                 rows_after: s.reduction.rows_after,
@@ -152,7 +156,13 @@ impl<'a> SitingView<'a> {
                 format!("not proved optimal: within {:.2} % of the proved bound", s.gap * 100.0),
             )
         };
-        let share = |h: u64| if s.total_households == 0 { 0.0 } else { h as f64 * 100.0 / s.total_households as f64 };
+        let share = |h: u64| {
+            if s.total_households == 0 {
+                0.0
+            } else {
+                h as f64 * 100.0 / s.total_households as f64
+            }
+        };
         format!(
             "新增{}处，服务范围内住户由{}户（{:.1}%）增至{}户（{:.1}%），共{}户；{} — {} sites added: households within reach \
              {} → {} of {}; {}",
@@ -182,7 +192,8 @@ impl<'a> SitingView<'a> {
             s.rule,
             match s.goal {
                 Goal::Add(n) => format!("至多新增{n}处，覆盖住户最多 — at most {n} sites, the most households (MCLP)"),
-                Goal::CoverAll => "最少设施覆盖所有可达小区 — the fewest sites reaching every reachable area (LSCP)".into(),
+                Goal::CoverAll =>
+                    "最少设施覆盖所有可达小区 — the fewest sites reaching every reachable area (LSCP)".into(),
             }
         );
         let _ = writeln!(t, "{}", self.headline());
@@ -226,7 +237,12 @@ impl<'a> SitingView<'a> {
             }
         }
         let d = self.dataset;
-        let ids = |ks: &[usize]| ks.iter().map(|&k| d.candidates[k].id.as_str()).collect::<Vec<_>>().join(", ");
+        let ids = |ks: &[usize]| {
+            ks.iter()
+                .map(|&k| d.candidates[k].id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         if !s.too_small.is_empty() {
             let _ = writeln!(
                 t,
@@ -248,7 +264,12 @@ impl<'a> SitingView<'a> {
             );
         }
         if !s.unreachable.is_empty() {
-            let shown: Vec<&str> = s.unreachable.iter().take(20).map(|&a| d.residential_areas[a].id.as_str()).collect();
+            let shown: Vec<&str> = s
+                .unreachable
+                .iter()
+                .take(20)
+                .map(|&a| d.residential_areas[a].id.as_str())
+                .collect();
             let _ = writeln!(
                 t,
                 "任何候选点都够不到的小区{}个 — {} areas out of reach of every candidate: {}{}",
@@ -261,7 +282,11 @@ impl<'a> SitingView<'a> {
         let _ = writeln!(
             t,
             "约简 reduced: {} → {} 行 rows, {} → {} 候选点 candidates · {:.2} s",
-            s.reduction.rows_before, s.reduction.rows_after, s.reduction.sites_before, s.reduction.sites_after, s.seconds
+            s.reduction.rows_before,
+            s.reduction.rows_after,
+            s.reduction.sites_before,
+            s.reduction.sites_after,
+            s.seconds
         );
         for n in &s.notes {
             let _ = writeln!(t, "注意 note: {n}");

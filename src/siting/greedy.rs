@@ -19,8 +19,9 @@ pub fn max_cover(problem: &Problem, p: usize) -> Vec<u32> {
     };
     // Gains only fall as sites are chosen, so a stale gain is an upper bound: a site whose fresh gain still
     // tops the heap is the best (lazy greedy); ties pop the first site first.
-    let mut heap: BinaryHeap<(u64, Reverse<usize>)> =
-        (0..problem.sites.len()).map(|s| (gain(s, &count), Reverse(s))).collect();
+    let mut heap: BinaryHeap<(u64, Reverse<usize>)> = (0..problem.sites.len())
+        .map(|s| (gain(s, &count), Reverse(s)))
+        .collect();
     let mut chosen = Vec::new();
     while chosen.len() < p {
         let Some((stale, Reverse(s))) = heap.pop() else { break };

@@ -110,7 +110,14 @@ pub fn find_rule<'r>(rulesets: &'r [Ruleset], id: &str) -> Result<&'r Rule, Siti
             .filter(|r| matches!(r.kind, RuleKind::ServiceRadius(_)))
             .map(|r| r.id.as_str())
             .collect();
-        SitingError::NoSuchRule(id.to_string(), if radius.is_empty() { "none".into() } else { radius.join(", ") })
+        SitingError::NoSuchRule(
+            id.to_string(),
+            if radius.is_empty() {
+                "none".into()
+            } else {
+                radius.join(", ")
+            },
+        )
     })
 }
 
@@ -193,11 +200,7 @@ pub fn site(dataset: &Dataset, rule: &Rule, request: &SiteRequest) -> Result<Sit
     }
 
     let built: Vec<usize> = chosen.iter().map(|c| c.candidate).collect();
-    let reached_after = reached(
-        &with_sites(dataset, &built, radius),
-        rule,
-        request.mode,
-    );
+    let reached_after = reached(&with_sites(dataset, &built, radius), rule, request.mode);
     let covered_households = weight_of(&households, &reached_after);
     let (upper_bound, min_sites, gap) = match request.goal {
         Goal::Add(_) => {
@@ -411,7 +414,10 @@ mod tests {
         let s = site(&d, &radius_rule(Metric::Euclidean), &request(Goal::Add(1))).unwrap();
         assert_eq!(ids(&d, &s), ["K2"]);
         assert_eq!(s.chosen[0].newly_reached_households, 700);
-        assert_eq!((s.before_households, s.covered_households, s.total_households), (100, 800, 1_300));
+        assert_eq!(
+            (s.before_households, s.covered_households, s.total_households),
+            (100, 800, 1_300)
+        );
         assert!(s.optimal);
         assert_eq!(s.upper_bound, 800);
         assert_eq!(s.gap, 0.0);
@@ -447,7 +453,11 @@ mod tests {
         assert_eq!(chosen, ["K1", "K2", "K3"]);
         assert_eq!(s.min_sites, Some(3));
         assert!(s.optimal);
-        let unreachable: Vec<&str> = s.unreachable.iter().map(|&a| d.residential_areas[a].id.as_str()).collect();
+        let unreachable: Vec<&str> = s
+            .unreachable
+            .iter()
+            .map(|&a| d.residential_areas[a].id.as_str())
+            .collect();
         assert_eq!(unreachable, ["F"]);
         assert_eq!(s.covered_households, 1_250);
         assert_eq!(s.upper_bound, 1_250);
@@ -470,7 +480,11 @@ mod tests {
         assert_eq!(ids(&d, &s), ["KB"]);
         assert_eq!(s.covered_households, 120);
         let straight = site(&d, &radius_rule(Metric::Euclidean), &request(Goal::Add(1))).unwrap();
-        assert_eq!(ids(&d, &straight), ["KA"], "in a straight line both reach H; the first stays");
+        assert_eq!(
+            ids(&d, &straight),
+            ["KA"],
+            "in a straight line both reach H; the first stays"
+        );
         let reach = engine::areas_within_reach(
             match &radius_rule(Metric::Network).kind {
                 RuleKind::ServiceRadius(r) => r,
@@ -512,14 +526,31 @@ mod tests {
     fn matches_brute_force_on_small_cities() {
         let mut seed: u64 = 7;
         let mut next = move |n: f64| {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             (seed >> 11) as f64 / (1u64 << 53) as f64 * n
         };
         for city in 0..4 {
             let mut d = dataset();
-            d.facilities = vec![facility("F", Tier::Station, 400.0, Status::Operating, next(4_000.0), next(4_000.0))];
+            d.facilities = vec![facility(
+                "F",
+                Tier::Station,
+                400.0,
+                Status::Operating,
+                next(4_000.0),
+                next(4_000.0),
+            )];
             d.residential_areas = (0..40)
-                .map(|i| area(&format!("A{i}"), 1 + next(500.0) as u64, AreaKind::Existing, next(4_000.0), next(4_000.0)))
+                .map(|i| {
+                    area(
+                        &format!("A{i}"),
+                        1 + next(500.0) as u64,
+                        AreaKind::Existing,
+                        next(4_000.0),
+                        next(4_000.0),
+                    )
+                })
                 .collect();
             d.candidates = (0..12)
                 .map(|k| candidate(&format!("K{k}"), None, next(4_000.0), next(4_000.0)))
@@ -547,7 +578,11 @@ mod tests {
                 let s = site(&d, &rule, &request(Goal::Add(p))).unwrap();
                 assert_eq!(s.covered_households, best, "city {city}, p = {p}");
                 let chosen: Vec<usize> = s.chosen.iter().map(|c| c.candidate).collect();
-                assert_eq!(best_of(&chosen), best, "city {city}, p = {p}: the chosen sites themselves");
+                assert_eq!(
+                    best_of(&chosen),
+                    best,
+                    "city {city}, p = {p}: the chosen sites themselves"
+                );
                 assert!(s.optimal && s.chosen.len() <= p);
             }
         }

@@ -252,7 +252,9 @@ mod tests {
     fn reduction_keeps_the_optimum() {
         let mut seed: u64 = 11;
         let mut next = move |n: u64| {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             (seed >> 33) % n
         };
         let mut shrank = 0;

@@ -195,7 +195,9 @@ mod tests {
     fn a_time_limit_gives_the_best_found_and_an_honest_bound() {
         let mut seed: u64 = 3;
         let mut next = move |n: u64| {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             (seed >> 33) % n
         };
         let sites = 400u64;
@@ -213,7 +215,11 @@ mod tests {
         let greedy_weight = p.covered_weight(&start) as f64;
         let solved = max_cover(&p, 40, &start, Duration::from_millis(1)).unwrap();
         assert!(!solved.optimal, "{solved:?}");
-        assert!(solved.objective >= greedy_weight - 1e-6, "{} < {greedy_weight}", solved.objective);
+        assert!(
+            solved.objective >= greedy_weight - 1e-6,
+            "{} < {greedy_weight}",
+            solved.objective
+        );
         assert!(solved.bound >= solved.objective, "{solved:?}");
         assert_eq!(p.covered_weight(&solved.chosen) as f64, solved.objective.round());
     }
