@@ -211,6 +211,26 @@ pub fn synthesize(area_count: usize, facility_count: usize, seed: u64) -> Datase
     }
 }
 
+/// Adds `count` candidate sites (idle buildings, 150–1 000 m²) scattered over the city, from their own
+/// random stream so the rest of the dataset is the same with or without them.
+pub fn add_candidates(dataset: &mut Dataset, count: usize, seed: u64) {
+    let mut rng = SplitMix64::new(seed ^ 0xCA4D_1DA7E);
+    let per_row = (dataset.residential_areas.len() as f64).sqrt().ceil().max(1.0) as usize;
+    let side = per_row as f64 * AREA_SPACING_M;
+    dataset.candidates = (0..count)
+        .map(|i| {
+            let location = point(rng.unit() * side, rng.unit() * side);
+            Candidate {
+                id: format!("K{i}"),
+                name: format!("合成候选点{i}"),
+                floor_area_m2: Some((150 + rng.below(851)) as f64),
+                geometry: Geometry::Point(location),
+                location,
+            }
+        })
+        .collect();
+}
+
 /// A grid of walkable streets over the square city, a vertex at every crossing.
 fn street_grid(side: f64) -> Vec<Road> {
     let lines = (side / STREET_SPACING_M).ceil() as usize;

@@ -84,6 +84,9 @@ enum Command {
         facilities: u64,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Candidate sites for `site` (candidates.geojson; none by default).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=carecircle::limits::SYNTH_FACILITIES))]
+        candidates: u64,
         /// Folder to write the dataset into.
         #[arg(long)]
         out: PathBuf,
@@ -132,8 +135,9 @@ pub fn run() -> i32 {
             areas,
             facilities,
             seed,
+            candidates,
             out,
-        } => synth(areas as usize, facilities as usize, seed, &out),
+        } => synth(areas as usize, facilities as usize, candidates as usize, seed, &out),
         Command::Bench(args) => bench::run(args),
         Command::Allocate { file, format } => allocate(&file, format),
     }
@@ -351,17 +355,19 @@ fn rules(files: &[PathBuf]) -> i32 {
     0
 }
 
-fn synth(areas: usize, facilities: usize, seed: u64, out: &Path) -> i32 {
-    let dataset = carecircle::synth::synthesize(areas, facilities, seed);
+fn synth(areas: usize, facilities: usize, candidates: usize, seed: u64, out: &Path) -> i32 {
+    let mut dataset = carecircle::synth::synthesize(areas, facilities, seed);
+    carecircle::synth::add_candidates(&mut dataset, candidates, seed);
     let description = "合成数据，非真实 synthetic data, not a real place";
     match carecircle::write::write_dataset(&dataset, out, carecircle::crs::Crs::Wgs84, description) {
         Ok(()) => {
             println!(
-                "写入 wrote {}: {} admin units, {} residential areas, {} facilities",
+                "写入 wrote {}: {} admin units, {} residential areas, {} facilities, {} candidate sites",
                 out.display(),
                 dataset.admin_units.len(),
                 dataset.residential_areas.len(),
-                dataset.facilities.len()
+                dataset.facilities.len(),
+                dataset.candidates.len()
             );
             0
         }
