@@ -36,6 +36,10 @@ pub const COVERAGE_RADIUS_M: f64 = 2_000.0;
 pub const SITE_MAX_ADD: u32 = 5_000;
 /// Seconds the siting solver may be given (`--time-limit`, `POST /site`'s `time_limit`).
 pub const SITE_MAX_SECONDS: f64 = 3_600.0;
+/// Seconds `POST /site` may give the solver (default 10): well inside the server's wait for judging work.
+pub const SITE_HTTP_MAX_SECONDS: f64 = 60.0;
+/// The body of `POST /site` (names, a rule id and a few numbers).
+pub const SITE_REQUEST_BYTES: u64 = 64 << 10;
 /// The greedy start's swap passes stop being tried when one pass would visit more (site, row) pairs than
 /// this: the exact solver improves on greedy anyway, and the time limit bounds it.
 pub const SITE_SWAP_WORK: u64 = 200_000_000;

@@ -217,6 +217,13 @@ async fn bad_bodies_get_json_errors_never_500() {
         ("/checks", br#"{"dataset": "demo", "as_of": "2030-01-01"}"#.to_vec(), 400),
         ("/review", br#"{"dataset": "demo", "proposal": {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"layer": "parks"}, "geometry": null}]}}"#.to_vec(), 400),
         ("/review", br#"{"dataset": "demo", "proposal": 7}"#.to_vec(), 400),
+        ("/site", br#"{"dataset": "demo", "rule": "anxi-2022/service-radius"}"#.to_vec(), 400),
+        ("/site", br#"{"dataset": "demo", "rule": "anxi-2022/service-radius", "add": 2, "cover_all": true}"#.to_vec(), 400),
+        ("/site", br#"{"dataset": "demo", "rule": "anxi-2022/service-radius", "add": 0}"#.to_vec(), 400),
+        ("/site", br#"{"dataset": "demo", "rule": "anxi-2022/service-radius", "add": 2, "time_limit": 1e9}"#.to_vec(), 400),
+        ("/site", br#"{"dataset": "demo", "rule": "anxi-2022/new-area-ratio", "add": 2}"#.to_vec(), 400),
+        ("/site", br#"{"dataset": "demo", "rule": "nope/radius", "add": 2}"#.to_vec(), 400),
+        ("/site", br#"{"dataset": "atlantis", "rule": "anxi-2022/service-radius", "add": 2}"#.to_vec(), 404),
         // A position with one number: a 400 naming it, not a panic that drops the connection.
         ("/review", br#"{"dataset": "demo", "proposal": {"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"layer": "facilities", "id": "X", "name": "x", "tier": "station", "floor_area_m2": 300, "status": "planned"}, "geometry": {"type": "MultiPoint", "coordinates": [[1]]}}]}}"#.to_vec(), 400),
     ];
@@ -320,6 +327,7 @@ async fn review_rules_coverage_and_openapi() {
     for path in [
         "/checks",
         "/review",
+        "/site",
         "/rules",
         "/coverage",
         "/collections/{collectionId}/items/{featureId}",
@@ -498,4 +506,55 @@ async fn list_properties_are_served_as_one_string() {
         .unwrap()
         .iter()
         .all(|f| f["properties"]["serves"].is_string()));
+}
+
+/// `POST /site` needs the token and answers as `carecircle site --format json` does: the same sites, the
+/// same households (tests/site_cli.rs checks those against `check` itself).
+#[actix_web::test]
+async fn siting_over_http_is_the_command_s_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app!(dir.path());
+    let body = json!({"dataset": "demo", "rule": "anxi-2022/service-radius", "add": 3, "rulesets": ["anxi-2022"]});
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::post().uri("/site").set_json(&body).to_request(),
+    )
+    .await;
+    assert_eq!(resp.status().as_u16(), 401);
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::post()
+            .uri("/site")
+            .insert_header(("Authorization", format!("Bearer {TOKEN}")))
+            .set_json(&body)
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status().as_u16(), 200);
+    let doc: Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
+    let cli = common::carecircle(&[
+        "site",
+        "geodata/demo",
+        "--rules",
+        "anxi-2022",
+        "--rule",
+        "anxi-2022/service-radius",
+        "--add",
+        "3",
+        "--format",
+        "json",
+    ]);
+    let expected: Value = serde_json::from_slice(&cli.stdout).unwrap();
+    for key in [
+        "chosen",
+        "covered_households",
+        "before_households",
+        "upper_bound",
+        "optimal",
+        "too_small",
+        "sites",
+    ] {
+        assert_eq!(doc[key], expected[key], "{key}");
+    }
+    assert_eq!(doc["optimal"], true);
 }

@@ -87,7 +87,7 @@ pub struct ReviewRequest {
     pub proposal: Box<serde_json::value::RawValue>,
 }
 
-fn pick_rulesets(state: &AppState, ids: Option<&[String]>) -> Result<Vec<Ruleset>, ApiError> {
+pub(crate) fn pick_rulesets(state: &AppState, ids: Option<&[String]>) -> Result<Vec<Ruleset>, ApiError> {
     let Some(ids) = ids else {
         return Ok(state.rulesets.clone());
     };

@@ -8,6 +8,7 @@ mod features;
 pub mod ogc_crs;
 mod openapi;
 mod schemas;
+mod siting;
 
 use crate::rules::Ruleset;
 use crate::store::{Store, StoreError};
@@ -104,6 +105,7 @@ pub fn router(cfg: &mut web::ServiceConfig) {
     .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::BadRequest(format!("bad path: {e}")).into()));
     features::routes(cfg);
     checks::routes(cfg);
+    siting::routes(cfg);
     openapi::routes(cfg);
     cfg.default_service(web::to(|req: HttpRequest| async move {
         ApiError::NotFound(format!(

@@ -3,8 +3,8 @@
 //! GDAL and QGIS read the items page size from it: `limit` is declared once under
 //! `components.parameters`, with its default and maximum, and the items path refers to it.
 
-use super::checks;
 use super::features::{self, DEFAULT_LIMIT, MAX_LIMIT};
+use super::{checks, siting};
 use actix_web::{web, HttpResponse, ResponseError};
 use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -32,11 +32,12 @@ use utoipa::{Modify, OpenApi};
         checks::get_xlsx,
         checks::get_compare,
         checks::review,
+        siting::site,
         checks::list_rules,
         checks::get_rule,
         checks::coverage,
     ),
-    components(schemas(checks::CheckRequest, checks::ReviewRequest, checks::ModeParam, checks::ByParam)),
+    components(schemas(checks::CheckRequest, checks::ReviewRequest, siting::SiteBody, checks::ModeParam, checks::ByParam)),
     modifiers(&Bearer)
 )]
 struct ApiDoc;
