@@ -1,6 +1,7 @@
 //! carecircle checks whether the elderly-care facilities of a Chinese city are laid out as local
 //! policy requires, flags every gap, and maps coverage. See `ARCHITECTURE.md` for the map.
 
+pub mod access;
 pub mod allocate;
 pub mod builtin;
 pub mod check;

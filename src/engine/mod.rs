@@ -29,7 +29,7 @@ mod tier_presence;
 
 pub use ledger::{finding_units, ledger, Ledger, LedgerRow};
 pub use review::{review, Review, RuleVerdict, SubjectVerdict};
-pub(crate) use service_radius::areas_within_reach;
+pub(crate) use service_radius::{area_distances, areas_within_reach, measured_on_foot};
 
 use crate::model::{Dataset, Date, Facility, Mode, Tier};
 use crate::network::WalkNetwork;

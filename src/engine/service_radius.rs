@@ -116,14 +116,23 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
 /// a facility's reach (straight-line, or on foot along the walkable roads when the rule walks and the
 /// dataset has them), each list in area order. What siting chooses from.
 pub(crate) fn areas_within_reach(rule: &ServiceRadius, cx: &Context, sites: &[geo::Point<f64>]) -> Vec<Vec<usize>> {
+    let within = |d: f64| if rule.strict { d < rule.radius_m } else { d <= rule.radius_m };
+    area_distances(rule, cx, sites, rule.radius_m)
+        .into_iter()
+        .map(|found| found.into_iter().filter(|(_, d)| within(*d)).map(|(a, _)| a).collect())
+        .collect()
+}
+
+/// For each site, the residential areas within `limit_m` of it (inclusive) and how far, measured as the
+/// rule measures (straight-line, or on foot when the rule walks and the dataset has walkable roads), in
+/// area order. What siting and accessibility (2SFCA) build on.
+pub(crate) fn area_distances(
+    rule: &ServiceRadius,
+    cx: &Context,
+    sites: &[geo::Point<f64>],
+    limit_m: f64,
+) -> Vec<Vec<(usize, f64)>> {
     let areas = &cx.dataset.residential_areas;
-    let within = |d: f64| {
-        if rule.strict {
-            d < rule.radius_m
-        } else {
-            d <= rule.radius_m
-        }
-    };
     let network = match rule.metric {
         Metric::Network => cx.walk_network(),
         Metric::Euclidean => None,
@@ -137,30 +146,31 @@ pub(crate) fn areas_within_reach(rule: &ServiceRadius, cx: &Context, sites: &[ge
                 .filter_map(|(i, p)| network.join(*p).map(|j| (i, j)))
                 .collect();
             let joins: Vec<_> = joined.iter().map(|(_, j)| *j).collect();
-            let walks = network.walks_from_each(&joins, &targets, rule.radius_m);
-            let mut reach = vec![Vec::new(); sites.len()];
-            for ((site, _), found) in joined.iter().zip(walks) {
-                reach[*site] = found.into_iter().filter(|(_, d)| within(*d)).map(|(t, _)| t).collect();
+            let walks = network.walks_from_each(&joins, &targets, limit_m);
+            let mut found = vec![Vec::new(); sites.len()];
+            for ((site, _), walks) in joined.iter().zip(walks) {
+                found[*site] = walks;
             }
-            reach
+            found
         }
         None => {
             let index = SurfaceIndex::new(areas.iter().map(|a| a.location).enumerate());
             sites
                 .par_iter()
                 .map(|p| {
-                    let mut found: Vec<usize> = index
-                        .within(*p, rule.radius_m)
-                        .into_iter()
-                        .filter(|n| within(n.distance_m))
-                        .map(|n| n.index)
-                        .collect();
-                    found.sort_unstable();
+                    let mut found: Vec<(usize, f64)> =
+                        index.within(*p, limit_m).into_iter().map(|n| (n.index, n.distance_m)).collect();
+                    found.sort_unstable_by_key(|(a, _)| *a);
                     found
                 })
                 .collect()
         }
     }
+}
+
+/// How the rule measures: "walk" when it walks along roads the dataset has, else "straight-line".
+pub(crate) fn measured_on_foot(rule: &ServiceRadius, cx: &Context) -> bool {
+    rule.metric == Metric::Network && cx.walk_network().is_some()
 }
 
 /// How an area fares: whether a counted facility is within the radius, and the nearest one.
