@@ -152,7 +152,10 @@ pub fn access(dataset: &Dataset, rule: &Rule, request: &AccessRequest) -> Result
         })
         .collect();
     if request.supply == Supply::Beds {
-        let none = counted.iter().filter(|&&j| dataset.facilities[j].beds.is_none()).count();
+        let none = counted
+            .iter()
+            .filter(|&&j| dataset.facilities[j].beds.is_none())
+            .count();
         if none > 0 {
             notes.push(format!(
                 "{none}处计入设施未填床位数，按0计 — {none} counted facilities give no beds and count as 0"
@@ -167,7 +170,10 @@ pub fn access(dataset: &Dataset, rule: &Rule, request: &AccessRequest) -> Result
         .iter()
         .zip(&supply)
         .map(|(found, s)| {
-            let weighted: f64 = found.iter().map(|&(k, d)| request.kernel.weight(d, d0) * demand[k]).sum();
+            let weighted: f64 = found
+                .iter()
+                .map(|&(k, d)| request.kernel.weight(d, d0) * demand[k])
+                .sum();
             if weighted > 0.0 {
                 s / weighted
             } else {
@@ -345,7 +351,10 @@ mod tests {
         // R1 = 300 / (100 + 97.35) ≈ 1.5201; R2 = 600 / (39.58 + 300) ≈ 1.7669.
         // A1 ≈ 1.5201, A2 ≈ 0.7400 + 0.3497 ≈ 1.0897, A3 ≈ 1.7669.
         let expected = by_hand(f);
-        assert!((expected[0] - 1.5201).abs() < 1e-3 && (expected[2] - 1.7669).abs() < 1e-3, "{expected:?}");
+        assert!(
+            (expected[0] - 1.5201).abs() < 1e-3 && (expected[2] - 1.7669).abs() < 1e-3,
+            "{expected:?}"
+        );
         let a = access(&line(), &rule(), &request(Kernel::Gaussian { sigma_m: sigma })).unwrap();
         for (got, want) in a.areas.iter().zip(expected) {
             assert!(close(got.score, want), "{} vs {want}", got.score);

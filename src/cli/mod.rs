@@ -1,6 +1,7 @@
 //! Command-line interface: parses arguments, calls the library, prints, and picks the exit status
 //! (0 ran, 1 `--fail-on` tripped, 2 bad input).
 
+mod access;
 mod bench;
 mod check;
 mod compare;
@@ -46,6 +47,8 @@ enum Command {
     Review(review::ReviewArgs),
     /// 选址 Choose candidate sites that close a radius rule's gaps: at most N (the most households) or the fewest covering all.
     Site(site::SiteArgs),
+    /// 可达性 Accessibility with crowding counted: each area's two-step floating catchment (2SFCA) score for a radius rule.
+    Access(access::AccessArgs),
     /// 地图 Draw a coverage map (PNG or SVG): areas by coverage, facilities by tier, failing subjects outlined.
     Map(map::MapArgs),
     /// 任务分解 Split city-wide targets into whole numbers per unit that add up (largest remainder).
@@ -117,6 +120,7 @@ pub fn run() -> i32 {
         Command::Review(args) => review::run(args),
         Command::Map(args) => map::run(args),
         Command::Site(args) => site::run(args),
+        Command::Access(args) => access::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Db(args) => db::run(args),
         Command::Validate { dataset } => validate(&dataset),

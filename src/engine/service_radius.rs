@@ -116,7 +116,13 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
 /// a facility's reach (straight-line, or on foot along the walkable roads when the rule walks and the
 /// dataset has them), each list in area order. What siting chooses from.
 pub(crate) fn areas_within_reach(rule: &ServiceRadius, cx: &Context, sites: &[geo::Point<f64>]) -> Vec<Vec<usize>> {
-    let within = |d: f64| if rule.strict { d < rule.radius_m } else { d <= rule.radius_m };
+    let within = |d: f64| {
+        if rule.strict {
+            d < rule.radius_m
+        } else {
+            d <= rule.radius_m
+        }
+    };
     area_distances(rule, cx, sites, rule.radius_m)
         .into_iter()
         .map(|found| found.into_iter().filter(|(_, d)| within(*d)).map(|(a, _)| a).collect())
@@ -158,8 +164,11 @@ pub(crate) fn area_distances(
             sites
                 .par_iter()
                 .map(|p| {
-                    let mut found: Vec<(usize, f64)> =
-                        index.within(*p, limit_m).into_iter().map(|n| (n.index, n.distance_m)).collect();
+                    let mut found: Vec<(usize, f64)> = index
+                        .within(*p, limit_m)
+                        .into_iter()
+                        .map(|n| (n.index, n.distance_m))
+                        .collect();
                     found.sort_unstable_by_key(|(a, _)| *a);
                     found
                 })

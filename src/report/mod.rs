@@ -2,6 +2,7 @@
 //! table, and the files `--out` writes. These types are the output's own (serde); they are built
 //! from the engine's [`Report`](crate::engine::Report) and never flow back into it.
 
+pub mod access;
 pub mod allocation;
 pub mod compare;
 pub mod files;

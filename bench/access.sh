@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# carecircle access beside PySAL access (bench/access_peer.py: two_stage_fca, Gaussian weights) on the same
+# dataset folder: both whole processes timed, then every area's score compared (exit 1 above 1e-9 relative).
+#
+#     carecircle synth --areas 20000 --facilities 400 --out /tmp/acc20k
+#     bench/access.sh /tmp/acc20k
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir=${1:?usage: bench/access.sh DATASET_DIR [SIGMA_M]}
+sigma=${2:-350}
+cargo build --release --locked -q
+venv=target/bench-venv
+if ! cmp -s bench/requirements.txt "$venv/requirements.txt" 2>/dev/null; then
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r bench/requirements.txt
+    cp bench/requirements.txt "$venv/requirements.txt"
+fi
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+/usr/bin/time -f "carecircle access   %e s %M KB" target/release/carecircle access "$dir" --rules bench/radius-only.toml \
+    --rule anxi-2022/service-radius --kernel gaussian --sigma "$sigma" --format json > "$out/ours.json"
+/usr/bin/time -f "PySAL access        %e s %M KB" "$venv/bin/python" bench/access_peer.py "$dir" "$out/ours.json" "$sigma"
