@@ -206,6 +206,7 @@ impl Judged {
             bbox: None,
             width,
             lang,
+            shading: None,
         };
         match (map::render_svg(&spec), map::render_png(&spec)) {
             (Ok(svg), Ok(png)) => Ok(Some(Maps { svg, png })),

@@ -51,6 +51,7 @@ fn the_svg_is_stable_labelled_and_marks_every_facility() {
         bbox: None,
         width: 1600,
         lang: Lang::Chinese,
+        shading: None,
     };
     let svg = map::render_svg(&spec).unwrap();
     assert_eq!(svg, map::render_svg(&spec).unwrap(), "same input, same SVG");
@@ -95,6 +96,7 @@ fn the_svg_is_stable_labelled_and_marks_every_facility() {
     }
     let english = map::render_svg(&MapSpec {
         lang: Lang::English,
+        shading: None,
         ..spec
     })
     .unwrap();
@@ -115,6 +117,7 @@ fn the_png_has_the_map_in_it() {
         bbox: None,
         width: 1200,
         lang: Lang::Chinese,
+        shading: None,
     })
     .unwrap();
     let image = image::load_from_memory(&png).unwrap().to_rgb8();
@@ -236,6 +239,7 @@ fn an_absurd_radius_still_draws_promptly() {
         bbox: None,
         width: 800,
         lang: Lang::Chinese,
+        shading: None,
     })
     .unwrap();
     assert!(png.starts_with(b"\x89PNG"));
@@ -258,6 +262,7 @@ fn walking_reach_follows_the_roads() {
         bbox: None,
         width: 1600,
         lang: Lang::Chinese,
+        shading: None,
     };
     let svg = map::render_svg(&spec).unwrap();
     // style::REACH and style::RADIUS_FILL as the SVG writes them.
@@ -303,6 +308,7 @@ fn failing_areas_too_small_to_outline_are_counted_not_hidden() {
         bbox: None,
         width: 800,
         lang: Lang::English,
+        shading: None,
     };
     let svg = map::render_svg(&spec).unwrap();
     let note = svg

@@ -132,15 +132,19 @@ pub fn run(args: AccessArgs) -> i32 {
     };
     if let Some(dir) = &args.out {
         let files: Result<Vec<(&str, Vec<u8>)>, String> = (|| {
-            Ok(vec![
+            let mut files = vec![
                 ("access.json", json().map_err(|e| e.to_string())?),
                 ("access.csv", view.csv().map_err(|e| e.to_string())?),
                 ("streets.csv", view.streets_csv().map_err(|e| e.to_string())?),
-            ])
+            ];
+            if let Some(png) = access_map(&view, args.mode)? {
+                files.push(("access.png", png));
+            }
+            Ok(files)
         })();
         let written = files.and_then(|files| files::write_folder(dir, &files, ACCESS_FILES).map_err(|e| e.to_string()));
         match written {
-            Ok(()) => eprintln!("写入 wrote {}: {}", dir.display(), ACCESS_FILES.join(", ")),
+            Ok(()) => eprintln!("写入 wrote {}", dir.display()),
             Err(e) => {
                 eprintln!("{e}");
                 return EXIT_BAD_INPUT;
@@ -150,4 +154,33 @@ pub fn run(args: AccessArgs) -> i32 {
     use std::io::Write;
     let _ = std::io::stdout().write_all(&printed);
     0
+}
+
+/// The areas shaded by score, when a font that draws Chinese is found (said when not).
+fn access_map(view: &AccessView, mode: Mode) -> Result<Option<Vec<u8>>, String> {
+    use carecircle::map;
+    match map::find_font(None) {
+        Ok(path) => map::register(&path).map_err(|e| e.to_string())?,
+        Err(e @ map::FontError::NotFound { .. }) => {
+            eprintln!("注意 note: {e}; 可达性地图未生成 access.png is skipped");
+            return Ok(None);
+        }
+        Err(e) => return Err(e.to_string()),
+    }
+    let shading = view.shading();
+    let spec = map::MapSpec {
+        dataset: view.dataset,
+        mode,
+        coverage: None,
+        findings: &[],
+        bbox: None,
+        width: 1200,
+        lang: map::Lang::Chinese,
+        shading: Some(&shading),
+    };
+    match map::render_png(&spec) {
+        Ok(png) => Ok(Some(png)),
+        Err(map::MapError::Empty) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
 }

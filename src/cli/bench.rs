@@ -341,6 +341,7 @@ fn bench_map(dataset: &carecircle::model::Dataset, radius: &Rule, runs: usize) -
         bbox: None,
         width: 1600,
         lang: map::Lang::Chinese,
+        shading: None,
     };
     let mut sizes = (0, 0);
     let mut failed = None;

@@ -119,6 +119,7 @@ pub fn run(args: MapArgs) -> i32 {
         bbox,
         width: args.width,
         lang: lang(args.lang),
+        shading: None,
     };
     let bytes = if format == "svg" {
         map::render_svg(&spec).map(String::into_bytes)

@@ -207,6 +207,7 @@ fn coverage_maps(
             bbox: None,
             width: 1200,
             lang: map::Lang::Chinese,
+            shading: None,
         })
     };
     let added = answer

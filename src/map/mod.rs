@@ -79,6 +79,46 @@ impl Coverage {
     }
 }
 
+/// Areas shaded by a figure (an accessibility score) instead of by coverage, in classes.
+#[derive(Debug, Clone)]
+pub struct Shading {
+    /// What the figure is, for the legend and subtitle (e.g. "可达性 2SFCA 平方米/百户 m² per 100 households").
+    pub title: String,
+    /// Area id → figure. Areas at 0 are drawn as out of reach.
+    pub values: std::collections::HashMap<String, f64>,
+    /// Upper bounds of the classes above 0, ascending; the last class is everything above the last bound.
+    pub breaks: Vec<f64>,
+}
+
+impl Shading {
+    /// Four classes above 0 at the quartiles of the positive figures.
+    pub fn quartiles(title: String, values: std::collections::HashMap<String, f64>) -> Shading {
+        let mut positive: Vec<f64> = values.values().copied().filter(|v| *v > 0.0).collect();
+        positive.sort_by(f64::total_cmp);
+        let at = |q: f64| {
+            positive
+                .get(((positive.len() as f64 - 1.0) * q).round() as usize)
+                .copied()
+        };
+        let mut breaks: Vec<f64> = [0.25, 0.5, 0.75].iter().filter_map(|&q| at(q)).collect();
+        breaks.dedup();
+        Shading { title, values, breaks }
+    }
+
+    /// The class of a figure: 0 for nothing within reach, then 1 to breaks + 1.
+    fn class(&self, v: f64) -> usize {
+        if v <= 0.0 {
+            0
+        } else {
+            1 + self.breaks.iter().filter(|b| v > **b).count()
+        }
+    }
+
+    fn classes(&self) -> usize {
+        self.breaks.len() + 1
+    }
+}
+
 /// Everything a map shows.
 pub struct MapSpec<'a> {
     pub dataset: &'a Dataset,
@@ -90,6 +130,8 @@ pub struct MapSpec<'a> {
     pub bbox: Option<Rect<f64>>,
     pub width: u32,
     pub lang: Lang,
+    /// Shade the areas by this figure instead of by coverage.
+    pub shading: Option<&'a Shading>,
 }
 
 /// Renders the map as SVG text. The same spec gives the same bytes.
@@ -471,10 +513,14 @@ fn draw_panel<DB: DrawingBackend>(
         .max(1) as f64;
     for a in d.residential_areas.iter().filter(|a| panel.shows(&a.geometry)) {
         let share = (a.households as f64 / most).sqrt();
-        let colour = match spec.coverage {
-            Some(cov) if cov.uncovered.contains(&a.id) => style::shade(style::UNCOVERED, share),
-            Some(_) => style::shade(style::COVERED, share),
-            None => style::shade(style::UNJUDGED, share),
+        let colour = match (spec.shading, spec.coverage) {
+            (Some(sh), _) => match sh.class(sh.values.get(&a.id).copied().unwrap_or(0.0)) {
+                0 => style::shade(style::UNCOVERED, 0.8),
+                c => style::shade(style::COVERED, c as f64 / sh.classes() as f64),
+            },
+            (None, Some(cov)) if cov.uncovered.contains(&a.id) => style::shade(style::UNCOVERED, share),
+            (None, Some(_)) => style::shade(style::COVERED, share),
+            (None, None) => style::shade(style::UNJUDGED, share),
         };
         draw_area(&root, panel, &a.geometry, colour)?;
     }
@@ -751,6 +797,10 @@ fn title<DB: DrawingBackend>(
     if !small.is_empty() {
         sub.push_str(&t.too_small(small.len()));
     }
+    if let Some(sh) = spec.shading {
+        sub.push_str(" · ");
+        sub.push_str(&sh.title);
+    }
     if let Some(caption) = spec.coverage.and_then(|c| c.caption.as_deref()) {
         sub.push_str(" · ");
         sub.push_str(caption);
@@ -784,7 +834,27 @@ fn legend_items(spec: &MapSpec, t: &Text) -> Vec<(Symbol, String)> {
         .collect();
     items.push((Symbol::Hollow, t.not_counted(spec.mode).to_string()));
     let roads = spec.dataset.roads.iter().any(|r| r.walkable);
+    if let Some(sh) = spec.shading {
+        items.push((
+            Symbol::Swatch(style::shade(style::UNCOVERED, 0.8)),
+            t.nothing_within_reach().to_string(),
+        ));
+        let mut low = 0.0;
+        for c in 1..=sh.classes() {
+            let words = match sh.breaks.get(c - 1) {
+                Some(high) if c == 1 => format!("> 0 – {high:.1}"),
+                Some(high) => format!("{low:.1} – {high:.1}"),
+                None => format!("> {low:.1}"),
+            };
+            items.push((
+                Symbol::Swatch(style::shade(style::COVERED, c as f64 / sh.classes() as f64)),
+                words,
+            ));
+            low = sh.breaks.get(c - 1).copied().unwrap_or(low);
+        }
+    }
     match spec.coverage {
+        _ if spec.shading.is_some() => {}
         Some(cov) => {
             items.push((Symbol::Swatch(style::shade(style::UNCOVERED, 0.8)), t.uncovered(cov)));
             items.push((Symbol::Swatch(style::shade(style::COVERED, 0.8)), t.covered(cov)));

@@ -164,12 +164,12 @@ impl Text {
     }
 
     pub fn subtitle(&self, as_of: Date, mode: Mode, coverage: Option<&Coverage>) -> String {
-        let rule = coverage.map_or(String::new(), |c| c.rule.clone());
+        let rule = coverage.map_or(String::new(), |c| format!(" · {}", c.rule));
         match (self.zh(), mode) {
-            (true, Mode::Audit) => format!("数据日期 {as_of} · 回头看（只计已建成设施） · {rule}"),
-            (true, Mode::Review) => format!("数据日期 {as_of} · 规划审查（计入规划、在建设施） · {rule}"),
-            (false, Mode::Audit) => format!("as of {as_of} · audit (existing facilities count) · {rule}"),
-            (false, Mode::Review) => format!("as of {as_of} · plan review (planned facilities count too) · {rule}"),
+            (true, Mode::Audit) => format!("数据日期 {as_of} · 回头看（只计已建成设施）{rule}"),
+            (true, Mode::Review) => format!("数据日期 {as_of} · 规划审查（计入规划、在建设施）{rule}"),
+            (false, Mode::Audit) => format!("as of {as_of} · audit (existing facilities count){rule}"),
+            (false, Mode::Review) => format!("as of {as_of} · plan review (planned facilities count too){rule}"),
         }
     }
 
@@ -270,6 +270,14 @@ impl Text {
             "户数：颜色越深户数越多"
         } else {
             "Households: darker, more"
+        }
+    }
+
+    pub fn nothing_within_reach(&self) -> &'static str {
+        if self.zh() {
+            "服务半径内无设施"
+        } else {
+            "No facility within reach"
         }
     }
 

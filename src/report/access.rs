@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::fmt::Write;
 
 /// The files `access --out` writes, and so the only ones it will replace.
-pub const ACCESS_FILES: &[&str] = &["access.json", "access.csv", "streets.csv"];
+pub const ACCESS_FILES: &[&str] = &["access.json", "access.csv", "streets.csv", "access.png"];
 
 pub struct AccessView<'a> {
     pub dataset: &'a Dataset,
@@ -110,7 +110,16 @@ impl<'a> AccessView<'a> {
         )
     }
 
-    fn unit_zh(&self) -> &'static str {
+    /// The areas' scores as a map's shading, in quartile classes.
+    pub fn shading(&self) -> crate::map::Shading {
+        let values = self.rows().into_iter().map(|r| (r.id.to_string(), r.score)).collect();
+        crate::map::Shading::quartiles(
+            format!("可达性 accessibility (2SFCA), {} {}", self.unit_zh(), self.unit()),
+            values,
+        )
+    }
+
+    pub fn unit_zh(&self) -> &'static str {
         let r = &self.access.request;
         match (r.supply, r.demand) {
             (Supply::FloorArea, Demand::Households) => "平方米/百户",
