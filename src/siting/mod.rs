@@ -261,21 +261,22 @@ pub fn site(dataset: &Dataset, rule: &Rule, request: &SiteRequest) -> Result<Sit
 fn solve(problem: &Problem, request: &SiteRequest, notes: &mut Vec<String>) -> (Vec<u32>, u64, f64, bool) {
     match request.goal {
         Goal::Add(p) => {
-            let start = greedy::max_cover(problem, p);
+            let (start, proved) = greedy::max_cover_with_bound(problem, p);
             let greedy_weight = problem.covered_weight(&start);
             let everything: u64 = problem.rows.iter().map(|r| r.weight).sum();
             if greedy_weight == everything {
                 // Every row reached: nothing can do better.
                 return (start, greedy_weight, everything as f64, true);
             }
+            // HiGHS's bound, or greedy's own when that is tighter (early in a long search it often is).
             match solve::max_cover(problem, p, &start, request.time_limit) {
                 Ok(s) if problem.covered_weight(&s.chosen) >= greedy_weight => {
-                    (s.chosen, greedy_weight, s.bound.min(everything as f64), s.optimal)
+                    (s.chosen, greedy_weight, s.bound.min(proved), s.optimal)
                 }
-                Ok(s) => (start, greedy_weight, s.bound.min(everything as f64), false),
+                Ok(s) => (start, greedy_weight, s.bound.min(proved), false),
                 Err(e) => {
                     notes.push(format!("{e}; 给出的是贪心解 — the greedy answer is given, not proved"));
-                    (start, greedy_weight, everything as f64, false)
+                    (start, greedy_weight, proved, false)
                 }
             }
         }
