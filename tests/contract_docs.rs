@@ -67,3 +67,44 @@ fn the_rules_doc_names_every_rule_of_the_rulesets() {
         }
     }
 }
+
+/// Every key `site` and `access` print on the demo is named in the contract's §4.
+#[test]
+fn the_contract_names_every_key_of_siting_and_accessibility() {
+    let contract = doc("data-contract.md");
+    let section = &contract[contract.find("## 4.").unwrap()..];
+    let run = |args: &[&str]| -> serde_json::Value {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let common = [
+        "geodata/demo",
+        "--rules",
+        "anxi-2022",
+        "--rule",
+        "anxi-2022/service-radius",
+        "--format",
+        "json",
+    ];
+    let site = run(&[&["site"][..], &common, &["--cover-all"]].concat());
+    let access = run(&[&["access"][..], &common].concat());
+    let keys = |v: &serde_json::Value, nested: &str| -> Vec<String> {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        if let Some(first) = v[nested].as_array().and_then(|a| a.first()) {
+            k.extend(first.as_object().unwrap().keys().cloned());
+        }
+        k
+    };
+    for key in keys(&site, "sites")
+        .into_iter()
+        .chain(keys(&site["reduction"], ""))
+        .chain(keys(&access, "areas"))
+        .chain(keys(&access, "streets"))
+    {
+        assert!(names(section, &key), "docs/data-contract.md §4 does not name \"{key}\"");
+    }
+}
