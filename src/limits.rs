@@ -40,6 +40,10 @@ pub const SITE_MAX_SECONDS: f64 = 3_600.0;
 pub const SITE_HTTP_MAX_SECONDS: f64 = 60.0;
 /// The body of `POST /site` (names, a rule id and a few numbers).
 pub const SITE_REQUEST_BYTES: u64 = 64 << 10;
+/// Siting's reduction drops dominated candidates only when checking them would take fewer (candidate,
+/// candidate) trials than this: a file of many overlapping candidates is then solved unreduced, not
+/// checked quadratically.
+pub const SITE_DOMINANCE_WORK: u64 = 50_000_000;
 /// The greedy start's swap passes stop being tried when one pass would visit more (site, row) pairs than
 /// this: the exact solver improves on greedy anyway, and the time limit bounds it.
 pub const SITE_SWAP_WORK: u64 = 200_000_000;

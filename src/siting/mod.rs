@@ -173,7 +173,9 @@ pub fn site(dataset: &Dataset, rule: &Rule, request: &SiteRequest) -> Result<Sit
         .collect();
 
     let keep_empty = request.goal == Goal::CoverAll;
-    let (problem, reduction) = Problem::new(&eligible, &reach, &households, &reached_before, keep_empty).reduce();
+    // The problem's sites are positions in `eligible` (and so in `reach`).
+    let slots: Vec<usize> = (0..eligible.len()).collect();
+    let (problem, reduction) = Problem::new(&slots, &reach, &households, &reached_before, keep_empty).reduce();
     let mut notes = Vec::new();
     let (chosen_sites, greedy_households, bound, optimal) = solve(&problem, request, &mut notes);
 
@@ -184,16 +186,13 @@ pub fn site(dataset: &Dataset, rule: &Rule, request: &SiteRequest) -> Result<Sit
         if gain == 0 && request.goal != Goal::CoverAll {
             continue; // adds nothing: "at most N" leaves it out
         }
-        let slot = eligible
-            .iter()
-            .position(|&k| k == problem.sites[site as usize])
-            .unwrap_or(0);
+        let slot = problem.sites[site as usize];
         let newly_reached: Vec<usize> = reach[slot].iter().copied().filter(|&a| !newly[a]).collect();
         for &a in &newly_reached {
             newly[a] = true;
         }
         chosen.push(Chosen {
-            candidate: problem.sites[site as usize],
+            candidate: eligible[slot],
             newly_reached_households: newly_reached.iter().map(|&a| households[a]).sum(),
             newly_reached,
         });

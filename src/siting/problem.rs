@@ -92,9 +92,27 @@ impl Problem {
         let sites_before = self.sites.len();
         let merged = self.merge_rows();
         let rows_of = merged.rows_of_sites();
-        let keep: Vec<bool> = (0..merged.sites.len())
-            .map(|a| !rows_of[a].is_empty() && !merged.dominated(a, &rows_of))
+        // Sites reaching the same rows: the first stays (a cheap pass that also bounds the next one when a
+        // file holds many copies of one site).
+        let mut first_with: HashMap<&[u32], usize> = HashMap::new();
+        let mut keep: Vec<bool> = (0..merged.sites.len())
+            .map(|a| !rows_of[a].is_empty() && *first_with.entry(rows_of[a].as_slice()).or_insert(a) == a)
             .collect();
+        // Dominated sites, when checking them stays within a bounded amount of work (it is only a speed-up).
+        let rarest = |a: usize| {
+            rows_of[a]
+                .iter()
+                .map(|&r| merged.rows[r as usize].sites.len() as u64)
+                .min()
+        };
+        let work: u64 = (0..merged.sites.len()).filter(|&a| keep[a]).filter_map(rarest).sum();
+        if work <= crate::limits::SITE_DOMINANCE_WORK {
+            for a in 0..merged.sites.len() {
+                if keep[a] && merged.dominated(a, &rows_of, &keep) {
+                    keep[a] = false;
+                }
+            }
+        }
         let mut new_index = vec![u32::MAX; merged.sites.len()];
         let mut sites = Vec::new();
         for (a, &k) in keep.iter().enumerate() {
@@ -145,8 +163,9 @@ impl Problem {
         }
     }
 
-    /// Whether another site reaches every row site `a` reaches (and more, or the same and comes first).
-    fn dominated(&self, a: usize, rows_of: &[Vec<u32>]) -> bool {
+    /// Whether another site still kept reaches every row site `a` reaches, and more (sites reaching the same
+    /// rows are already one). Dropping `a` for one kept is safe: whatever `a` reaches, it reaches too.
+    fn dominated(&self, a: usize, rows_of: &[Vec<u32>], kept: &[bool]) -> bool {
         let mine = &rows_of[a];
         // Any site reaching all of `a`'s rows reaches its rarest row: look only there.
         let Some(rarest) = mine.iter().min_by_key(|&&r| self.rows[r as usize].sites.len()) else {
@@ -154,10 +173,7 @@ impl Problem {
         };
         self.rows[*rarest as usize].sites.iter().any(|&b| {
             let b = b as usize;
-            b != a
-                && rows_of[b].len() >= mine.len()
-                && (rows_of[b].len() > mine.len() || b < a)
-                && is_subset(mine, &rows_of[b])
+            b != a && kept[b] && rows_of[b].len() > mine.len() && is_subset(mine, &rows_of[b])
         })
     }
 }
@@ -280,5 +296,19 @@ mod tests {
             }
         }
         assert!(shrank > 10, "reduction did something in {shrank} of 30");
+    }
+
+    /// A file holding thousands of copies of one site (or of nested ones) reduces to the one site without
+    /// checking every pair.
+    #[test]
+    fn copies_of_one_site_reduce_to_one() {
+        let n = 20_000;
+        let mut reach: Vec<Vec<usize>> = vec![vec![0, 1, 2]; n];
+        reach.push(vec![0, 1, 2, 3]);
+        let candidates: Vec<usize> = (0..=n).collect();
+        let (reduced, reduction) = Problem::new(&candidates, &reach, &[1, 2, 3, 4], &[false; 4], false).reduce();
+        assert_eq!(reduced.sites, vec![n]);
+        assert_eq!(reduction.sites_after, 1);
+        assert_eq!(reduced.covered_weight(&[0]), 10);
     }
 }
