@@ -21,5 +21,6 @@ pub mod siting;
 pub mod spatial;
 pub mod store;
 pub mod synth;
+pub mod tiles;
 pub mod toml_file;
 pub mod write;
