@@ -120,3 +120,89 @@ fn gdal_reads_every_layer_with_its_types_and_copies_findings_to_shapefiles() {
     let _ = server.kill();
     let _ = server.wait();
 }
+
+/// Fetches a path's body as bytes.
+fn fetch(port: u16, path: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    let head = answer.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let header = String::from_utf8_lossy(&answer[..head]).to_lowercase();
+    assert!(header.starts_with("http/1.1 200"), "{header}");
+    assert!(
+        header.contains("content-type: application/vnd.mapbox-vector-tile"),
+        "{header}"
+    );
+    assert!(!header.contains("transfer-encoding: chunked"), "{header}");
+    answer[head + 4..].to_vec()
+}
+
+/// GDAL's MVT driver reads carecircle's vector tiles: a tile over the whole demo holds all 72 residential
+/// areas with their properties, and in a zoom-14 tile area R001's corners lie where Web Mercator puts them.
+#[test]
+fn gdal_reads_the_vector_tiles() {
+    if !ogrinfo_available() {
+        return;
+    }
+    let state = tempfile::tempdir().unwrap();
+    let (mut server, port) = serve_with_a_run(state.path(), r#"["anxi-2022"]"#);
+    let dir = tempfile::tempdir().unwrap();
+    let save = |z: u32, x: u32, y: u32| {
+        let bytes = fetch(
+            port,
+            &format!("/collections/demo.residential_areas/tiles/WebMercatorQuad/{z}/{y}/{x}"),
+        );
+        let path = dir.path().join(format!("{z}/{x}"));
+        std::fs::create_dir_all(&path).unwrap();
+        let file = path.join(format!("{y}.pbf"));
+        std::fs::write(&file, bytes).unwrap();
+        file.to_str().unwrap().to_string()
+    };
+    // Zoom 7, column 106, row 54 spans 118.1°–120.9° E and 24.5°–27.1° N: all of the demo.
+    let (text, err) = ogrinfo(&["-ro", "-al", "-so", &save(7, 106, 54)]);
+    assert!(text.contains("Layer name: demo.residential_areas"), "{text}{err}");
+    assert!(text.contains("Feature Count: 72"), "{text}");
+    assert!(text.contains("households") && text.contains("kind"), "{text}");
+
+    // R001's first corner, and the zoom-14 tile holding it.
+    let areas: serde_json::Value =
+        serde_json::from_slice(&std::fs::read("geodata/demo/residential_areas.geojson").unwrap()).unwrap();
+    let r001 = areas["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["id"] == "R001")
+        .unwrap();
+    let corner = &r001["geometry"]["coordinates"][0][0];
+    let (lon, lat) = (corner[0].as_f64().unwrap(), corner[1].as_f64().unwrap());
+    let r = 6_378_137.0f64;
+    let (mx, my) = (
+        r * lon.to_radians(),
+        r * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln(),
+    );
+    let n = f64::from(1u32 << 14);
+    let x = ((lon + 180.0) / 360.0 * n) as u32;
+    let y =
+        ((1.0 - (lat.to_radians().tan() + 1.0 / lat.to_radians().cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32;
+    let (text, _) = ogrinfo(&["-ro", "-al", "-where", "id = 'R001'", &save(14, x, y)]);
+    let polygon = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("POLYGON"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let numbers: Vec<f64> = polygon
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // One grid cell at zoom 14 is 40 075 km / 2^14 / 4 096 ≈ 0.6 m: every corner within two of the truth.
+    let near = numbers
+        .chunks(2)
+        .any(|p| (p[0] - mx).abs() < 1.2 && (p[1] - my).abs() < 1.2);
+    assert!(near, "({mx}, {my}) not among {polygon}");
+    server.kill().ok();
+}

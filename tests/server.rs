@@ -558,3 +558,75 @@ async fn siting_over_http_is_the_command_s_answer() {
     }
     assert_eq!(doc["optimal"], true);
 }
+
+/// OGC API – Tiles: each collection links its tilesets; a tile comes with a strong ETag that answers
+/// If-None-Match with 304; tiles beyond the grid are 404 and malformed ones 400.
+#[actix_web::test]
+async fn collections_serve_vector_tiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app!(dir.path());
+    let (_, c) = get_json(&app, "/collections/demo.facilities").await;
+    assert!(c["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["rel"] == "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"));
+    let (status, sets) = get_json(&app, "/collections/demo.facilities/tiles").await;
+    assert_eq!(status, 200);
+    let template = sets["tilesets"][0]["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "item")
+        .unwrap()["href"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        template.ends_with("/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}"),
+        "{template}"
+    );
+    assert_eq!(sets["tilesets"][0]["layers"][0]["geometryType"], "points");
+    // Zoom 7, row 54, column 106 holds the whole demo: every one of its 96 facilities' ids is in the tile.
+    let uri = "/collections/demo.facilities/tiles/WebMercatorQuad/7/54/106";
+    let resp = test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
+    assert_eq!(resp.status().as_u16(), 200);
+    let etag = resp.headers().get("etag").unwrap().to_str().unwrap().to_string();
+    assert_eq!(
+        resp.headers().get("content-type").unwrap(),
+        "application/vnd.mapbox-vector-tile"
+    );
+    let body = test::read_body(resp).await;
+    let text = String::from_utf8_lossy(&body);
+    for id in ["S01", "P21", "M52", "D91"] {
+        assert!(text.contains(id), "{id}");
+    }
+    let again = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri(uri)
+            .insert_header(("If-None-Match", etag.as_str()))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(again.status().as_u16(), 304);
+    // A tile far from the demo is empty, and a different tile.
+    let far = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/collections/demo.facilities/tiles/WebMercatorQuad/7/10/10")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(far.status().as_u16(), 200);
+    assert!(test::read_body(far).await.len() < body.len());
+    for (uri, expected) in [
+        ("/collections/demo.facilities/tiles/WebMercatorQuad/23/0/0", 404),
+        ("/collections/demo.facilities/tiles/WebMercatorQuad/3/8/0", 404),
+        ("/collections/demo.facilities/tiles/WebMercatorQuad/x/0/0", 400),
+        ("/collections/demo.nothing/tiles/WebMercatorQuad/0/0/0", 404),
+    ] {
+        let resp = test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
+        assert_eq!(resp.status().as_u16(), expected, "{uri}");
+    }
+}

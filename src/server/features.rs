@@ -91,7 +91,7 @@ fn only_params(req: &HttpRequest, known: &[&str]) -> Result<(), ApiError> {
     Ok(())
 }
 
-pub const CONFORMANCE: [&str; 13] = [
+pub const CONFORMANCE: [&str; 18] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
@@ -105,6 +105,11 @@ pub const CONFORMANCE: [&str; 13] = [
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/returnables-and-receivables",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ];
 
 /// The conformance classes: Core, GeoJSON, OpenAPI 3.0, CRS by reference, queryables and CQL2 text
@@ -151,7 +156,7 @@ impl Family {
         }
     }
 
-    fn suffix(self) -> &'static str {
+    pub(super) fn suffix(self) -> &'static str {
         match self {
             Family::Points => "points",
             Family::Lines => "lines",
@@ -357,9 +362,9 @@ fn finding_fields() -> Vec<Field> {
 }
 
 /// The features of a source, lazily converted: ids and geometries first, properties on demand.
-struct Features<'a> {
-    geometries: Vec<(String, Cow<'a, Geometry<f64>>)>,
-    properties: Box<dyn Fn(usize) -> Map<String, Value> + 'a>,
+pub(super) struct Features<'a> {
+    pub(super) geometries: Vec<(String, Cow<'a, Geometry<f64>>)>,
+    pub(super) properties: Box<dyn Fn(usize) -> Map<String, Value> + 'a>,
     fields: Vec<Field>,
     /// The property holding each feature's day, which `datetime` selects on.
     temporal: Option<&'static str>,
@@ -565,10 +570,10 @@ fn parse_id(id: &str) -> Option<(SourceId, Option<Family>)> {
 }
 
 /// A collection as served: the source's features of one family, in serving order.
-struct Served<'s, 'a> {
-    features: &'s Features<'a>,
+pub(super) struct Served<'s, 'a> {
+    pub(super) features: &'s Features<'a>,
     /// (index into the source, the geometry as served in WGS84), lead features first.
-    members: Vec<(usize, Cow<'s, Geometry<f64>>)>,
+    pub(super) members: Vec<(usize, Cow<'s, Geometry<f64>>)>,
 }
 
 impl<'s, 'a> Served<'s, 'a> {
@@ -636,11 +641,11 @@ impl<'s, 'a> Served<'s, 'a> {
 }
 
 /// A collection's listing entry.
-struct CollectionInfo {
-    id: String,
+pub(super) struct CollectionInfo {
+    pub(super) id: String,
     title: String,
     extent: Option<Rect<f64>>,
-    family: Family,
+    pub(super) family: Family,
     /// Served as multi-geometries.
     multi: bool,
     offered: Vec<ServedCrs>,
@@ -828,7 +833,8 @@ fn collection_json(base: &str, c: &CollectionInfo) -> Value {
             {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": GEOJSON, "title": "items"},
             {"href": format!("{base}/collections/{id}/schema"), "rel": "describedby", "type": SCHEMA_JSON, "title": "字段 the features' schema"},
             {"href": format!("{base}/collections/{id}/schema"), "rel": REL_SCHEMA, "type": SCHEMA_JSON, "title": "字段 the features' schema"},
-            {"href": format!("{base}/collections/{id}/queryables"), "rel": REL_QUERYABLES, "type": SCHEMA_JSON, "title": "可筛选字段 the properties filter may use"}
+            {"href": format!("{base}/collections/{id}/queryables"), "rel": REL_QUERYABLES, "type": SCHEMA_JSON, "title": "可筛选字段 the properties filter may use"},
+            {"href": format!("{base}/collections/{id}/tiles"), "rel": super::tiles::REL_TILESETS_VECTOR, "type": "application/json", "title": "矢量瓦片 vector tiles (OGC API - Tiles)"}
         ]
     })
 }
@@ -1244,7 +1250,7 @@ pub async fn item(
 
 /// Runs `f` over a collection as served (its source loaded once, its family picked out, leads first) with
 /// its listing entry.
-fn with_served<T>(
+pub(super) fn with_served<T>(
     state: &AppState,
     id: &str,
     f: impl FnOnce(&Served, &CollectionInfo) -> Result<T, ApiError>,

@@ -9,6 +9,7 @@ pub mod ogc_crs;
 mod openapi;
 mod schemas;
 mod siting;
+mod tiles;
 
 use crate::rules::Ruleset;
 use crate::store::{Store, StoreError};
@@ -106,6 +107,7 @@ pub fn router(cfg: &mut web::ServiceConfig) {
     features::routes(cfg);
     checks::routes(cfg);
     siting::routes(cfg);
+    tiles::routes(cfg);
     openapi::routes(cfg);
     cfg.default_service(web::to(|req: HttpRequest| async move {
         ApiError::NotFound(format!(
