@@ -124,6 +124,12 @@ fn text_csv_out_and_elderly_demand() {
     for f in ["access.json", "access.csv", "streets.csv"] {
         assert!(dir.join(f).is_file(), "{f}");
     }
+    // The map, when a font that draws Chinese is installed (scripts/test installs one); else it says so.
+    if !dir.join("access.png").is_file() {
+        assert!(String::from_utf8_lossy(&out.stderr).contains("access.png is skipped"));
+    } else {
+        assert!(std::fs::read(dir.join("access.png")).unwrap().starts_with(b"\x89PNG"));
+    }
 }
 
 #[test]

@@ -783,7 +783,10 @@ fn title<DB: DrawingBackend>(
     t: &Text,
 ) -> Result<(), MapError> {
     let d = spec.dataset;
-    let heading = t.title(&d.name);
+    let heading = match spec.shading {
+        Some(_) => t.access_title(&d.name),
+        None => t.title(&d.name),
+    };
     t.write(root, heading, (MARGIN, 10), t.font(24, true))?;
     // Failing areas too small here to outline are not dropped in silence: the subtitle counts them.
     let mut small = HashSet::new();

@@ -163,6 +163,15 @@ impl Text {
         }
     }
 
+    /// The title of a map shading areas by accessibility rather than coverage.
+    pub fn access_title(&self, dataset: &str) -> String {
+        if self.zh() {
+            format!("{dataset} — 养老服务可达性图")
+        } else {
+            format!("{dataset} — elderly-care accessibility map")
+        }
+    }
+
     pub fn subtitle(&self, as_of: Date, mode: Mode, coverage: Option<&Coverage>) -> String {
         let rule = coverage.map_or(String::new(), |c| format!(" · {}", c.rule));
         match (self.zh(), mode) {
