@@ -25,6 +25,10 @@ pub const RULES: [&str; 5] = [
 /// `carecircle serve` on a free loopback port, run in `cwd` with its runs under `state`, once it accepts
 /// connections.
 pub fn start_server(state: &Path, cwd: &Path) -> (Child, u16) {
+    // A free port is picked by binding and letting go; until our server holds it, a test starting
+    // another server beside this one could be handed the same port. One start at a time rules that out.
+    static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = STARTING.lock().unwrap_or_else(|e| e.into_inner());
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -40,9 +44,14 @@ pub fn start_server(state: &Path, cwd: &Path) -> (Child, u16) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    let mut server = server;
     let started = std::time::Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(started.elapsed().as_secs() < 60, "the server did not start");
+        assert!(
+            server.try_wait().ok().flatten().is_none(),
+            "the server on port {port} exited before it listened"
+        );
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     (server, port)
