@@ -8,14 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:?usage: bench/access.sh DATASET_DIR [SIGMA_M]}
 sigma=${2:-350}
-cargo build --release --locked -q
-venv=target/bench-venv
-if ! cmp -s bench/requirements.txt "$venv/requirements.txt" 2>/dev/null; then
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check -r bench/requirements.txt
-    cp bench/requirements.txt "$venv/requirements.txt"
-fi
+source bench/venv.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 /usr/bin/time -f "carecircle access   %e s %M KB" target/release/carecircle access "$dir" --rules bench/radius-only.toml \

@@ -12,14 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:?usage: bench/site.sh DATASET_DIR P}
 p=${2:?usage: bench/site.sh DATASET_DIR P}
-cargo build --release --locked -q
-venv=target/bench-venv
-if ! cmp -s bench/requirements.txt "$venv/requirements.txt" 2>/dev/null; then
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check -r bench/requirements.txt
-    cp bench/requirements.txt "$venv/requirements.txt"
-fi
+source bench/venv.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "dataset: $dir ($(du -sh "$dir" | cut -f1)), at most $p sites"

@@ -11,14 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir=${1:?usage: bench/whole.sh DATASET_DIR [RUNS]}
 runs=${2:-3}
-cargo build --release --locked -q
-venv=target/bench-venv
-if ! cmp -s bench/requirements.txt "$venv/requirements.txt" 2>/dev/null; then
-    rm -rf "$venv"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q --disable-pip-version-check -r bench/requirements.txt
-    cp bench/requirements.txt "$venv/requirements.txt"
-fi
+source bench/venv.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 best() { # name, command...: the fastest of $runs runs, and its peak memory

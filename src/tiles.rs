@@ -101,7 +101,7 @@ pub fn encode<'a>(
     features: impl IntoIterator<Item = TileFeature<'a>>,
 ) -> Result<Vec<u8>, TileError> {
     let err = |e: mvt::Error| TileError::Encode(e.to_string());
-    let (w, s, e, n) = tile.mercator_bounds();
+    let (w, _, e, n) = tile.mercator_bounds();
     let scale = f64::from(EXTENT) / (e - w);
     let to_grid = |c: &Coord<f64>| {
         let (x, y) = project(*c);
@@ -110,7 +110,6 @@ pub fn encode<'a>(
             y: (n - y) * scale,
         }
     };
-    let _ = s;
     let lo = -f64::from(BUFFER);
     let hi = f64::from(EXTENT + BUFFER);
     let clip = pointy::BBox::from(((lo, lo), (hi, hi)));

@@ -18,7 +18,6 @@
 use crate::engine::{self, Context};
 use crate::model::{Dataset, Level, Mode};
 use crate::rules::{Rule, RuleKind};
-use crate::spatial::UnitLocator;
 
 /// The distance weight.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -125,22 +124,11 @@ pub fn access(dataset: &Dataset, rule: &Rule, request: &AccessRequest) -> Result
     }
     let d0 = radius.radius_m;
     let context = Context::new(dataset, request.mode);
-    let locator = UnitLocator::new(dataset.admin_units.iter().map(|u| &u.boundary));
-    let units_of: Vec<Vec<usize>> = dataset
-        .residential_areas
-        .iter()
-        .map(|a| locator.units_at(a.location))
-        .collect();
-    let demand = demand(dataset, &units_of, request.demand)?;
+    let units_of = context.area_units();
+    let demand = demand(dataset, units_of, request.demand)?;
     let mut notes = Vec::new();
 
-    let counted: Vec<usize> = dataset
-        .facilities
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| radius.tiers.contains(&f.tier) && f.status.counts_in(request.mode))
-        .map(|(i, _)| i)
-        .collect();
+    let counted: Vec<usize> = context.counted(&radius.tiers).map(|(i, _)| i).collect();
     let supply: Vec<f64> = counted
         .iter()
         .map(|&j| {

@@ -112,12 +112,7 @@ pub fn run(args: AccessArgs) -> i32 {
         dataset: &dataset,
         access: &result,
     };
-    let json = || {
-        serde_json::to_vec_pretty(&view.document()).map(|mut v| {
-            v.push(b'\n');
-            v
-        })
-    };
+    let json = || super::json_line(&view.document());
     let printed = match args.format {
         AccessFormat::Text => Ok(view.text().into_bytes()),
         AccessFormat::Json => json().map_err(|e| e.to_string()),
@@ -159,13 +154,8 @@ pub fn run(args: AccessArgs) -> i32 {
 /// The areas shaded by score, when a font that draws Chinese is found (said when not).
 fn access_map(view: &AccessView, mode: Mode) -> Result<Option<Vec<u8>>, String> {
     use carecircle::map;
-    match map::find_font(None) {
-        Ok(path) => map::register(&path).map_err(|e| e.to_string())?,
-        Err(e @ map::FontError::NotFound { .. }) => {
-            eprintln!("注意 note: {e}; 可达性地图未生成 access.png is skipped");
-            return Ok(None);
-        }
-        Err(e) => return Err(e.to_string()),
+    if !super::map_font(None, "可达性地图未生成 access.png is skipped")? {
+        return Ok(None);
     }
     let shading = view.shading();
     let spec = map::MapSpec {

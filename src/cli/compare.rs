@@ -66,14 +66,8 @@ pub fn run(args: CompareArgs) -> i32 {
         for w in &comparison.warnings {
             eprintln!("注意 warning: {w}");
         }
-        let json = || {
-            serde_json::to_vec_pretty(&CompareDocument::new(&comparison))
-                .map(|mut v| {
-                    v.push(b'\n');
-                    v
-                })
-                .map_err(|e| format!("cannot render JSON: {e}"))
-        };
+        let json =
+            || super::json_line(&CompareDocument::new(&comparison)).map_err(|e| format!("cannot render JSON: {e}"));
         let csv = || csv(&comparison).map_err(|e| format!("cannot render CSV: {e}"));
         let xlsx = || xlsx(&comparison).map_err(|e| format!("cannot render the workbook: {e}"));
         let printed = match args.format {

@@ -160,12 +160,9 @@ fn allocate(file: &Path, format: AllocateFormat) -> i32 {
     let allocations = allocate(&plan);
     let rendered = match format {
         AllocateFormat::Text => Ok(allocation::text(&plan, &allocations).into_bytes()),
-        AllocateFormat::Json => serde_json::to_vec_pretty(&allocation::AllocationDocument::new(&plan, &allocations))
-            .map(|mut v| {
-                v.push(b'\n');
-                v
-            })
-            .map_err(|e| e.to_string()),
+        AllocateFormat::Json => {
+            json_line(&allocation::AllocationDocument::new(&plan, &allocations)).map_err(|e| e.to_string())
+        }
         AllocateFormat::Csv => allocation::csv(&plan, &allocations).map_err(|e| e.to_string()),
     };
     match rendered {
@@ -182,6 +179,29 @@ fn allocate(file: &Path, format: AllocateFormat) -> i32 {
 }
 
 pub const EXIT_BAD_INPUT: i32 = 2;
+
+/// A document as `--format json` prints it: pretty, ending in a newline.
+fn json_line<T: serde::Serialize>(doc: &T) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec_pretty(doc).map(|mut v| {
+        v.push(b'\n');
+        v
+    })
+}
+
+/// Registers the font the maps draw Chinese with (`font`, else an installed one): `Ok(false)` when none
+/// is installed, which is said with `skipped` (what is not drawn); `Err` when a font is there but unusable.
+fn map_font(font: Option<&Path>, skipped: &str) -> Result<bool, String> {
+    match carecircle::map::find_font(font) {
+        Ok(path) => carecircle::map::register(&path)
+            .map(|()| true)
+            .map_err(|e| e.to_string()),
+        Err(e @ carecircle::map::FontError::NotFound { .. }) => {
+            eprintln!("注意 note: {e}; {skipped}");
+            Ok(false)
+        }
+        Err(e) => Err(e.to_string()),
+    }
+}
 
 /// The built-in demo written out for loading, removed again when dropped.
 struct DemoCopy(PathBuf);

@@ -105,12 +105,7 @@ pub fn run(args: SiteArgs) -> i32 {
         rule,
         siting: &answer,
     };
-    let json = || {
-        serde_json::to_vec_pretty(&view.document()).map(|mut v| {
-            v.push(b'\n');
-            v
-        })
-    };
+    let json = || super::json_line(&view.document());
     let printed = match args.format {
         Format::Text => view.text().into_bytes(),
         Format::Json => match json() {
@@ -146,16 +141,10 @@ fn out_files(
     font: Option<&std::path::Path>,
     mode: Mode,
 ) -> Result<Vec<(&'static str, Vec<u8>)>, String> {
-    let maps = match map::find_font(font) {
-        Ok(path) => {
-            map::register(&path).map_err(|e| e.to_string())?;
-            Some(coverage_maps(view.dataset, view.rule, view.siting, mode).map_err(|e| e.to_string())?)
-        }
-        Err(e @ map::FontError::NotFound { .. }) => {
-            eprintln!("注意 note: {e}; 选址前后覆盖图未生成 the before and after maps are skipped");
-            None
-        }
-        Err(e) => return Err(e.to_string()),
+    let maps = if super::map_font(font, "选址前后覆盖图未生成 the before and after maps are skipped")? {
+        Some(coverage_maps(view.dataset, view.rule, view.siting, mode).map_err(|e| e.to_string())?)
+    } else {
+        None
     };
     let mut files = vec![
         ("siting.json", json().map_err(|e| e.to_string())?),

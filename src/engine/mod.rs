@@ -397,7 +397,7 @@ impl<'a> Context<'a> {
     }
 
     /// For each residential area, the admin units holding its representative point.
-    fn area_units(&self) -> &[Vec<usize>] {
+    pub(crate) fn area_units(&self) -> &[Vec<usize>] {
         self.area_units.get_or_init(|| {
             let locator = self.locator();
             self.dataset

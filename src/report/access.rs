@@ -231,7 +231,7 @@ impl<'a> AccessView<'a> {
 
     /// `access.csv`: every area, scores to 0.01, with a byte-order mark for Excel.
     pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let mut w = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+        let mut w = super::files::excel_csv();
         w.write_record([
             "编号 id",
             "名称 name",
@@ -255,7 +255,7 @@ impl<'a> AccessView<'a> {
 
     /// `streets.csv`: the per-street summary.
     pub fn streets_csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let mut w = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+        let mut w = super::files::excel_csv();
         w.write_record([
             "代码 code",
             "街道 street",

@@ -72,7 +72,7 @@ pub fn text(plan: &Plan, allocations: &[Allocation]) -> String {
 
 /// CSV with a byte-order mark, so Excel shows the Chinese names.
 pub fn csv(plan: &Plan, allocations: &[Allocation]) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+    let mut writer = super::files::excel_csv();
     for row in rows(plan, allocations) {
         writer.write_record(&row)?;
     }

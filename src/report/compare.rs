@@ -179,7 +179,7 @@ fn table(rules: &[RuleChange]) -> String {
 
 /// One row per subject and change, as auditors file it (UTF-8 with a byte-order mark, for Excel).
 pub fn csv(c: &Comparison) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+    let mut w = super::files::excel_csv();
     w.write_record([
         "单位代码 unit code",
         "单位 unit",

@@ -296,7 +296,7 @@ impl<'a> SitingView<'a> {
 
     /// `sites.csv`, with a byte-order mark so Excel reads the Chinese.
     pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let mut w = csv::Writer::from_writer("\u{feff}".as_bytes().to_vec());
+        let mut w = super::files::excel_csv();
         w.write_record([
             "期次 phase",
             "编号 id",

@@ -104,7 +104,7 @@ pub(crate) fn pick_rulesets(state: &AppState, ids: Option<&[String]>) -> Result<
         .collect()
 }
 
-fn mode_of(text: Option<&str>) -> Result<Mode, ApiError> {
+pub(crate) fn mode_of(text: Option<&str>) -> Result<Mode, ApiError> {
     text.map_or(Ok(Mode::Audit), |t| {
         check::parse_mode(t).map_err(|e| ApiError::BadRequest(format!("mode {e}")))
     })

@@ -1,7 +1,6 @@
 //! `POST /site`: siting (选址) over HTTP — the same answer as `carecircle site`, as JSON.
 
 use super::{authorize, heavy, json_body, ApiError, AppState};
-use crate::check;
 use crate::report::siting::SitingView;
 use crate::siting::{self, Goal, SiteRequest, SitingError};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -79,10 +78,7 @@ pub async fn site(
     if let Some(m) = body.min_area_m2.filter(|m| !(m.is_finite() && *m >= 0.0)) {
         return Err(ApiError::BadRequest(format!("min_area_m2 {m}: expected 0 m² or more")));
     }
-    let mode = match body.mode.as_deref() {
-        None => crate::model::Mode::Audit,
-        Some(t) => check::parse_mode(t).map_err(|e| ApiError::BadRequest(format!("mode {e}")))?,
-    };
+    let mode = super::checks::mode_of(body.mode.as_deref())?;
     let rulesets = super::checks::pick_rulesets(&state, body.rulesets.as_deref())?;
     let dataset = state.store.dataset(&body.dataset)?.dataset;
     let doc = heavy(&state, move || {

@@ -40,6 +40,14 @@ fn tileset_json(base: &str, id: &str, family: &str) -> Value {
     })
 }
 
+/// The geometry family a collection serves (`points`, `lines`, `polygons`); 404 for no such collection.
+async fn served_family(state: &web::Data<AppState>, id: &str) -> Result<&'static str, ApiError> {
+    let (state, id) = (state.clone(), id.to_string());
+    web::block(move || with_served(&state, &id, |_, info| Ok(info.family.suffix())))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
 /// The collection's tilesets: one, in WebMercatorQuad.
 pub async fn tilesets(
     req: HttpRequest,
@@ -48,13 +56,7 @@ pub async fn tilesets(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let base = base_url(&req);
-    let family = web::block({
-        let state = state.clone();
-        let id = id.clone();
-        move || with_served(&state, &id, |_, info| Ok(info.family.suffix()))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let family = served_family(&state, &id).await?;
     Ok(HttpResponse::Ok().json(json!({
         "links": [{"href": format!("{base}/collections/{id}/tiles"), "rel": "self", "type": "application/json"}],
         "tilesets": [tileset_json(&base, &id, family)]
@@ -69,13 +71,7 @@ pub async fn tileset(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let base = base_url(&req);
-    let family = web::block({
-        let state = state.clone();
-        let id = id.clone();
-        move || with_served(&state, &id, |_, info| Ok(info.family.suffix()))
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let family = served_family(&state, &id).await?;
     Ok(HttpResponse::Ok().json(tileset_json(&base, &id, family)))
 }
 

@@ -145,7 +145,10 @@ pub fn site(dataset: &Dataset, rule: &Rule, request: &SiteRequest) -> Result<Sit
     }
     let households: Vec<u64> = dataset.residential_areas.iter().map(|a| a.households).collect();
     let total_households = households.iter().sum();
-    let reached_before = reached(dataset, rule, request.mode);
+    // One context for judging the rule now and for the candidates' reach: a walking rule's network is
+    // built once.
+    let context = Context::new(dataset, request.mode);
+    let reached_before = reached(&context, rule);
     let before_households = weight_of(&households, &reached_before);
 
     let mut too_small = Vec::new();
@@ -161,7 +164,6 @@ pub fn site(dataset: &Dataset, rule: &Rule, request: &SiteRequest) -> Result<Sit
             Some(_) => eligible.push(k),
         }
     }
-    let context = Context::new(dataset, request.mode);
     let points: Vec<_> = eligible.iter().map(|&k| dataset.candidates[k].location).collect();
     let reach = engine::areas_within_reach(radius, &context, &points);
     let mut reachable = vec![false; households.len()];
@@ -199,7 +201,8 @@ pub fn site(dataset: &Dataset, rule: &Rule, request: &SiteRequest) -> Result<Sit
     }
 
     let built: Vec<usize> = chosen.iter().map(|c| c.candidate).collect();
-    let reached_after = reached(&with_sites(dataset, &built, radius), rule, request.mode);
+    let after = with_sites(dataset, &built, radius);
+    let reached_after = reached(&Context::new(&after, request.mode), rule);
     let covered_households = weight_of(&households, &reached_after);
     let (upper_bound, min_sites, gap) = match request.goal {
         Goal::Add(_) => {
@@ -301,10 +304,9 @@ fn solve(problem: &Problem, request: &SiteRequest, notes: &mut Vec<String>) -> (
 }
 
 /// Which areas the rule counts as within reach, as it judges them.
-fn reached(dataset: &Dataset, rule: &Rule, mode: Mode) -> Vec<bool> {
-    let context = Context::new(dataset, mode);
-    let (outcome, _) = engine::judge_rule(rule, &context);
-    let mut reached = vec![false; dataset.residential_areas.len()];
+fn reached(context: &Context, rule: &Rule) -> Vec<bool> {
+    let (outcome, _) = engine::judge_rule(rule, context);
+    let mut reached = vec![false; context.dataset.residential_areas.len()];
     for s in &outcome.subjects {
         if let (Subject::Area(a), true) = (s.subject, s.passed) {
             reached[a] = true;

@@ -178,6 +178,21 @@ impl Problem {
     }
 }
 
+/// A problem written out by hand for tests: `(households, sites)` per row, sites numbered from 0.
+#[cfg(test)]
+pub(crate) fn by_hand(rows: &[(u64, &[u32])], sites: usize) -> Problem {
+    Problem {
+        rows: rows
+            .iter()
+            .map(|(w, s)| Row {
+                weight: *w,
+                sites: s.to_vec(),
+            })
+            .collect(),
+        sites: (0..sites).collect(),
+    }
+}
+
 /// Whether sorted `small` lies within sorted `big`.
 fn is_subset(small: &[u32], big: &[u32]) -> bool {
     let mut big = big.iter();

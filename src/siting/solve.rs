@@ -144,20 +144,7 @@ fn answer(raw: Raw, sites: usize) -> Solved {
 mod tests {
     use super::*;
     use crate::siting::greedy;
-    use crate::siting::problem::Row;
-
-    fn problem(rows: &[(u64, &[u32])], sites: usize) -> Problem {
-        Problem {
-            rows: rows
-                .iter()
-                .map(|(w, s)| Row {
-                    weight: *w,
-                    sites: s.to_vec(),
-                })
-                .collect(),
-            sites: (0..sites).collect(),
-        }
-    }
+    use crate::siting::problem::by_hand as problem;
 
     /// Greedy's trap again (see greedy's tests): the solver finds 1 and 2, 16 households, and proves it.
     #[test]
