@@ -3,7 +3,8 @@
 //! A tile holds one layer: the features whose bounding box meets the tile (with a buffer, so strokes and
 //! labels at the edge are not cut), projected to Web Mercator, clipped to the buffered tile by the `mvt`
 //! crate, and simplified to half a pixel of the tile's 4 096 grid — so a feature is as detailed as its zoom
-//! shows, and no more. Properties travel as tags; the id as the tag `id`.
+//! shows, and no more. Properties travel as tags, and the id as the tag `id` unless a property
+//! is named so (a finding's `id` is its subject's).
 //!
 //! No I/O: the server hands in features and gets bytes.
 //!
@@ -41,6 +42,15 @@ impl TileId {
     /// `None` beyond the grid: zoom above [`MAX_ZOOM`], a column or row beyond 2^z.
     pub fn new(z: u8, x: u32, y: u32) -> Option<TileId> {
         (z <= MAX_ZOOM && u64::from(x) < 1u64 << z && u64::from(y) < 1u64 << z).then_some(TileId { z, x, y })
+    }
+
+    /// The tile of zoom `z` holding a point (longitude, latitude); `None` for a zoom beyond [`MAX_ZOOM`].
+    pub fn containing(z: u8, lon: f64, lat: f64) -> Option<TileId> {
+        let (x, y) = project(Coord { x: lon, y: lat });
+        let half = std::f64::consts::PI * EARTH_RADIUS_M;
+        let n = f64::from(1u32 << z.min(MAX_ZOOM));
+        let cell = |v: f64| ((v / (2.0 * half) * n).floor().clamp(0.0, n - 1.0)) as u32;
+        TileId::new(z, cell(x + half), cell(half - y))
     }
 
     /// The tile's extent in Web Mercator metres.
@@ -81,8 +91,90 @@ fn unproject(x: f64, y: f64) -> Coord<f64> {
     }
 }
 
+/// Features smaller than this many grid cells on both sides (4 pixels of a 512-pixel tile) are thinned.
+pub const TINY_CELLS: f64 = 32.0;
+
+/// Which features each tile draws: an R-tree over the features' extents in Web Mercator, and the
+/// thinning that keeps a tile's size bounded however dense the city.
+///
+/// A feature smaller than [`TINY_CELLS`] on both sides shows as a dot at the tile's zoom; of the dots whose
+/// centres fall in one [`TINY_CELLS`]-square block of the tile, only the first (the lowest number, so the
+/// caller orders features by importance) is drawn. A tile thus holds at most (4 096 / 32)² = 16 384 dots
+/// beside its larger features; zoom in and every feature comes back.
+///
+/// ```
+/// use carecircle::tiles::{TileId, TileIndex};
+/// use geo::Rect;
+/// // Two tiny areas 10 m apart and one 5 km away.
+/// let near = |dx: f64| Some(Rect::new((119.44 + dx, 26.0), (119.4401 + dx, 26.0001)));
+/// let index = TileIndex::new([near(0.0), near(0.0001), near(0.05)]);
+/// let city = TileId::containing(10, 119.44, 26.0).unwrap();
+/// assert_eq!(index.pick(city), vec![0, 2], "at zoom 10 the second area shares the first one's block");
+/// let street = TileId::containing(18, 119.4401, 26.0).unwrap();
+/// assert_eq!(index.pick(street), vec![0, 1], "at zoom 18 both are drawn");
+/// ```
+pub struct TileIndex {
+    tree: rstar::RTree<rstar::primitives::GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, u32>>,
+}
+
+impl TileIndex {
+    /// Indexes features by their extents in longitude and latitude, numbered from 0 in the order given;
+    /// a feature without an extent (an empty geometry) is never drawn.
+    pub fn new(extents: impl IntoIterator<Item = Option<Rect<f64>>>) -> TileIndex {
+        let entries = extents
+            .into_iter()
+            .enumerate()
+            .filter_map(|(k, r)| {
+                let r = r?;
+                let (x0, y0) = project(r.min());
+                let (x1, y1) = project(r.max());
+                let k = u32::try_from(k).ok()?;
+                Some(rstar::primitives::GeomWithData::new(
+                    rstar::primitives::Rectangle::from_corners([x0, y0], [x1, y1]),
+                    k,
+                ))
+            })
+            .collect();
+        TileIndex {
+            tree: rstar::RTree::bulk_load(entries),
+        }
+    }
+
+    /// The numbers of the features the tile draws, ascending: those meeting the buffered tile, thinned.
+    pub fn pick(&self, tile: TileId) -> Vec<u32> {
+        let (w, s, e, n) = tile.mercator_bounds();
+        let scale = f64::from(EXTENT) / (e - w);
+        let pad = f64::from(BUFFER) / scale;
+        let reach = rstar::AABB::from_corners([w - pad, s - pad], [e + pad, n + pad]);
+        let mut hits: Vec<(u32, [f64; 2], [f64; 2])> = self
+            .tree
+            .locate_in_envelope_intersecting(&reach)
+            .map(|g| (g.data, g.geom().lower(), g.geom().upper()))
+            .collect();
+        hits.sort_unstable_by_key(|h| h.0);
+        let blocks = (f64::from(EXTENT + 2 * BUFFER) / TINY_CELLS).ceil() as usize;
+        let mut taken = vec![false; blocks * blocks];
+        hits.into_iter()
+            .filter(|(_, lo, hi)| {
+                let (width, height) = ((hi[0] - lo[0]) * scale, (hi[1] - lo[1]) * scale);
+                if width >= TINY_CELLS || height >= TINY_CELLS {
+                    return true;
+                }
+                let cell = |v: f64| ((v + f64::from(BUFFER)) / TINY_CELLS).clamp(0.0, (blocks - 1) as f64) as usize;
+                let bx = cell(((lo[0] + hi[0]) / 2.0 - w) * scale);
+                let by = cell((n - (lo[1] + hi[1]) / 2.0) * scale);
+                !std::mem::replace(&mut taken[by * blocks + bx], true)
+            })
+            .map(|(k, _, _)| k)
+            .collect()
+    }
+}
+
 /// A feature to put in a tile.
 pub struct TileFeature<'a> {
+    /// The feature's number in the tile (its id in MVT terms): the same in every tile, so a client can
+    /// match the pieces of a feature cut by tile edges.
+    pub number: u64,
     pub id: &'a str,
     pub geometry: &'a Geometry<f64>,
     pub properties: serde_json::Map<String, Value>,
@@ -116,7 +208,7 @@ pub fn encode<'a>(
     let mut out = Tile::new(EXTENT);
     let mut l = out.create_layer(layer);
     let reach = tile.buffered_bounds();
-    for (n_feature, f) in features.into_iter().enumerate() {
+    for f in features {
         let meets =
             geo::BoundingRect::bounding_rect(f.geometry).is_some_and(|r| geo::Intersects::intersects(&r, &reach));
         if !meets {
@@ -126,8 +218,11 @@ pub fn encode<'a>(
             continue;
         };
         let mut feature = l.into_feature(data);
-        feature.set_id(n_feature as u64 + 1);
-        feature.add_tag_string("id", f.id);
+        feature.set_id(f.number);
+        // A property named id (a finding's subject, an area's own) stands for itself; else the id is one.
+        if !f.properties.contains_key("id") {
+            feature.add_tag_string("id", f.id);
+        }
         for (k, v) in &f.properties {
             match v {
                 Value::String(s) => feature.add_tag_string(k, s),
@@ -260,6 +355,13 @@ mod tests {
         assert!((nw.min().x - t.min().x).abs() < 1e-9 && (nw.max().y - t.max().y).abs() < 1e-9);
         assert!((se.max().x - t.max().x).abs() < 1e-9 && (se.min().y - t.min().y).abs() < 1e-9);
         assert!(TileId::new(23, 0, 0).is_none());
+        assert_eq!(TileId::containing(7, 119.5, 25.98), TileId::new(7, 106, 54));
+        assert_eq!(TileId::containing(0, 179.99, -89.0), TileId::new(0, 0, 0));
+        assert_eq!(
+            TileId::containing(1, 180.0, -89.0),
+            TileId::new(1, 1, 1),
+            "the edge stays on the grid"
+        );
         assert!(TileId::new(2, 3, 4).is_none());
     }
 
@@ -274,6 +376,7 @@ mod tests {
         let p = Geometry::Point(geo::Point(centre));
         let far = Geometry::Point(geo::Point::new(b.max().x + 1.0, b.max().y));
         let features = [("NEAR-POINT", &p), ("FAR-POINT", &far)].map(|(id, g)| TileFeature {
+            number: 1,
             id,
             geometry: g,
             properties: serde_json::Map::from_iter([("tier".to_string(), Value::from("station"))]),
@@ -289,5 +392,50 @@ mod tests {
         );
         let moveto = [9u8, 0x80, 0x20, 0x80, 0x20];
         assert!(bytes.windows(5).any(|w| w == moveto), "{bytes:?}");
+    }
+
+    /// However many tiny features crowd a tile, it draws at most one per block; large ones always; and
+    /// each feature drawn meets the buffered tile.
+    #[test]
+    fn thinning_bounds_a_tile() {
+        // 200 000 areas of 20 m in a 0.1° square (a dense city), with 50 of 2 km among them.
+        let mut seed = 7u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % 1_000_000) as f64 / 1_000_000.0
+        };
+        let extents: Vec<Option<Rect<f64>>> = (0..200_000)
+            .map(|k| {
+                let (x, y) = (119.4 + next() * 0.1, 26.0 + next() * 0.1);
+                let size = if k % 4_000 == 0 { 0.02 } else { 0.0002 };
+                Some(Rect::new((x, y), (x + size, y + size)))
+            })
+            .collect();
+        let index = TileIndex::new(extents.iter().copied());
+        let blocks = (f64::from(EXTENT + 2 * BUFFER) / TINY_CELLS).ceil() as usize;
+        for z in [8u8, 10, 12] {
+            let tile = TileId::containing(z, 119.45, 26.05).unwrap();
+            let picked = index.pick(tile);
+            let reach = tile.buffered_bounds();
+            assert!(picked.windows(2).all(|w| w[0] < w[1]), "ascending");
+            assert!(picked
+                .iter()
+                .all(|k| geo::Intersects::intersects(&extents[*k as usize].unwrap(), &reach)));
+            let large = picked.iter().filter(|k| **k % 4_000 == 0).count();
+            let meeting_large = (0..200_000)
+                .filter(|k| k % 4_000 == 0 && geo::Intersects::intersects(&extents[*k].unwrap(), &reach))
+                .count();
+            assert_eq!(large, meeting_large, "zoom {z}: every large area is drawn");
+            assert!(
+                picked.len() - large <= blocks * blocks,
+                "zoom {z}: {} dots",
+                picked.len()
+            );
+        }
+        // At zoom 8 the 0.1° city is 73 pixels across: far fewer dots than areas.
+        let z8 = index.pick(TileId::containing(8, 119.45, 26.05).unwrap());
+        assert!(z8.len() < 2_000, "{}", z8.len());
     }
 }

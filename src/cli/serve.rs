@@ -36,6 +36,10 @@ pub struct ServeArgs {
     /// (only http or https schemes and well-formed hosts). Without this flag they are ignored.
     #[arg(long)]
     trust_proxy: bool,
+    /// The web app's basemap (/app/): a raster tile URL template with {z}, {x} and {y}, such as Tianditu's
+    /// WMTS with the bureau's key. Without it, the dataset's own admin units and roads give the context.
+    #[arg(long, value_name = "URL-TEMPLATE")]
+    basemap: Option<String>,
     /// Where the embedded store keeps its runs (one folder per run, never overwritten; ids never reused).
     /// Default: $CARECIRCLE_STATE_DIR, else $XDG_STATE_HOME/carecircle, else ~/.local/state/carecircle.
     /// Not used with --database-url: PostGIS keeps the runs.
@@ -129,6 +133,13 @@ pub fn run(args: ServeArgs) -> i32 {
     }
     let mut app_state = server::AppState::new(store, rulesets, token, maps);
     app_state.trust_proxy = args.trust_proxy;
+    app_state.basemap = match args.basemap.as_deref().map(server::app::basemap_template).transpose() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
     let state = actix_web::web::Data::new(app_state);
     let cors = args.cors.clone();
     eprintln!(

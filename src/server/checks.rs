@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(readable("/checks/{id}/map.png", get_map_png))
         .service(readable("/checks/{id}/map.svg", get_map_svg))
         .service(readable("/checks/{id}/findings.xlsx", get_xlsx))
+        .service(readable("/checks/{id}/findings.csv", get_csv))
         .service(readable("/checks/{id}/compare/{old}", get_compare))
         .service(web::resource("/review").route(web::post().to(review)))
         .service(readable("/rules", list_rules))
@@ -176,6 +177,7 @@ fn run_summary(state: &AppState, base: &str, run: &RunSummary) -> Result<Value, 
         ("coverage.png", "map", "image/png", "map.png"),
         ("coverage.svg", "map", "image/svg+xml", "map.svg"),
         ("findings.xlsx", "workbook", XLSX, "findings.xlsx"),
+        ("findings.csv", "alternate", "text/csv", "findings.csv"),
     ] {
         if has(file) {
             links.push(json!({"href": format!("{base}/checks/{id}/{path}"), "rel": rel, "type": kind}));
@@ -292,6 +294,23 @@ pub async fn get_xlsx(state: web::Data<AppState>, path: web::Path<u64>) -> Resul
         .insert_header((
             "Content-Disposition",
             format!("attachment; filename=\"check-{id}-findings.xlsx\""),
+        ))
+        .body(bytes))
+}
+
+/// The run's findings as CSV (UTF-8 with a byte-order mark, so Excel opens the Chinese as written).
+#[utoipa::path(get, path = "/checks/{id}/findings.csv", tag = "checks",
+    params(("id" = u64, Path, description = "The run's id")),
+    responses((status = 200, description = "The findings, one row each", content_type = "text/csv"),
+              (status = 404, description = "No such run", body = Object)))]
+pub async fn get_csv(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let bytes = state.store.run_file(id, "findings.csv")?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"check-{id}-findings.csv\""),
         ))
         .body(bytes))
 }

@@ -57,6 +57,7 @@ pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
             {"href": format!("{base}/api"), "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API definition"},
             {"href": format!("{base}/openapi.json"), "rel": "service-desc", "type": "application/json", "title": "the API definition (JSON)"},
             {"href": format!("{base}/api.html"), "rel": "service-doc", "type": "text/html", "title": "接口文档 the API documentation"},
+            {"href": format!("{base}/app/"), "rel": "service-doc", "type": "text/html", "title": "网页应用 the web app for reviewers and auditors"},
             {"href": format!("{base}/conformance"), "rel": "conformance", "type": "application/json", "title": "conformance classes"},
             {"href": format!("{base}/collections"), "rel": "data", "type": "application/json", "title": "the collections"},
             {"href": format!("{base}/checks"), "rel": "related", "type": "application/json", "title": "check runs"},
@@ -371,120 +372,105 @@ pub(super) struct Features<'a> {
 }
 
 fn layer_features<'a>(d: &'a Dataset, layer: &str) -> Features<'a> {
-    let text = |s: &str| Value::String(s.to_string());
-    let fields = layer_fields(layer);
-    match layer {
-        "admin_units" => Features {
-            geometries: d
-                .admin_units
-                .iter()
-                .map(|u| (u.code.clone(), Cow::Owned(Geometry::MultiPolygon(u.boundary.clone()))))
-                .collect(),
-            properties: Box::new(move |i| {
-                let u = &d.admin_units[i];
-                let mut m = Map::new();
-                m.insert("code".into(), text(&u.code));
-                m.insert("name".into(), text(&u.name));
-                m.insert("level".into(), text(u.level.key()));
-                m.insert("parent".into(), u.parent.as_deref().map_or(Value::Null, text));
-                m.insert("population".into(), u.population.into());
-                m.insert("elderly".into(), u.elderly.into());
-                m.insert("households".into(), u.households.into());
-                m.insert("central".into(), u.central.into());
-                m
-            }),
-            fields,
-            temporal: None,
-        },
-        "residential_areas" => Features {
-            geometries: d
-                .residential_areas
-                .iter()
-                .map(|a| (a.id.clone(), Cow::Borrowed(&a.geometry)))
-                .collect(),
-            properties: Box::new(move |i| {
-                let a = &d.residential_areas[i];
-                let mut m = Map::new();
-                m.insert("id".into(), text(&a.id));
-                m.insert("name".into(), text(&a.name));
-                m.insert("households".into(), a.households.into());
-                m.insert("kind".into(), text(a.kind.key()));
-                m.insert(
-                    "delivered".into(),
-                    a.delivered.map_or(Value::Null, |x| text(&x.to_string())),
-                );
-                m.insert("pool".into(), a.pool.as_deref().map_or(Value::Null, text));
-                m
-            }),
-            fields,
-            temporal: Some("delivered"),
-        },
-        "facilities" => Features {
-            geometries: d
-                .facilities
-                .iter()
-                .map(|f| (f.id.clone(), Cow::Borrowed(&f.geometry)))
-                .collect(),
-            properties: Box::new(move |i| {
-                let f = &d.facilities[i];
-                let mut m = Map::new();
-                m.insert("id".into(), text(&f.id));
-                m.insert("name".into(), text(&f.name));
-                m.insert("tier".into(), text(f.tier.key()));
-                m.insert("floor_area_m2".into(), json!(f.floor_area_m2));
-                m.insert("beds".into(), f.beds.into());
-                m.insert("nursing_beds".into(), f.nursing_beds.into());
-                m.insert("status".into(), text(f.status.key()));
-                m.insert(
-                    "handed_over".into(),
-                    f.handed_over.map_or(Value::Null, |x| text(&x.to_string())),
-                );
-                // One string, as findings' `facilities` are: GIS clients take arrays as NULL or as two formats.
-                m.insert("serves".into(), json!(f.serves.join(";")));
-                m.insert("meal_service".into(), f.meal_service.into());
-                m
-            }),
-            fields,
-            temporal: Some("handed_over"),
-        },
-        "roads" => Features {
-            geometries: d
-                .roads
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    (
-                        (i + 1).to_string(),
-                        Cow::Owned(Geometry::MultiLineString(r.geometry.clone())),
-                    )
-                })
-                .collect(),
-            properties: Box::new(move |i| {
-                let mut m = Map::new();
-                m.insert("walkable".into(), d.roads[i].walkable.into());
-                m
-            }),
-            fields,
-            temporal: None,
-        },
-        _ => Features {
-            geometries: d
-                .candidates
-                .iter()
-                .map(|c| (c.id.clone(), Cow::Borrowed(&c.geometry)))
-                .collect(),
-            properties: Box::new(move |i| {
-                let c = &d.candidates[i];
-                let mut m = Map::new();
-                m.insert("id".into(), text(&c.id));
-                m.insert("name".into(), text(&c.name));
-                m.insert("floor_area_m2".into(), c.floor_area_m2.into());
-                m
-            }),
-            fields,
-            temporal: None,
+    let layer = LAYERS.iter().copied().find(|l| *l == layer).unwrap_or("candidates");
+    Features {
+        geometries: (0..layer_len(d, layer))
+            .map(|i| (layer_id(d, layer, i).into_owned(), layer_geometry(d, layer, i)))
+            .collect(),
+        properties: Box::new(move |i| layer_properties(d, layer, i)),
+        fields: layer_fields(layer),
+        temporal: match layer {
+            "residential_areas" => Some("delivered"),
+            "facilities" => Some("handed_over"),
+            _ => None,
         },
     }
+}
+
+/// How many features a dataset layer holds.
+pub(super) fn layer_len(d: &Dataset, layer: &str) -> usize {
+    match layer {
+        "admin_units" => d.admin_units.len(),
+        "residential_areas" => d.residential_areas.len(),
+        "facilities" => d.facilities.len(),
+        "roads" => d.roads.len(),
+        _ => d.candidates.len(),
+    }
+}
+
+/// A layer feature's id: its own, an admin unit's code, a road's position from 1.
+pub(super) fn layer_id<'a>(d: &'a Dataset, layer: &str, i: usize) -> Cow<'a, str> {
+    match layer {
+        "admin_units" => Cow::Borrowed(&d.admin_units[i].code),
+        "residential_areas" => Cow::Borrowed(&d.residential_areas[i].id),
+        "facilities" => Cow::Borrowed(&d.facilities[i].id),
+        "roads" => Cow::Owned((i + 1).to_string()),
+        _ => Cow::Borrowed(&d.candidates[i].id),
+    }
+}
+
+/// A layer feature's geometry in WGS84.
+pub(super) fn layer_geometry<'a>(d: &'a Dataset, layer: &str, i: usize) -> Cow<'a, Geometry<f64>> {
+    match layer {
+        "admin_units" => Cow::Owned(Geometry::MultiPolygon(d.admin_units[i].boundary.clone())),
+        "residential_areas" => Cow::Borrowed(&d.residential_areas[i].geometry),
+        "facilities" => Cow::Borrowed(&d.facilities[i].geometry),
+        "roads" => Cow::Owned(Geometry::MultiLineString(d.roads[i].geometry.clone())),
+        _ => Cow::Borrowed(&d.candidates[i].geometry),
+    }
+}
+
+/// A layer feature's properties, as the layer's fields name them.
+pub(super) fn layer_properties(d: &Dataset, layer: &str, i: usize) -> Map<String, Value> {
+    let text = |s: &str| Value::String(s.to_string());
+    let day = |x: Option<crate::model::Date>| x.map_or(Value::Null, |x| text(&x.to_string()));
+    let mut m = Map::new();
+    match layer {
+        "admin_units" => {
+            let u = &d.admin_units[i];
+            m.insert("code".into(), text(&u.code));
+            m.insert("name".into(), text(&u.name));
+            m.insert("level".into(), text(u.level.key()));
+            m.insert("parent".into(), u.parent.as_deref().map_or(Value::Null, text));
+            m.insert("population".into(), u.population.into());
+            m.insert("elderly".into(), u.elderly.into());
+            m.insert("households".into(), u.households.into());
+            m.insert("central".into(), u.central.into());
+        }
+        "residential_areas" => {
+            let a = &d.residential_areas[i];
+            m.insert("id".into(), text(&a.id));
+            m.insert("name".into(), text(&a.name));
+            m.insert("households".into(), a.households.into());
+            m.insert("kind".into(), text(a.kind.key()));
+            m.insert("delivered".into(), day(a.delivered));
+            m.insert("pool".into(), a.pool.as_deref().map_or(Value::Null, text));
+        }
+        "facilities" => {
+            let f = &d.facilities[i];
+            m.insert("id".into(), text(&f.id));
+            m.insert("name".into(), text(&f.name));
+            m.insert("tier".into(), text(f.tier.key()));
+            m.insert("floor_area_m2".into(), json!(f.floor_area_m2));
+            m.insert("beds".into(), f.beds.into());
+            m.insert("nursing_beds".into(), f.nursing_beds.into());
+            m.insert("status".into(), text(f.status.key()));
+            m.insert("handed_over".into(), day(f.handed_over));
+            // One string, as findings' `facilities` are: GIS clients take arrays as NULL or as two formats.
+            m.insert("serves".into(), json!(f.serves.join(";")));
+            m.insert("meal_service".into(), f.meal_service.into());
+        }
+        "roads" => {
+            m.insert("walkable".into(), d.roads[i].walkable.into());
+        }
+        _ => {
+            let c = &d.candidates[i];
+            m.insert("id".into(), text(&c.id));
+            m.insert("name".into(), text(&c.name));
+            m.insert("floor_area_m2".into(), c.floor_area_m2.into());
+        }
+    }
+    m
 }
 
 /// A kept run's findings, from its findings.geojson as made.
@@ -1269,6 +1255,94 @@ pub(super) fn with_served<T>(
             let kept = kept_findings(state, *run).map_err(|_| not_found(id))?;
             let features = finding_features(&kept);
             f(&Served::new(&features, info.family), &info)
+        }
+    }
+}
+
+/// A collection's source, held so that tiles are drawn from it without loading it again.
+pub(super) enum Held {
+    Layer {
+        dataset: std::sync::Arc<Dataset>,
+        layer: &'static str,
+    },
+    Findings(std::sync::Arc<KeptFindings>),
+}
+
+impl Held {
+    pub(super) fn id(&self, i: usize) -> Cow<'_, str> {
+        match self {
+            Held::Layer { dataset, layer } => layer_id(dataset, layer, i),
+            Held::Findings(_) => Cow::Owned((i + 1).to_string()),
+        }
+    }
+
+    pub(super) fn geometry(&self, i: usize) -> Cow<'_, Geometry<f64>> {
+        match self {
+            Held::Layer { dataset, layer } => layer_geometry(dataset, layer, i),
+            Held::Findings(kept) => Cow::Borrowed(&kept.geometries[i]),
+        }
+    }
+
+    pub(super) fn properties(&self, i: usize) -> Map<String, Value> {
+        match self {
+            Held::Layer { dataset, layer } => layer_properties(dataset, layer, i),
+            Held::Findings(kept) => kept.properties[i].clone(),
+        }
+    }
+
+    /// Still what the store holds: a layer's dataset unchanged (runs never change).
+    pub(super) fn is_current(&self, now: Option<&std::sync::Arc<Dataset>>) -> bool {
+        match (self, now) {
+            (Held::Layer { dataset, .. }, Some(now)) => std::sync::Arc::ptr_eq(dataset, now),
+            (Held::Findings(_), None) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The dataset a layer collection is served from now (`None` for a run's findings, which never change).
+pub(super) fn current_dataset(state: &AppState, id: &str) -> Result<Option<std::sync::Arc<Dataset>>, ApiError> {
+    match parse_id(id).ok_or_else(|| not_found(id))?.0 {
+        SourceId::Layer { dataset, .. } => Ok(Some(state.store.dataset(&dataset).map_err(|_| not_found(id))?.dataset)),
+        SourceId::Findings { .. } => Ok(None),
+    }
+}
+
+/// A collection's source held, and its members in the source's order: (index into the source, the family's
+/// part where the collection serves only part of the geometry).
+pub(super) type HeldMembers = (Held, Vec<(usize, Option<Geometry<f64>>)>);
+
+/// Holds a collection's source with its members (no properties are read).
+pub(super) fn hold(state: &AppState, id: &str) -> Result<HeldMembers, ApiError> {
+    let (source, _) = parse_id(id).ok_or_else(|| not_found(id))?;
+    let members = |features: &Features, family: Family| {
+        features
+            .geometries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, g))| {
+                family.part(g).map(|p| match p {
+                    Cow::Borrowed(_) => (i, None),
+                    Cow::Owned(part) => (i, Some(part)),
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    match &source {
+        SourceId::Layer { dataset, layer } => {
+            let d = state.store.dataset(dataset).map_err(|_| not_found(id))?.dataset;
+            let features = layer_features(&d, layer);
+            let info = pick(layer_collections(dataset, &d, layer, &features), &source, id)?;
+            let members = members(&features, info.family);
+            drop(features);
+            Ok((Held::Layer { dataset: d, layer }, members))
+        }
+        SourceId::Findings { run } => {
+            let summary = run_with_findings(state, *run).ok_or_else(|| not_found(id))?;
+            let info = pick(run_collections(state, &summary)?, &source, id)?;
+            let kept = std::sync::Arc::new(kept_findings(state, *run).map_err(|_| not_found(id))?);
+            let members = members(&finding_features(&kept), info.family);
+            Ok((Held::Findings(kept), members))
         }
     }
 }

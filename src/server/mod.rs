@@ -2,6 +2,7 @@
 //! plan review, rules, coverage, and the OpenAPI document. Handlers reach data only through
 //! [`Store`](crate::store::Store); the HTTP status of every error is chosen here, in [`ApiError`].
 
+pub mod app;
 mod checks;
 pub mod cql2;
 mod features;
@@ -34,8 +35,12 @@ pub struct AppState {
     pub maps: bool,
     /// Honour `Forwarded` and `X-Forwarded-Host/-Proto/-Prefix` (behind a reverse proxy the bureau runs).
     pub trust_proxy: bool,
+    /// The web app's basemap: a raster tile URL template with {z}, {x} and {y} (`serve --basemap`).
+    pub basemap: Option<String>,
     /// The geometry families of each kept run's findings, read once (runs never change).
     finding_families: std::sync::Mutex<std::collections::HashMap<u64, Vec<(features::Family, bool)>>>,
+    /// The collections tiled lately, indexed, most recent last (at most [`crate::limits::TILED_COLLECTIONS`]).
+    tiled: std::sync::Mutex<Vec<(String, Arc<tiles::Tiled>)>>,
 }
 
 /// An error as the client sees it: a status and a JSON body naming the problem.
@@ -109,6 +114,7 @@ pub fn router(cfg: &mut web::ServiceConfig) {
     siting::routes(cfg);
     tiles::routes(cfg);
     openapi::routes(cfg);
+    app::routes(cfg);
     cfg.default_service(web::to(|req: HttpRequest| async move {
         ApiError::NotFound(format!(
             "no route {} {}: see /api for the API",
@@ -223,7 +229,9 @@ impl AppState {
             token,
             maps,
             trust_proxy: false,
+            basemap: None,
             finding_families: Default::default(),
+            tiled: Default::default(),
         }
     }
 }

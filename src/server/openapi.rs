@@ -30,6 +30,7 @@ use utoipa::{Modify, OpenApi};
         checks::get_map_png,
         checks::get_map_svg,
         checks::get_xlsx,
+        checks::get_csv,
         checks::get_compare,
         checks::review,
         siting::site,

@@ -1,12 +1,17 @@
 //! OGC API – Tiles over every collection: the tileset list, the WebMercatorQuad tileset, and its tiles as
 //! Mapbox Vector Tiles (`crate::tiles` encodes them). Tiles carry a strong ETag, answer `If-None-Match`
 //! with 304, and are compressed by the server's middleware when the client accepts it.
+//!
+//! The first tile of a collection indexes it ([`Tiled`]); later tiles look up only the features they
+//! draw. The index is kept while the collection's dataset is the one the store holds.
 
-use super::features::with_served;
+use super::features::{current_dataset, hold, with_served, Held};
 use super::{base_url, readable, ApiError, AppState};
-use crate::tiles::{self, TileFeature, TileId};
+use crate::tiles::{self, TileFeature, TileId, TileIndex};
 use actix_web::{web, HttpRequest, HttpResponse};
+use geo::{BoundingRect, Geometry};
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 /// The link relation from a collection to its vector tilesets.
 pub const REL_TILESETS_VECTOR: &str = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector";
@@ -99,14 +104,16 @@ pub async fn tile(
         ))
     })?;
     let bytes = web::block(move || {
-        with_served(&state, &id, |served, _| {
-            let features = served.members.iter().map(|(i, g)| TileFeature {
-                id: &served.features.geometries[*i].0,
-                geometry: g,
-                properties: (served.features.properties)(*i),
-            });
-            tiles::encode(tile, &id, features).map_err(|e| ApiError::Internal(e.to_string()))
-        })
+        let tiled = tiled(&state, &id)?;
+        let picked = tiled.index.pick(tile);
+        let ids: Vec<_> = picked.iter().map(|k| tiled.member(*k)).collect();
+        let features = picked.iter().zip(&ids).map(|(k, (i, id, geometry))| TileFeature {
+            number: u64::from(*k) + 1,
+            id,
+            geometry,
+            properties: tiled.held.properties(*i),
+        });
+        tiles::encode(tile, &id, features).map_err(|e| ApiError::Internal(e.to_string()))
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
@@ -137,4 +144,58 @@ pub async fn tile(
     } else {
         response.body(bytes)
     })
+}
+
+/// A collection ready to tile: its source held, its members and their index.
+pub struct Tiled {
+    held: Held,
+    /// (index into the source, the family's part where the collection serves only part of it).
+    members: Vec<(usize, Option<Geometry<f64>>)>,
+    index: TileIndex,
+}
+
+impl Tiled {
+    /// Member `k`: its index in the source, id and geometry as served.
+    fn member(&self, k: u32) -> (usize, std::borrow::Cow<'_, str>, std::borrow::Cow<'_, Geometry<f64>>) {
+        let (i, part) = &self.members[k as usize];
+        let geometry = part
+            .as_ref()
+            .map_or_else(|| self.held.geometry(*i), std::borrow::Cow::Borrowed);
+        (*i, self.held.id(*i), geometry)
+    }
+}
+
+/// The collection's index: kept from an earlier tile while its source is unchanged, else built.
+fn tiled(state: &AppState, id: &str) -> Result<Arc<Tiled>, ApiError> {
+    let now = current_dataset(state, id)?;
+    let lock = || {
+        state
+            .tiled
+            .lock()
+            .map_err(|_| ApiError::Internal("the tile cache's lock is poisoned".into()))
+    };
+    {
+        let mut kept = lock()?;
+        if let Some(pos) = kept.iter().position(|(k, _)| k == id) {
+            let entry = kept.remove(pos);
+            if entry.1.held.is_current(now.as_ref()) {
+                let found = entry.1.clone();
+                kept.push(entry);
+                return Ok(found);
+            }
+        }
+    }
+    let (held, members) = hold(state, id)?;
+    let index = TileIndex::new(members.iter().map(|(i, part)| match part {
+        Some(p) => p.bounding_rect(),
+        None => held.geometry(*i).bounding_rect(),
+    }));
+    let built = Arc::new(Tiled { held, members, index });
+    let mut kept = lock()?;
+    kept.retain(|(k, _)| k != id);
+    if kept.len() >= crate::limits::TILED_COLLECTIONS {
+        kept.remove(0);
+    }
+    kept.push((id.to_string(), built.clone()));
+    Ok(built)
 }

@@ -25,6 +25,11 @@ pub const RULES: [&str; 5] = [
 /// `carecircle serve` on a free loopback port, run in `cwd` with its runs under `state`, once it accepts
 /// connections.
 pub fn start_server(state: &Path, cwd: &Path) -> (Child, u16) {
+    start_server_with_token(state, cwd, None)
+}
+
+/// [`start_server`] with its write endpoints guarded by `token`.
+pub fn start_server_with_token(state: &Path, cwd: &Path, token: Option<&str>) -> (Child, u16) {
     // A free port is picked by binding and letting go; until our server holds it, a test starting
     // another server beside this one could be handed the same port. One start at a time rules that out.
     static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -34,16 +39,19 @@ pub fn start_server(state: &Path, cwd: &Path) -> (Child, u16) {
         .local_addr()
         .unwrap()
         .port();
-    let server = Command::new(env!("CARGO_BIN_EXE_carecircle"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_carecircle"));
+    command
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--state-dir"])
         .arg(state)
         .current_dir(cwd)
         .env_remove("DATABASE_URL")
         .env_remove("CARECIRCLE_TOKEN")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::null());
+    if let Some(token) = token {
+        command.env("CARECIRCLE_TOKEN", token);
+    }
+    let server = command.spawn().unwrap();
     let mut server = server;
     let started = std::time::Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {

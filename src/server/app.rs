@@ -1,0 +1,116 @@
+//! The web app for reviewers and auditors at `/app/`: one page and its script, and MapLibre GL JS vendored
+//! from npm (`assets/maplibre-gl/VENDORED.md`), all compiled into the binary — nothing comes from a CDN, so
+//! it works on an intranet with no internet. The app calls the same API as every other client: it holds
+//! no rule and judges nothing.
+
+use super::{ApiError, AppState};
+use actix_web::{web, HttpResponse, ResponseError};
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/app").route(web::get().to(|| async {
+        HttpResponse::PermanentRedirect()
+            .insert_header(("Location", "app/"))
+            .finish()
+    })))
+    .service(super::readable("/app/", page))
+    .service(super::readable("/app/config.json", config))
+    .service(super::readable("/app/vendor/maplibre-gl/{file}", vendored))
+    .service(super::readable("/app/{file}", asset));
+}
+
+async fn page() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(include_str!("assets/app/index.html"))
+}
+
+/// What the page needs to start: the datasets, the rulesets, whether checks need a token, the basemap.
+async fn config(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let store = state.store.clone();
+    let datasets = web::block(move || store.dataset_names())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-cache")).json(json!({
+        "datasets": datasets,
+        "rulesets": state.rulesets.iter().map(|r| json!({"id": r.id, "title": r.title, "document": r.document})).collect::<Vec<_>>(),
+        "token_required": state.token.is_some(),
+        "basemap": state.basemap,
+        "store": state.store.kind(),
+    })))
+}
+
+async fn asset(file: web::Path<String>) -> HttpResponse {
+    let (body, kind): (&'static [u8], &str) = match file.as_str() {
+        "app.js" => (include_bytes!("assets/app/app.js"), "text/javascript; charset=utf-8"),
+        "app.css" => (include_bytes!("assets/app/app.css"), "text/css; charset=utf-8"),
+        _ => return ApiError::NotFound(format!("no app file \"{file}\"")).error_response(),
+    };
+    HttpResponse::Ok()
+        .content_type(kind)
+        .insert_header(("Cache-Control", "no-cache"))
+        .body(body)
+}
+
+/// MapLibre GL JS's files, with its licence.
+async fn vendored(file: web::Path<String>) -> HttpResponse {
+    let (body, kind): (&'static [u8], &str) = match file.as_str() {
+        "maplibre-gl.mjs" => (
+            include_bytes!("assets/maplibre-gl/maplibre-gl.mjs"),
+            "text/javascript; charset=utf-8",
+        ),
+        "maplibre-gl-worker.mjs" => (
+            include_bytes!("assets/maplibre-gl/maplibre-gl-worker.mjs"),
+            "text/javascript; charset=utf-8",
+        ),
+        "maplibre-gl.css" => (
+            include_bytes!("assets/maplibre-gl/maplibre-gl.css"),
+            "text/css; charset=utf-8",
+        ),
+        "LICENSE.txt" => (
+            include_bytes!("assets/maplibre-gl/LICENSE.txt"),
+            "text/plain; charset=utf-8",
+        ),
+        "VENDORED.md" => (
+            include_bytes!("assets/maplibre-gl/VENDORED.md"),
+            "text/plain; charset=utf-8",
+        ),
+        _ => return ApiError::NotFound(format!("no vendored file \"{file}\"")).error_response(),
+    };
+    HttpResponse::Ok()
+        .content_type(kind)
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(body)
+}
+
+/// Checks a basemap URL template for `serve --basemap`: http(s), with `{z}`, `{x}` and `{y}`.
+pub fn basemap_template(template: &str) -> Result<String, String> {
+    let t = template.trim();
+    if !(t.starts_with("http://") || t.starts_with("https://")) {
+        return Err(format!(
+            "--basemap \"{t}\": expected an http:// or https:// URL template"
+        ));
+    }
+    for part in ["{z}", "{x}", "{y}"] {
+        if !t.contains(part) {
+            return Err(format!(
+                "--basemap \"{t}\": the template has no {part} (expected {{z}}, {{x}} and {{y}}, as in …&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}})"
+            ));
+        }
+    }
+    Ok(t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basemaps_need_a_tile_template() {
+        let tianditu = "http://t0.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=KEY";
+        assert_eq!(basemap_template(tianditu).as_deref(), Ok(tianditu));
+        assert!(basemap_template("ftp://x/{z}/{x}/{y}").is_err());
+        assert!(basemap_template("https://x/{z}/{x}.png").unwrap_err().contains("{y}"));
+    }
+}

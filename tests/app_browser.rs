@@ -1,0 +1,80 @@
+//! The web app (/app/) in a real browser: `tests/browser/app.mjs` drives Debian's chromium with
+//! playwright-core against `carecircle serve` on the demo — an auditor's check, a failing area's
+//! explanation, the ledger download, a comparison of two runs, and a reviewer's verdict on the failing demo
+//! proposal. Its screenshots land in `target/app-screenshots/`.
+//!
+//! Needs node, `/usr/bin/chromium` and `npm ci` in `tests/browser` (scripts/test sees to all three). In CI
+//! a missing one fails the test; on a laptop without them it says loudly that it skipped.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+fn browser_available(root: &Path) -> bool {
+    let node = Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let chromium = Path::new("/usr/bin/chromium").exists() || std::env::var_os("CHROMIUM").is_some();
+    let playwright = root.join("tests/browser/node_modules/playwright-core").exists();
+    let missing: Vec<&str> = [
+        (!node).then_some("node"),
+        (!chromium).then_some("chromium (apt-get install chromium)"),
+        (!playwright).then_some("playwright-core (npm ci --prefix tests/browser)"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").is_err(),
+        "missing in CI: {}; scripts/test installs them",
+        missing.join(", ")
+    );
+    eprintln!(
+        "\n*** SKIPPED: {} not installed; the browser test of the web app did not run ***\n",
+        missing.join(", ")
+    );
+    false
+}
+
+#[test]
+fn the_app_does_an_auditors_and_a_reviewers_job_in_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !browser_available(root) {
+        return;
+    }
+    let state = tempfile::tempdir().unwrap();
+    let token = "app-test-token-0123456789";
+    let (mut server, port) = common::start_server_with_token(state.path(), root, Some(token));
+    let shots = root.join("target/app-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    for old in std::fs::read_dir(&shots).unwrap().flatten() {
+        std::fs::remove_file(old.path()).ok();
+    }
+    let out = Command::new("node")
+        .arg("tests/browser/app.mjs")
+        .arg(format!("http://127.0.0.1:{port}"))
+        .arg(token)
+        .arg(&shots)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    server.kill().ok();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "the browser run failed:\n{said}");
+    for name in ["app-audit", "app-finding", "app-compare", "app-review"] {
+        let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap_or_else(|e| panic!("{name}.png: {e}"));
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > 20_000,
+            "{name}.png is a real picture"
+        );
+    }
+}
