@@ -91,15 +91,15 @@ fn unproject(x: f64, y: f64) -> Coord<f64> {
     }
 }
 
-/// Features smaller than this many grid cells on both sides (4 pixels of a 512-pixel tile) are thinned.
-pub const TINY_CELLS: f64 = 32.0;
+/// Features smaller than this many grid cells on both sides (8 pixels of a 512-pixel tile) are thinned.
+pub const TINY_CELLS: f64 = 64.0;
 
 /// Which features each tile draws: an R-tree over the features' extents in Web Mercator, and the
 /// thinning that keeps a tile's size bounded however dense the city.
 ///
 /// A feature smaller than [`TINY_CELLS`] on both sides shows as a dot at the tile's zoom; of the dots whose
 /// centres fall in one [`TINY_CELLS`]-square block of the tile, only the first (the lowest number, so the
-/// caller orders features by importance) is drawn. A tile thus holds at most (4 096 / 32)² = 16 384 dots
+/// caller orders features by importance) is drawn. A tile thus holds at most (4 224 / 64)² = 4 356 dots
 /// beside its larger features; zoom in and every feature comes back.
 ///
 /// ```

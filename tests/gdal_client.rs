@@ -165,7 +165,7 @@ fn gdal_reads_the_vector_tiles() {
         file.to_str().unwrap().to_string()
     };
     // Zoom 7, column 106, row 54 spans 118.1°–120.9° E and 24.5°–27.1° N: all of the demo, whose areas
-    // are dots there, thinned to one per 4-pixel block (2.4 km).
+    // are dots there, thinned to one per 8-pixel block (4.9 km).
     let (text, err) = ogrinfo(&["-ro", "-al", "-so", &save(7, 106, 54)]);
     assert!(text.contains("Layer name: demo.residential_areas"), "{text}{err}");
     assert!(text.contains("households") && text.contains("kind"), "{text}");
@@ -176,11 +176,11 @@ fn gdal_reads_the_vector_tiles() {
             .unwrap_or_else(|| panic!("{text}"))
     };
     assert!((1..40).contains(&count(&text)), "{text}");
-    // At zoom 11 (blocks of 153 m; the areas are at least 445 m apart) the two tiles over the demo hold
+    // At zoom 12 (blocks of 153 m; the areas are at least 445 m apart) the three tiles over the demo hold
     // every one of its 72 areas.
     let mut ids = std::collections::BTreeSet::new();
-    for x in [1703, 1704] {
-        let (text, _) = ogrinfo(&["-ro", "-al", &save(11, x, 870)]);
+    for x in [3406, 3407, 3408] {
+        let (text, _) = ogrinfo(&["-ro", "-al", &save(12, x, 1741)]);
         ids.extend(
             text.lines()
                 .filter_map(|l| l.trim().strip_prefix("id (String) = "))

@@ -587,7 +587,7 @@ async fn collections_serve_vector_tiles() {
         "{template}"
     );
     assert_eq!(sets["tilesets"][0]["layers"][0]["geometryType"], "points");
-    // Zoom 7, row 54, column 106 holds the whole demo, 17 km across, where a 4-pixel block is 2.4 km: the
+    // Zoom 7, row 54, column 106 holds the whole demo, 17 km across, where an 8-pixel block is 4.9 km: the
     // tile is thinned to the first facility of each block, S01 (the first of all) among them.
     let facilities: serde_json::Value =
         serde_json::from_slice(&std::fs::read("geodata/demo/facilities.geojson").unwrap()).unwrap();
@@ -623,7 +623,7 @@ async fn collections_serve_vector_tiles() {
     let shown = all.iter().filter(|(id, ..)| holds(&body, id)).count();
     assert!(holds(&body, &all[0].0), "the first facility is drawn");
     assert!((1..48).contains(&shown), "{shown} of 96 drawn at zoom 7");
-    // At zoom 16 (blocks of 5 m; the closest facilities are 44 m apart) every facility is in its tile.
+    // At zoom 16 (blocks of 10 m; the closest facilities are 44 m apart) every facility is in its tile.
     for (id, lon, lat) in &all {
         let n = f64::from(1u32 << 16);
         let x = ((lon + 180.0) / 360.0 * n) as u32;
@@ -653,6 +653,27 @@ async fn collections_serve_vector_tiles() {
     .await;
     assert_eq!(far.status().as_u16(), 200);
     assert!(test::read_body(far).await.len() < body.len());
+    // Asked for gzip, the same tile comes compressed, and decompresses to the same bytes.
+    let zipped = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri(uri)
+            .insert_header(("Accept-Encoding", "gzip, deflate"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(zipped.headers().get("content-encoding").unwrap(), "gzip");
+    assert!(zipped
+        .headers()
+        .get("vary")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .contains("Accept-Encoding"));
+    let zipped = test::read_body(zipped).await;
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&zipped[..]), &mut unzipped).unwrap();
+    assert_eq!(unzipped, body);
     for (uri, expected) in [
         ("/collections/demo.facilities/tiles/WebMercatorQuad/23/0/0", 404),
         ("/collections/demo.facilities/tiles/WebMercatorQuad/3/8/0", 404),
@@ -662,4 +683,93 @@ async fn collections_serve_vector_tiles() {
         let resp = test::call_service(&app, test::TestRequest::get().uri(uri).to_request()).await;
         assert_eq!(resp.status().as_u16(), expected, "{uri}");
     }
+}
+
+/// The web app: its page, its configuration, MapLibre with its licence, all from the binary; linked from
+/// the landing page. A run's findings come as CSV too.
+#[actix_web::test]
+async fn the_web_app_is_served_from_the_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app!(dir.path());
+    let (_, landing) = get_json(&app, "/").await;
+    assert!(landing["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["href"].as_str().unwrap().ends_with("/app/") && l["type"] == "text/html"));
+    let get = |uri: &'static str| test::call_service(&app, test::TestRequest::get().uri(uri).to_request());
+    let redirect = get("/app").await;
+    assert_eq!(redirect.status().as_u16(), 308);
+    assert_eq!(redirect.headers().get("location").unwrap(), "app/");
+    let page = get("/app/").await;
+    assert_eq!(page.status().as_u16(), 200);
+    let page = String::from_utf8(test::read_body(page).await.to_vec()).unwrap();
+    assert!(page.contains(r#"<script type="module" src="app.js">"#) && page.contains("回头看"));
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "nothing from outside"
+    );
+    let (status, config) = get_json(&app, "/app/config.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(config["datasets"], serde_json::json!(["demo"]));
+    assert_eq!(config["token_required"], true);
+    assert_eq!(config["basemap"], serde_json::Value::Null);
+    assert_eq!(config["rulesets"].as_array().unwrap().len(), 5);
+    for (uri, kind) in [
+        ("/app/app.js", "text/javascript"),
+        ("/app/app.css", "text/css"),
+        ("/app/vendor/maplibre-gl/maplibre-gl.mjs", "text/javascript"),
+        ("/app/vendor/maplibre-gl/maplibre-gl-worker.mjs", "text/javascript"),
+        ("/app/vendor/maplibre-gl/LICENSE.txt", "text/plain"),
+    ] {
+        let resp = get(uri).await;
+        assert_eq!(resp.status().as_u16(), 200, "{uri}");
+        assert!(
+            resp.headers()
+                .get("content-type")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with(kind),
+            "{uri}"
+        );
+    }
+    let licence = test::read_body(get("/app/vendor/maplibre-gl/LICENSE.txt").await).await;
+    assert!(String::from_utf8_lossy(&licence).contains("MapLibre contributors"));
+    assert_eq!(get("/app/nothing.js").await.status().as_u16(), 404);
+    assert_eq!(get("/app/vendor/maplibre-gl/../app.js").await.status().as_u16(), 404);
+
+    // A run's findings as CSV, with the byte-order mark Excel needs.
+    let created = test::call_service(
+        &app,
+        test::TestRequest::post()
+            .uri("/checks")
+            .insert_header(("Authorization", format!("Bearer {TOKEN}")))
+            .set_json(serde_json::json!({"dataset": "demo", "rulesets": ["anxi-2022"]}))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(created.status().as_u16(), 201);
+    let created: serde_json::Value = test::read_body_json(created).await;
+    let id = created["id"].as_u64().unwrap();
+    assert!(created["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["type"] == "text/csv"));
+    let csv = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri(&format!("/checks/{id}/findings.csv"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(csv.status().as_u16(), 200);
+    let csv = test::read_body(csv).await;
+    assert!(csv.starts_with("\u{feff}".as_bytes()));
+    // One header line and one line per finding: anxi-2022 finds 45 on the demo.
+    let text = String::from_utf8_lossy(&csv);
+    assert!(text.contains("R011"), "{text}");
+    assert_eq!(created["findings"], 45);
+    assert_eq!(text.lines().count(), 46, "{text}");
 }
