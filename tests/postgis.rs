@@ -208,7 +208,9 @@ async fn the_service_serves_from_postgis() {
     // Vector tiles from the PostGIS store: the zoom-7 tile over the demo draws its first facility; after
     // the dataset is imported again with that facility renamed, the tile shows the new name (the tile
     // index follows the store's newest version).
-    let first = &load_dataset(Path::new("geodata/demo")).unwrap().facilities[0].id.clone();
+    let first = &load_dataset(Path::new("geodata/demo")).unwrap().facilities[0]
+        .id
+        .clone();
     let tile = "/collections/served.facilities/tiles/WebMercatorQuad/7/54/106";
     let body = test::call_and_read_body(&app, test::TestRequest::get().uri(tile).to_request()).await;
     assert!(String::from_utf8_lossy(&body).contains(first.as_str()));
@@ -221,7 +223,10 @@ async fn the_service_serves_from_postgis() {
     }
     let body = test::call_and_read_body(&app, test::TestRequest::get().uri(tile).to_request()).await;
     let text = String::from_utf8_lossy(&body);
-    assert!(text.contains("RENAMED-FIRST") && !text.contains(&format!("\n\u{3}{first}")), "{text}");
+    assert!(
+        text.contains("RENAMED-FIRST") && !text.contains(&format!("\n\u{3}{first}")),
+        "{text}"
+    );
     // The run's findings are tiles too.
     let findings = format!("/collections/check-{id}.findings-polygons/tiles/WebMercatorQuad/7/54/106");
     let resp = test::call_service(&app, test::TestRequest::get().uri(&findings).to_request()).await;

@@ -171,6 +171,30 @@ try {
   assert.equal(pages, 1, `the verdict takes ${pages} pages`);
   await page.emulateMedia({ media: "screen" });
 
+  step("draw a proposal on the map instead: an area of 1 200 new households and a planned 500 m² station");
+  await page.click("#draw-clear");
+  await page.fill("#draw-households", "1200");
+  await page.click("#draw-area");
+  const mapBox = await page.locator("#map").boundingBox();
+  const cx = mapBox.x + mapBox.width / 2;
+  const cy = mapBox.y + mapBox.height / 2;
+  for (const [dx, dy] of [[-60, -40], [60, -40], [60, 40], [-60, 40]]) await page.mouse.click(cx + dx, cy + dy);
+  await page.keyboard.press("Enter");
+  await page.fill("#draw-area-m2", "500");
+  await page.click("#draw-facility");
+  await page.mouse.click(cx + 90, cy);
+  const drawnFeatures = await page.evaluate(() => window.carecircle.state.proposal.features.map((f) => [f.geometry.type, f.properties.layer, f.properties.households || f.properties.floor_area_m2]));
+  assert.deepEqual(drawnFeatures, [["Polygon", "小区", 1200], ["Point", "设施", 500]]);
+  assert.equal(await page.locator("#verdict").isHidden(), true, "the old verdict is gone");
+  await page.click("#run-review");
+  await page.waitForSelector("#verdict:not([hidden]) #verdict-table");
+  // 1 200 households need 360 m² at 30 m² per 100, but one site must have 400 m²: 400 is required, and
+  // the drawn station's 500 m² passes.
+  const quota = await page.locator("#verdict-table tbody tr").filter({ hasText: "每百户不少于30平方米" }).first().textContent();
+  assert.match(quota, /✓ 通过/, quota);
+  assert.match(quota, /500 m2/);
+  assert.match(quota, /400 m2/);
+
   step("switch to English");
   await page.click("#lang");
   assert.equal(await page.locator("#tab-audit").textContent(), "Audit");

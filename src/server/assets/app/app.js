@@ -207,7 +207,10 @@ async function showDataset() {
       } else if (layer === "residential_areas") {
         map.addLayer({ id: `${src}:circle`, type: "circle", ...common, paint: { "circle-color": "#8cc084", "circle-radius": 5, "circle-stroke-color": "#2f6b2a", "circle-stroke-width": 1 } });
       } else if (layer === "facilities") {
-        map.addLayer({ id: `${src}:icon`, type: "symbol", ...common, layout: { "icon-image": ["concat", "tier-", ["get", "tier"]], "icon-allow-overlap": true, "icon-size": 1 } });
+        // Below zoom 13 a city's facilities are dots in their tier's colour; closer, each shows its tier's glyph.
+        const colours = ["match", ["get", "tier"], ...Object.entries(TIERS).flatMap(([k, v]) => [k, v[3]]), "#666666"];
+        map.addLayer({ id: `${src}:dot`, type: "circle", ...common, maxzoom: 13, paint: { "circle-color": colours, "circle-radius": ["interpolate", ["linear"], ["zoom"], 8, 1.5, 13, 4], "circle-stroke-color": "#fff", "circle-stroke-width": 0.5 } });
+        map.addLayer({ id: `${src}:icon`, type: "symbol", ...common, minzoom: 13, layout: { "icon-image": ["concat", "tier-", ["get", "tier"]], "icon-allow-overlap": true, "icon-size": 1 } });
       }
     }
   }
@@ -285,7 +288,7 @@ function legend() {
   }
   if (state.view === "review" && state.proposal.features.length)
     row("background: repeating-linear-gradient(-45deg, #6e28a0 0 3px, transparent 3px 7px);", one("方案（紫色斜线），虚线圈为服务半径", "proposal (purple hatching); dashed circle: service radius"));
-  for (const [, [zh, en, glyph, colour]] of Object.entries(TIERS).slice(0, 5))
+  for (const [, [zh, en, glyph, colour]] of Object.entries(TIERS))
     box.append(el("div", {}, el("i", { style: `background:${colour}; border-radius: 50%; color: #fff; text-align: center; font-size: .7rem; line-height: .9rem;` }, glyph), one(zh, en)));
 }
 
@@ -586,6 +589,9 @@ function startDrawing(kind) {
 }
 function stopDrawing() {
   drawing = null;
+  // A changed proposal has no verdict yet.
+  state.verdict = null;
+  $("verdict").hidden = true;
   document.body.classList.remove("drawing");
   setTimeout(() => map.doubleClickZoom.enable(), 0);
   showProposal();
