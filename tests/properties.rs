@@ -242,31 +242,108 @@ proptest! {
         bbox in prop_oneof![Just(String::new()), "[-0-9.,e]{0,40}", Just("2873955,440265,2874055,440365".to_string())],
         datetime in prop_oneof![Just(String::new()), "[-0-9./T:Z]{0,30}"],
     ) {
-        let state_dir = tempfile::tempdir().unwrap();
-        let (status, matched) = actix_web::rt::System::new().block_on(async {
-            let store = carecircle::store::embedded::EmbeddedStore::open(
-                vec![("demo".into(), demo().clone())],
-                state_dir.path(),
-            )
-            .unwrap();
-            let state = carecircle::server::state(Arc::new(store), vec![], None, false);
-            let app = web_test::init_service(App::new().app_data(state).configure(carecircle::server::router)).await;
-            let mut uri = format!("/collections/demo.facilities/items?limit=1&filter={}", encode(&filter));
-            for (name, value) in [("crs", &crs), ("bbox", &bbox), ("bbox-crs", &crs), ("datetime", &datetime)] {
-                if !value.is_empty() {
-                    uri.push_str(&format!("&{name}={}", encode(value)));
-                }
+        let mut uri = format!("/collections/demo.facilities/items?limit=1&filter={}", encode(&filter));
+        for (name, value) in [("crs", &crs), ("bbox", &bbox), ("bbox-crs", &crs), ("datetime", &datetime)] {
+            if !value.is_empty() {
+                uri.push_str(&format!("&{name}={}", encode(value)));
             }
-            let resp = web_test::call_service(&app, web_test::TestRequest::get().uri(&uri).to_request()).await;
-            let status = resp.status().as_u16();
-            let body: serde_json::Value = serde_json::from_slice(&web_test::read_body(resp).await).unwrap_or_default();
-            (status, body["numberMatched"].as_u64())
-        });
+        }
+        let (status, _, body) = get_from_demo(&uri);
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        let matched = body["numberMatched"].as_u64();
         prop_assert!(status < 500, "{status}");
         if let Some(n) = matched {
             prop_assert!(n as usize <= demo().facilities.len());
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
+
+    /// Any tile address to any collection gets an answer below 500, and a 200 is a vector tile.
+    #[test]
+    fn any_tile_address_answers_below_500(
+        collection in prop_oneof![Just("demo.residential_areas"), Just("demo.facilities"), Just("demo.admin_units"), Just("demo.roads"), Just("demo.nothing"), Just("check-1.findings-points")],
+        z in prop_oneof!["[0-9]{1,3}", "-?[0-9]{1,12}", "[ -~]{0,6}"],
+        y in prop_oneof!["[0-9]{1,7}", "-?[0-9]{1,20}", "[ -~]{0,6}"],
+        x in prop_oneof!["[0-9]{1,7}", "-?[0-9]{1,20}", "[ -~]{0,6}"],
+    ) {
+        let uri = format!(
+            "/collections/{collection}/tiles/WebMercatorQuad/{}/{}/{}",
+            encode(&z), encode(&y), encode(&x)
+        );
+        let (status, kind, _) = get_from_demo(&uri);
+        prop_assert!(status < 500, "{status}");
+        if status == 200 {
+            prop_assert_eq!(kind.as_deref(), Some("application/vnd.mapbox-vector-tile"));
+        }
+    }
+
+    /// However features crowd a tile — anywhere on the globe, of any size — a tile draws them in order,
+    /// each meeting it, with at most (4 224 / 64)² dots.
+    #[test]
+    fn any_city_gives_bounded_tiles(
+        centre in (-179.0f64..179.0, -84.0f64..84.0),
+        spread in prop_oneof![0.001f64..0.05, 0.05f64..1.0, 1.0f64..20.0],
+        extents in prop::collection::vec((-1.0f64..1.0, -1.0f64..1.0, 0.0f64..0.01, 0.0f64..0.01), 0..12_000),
+        z in 0u8..=22,
+    ) {
+        use carecircle::tiles::{TileId, TileIndex, TINY_CELLS, EXTENT, BUFFER};
+        // A city of up to 12 000 features around `centre`, `spread` degrees across, a few large.
+        let rects: Vec<Option<geo::Rect<f64>>> = extents
+            .iter()
+            .enumerate()
+            .map(|(i, (dx, dy, w, h))| {
+                let (x, y) = ((centre.0 + dx * spread).clamp(-180.0, 180.0), (centre.1 + dy * spread).clamp(-89.0, 89.0));
+                let grow = if i % 500 == 0 { 50.0 } else { 1.0 };
+                Some(geo::Rect::new((x, y), ((x + w * grow).min(180.0), (y + h * grow).min(89.0))))
+            })
+            .collect();
+        let at = (centre.0, centre.1);
+        let index = TileIndex::new(rects.iter().copied());
+        let tile = TileId::containing(z, at.0, at.1).unwrap();
+        let picked = index.pick(tile);
+        prop_assert!(picked.windows(2).all(|w| w[0] < w[1]));
+        let reach = tile.buffered_bounds();
+        for k in &picked {
+            let r = rects[*k as usize].unwrap();
+            // Web Mercator's latitude limit clamps the reach; a rectangle beyond it meets the edge row.
+            prop_assert!(r.max().x >= reach.min().x - 1e-9 && r.min().x <= reach.max().x + 1e-9);
+        }
+        // Dots: features under TINY_CELLS grid cells both ways at this zoom, in Web Mercator.
+        let cells = f64::from(EXTENT) * 2f64.powi(i32::from(z)) / (2.0 * std::f64::consts::PI);
+        let merc = |lat: f64| (std::f64::consts::FRAC_PI_4 + lat.clamp(-85.051_128_78, 85.051_128_78).to_radians() / 2.0).tan().ln();
+        let dots = picked
+            .iter()
+            .filter(|k| {
+                let r = rects[**k as usize].unwrap();
+                let wide = r.width().to_radians() * cells;
+                let high = (merc(r.max().y) - merc(r.min().y)) * cells;
+                wide < TINY_CELLS * 0.999 && high < TINY_CELLS * 0.999
+            })
+            .count();
+        let blocks = (f64::from(EXTENT + 2 * BUFFER) / TINY_CELLS).ceil() as usize;
+        prop_assert!(dots <= blocks * blocks, "{dots} dots");
+    }
+}
+
+/// GET `uri` from the router over the demo (no rulesets): the status, the content type and the body.
+fn get_from_demo(uri: &str) -> (u16, Option<String>, Vec<u8>) {
+    let state_dir = tempfile::tempdir().unwrap();
+    actix_web::rt::System::new().block_on(async {
+        let store =
+            carecircle::store::embedded::EmbeddedStore::open(vec![("demo".into(), demo().clone())], state_dir.path())
+                .unwrap();
+        let state = carecircle::server::state(Arc::new(store), vec![], None, false);
+        let app = web_test::init_service(App::new().app_data(state).configure(carecircle::server::router)).await;
+        let resp = web_test::call_service(&app, web_test::TestRequest::get().uri(uri).to_request()).await;
+        let kind = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap_or("").to_string());
+        (resp.status().as_u16(), kind, web_test::read_body(resp).await.to_vec())
+    })
 }
 
 /// Filters: random text, and well-formed pieces of CQL2 joined at random.

@@ -25,7 +25,11 @@ const page = await context.newPage();
 const problems = [];
 page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
 page.on("console", (m) => m.type() === "error" && problems.push(`console error: ${m.text()}`));
-page.on("requestfailed", (r) => problems.push(`request failed: ${r.url()} ${r.failure() && r.failure().errorText}`));
+// A tile request the map abandons (its source replaced, the view moved on) is aborted, not failed.
+page.on("requestfailed", (r) => {
+  const why = r.failure() ? r.failure().errorText : "";
+  if (why !== "net::ERR_ABORTED") problems.push(`request failed: ${r.url()} ${why}`);
+});
 // Nothing may come from outside the server: the app must work on an intranet with no internet.
 page.on("request", (r) => {
   if (!r.url().startsWith(base) && !r.url().startsWith("data:") && !r.url().startsWith("blob:")) problems.push(`request outside the server: ${r.url()}`);
