@@ -214,6 +214,21 @@ fn outputs_and_state_are_checked_before_they_fail() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("a-file"), "{}", stderr(&out));
 
+    // A basemap template the web app could not use stops the server at start, saying what is missing.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
+        .args(["serve", "--basemap", "https://t0.example/{z}/{x}.png", "--state-dir"])
+        .arg(tmp.path().join("state"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--basemap") && stderr(&out).contains("{y}"),
+        "{}",
+        stderr(&out)
+    );
+
     let rules = tmp.path().join("long.toml");
     let text = std::fs::read_to_string("rules/mawei-2020.toml").unwrap();
     let long = text.replacen("quote = \"", &format!("quote = \"{}", "长".repeat(40_000)), 1);

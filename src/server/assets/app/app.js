@@ -465,7 +465,7 @@ async function explain(subject) {
     box.append(table);
     if (f.facilities && f.facilities.length) {
       const list = el("ul", { class: "counted" });
-      box.append(el("div", {}, one("计入的设施及直线距离：", "Facilities counted, straight-line distance:")), list);
+      box.append(el("div", {}, one("计入的设施（≈ 为地图按小区中心估算的直线距离）：", "Facilities counted (≈: straight-line distance from the area's centre, estimated on the map):")), list);
       for (const id of f.facilities) {
         const fac = await fetchFeature("facilities", id);
         if (!fac) {
@@ -475,7 +475,8 @@ async function explain(subject) {
         const at = fac.geometry.type === "Point" ? fac.geometry.coordinates : centre(fac.geometry);
         const d = from ? metres(from, at) : null;
         const tier = TIERS[fac.properties.tier];
-        list.append(el("li", {}, `${fac.properties.name} (${id}) · ${tier ? one(tier[0], tier[1]) : fac.properties.tier} · ${fac.properties.floor_area_m2 ?? "—"} m² · ${d === null ? "" : `${Math.round(d)} m`}`));
+        // The engine's own figure is "measured" above; this one is the map's estimate from the area's centre.
+        list.append(el("li", {}, `${fac.properties.name} (${id}) · ${tier ? one(tier[0], tier[1]) : fac.properties.tier} · ${fac.properties.floor_area_m2 ?? "—"} m² · ${d === null ? "" : `≈ ${Math.round(d)} m`}`));
         drawn.push({ type: "Feature", geometry: { type: "Point", coordinates: at }, properties: { role: "facility" } });
         if (from) drawn.push({ type: "Feature", geometry: { type: "LineString", coordinates: [from, at] }, properties: { role: "reach" } });
       }
