@@ -114,6 +114,17 @@ try {
   assert.ok(explained.includes("reach") && explained.includes("facility"), `the counted facility is drawn (${explained})`);
   await shot("app-finding");
 
+  step("by keyboard alone: find R001 by its id and read that it passes");
+  await page.focus("#find-id");
+  await page.keyboard.type("R001");
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector("#detail h3").textContent.includes("R001") && document.querySelector("#detail").getAttribute("aria-busy") === "false");
+  assert.match(await page.locator("#detail").textContent(), /没有问题/);
+  await page.fill("#find-id", "NO-SUCH-ID");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#status.error");
+  assert.match(await page.locator("#status").textContent(), /NO-SUCH-ID/);
+
   step("filter by a street: the findings list narrows");
   const before = await page.locator("#findings-list li").count();
   await page.selectOption("#unit-filter", "350105001");

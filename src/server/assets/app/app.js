@@ -24,6 +24,8 @@ const WORDS = {
   "audit.kept": ["已保存的核查", "Kept runs"],
   open: ["打开", "Open"],
   filter: ["按街道或社区筛选", "Filter by street or community"],
+  find: ["按编号查找对象", "Find a subject by id"],
+  "find.button": ["查看", "Show"],
   "filter.all": ["全部", "all"],
   "rules.caption": ["规则结果", "Rules"],
   findings: ["问题清单", "Findings"],
@@ -761,6 +763,30 @@ $("unit-filter").addEventListener("change", async () => {
       showExplanation([{ type: "Feature", geometry: unit.geometry, properties: { role: "subject" } }]);
     }
   }
+});
+// Any subject by its id, so every finding (and every pass) is reachable without a mouse.
+$("find-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  const id = $("find-id").value.trim();
+  if (!id) return;
+  for (const layer of ["residential_areas", "facilities", "admin_units"]) {
+    // A CQL2 filter, not the item's URL: a miss is an empty page, not a 404 in the browser's console.
+    const c = state.collections.find((c) => c.layer === layer);
+    if (!c) continue;
+    const key = layer === "admin_units" ? "code" : "id";
+    const filter = encodeURIComponent(`${key}='${id.replaceAll("'", "''")}'`);
+    const page = await call(`collections/${encodeURIComponent(c.id)}/items?limit=1&filter=${filter}`).catch(() => null);
+    const feature = page && page.features && page.features[0];
+    if (feature) {
+      const b = new maplibregl.LngLatBounds();
+      const walk = (c) => (typeof c[0] === "number" ? b.extend(c) : c.forEach(walk));
+      walk(feature.geometry.coordinates);
+      map.fitBounds(b, { padding: 80, maxZoom: 16, duration: 0 });
+      await explain({ layer, id });
+      return;
+    }
+  }
+  status(one(`没有编号为 ${id} 的小区、设施或行政区划。`, `No residential area, facility or admin unit has the id ${id}.`), true);
 });
 $("compare-form").addEventListener("submit", (e) => {
   e.preventDefault();
