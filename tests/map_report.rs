@@ -281,6 +281,18 @@ fn walking_reach_follows_the_roads() {
     })
     .unwrap();
     assert!(svg.contains(circles) && !svg.contains(reach));
+    // The legend names the red outline only when the map draws one.
+    assert!(svg.contains("红框：不合格的小区、设施"));
+    let svg = map::render_svg(&MapSpec {
+        coverage: Some(&coverage),
+        findings: &[],
+        ..spec
+    })
+    .unwrap();
+    assert!(
+        !svg.contains("红框：不合格的小区、设施"),
+        "no findings, no outline in the legend"
+    );
 }
 
 /// On a dense city, areas a few pixels wide are not outlined (thousands of red boxes would paint it red),

@@ -880,7 +880,11 @@ fn legend_items(spec: &MapSpec, t: &Text) -> Vec<(Symbol, String)> {
     if spec.coverage.is_some_and(|c| !c.added.is_empty()) {
         items.push((Symbol::Added, t.added().to_string()));
     }
-    items.push((Symbol::FailingOutline, t.failing().to_string()));
+    // Only what the map draws: areas and facilities are outlined, units named (siting and accessibility
+    // maps outline nothing).
+    if spec.findings.iter().any(|f| f.layer != Layer::AdminUnits) {
+        items.push((Symbol::FailingOutline, t.failing().to_string()));
+    }
     if spec.findings.iter().any(|f| f.layer == Layer::AdminUnits) {
         items.push((Symbol::FailingName, t.failing_unit().to_string()));
     }
