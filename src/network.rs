@@ -214,34 +214,9 @@ impl WalkNetwork {
     /// The walk from one source to every node within `limit_m`, in a map (a site reaches few nodes of a
     /// city's network, so nothing the size of the network is allocated per source).
     fn search_sparse(&self, source: &Join, limit_m: f64) -> HashMap<u32, f64> {
-        let mut best: HashMap<u32, f64> = HashMap::new();
-        let mut queue = BinaryHeap::new();
-        let settle = |node: u32, distance_m: f64, best: &mut HashMap<u32, f64>, queue: &mut BinaryHeap<Item>| {
-            if distance_m <= limit_m && best.get(&node).is_none_or(|b| distance_m < *b) {
-                best.insert(node, distance_m);
-                queue.push(Item {
-                    walk: Walk { source: 0, distance_m },
-                    node,
-                });
-            }
-        };
-        let (a, b, length) = self.segments[source.segment];
-        settle(a, source.access_m + source.along * length, &mut best, &mut queue);
-        settle(
-            b,
-            source.access_m + (1.0 - source.along) * length,
-            &mut best,
-            &mut queue,
-        );
-        while let Some(Item { walk, node }) = queue.pop() {
-            if best.get(&node).is_some_and(|b| *b < walk.distance_m) {
-                continue;
-            }
-            for &(next, length) in &self.edges[node as usize] {
-                settle(next, walk.distance_m + length, &mut best, &mut queue);
-            }
-        }
-        best
+        let mut best: HashMap<u32, Walk> = HashMap::new();
+        self.dijkstra(&[(0, *source)], limit_m, &mut best);
+        best.into_iter().map(|(node, w)| (node, w.distance_m)).collect()
     }
 
     /// The walk from the nearest source to every node within `limit_m`, and the sources on each segment.
@@ -252,40 +227,34 @@ impl WalkNetwork {
         limit_m: f64,
     ) -> (Vec<Option<Walk>>, HashMap<usize, Vec<(usize, Join)>>) {
         let mut best: Vec<Option<Walk>> = vec![None; self.points.len()];
-        let mut queue = BinaryHeap::new();
-        let settle = |node: u32, walk: Walk, best: &mut Vec<Option<Walk>>, queue: &mut BinaryHeap<Item>| {
-            if walk.distance_m <= limit_m && best[node as usize].is_none_or(|b| walk.distance_m < b.distance_m) {
-                best[node as usize] = Some(walk);
-                queue.push(Item { walk, node });
-            }
-        };
+        self.dijkstra(sources, limit_m, &mut best);
         let mut on_segment: HashMap<usize, Vec<(usize, Join)>> = HashMap::new();
         for &(source, join) in sources {
-            let (a, b, length) = self.segments[join.segment];
-            let to_a = join.access_m + join.along * length;
-            let to_b = join.access_m + (1.0 - join.along) * length;
-            settle(
-                a,
-                Walk {
-                    source,
-                    distance_m: to_a,
-                },
-                &mut best,
-                &mut queue,
-            );
-            settle(
-                b,
-                Walk {
-                    source,
-                    distance_m: to_b,
-                },
-                &mut best,
-                &mut queue,
-            );
             on_segment.entry(join.segment).or_default().push((source, join));
         }
+        (best, on_segment)
+    }
+
+    /// Dijkstra from the sources (each entering the network at both ends of its segment) to every node
+    /// within `limit_m`, keeping each node's nearest source in `best`.
+    fn dijkstra<S: Settled>(&self, sources: &[(usize, Join)], limit_m: f64, best: &mut S) {
+        fn offer<S: Settled>(best: &mut S, queue: &mut BinaryHeap<Item>, node: u32, walk: Walk, limit_m: f64) {
+            if walk.distance_m <= limit_m && best.improve(node, walk) {
+                queue.push(Item { walk, node });
+            }
+        }
+        let mut queue = BinaryHeap::new();
+        for &(source, join) in sources {
+            let (a, b, length) = self.segments[join.segment];
+            for (node, distance_m) in [
+                (a, join.access_m + join.along * length),
+                (b, join.access_m + (1.0 - join.along) * length),
+            ] {
+                offer(best, &mut queue, node, Walk { source, distance_m }, limit_m);
+            }
+        }
         while let Some(Item { walk, node }) = queue.pop() {
-            if best[node as usize].is_some_and(|b| b.distance_m < walk.distance_m) {
+            if best.get(node).is_some_and(|b| b.distance_m < walk.distance_m) {
                 continue;
             }
             for &(next, length) in &self.edges[node as usize] {
@@ -293,10 +262,9 @@ impl WalkNetwork {
                     source: walk.source,
                     distance_m: walk.distance_m + length,
                 };
-                settle(next, onward, &mut best, &mut queue);
+                offer(best, &mut queue, next, onward, limit_m);
             }
         }
-        (best, on_segment)
     }
 
     /// The stretches of road within a `limit_m` walk of any source (the walk to the road included), as
@@ -333,6 +301,41 @@ impl WalkNetwork {
             out.extend(merged.into_iter().map(|(f, t)| (at(f), at(t))));
         }
         out
+    }
+}
+
+/// Where a search keeps each node's nearest walk: a `Vec` the size of the network for a city-wide search,
+/// a map for one site's.
+trait Settled {
+    fn get(&self, node: u32) -> Option<Walk>;
+    /// Keeps `walk` if it is the node's first or shorter than the one kept; says whether it did.
+    fn improve(&mut self, node: u32, walk: Walk) -> bool;
+}
+
+impl Settled for Vec<Option<Walk>> {
+    fn get(&self, node: u32) -> Option<Walk> {
+        self[node as usize]
+    }
+    fn improve(&mut self, node: u32, walk: Walk) -> bool {
+        let slot = &mut self[node as usize];
+        let better = slot.is_none_or(|b| walk.distance_m < b.distance_m);
+        if better {
+            *slot = Some(walk);
+        }
+        better
+    }
+}
+
+impl Settled for HashMap<u32, Walk> {
+    fn get(&self, node: u32) -> Option<Walk> {
+        HashMap::get(self, &node).copied()
+    }
+    fn improve(&mut self, node: u32, walk: Walk) -> bool {
+        let better = HashMap::get(self, &node).is_none_or(|b| walk.distance_m < b.distance_m);
+        if better {
+            self.insert(node, walk);
+        }
+        better
     }
 }
 
