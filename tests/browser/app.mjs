@@ -198,6 +198,11 @@ try {
   await page.fill("#draw-area-m2", "500");
   await page.click("#draw-facility");
   await page.mouse.click(cx + 90, cy);
+  const [savedProposal] = await Promise.all([page.waitForEvent("download"), page.click("#proposal-save")]);
+  await savedProposal.saveAs(`${shots}/proposal.geojson`);
+  const kept = JSON.parse(readFileSync(`${shots}/proposal.geojson`, "utf8"));
+  assert.equal(kept.type, "FeatureCollection");
+  assert.equal(kept.features.length, 2, "the drawn proposal downloads whole");
   const drawnFeatures = await page.evaluate(() => window.carecircle.state.proposal.features.map((f) => [f.geometry.type, f.properties.layer, f.properties.households || f.properties.floor_area_m2]));
   assert.deepEqual(drawnFeatures, [["Polygon", "小区", 1200], ["Point", "设施", 500]]);
   assert.equal(await page.locator("#verdict").isHidden(), true, "the old verdict is gone");

@@ -10,6 +10,8 @@ const WORDS = {
   "tab.compare": ["整改对比", "Compare runs"],
   dataset: ["数据集", "Dataset"],
   rulesets: ["规则集", "Rulesets"],
+  "rulesets.legend": ["规则集（核查与审查共用）", "Rulesets (for checks and reviews)"],
+  "review.save": ["下载方案 GeoJSON", "Download the proposal (GeoJSON)"],
   mode: ["模式", "Mode"],
   "mode.audit": ["回头看（只计已建成设施）", "audit (built facilities only)"],
   "mode.review": ["规划审查（含规划设施）", "review (planned facilities count)"],
@@ -282,7 +284,7 @@ function legend() {
     return;
   }
   row("background: #8cc084;", one("居住区", "residential area"));
-  if (state.run) {
+  if (state.run && state.view === "audit") {
     row(hatch + "border-color:#b3261e;", one("未覆盖（红色斜线）", "not covered (red hatching)"));
     row("border: 2px dashed #e07b00; background: #fff;", one("其他规则不达标（橙色虚框）", "fails another rule (dashed orange)"));
     row("border: 2px dotted #b3261e; background: rgba(179,38,30,.07);", one("行政区划不达标（红色点线）", "admin unit fails (dotted red)"));
@@ -321,6 +323,7 @@ function selectView(view) {
     $(`tab-${v}`).tabIndex = v === view ? 0 : -1;
   }
   $("detail").hidden = true;
+  $("rulesets").hidden = view === "compare";
   if (map.getSource("explain")) showExplanation([]);
   runVisibility();
   if (map.getSource("proposal")) map.setLayoutProperty("proposal:fill", "visibility", view === "review" ? "visible" : "none");
@@ -808,6 +811,14 @@ $("draw-area").addEventListener("click", () => startDrawing("area"));
 $("draw-facility").addEventListener("click", () => startDrawing("facility"));
 $("draw-clear").addEventListener("click", () => setProposal({ type: "FeatureCollection", features: [] }, one("空方案", "empty")));
 $("run-review").addEventListener("click", runReview);
+// A drawn proposal lives only in the page: saved, it goes in the case file and can be dropped in again.
+$("proposal-save").addEventListener("click", () => {
+  const blob = new Blob([JSON.stringify(state.proposal, null, 1)], { type: "application/geo+json" });
+  const a = el("a", { href: URL.createObjectURL(blob), download: "proposal.geojson" });
+  document.body.append(a);
+  a.click();
+  a.remove();
+});
 document.addEventListener("keydown", (e) => {
   if (!drawing) return;
   if (e.key === "Escape") stopDrawing();
