@@ -31,6 +31,12 @@ impl SplitMix64 {
     pub fn below(&mut self, n: u64) -> u64 {
         self.next_u64() % n.max(1)
     }
+
+    /// A standard normal (Box–Muller, from two uniforms).
+    pub fn normal(&mut self) -> f64 {
+        let (u, v) = (self.unit().max(f64::MIN_POSITIVE), self.unit());
+        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+    }
 }
 
 /// Fuzhou: synthetic cities are centred here.
@@ -231,6 +237,56 @@ pub fn add_candidates(dataset: &mut Dataset, count: usize, seed: u64) {
         .collect();
 }
 
+/// Makes the city clustered, as real ones are: `clusters` dense cores where households run up to ten
+/// times the outskirts', most facilities (70 %) and candidate sites (80 %) gathered around the cores.
+/// Candidates then overlap heavily, which makes siting far harder than on the uniform city. Its own
+/// random stream: the uniform city is unchanged without it. `clusters` = 0 leaves the city as it is.
+pub fn cluster(dataset: &mut Dataset, clusters: usize, seed: u64) {
+    if clusters == 0 {
+        return;
+    }
+    let mut rng = SplitMix64::new(seed ^ 0xC1_05_7E_4D);
+    let per_row = (dataset.residential_areas.len() as f64).sqrt().ceil().max(1.0) as usize;
+    let side = per_row as f64 * AREA_SPACING_M;
+    let cores: Vec<(f64, f64)> = (0..clusters)
+        .map(|_| (side * (0.15 + 0.7 * rng.unit()), side * (0.15 + 0.7 * rng.unit())))
+        .collect();
+    let sigma = side / (4.0 * (clusters as f64).sqrt());
+    for (i, area) in dataset.residential_areas.iter_mut().enumerate() {
+        let (e, n) = (
+            (i % per_row) as f64 * AREA_SPACING_M + 75.0,
+            (i / per_row) as f64 * AREA_SPACING_M + 75.0,
+        );
+        let near = cores
+            .iter()
+            .map(|&(x, y)| (e - x).powi(2) + (n - y).powi(2))
+            .fold(f64::INFINITY, f64::min);
+        let weight = 1.0 + 9.0 * (-near / (2.0 * sigma * sigma)).exp();
+        area.households = ((area.households as f64) * weight).round() as u64;
+    }
+    let near_a_core = |rng: &mut SplitMix64, spread: f64| {
+        let (x, y) = cores[rng.below(cores.len() as u64) as usize];
+        let e = (x + rng.normal() * spread).clamp(0.0, side);
+        let n = (y + rng.normal() * spread).clamp(0.0, side);
+        point(e, n)
+    };
+    for f in dataset.facilities.iter_mut() {
+        if rng.below(10) < 7 {
+            f.location = near_a_core(&mut rng, sigma);
+            f.geometry = Geometry::Point(f.location);
+            // It no longer stands on the area it was built with.
+            f.serves.clear();
+        }
+    }
+    for c in dataset.candidates.iter_mut() {
+        if rng.below(10) < 8 {
+            c.location = near_a_core(&mut rng, sigma / 2.0);
+            c.geometry = Geometry::Point(c.location);
+        }
+    }
+    dataset.name = format!("{}, {clusters} clusters", dataset.name);
+}
+
 /// A grid of walkable streets over the square city, a vertex at every crossing.
 fn street_grid(side: f64) -> Vec<Road> {
     let lines = (side / STREET_SPACING_M).ceil() as usize;
@@ -268,5 +324,36 @@ mod tests {
         };
         assert_eq!(key(&a), key(&b));
         assert_ne!(key(&a), key(&c));
+    }
+
+    /// Clustering keeps every count, crowds households into the cores, and gathers facilities there.
+    #[test]
+    fn clustered_cities_crowd_their_cores() {
+        let uniform = synthesize(10_000, 400, 3);
+        let mut clustered = synthesize(10_000, 400, 3);
+        add_candidates(&mut clustered, 300, 3);
+        cluster(&mut clustered, 3, 3);
+        assert_eq!(clustered.residential_areas.len(), 10_000);
+        assert_eq!(clustered.facilities.len(), 400);
+        let households = |d: &Dataset| d.residential_areas.iter().map(|a| a.households).collect::<Vec<_>>();
+        let (before, after) = (households(&uniform), households(&clustered));
+        assert!(before.iter().zip(&after).all(|(b, a)| a >= b && *a <= 10 * b));
+        // The most crowded tenth of the areas holds far more than a tenth of the households.
+        let mut sorted = after.clone();
+        sorted.sort_unstable_by(|a, b| b.cmp(a));
+        let top: u64 = sorted[..1_000].iter().sum();
+        let all: u64 = sorted.iter().sum();
+        assert!(top as f64 > 0.2 * all as f64, "{top} of {all}");
+        let moved = uniform
+            .facilities
+            .iter()
+            .zip(&clustered.facilities)
+            .filter(|(u, c)| u.location != c.location)
+            .count();
+        assert!((200..=360).contains(&moved), "{moved} of 400 gathered");
+        let mut again = synthesize(10_000, 400, 3);
+        add_candidates(&mut again, 300, 3);
+        cluster(&mut again, 3, 3);
+        assert_eq!(households(&again), after, "deterministic");
     }
 }

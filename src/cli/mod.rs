@@ -90,6 +90,10 @@ enum Command {
         /// Candidate sites for `site` (candidates.geojson; none by default).
         #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=carecircle::limits::SYNTH_FACILITIES))]
         candidates: u64,
+        /// Dense cores (households up to 10×, most facilities and candidates around them) instead of a
+        /// uniform city: a harder siting benchmark (0: uniform; at most 1 000).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1_000))]
+        clusters: u64,
         /// Folder to write the dataset into.
         #[arg(long)]
         out: PathBuf,
@@ -140,8 +144,16 @@ pub fn run() -> i32 {
             facilities,
             seed,
             candidates,
+            clusters,
             out,
-        } => synth(areas as usize, facilities as usize, candidates as usize, seed, &out),
+        } => synth(
+            areas as usize,
+            facilities as usize,
+            candidates as usize,
+            clusters as usize,
+            seed,
+            &out,
+        ),
         Command::Bench(args) => bench::run(args),
         Command::Allocate { file, format } => allocate(&file, format),
     }
@@ -379,9 +391,10 @@ fn rules(files: &[PathBuf]) -> i32 {
     0
 }
 
-fn synth(areas: usize, facilities: usize, candidates: usize, seed: u64, out: &Path) -> i32 {
+fn synth(areas: usize, facilities: usize, candidates: usize, clusters: usize, seed: u64, out: &Path) -> i32 {
     let mut dataset = carecircle::synth::synthesize(areas, facilities, seed);
     carecircle::synth::add_candidates(&mut dataset, candidates, seed);
+    carecircle::synth::cluster(&mut dataset, clusters, seed);
     let description = "合成数据，非真实 synthetic data, not a real place";
     match carecircle::write::write_dataset(&dataset, out, carecircle::crs::Crs::Wgs84, description) {
         Ok(()) => {
