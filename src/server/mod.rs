@@ -41,6 +41,9 @@ pub struct AppState {
     finding_families: std::sync::Mutex<std::collections::HashMap<u64, Vec<(features::Family, bool)>>>,
     /// The collections tiled lately, indexed, most recent last (at most [`crate::limits::TILED_COLLECTIONS`]).
     tiled: std::sync::Mutex<Vec<(String, Arc<tiles::Tiled>)>>,
+    /// Held while an index is built: a map asks for a dozen tiles of a layer at once, and one index of a
+    /// big city is enough (each costs seconds and a hundred MB).
+    tiling: std::sync::Mutex<()>,
 }
 
 /// An error as the client sees it: a status and a JSON body naming the problem.
@@ -232,6 +235,7 @@ impl AppState {
             basemap: None,
             finding_families: Default::default(),
             tiled: Default::default(),
+            tiling: Default::default(),
         }
     }
 }

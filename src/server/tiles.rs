@@ -195,16 +195,27 @@ fn tiled(state: &AppState, id: &str) -> Result<Arc<Tiled>, ApiError> {
             .lock()
             .map_err(|_| ApiError::Internal("the tile cache's lock is poisoned".into()))
     };
-    {
+    let kept = || -> Result<Option<Arc<Tiled>>, ApiError> {
         let mut kept = lock()?;
-        if let Some(pos) = kept.iter().position(|(k, _)| k == id) {
-            let entry = kept.remove(pos);
-            if entry.1.held.is_current(now.as_ref()) {
-                let found = entry.1.clone();
-                kept.push(entry);
-                return Ok(found);
-            }
+        let Some(pos) = kept.iter().position(|(k, _)| k == id) else {
+            return Ok(None);
+        };
+        let entry = kept.remove(pos);
+        if !entry.1.held.is_current(now.as_ref()) {
+            return Ok(None);
         }
+        let found = entry.1.clone();
+        kept.push(entry);
+        Ok(Some(found))
+    };
+    if let Some(found) = kept()? {
+        return Ok(found);
+    }
+    // One build at a time; whoever waited finds the index the first one built. The lock guards no data,
+    // so one that a failed build poisoned is as good as any.
+    let _building = state.tiling.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = kept()? {
+        return Ok(found);
     }
     let (held, members) = hold(state, id)?;
     let index = TileIndex::new(members.iter().map(|(i, part)| match part {
