@@ -773,3 +773,40 @@ async fn the_web_app_is_served_from_the_binary() {
     assert_eq!(created["findings"], 45);
     assert_eq!(text.lines().count(), 46, "{text}");
 }
+
+/// Many first tiles of one collection at once, as a map asks for them: every one is answered, and alike
+/// (they wait for one index build rather than racing their own).
+#[actix_web::test]
+async fn first_tiles_asked_at_once_are_all_answered_alike() {
+    let state = tempfile::tempdir().unwrap();
+    let (mut server, port) = common::start_server(state.path(), env!("CARGO_MANIFEST_DIR").as_ref());
+    let start = Arc::new(std::sync::Barrier::new(12));
+    let answers: Vec<String> = (0..12)
+        .map(|_| {
+            let start = start.clone();
+            std::thread::spawn(move || {
+                start.wait();
+                common::http(
+                    port,
+                    "HEAD",
+                    "/collections/demo.residential_areas/tiles/WebMercatorQuad/12/1741/3407",
+                    None,
+                )
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    server.kill().ok();
+    let etag = |answer: &str| {
+        answer
+            .lines()
+            .find_map(|l| l.to_ascii_lowercase().strip_prefix("etag: ").map(str::to_string))
+            .unwrap_or_else(|| panic!("{answer}"))
+    };
+    for answer in &answers {
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        assert_eq!(etag(answer), etag(&answers[0]));
+    }
+}
