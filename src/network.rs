@@ -187,7 +187,9 @@ impl WalkNetwork {
                     let (a, b, length) = self.segments[segment];
                     for &t in on_segment.get(&segment).into_iter().flatten() {
                         let Some(join) = targets[t] else { continue };
-                        let via = |node: u32, along: f64| best.get(&node).map(|d| d + along * length + join.access_m);
+                        let via = |node: u32, along: f64| {
+                            best.get(&node).map(|w| w.distance_m + along * length + join.access_m)
+                        };
                         let direct = (segment == source.segment)
                             .then(|| source.access_m + (source.along - join.along).abs() * length + join.access_m);
                         let walk = [via(a, join.along), via(b, 1.0 - join.along), direct]
@@ -213,10 +215,10 @@ impl WalkNetwork {
 
     /// The walk from one source to every node within `limit_m`, in a map (a site reaches few nodes of a
     /// city's network, so nothing the size of the network is allocated per source).
-    fn search_sparse(&self, source: &Join, limit_m: f64) -> HashMap<u32, f64> {
+    fn search_sparse(&self, source: &Join, limit_m: f64) -> HashMap<u32, Walk> {
         let mut best: HashMap<u32, Walk> = HashMap::new();
         self.dijkstra(&[(0, *source)], limit_m, &mut best);
-        best.into_iter().map(|(node, w)| (node, w.distance_m)).collect()
+        best
     }
 
     /// The walk from the nearest source to every node within `limit_m`, and the sources on each segment.

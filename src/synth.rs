@@ -85,12 +85,25 @@ fn square(west: f64, south: f64, side: f64) -> Polygon<f64> {
     local_rect(CENTRE, west, south, west + side, south + side)
 }
 
+/// The city's grid for `area_count` areas: areas per row, and the side of the square city in metres.
+fn grid(area_count: usize) -> (usize, f64) {
+    let per_row = (area_count as f64).sqrt().ceil().max(1.0) as usize;
+    (per_row, per_row as f64 * AREA_SPACING_M)
+}
+
+/// Area `i`'s centre, in metres east and north of the city's corner.
+fn area_centre(i: usize, per_row: usize) -> (f64, f64) {
+    (
+        (i % per_row) as f64 * AREA_SPACING_M + AREA_SPACING_M / 2.0,
+        (i / per_row) as f64 * AREA_SPACING_M + AREA_SPACING_M / 2.0,
+    )
+}
+
 /// Builds a synthetic city: `areas` residential areas on a grid, `facilities` facilities scattered
 /// over it, streets of 10 km and communities of 2 km covering it.
 pub fn synthesize(area_count: usize, facility_count: usize, seed: u64) -> Dataset {
     let mut rng = SplitMix64::new(seed);
-    let per_row = (area_count as f64).sqrt().ceil().max(1.0) as usize;
-    let side = per_row as f64 * AREA_SPACING_M;
+    let (per_row, side) = grid(area_count);
 
     let mut admin_units = Vec::new();
     let streets = (side / STREET_SIDE_M).ceil().max(1.0) as usize;
@@ -136,7 +149,8 @@ pub fn synthesize(area_count: usize, facility_count: usize, seed: u64) -> Datase
         .map(|i| {
             let (gx, gy) = ((i % per_row) as f64, (i / per_row) as f64);
             let polygon = square(gx * AREA_SPACING_M + 45.0, gy * AREA_SPACING_M + 45.0, 60.0);
-            let location = point(gx * AREA_SPACING_M + 75.0, gy * AREA_SPACING_M + 75.0);
+            let (e, n) = area_centre(i, per_row);
+            let location = point(e, n);
             let kind = if rng.below(10) < 3 {
                 AreaKind::New
             } else {
@@ -221,8 +235,7 @@ pub fn synthesize(area_count: usize, facility_count: usize, seed: u64) -> Datase
 /// random stream so the rest of the dataset is the same with or without them.
 pub fn add_candidates(dataset: &mut Dataset, count: usize, seed: u64) {
     let mut rng = SplitMix64::new(seed ^ 0xCA4D_1DA7E);
-    let per_row = (dataset.residential_areas.len() as f64).sqrt().ceil().max(1.0) as usize;
-    let side = per_row as f64 * AREA_SPACING_M;
+    let (_, side) = grid(dataset.residential_areas.len());
     dataset.candidates = (0..count)
         .map(|i| {
             let location = point(rng.unit() * side, rng.unit() * side);
@@ -246,17 +259,13 @@ pub fn cluster(dataset: &mut Dataset, clusters: usize, seed: u64) {
         return;
     }
     let mut rng = SplitMix64::new(seed ^ 0xC1_05_7E_4D);
-    let per_row = (dataset.residential_areas.len() as f64).sqrt().ceil().max(1.0) as usize;
-    let side = per_row as f64 * AREA_SPACING_M;
+    let (per_row, side) = grid(dataset.residential_areas.len());
     let cores: Vec<(f64, f64)> = (0..clusters)
         .map(|_| (side * (0.15 + 0.7 * rng.unit()), side * (0.15 + 0.7 * rng.unit())))
         .collect();
     let sigma = side / (4.0 * (clusters as f64).sqrt());
     for (i, area) in dataset.residential_areas.iter_mut().enumerate() {
-        let (e, n) = (
-            (i % per_row) as f64 * AREA_SPACING_M + 75.0,
-            (i / per_row) as f64 * AREA_SPACING_M + 75.0,
-        );
+        let (e, n) = area_centre(i, per_row);
         let near = cores
             .iter()
             .map(|&(x, y)| (e - x).powi(2) + (n - y).powi(2))

@@ -4,7 +4,7 @@
 //! no rule and judges nothing.
 
 use super::{ApiError, AppState};
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -41,47 +41,41 @@ async fn config(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     })))
 }
 
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// The app's own files, asked for again on every load (they change with the binary).
 async fn asset(file: web::Path<String>) -> HttpResponse {
-    let (body, kind): (&'static [u8], &str) = match file.as_str() {
-        "app.js" => (include_bytes!("assets/app/app.js"), "text/javascript; charset=utf-8"),
-        "app.css" => (include_bytes!("assets/app/app.css"), "text/css; charset=utf-8"),
-        _ => return ApiError::NotFound(format!("no app file \"{file}\"")).error_response(),
-    };
-    HttpResponse::Ok()
-        .content_type(kind)
-        .insert_header(("Cache-Control", "no-cache"))
-        .body(body)
+    const FILES: [super::Embedded; 2] = [
+        ("app.js", include_bytes!("assets/app/app.js"), JS),
+        ("app.css", include_bytes!("assets/app/app.css"), CSS),
+    ];
+    super::embedded(&FILES, &file, "no-cache", "app file")
 }
 
 /// MapLibre GL JS's files, with its licence.
 async fn vendored(file: web::Path<String>) -> HttpResponse {
-    let (body, kind): (&'static [u8], &str) = match file.as_str() {
-        "maplibre-gl.mjs" => (
+    const FILES: [super::Embedded; 5] = [
+        (
+            "maplibre-gl.mjs",
             include_bytes!("assets/maplibre-gl/maplibre-gl.mjs"),
-            "text/javascript; charset=utf-8",
+            JS,
         ),
-        "maplibre-gl-worker.mjs" => (
+        (
+            "maplibre-gl-worker.mjs",
             include_bytes!("assets/maplibre-gl/maplibre-gl-worker.mjs"),
-            "text/javascript; charset=utf-8",
+            JS,
         ),
-        "maplibre-gl.css" => (
+        (
+            "maplibre-gl.css",
             include_bytes!("assets/maplibre-gl/maplibre-gl.css"),
-            "text/css; charset=utf-8",
+            CSS,
         ),
-        "LICENSE.txt" => (
-            include_bytes!("assets/maplibre-gl/LICENSE.txt"),
-            "text/plain; charset=utf-8",
-        ),
-        "VENDORED.md" => (
-            include_bytes!("assets/maplibre-gl/VENDORED.md"),
-            "text/plain; charset=utf-8",
-        ),
-        _ => return ApiError::NotFound(format!("no vendored file \"{file}\"")).error_response(),
-    };
-    HttpResponse::Ok()
-        .content_type(kind)
-        .insert_header(("Cache-Control", "public, max-age=86400"))
-        .body(body)
+        ("LICENSE.txt", include_bytes!("assets/maplibre-gl/LICENSE.txt"), TEXT),
+        ("VENDORED.md", include_bytes!("assets/maplibre-gl/VENDORED.md"), TEXT),
+    ];
+    super::embedded(&FILES, &file, "public, max-age=86400", "vendored file")
 }
 
 /// Checks a basemap URL template for `serve --basemap`: http(s), with `{z}`, `{x}` and `{y}`.

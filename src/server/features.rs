@@ -498,13 +498,18 @@ fn kept_findings(state: &AppState, run: u64) -> Result<KeptFindings, ApiError> {
     Ok(kept)
 }
 
+/// A finding's feature id: its place in the run's findings.geojson, from 1.
+fn finding_id(i: usize) -> String {
+    (i + 1).to_string()
+}
+
 fn finding_features(kept: &KeptFindings) -> Features<'_> {
     Features {
         geometries: kept
             .geometries
             .iter()
             .enumerate()
-            .map(|(i, g)| ((i + 1).to_string(), Cow::Borrowed(g)))
+            .map(|(i, g)| (finding_id(i), Cow::Borrowed(g)))
             .collect(),
         properties: Box::new(move |i| kept.properties[i].clone()),
         fields: finding_fields(),
@@ -1272,7 +1277,7 @@ impl Held {
     pub(super) fn id(&self, i: usize) -> Cow<'_, str> {
         match self {
             Held::Layer { dataset, layer } => layer_id(dataset, layer, i),
-            Held::Findings(_) => Cow::Owned((i + 1).to_string()),
+            Held::Findings(_) => Cow::Owned(finding_id(i)),
         }
     }
 

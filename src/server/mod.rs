@@ -219,6 +219,21 @@ pub(crate) fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), ApiEr
     }
 }
 
+/// A file compiled into the binary: its name, its bytes, its content type.
+type Embedded = (&'static str, &'static [u8], &'static str);
+
+/// Serves the file of `files` named `name`, with `cache` as its Cache-Control; 404 naming the `kind` of
+/// file asked for when there is none.
+fn embedded(files: &[Embedded], name: &str, cache: &str, kind: &str) -> HttpResponse {
+    match files.iter().find(|(n, _, _)| *n == name) {
+        Some((_, body, content_type)) => HttpResponse::Ok()
+            .content_type(*content_type)
+            .insert_header(("Cache-Control", cache))
+            .body(*body),
+        None => ApiError::NotFound(format!("no {kind} \"{name}\"")).error_response(),
+    }
+}
+
 pub fn state(store: Arc<dyn Store>, rulesets: Vec<Ruleset>, token: Option<String>, maps: bool) -> web::Data<AppState> {
     web::Data::new(AppState::new(store, rulesets, token, maps))
 }

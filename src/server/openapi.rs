@@ -5,7 +5,7 @@
 
 use super::features::{self, DEFAULT_LIMIT, MAX_LIMIT};
 use super::{checks, siting};
-use actix_web::{web, HttpResponse, ResponseError};
+use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -111,24 +111,28 @@ window.ui = SwaggerUIBundle({ url: "openapi.json", dom_id: "#swagger-ui", deepLi
 
 /// Swagger UI's files, with its licence.
 async fn swagger_asset(file: web::Path<String>) -> HttpResponse {
-    let (body, kind): (&'static [u8], &str) = match file.as_str() {
-        "swagger-ui-bundle.js" => (
+    const JS: &str = "text/javascript";
+    const TEXT: &str = "text/plain; charset=utf-8";
+    const FILES: [super::Embedded; 5] = [
+        (
+            "swagger-ui-bundle.js",
             include_bytes!("assets/swagger-ui/swagger-ui-bundle.js"),
-            "text/javascript",
+            JS,
         ),
-        "swagger-ui.css" => (include_bytes!("assets/swagger-ui/swagger-ui.css"), "text/css"),
-        "LICENSE" => (include_bytes!("assets/swagger-ui/LICENSE"), "text/plain; charset=utf-8"),
-        "NOTICE" => (include_bytes!("assets/swagger-ui/NOTICE"), "text/plain; charset=utf-8"),
-        "swagger-ui-bundle.js.LICENSE.txt" => (
+        (
+            "swagger-ui.css",
+            include_bytes!("assets/swagger-ui/swagger-ui.css"),
+            "text/css",
+        ),
+        ("LICENSE", include_bytes!("assets/swagger-ui/LICENSE"), TEXT),
+        ("NOTICE", include_bytes!("assets/swagger-ui/NOTICE"), TEXT),
+        (
+            "swagger-ui-bundle.js.LICENSE.txt",
             include_bytes!("assets/swagger-ui/swagger-ui-bundle.js.LICENSE.txt"),
-            "text/plain; charset=utf-8",
+            TEXT,
         ),
-        _ => return super::ApiError::NotFound(format!("no asset \"{file}\"")).error_response(),
-    };
-    HttpResponse::Ok()
-        .content_type(kind)
-        .insert_header(("Cache-Control", "public, max-age=86400"))
-        .body(body)
+    ];
+    super::embedded(&FILES, &file, "public, max-age=86400", "asset")
 }
 
 async fn api() -> HttpResponse {

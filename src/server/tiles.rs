@@ -1,6 +1,6 @@
 //! OGC API – Tiles over every collection: the tileset list, the WebMercatorQuad tileset, and its tiles as
 //! Mapbox Vector Tiles (`crate::tiles` encodes them). Tiles carry a strong ETag, answer `If-None-Match`
-//! with 304, and are compressed by the server's middleware when the client accepts it.
+//! with 304, and are gzipped here, at the fastest level, when the client accepts it.
 //!
 //! The first tile of a collection indexes it ([`Tiled`]); later tiles look up only the features they
 //! draw. The index is kept while the collection's dataset is the one the store holds.

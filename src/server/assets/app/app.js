@@ -9,7 +9,6 @@ const WORDS = {
   "tab.review": ["规划审查", "Plan review"],
   "tab.compare": ["整改对比", "Compare runs"],
   dataset: ["数据集", "Dataset"],
-  rulesets: ["规则集", "Rulesets"],
   "rulesets.legend": ["规则集（核查与审查共用）", "Rulesets (for checks and reviews)"],
   "review.save": ["下载方案 GeoJSON", "Download the proposal (GeoJSON)"],
   mode: ["模式", "Mode"],
@@ -64,8 +63,6 @@ const TIERS = {
 };
 let lang = localStorage.getItem("carecircle.lang") === "en" ? "en" : "zh";
 const t = (key) => (WORDS[key] ? WORDS[key][lang === "zh" ? 0 : 1] : key);
-/** Both languages, the chosen one first. */
-const tt = (zh, en) => (lang === "zh" ? `${zh} ${en}` : `${en} ${zh}`);
 const one = (zh, en) => (lang === "zh" ? zh : en);
 
 // ---------- the API ----------
@@ -412,19 +409,31 @@ function renderRun() {
   }
 }
 
+/** A layer's feature by its id (an admin unit's code), or null. Looked up with a CQL2 filter rather than
+ * the item's URL, so a miss is an empty page, not a 404 in the browser's console. */
 async function fetchFeature(layer, id) {
   const c = state.collections.find((c) => c.layer === layer);
   if (!c) return null;
-  try {
-    return await call(`collections/${encodeURIComponent(c.id)}/items/${encodeURIComponent(id)}`);
-  } catch {
-    return null;
-  }
+  const key = layer === "admin_units" ? "code" : "id";
+  const filter = encodeURIComponent(`${key}='${id.replaceAll("'", "''")}'`);
+  const page = await call(`collections/${encodeURIComponent(c.id)}/items?limit=1&filter=${filter}`).catch(() => null);
+  return (page && page.features && page.features[0]) || null;
 }
-function centre(geometry) {
+/** Every position of a geometry. */
+function positions(geometry) {
   const points = [];
   const walk = (c) => (typeof c[0] === "number" ? points.push(c) : c.forEach(walk));
   walk(geometry.coordinates);
+  return points;
+}
+/** Fits the map to geometries. */
+function fitTo(geometries, options) {
+  const b = new maplibregl.LngLatBounds();
+  for (const g of geometries) if (g) for (const p of positions(g)) b.extend(p);
+  if (!b.isEmpty()) map.fitBounds(b, { duration: 0, ...options });
+}
+function centre(geometry) {
+  const points = positions(geometry);
   const xs = points.map((p) => p[0]);
   const ys = points.map((p) => p[1]);
   return [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
@@ -439,12 +448,12 @@ function metres(a, b) {
 }
 
 /** Shows why a subject passed or failed in the open run, and draws its counted facilities. */
-async function explain(subject) {
+async function explain(subject, known = null) {
   const box = $("detail");
   box.hidden = false;
   box.setAttribute("aria-busy", "true");
   const findings = state.run ? state.run.findings.filter((f) => f.id === subject.id && f.layer === subject.layer) : [];
-  const feature = findings[0] ? { type: "Feature", geometry: findings[0].geometry, properties: {} } : await fetchFeature(subject.layer, subject.id);
+  const feature = findings[0] ? { type: "Feature", geometry: findings[0].geometry, properties: {} } : known || (await fetchFeature(subject.layer, subject.id));
   const name = (findings[0] && findings[0].name) || (feature && feature.properties && feature.properties.name) || subject.id;
   box.replaceChildren(el("h3", {}, `${name} (${subject.id})`));
   const drawn = [];
@@ -520,9 +529,7 @@ function setProposal(collection, origin) {
   state.verdict = null;
   $("verdict").hidden = true;
   showProposal();
-  const b = new maplibregl.LngLatBounds();
-  for (const f of collection.features) if (f.geometry) { const walk = (c) => (typeof c[0] === "number" ? b.extend(c) : c.forEach(walk)); walk(f.geometry.coordinates); }
-  if (!b.isEmpty()) map.fitBounds(b, { padding: 120, maxZoom: 16, duration: 0 });
+  fitTo(collection.features.map((f) => f.geometry), { padding: 120, maxZoom: 16 });
   status(one(`已读入方案 ${origin}`, `Proposal ${origin} read`));
 }
 async function readProposalFile(file) {
@@ -560,11 +567,7 @@ async function runReview() {
   const radius = radii.length ? Math.min(...radii) : null;
   const reach = radius ? state.proposal.features.filter((f) => f.geometry && f.geometry.type === "Point").map((f) => circle(f.geometry.coordinates, radius)) : [];
   showProposal(reach);
-  if (reach.length) {
-    const b = new maplibregl.LngLatBounds();
-    for (const r of reach) for (const c of r.geometry.coordinates) b.extend(c);
-    map.fitBounds(b, { padding: 40, duration: 0 });
-  }
+  fitTo(reach.map((r) => r.geometry), { padding: 40 });
   status(one("审查完成", "Review done"));
 }
 function renderVerdict() {
@@ -759,10 +762,7 @@ $("unit-filter").addEventListener("change", async () => {
   if (state.unit) {
     const unit = await fetchFeature("admin_units", state.unit);
     if (unit) {
-      const b = new maplibregl.LngLatBounds();
-      const walk = (c) => (typeof c[0] === "number" ? b.extend(c) : c.forEach(walk));
-      walk(unit.geometry.coordinates);
-      map.fitBounds(b, { padding: 30, duration: 300 });
+      fitTo([unit.geometry], { padding: 30, duration: 300 });
       showExplanation([{ type: "Feature", geometry: unit.geometry, properties: { role: "subject" } }]);
     }
   }
@@ -773,19 +773,10 @@ $("find-form").addEventListener("submit", async (e) => {
   const id = $("find-id").value.trim();
   if (!id) return;
   for (const layer of ["residential_areas", "facilities", "admin_units"]) {
-    // A CQL2 filter, not the item's URL: a miss is an empty page, not a 404 in the browser's console.
-    const c = state.collections.find((c) => c.layer === layer);
-    if (!c) continue;
-    const key = layer === "admin_units" ? "code" : "id";
-    const filter = encodeURIComponent(`${key}='${id.replaceAll("'", "''")}'`);
-    const page = await call(`collections/${encodeURIComponent(c.id)}/items?limit=1&filter=${filter}`).catch(() => null);
-    const feature = page && page.features && page.features[0];
+    const feature = await fetchFeature(layer, id);
     if (feature) {
-      const b = new maplibregl.LngLatBounds();
-      const walk = (c) => (typeof c[0] === "number" ? b.extend(c) : c.forEach(walk));
-      walk(feature.geometry.coordinates);
-      map.fitBounds(b, { padding: 80, maxZoom: 16, duration: 0 });
-      await explain({ layer, id });
+      fitTo([feature.geometry], { padding: 80, maxZoom: 16 });
+      await explain({ layer, id }, feature);
       return;
     }
   }
