@@ -32,6 +32,8 @@ pub const PLAN_TOTAL: u64 = 1_000_000_000_000;
 pub const PROPOSAL_FEATURES: usize = 1_000;
 /// The radius of `GET /coverage`, metres.
 pub const COVERAGE_RADIUS_M: f64 = 2_000.0;
+/// The most features one page of `/collections/{id}/items` holds (`limit`).
+pub const ITEMS_PAGE: usize = 10_000;
 /// Sites `site --add` and `POST /site` may add at once (a city plans tens to hundreds).
 pub const SITE_MAX_ADD: u32 = 5_000;
 /// Seconds the siting solver may be given (`--time-limit`, `POST /site`'s `time_limit`).

@@ -1,36 +1,16 @@
 //! The third-party OGC API – Features conformance suite `ogctests` (PyPI, pinned in
-//! `tests/ogctests-requirements.txt`; `scripts/test` installs it into `target/ogctests-venv`) run whole
+//! `tests/python-requirements.txt`; `scripts/test` installs it into `target/test-venv`) run whole
 //! over `features/core` against `carecircle serve` holding the demo and one kept run. In CI (`CI=true`) a
 //! missing suite fails.
 
 mod common;
 
-use common::serve_with_a_run;
-use std::path::PathBuf;
+use common::{python_venv, serve_with_a_run};
 use std::process::Command;
-
-fn suite() -> Option<PathBuf> {
-    let venv = std::env::var_os("CARECIRCLE_OGCTESTS_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/ogctests-venv"));
-    if venv.join("bin/python").exists() {
-        return Some(venv);
-    }
-    assert!(
-        std::env::var("CI").is_err(),
-        "ogctests is missing in CI at {}: scripts/test installs it",
-        venv.display()
-    );
-    eprintln!(
-        "\n*** SKIPPED: no ogctests at {} (scripts/test installs it); the OGC conformance suite did not run ***\n",
-        venv.display()
-    );
-    None
-}
 
 #[test]
 fn ogctests_features_core_passes_whole() {
-    let Some(venv) = suite() else { return };
+    let Some(venv) = python_venv("ogctests") else { return };
     let state = tempfile::tempdir().unwrap();
     let (mut server, port) = serve_with_a_run(state.path(), r#"["anxi-2022"]"#);
     // pytest finds the suite's conftest only when run from a folder above the installed package.

@@ -685,6 +685,78 @@ async fn collections_serve_vector_tiles() {
     }
 }
 
+/// Every tile the demo serves, read by a strict MVT 2.1 reader: over each layer and a run's findings, every
+/// tile covering the demo at zooms 8–14 and the tile over a point inside the district at every zoom 0–22.
+/// No exterior ring is wound backwards, no ring is degenerate, and a tile over a feature is never empty.
+#[actix_web::test]
+async fn every_demo_tile_is_mvt_as_the_specification_says() {
+    use carecircle::tiles::{validate, TileId};
+    let dir = tempfile::tempdir().unwrap();
+    let app = app!(dir.path());
+    let id = common::create_run(&app, &["anxi-2022", "mawei-2020"], Some(TOKEN)).await;
+    let (_, collections) = get_json(&app, "/collections").await;
+    let ids: Vec<String> = collections["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .filter(|c| c.starts_with("demo.") || c.starts_with(&format!("check-{id}.")))
+        .collect();
+    assert!(ids.len() >= 7, "{ids:?}");
+    // The demo district: 119.400–119.574 E, 25.970–25.999 N, and a point inside it.
+    let (west, south, east, north) = (119.4, 25.97, 119.574, 25.999);
+    let inside = (119.44, 25.99);
+    let (mut tiles, mut rings) = (0usize, 0usize);
+    for collection in &ids {
+        let mut addresses: Vec<(TileId, bool)> = (0..=22)
+            .map(|z| (TileId::containing(z, inside.0, inside.1).unwrap(), true))
+            .collect();
+        for z in 8..=14 {
+            let nw = TileId::containing(z, west, north).unwrap();
+            let se = TileId::containing(z, east, south).unwrap();
+            for x in nw.x..=se.x {
+                for y in nw.y..=se.y {
+                    addresses.push((TileId::new(z, x, y).unwrap(), false));
+                }
+            }
+        }
+        for (t, over_the_district) in addresses {
+            let uri = format!(
+                "/collections/{collection}/tiles/WebMercatorQuad/{}/{}/{}",
+                t.z, t.y, t.x
+            );
+            let resp = test::call_service(&app, test::TestRequest::get().uri(&uri).to_request()).await;
+            assert_eq!(resp.status().as_u16(), 200, "{uri}");
+            let read = validate::read(&test::read_body(resp).await).unwrap_or_else(|e| panic!("{uri}: {e}"));
+            assert!(read.problems().is_empty(), "{uri}: {:?}", read.problems());
+            tiles += 1;
+            rings += read
+                .layers
+                .iter()
+                .flat_map(|l| &l.features)
+                .map(|f| f.rings().len())
+                .sum::<usize>();
+            if over_the_district && collection == "demo.admin_units" {
+                assert_eq!(read.layers.len(), 1, "{uri}: the district is under this tile");
+            }
+        }
+    }
+    // Residential areas are small: at zooms 0–5 they are dots, never nothing.
+    let r057 = (119.5119, 25.9808);
+    for z in 0..=22 {
+        let t = TileId::containing(z, r057.0, r057.1).unwrap();
+        let uri = format!(
+            "/collections/demo.residential_areas/tiles/WebMercatorQuad/{}/{}/{}",
+            t.z, t.y, t.x
+        );
+        let body =
+            test::read_body(test::call_service(&app, test::TestRequest::get().uri(&uri).to_request()).await).await;
+        let read = validate::read(&body).unwrap();
+        assert_eq!(read.layers.len(), 1, "{uri}: R057 is under this tile");
+    }
+    assert!(tiles > 400 && rings > 2_000, "{tiles} tiles, {rings} rings read");
+}
+
 /// The web app: its page, its configuration, MapLibre with its licence, all from the binary; linked from
 /// the landing page. A run's findings come as CSV too.
 #[actix_web::test]

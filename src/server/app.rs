@@ -3,9 +3,9 @@
 //! it works on an intranet with no internet. The app calls the same API as every other client: it holds
 //! no rule and judges nothing.
 
+use super::schemas::{AppConfig, AppRuleset};
 use super::{ApiError, AppState};
-use actix_web::{web, HttpResponse};
-use serde_json::json;
+use actix_web::{web, HttpRequest, HttpResponse};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/app").route(web::get().to(|| async {
@@ -27,18 +27,31 @@ async fn page() -> HttpResponse {
 }
 
 /// What the page needs to start: the datasets, the rulesets, whether checks need a token, the basemap.
-async fn config(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(get, path = "/app/config.json", tag = "web app",
+    responses((status = 200, description = "What the web app needs to start", body = AppConfig)))]
+pub async fn config(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    super::features::only_params(&req, &[])?;
     let store = state.store.clone();
     let datasets = web::block(move || store.dataset_names())
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-cache")).json(json!({
-        "datasets": datasets,
-        "rulesets": state.rulesets.iter().map(|r| json!({"id": r.id, "title": r.title, "document": r.document})).collect::<Vec<_>>(),
-        "token_required": state.token.is_some(),
-        "basemap": state.basemap,
-        "store": state.store.kind(),
-    })))
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-cache"))
+        .json(AppConfig {
+            datasets,
+            rulesets: state
+                .rulesets
+                .iter()
+                .map(|r| AppRuleset {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    document: r.document.clone(),
+                })
+                .collect(),
+            token_required: state.token.is_some(),
+            basemap: state.basemap.clone(),
+            store: state.store.kind().to_string(),
+        }))
 }
 
 const JS: &str = "text/javascript; charset=utf-8";

@@ -2,6 +2,10 @@
 //! check.json, findings as GeoJSON, report, maps and workbook), compare two kept runs, review a proposal,
 //! list the rules, and map coverage.
 
+use super::schemas::{
+    CheckRun, CheckRuns, Coverage, CoverageFeature, CoverageProperties, FeatureCollectionType, FeatureType, Link,
+    RuleInfo, RulesetInfo, Rulesets,
+};
 use super::{authorize, base_url, heavy, json_body, readable, ApiError, AppState};
 use crate::check;
 use crate::compare::{compare, read_doc, By, RunDoc};
@@ -16,7 +20,6 @@ use crate::store::{RunSummary, StoreError};
 use actix_web::{web, HttpRequest, HttpResponse};
 use geo::{Destination, Geodesic, LineString, MultiPolygon, Point, Polygon};
 use serde::Deserialize;
-use serde_json::{json, Value};
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
@@ -114,11 +117,14 @@ pub(crate) fn mode_of(text: Option<&str>) -> Result<Mode, ApiError> {
 /// Runs a check and keeps it as a record. Needs the bearer token when one is configured.
 #[utoipa::path(post, path = "/checks", tag = "checks", request_body = CheckRequest,
     security(("bearer" = [])),
-    responses((status = 201, description = "The run: its id, links and summary", body = Object),
-              (status = 400, description = "Bad request", body = Object),
-              (status = 401, description = "No or wrong bearer token", body = Object),
-              (status = 404, description = "No such dataset", body = Object),
-              (status = 413, description = "Body too large", body = Object)))]
+    responses((status = 201, description = "The run: its id, links and summary", body = CheckRun,
+               headers(("Location" = String, description = "The run's URL"))),
+              (status = 400, description = "Bad request", body = Exception),
+              (status = 401, description = "No or wrong bearer token", body = Exception),
+              (status = 404, description = "No such dataset", body = Exception),
+              (status = 408, description = "The body did not arrive in time", body = Exception),
+              (status = 413, description = "Body too large", body = Exception),
+              (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
 pub async fn create_check(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -156,20 +162,26 @@ pub async fn create_check(
         .json(run_summary(&state, &base, &summary)?))
 }
 
-fn run_summary(state: &AppState, base: &str, run: &RunSummary) -> Result<Value, ApiError> {
+fn run_summary(state: &AppState, base: &str, run: &RunSummary) -> Result<CheckRun, ApiError> {
     let id = run.id;
     let has = |file: &str| run.files.iter().any(|f| f == file);
     let mut links = Vec::new();
     if has("check.json") {
-        links.push(json!({"href": format!("{base}/checks/{id}"), "rel": "self", "type": "application/json"}));
+        links.push(Link::new(format!("{base}/checks/{id}"), "self", "application/json"));
     }
     if has("findings.geojson") {
-        links.push(
-            json!({"href": format!("{base}/checks/{id}/findings"), "rel": "findings", "type": "application/geo+json"}),
-        );
+        links.push(Link::new(
+            format!("{base}/checks/{id}/findings"),
+            "findings",
+            "application/geo+json",
+        ));
         // One OGC collection per geometry family of the findings.
         for collection in super::features::finding_collection_ids(state, id)? {
-            links.push(json!({"href": format!("{base}/collections/{collection}"), "rel": "collection", "type": "application/json"}));
+            links.push(Link::new(
+                format!("{base}/collections/{collection}"),
+                "collection",
+                "application/json",
+            ));
         }
     }
     for (file, rel, kind, path) in [
@@ -180,39 +192,39 @@ fn run_summary(state: &AppState, base: &str, run: &RunSummary) -> Result<Value, 
         ("findings.csv", "alternate", "text/csv", "findings.csv"),
     ] {
         if has(file) {
-            links.push(json!({"href": format!("{base}/checks/{id}/{path}"), "rel": rel, "type": kind}));
+            links.push(Link::new(format!("{base}/checks/{id}/{path}"), rel, kind));
         }
     }
-    Ok(json!({
-        "id": id,
-        "dataset": run.dataset,
-        "dataset_version": run.dataset_version,
-        "dataset_digest": run.dataset_digest,
-        "as_of": run.as_of,
-        "mode": run.mode,
-        "rulesets": run.rulesets,
-        "created": run.created,
-        "rules": run.rules,
-        "failed_rules": run.failed_rules,
-        "findings": run.findings,
-        "links": links
-    }))
+    Ok(CheckRun {
+        id,
+        dataset: run.dataset.clone(),
+        dataset_version: run.dataset_version,
+        dataset_digest: run.dataset_digest.clone(),
+        as_of: run.as_of.clone(),
+        mode: run.mode.clone(),
+        rulesets: run.rulesets.clone(),
+        created: run.created.clone(),
+        rules: run.rules,
+        failed_rules: run.failed_rules,
+        findings: run.findings,
+        links,
+    })
 }
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Every kept run, oldest first.
 #[utoipa::path(get, path = "/checks", tag = "checks",
-    responses((status = 200, description = "The runs", body = Object)))]
+    responses((status = 200, description = "The runs", body = CheckRuns)))]
 pub async fn list_checks(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let base = base_url(&req);
-    let runs: Vec<Value> = state
+    let checks = state
         .store
         .runs()?
         .iter()
         .map(|r| run_summary(&state, &base, r))
         .collect::<Result<_, _>>()?;
-    Ok(HttpResponse::Ok().json(json!({ "checks": runs })))
+    Ok(HttpResponse::Ok().json(CheckRuns { checks }))
 }
 
 /// One file of a kept run, as made.
@@ -225,7 +237,7 @@ fn run_file(state: &AppState, id: u64, name: &str, content_type: &str) -> Result
 #[utoipa::path(get, path = "/checks/{id}", tag = "checks",
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "The run's check.json (DATA-CONTRACT §4 and the record)", body = Object),
-              (status = 404, description = "No such run", body = Object)))]
+              (status = 404, description = "No such run", body = Exception)))]
 pub async fn get_check(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
     run_file(&state, path.into_inner(), "check.json", "application/json")
 }
@@ -234,7 +246,7 @@ pub async fn get_check(state: web::Data<AppState>, path: web::Path<u64>) -> Resu
 #[utoipa::path(get, path = "/checks/{id}/findings", tag = "checks",
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "Every finding", content_type = "application/geo+json", body = Object),
-              (status = 404, description = "No such run", body = Object)))]
+              (status = 404, description = "No such run", body = Exception)))]
 pub async fn get_findings(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
     run_file(&state, path.into_inner(), "findings.geojson", "application/geo+json")
 }
@@ -243,7 +255,7 @@ pub async fn get_findings(state: web::Data<AppState>, path: web::Path<u64>) -> R
 #[utoipa::path(get, path = "/checks/{id}/report.html", tag = "checks",
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "The report", content_type = "text/html"),
-              (status = 404, description = "No such run", body = Object)))]
+              (status = 404, description = "No such run", body = Exception)))]
 pub async fn get_report(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
     run_file(&state, path.into_inner(), "report.html", "text/html; charset=utf-8")
 }
@@ -264,8 +276,8 @@ fn map_file(state: &AppState, id: u64, name: &str, content_type: &str) -> Result
 #[utoipa::path(get, path = "/checks/{id}/map.png", tag = "checks",
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "The map", content_type = "image/png"),
-              (status = 404, description = "No such run", body = Object),
-              (status = 503, description = "The run was made without a CJK font on the server", body = Object)))]
+              (status = 404, description = "No such run", body = Exception),
+              (status = 503, description = "The run was made without a CJK font on the server", body = Exception)))]
 pub async fn get_map_png(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
     map_file(&state, path.into_inner(), "coverage.png", "image/png")
 }
@@ -274,8 +286,8 @@ pub async fn get_map_png(state: web::Data<AppState>, path: web::Path<u64>) -> Re
 #[utoipa::path(get, path = "/checks/{id}/map.svg", tag = "checks",
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "The map", content_type = "image/svg+xml"),
-              (status = 404, description = "No such run", body = Object),
-              (status = 503, description = "The run was made without a CJK font on the server", body = Object)))]
+              (status = 404, description = "No such run", body = Exception),
+              (status = 503, description = "The run was made without a CJK font on the server", body = Exception)))]
 pub async fn get_map_svg(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
     map_file(&state, path.into_inner(), "coverage.svg", "image/svg+xml")
 }
@@ -285,7 +297,7 @@ pub async fn get_map_svg(state: web::Data<AppState>, path: web::Path<u64>) -> Re
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "The workbook",
                content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-              (status = 404, description = "No such run", body = Object)))]
+              (status = 404, description = "No such run", body = Exception)))]
 pub async fn get_xlsx(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let bytes = state.store.run_file(id, "findings.xlsx")?;
@@ -302,7 +314,7 @@ pub async fn get_xlsx(state: web::Data<AppState>, path: web::Path<u64>) -> Resul
 #[utoipa::path(get, path = "/checks/{id}/findings.csv", tag = "checks",
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "The findings, one row each", content_type = "text/csv"),
-              (status = 404, description = "No such run", body = Object)))]
+              (status = 404, description = "No such run", body = Exception)))]
 pub async fn get_csv(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let bytes = state.store.run_file(id, "findings.csv")?;
@@ -320,21 +332,46 @@ pub async fn get_csv(state: web::Data<AppState>, path: web::Path<u64>) -> Result
 #[serde(deny_unknown_fields)]
 pub struct CompareQuery {
     /// Break the ledger down by `street` or `community`.
-    #[param(value_type = Option<String>, example = "street")]
+    #[param(value_type = Option<CompareBy>, example = "street")]
     pub by: Option<String>,
     /// `json` (default), `csv`, `xlsx`, or `html` (the newer run's report with the ledger as a section).
-    #[param(value_type = Option<String>, example = "json")]
+    #[param(value_type = Option<CompareFormat>, example = "json")]
     pub format: Option<String>,
 }
+
+/// The levels a comparison breaks down by. For the OpenAPI document; parsed by [`By::parse`].
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // only its schema is used
+pub enum CompareBy {
+    Street,
+    Community,
+}
+
+/// A comparison's formats, as [`COMPARE_FORMATS`] lists them for the handler.
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)] // only its schema is used
+pub enum CompareFormat {
+    Json,
+    Csv,
+    Xlsx,
+    Html,
+}
+
+/// The formats `GET /checks/{id}/compare/{old}` answers in.
+pub const COMPARE_FORMATS: [&str; 4] = ["json", "csv", "xlsx", "html"];
 
 /// The rectification ledger (整改台账) from kept run `old` to kept run `id`: per rule (and per street or
 /// community), the subjects fixed, new and still failing.
 #[utoipa::path(get, path = "/checks/{id}/compare/{old}", tag = "checks",
     params(("id" = u64, Path, description = "The newer run's id"),
            ("old" = u64, Path, description = "The earlier run's id"), CompareQuery),
-    responses((status = 200, description = "The comparison", body = Object),
-              (status = 400, description = "Bad parameter", body = Object),
-              (status = 404, description = "No such run", body = Object)))]
+    responses((status = 200, description = "The comparison: DATA-CONTRACT's compare document, or the ledger as CSV, a workbook or the newer run's report",
+               content(("application/json" = Object), ("text/csv" = String), ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" = Vec<u8>), ("text/html" = String))),
+              (status = 400, description = "Bad parameter", body = Exception),
+              (status = 404, description = "No such run", body = Exception),
+              (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
 pub async fn get_compare(
     state: web::Data<AppState>,
     path: web::Path<(u64, u64)>,
@@ -348,7 +385,7 @@ pub async fn get_compare(
         .transpose()
         .map_err(|e| ApiError::BadRequest(format!("by {e}")))?;
     let format = query.format.clone().unwrap_or_else(|| "json".into());
-    if !["json", "csv", "xlsx", "html"].contains(&format.as_str()) {
+    if !COMPARE_FORMATS.contains(&format.as_str()) {
         return Err(ApiError::BadRequest(format!(
             "format \"{format}\": expected json, csv, xlsx or html"
         )));
@@ -399,9 +436,11 @@ pub async fn get_compare(
 /// Judges a proposal inside its dataset (plan review), synchronously; nothing is kept.
 #[utoipa::path(post, path = "/review", tag = "checks", request_body = ReviewRequest,
     responses((status = 200, description = "The verdict, per rule and overall", body = Object),
-              (status = 400, description = "Bad request or bad proposal, every problem named", body = Object),
-              (status = 404, description = "No such dataset", body = Object),
-              (status = 413, description = "Body too large", body = Object)))]
+              (status = 400, description = "Bad request or bad proposal, every problem named", body = Exception),
+              (status = 404, description = "No such dataset", body = Exception),
+              (status = 408, description = "The body did not arrive in time", body = Exception),
+              (status = 413, description = "Body too large", body = Exception),
+              (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
 pub async fn review(state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let body: ReviewRequest = json_body(payload, crate::limits::PROPOSAL_BYTES).await?;
     let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
@@ -422,45 +461,47 @@ pub async fn review(state: web::Data<AppState>, payload: web::Payload) -> Result
     Ok(HttpResponse::Ok().content_type("application/json").body(doc))
 }
 
-fn rule_json(ruleset: &Ruleset, rule: &Rule) -> Value {
-    json!({
-        "id": rule.id,
-        "ruleset": ruleset.id,
-        "document": ruleset.document,
-        "kind": rule.kind.name(),
-        "severity": rule.severity.key(),
-        "title": rule.title,
-        "clause": rule.clause,
-        "quote": rule.quote,
-        "target": rule.kind.target(),
-        "effective": ruleset.effective.map(|d| d.to_string()),
-    })
+fn rule_json(ruleset: &Ruleset, rule: &Rule) -> RuleInfo {
+    RuleInfo {
+        id: rule.id.clone(),
+        ruleset: ruleset.id.clone(),
+        document: ruleset.document.clone(),
+        kind: rule.kind.name().to_string(),
+        severity: rule.severity.key().to_string(),
+        title: rule.title.clone(),
+        clause: rule.clause.clone(),
+        quote: rule.quote.clone(),
+        target: rule.kind.target(),
+        effective: ruleset.effective.map(|d| d.to_string()),
+    }
 }
 
 /// Every rule the service can apply, with its source.
 #[utoipa::path(get, path = "/rules", tag = "rules",
-    responses((status = 200, description = "The rulesets and their rules", body = Object)))]
-pub async fn list_rules(state: web::Data<AppState>) -> HttpResponse {
-    let rulesets: Vec<Value> = state
+    responses((status = 200, description = "The rulesets and their rules", body = Rulesets)))]
+pub async fn list_rules(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    super::features::only_params(&req, &[])?;
+    let rulesets = state
         .rulesets
         .iter()
-        .map(|r| {
-            json!({
-                "id": r.id, "title": r.title, "document": r.document, "sha256": r.sha256,
-                "effective": r.effective.map(|d| d.to_string()),
-                "rules": r.rules.iter().map(|rule| rule_json(r, rule)).collect::<Vec<_>>()
-            })
+        .map(|r| RulesetInfo {
+            id: r.id.clone(),
+            title: r.title.clone(),
+            document: r.document.clone(),
+            sha256: r.sha256.clone(),
+            effective: r.effective.map(|d| d.to_string()),
+            rules: r.rules.iter().map(|rule| rule_json(r, rule)).collect(),
         })
         .collect();
-    HttpResponse::Ok().json(json!({ "rulesets": rulesets }))
+    Ok(HttpResponse::Ok().json(Rulesets { rulesets }))
 }
 
 /// One rule by its id (`<ruleset>/<rule>`).
 #[utoipa::path(get, path = "/rules/{ruleset}/{rule}", tag = "rules",
     params(("ruleset" = String, Path, description = "The ruleset id, e.g. anxi-2022"),
            ("rule" = String, Path, description = "The rule's name, e.g. service-radius")),
-    responses((status = 200, description = "The rule", body = Object),
-              (status = 404, description = "No such rule", body = Object)))]
+    responses((status = 200, description = "The rule", body = RuleInfo),
+              (status = 404, description = "No such rule", body = Exception)))]
 pub async fn get_rule(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let (ruleset, rule) = path.into_inner();
     let id = format!("{ruleset}/{rule}");
@@ -489,9 +530,10 @@ pub struct CoverageQuery {
 
 /// The area within the radius of a counted facility, as (multi)polygons, and the residential areas out of reach.
 #[utoipa::path(get, path = "/coverage", tag = "checks", params(CoverageQuery),
-    responses((status = 200, description = "Covered area and uncovered residential areas", content_type = "application/geo+json", body = Object),
-              (status = 400, description = "Bad parameter", body = Object),
-              (status = 404, description = "No such dataset", body = Object)))]
+    responses((status = 200, description = "Covered area and uncovered residential areas", content_type = "application/geo+json", body = Coverage),
+              (status = 400, description = "Bad parameter", body = Exception),
+              (status = 404, description = "No such dataset", body = Exception),
+              (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
 pub async fn coverage(state: web::Data<AppState>, query: web::Query<CoverageQuery>) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let dataset = state.store.dataset(&query.dataset)?.dataset;
@@ -533,25 +575,37 @@ pub async fn coverage(state: web::Data<AppState>, query: web::Query<CoverageQuer
             .map(|f| circle(f.location, radius_m))
             .collect();
         let covered: MultiPolygon<f64> = geo::unary_union(&circles);
-        let mut features = vec![json!({
-            "type": "Feature",
-            "id": "covered",
-            "geometry": geojson::Geometry::from(&covered),
-            "properties": {
-                "kind": "covered", "radius_m": radius_m, "mode": mode.key(),
-                "tiers": tiers.iter().map(|t| t.key()).collect::<Vec<_>>(),
-                "facilities": circles.len(), "household_rate": outcome.rate
-            }
-        })];
-        features.extend(findings.iter().filter(|f| f.layer == Layer::ResidentialAreas).map(|f| {
-            json!({
-                "type": "Feature",
-                "id": f.id,
-                "geometry": geojson::Geometry::from(&f.geometry),
-                "properties": {"kind": "uncovered", "name": f.name, "nearest_m": f.measured, "message": f.message}
-            })
-        }));
-        Ok(json!({"type": "FeatureCollection", "features": features}))
+        let mut features = vec![CoverageFeature {
+            kind: FeatureType::Feature,
+            id: "covered".into(),
+            geometry: geojson::Geometry::from(&covered),
+            properties: CoverageProperties::Covered {
+                radius_m,
+                mode: mode.key().to_string(),
+                tiers: tiers.iter().map(|t| t.key().to_string()).collect(),
+                facilities: circles.len(),
+                household_rate: outcome.rate,
+            },
+        }];
+        features.extend(
+            findings
+                .iter()
+                .filter(|f| f.layer == Layer::ResidentialAreas)
+                .map(|f| CoverageFeature {
+                    kind: FeatureType::Feature,
+                    id: f.id.clone(),
+                    geometry: geojson::Geometry::from(&f.geometry),
+                    properties: CoverageProperties::Uncovered {
+                        name: f.name.clone(),
+                        nearest_m: f.measured,
+                        message: f.message.clone(),
+                    },
+                }),
+        );
+        Ok(Coverage {
+            kind: FeatureCollectionType::FeatureCollection,
+            features,
+        })
     })
     .await?;
     Ok(HttpResponse::Ok().content_type("application/geo+json").json(body))

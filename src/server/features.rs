@@ -10,6 +10,10 @@
 
 use super::cql2::{Filter, Kind};
 use super::ogc_crs::{ServedCrs, CRS84};
+use super::schemas::{
+    Collection, Collections, Conformance, Extent, Feature, FeatureCollection, FeatureCollectionType, FeatureType,
+    LandingPage, Link, SpatialExtent,
+};
 use super::{base_url, readable, ApiError, AppState};
 use crate::model::{AreaKind, Dataset, Level, Status, Tier};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -20,7 +24,9 @@ use std::borrow::Cow;
 use utoipa::IntoParams;
 
 pub const DEFAULT_LIMIT: usize = 100;
-pub const MAX_LIMIT: usize = 10_000;
+pub const MAX_LIMIT: usize = crate::limits::ITEMS_PAGE;
+/// The one filter language understood.
+pub const FILTER_LANG: &str = "cql2-text";
 const GEOJSON: &str = "application/geo+json";
 const SCHEMA_JSON: &str = "application/schema+json";
 const REL_QUERYABLES: &str = "http://www.opengis.net/def/rel/ogc/1.0/queryables";
@@ -42,34 +48,37 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 /// The landing page: what this service is and where everything is.
 #[utoipa::path(get, path = "/", tag = "OGC API - Features",
-    responses((status = 200, description = "The landing page", content_type = "application/json", body = inline(super::schemas::LandingPage))))]
+    responses((status = 200, description = "The landing page", content_type = "application/json", body = LandingPage)))]
 pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     only_params(&req, &[])?;
     let base = base_url(&req);
-    Ok(HttpResponse::Ok().json(json!({
-        "title": "carecircle 养老服务设施布局合规检查",
-        "description": format!(
+    let json = "application/json";
+    let html = "text/html";
+    Ok(HttpResponse::Ok().json(LandingPage {
+        title: "carecircle 养老服务设施布局合规检查".into(),
+        description: format!(
             "Elderly-care facility layout checks; {} store. Datasets and check findings as OGC API - Features collections.",
             state.store.kind()
         ),
-        "links": [
-            {"href": format!("{base}/"), "rel": "self", "type": "application/json", "title": "this document"},
-            {"href": format!("{base}/api"), "rel": "service-desc", "type": "application/vnd.oai.openapi+json;version=3.0", "title": "the API definition"},
-            {"href": format!("{base}/openapi.json"), "rel": "service-desc", "type": "application/json", "title": "the API definition (JSON)"},
-            {"href": format!("{base}/api.html"), "rel": "service-doc", "type": "text/html", "title": "接口文档 the API documentation"},
-            {"href": format!("{base}/app/"), "rel": "service-doc", "type": "text/html", "title": "网页应用 the web app for reviewers and auditors"},
-            {"href": format!("{base}/conformance"), "rel": "conformance", "type": "application/json", "title": "conformance classes"},
-            {"href": format!("{base}/collections"), "rel": "data", "type": "application/json", "title": "the collections"},
-            {"href": format!("{base}/checks"), "rel": "related", "type": "application/json", "title": "check runs"},
-            {"href": format!("{base}/rules"), "rel": "related", "type": "application/json", "title": "rules"}
-        ]
-    })))
+        links: vec![
+            Link::new(format!("{base}/"), "self", json).titled("this document"),
+            Link::new(format!("{base}/api"), "service-desc", super::openapi::OPENAPI_MEDIA_TYPE).titled("the API definition"),
+            Link::new(format!("{base}/openapi.json"), "service-desc", json).titled("the API definition (JSON)"),
+            Link::new(format!("{base}/api.html"), "service-doc", html).titled("接口文档 the API documentation"),
+            Link::new(format!("{base}/app/"), "service-doc", html).titled("网页应用 the web app for reviewers and auditors"),
+            Link::new(format!("{base}/conformance"), "conformance", json).titled("conformance classes"),
+            Link::new(format!("{base}/collections"), "data", json).titled("the collections"),
+            Link::new(format!("{base}/tileMatrixSets"), super::tiles::REL_TILING_SCHEMES, json).titled("瓦片矩阵集 the tile matrix sets"),
+            Link::new(format!("{base}/checks"), "related", json).titled("check runs"),
+            Link::new(format!("{base}/rules"), "related", json).titled("rules"),
+        ],
+    }))
 }
 
 /// Refuses query parameters a route does not know (OGC API – Features /req/core/query-param-unknown): a
 /// user who types `?tier=station` must not believe they filtered, and is told how to. `f` (the format,
 /// always JSON here) is known everywhere.
-fn only_params(req: &HttpRequest, known: &[&str]) -> Result<(), ApiError> {
+pub(super) fn only_params(req: &HttpRequest, known: &[&str]) -> Result<(), ApiError> {
     let given = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map_err(|e| ApiError::BadRequest(format!("bad query string: {e}")))?;
     for (name, value) in given.iter() {
@@ -116,10 +125,12 @@ pub const CONFORMANCE: [&str; 18] = [
 /// The conformance classes: Core, GeoJSON, OpenAPI 3.0, CRS by reference, queryables and CQL2 text
 /// filters, schemas.
 #[utoipa::path(get, path = "/conformance", tag = "OGC API - Features",
-    responses((status = 200, description = "Conformance classes", content_type = "application/json", body = inline(super::schemas::Conformance))))]
+    responses((status = 200, description = "Conformance classes", content_type = "application/json", body = Conformance)))]
 pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     only_params(&req, &[])?;
-    Ok(HttpResponse::Ok().json(json!({ "conformsTo": CONFORMANCE })))
+    Ok(HttpResponse::Ok().json(Conformance {
+        conforms_to: CONFORMANCE.iter().map(|c| c.to_string()).collect(),
+    }))
 }
 
 /// What a feature source is: one layer of a dataset, or one kept run's findings.
@@ -635,7 +646,7 @@ impl<'s, 'a> Served<'s, 'a> {
 pub(super) struct CollectionInfo {
     pub(super) id: String,
     title: String,
-    extent: Option<Rect<f64>>,
+    pub(super) extent: Option<Rect<f64>>,
     pub(super) family: Family,
     /// Served as multi-geometries.
     multi: bool,
@@ -806,51 +817,61 @@ fn pick(candidates: Vec<CollectionInfo>, source: &SourceId, id: &str) -> Result<
     }
 }
 
-fn collection_json(base: &str, c: &CollectionInfo) -> Value {
-    let bbox = c.extent.map_or(json!([-180.0, -90.0, 180.0, 90.0]), |r| {
-        json!([r.min().x, r.min().y, r.max().x, r.max().y])
+fn collection_json(base: &str, c: &CollectionInfo) -> Collection {
+    let bbox = c.extent.map_or([-180.0, -90.0, 180.0, 90.0], |r| {
+        [r.min().x, r.min().y, r.max().x, r.max().y]
     });
     let id = &c.id;
-    let title = &c.title;
-    json!({
-        "id": id,
-        "title": title,
-        "itemType": "feature",
-        "crs": c.offered.iter().map(|s| s.uri()).collect::<Vec<_>>(),
-        "storageCrs": c.storage.uri(),
-        "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}},
-        "links": [
-            {"href": format!("{base}/collections/{id}"), "rel": "self", "type": "application/json", "title": title},
-            {"href": format!("{base}/collections/{id}/items"), "rel": "items", "type": GEOJSON, "title": "items"},
-            {"href": format!("{base}/collections/{id}/schema"), "rel": "describedby", "type": SCHEMA_JSON, "title": "字段 the features' schema"},
-            {"href": format!("{base}/collections/{id}/schema"), "rel": REL_SCHEMA, "type": SCHEMA_JSON, "title": "字段 the features' schema"},
-            {"href": format!("{base}/collections/{id}/queryables"), "rel": REL_QUERYABLES, "type": SCHEMA_JSON, "title": "可筛选字段 the properties filter may use"},
-            {"href": format!("{base}/collections/{id}/tiles"), "rel": super::tiles::REL_TILESETS_VECTOR, "type": "application/json", "title": "矢量瓦片 vector tiles (OGC API - Tiles)"}
-        ]
-    })
+    let here = format!("{base}/collections/{id}");
+    Collection {
+        id: id.clone(),
+        title: c.title.clone(),
+        item_type: "feature".into(),
+        crs: c.offered.iter().map(|s| s.uri()).collect(),
+        storage_crs: c.storage.uri(),
+        extent: Extent {
+            spatial: SpatialExtent {
+                bbox: vec![bbox],
+                crs: CRS84.into(),
+            },
+        },
+        links: vec![
+            Link::new(&here, "self", "application/json").titled(&c.title),
+            Link::new(format!("{here}/items"), "items", GEOJSON).titled("items"),
+            Link::new(format!("{here}/schema"), "describedby", SCHEMA_JSON).titled("字段 the features' schema"),
+            Link::new(format!("{here}/schema"), REL_SCHEMA, SCHEMA_JSON).titled("字段 the features' schema"),
+            Link::new(format!("{here}/queryables"), REL_QUERYABLES, SCHEMA_JSON)
+                .titled("可筛选字段 the properties filter may use"),
+            Link::new(
+                format!("{here}/tiles"),
+                super::tiles::REL_TILESETS_VECTOR,
+                "application/json",
+            )
+            .titled("矢量瓦片 vector tiles (OGC API - Tiles)"),
+        ],
+    }
 }
 
 /// Every collection: each dataset's layers and each check run's findings, one geometry family each.
 #[utoipa::path(get, path = "/collections", tag = "OGC API - Features",
-    responses((status = 200, description = "The collections", content_type = "application/json", body = inline(super::schemas::Collections))))]
+    responses((status = 200, description = "The collections", content_type = "application/json", body = Collections)))]
 pub async fn collections(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     only_params(&req, &[])?;
     let base = base_url(&req);
-    let list: Vec<Value> = all_collections(&state)?
-        .iter()
-        .map(|c| collection_json(&base, c))
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "links": [{"href": format!("{base}/collections"), "rel": "self", "type": "application/json"}],
-        "collections": list
-    })))
+    Ok(HttpResponse::Ok().json(Collections {
+        links: vec![Link::new(format!("{base}/collections"), "self", "application/json")],
+        collections: all_collections(&state)?
+            .iter()
+            .map(|c| collection_json(&base, c))
+            .collect(),
+    }))
 }
 
 /// One collection's description.
 #[utoipa::path(get, path = "/collections/{collectionId}", tag = "OGC API - Features",
     params(("collectionId" = String, Path, description = "`<dataset>.<layer>` (with `-points`, `-lines` or `-polygons` where the layer mixes them) or `check-<id>.findings-<family>`")),
-    responses((status = 200, description = "The collection", content_type = "application/json", body = inline(super::schemas::Collection)),
-              (status = 404, description = "No such collection", body = inline(super::schemas::Exception))))]
+    responses((status = 200, description = "The collection", content_type = "application/json", body = Collection),
+              (status = 404, description = "No such collection", body = Exception)))]
 pub async fn collection(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -876,15 +897,21 @@ fn field_schema(f: &Field) -> Value {
         Kind::Boolean => ("boolean", None),
         Kind::Date => ("string", Some("date")),
     };
-    let mut s = json!({"title": f.title, "type": kind});
+    // A nullable property is typed as its kind or null, as the features carry it (JSON Schema 2020-12).
+    let mut s = if f.nullable {
+        json!({"title": f.title, "type": [kind, "null"], "description": "可为空（未知） may be null (unknown)"})
+    } else {
+        json!({"title": f.title, "type": kind})
+    };
     if let Some(format) = format {
         s["format"] = json!(format);
     }
-    if f.nullable {
-        s["description"] = json!("可为空（未知） may be null (unknown)");
-    }
     if !f.values.is_empty() {
-        s["enum"] = json!(f.values);
+        let mut values: Vec<Value> = f.values.iter().map(|v| json!(v)).collect();
+        if f.nullable {
+            values.push(Value::Null);
+        }
+        s["enum"] = Value::Array(values);
     }
     s
 }
@@ -914,7 +941,7 @@ fn schema_document(base: &str, id: &str, path: &str, c: &CollectionInfo, fields:
 #[utoipa::path(get, path = "/collections/{collectionId}/schema", tag = "OGC API - Features",
     params(("collectionId" = String, Path, description = "A collection id, as /collections lists them")),
     responses((status = 200, description = "A JSON Schema of the features", content_type = "application/schema+json", body = Object),
-              (status = 404, description = "No such collection", body = inline(super::schemas::Exception))))]
+              (status = 404, description = "No such collection", body = Exception)))]
 pub async fn schema(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -927,7 +954,7 @@ pub async fn schema(
 #[utoipa::path(get, path = "/collections/{collectionId}/queryables", tag = "OGC API - Features",
     params(("collectionId" = String, Path, description = "A collection id, as /collections lists them")),
     responses((status = 200, description = "A JSON Schema of the queryable properties", content_type = "application/schema+json", body = Object),
-              (status = 404, description = "No such collection", body = inline(super::schemas::Exception))))]
+              (status = 404, description = "No such collection", body = Exception)))]
 pub async fn queryables(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -1051,9 +1078,9 @@ fn geometry_json(g: &Geometry<f64>, crs: ServedCrs) -> Result<geojson::Geometry,
 /// A page of a collection's features, GeoJSON, with `next` while pages remain.
 #[utoipa::path(get, path = "/collections/{collectionId}/items", tag = "OGC API - Features",
     params(("collectionId" = String, Path, description = "A collection id, as /collections lists them"), ItemsQuery),
-    responses((status = 200, description = "A page of features", content_type = "application/geo+json", body = inline(super::schemas::FeatureCollection)),
-              (status = 400, description = "Bad parameter", body = inline(super::schemas::Exception)),
-              (status = 404, description = "No such collection", body = inline(super::schemas::Exception))))]
+    responses((status = 200, description = "A page of features", content_type = "application/geo+json", body = FeatureCollection),
+              (status = 400, description = "Bad parameter", body = Exception),
+              (status = 404, description = "No such collection", body = Exception)))]
 pub async fn items(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -1078,7 +1105,7 @@ pub async fn items(
             "limit 0: expected a page of 1 to {MAX_LIMIT} features"
         )));
     }
-    if let Some(lang) = query.filter_lang.as_deref().filter(|l| *l != "cql2-text") {
+    if let Some(lang) = query.filter_lang.as_deref().filter(|l| *l != FILTER_LANG) {
         return Err(ApiError::BadRequest(format!(
             "filter-lang \"{lang}\": only cql2-text is understood"
         )));
@@ -1118,18 +1145,19 @@ pub async fn items(
                 on_day && filter.as_ref().is_none_or(|f| f.matches(&p))
             })
             .collect();
-        let page: Vec<Value> = matching
+        let page: Vec<Feature> = matching
             .iter()
             .skip(offset)
             .take(limit)
             .map(|&k| {
                 let (i, g) = &served.members[k];
-                Ok(json!({
-                    "type": "Feature",
-                    "id": served.features.geometries[*i].0,
-                    "geometry": geometry_json(g, crs)?,
-                    "properties": (served.features.properties)(*i)
-                }))
+                Ok(Feature {
+                    kind: FeatureType::Feature,
+                    id: served.features.geometries[*i].0.to_string(),
+                    geometry: geometry_json(g, crs)?,
+                    properties: (served.features.properties)(*i),
+                    links: None,
+                })
             })
             .collect::<Result<_, ApiError>>()?;
         let mut kept_params = String::new();
@@ -1147,14 +1175,14 @@ pub async fn items(
         }
         let href = |o: usize| format!("{base}/collections/{id}/items?limit={limit}&offset={o}{kept_params}");
         let mut links = vec![
-            json!({"href": href(offset), "rel": "self", "type": GEOJSON}),
-            json!({"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"}),
+            Link::new(href(offset), "self", GEOJSON),
+            Link::new(format!("{base}/collections/{id}"), "collection", "application/json"),
         ];
         if offset + page.len() < matching.len() {
-            links.push(json!({"href": href(offset + page.len()), "rel": "next", "type": GEOJSON}));
+            links.push(Link::new(href(offset + page.len()), "next", GEOJSON));
         }
         if offset > 0 {
-            links.push(json!({"href": href(offset.saturating_sub(limit)), "rel": "prev", "type": GEOJSON}));
+            links.push(Link::new(href(offset.saturating_sub(limit)), "prev", GEOJSON));
         }
         // The links in a header too (Part 3 clients look there for the queryables).
         let link_header = format!(
@@ -1165,14 +1193,14 @@ pub async fn items(
             .content_type(GEOJSON)
             .insert_header(("Content-Crs", format!("<{}>", crs.uri())))
             .insert_header(("Link", link_header))
-            .json(json!({
-                "type": "FeatureCollection",
-                "numberMatched": matching.len(),
-                "numberReturned": page.len(),
-                "timeStamp": crate::store::now_rfc3339(),
-                "links": links,
-                "features": page
-            })))
+            .json(FeatureCollection {
+                kind: FeatureCollectionType::FeatureCollection,
+                number_matched: matching.len() as u64,
+                number_returned: page.len() as u64,
+                time_stamp: crate::store::now_rfc3339(),
+                links,
+                features: page,
+            }))
     })
 }
 
@@ -1199,8 +1227,8 @@ pub struct ItemQuery {
 #[utoipa::path(get, path = "/collections/{collectionId}/items/{featureId}", tag = "OGC API - Features",
     params(("collectionId" = String, Path, description = "A collection id, as /collections lists them"),
            ("featureId" = String, Path, description = "The feature's id"), ItemQuery),
-    responses((status = 200, description = "The feature", content_type = "application/geo+json", body = inline(super::schemas::Feature)),
-              (status = 404, description = "No such collection or feature", body = inline(super::schemas::Exception))))]
+    responses((status = 200, description = "The feature", content_type = "application/geo+json", body = Feature),
+              (status = 404, description = "No such collection or feature", body = Exception)))]
 pub async fn item(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -1219,16 +1247,20 @@ pub async fn item(
         else {
             return Ok(None);
         };
-        let feature = json!({
-            "type": "Feature",
-            "id": fid,
-            "geometry": geometry_json(g, crs)?,
-            "properties": (served.features.properties)(*i),
-            "links": [
-                {"href": format!("{base}/collections/{id}/items/{fid}"), "rel": "self", "type": GEOJSON},
-                {"href": format!("{base}/collections/{id}"), "rel": "collection", "type": "application/json"}
-            ]
-        });
+        let feature = Feature {
+            kind: FeatureType::Feature,
+            id: fid.clone(),
+            geometry: geometry_json(g, crs)?,
+            properties: (served.features.properties)(*i),
+            links: Some(vec![
+                Link::new(
+                    format!("{base}/collections/{id}/items/{}", encode(&fid)),
+                    "self",
+                    GEOJSON,
+                ),
+                Link::new(format!("{base}/collections/{id}"), "collection", "application/json"),
+            ]),
+        };
         Ok::<_, ApiError>(Some(
             HttpResponse::Ok()
                 .content_type(GEOJSON)

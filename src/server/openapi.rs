@@ -1,18 +1,25 @@
-//! The OpenAPI 3.0 document, generated from the handlers, served at `/api` and `/openapi.json`.
+//! The OpenAPI 3.0 document, generated from the handlers' annotations and the response types they
+//! serialise (`schemas.rs`), served at `/api` and `/openapi.json`.
 //!
-//! GDAL and QGIS read the items page size from it: `limit` is declared once under
-//! `components.parameters`, with its default and maximum, and the items path refers to it.
+//! What every route shares is added to every operation here, from the code that does it: a 400 (every
+//! route refuses unknown query parameters and bad path segments), a 404 for a path with parameters, a 500.
+//! Ranges and vocabularies come from the constants the handlers check (`crate::limits`) and the rulesets
+//! the server was started with. GDAL and QGIS read the items page size from `components.parameters.limit`.
 
 use super::features::{self, DEFAULT_LIMIT, MAX_LIMIT};
-use super::{checks, siting};
-use actix_web::{web, HttpResponse};
+use super::schemas::*;
+use super::{app, checks, siting, tiles, ApiError, AppState};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+/// The media type of the document, as OGC API – Features asks for it.
+pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
+
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "carecircle", description = "养老服务设施布局合规检查 — elderly-care facility layout checks: OGC API - Features, checks, plan review, rules, coverage."),
+    info(title = "carecircle", description = "养老服务设施布局合规检查 — elderly-care facility layout checks: OGC API - Features and Tiles, checks, plan review, siting, rules, coverage."),
     paths(
         features::landing,
         features::conformance,
@@ -22,6 +29,11 @@ use utoipa::{Modify, OpenApi};
         features::queryables,
         features::items,
         features::item,
+        tiles::tile_matrix_sets,
+        tiles::tile_matrix_set,
+        tiles::tilesets,
+        tiles::tileset,
+        tiles::tile,
         checks::create_check,
         checks::list_checks,
         checks::get_check,
@@ -37,8 +49,17 @@ use utoipa::{Modify, OpenApi};
         checks::list_rules,
         checks::get_rule,
         checks::coverage,
+        app::config,
+        api,
     ),
-    components(schemas(checks::CheckRequest, checks::ReviewRequest, siting::SiteBody, checks::ModeParam, checks::ByParam)),
+    components(schemas(
+        Link, LandingPage, Conformance, SpatialExtent, Extent, Collection, Collections, Feature, FeatureType,
+        FeatureCollectionType, FeatureCollection, Exception, TileSets, TileSet, TileMatrixLimits, TileLayer,
+        TileMatrixSets, TileMatrixSetRef, TileMatrixSet, BoundingBox, TileMatrix, CheckRun, CheckRuns, RuleInfo, RulesetInfo,
+        Rulesets, AppRuleset, AppConfig, Coverage, CoverageFeature, CoverageProperties,
+        checks::CheckRequest, checks::ReviewRequest, siting::SiteBody, checks::ModeParam, checks::ByParam,
+        checks::CompareBy, checks::CompareFormat,
+    )),
     modifiers(&Bearer)
 )]
 struct ApiDoc;
@@ -56,8 +77,33 @@ impl Modify for Bearer {
     }
 }
 
-/// The document, with `limit` moved to `components.parameters` where OGC clients look for it.
-pub fn document() -> Value {
+/// An error response of the shared shape.
+fn exception(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Exception"}}}
+    })
+}
+
+/// Sets the schema of parameter `name` of an operation (`limit`: a reference to the shared one).
+fn param(doc: &mut Value, path: &str, method: &str, name: &str, schema: Value) {
+    if let Some(params) = doc["paths"][path][method]["parameters"].as_array_mut() {
+        for p in params.iter_mut() {
+            if p["name"] == name {
+                *p = if name == "limit" {
+                    json!({"$ref": "#/components/parameters/limit"})
+                } else {
+                    let mut p = p.clone();
+                    p["schema"] = schema.clone();
+                    p
+                };
+            }
+        }
+    }
+}
+
+/// The document for a server holding `datasets` and applying `rulesets` (their ids).
+pub fn document(datasets: &[String], ruleset_ids: &[String]) -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
     doc["components"]["parameters"]["limit"] = json!({
         "name": "limit",
@@ -68,13 +114,77 @@ pub fn document() -> Value {
         "explode": false,
         "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}
     });
-    if let Some(params) = doc["paths"]["/collections/{collectionId}/items"]["get"]["parameters"].as_array_mut() {
-        for p in params.iter_mut() {
-            if p["name"] == "limit" {
-                *p = json!({"$ref": "#/components/parameters/limit"});
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for (path, item) in paths.iter_mut() {
+            let Some(item) = item.as_object_mut() else { continue };
+            for (_, op) in item.iter_mut() {
+                let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                    continue;
+                };
+                let mut add = |status: &str, description: &str| {
+                    responses.entry(status).or_insert_with(|| exception(description));
+                };
+                add(
+                    "400",
+                    "A query parameter, path segment or value is not one this route takes: named in `detail`",
+                );
+                if path.contains('{') {
+                    add("404", "Nothing at this path");
+                }
+                add("500", "The server failed; `detail` says what it was doing");
             }
         }
     }
+    param(
+        &mut doc,
+        "/collections/{collectionId}/items",
+        "get",
+        "limit",
+        Value::Null,
+    );
+    param(
+        &mut doc,
+        "/collections/{collectionId}/items",
+        "get",
+        "filter-lang",
+        json!({"type": "string", "enum": [features::FILTER_LANG]}),
+    );
+    param(
+        &mut doc,
+        "/coverage",
+        "get",
+        "radius_m",
+        json!({"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": crate::limits::COVERAGE_RADIUS_M, "default": 700}),
+    );
+    param(
+        &mut doc,
+        "/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}",
+        "get",
+        "tileMatrix",
+        json!({"type": "integer", "minimum": 0, "maximum": crate::tiles::MAX_ZOOM}),
+    );
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["SiteBody"]["properties"]["add"]["maximum"] = json!(crate::limits::SITE_MAX_ADD);
+    schemas["SiteBody"]["properties"]["time_limit"]["exclusiveMinimum"] = json!(true);
+    schemas["SiteBody"]["properties"]["time_limit"]["minimum"] = json!(0);
+    schemas["SiteBody"]["properties"]["time_limit"]["maximum"] = json!(crate::limits::SITE_HTTP_MAX_SECONDS);
+    for body in ["CheckRequest", "ReviewRequest", "SiteBody"] {
+        let items = &mut schemas[body]["properties"]["rulesets"]["items"];
+        if items.is_object() {
+            items["enum"] = json!(ruleset_ids);
+        }
+        let dataset = &mut schemas[body]["properties"]["dataset"];
+        if dataset.is_object() {
+            dataset["enum"] = json!(datasets);
+        }
+    }
+    param(
+        &mut doc,
+        "/coverage",
+        "get",
+        "dataset",
+        json!({"type": "string", "enum": datasets}),
+    );
     doc
 }
 
@@ -135,8 +245,17 @@ async fn swagger_asset(file: web::Path<String>) -> HttpResponse {
     super::embedded(&FILES, &file, "public, max-age=86400", "asset")
 }
 
-async fn api() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/vnd.oai.openapi+json;version=3.0")
-        .json(document())
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "OGC API - Features",
+    responses((status = 200, description = "The OpenAPI 3.0 document (also at /api)", content_type = "application/vnd.oai.openapi+json;version=3.0", body = Object)))]
+pub async fn api(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    features::only_params(&req, &[])?;
+    let ids: Vec<String> = state.rulesets.iter().map(|r| r.id.clone()).collect();
+    let store = state.store.clone();
+    let datasets = web::block(move || store.dataset_names())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(HttpResponse::Ok()
+        .content_type(OPENAPI_MEDIA_TYPE)
+        .json(document(&datasets, &ids)))
 }

@@ -6,20 +6,30 @@
 //! draw. The index is kept while the collection's dataset is the one the store holds.
 
 use super::features::{current_dataset, hold, with_served, Held};
+use super::schemas::{
+    BoundingBox, Link, TileLayer, TileMatrix, TileMatrixLimits, TileMatrixSet, TileMatrixSetRef, TileMatrixSets,
+    TileSet, TileSets,
+};
 use super::{base_url, readable, ApiError, AppState};
 use crate::tiles::{self, TileFeature, TileId, TileIndex};
 use actix_web::{web, HttpRequest, HttpResponse};
 use geo::{BoundingRect, Geometry};
-use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// The link relation from a collection to its vector tilesets.
 pub const REL_TILESETS_VECTOR: &str = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector";
+/// From a tileset to its tile matrix set, and from the landing page to the list of them.
+const REL_TILING_SCHEME: &str = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme";
+pub const REL_TILING_SCHEMES: &str = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes";
 const MVT: &str = "application/vnd.mapbox-vector-tile";
+const JSON: &str = "application/json";
 const WEB_MERCATOR_QUAD: &str = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad";
+const EPSG_3857: &str = "http://www.opengis.net/def/crs/EPSG/0/3857";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(readable("/collections/{collectionId}/tiles", tilesets))
+    cfg.service(readable("/tileMatrixSets", tile_matrix_sets))
+        .service(readable("/tileMatrixSets/WebMercatorQuad", tile_matrix_set))
+        .service(readable("/collections/{collectionId}/tiles", tilesets))
         .service(readable("/collections/{collectionId}/tiles/WebMercatorQuad", tileset))
         .service(readable(
             "/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}",
@@ -27,66 +37,191 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         ));
 }
 
-fn tileset_json(base: &str, id: &str, family: &str) -> Value {
-    let here = format!("{base}/collections/{id}/tiles/WebMercatorQuad");
-    json!({
-        "title": format!("{id} 矢量瓦片 vector tiles"),
-        "dataType": "vector",
-        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
-        "tileMatrixSetURI": WEB_MERCATOR_QUAD,
-        "links": [
-            {"href": here, "rel": "self", "type": "application/json", "title": "the tileset"},
-            {"href": WEB_MERCATOR_QUAD, "rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", "title": "WebMercatorQuad"},
-            {"href": format!("{here}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"), "rel": "item", "type": MVT, "templated": true,
-             "title": "瓦片 a tile (tileMatrix = zoom 0–22)"}
-        ],
-        "layers": [{"id": id, "dataType": "vector", "geometryType": family, "minTileMatrix": "0",
-                    "maxTileMatrix": tiles::MAX_ZOOM.to_string()}]
-    })
+/// The tile matrix sets served: WebMercatorQuad only.
+#[utoipa::path(get, path = "/tileMatrixSets", tag = "OGC API - Tiles",
+    responses((status = 200, description = "The tile matrix sets", body = TileMatrixSets)))]
+pub async fn tile_matrix_sets(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    super::features::only_params(&req, &[])?;
+    let base = base_url(&req);
+    Ok(HttpResponse::Ok().json(TileMatrixSets {
+        tile_matrix_sets: vec![TileMatrixSetRef {
+            id: "WebMercatorQuad".into(),
+            title: "Google Maps Compatible for the World".into(),
+            uri: WEB_MERCATOR_QUAD.into(),
+            links: vec![Link::new(
+                format!("{base}/tileMatrixSets/WebMercatorQuad"),
+                "self",
+                JSON,
+            )],
+        }],
+    }))
 }
 
-/// The geometry family a collection serves (`points`, `lines`, `polygons`); 404 for no such collection.
-async fn served_family(state: &web::Data<AppState>, id: &str) -> Result<&'static str, ApiError> {
+/// WebMercatorQuad as OGC 2D Tile Matrix Set 2.0 defines it, served here so that clients on an intranet
+/// need not reach opengis.net.
+#[utoipa::path(get, path = "/tileMatrixSets/WebMercatorQuad", tag = "OGC API - Tiles",
+    responses((status = 200, description = "The WebMercatorQuad tile matrix set", body = TileMatrixSet)))]
+pub async fn tile_matrix_set(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    super::features::only_params(&req, &[])?;
+    Ok(HttpResponse::Ok().json(web_mercator_quad()))
+}
+
+fn web_mercator_quad() -> TileMatrixSet {
+    // OGC 17-083r4 Annex D: 256-pixel tiles, 0.28 mm pixels for the scale denominator.
+    let origin = tiles::ORIGIN_M;
+    TileMatrixSet {
+        id: "WebMercatorQuad".into(),
+        title: "Google Maps Compatible for the World".into(),
+        uri: WEB_MERCATOR_QUAD.into(),
+        crs: EPSG_3857.into(),
+        ordered_axes: vec!["X".into(), "Y".into()],
+        well_known_scale_set: "http://www.opengis.net/def/wkss/OGC/1.0/GoogleMapsCompatible".into(),
+        kind: "TileMatrixSetType".into(),
+        identifier: "WebMercatorQuad".into(),
+        supported_crs: EPSG_3857.into(),
+        bounding_box: BoundingBox {
+            kind: "BoundingBoxType".into(),
+            crs: EPSG_3857.into(),
+            lower_corner: [-origin, -origin],
+            upper_corner: [origin, origin],
+        },
+        tile_matrices: (0..=tiles::MAX_ZOOM)
+            .map(|z| {
+                let n = 1u64 << z;
+                let cell_size = 2.0 * origin / 256.0 / n as f64;
+                TileMatrix {
+                    id: z.to_string(),
+                    identifier: z.to_string(),
+                    kind: "TileMatrixType".into(),
+                    scale_denominator: cell_size / 0.000_28,
+                    cell_size,
+                    corner_of_origin: "topLeft".into(),
+                    point_of_origin: [-origin, origin],
+                    top_left_corner: [-origin, origin],
+                    tile_width: 256,
+                    tile_height: 256,
+                    matrix_width: n,
+                    matrix_height: n,
+                }
+            })
+            .collect(),
+    }
+}
+
+fn tileset_json(base: &str, id: &str, family: &str, extent: Option<geo::Rect<f64>>) -> TileSet {
+    let here = format!("{base}/collections/{id}/tiles/WebMercatorQuad");
+    let limits = extent
+        .map(|r| {
+            (0..=tiles::MAX_ZOOM)
+                .filter_map(|z| {
+                    let nw = TileId::containing(z, r.min().x, r.max().y)?;
+                    let se = TileId::containing(z, r.max().x, r.min().y)?;
+                    Some(TileMatrixLimits {
+                        tile_matrix: z.to_string(),
+                        min_tile_row: nw.y,
+                        max_tile_row: se.y,
+                        min_tile_col: nw.x,
+                        max_tile_col: se.x,
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    TileSet {
+        title: format!("{id} 矢量瓦片 vector tiles"),
+        data_type: "vector".into(),
+        crs: EPSG_3857.into(),
+        tile_matrix_set_uri: WEB_MERCATOR_QUAD.into(),
+        links: vec![
+            Link::new(&here, "self", JSON).titled("the tileset"),
+            Link::new(
+                format!("{base}/tileMatrixSets/WebMercatorQuad"),
+                REL_TILING_SCHEME,
+                JSON,
+            )
+            .titled("WebMercatorQuad"),
+            Link::new(format!("{here}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"), "item", MVT)
+                .templated()
+                .titled(format!("瓦片 a tile (tileMatrix = zoom 0–{})", tiles::MAX_ZOOM)),
+        ],
+        tile_matrix_set_limits: limits,
+        layers: vec![TileLayer {
+            id: id.to_string(),
+            data_type: "vector".into(),
+            geometry_type: family.to_string(),
+            min_tile_matrix: "0".into(),
+            max_tile_matrix: tiles::MAX_ZOOM.to_string(),
+        }],
+    }
+}
+
+/// The geometry family a collection serves (`points`, `lines`, `polygons`) and its extent; 404 for no
+/// such collection.
+async fn served_family(
+    state: &web::Data<AppState>,
+    id: &str,
+) -> Result<(&'static str, Option<geo::Rect<f64>>), ApiError> {
     let (state, id) = (state.clone(), id.to_string());
-    web::block(move || with_served(&state, &id, |_, info| Ok(info.family.suffix())))
+    web::block(move || with_served(&state, &id, |_, info| Ok((info.family.suffix(), info.extent))))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
 }
 
 /// The collection's tilesets: one, in WebMercatorQuad.
+#[utoipa::path(get, path = "/collections/{collectionId}/tiles", tag = "OGC API - Tiles",
+    params(("collectionId" = String, Path, description = "A collection id, as /collections lists them")),
+    responses((status = 200, description = "The collection's tilesets", body = TileSets),
+              (status = 404, description = "No such collection", body = Exception)))]
 pub async fn tilesets(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    super::features::only_params(&req, &[])?;
     let id = path.into_inner();
     let base = base_url(&req);
-    let family = served_family(&state, &id).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "links": [{"href": format!("{base}/collections/{id}/tiles"), "rel": "self", "type": "application/json"}],
-        "tilesets": [tileset_json(&base, &id, family)]
-    })))
+    let (family, extent) = served_family(&state, &id).await?;
+    Ok(HttpResponse::Ok().json(TileSets {
+        links: vec![Link::new(format!("{base}/collections/{id}/tiles"), "self", JSON)],
+        tilesets: vec![tileset_json(&base, &id, family, extent)],
+    }))
 }
 
 /// The WebMercatorQuad tileset of a collection.
+#[utoipa::path(get, path = "/collections/{collectionId}/tiles/WebMercatorQuad", tag = "OGC API - Tiles",
+    params(("collectionId" = String, Path, description = "A collection id, as /collections lists them")),
+    responses((status = 200, description = "The tileset", body = TileSet),
+              (status = 404, description = "No such collection", body = Exception)))]
 pub async fn tileset(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    super::features::only_params(&req, &[])?;
     let id = path.into_inner();
     let base = base_url(&req);
-    let family = served_family(&state, &id).await?;
-    Ok(HttpResponse::Ok().json(tileset_json(&base, &id, family)))
+    let (family, extent) = served_family(&state, &id).await?;
+    Ok(HttpResponse::Ok().json(tileset_json(&base, &id, family, extent)))
 }
 
 /// One tile: the collection's features that meet it, as a Mapbox Vector Tile with one layer named after
 /// the collection.
+#[utoipa::path(get, path = "/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}", tag = "OGC API - Tiles",
+    params(("collectionId" = String, Path, description = "A collection id, as /collections lists them"),
+           ("tileMatrix" = u8, Path, description = "The zoom", minimum = 0, maximum = 22),
+           ("tileRow" = u32, Path, description = "The row, from the north, below 2^tileMatrix"),
+           ("tileCol" = u32, Path, description = "The column, from the west, below 2^tileMatrix"),
+           ("If-None-Match" = Option<String>, Header, description = "An ETag of the tile already held")),
+    responses((status = 200, description = "The tile (gzipped when the client accepts it)", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>,
+               headers(("ETag" = String, description = "The tile's strong ETag"))),
+              (status = 304, description = "The tile is the one the client holds"),
+              (status = 404, description = "No such collection, or no such tile in WebMercatorQuad", body = Exception)))]
 pub async fn tile(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
+    super::features::only_params(&req, &[])?;
     let (id, z, y, x) = path.into_inner();
     let number = |name: &str, v: &str| {
         v.parse::<u32>()

@@ -94,6 +94,30 @@ pub async fn get_json(
     (status, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
 }
 
+/// POST /checks to the service under test for the demo judged by `rulesets`, with `token` when given:
+/// the new run's id.
+pub async fn create_run(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    rulesets: &[&str],
+    token: Option<&str>,
+) -> u64 {
+    use actix_web::test;
+    let mut request = test::TestRequest::post()
+        .uri("/checks")
+        .set_json(serde_json::json!({"dataset": "demo", "rulesets": rulesets}));
+    if let Some(token) = token {
+        request = request.insert_header(("Authorization", format!("Bearer {token}")));
+    }
+    let resp = test::call_service(app, request.to_request()).await;
+    assert_eq!(resp.status().as_u16(), 201);
+    let run: serde_json::Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
+    run["id"].as_u64().unwrap()
+}
+
 /// One HTTP/1.1 request to a server on loopback: the whole answer, status line and headers included.
 pub fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> String {
     use std::io::{Read, Write};
@@ -128,4 +152,26 @@ pub fn encode(v: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+/// The tests' Python environment (`target/test-venv`, or `CARECIRCLE_TEST_VENV`), which `scripts/test`
+/// installs from `tests/python-requirements.txt`; `None`, said loudly, when it is missing — and in CI
+/// (`CI=true`) a missing one fails the test that needs `tool`.
+pub fn python_venv(tool: &str) -> Option<std::path::PathBuf> {
+    let venv = std::env::var_os("CARECIRCLE_TEST_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-venv"));
+    if venv.join("bin/python").exists() {
+        return Some(venv);
+    }
+    assert!(
+        std::env::var("CI").is_err(),
+        "{tool} is missing in CI at {}: scripts/test installs it",
+        venv.display()
+    );
+    eprintln!(
+        "\n*** SKIPPED: no {tool} at {} (scripts/test installs it); this test did not run ***\n",
+        venv.display()
+    );
+    None
 }

@@ -1,9 +1,10 @@
 //! Vector tiles: Mapbox Vector Tiles 2.1 in OGC's WebMercatorQuad tile matrix set, what web maps draw.
 //!
 //! A tile holds one layer: the features whose bounding box meets the tile (with a buffer, so strokes and
-//! labels at the edge are not cut), projected to Web Mercator, clipped to the buffered tile by the `mvt`
-//! crate, and simplified to half a pixel of the tile's 4 096 grid — so a feature is as detailed as its zoom
-//! shows, and no more. Properties travel as tags, and the id as the tag `id` unless a property
+//! labels at the edge are not cut), projected to Web Mercator, simplified to half a cell of the tile's
+//! 4 096 grid — so a feature is as detailed as its zoom shows, and no more — and cut to the buffered tile
+//! as MVT 2.1 wants ([`clip`]: exterior rings positive, holes negative, no degenerate ring). [`validate`]
+//! reads any tile back and names every breach of the specification. Properties travel as tags, and the id as the tag `id` unless a property
 //! is named so (a finding's `id` is its subject's).
 //!
 //! No I/O: the server hands in features and gets bytes.
@@ -16,6 +17,10 @@
 //! assert!(TileId::new(3, 8, 0).is_none(), "x beyond 2^z");
 //! ```
 
+pub mod clip;
+pub mod validate;
+
+use clip::GridBox;
 use geo::{Coord, Geometry, LineString, Rect, Simplify};
 use mvt::{GeomEncoder, GeomType, Tile};
 use serde_json::Value;
@@ -26,6 +31,8 @@ pub const EXTENT: u32 = 4_096;
 pub const BUFFER: u32 = 64;
 /// The deepest zoom served (about 2 cm per grid cell).
 pub const MAX_ZOOM: u8 = 22;
+/// Half of Web Mercator's square world, in metres: its corners are (±ORIGIN_M, ±ORIGIN_M).
+pub const ORIGIN_M: f64 = std::f64::consts::PI * EARTH_RADIUS_M;
 /// Web Mercator's latitude limit.
 const MAX_LAT: f64 = 85.051_128_779_806_59;
 const EARTH_RADIUS_M: f64 = 6_378_137.0;
@@ -202,9 +209,6 @@ pub fn encode<'a>(
             y: (n - y) * scale,
         }
     };
-    let lo = -f64::from(BUFFER);
-    let hi = f64::from(EXTENT + BUFFER);
-    let clip = pointy::BBox::from(((lo, lo), (hi, hi)));
     let mut out = Tile::new(EXTENT);
     let mut l = out.create_layer(layer);
     let reach = tile.buffered_bounds();
@@ -214,7 +218,7 @@ pub fn encode<'a>(
         if !meets {
             continue;
         }
-        let Some(data) = geometry(f.geometry, &to_grid, clip).map_err(err)? else {
+        let Some(data) = geometry(f.geometry, &to_grid).map_err(err)? else {
             continue;
         };
         let mut feature = l.into_feature(data);
@@ -244,99 +248,113 @@ pub fn encode<'a>(
     out.to_bytes().map_err(err)
 }
 
-/// One feature's geometry in tile grid cells, clipped and simplified; `None` when nothing is left.
+/// One feature's geometry in tile grid cells, cut by [`clip`]; `None` when nothing of it is left. A
+/// polygon whose every part is too small to draw at this zoom shows as a [`clip::dot`] where its largest
+/// part meets the tile, so no feature the index picked vanishes.
 fn geometry(
     g: &Geometry<f64>,
     to_grid: &impl Fn(&Coord<f64>) -> Coord<f64>,
-    clip: pointy::BBox<f64>,
 ) -> Result<Option<mvt::GeomData>, mvt::Error> {
-    let line = |l: &LineString<f64>| -> LineString<f64> {
-        LineString::from(l.coords().map(to_grid).collect::<Vec<_>>()).simplify(0.5)
+    let bx = GridBox {
+        lo: -f64::from(BUFFER),
+        hi: f64::from(EXTENT + BUFFER),
     };
-    let encoder = |tp: GeomType| GeomEncoder::new(tp).bbox(clip);
-    let mut enc;
-    match g {
+    let grid =
+        |l: &LineString<f64>| -> LineString<f64> { LineString::from(l.coords().map(to_grid).collect::<Vec<_>>()) };
+    let mut parts: Vec<Vec<clip::Cell>> = Vec::new();
+    let kind = match g {
         Geometry::Point(p) => {
-            let c = to_grid(&p.0);
-            enc = encoder(GeomType::Point);
-            enc.add_point(c.x, c.y)?;
+            parts.extend(clip::points_inside([to_grid(&p.0)], bx).into_iter().map(|c| vec![c]));
+            GeomType::Point
         }
         Geometry::MultiPoint(m) => {
-            enc = encoder(GeomType::Point);
-            for p in &m.0 {
-                let c = to_grid(&p.0);
-                enc.add_point(c.x, c.y)?;
-            }
+            parts.extend(
+                clip::points_inside(m.0.iter().map(|p| to_grid(&p.0)), bx)
+                    .into_iter()
+                    .map(|c| vec![c]),
+            );
+            GeomType::Point
         }
         Geometry::LineString(l) => {
-            enc = encoder(GeomType::Linestring);
-            add_line(&mut enc, &line(l))?;
+            parts.extend(clip::line_pieces(&grid(l).simplify(0.5).0, bx));
+            GeomType::Linestring
         }
         Geometry::MultiLineString(m) => {
-            enc = encoder(GeomType::Linestring);
             for l in &m.0 {
-                add_line(&mut enc, &line(l))?;
+                parts.extend(clip::line_pieces(&grid(l).simplify(0.5).0, bx));
             }
+            GeomType::Linestring
         }
         Geometry::Polygon(p) => {
-            enc = encoder(GeomType::Polygon);
-            add_polygon(&mut enc, p, &line)?;
+            polygon_rings(std::slice::from_ref(p), &grid, bx, &mut parts);
+            GeomType::Polygon
         }
         Geometry::MultiPolygon(m) => {
-            enc = encoder(GeomType::Polygon);
-            for p in &m.0 {
-                add_polygon(&mut enc, p, &line)?;
-            }
+            polygon_rings(&m.0, &grid, bx, &mut parts);
+            GeomType::Polygon
         }
-        Geometry::Rect(r) => return geometry(&Geometry::Polygon(r.to_polygon()), to_grid, clip),
-        Geometry::Triangle(t) => return geometry(&Geometry::Polygon(t.to_polygon()), to_grid, clip),
-        Geometry::Line(l) => {
-            return geometry(
-                &Geometry::LineString(LineString::from(vec![l.start, l.end])),
-                to_grid,
-                clip,
-            )
-        }
+        Geometry::Rect(r) => return geometry(&Geometry::Polygon(r.to_polygon()), to_grid),
+        Geometry::Triangle(t) => return geometry(&Geometry::Polygon(t.to_polygon()), to_grid),
+        Geometry::Line(l) => return geometry(&Geometry::LineString(LineString::from(vec![l.start, l.end])), to_grid),
         // The served collections hold one geometry family each: a collection is never served whole.
         Geometry::GeometryCollection(_) => return Ok(None),
+    };
+    if parts.is_empty() {
+        return Ok(None);
     }
-    let data = enc.encode()?;
-    Ok((!data.is_empty()).then_some(data))
-}
-
-fn add_line(enc: &mut GeomEncoder<f64>, l: &LineString<f64>) -> Result<(), mvt::Error> {
-    if l.0.len() < 2 {
-        return Ok(());
-    }
-    for c in &l.0 {
-        enc.add_point(c.x, c.y)?;
-    }
-    enc.complete_geom()
-}
-
-fn add_polygon(
-    enc: &mut GeomEncoder<f64>,
-    p: &geo::Polygon<f64>,
-    line: &impl Fn(&LineString<f64>) -> LineString<f64>,
-) -> Result<(), mvt::Error> {
-    for (i, ring) in std::iter::once(p.exterior()).chain(p.interiors()).enumerate() {
-        let r = line(ring);
-        // A ring simplified below a triangle is smaller than a pixel here; its holes go with it.
-        if r.0.len() < 4 {
-            if i == 0 {
-                return Ok(());
-            }
+    let mut enc = GeomEncoder::<f64>::new(kind);
+    let mut previous_end: Option<clip::Cell> = None;
+    for mut part in parts {
+        if kind == GeomType::Point {
+            enc.add_point(f64::from(part[0].0), f64::from(part[0].1))?;
             continue;
         }
-        // MVT wants exterior rings clockwise in the tile grid (y down), which is anticlockwise on the map:
-        // the mvt crate writes rings as given, so the orientation of the data (exterior anticlockwise in
-        // longitude/latitude, as the loader orients it) carries over.
-        for c in &r.0[..r.0.len() - 1] {
-            enc.add_point(c.x, c.y)?;
+        // The encoder takes a part that starts where the last one ended as its continuation (no MoveTo):
+        // start a ring elsewhere on itself, and join such a line to the one before.
+        if kind == GeomType::Polygon && previous_end == part.first().copied() {
+            part.rotate_left(1);
+        }
+        previous_end = part.last().copied();
+        for c in &part {
+            enc.add_point(f64::from(c.0), f64::from(c.1))?;
         }
         enc.complete_geom()?;
     }
-    Ok(())
+    Ok(Some(enc.encode()?))
+}
+
+/// Each polygon's exterior and holes, clipped, snapped and wound as MVT wants, in `out`; a part too small
+/// to draw is dropped (its holes with it), and if every part is, one dot stands for them.
+fn polygon_rings(
+    polygons: &[geo::Polygon<f64>],
+    grid: &impl Fn(&LineString<f64>) -> LineString<f64>,
+    bx: GridBox,
+    out: &mut Vec<Vec<clip::Cell>>,
+) {
+    let start = out.len();
+    let mut largest: Option<(Coord<f64>, f64)> = None;
+    for p in polygons {
+        let exterior = grid(p.exterior());
+        let Some(ring) = clip::grid_ring(&clip::clip_ring(&exterior.simplify(0.5).0, bx), true) else {
+            if let Some((centre, area)) = clip::part_centre(&exterior.0, bx) {
+                if largest.is_none_or(|(_, a)| area > a) {
+                    largest = Some((centre, area));
+                }
+            }
+            continue;
+        };
+        out.push(ring);
+        for hole in p.interiors() {
+            if let Some(ring) = clip::grid_ring(&clip::clip_ring(&grid(hole).simplify(0.5).0, bx), false) {
+                out.push(ring);
+            }
+        }
+    }
+    if out.len() == start {
+        if let Some((centre, _)) = largest {
+            out.push(clip::dot(centre, bx));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -437,5 +455,158 @@ mod tests {
         // At zoom 8 the 0.1° city is 73 pixels across: far fewer dots than areas.
         let z8 = index.pick(TileId::containing(8, 119.45, 26.05).unwrap());
         assert!(z8.len() < 2_000, "{}", z8.len());
+    }
+
+    fn square(lon: f64, lat: f64, side: f64) -> geo::Polygon<f64> {
+        // Anticlockwise in longitude and latitude, as the loader orients exteriors.
+        geo::Polygon::new(
+            LineString::from(vec![
+                (lon, lat),
+                (lon + side, lat),
+                (lon + side, lat + side),
+                (lon, lat + side),
+                (lon, lat),
+            ]),
+            vec![],
+        )
+    }
+
+    fn one(tile: TileId, g: &Geometry<f64>) -> validate::ReadTile {
+        let f = TileFeature {
+            number: 1,
+            id: "A",
+            geometry: g,
+            properties: Default::default(),
+        };
+        validate::read(&encode(tile, "areas", [f]).unwrap()).unwrap()
+    }
+
+    /// Exterior rings come out positive and holes negative in tile coordinates, whichever way the
+    /// data winds them (the issue's own example was (761,957)→(1655,957)→(1655,212)→(761,212), −666 030).
+    #[test]
+    fn rings_are_wound_as_mvt_wants() {
+        // A square a quarter of a zoom-12 tile wide, at the tile's centre, with a hole 0.4 of its side.
+        let tile = TileId::containing(12, 119.44, 26.0).unwrap();
+        let b = tile.bounds();
+        let side = b.width() / 4.0;
+        let (cx, cy) = (b.center().x, b.center().y);
+        let outer = square(cx - side / 2.0, cy - side / 2.0, side);
+        let hole = square(cx - 0.2 * side, cy - 0.2 * side, 0.4 * side);
+        let with_hole = geo::Polygon::new(outer.exterior().clone(), vec![hole.exterior().clone()]);
+        let mut backwards = with_hole.clone();
+        backwards.exterior_mut(|r| r.0.reverse());
+        for p in [with_hole, backwards] {
+            let read = one(tile, &Geometry::Polygon(p));
+            assert!(read.problems().is_empty(), "{:?}", read.problems());
+            let rings = read.layers[0].features[0].rings();
+            assert_eq!(rings.len(), 2);
+            assert!(rings[0].1 > 0 && rings[1].1 < 0, "{rings:?}");
+            // 1 024 cells wide; as tall as Mercator stretches a degree of latitude at 26°: 1 024 / cos 26° ≈ 1 139.
+            let outer_area = rings[0].1 as f64 / 2.0;
+            assert!((1_150_000.0..1_185_000.0).contains(&outer_area), "{outer_area}");
+            assert!((rings[1].1 as f64 / 2.0 / outer_area + 0.16).abs() < 0.005);
+        }
+    }
+
+    /// A 20 m area at zooms 0–5 is smaller than a cell: it shows as a dot, not as nothing; at zoom 16 it
+    /// is itself.
+    #[test]
+    fn a_tiny_area_is_a_dot_not_nothing() {
+        let g = Geometry::Polygon(square(119.44, 26.0, 0.0002));
+        for z in 0..=5 {
+            let read = one(TileId::containing(z, 119.4401, 26.0001).unwrap(), &g);
+            assert!(read.problems().is_empty(), "zoom {z}: {:?}", read.problems());
+            let rings = read.layers[0].features[0].rings();
+            assert_eq!(rings.len(), 1, "zoom {z}");
+            assert_eq!(rings[0].1, 2 * i64::from(clip::DOT_CELLS * clip::DOT_CELLS), "zoom {z}");
+        }
+        let read = one(TileId::containing(16, 119.4401, 26.0001).unwrap(), &g);
+        assert!(read.layers[0].features[0].rings()[0].1 > 2 * i64::from(clip::DOT_CELLS * clip::DOT_CELLS));
+    }
+
+    /// A multipolygon whose second part starts where the first ends still has a MoveTo for each ring.
+    #[test]
+    fn touching_parts_each_start_a_ring() {
+        let a = square(119.44, 26.0, 0.01);
+        let b = geo::Polygon::new(
+            LineString::from(vec![
+                (119.44, 26.01),
+                (119.45, 26.01),
+                (119.45, 26.02),
+                (119.44, 26.02),
+                (119.44, 26.01),
+            ]),
+            vec![],
+        );
+        let tile = TileId::containing(12, 119.445, 26.01).unwrap();
+        let read = one(tile, &Geometry::MultiPolygon(geo::MultiPolygon(vec![a, b])));
+        assert!(read.problems().is_empty(), "{:?}", read.problems());
+        assert_eq!(read.layers[0].features[0].rings().len(), 2);
+    }
+
+    use proptest::prelude::*;
+
+    /// A star-shaped polygon (simple by construction) around a centre, with perhaps a hole in its core.
+    fn star() -> impl Strategy<Value = (f64, f64, geo::Polygon<f64>)> {
+        (
+            -179.0f64..179.0,
+            -80.0f64..80.0,
+            -6.0f64..0.0,
+            prop::collection::vec((0.0f64..1.0, 0.3f64..1.0), 3..24),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(lon, lat, log_size, spokes, hole, clockwise)| {
+                let size = 10f64.powf(log_size);
+                let mut angles: Vec<(f64, f64)> = spokes
+                    .into_iter()
+                    .map(|(a, r)| (a * std::f64::consts::TAU, r))
+                    .collect();
+                angles.sort_by(|a, b| a.0.total_cmp(&b.0));
+                angles.dedup_by(|a, b| (a.0 - b.0).abs() < 1e-9);
+                let ring = |scale: f64| {
+                    let mut pts: Vec<(f64, f64)> = angles
+                        .iter()
+                        .map(|(a, r)| (lon + scale * size * r * a.cos(), lat + scale * size * r * a.sin()))
+                        .collect();
+                    pts.push(pts[0]);
+                    LineString::from(pts)
+                };
+                let mut exterior = ring(1.0);
+                if clockwise {
+                    exterior.0.reverse();
+                }
+                let holes = if hole { vec![ring(0.25)] } else { vec![] };
+                (lon, lat, geo::Polygon::new(exterior, holes))
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        /// Any polygon at any zoom and place: every ring of the tile has three distinct vertices and an
+        /// area, the first ring of each part is positive, and a tile over a point inside it is not empty.
+        #[test]
+        fn any_polygon_tiles_as_mvt_wants(
+            (lon, lat, p) in star(),
+            z in 0u8..=22,
+            shift in (-1.5f64..1.5, -1.5f64..1.5),
+        ) {
+            let g = Geometry::Polygon(p);
+            let centre = TileId::containing(z, lon, lat).unwrap();
+            // The tile over the centre, or one of its neighbours (the polygon may only touch it).
+            let n = (1u32 << z) as i64;
+            let nx = (i64::from(centre.x) + shift.0.round() as i64).clamp(0, n - 1) as u32;
+            let ny = (i64::from(centre.y) + shift.1.round() as i64).clamp(0, n - 1) as u32;
+            for tile in [centre, TileId::new(z, nx, ny).unwrap()] {
+                let read = one(tile, &g);
+                prop_assert!(read.problems().is_empty(), "{:?}", read.problems());
+                for f in read.layers.iter().flat_map(|l| &l.features) {
+                    prop_assert!(f.rings()[0].1 > 0);
+                }
+            }
+            let inside = geo::InteriorPoint::interior_point(&g).unwrap();
+            let over = TileId::containing(z, inside.x(), inside.y()).unwrap();
+            prop_assert_eq!(one(over, &g).layers.len(), 1, "the tile over a point inside the polygon draws it");
+        }
     }
 }
