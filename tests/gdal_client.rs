@@ -1,11 +1,12 @@
 //! A real OGC API client: GDAL's OAPIF driver (`ogrinfo`, `ogr2ogr`; Debian's gdal-bin) lists the
 //! service's layers, reads every feature of a layer larger than one page, types fields from the
-//! collections' schemas, and copies a run's findings to Shapefiles. In CI (`CI=true`) a missing ogrinfo
-//! fails.
+//! collections' schemas, and copies a run's findings to Shapefiles; GDAL's MVT driver reads the tiles, and
+//! its OGC API driver opens every kind of collection's tileset (OGC API – Tiles) and reads its features.
+//! In CI (`CI=true`) a missing ogrinfo or Python environment fails.
 
 mod common;
 
-use common::{http, serve_with_a_run};
+use common::{http, python_venv, serve_with_a_run};
 use std::process::Command;
 
 fn ogrinfo_available() -> bool {
@@ -224,4 +225,70 @@ fn gdal_reads_the_vector_tiles() {
         .any(|p| (p[0] - mx).abs() < 1.2 && (p[1] - my).abs() < 1.2);
     assert!(near, "({mx}, {my}) not among {polygon}");
     server.kill().ok();
+}
+
+/// GDAL's OGC API driver opens each kind of collection's tileset — polygons, points, lines, a run's
+/// findings — through `/tiles`, the tileset and the local `/tileMatrixSets/WebMercatorQuad`, and reads its
+/// features from the zoom-14 tiles: every facility, residential area and admin unit, and every finding of
+/// each family. The GDAL is pyogrio's (3.12): Debian bookworm's 3.6 is built without the driver's vector
+/// tiles (`tests/python/ogcapi_tiles.py` says why).
+#[test]
+fn gdal_opens_every_kind_of_tileset_through_ogc_api_tiles() {
+    let Some(venv) = python_venv("pyogrio") else { return };
+    let state = tempfile::tempdir().unwrap();
+    let (mut server, port) = serve_with_a_run(state.path(), r#"["anxi-2022","mawei-2020"]"#);
+    let collections = [
+        "demo.residential_areas",
+        "demo.admin_units",
+        "demo.facilities",
+        "demo.roads",
+        "check-1.findings-points",
+        "check-1.findings-polygons",
+    ];
+    let out = Command::new(venv.join("bin/python"))
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/ogcapi_tiles.py"))
+        .arg(format!("http://127.0.0.1:{port}"))
+        .arg("14")
+        .args(collections)
+        .output()
+        .unwrap();
+    let items = |id: &str| -> std::collections::BTreeSet<String> {
+        let answer = http(port, "GET", &format!("/collections/{id}/items?limit=10000"), None);
+        let body: serde_json::Value = serde_json::from_str(&answer[answer.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+        body["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                f["properties"]
+                    .get("id")
+                    .unwrap_or(&f["id"])
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    let expected: Vec<_> = collections.iter().map(|c| items(c)).collect();
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (id, want) in collections.iter().zip(&expected) {
+        let got: std::collections::BTreeSet<String> = read[id]["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert!(!want.is_empty(), "{id} serves features");
+        assert_eq!(&got, want, "{id}: the features GDAL read from the zoom-14 tiles");
+    }
+    assert_eq!(read["demo.facilities"]["features"], 96);
+    assert!(read["demo.facilities"]["columns"].to_string().contains("floor_area_m2"));
 }

@@ -587,6 +587,35 @@ async fn collections_serve_vector_tiles() {
         "{template}"
     );
     assert_eq!(sets["tilesets"][0]["layers"][0]["geometryType"], "points");
+    // The tile matrix set is linked typed and served here, not at opengis.net, which an intranet cannot
+    // reach; its zoom 0 is one 256-pixel tile of 156 543.03 m pixels.
+    let scheme = sets["tilesets"][0]["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme")
+        .unwrap();
+    assert_eq!(scheme["type"], "application/json");
+    let href = scheme["href"].as_str().unwrap();
+    assert!(
+        href.ends_with("/tileMatrixSets/WebMercatorQuad") && !href.contains("opengis.net"),
+        "{href}"
+    );
+    let (status, tms) = get_json(&app, "/tileMatrixSets/WebMercatorQuad").await;
+    assert_eq!(status, 200);
+    let matrices = tms["tileMatrices"].as_array().unwrap();
+    assert_eq!(matrices.len(), 23);
+    assert!((matrices[0]["cellSize"].as_f64().unwrap() - 156_543.033_928).abs() < 1e-3);
+    assert_eq!(matrices[22]["matrixWidth"], 1u64 << 22);
+    let (_, list) = get_json(&app, "/tileMatrixSets").await;
+    assert_eq!(list["tileMatrixSets"][0]["id"], "WebMercatorQuad");
+    // Limits: at zoom 7 the demo's facilities lie in tile row 54, column 106.
+    let limits = sets["tilesets"][0]["tileMatrixSetLimits"].as_array().unwrap();
+    let z7 = limits.iter().find(|l| l["tileMatrix"] == "7").unwrap();
+    assert_eq!(
+        (z7["minTileRow"].as_u64(), z7["maxTileCol"].as_u64()),
+        (Some(54), Some(106))
+    );
     // Zoom 7, row 54, column 106 holds the whole demo, 17 km across, where an 8-pixel block is 4.9 km: the
     // tile is thinned to the first facility of each block, S01 (the first of all) among them.
     let facilities: serde_json::Value =
