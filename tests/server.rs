@@ -468,8 +468,20 @@ async fn http_semantics() {
     for m in ["GET", "HEAD", "POST"] {
         assert!(allow.contains(m), "{allow}");
     }
+    let body: Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
+    assert_eq!(body["error"], "Method Not Allowed");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("DELETE /checks is not allowed here: use "),
+        "{body}"
+    );
     let resp = test::call_service(&app, test::TestRequest::get().uri("/review").to_request()).await;
     assert_eq!(resp.status().as_u16(), 405);
+    assert_eq!(resp.headers().get("content-type").unwrap(), "application/json");
+    let body: Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("use POST"), "{body}");
 
     let (status, json) = get_json(&app, "/no/such/route").await;
     assert_eq!(status, 404);
@@ -784,6 +796,84 @@ async fn every_demo_tile_is_mvt_as_the_specification_says() {
         assert_eq!(read.layers.len(), 1, "{uri}: R057 is under this tile");
     }
     assert!(tiles > 400 && rings > 2_000, "{tiles} tiles, {rings} rings read");
+}
+
+/// A run's findings collections each declare their own features' extent: "zoom to layer" on the points
+/// goes to the points, not to the whole district the admin-unit findings cover.
+#[actix_web::test]
+async fn findings_collections_declare_their_own_extent() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app!(dir.path());
+    let id = common::create_run(&app, &["anxi-2022", "mawei-2020"], Some(TOKEN)).await;
+    let mut boxes = Vec::new();
+    for family in ["points", "polygons"] {
+        let cid = format!("check-{id}.findings-{family}");
+        let (_, c) = get_json(&app, &format!("/collections/{cid}")).await;
+        let declared: Vec<f64> = c["extent"]["spatial"]["bbox"][0]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        let (_, items) = get_json(&app, &format!("/collections/{cid}/items?limit=10000")).await;
+        let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+        let mut add = |p: &Value| {
+            let (x, y) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+            b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+        };
+        for f in items["features"].as_array().unwrap() {
+            let g = &f["geometry"];
+            match g["type"].as_str().unwrap() {
+                "Point" => add(&g["coordinates"]),
+                "MultiPolygon" => g["coordinates"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|p| p[0].as_array().unwrap().iter())
+                    .for_each(&mut add),
+                "Polygon" => g["coordinates"][0].as_array().unwrap().iter().for_each(&mut add),
+                other => panic!("{other}"),
+            }
+        }
+        for k in 0..4 {
+            assert!((declared[k] - b[k]).abs() < 1e-9, "{cid}: {declared:?} against {b:?}");
+        }
+        boxes.push(b);
+    }
+    let area = |b: &[f64; 4]| (b[2] - b[0]) * (b[3] - b[1]);
+    assert!(
+        area(&boxes[0]) < area(&boxes[1]),
+        "the points' box is the smaller: {boxes:?}"
+    );
+}
+
+/// With `--cors`, browser code on the allowed origin can read the headers it needs: the paging `Link`,
+/// `Content-Crs`, a tile's `ETag`, a new run's `Location`.
+#[actix_web::test]
+async fn cors_exposes_the_headers_browser_code_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = test::init_service(
+        App::new()
+            .wrap(carecircle::server::cors(&["http://maps.example".to_string()]))
+            .app_data(demo_state(dir.path(), Some(TOKEN)))
+            .configure(router),
+    )
+    .await;
+    let resp = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/collections/demo.facilities/items?limit=2")
+            .insert_header(("Origin", "http://maps.example"))
+            .to_request(),
+    )
+    .await;
+    assert_eq!(resp.status().as_u16(), 200);
+    let h = |name: &str| resp.headers().get(name).map(|v| v.to_str().unwrap().to_lowercase());
+    assert_eq!(h("access-control-allow-origin").as_deref(), Some("http://maps.example"));
+    let exposed = h("access-control-expose-headers").unwrap_or_default();
+    for name in ["link", "content-crs", "etag", "location"] {
+        assert!(exposed.contains(name), "{name} in {exposed}");
+    }
 }
 
 /// The web app: its page, its configuration, MapLibre with its licence, all from the binary; linked from

@@ -149,19 +149,8 @@ pub fn run(args: ServeArgs) -> i32 {
     );
     let result = actix_web::rt::System::new().block_on(async move {
         actix_web::HttpServer::new(move || {
-            let mut cors_mw = actix_cors::Cors::default()
-                .allowed_methods(["GET", "POST", "OPTIONS"])
-                .allow_any_header()
-                .max_age(3600);
-            for origin in &cors {
-                cors_mw = if origin == "*" {
-                    cors_mw.allow_any_origin()
-                } else {
-                    cors_mw.allowed_origin(origin)
-                };
-            }
             actix_web::App::new()
-                .wrap(cors_mw)
+                .wrap(server::cors(&cors))
                 .wrap(actix_web::middleware::Compress::default())
                 .app_data(state.clone())
                 .configure(server::router)

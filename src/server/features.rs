@@ -530,11 +530,25 @@ fn finding_features(kept: &KeptFindings) -> Features<'_> {
 
 /// The geometry families a kept run's findings fall in, read once per run (runs never change).
 pub(crate) fn finding_families(state: &AppState, run: u64) -> Result<Vec<(Family, bool)>, ApiError> {
+    Ok(finding_family_extents(state, run)?
+        .into_iter()
+        .map(|(f, multi, _)| (f, multi))
+        .collect())
+}
+
+/// A kept run's findings' geometry families, each with its extent, read once (runs never change).
+fn finding_family_extents(state: &AppState, run: u64) -> Result<Vec<super::FindingFamily>, ApiError> {
     if let Some(f) = state.finding_families.lock().ok().and_then(|m| m.get(&run).cloned()) {
         return Ok(f);
     }
     let kept = kept_findings(state, run)?;
-    let found = families(kept.geometries.iter());
+    let found: Vec<super::FindingFamily> = families(kept.geometries.iter())
+        .into_iter()
+        .map(|(family, multi)| {
+            let parts: Vec<_> = kept.geometries.iter().filter_map(|g| family.part(g)).collect();
+            (family, multi, crate::spatial::extent(parts.iter().map(|c| c.as_ref())))
+        })
+        .collect();
     if let Ok(mut cache) = state.finding_families.lock() {
         cache.insert(run, found.clone());
     }
@@ -760,17 +774,21 @@ fn run_with_findings(state: &AppState, run: u64) -> Option<crate::store::RunSumm
 }
 
 fn run_collections(state: &AppState, run: &crate::store::RunSummary) -> Result<Vec<CollectionInfo>, ApiError> {
-    let extent = run
-        .bbox
-        .map(|[a, b, c, d]| Rect::new(geo::coord! { x: a, y: b }, geo::coord! { x: c, y: d }));
-    let found = finding_families(state, run.id)?;
+    // Each family's extent is its own findings' (a run's points lie in a smaller box than its polygons).
+    let found = finding_family_extents(state, run.id)?;
+    let families: Vec<(Family, bool)> = found.iter().map(|(f, multi, _)| (*f, *multi)).collect();
     let title = format!("check {} findings — {} ({})", run.id, run.dataset, run.as_of);
     Ok(source_collections(
         &SourceId::Findings { run: run.id },
         &title,
         crate::crs::Crs::Wgs84,
-        &found,
-        |_| extent,
+        &families,
+        |family| {
+            found
+                .iter()
+                .find(|(f, _, _)| *f == family)
+                .and_then(|(_, _, extent)| *extent)
+        },
     ))
 }
 
@@ -1011,21 +1029,44 @@ pub struct ItemsQuery {
     pub filter_lang: Option<String>,
 }
 
-/// Reads `bbox` in its CRS into a WGS84 box.
-fn parse_bbox(text: &str, crs: ServedCrs) -> Result<Rect<f64>, ApiError> {
+/// Reads `bbox` in its CRS into WGS84 boxes: one, or two where a geographic box crosses the antimeridian
+/// (its western longitude above its eastern, as OGC API – Features §7.15.3 writes such a box).
+fn parse_bbox(text: &str, crs: ServedCrs) -> Result<Vec<Rect<f64>>, ApiError> {
     let v: Vec<f64> = text
         .split(',')
         .map(|p| p.trim().parse::<f64>())
         .collect::<Result<_, _>>()
         .map_err(|_| ApiError::BadRequest(format!("bbox \"{text}\": expected four numbers")))?;
-    match v.as_slice() {
-        [a, b, c, d] | [a, b, _, c, d, _] if a <= c && b <= d && v.iter().all(|x| x.is_finite()) => {
-            crs.bbox_to_wgs84(*a, *b, *c, *d).map_err(ApiError::BadRequest)
-        }
-        _ => Err(ApiError::BadRequest(format!(
-            "bbox \"{text}\": expected lower corner then upper corner (min ≤ max) in the axis order of {}",
+    let bad = || {
+        ApiError::BadRequest(format!(
+            "bbox \"{text}\": expected lower corner then upper corner (min ≤ max; a western longitude above \
+             the eastern crosses the antimeridian) in the axis order of {}",
             crs.uri()
-        ))),
+        ))
+    };
+    let (lo, hi) = match v.as_slice() {
+        [a, b, c, d] | [a, b, _, c, d, _] if v.iter().all(|x| x.is_finite()) => ([*a, *b], [*c, *d]),
+        _ => return Err(bad()),
+    };
+    let to_wgs84 = |lo: [f64; 2], hi: [f64; 2]| {
+        crs.bbox_to_wgs84(lo[0], lo[1], hi[0], hi[1])
+            .map_err(ApiError::BadRequest)
+    };
+    let lon = crs.longitude_axis();
+    let other = lon.map_or(0, |l| 1 - l);
+    if lo[other] > hi[other] {
+        return Err(bad());
+    }
+    match lon {
+        Some(l) if lo[l] > hi[l] && (-180.0..=180.0).contains(&lo[l]) && (-180.0..=180.0).contains(&hi[l]) => {
+            let (mut east_end, mut west_start) = (hi, lo);
+            east_end[l] = 180.0;
+            west_start[l] = -180.0;
+            Ok(vec![to_wgs84(lo, east_end)?, to_wgs84(west_start, hi)?])
+        }
+        Some(l) if lo[l] > hi[l] => Err(bad()),
+        None if lo[0] > hi[0] => Err(bad()),
+        _ => Ok(vec![to_wgs84(lo, hi)?]),
     }
 }
 
@@ -1129,7 +1170,10 @@ pub async fn items(
         let matching: Vec<usize> = (0..served.members.len())
             .filter(|&k| {
                 let (i, g) = &served.members[k];
-                if bbox.is_some_and(|b| !g.intersects(&b)) {
+                if bbox
+                    .as_ref()
+                    .is_some_and(|boxes| !boxes.iter().any(|b| g.intersects(b)))
+                {
                     return false;
                 }
                 if !needs_properties {
@@ -1471,6 +1515,28 @@ mod tests {
         let served = Served::new(&features, Family::Points);
         let order: Vec<usize> = served.members.iter().map(|(i, _)| *i).collect();
         assert_eq!(order, [4, 5, 0, 1, 2, 3]);
+    }
+
+    /// A geographic box whose western longitude is above its eastern crosses the antimeridian: two boxes,
+    /// in either axis order; a projected box so written, or one upside down, is refused.
+    #[test]
+    fn a_bbox_across_the_antimeridian_is_two_boxes() {
+        let boxes = parse_bbox("170,-10,-170,10", ServedCrs::Crs84).unwrap();
+        let corners: Vec<_> = boxes
+            .iter()
+            .map(|b| (b.min().x, b.min().y, b.max().x, b.max().y))
+            .collect();
+        assert_eq!(
+            corners,
+            vec![(170.0, -10.0, 180.0, 10.0), (-180.0, -10.0, -170.0, 10.0)]
+        );
+        let lat_first = parse_bbox("-10,170,10,-170", ServedCrs::Epsg4326).unwrap();
+        assert_eq!(lat_first, boxes);
+        assert_eq!(parse_bbox("119,25,120,26", ServedCrs::Crs84).unwrap().len(), 1);
+        assert!(parse_bbox("119,26,120,25", ServedCrs::Crs84).is_err(), "upside down");
+        assert!(parse_bbox("190,0,-170,10", ServedCrs::Crs84).is_err(), "beyond ±180");
+        let zone = ServedCrs::offered(crate::crs::Crs::Wgs84, Some((119.45, 26.0)))[3];
+        assert!(parse_bbox("2874055,440365,2873955,440265", zone).is_err());
     }
 
     #[test]

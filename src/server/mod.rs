@@ -14,7 +14,9 @@ mod tiles;
 
 use crate::rules::Ruleset;
 use crate::store::{Store, StoreError};
+use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
 use std::sync::Arc;
@@ -38,13 +40,16 @@ pub struct AppState {
     /// The web app's basemap: a raster tile URL template with {z}, {x} and {y} (`serve --basemap`).
     pub basemap: Option<String>,
     /// The geometry families of each kept run's findings, read once (runs never change).
-    finding_families: std::sync::Mutex<std::collections::HashMap<u64, Vec<(features::Family, bool)>>>,
+    finding_families: std::sync::Mutex<std::collections::HashMap<u64, Vec<FindingFamily>>>,
     /// The collections tiled lately, indexed, most recent last (at most [`crate::limits::TILED_COLLECTIONS`]).
     tiled: std::sync::Mutex<Vec<(String, Arc<tiles::Tiled>)>>,
     /// Held while an index is built: a map asks for a dozen tiles of a layer at once, and one index of a
     /// big city is enough (each costs seconds and a hundred MB).
     tiling: std::sync::Mutex<()>,
 }
+
+/// A geometry family of a run's findings: served as multi-geometries or not, and its extent.
+type FindingFamily = (features::Family, bool, Option<geo::Rect<f64>>);
 
 /// An error as the client sees it: a status and a JSON body naming the problem.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +60,12 @@ pub enum ApiError {
     BadRequest(String),
     #[error("a bearer token is required: send Authorization: Bearer <token>")]
     Unauthorized,
+    #[error("{method} {path} is not allowed here: use {allowed}")]
+    MethodNotAllowed {
+        method: String,
+        path: String,
+        allowed: String,
+    },
     #[error("{0}")]
     Unavailable(String),
     /// Too much judging at once, or for too long: try again.
@@ -85,6 +96,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::SlowBody => StatusCode::REQUEST_TIMEOUT,
@@ -112,20 +124,71 @@ pub fn router(cfg: &mut web::ServiceConfig) {
             .error_handler(|e, _| ApiError::BadRequest(format!("bad query parameter: {e}")).into()),
     )
     .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::BadRequest(format!("bad path: {e}")).into()));
-    features::routes(cfg);
-    checks::routes(cfg);
-    siting::routes(cfg);
-    tiles::routes(cfg);
-    openapi::routes(cfg);
-    app::routes(cfg);
-    cfg.default_service(web::to(|req: HttpRequest| async move {
-        ApiError::NotFound(format!(
-            "no route {} {}: see /api for the API",
-            req.method(),
-            req.path()
-        ))
-        .error_response()
-    }));
+    // One scope holds every route, so that the 405 a resource answers for a method it does not take gets
+    // the JSON body every other error has (actix writes it empty, with its Allow header).
+    cfg.service(
+        web::scope("")
+            .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed))
+            .configure(|cfg| {
+                features::routes(cfg);
+                checks::routes(cfg);
+                siting::routes(cfg);
+                tiles::routes(cfg);
+                openapi::routes(cfg);
+                app::routes(cfg);
+            })
+            .default_service(web::to(|req: HttpRequest| async move {
+                ApiError::NotFound(format!(
+                    "no route {} {}: see /api for the API",
+                    req.method(),
+                    req.path()
+                ))
+                .error_response()
+            })),
+    );
+}
+
+/// A 405 as every error: a JSON body naming the method, the path and the methods allowed (its `Allow`
+/// header kept).
+fn method_not_allowed<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let (req, res) = res.into_parts();
+    let allow = res.headers().get(actix_web::http::header::ALLOW).cloned();
+    let allowed = allow
+        .as_ref()
+        .and_then(|a| a.to_str().ok())
+        .unwrap_or("GET, HEAD")
+        .to_string();
+    let mut answer = ApiError::MethodNotAllowed {
+        method: req.method().to_string(),
+        path: req.path().to_string(),
+        allowed,
+    }
+    .error_response();
+    if let Some(allow) = allow {
+        answer.headers_mut().insert(actix_web::http::header::ALLOW, allow);
+    }
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, answer).map_into_right_body(),
+    ))
+}
+
+/// Cross-origin access for web pages served from `origins` (`serve --cors`; `*` for any): GET, POST and
+/// the preflight, any request header, and the response headers browser code needs to read (`Link` for
+/// paging and queryables, `Content-Crs`, `ETag`, `Location` of a new run). No origin given: none allowed.
+pub fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "OPTIONS"])
+        .allow_any_header()
+        .expose_headers(["Link", "Content-Crs", "ETag", "Location"])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
 }
 
 /// Reads a JSON body of at most [`BODY_LIMIT`] bytes that arrives within

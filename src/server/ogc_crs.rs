@@ -113,6 +113,15 @@ impl ServedCrs {
         })
     }
 
+    /// Which axis (0 or 1, in this CRS's order) is the longitude; `None` for a projected CRS.
+    pub fn longitude_axis(self) -> Option<usize> {
+        match self {
+            ServedCrs::Crs84 => Some(0),
+            ServedCrs::Epsg4326 | ServedCrs::Cgcs2000 => Some(1),
+            ServedCrs::GaussKruger(_) => None,
+        }
+    }
+
     /// A box given in this CRS (its axis order: `[a1, b1, a2, b2]`) as a WGS84 longitude/latitude box that
     /// holds it: its edges are followed at 16 points each, since a Gauss-Krüger box's edges curve in degrees.
     pub fn bbox_to_wgs84(self, a1: f64, b1: f64, a2: f64, b2: f64) -> Result<Rect<f64>, String> {
