@@ -8,18 +8,26 @@ use super::{ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/app").route(web::get().to(|| async {
-        HttpResponse::PermanentRedirect()
-            .insert_header(("Location", "app/"))
-            .finish()
-    })))
-    .service(super::readable("/app/", page))
-    .service(super::readable("/app/config.json", config))
-    .service(super::readable("/app/vendor/maplibre-gl/{file}", vendored))
-    .service(super::readable("/app/{file}", asset));
+    cfg.service(web::resource("/app").route(web::get().to(to_the_page)))
+        .service(super::readable("/app/", page))
+        .service(super::readable("/app/config.json", config))
+        .service(super::readable("/app/vendor/maplibre-gl/{file}", vendored))
+        .service(super::readable("/app/{file}", asset));
 }
 
-async fn page() -> HttpResponse {
+/// `/app` is the page at `/app/`, whose relative links need the slash.
+#[utoipa::path(get, path = "/app", tag = "web app",
+    responses((status = 308, description = "The web app is at /app/", headers(("Location" = String)))))]
+pub async fn to_the_page() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header(("Location", "app/"))
+        .finish()
+}
+
+/// The web app's page.
+#[utoipa::path(get, path = "/app/", tag = "web app",
+    responses((status = 200, description = "The web app for reviewers and auditors", content_type = "text/html")))]
+pub async fn page() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-cache"))
@@ -59,7 +67,11 @@ const CSS: &str = "text/css; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
 
 /// The app's own files, asked for again on every load (they change with the binary).
-async fn asset(file: web::Path<String>) -> HttpResponse {
+#[utoipa::path(get, path = "/app/{file}", tag = "web app",
+    params(("file" = String, Path, description = "`app.js` or `app.css`")),
+    responses((status = 200, description = "The file", content(("text/javascript" = String), ("text/css" = String))),
+              (status = 404, description = "No such file", body = Exception)))]
+pub async fn asset(file: web::Path<String>) -> HttpResponse {
     const FILES: [super::Embedded; 2] = [
         ("app.js", include_bytes!("assets/app/app.js"), JS),
         ("app.css", include_bytes!("assets/app/app.css"), CSS),
@@ -68,7 +80,11 @@ async fn asset(file: web::Path<String>) -> HttpResponse {
 }
 
 /// MapLibre GL JS's files, with its licence.
-async fn vendored(file: web::Path<String>) -> HttpResponse {
+#[utoipa::path(get, path = "/app/vendor/maplibre-gl/{file}", tag = "web app",
+    params(("file" = String, Path, description = "`maplibre-gl.mjs`, `maplibre-gl-worker.mjs`, `maplibre-gl.css`, `LICENSE.txt` or `VENDORED.md`")),
+    responses((status = 200, description = "The file", content(("text/javascript" = String), ("text/css" = String), ("text/plain" = String))),
+              (status = 404, description = "No such file", body = Exception)))]
+pub async fn vendored(file: web::Path<String>) -> HttpResponse {
     const FILES: [super::Embedded; 5] = [
         (
             "maplibre-gl.mjs",

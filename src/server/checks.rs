@@ -120,10 +120,7 @@ pub(crate) fn mode_of(text: Option<&str>) -> Result<Mode, ApiError> {
     responses((status = 201, description = "The run: its id, links and summary", body = CheckRun,
                headers(("Location" = String, description = "The run's URL"))),
               (status = 400, description = "Bad request", body = Exception),
-              (status = 401, description = "No or wrong bearer token", body = Exception),
               (status = 404, description = "No such dataset", body = Exception),
-              (status = 408, description = "The body did not arrive in time", body = Exception),
-              (status = 413, description = "Body too large", body = Exception),
               (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
 pub async fn create_check(
     req: HttpRequest,
@@ -438,8 +435,6 @@ pub async fn get_compare(
     responses((status = 200, description = "The verdict, per rule and overall", body = Object),
               (status = 400, description = "Bad request or bad proposal, every problem named", body = Exception),
               (status = 404, description = "No such dataset", body = Exception),
-              (status = 408, description = "The body did not arrive in time", body = Exception),
-              (status = 413, description = "Body too large", body = Exception),
               (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
 pub async fn review(state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     let body: ReviewRequest = json_body(payload, crate::limits::PROPOSAL_BYTES).await?;

@@ -1,8 +1,9 @@
 //! The OpenAPI 3.0 document, generated from the handlers' annotations and the response types they
 //! serialise (`schemas.rs`), served at `/api` and `/openapi.json`.
 //!
-//! What every route shares is added to every operation here, from the code that does it: a 400 (every
-//! route refuses unknown query parameters and bad path segments), a 404 for a path with parameters, a 500.
+//! What routes share is added to every operation here, from the code that does it: a 400 (every route
+//! refuses unknown query parameters and bad path segments), a 404 for a path with parameters, a 500; 408
+//! and 413 where a body is read (`json_body`), 401 where the token guards the route (`authorize`).
 //! Ranges and vocabularies come from the constants the handlers check (`crate::limits`) and the rulesets
 //! the server was started with. GDAL and QGIS read the items page size from `components.parameters.limit`.
 
@@ -50,7 +51,14 @@ pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3
         checks::get_rule,
         checks::coverage,
         app::config,
+        app::to_the_page,
+        app::page,
+        app::asset,
+        app::vendored,
         api,
+        api_at_api,
+        api_html,
+        swagger_asset,
     ),
     components(schemas(
         Link, LandingPage, Conformance, SpatialExtent, Extent, Collection, Collections, Feature, FeatureType,
@@ -118,6 +126,8 @@ pub fn document(datasets: &[String], ruleset_ids: &[String]) -> Value {
         for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else { continue };
             for (_, op) in item.iter_mut() {
+                let has_body = op.get("requestBody").is_some();
+                let guarded = op.get("security").is_some();
                 let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                     continue;
                 };
@@ -130,6 +140,14 @@ pub fn document(datasets: &[String], ruleset_ids: &[String]) -> Value {
                 );
                 if path.contains('{') {
                     add("404", "Nothing at this path");
+                }
+                // Bodies are read by one function (`json_body`), writes guarded by one (`authorize`).
+                if has_body {
+                    add("408", "The body did not arrive in time");
+                    add("413", "The body is larger than this route takes");
+                }
+                if guarded {
+                    add("401", "No bearer token, or not the one configured");
                 }
                 add("500", "The server failed; `detail` says what it was doing");
             }
@@ -189,14 +207,16 @@ pub fn document(datasets: &[String], ruleset_ids: &[String]) -> Value {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(super::readable("/api", api))
+    cfg.service(super::readable("/api", api_at_api))
         .service(super::readable("/openapi.json", api))
         .service(super::readable("/api.html", api_html))
         .service(super::readable("/assets/swagger-ui/{file}", swagger_asset));
 }
 
 /// The API documentation page (Swagger UI, vendored from npm and compiled in: no CDN, works offline).
-async fn api_html() -> HttpResponse {
+#[utoipa::path(get, path = "/api.html", tag = "OGC API - Features",
+    responses((status = 200, description = "This document, shown by Swagger UI", content_type = "text/html")))]
+pub async fn api_html() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(API_HTML)
@@ -220,7 +240,11 @@ window.ui = SwaggerUIBundle({ url: "openapi.json", dom_id: "#swagger-ui", deepLi
 "##;
 
 /// Swagger UI's files, with its licence.
-async fn swagger_asset(file: web::Path<String>) -> HttpResponse {
+#[utoipa::path(get, path = "/assets/swagger-ui/{file}", tag = "OGC API - Features",
+    params(("file" = String, Path, description = "`swagger-ui-bundle.js`, `swagger-ui.css`, `LICENSE`, `NOTICE` or `swagger-ui-bundle.js.LICENSE.txt`")),
+    responses((status = 200, description = "The file", content(("text/javascript" = String), ("text/css" = String), ("text/plain" = String))),
+              (status = 404, description = "No such file", body = Exception)))]
+pub async fn swagger_asset(file: web::Path<String>) -> HttpResponse {
     const JS: &str = "text/javascript";
     const TEXT: &str = "text/plain; charset=utf-8";
     const FILES: [super::Embedded; 5] = [
@@ -243,6 +267,13 @@ async fn swagger_asset(file: web::Path<String>) -> HttpResponse {
         ),
     ];
     super::embedded(&FILES, &file, "public, max-age=86400", "asset")
+}
+
+/// This document, where OGC API – Features' `service-desc` link points.
+#[utoipa::path(get, path = "/api", tag = "OGC API - Features",
+    responses((status = 200, description = "The OpenAPI 3.0 document (also at /openapi.json)", content_type = "application/vnd.oai.openapi+json;version=3.0", body = Object)))]
+pub async fn api_at_api(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    api(req, state).await
 }
 
 /// This document.

@@ -43,10 +43,7 @@ pub struct SiteBody {
     responses((status = 200, description = "The chosen sites in build order, the households within reach \
                 before and after, the proved bound and whether the answer is proved optimal", body = Object),
               (status = 400, description = "Bad request: the rule, the goal or a figure, named", body = Exception),
-              (status = 401, description = "No or wrong bearer token", body = Exception),
               (status = 404, description = "No such dataset", body = Exception),
-              (status = 408, description = "The body did not arrive in time", body = Exception),
-              (status = 413, description = "Body too large", body = Exception),
               (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
 pub async fn site(
     req: HttpRequest,
