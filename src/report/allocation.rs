@@ -72,9 +72,9 @@ pub fn text(plan: &Plan, allocations: &[Allocation]) -> String {
 
 /// CSV with a byte-order mark, so Excel shows the Chinese names.
 pub fn csv(plan: &Plan, allocations: &[Allocation]) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = super::files::excel_csv();
+    let mut writer = super::excel_csv::ExcelCsv::new();
     for row in rows(plan, allocations) {
         writer.write_record(&row)?;
     }
-    writer.into_inner().map_err(|e| e.into_error().into())
+    writer.into_inner()
 }

@@ -179,7 +179,7 @@ fn table(rules: &[RuleChange]) -> String {
 
 /// One row per subject and change, as auditors file it (UTF-8 with a byte-order mark, for Excel).
 pub fn csv(c: &Comparison) -> Result<Vec<u8>, csv::Error> {
-    let mut w = super::files::excel_csv();
+    let mut w = super::excel_csv::ExcelCsv::new();
     w.write_record([
         "单位代码 unit code",
         "单位 unit",
@@ -197,7 +197,7 @@ pub fn csv(c: &Comparison) -> Result<Vec<u8>, csv::Error> {
             }
         }
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    w.into_inner()
 }
 
 /// Every (unit code, unit name, rule change) row: per unit with `--by`, else overall with blank units.

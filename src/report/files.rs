@@ -25,12 +25,6 @@ pub enum WriteError {
     Foreign { dir: PathBuf, names: String },
 }
 
-/// A CSV writer for files people open in Excel: a byte-order mark first, so Excel reads the Chinese as
-/// UTF-8.
-pub fn excel_csv() -> csv::Writer<Vec<u8>> {
-    csv::Writer::from_writer("\u{feff}".as_bytes().to_vec())
-}
-
 /// The coverage map, already drawn.
 pub struct Maps {
     pub svg: String,
@@ -246,7 +240,7 @@ fn findings_geojson(check: &Check) -> Result<Vec<u8>, WriteError> {
 }
 
 fn csv_bytes(what: &'static str, rows: Vec<Vec<String>>) -> Result<Vec<u8>, WriteError> {
-    let mut writer = excel_csv();
+    let mut writer = super::excel_csv::ExcelCsv::new();
     for row in rows {
         writer.write_record(&row).map_err(|e| WriteError::Render {
             what,

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod allocation;
 pub mod compare;
+pub mod excel_csv;
 pub mod files;
 pub mod html;
 pub mod json;

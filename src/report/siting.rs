@@ -296,7 +296,7 @@ impl<'a> SitingView<'a> {
 
     /// `sites.csv`, with a byte-order mark so Excel reads the Chinese.
     pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let mut w = super::files::excel_csv();
+        let mut w = super::excel_csv::ExcelCsv::new();
         w.write_record([
             "期次 phase",
             "编号 id",
@@ -317,7 +317,7 @@ impl<'a> SitingView<'a> {
                 r.newly_reached_areas.join(";"),
             ])?;
         }
-        w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+        w.into_inner()
     }
 
     /// `sites.geojson`: the chosen sites with their rows' properties.

@@ -6,7 +6,7 @@ use super::schemas::{
     CheckRun, CheckRuns, Coverage, CoverageFeature, CoverageProperties, FeatureCollectionType, FeatureType, Link,
     RuleInfo, RulesetInfo, Rulesets,
 };
-use super::{authorize, base_url, heavy, json_body, readable, ApiError, AppState};
+use super::{authorize, base_url, heavy, json_body, readable, same_origin, ApiError, AppState};
 use crate::check;
 use crate::compare::{compare, read_doc, By, RunDoc};
 use crate::engine::{self, judge_rule, Context, Layer};
@@ -95,6 +95,20 @@ pub(crate) fn pick_rulesets(state: &AppState, ids: Option<&[String]>) -> Result<
     let Some(ids) = ids else {
         return Ok(state.rulesets.clone());
     };
+    // Bounded before any work: a body listing one ruleset 60 000 times must not judge it 60 000 times.
+    if ids.len() > crate::limits::RULESETS_PER_REQUEST {
+        return Err(ApiError::BadRequest(format!(
+            "{} rulesets asked for: at most {} in one request",
+            ids.len(),
+            crate::limits::RULESETS_PER_REQUEST
+        )));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = ids.iter().find(|id| !seen.insert(id.as_str())) {
+        return Err(ApiError::BadRequest(format!(
+            "ruleset \"{twice}\" is asked for twice: name each once"
+        )));
+    }
     ids.iter()
         .map(|id| {
             state.rulesets.iter().find(|r| &r.id == id).cloned().ok_or_else(|| {
@@ -120,6 +134,7 @@ pub(crate) fn mode_of(text: Option<&str>) -> Result<Mode, ApiError> {
     responses((status = 201, description = "The run: its id, links and summary", body = CheckRun,
                headers(("Location" = String, description = "The run's URL"))),
               (status = 400, description = "Bad request", body = Exception),
+              (status = 403, description = "Sent by a page of another origin than this service's or one --cors allows", body = Exception),
               (status = 404, description = "No such dataset", body = Exception),
               (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
 pub async fn create_check(
@@ -128,7 +143,8 @@ pub async fn create_check(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&req, &state)?;
-    let body: CheckRequest = json_body(payload, crate::limits::CHECK_REQUEST_BYTES).await?;
+    same_origin(&req, &state)?;
+    let body: CheckRequest = json_body(&req, payload, crate::limits::CHECK_REQUEST_BYTES).await?;
     let request = check::CheckRequest {
         rulesets: pick_rulesets(&state, body.rulesets.as_deref())?,
         mode: mode_of(body.mode.as_deref())?,
@@ -436,8 +452,12 @@ pub async fn get_compare(
               (status = 400, description = "Bad request or bad proposal, every problem named", body = Exception),
               (status = 404, description = "No such dataset", body = Exception),
               (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
-pub async fn review(state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
-    let body: ReviewRequest = json_body(payload, crate::limits::PROPOSAL_BYTES).await?;
+pub async fn review(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body: ReviewRequest = json_body(&req, payload, crate::limits::PROPOSAL_BYTES).await?;
     let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
     let dataset = state.store.dataset(&body.dataset)?.dataset;
     let doc = heavy(&state, move || {

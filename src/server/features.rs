@@ -1141,9 +1141,10 @@ pub async fn items(
             "filter-lang",
         ],
     )?;
-    if query.limit == Some(0) {
+    // Refused rather than cut: a client asking for more than a page holds must not believe it has all.
+    if let Some(limit) = query.limit.filter(|l| !(1..=MAX_LIMIT).contains(l)) {
         return Err(ApiError::BadRequest(format!(
-            "limit 0: expected a page of 1 to {MAX_LIMIT} features"
+            "limit {limit}: expected a page of 1 to {MAX_LIMIT} features (follow the next links for more)"
         )));
     }
     if let Some(lang) = query.filter_lang.as_deref().filter(|l| *l != FILTER_LANG) {
@@ -1152,7 +1153,7 @@ pub async fn items(
         )));
     }
     let id = path.into_inner();
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
     let offset = query.offset.unwrap_or(0);
     let days = query.datetime.as_deref().map(parse_datetime).transpose()?;
     let base = base_url(&req);

@@ -39,6 +39,9 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// The web app's basemap: a raster tile URL template with {z}, {x} and {y} (`serve --basemap`).
     pub basemap: Option<String>,
+    /// The origins whose pages may call the service (`serve --cors`; `*` for any): besides the service's
+    /// own, the only ones a browser may send a request that changes anything from.
+    pub cors: Vec<String>,
     /// The geometry families of each kept run's findings, read once (runs never change).
     finding_families: std::sync::Mutex<std::collections::HashMap<u64, Vec<FindingFamily>>>,
     /// The collections tiled lately, indexed, most recent last (at most [`crate::limits::TILED_COLLECTIONS`]).
@@ -73,6 +76,12 @@ pub enum ApiError {
     Busy(String),
     #[error("the body is larger than {0} bytes")]
     TooLarge(usize),
+    /// A body not of the media type or encoding the route reads.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A request that would change something, sent by a page of another origin.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("the body did not arrive within {} s", crate::limits::BODY_SECONDS)]
     SlowBody,
     #[error("{0}")]
@@ -99,6 +108,8 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::SlowBody => StatusCode::REQUEST_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -192,11 +203,34 @@ pub fn cors(origins: &[String]) -> actix_cors::Cors {
 }
 
 /// Reads a JSON body of at most [`BODY_LIMIT`] bytes that arrives within
-/// [`crate::limits::BODY_SECONDS`], then parses it.
+/// [`crate::limits::BODY_SECONDS`], then parses it. The body must say it is JSON (`Content-Type:
+/// application/json`, or a `+json` type) and come uncompressed: 415 otherwise. A browser sends a
+/// `text/plain` POST to another origin without asking first, so a JSON-only route cannot be reached by a
+/// form or `fetch` on a stranger's page.
 pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
     payload: web::Payload,
     limit: u64,
 ) -> Result<T, ApiError> {
+    let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let media = header(actix_web::http::header::CONTENT_TYPE)
+        .map(|t| t.split(';').next().unwrap_or_default().trim().to_ascii_lowercase());
+    let is_json = media
+        .as_deref()
+        .is_some_and(|m| m == "application/json" || (m.starts_with("application/") && m.ends_with("+json")));
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "the body's Content-Type is {}: send it as application/json",
+            media.map_or("missing".to_string(), |m| format!("\"{m}\""))
+        )));
+    }
+    if let Some(encoding) =
+        header(actix_web::http::header::CONTENT_ENCODING).filter(|e| !e.eq_ignore_ascii_case("identity"))
+    {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "the body's Content-Encoding \"{encoding}\" is not read here: send the body uncompressed"
+        )));
+    }
     let wait = std::time::Duration::from_secs(crate::limits::BODY_SECONDS);
     let limit = (limit as usize).min(BODY_LIMIT);
     let bytes = match actix_web::rt::time::timeout(wait, payload.to_bytes_limited(limit)).await {
@@ -206,6 +240,31 @@ pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
         Ok(Ok(Ok(bytes))) => bytes,
     };
     serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("the body is not the JSON expected: {e}")))
+}
+
+/// Refuses a request that changes something when a browser sent it from a page of another origin: its
+/// `Origin` is neither this service (the `Host` it was sent to) nor one `serve --cors` allows. Requests
+/// without `Origin` (GIS clients, scripts) are not browsers' cross-site requests, and pass.
+pub(crate) fn same_origin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let Some(origin) = req.headers().get(actix_web::http::header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or_default().trim();
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let own = origin.split_once("://").is_some_and(|(scheme, rest)| {
+        matches!(scheme, "http" | "https") && !host.is_empty() && rest.eq_ignore_ascii_case(host)
+    });
+    if own || state.cors.iter().any(|c| c == "*" || c.eq_ignore_ascii_case(origin)) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "a page of {origin} may not change anything here: only this service's own pages and the origins serve --cors names"
+        )))
+    }
 }
 
 /// A resource answering GET and HEAD (the same handler: HEAD responses carry no body); other methods get
@@ -311,6 +370,7 @@ impl AppState {
             maps,
             trust_proxy: false,
             basemap: None,
+            cors: Vec::new(),
             finding_families: Default::default(),
             tiled: Default::default(),
             tiling: Default::default(),

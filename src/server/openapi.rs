@@ -3,7 +3,7 @@
 //!
 //! What routes share is added to every operation here, from the code that does it: a 400 (every route
 //! refuses unknown query parameters and bad path segments), a 404 for a path with parameters, a 500; 408
-//! and 413 where a body is read (`json_body`), 401 where the token guards the route (`authorize`).
+//! 413 and 415 where a body is read (`json_body`), 401 where the token guards the route (`authorize`).
 //! Ranges and vocabularies come from the constants the handlers check (`crate::limits`) and the rulesets
 //! the server was started with. GDAL and QGIS read the items page size from `components.parameters.limit`.
 
@@ -145,6 +145,7 @@ pub fn document(datasets: &[String], ruleset_ids: &[String]) -> Value {
                 if has_body {
                     add("408", "The body did not arrive in time");
                     add("413", "The body is larger than this route takes");
+                    add("415", "The body is not sent as application/json, or is compressed");
                 }
                 if guarded {
                     add("401", "No bearer token, or not the one configured");
@@ -187,9 +188,11 @@ pub fn document(datasets: &[String], ruleset_ids: &[String]) -> Value {
     schemas["SiteBody"]["properties"]["time_limit"]["minimum"] = json!(0);
     schemas["SiteBody"]["properties"]["time_limit"]["maximum"] = json!(crate::limits::SITE_HTTP_MAX_SECONDS);
     for body in ["CheckRequest", "ReviewRequest", "SiteBody"] {
-        let items = &mut schemas[body]["properties"]["rulesets"]["items"];
-        if items.is_object() {
-            items["enum"] = json!(ruleset_ids);
+        let rulesets = &mut schemas[body]["properties"]["rulesets"];
+        if rulesets["items"].is_object() {
+            rulesets["items"]["enum"] = json!(ruleset_ids);
+            rulesets["uniqueItems"] = json!(true);
+            rulesets["maxItems"] = json!(crate::limits::RULESETS_PER_REQUEST);
         }
         let dataset = &mut schemas[body]["properties"]["dataset"];
         if dataset.is_object() {

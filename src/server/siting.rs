@@ -51,7 +51,7 @@ pub async fn site(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&req, &state)?;
-    let body: SiteBody = json_body(payload, crate::limits::SITE_REQUEST_BYTES).await?;
+    let body: SiteBody = json_body(&req, payload, crate::limits::SITE_REQUEST_BYTES).await?;
     let goal = match (body.add, body.cover_all.unwrap_or(false)) {
         (Some(n), false) if (1..=crate::limits::SITE_MAX_ADD).contains(&n) => Goal::Add(n as usize),
         (Some(n), false) => {
