@@ -54,6 +54,8 @@ pub const SITE_SWAP_WORK: u64 = 200_000_000;
 /// Judging requests the server runs at once (checks, reviews, coverage, comparisons); more wait for none
 /// and get 503 with Retry-After.
 pub const HEAVY_AT_ONCE: usize = 2;
+/// Of those, when a token is configured, what requests without it may run at once, in a slot of their own.
+pub const ANONYMOUS_HEAVY_AT_ONCE: usize = 1;
 /// Collections whose tile index the server keeps (the least recently tiled is dropped beyond it).
 pub const TILED_COLLECTIONS: usize = 16;
 /// How long the server waits for one of them before answering 503; the work is not kept.

@@ -164,7 +164,7 @@ pub async fn create_check(
     let source = state.store.dataset(&body.dataset)?;
     let store = Arc::clone(&state.store);
     let maps = state.maps.then_some(Lang::Chinese);
-    let summary = heavy(&state, move || -> Result<RunSummary, ApiError> {
+    let summary = heavy(&state, &req, move || -> Result<RunSummary, ApiError> {
         let judged = check::check(&source, request).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         Ok(crate::store::keep(store.as_ref(), &judged, maps)?)
     })
@@ -386,6 +386,7 @@ pub const COMPARE_FORMATS: [&str; 4] = ["json", "csv", "xlsx", "html"];
               (status = 404, description = "No such run", body = Exception),
               (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
 pub async fn get_compare(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(u64, u64)>,
     query: web::Query<CompareQuery>,
@@ -404,7 +405,7 @@ pub async fn get_compare(
         )));
     }
     let store = Arc::clone(&state.store);
-    let (content_type, body) = heavy(&state, move || -> Result<(&'static str, Vec<u8>), ApiError> {
+    let (content_type, body) = heavy(&state, &req, move || -> Result<(&'static str, Vec<u8>), ApiError> {
         let read = |id: u64| -> Result<RunDoc, ApiError> {
             let bytes = store.run_file(id, "check.json")?;
             read_doc(&format!("run {id}"), &bytes).map_err(|e| ApiError::Internal(e.to_string()))
@@ -460,7 +461,7 @@ pub async fn review(
     let body: ReviewRequest = json_body(&req, payload, crate::limits::PROPOSAL_BYTES).await?;
     let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
     let dataset = state.store.dataset(&body.dataset)?.dataset;
-    let doc = heavy(&state, move || {
+    let doc = heavy(&state, &req, move || {
         let proposal = parse_proposal("proposal", body.proposal.get().as_bytes(), &dataset)
             .map_err(|p| ApiError::BadRequest(p.to_string()))?;
         let verdict = engine::review(&dataset, &proposal, &rulesets);
@@ -549,7 +550,11 @@ pub struct CoverageQuery {
               (status = 400, description = "Bad parameter", body = Exception),
               (status = 404, description = "No such dataset", body = Exception),
               (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
-pub async fn coverage(state: web::Data<AppState>, query: web::Query<CoverageQuery>) -> Result<HttpResponse, ApiError> {
+pub async fn coverage(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<CoverageQuery>,
+) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let dataset = state.store.dataset(&query.dataset)?.dataset;
     let tiers = match query.tiers.as_deref() {
@@ -570,7 +575,7 @@ pub async fn coverage(state: web::Data<AppState>, query: web::Query<CoverageQuer
         )));
     }
     let mode = mode_of(query.mode.as_deref())?;
-    let body = heavy(&state, move || {
+    let body = heavy(&state, &req, move || {
         let rule = Rule::adhoc(
             "coverage",
             RuleKind::ServiceRadius(ServiceRadius {

@@ -28,6 +28,9 @@ pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
 pub struct AppState {
     /// Judging requests in flight, at most [`crate::limits::HEAVY_AT_ONCE`].
     heavy: Arc<std::sync::atomic::AtomicUsize>,
+    /// Judging requests in flight without the token, when one is configured, at most
+    /// [`crate::limits::ANONYMOUS_HEAVY_AT_ONCE`]: they never take `heavy`'s places.
+    anonymous_heavy: Arc<std::sync::atomic::AtomicUsize>,
     pub store: Arc<dyn Store>,
     /// The rulesets the service can apply, by id.
     pub rulesets: Vec<Ruleset>,
@@ -364,6 +367,7 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, rulesets: Vec<Ruleset>, token: Option<String>, maps: bool) -> AppState {
         AppState {
             heavy: Arc::default(),
+            anonymous_heavy: Arc::default(),
             store,
             rulesets,
             token,
@@ -382,17 +386,34 @@ impl AppState {
 /// [`crate::limits::HEAVY_AT_ONCE`] at a time and waiting at most [`crate::limits::HEAVY_SECONDS`] for it:
 /// past either, 503 with Retry-After. Work that outlives its wait still holds its place until it ends, so
 /// abandoned work cannot pile up.
+///
+/// When a token is configured, requests that do not carry it share one slot of their own
+/// ([`crate::limits::ANONYMOUS_HEAVY_AT_ONCE`]), so anonymous reviews, coverages and comparisons can never
+/// take the places of those who sent the token.
 pub(crate) async fn heavy<T: Send + 'static>(
     state: &AppState,
+    req: &HttpRequest,
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     use std::sync::atomic::Ordering;
-    let slots = Arc::clone(&state.heavy);
-    if slots.fetch_add(1, Ordering::SeqCst) >= crate::limits::HEAVY_AT_ONCE {
+    let identified = state.token.is_none() || authorize(req, state).is_ok();
+    let (slots, at_once, who) = if identified {
+        (
+            Arc::clone(&state.heavy),
+            crate::limits::HEAVY_AT_ONCE,
+            "judging requests",
+        )
+    } else {
+        (
+            Arc::clone(&state.anonymous_heavy),
+            crate::limits::ANONYMOUS_HEAVY_AT_ONCE,
+            "judging requests without the token",
+        )
+    };
+    if slots.fetch_add(1, Ordering::SeqCst) >= at_once {
         slots.fetch_sub(1, Ordering::SeqCst);
         return Err(ApiError::Busy(format!(
-            "{} judging requests are running: try again shortly",
-            crate::limits::HEAVY_AT_ONCE
+            "{at_once} {who} are running: try again shortly"
         )));
     }
     struct Release(Arc<std::sync::atomic::AtomicUsize>);
@@ -424,6 +445,52 @@ mod tests {
     use crate::store::embedded::EmbeddedStore;
     use std::sync::mpsc;
 
+    /// With a token configured, requests without it have a slot of their own: filling it leaves those
+    /// who send the token their places, and filling theirs leaves the anonymous slot.
+    #[actix_web::test]
+    async fn anonymous_judging_cannot_take_the_identified_places() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(EmbeddedStore::open(vec![], dir.path()).unwrap());
+        let token = "a-token-of-sixteen-chars";
+        let state = web::Data::new(AppState::new(store, vec![], Some(token.into()), false));
+        let anyone = || actix_web::test::TestRequest::default().to_http_request();
+        let someone = || {
+            actix_web::test::TestRequest::default()
+                .insert_header(("Authorization", format!("Bearer {token}")))
+                .to_http_request()
+        };
+        let (open, wait) = mpsc::channel::<()>();
+        let blocked = {
+            let state = state.clone();
+            actix_web::rt::spawn(async move {
+                heavy(&state, &anyone(), move || {
+                    let _ = wait.recv();
+                    Ok(0)
+                })
+                .await
+            })
+        };
+        while state.anonymous_heavy.load(std::sync::atomic::Ordering::SeqCst) < 1 {
+            actix_web::rt::task::yield_now().await;
+        }
+        assert!(matches!(
+            heavy(&state, &anyone(), || Ok(1)).await,
+            Err(ApiError::Busy(_))
+        ));
+        assert_eq!(
+            heavy(&state, &someone(), || Ok(2)).await.unwrap(),
+            2,
+            "the token holder still judges"
+        );
+        open.send(()).unwrap();
+        assert_eq!(blocked.await.unwrap().unwrap(), 0);
+        assert_eq!(
+            heavy(&state, &anyone(), || Ok(3)).await.unwrap(),
+            3,
+            "the slot is free again"
+        );
+    }
+
     #[actix_web::test]
     async fn judging_beyond_its_slots_is_busy_not_queued() {
         let dir = tempfile::tempdir().unwrap();
@@ -436,10 +503,14 @@ mod tests {
             gates.push(open);
             let state = state.clone();
             running.push(actix_web::rt::spawn(async move {
-                heavy(&state, move || {
-                    let _ = wait.recv();
-                    Ok(1)
-                })
+                heavy(
+                    &state,
+                    &actix_web::test::TestRequest::default().to_http_request(),
+                    move || {
+                        let _ = wait.recv();
+                        Ok(1)
+                    },
+                )
                 .await
             }));
         }
@@ -447,7 +518,8 @@ mod tests {
         while state.heavy.load(std::sync::atomic::Ordering::SeqCst) < crate::limits::HEAVY_AT_ONCE {
             actix_web::rt::task::yield_now().await;
         }
-        let third = heavy(&state, || Ok(3)).await;
+        let anyone = actix_web::test::TestRequest::default().to_http_request();
+        let third = heavy(&state, &anyone, || Ok(3)).await;
         assert!(matches!(third, Err(ApiError::Busy(_))));
         for gate in gates {
             gate.send(()).unwrap();
@@ -456,6 +528,6 @@ mod tests {
             assert_eq!(r.await.unwrap().unwrap(), 1);
         }
         // The slots are free again.
-        assert_eq!(heavy(&state, || Ok(4)).await.unwrap(), 4);
+        assert_eq!(heavy(&state, &anyone, || Ok(4)).await.unwrap(), 4);
     }
 }

@@ -80,7 +80,7 @@ pub async fn site(
     let mode = super::checks::mode_of(body.mode.as_deref())?;
     let rulesets = super::checks::pick_rulesets(&state, body.rulesets.as_deref())?;
     let dataset = state.store.dataset(&body.dataset)?.dataset;
-    let doc = heavy(&state, move || {
+    let doc = heavy(&state, &req, move || {
         let rule = siting::find_rule(&rulesets, &body.rule).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         let request = SiteRequest {
             goal,
