@@ -6,7 +6,7 @@ use super::schemas::{
     CheckRun, CheckRuns, Coverage, CoverageFeature, CoverageProperties, FeatureCollectionType, FeatureType, Link,
     RuleInfo, RulesetInfo, Rulesets,
 };
-use super::{authorize, base_url, heavy, json_body, readable, same_origin, ApiError, AppState};
+use super::{authorize, base_url, blocking, heavy, json_body, readable, same_origin, ApiError, AppState};
 use crate::check;
 use crate::compare::{compare, read_doc, By, RunDoc};
 use crate::engine::{self, judge_rule, Context, Layer};
@@ -161,10 +161,10 @@ pub async fn create_check(
             .transpose()
             .map_err(|e| ApiError::BadRequest(format!("by {e}")))?,
     };
-    let source = state.store.dataset(&body.dataset)?;
     let store = Arc::clone(&state.store);
     let maps = state.maps.then_some(Lang::Chinese);
     let summary = heavy(&state, &req, move || -> Result<RunSummary, ApiError> {
+        let source = store.dataset(&body.dataset)?;
         let judged = check::check(&source, request).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         Ok(crate::store::keep(store.as_ref(), &judged, maps)?)
     })
@@ -231,19 +231,33 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
     responses((status = 200, description = "The runs", body = CheckRuns)))]
 pub async fn list_checks(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let base = base_url(&req);
-    let checks = state
-        .store
-        .runs()?
-        .iter()
-        .map(|r| run_summary(&state, &base, r))
-        .collect::<Result<_, _>>()?;
+    let checks = blocking(move || {
+        state
+            .store
+            .runs()?
+            .iter()
+            .map(|r| run_summary(&state, &base, r))
+            .collect::<Result<_, _>>()
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(CheckRuns { checks }))
 }
 
 /// One file of a kept run, as made.
-fn run_file(state: &AppState, id: u64, name: &str, content_type: &str) -> Result<HttpResponse, ApiError> {
-    let bytes = state.store.run_file(id, name)?;
+async fn run_file(
+    state: &web::Data<AppState>,
+    id: u64,
+    name: &str,
+    content_type: &str,
+) -> Result<HttpResponse, ApiError> {
+    let bytes = stored(state, id, name).await??;
     Ok(HttpResponse::Ok().content_type(content_type).body(bytes))
+}
+
+/// A kept run's file read from the store off the async workers (a PostGIS store answers over the network).
+async fn stored(state: &web::Data<AppState>, id: u64, name: &str) -> Result<Result<Vec<u8>, StoreError>, ApiError> {
+    let (state, name) = (state.clone(), name.to_string());
+    blocking(move || Ok(state.store.run_file(id, &name))).await
 }
 
 /// The run's record: the document of DATA-CONTRACT §4 with the record's fields, as made.
@@ -252,7 +266,7 @@ fn run_file(state: &AppState, id: u64, name: &str, content_type: &str) -> Result
     responses((status = 200, description = "The run's check.json (DATA-CONTRACT §4 and the record)", body = Object),
               (status = 404, description = "No such run", body = Exception)))]
 pub async fn get_check(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    run_file(&state, path.into_inner(), "check.json", "application/json")
+    run_file(&state, path.into_inner(), "check.json", "application/json").await
 }
 
 /// The run's findings as one GeoJSON FeatureCollection.
@@ -261,7 +275,7 @@ pub async fn get_check(state: web::Data<AppState>, path: web::Path<u64>) -> Resu
     responses((status = 200, description = "Every finding", content_type = "application/geo+json", body = Object),
               (status = 404, description = "No such run", body = Exception)))]
 pub async fn get_findings(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    run_file(&state, path.into_inner(), "findings.geojson", "application/geo+json")
+    run_file(&state, path.into_inner(), "findings.geojson", "application/geo+json").await
 }
 
 /// The run's self-contained HTML report.
@@ -270,12 +284,17 @@ pub async fn get_findings(state: web::Data<AppState>, path: web::Path<u64>) -> R
     responses((status = 200, description = "The report", content_type = "text/html"),
               (status = 404, description = "No such run", body = Exception)))]
 pub async fn get_report(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    run_file(&state, path.into_inner(), "report.html", "text/html; charset=utf-8")
+    run_file(&state, path.into_inner(), "report.html", "text/html; charset=utf-8").await
 }
 
 /// A map of a run: kept when the run was made, if the server had a CJK font then.
-fn map_file(state: &AppState, id: u64, name: &str, content_type: &str) -> Result<HttpResponse, ApiError> {
-    match state.store.run_file(id, name) {
+async fn map_file(
+    state: &web::Data<AppState>,
+    id: u64,
+    name: &str,
+    content_type: &str,
+) -> Result<HttpResponse, ApiError> {
+    match stored(state, id, name).await? {
         Ok(bytes) => Ok(HttpResponse::Ok().content_type(content_type).body(bytes)),
         Err(StoreError::NoFile { .. }) => Err(ApiError::Unavailable(format!(
             "run {id} was made without maps: the server had no font that draws Chinese then (install fonts-wqy-microhei \
@@ -292,7 +311,7 @@ fn map_file(state: &AppState, id: u64, name: &str, content_type: &str) -> Result
               (status = 404, description = "No such run", body = Exception),
               (status = 503, description = "The run was made without a CJK font on the server", body = Exception)))]
 pub async fn get_map_png(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    map_file(&state, path.into_inner(), "coverage.png", "image/png")
+    map_file(&state, path.into_inner(), "coverage.png", "image/png").await
 }
 
 /// The run's coverage map as SVG.
@@ -302,7 +321,7 @@ pub async fn get_map_png(state: web::Data<AppState>, path: web::Path<u64>) -> Re
               (status = 404, description = "No such run", body = Exception),
               (status = 503, description = "The run was made without a CJK font on the server", body = Exception)))]
 pub async fn get_map_svg(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    map_file(&state, path.into_inner(), "coverage.svg", "image/svg+xml")
+    map_file(&state, path.into_inner(), "coverage.svg", "image/svg+xml").await
 }
 
 /// The run's findings, summary and ledger as an Excel workbook.
@@ -313,7 +332,7 @@ pub async fn get_map_svg(state: web::Data<AppState>, path: web::Path<u64>) -> Re
               (status = 404, description = "No such run", body = Exception)))]
 pub async fn get_xlsx(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let bytes = state.store.run_file(id, "findings.xlsx")?;
+    let bytes = stored(&state, id, "findings.xlsx").await??;
     Ok(HttpResponse::Ok()
         .content_type(XLSX)
         .insert_header((
@@ -330,7 +349,7 @@ pub async fn get_xlsx(state: web::Data<AppState>, path: web::Path<u64>) -> Resul
               (status = 404, description = "No such run", body = Exception)))]
 pub async fn get_csv(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let bytes = state.store.run_file(id, "findings.csv")?;
+    let bytes = stored(&state, id, "findings.csv").await??;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -460,8 +479,9 @@ pub async fn review(
 ) -> Result<HttpResponse, ApiError> {
     let body: ReviewRequest = json_body(&req, payload, crate::limits::PROPOSAL_BYTES).await?;
     let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
-    let dataset = state.store.dataset(&body.dataset)?.dataset;
+    let store = Arc::clone(&state.store);
     let doc = heavy(&state, &req, move || {
+        let dataset = store.dataset(&body.dataset)?.dataset;
         let proposal = parse_proposal("proposal", body.proposal.get().as_bytes(), &dataset)
             .map_err(|p| ApiError::BadRequest(p.to_string()))?;
         let verdict = engine::review(&dataset, &proposal, &rulesets);
@@ -556,7 +576,6 @@ pub async fn coverage(
     query: web::Query<CoverageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let dataset = state.store.dataset(&query.dataset)?.dataset;
     let tiers = match query.tiers.as_deref() {
         None | Some("") => Tier::COMMUNITY.to_vec(),
         Some(text) => text
@@ -575,7 +594,9 @@ pub async fn coverage(
         )));
     }
     let mode = mode_of(query.mode.as_deref())?;
+    let store = Arc::clone(&state.store);
     let body = heavy(&state, &req, move || {
+        let dataset = store.dataset(&query.dataset)?.dataset;
         let rule = Rule::adhoc(
             "coverage",
             RuleKind::ServiceRadius(ServiceRadius {

@@ -14,7 +14,7 @@ use super::schemas::{
     Collection, Collections, Conformance, Extent, Feature, FeatureCollection, FeatureCollectionType, FeatureType,
     LandingPage, Link, SpatialExtent,
 };
-use super::{base_url, readable, ApiError, AppState};
+use super::{base_url, blocking, readable, ApiError, AppState};
 use crate::model::{AreaKind, Dataset, Level, Status, Tier};
 use actix_web::{web, HttpRequest, HttpResponse};
 use geo::{Geometry, Intersects, Rect};
@@ -876,12 +876,10 @@ fn collection_json(base: &str, c: &CollectionInfo) -> Collection {
 pub async fn collections(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     only_params(&req, &[])?;
     let base = base_url(&req);
+    let all = blocking(move || all_collections(&state)).await?;
     Ok(HttpResponse::Ok().json(Collections {
         links: vec![Link::new(format!("{base}/collections"), "self", "application/json")],
-        collections: all_collections(&state)?
-            .iter()
-            .map(|c| collection_json(&base, c))
-            .collect(),
+        collections: all.iter().map(|c| collection_json(&base, c)).collect(),
     }))
 }
 
@@ -897,7 +895,10 @@ pub async fn collection(
 ) -> Result<HttpResponse, ApiError> {
     only_params(&req, &[])?;
     let id = path.into_inner();
-    let found = find_collection(&state, &id)?;
+    let found = {
+        let id = id.clone();
+        blocking(move || find_collection(&state, &id)).await?
+    };
     let base = base_url(&req);
     Ok(HttpResponse::Ok()
         .insert_header((
@@ -989,7 +990,10 @@ async fn schema_or_queryables(
 ) -> Result<HttpResponse, ApiError> {
     only_params(&req, &[])?;
     let id = path.into_inner();
-    let c = find_collection(&state, &id)?;
+    let c = {
+        let id = id.clone();
+        blocking(move || find_collection(&state, &id)).await?
+    };
     let fields = match parse_id(&id) {
         Some((SourceId::Layer { layer, .. }, _)) => layer_fields(layer),
         _ => finding_fields(),
@@ -1157,7 +1161,9 @@ pub async fn items(
     let offset = query.offset.unwrap_or(0);
     let days = query.datetime.as_deref().map(parse_datetime).transpose()?;
     let base = base_url(&req);
-    with_served(&state, &id, |served, info| {
+    let query = query.into_inner();
+    // Filtering walks the whole collection: off the async workers.
+    let (crs, link_header, page) = blocking(move || with_served(&state, &id, |served, info| {
         let crs = served_crs(query.crs.as_deref(), &info.offered)?;
         let bbox_crs = served_crs(query.bbox_crs.as_deref(), &info.offered)?;
         let bbox = query.bbox.as_deref().map(|b| parse_bbox(b, bbox_crs)).transpose()?;
@@ -1234,19 +1240,25 @@ pub async fn items(
             "<{}>; rel=\"self\"; type=\"{GEOJSON}\", <{base}/collections/{id}/queryables>; rel=\"{REL_QUERYABLES}\"; type=\"{SCHEMA_JSON}\"",
             href(offset)
         );
-        Ok(HttpResponse::Ok()
-            .content_type(GEOJSON)
-            .insert_header(("Content-Crs", format!("<{}>", crs.uri())))
-            .insert_header(("Link", link_header))
-            .json(FeatureCollection {
+        Ok((
+            crs.uri(),
+            link_header,
+            FeatureCollection {
                 kind: FeatureCollectionType::FeatureCollection,
                 number_matched: matching.len() as u64,
                 number_returned: page.len() as u64,
                 time_stamp: crate::store::now_rfc3339(),
                 links,
                 features: page,
-            }))
-    })
+            },
+        ))
+    }))
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type(GEOJSON)
+        .insert_header(("Content-Crs", format!("<{crs}>")))
+        .insert_header(("Link", link_header))
+        .json(page))
 }
 
 /// Percent-encodes a query value for a link.
@@ -1283,37 +1295,42 @@ pub async fn item(
     only_params(&req, &["crs"])?;
     let (id, fid) = path.into_inner();
     let base = base_url(&req);
-    let response = with_served(&state, &id, |served, info| {
-        let crs = served_crs(query.crs.as_deref(), &info.offered)?;
-        let Some((i, g)) = served
-            .members
-            .iter()
-            .find(|(i, _)| served.features.geometries[*i].0 == fid)
-        else {
-            return Ok(None);
-        };
-        let feature = Feature {
-            kind: FeatureType::Feature,
-            id: fid.clone(),
-            geometry: geometry_json(g, crs)?,
-            properties: (served.features.properties)(*i),
-            links: Some(vec![
-                Link::new(
-                    format!("{base}/collections/{id}/items/{}", encode(&fid)),
-                    "self",
-                    GEOJSON,
-                ),
-                Link::new(format!("{base}/collections/{id}"), "collection", "application/json"),
-            ]),
-        };
-        Ok::<_, ApiError>(Some(
-            HttpResponse::Ok()
-                .content_type(GEOJSON)
-                .insert_header(("Content-Crs", format!("<{}>", crs.uri())))
-                .json(feature),
-        ))
-    })?;
-    response.ok_or_else(|| ApiError::NotFound(format!("no feature \"{fid}\" in \"{id}\"")))
+    let query = query.into_inner();
+    let (id_, fid_) = (id.clone(), fid.clone());
+    let response = blocking(move || {
+        with_served(&state, &id_, |served, info| {
+            let (id, fid) = (&id_, &fid_);
+            let crs = served_crs(query.crs.as_deref(), &info.offered)?;
+            let Some((i, g)) = served
+                .members
+                .iter()
+                .find(|(i, _)| served.features.geometries[*i].0 == *fid)
+            else {
+                return Ok(None);
+            };
+            let feature = Feature {
+                kind: FeatureType::Feature,
+                id: fid.clone(),
+                geometry: geometry_json(g, crs)?,
+                properties: (served.features.properties)(*i),
+                links: Some(vec![
+                    Link::new(
+                        format!("{base}/collections/{id}/items/{}", encode(fid)),
+                        "self",
+                        GEOJSON,
+                    ),
+                    Link::new(format!("{base}/collections/{id}"), "collection", "application/json"),
+                ]),
+            };
+            Ok::<_, ApiError>(Some((crs.uri(), feature)))
+        })
+    })
+    .await?;
+    let (crs, feature) = response.ok_or_else(|| ApiError::NotFound(format!("no feature \"{fid}\" in \"{id}\"")))?;
+    Ok(HttpResponse::Ok()
+        .content_type(GEOJSON)
+        .insert_header(("Content-Crs", format!("<{crs}>")))
+        .json(feature))
 }
 
 /// Runs `f` over a collection as served (its source loaded once, its family picked out, leads first) with

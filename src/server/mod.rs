@@ -436,6 +436,14 @@ pub(crate) async fn heavy<T: Send + 'static>(
     }
 }
 
+/// Runs `work` — anything that reads the store or walks a collection — on actix's blocking pool, off the
+/// async workers, so that one slow request never holds up `GET /conformance` or a tile.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    web::block(work).await.map_err(|e| ApiError::Internal(e.to_string()))?
+}
+
 /// The shortest bearer token `serve` accepts, from a file or from `CARECIRCLE_TOKEN`.
 pub const MIN_TOKEN_CHARS: usize = 16;
 

@@ -79,8 +79,9 @@ pub async fn site(
     }
     let mode = super::checks::mode_of(body.mode.as_deref())?;
     let rulesets = super::checks::pick_rulesets(&state, body.rulesets.as_deref())?;
-    let dataset = state.store.dataset(&body.dataset)?.dataset;
+    let store = std::sync::Arc::clone(&state.store);
     let doc = heavy(&state, &req, move || {
+        let dataset = store.dataset(&body.dataset)?.dataset;
         let rule = siting::find_rule(&rulesets, &body.rule).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         let request = SiteRequest {
             goal,
