@@ -34,6 +34,9 @@ pub const PROPOSAL_FEATURES: usize = 1_000;
 pub const COVERAGE_RADIUS_M: f64 = 2_000.0;
 /// Rulesets one request (`POST /checks`, `POST /review`, `POST /site`) may name, each once.
 pub const RULESETS_PER_REQUEST: usize = 64;
+/// Kept runs' parsed findings the server holds, counted by the size of their findings.geojson (parsed,
+/// about three times that): past it, the run read least lately is let go (one run is always kept).
+pub const KEPT_FINDINGS_BYTES: usize = 256 << 20;
 /// The most features one page of `/collections/{id}/items` holds (`limit`).
 pub const ITEMS_PAGE: usize = 10_000;
 /// Sites `site --add` and `POST /site` may add at once (a city plans tens to hundreds).

@@ -490,8 +490,34 @@ pub(crate) struct KeptFindings {
     properties: Vec<Map<String, Value>>,
 }
 
-fn kept_findings(state: &AppState, run: u64) -> Result<KeptFindings, ApiError> {
+/// A kept run's findings, parsed once and kept by run id (a run never changes), the runs read last first
+/// to go when those kept pass [`crate::limits::KEPT_FINDINGS_BYTES`] of findings.geojson.
+fn kept_findings(state: &AppState, run: u64) -> Result<std::sync::Arc<KeptFindings>, ApiError> {
+    let cache = || state.kept_findings.lock().unwrap_or_else(|e| e.into_inner());
+    {
+        let mut kept = cache();
+        if let Some(pos) = kept.iter().position(|(r, _, _)| *r == run) {
+            let entry = kept.remove(pos);
+            let found = std::sync::Arc::clone(&entry.1);
+            kept.push(entry);
+            return Ok(found);
+        }
+    }
+    let (parsed, size) = parse_findings(state, run)?;
+    let parsed = std::sync::Arc::new(parsed);
+    let mut kept = cache();
+    kept.retain(|(r, _, _)| *r != run);
+    kept.push((run, std::sync::Arc::clone(&parsed), size));
+    while kept.len() > 1 && kept.iter().map(|(_, _, b)| b).sum::<usize>() > crate::limits::KEPT_FINDINGS_BYTES {
+        kept.remove(0);
+    }
+    Ok(parsed)
+}
+
+/// A kept run's findings.geojson parsed, and its size.
+fn parse_findings(state: &AppState, run: u64) -> Result<(KeptFindings, usize), ApiError> {
     let bytes = state.store.run_file(run, "findings.geojson")?;
+    let size = bytes.len();
     let bad = |e: String| ApiError::Internal(format!("run {run}'s findings.geojson: {e}"));
     let collection: geojson::FeatureCollection = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
     let mut kept = KeptFindings {
@@ -506,7 +532,7 @@ fn kept_findings(state: &AppState, run: u64) -> Result<KeptFindings, ApiError> {
             .push(Geometry::try_from(geometry).map_err(|e| bad(e.to_string()))?);
         kept.properties.push(feature.properties.unwrap_or_default());
     }
-    Ok(kept)
+    Ok((kept, size))
 }
 
 /// A finding's feature id: its place in the run's findings.geojson, from 1.
@@ -1439,7 +1465,7 @@ pub(super) fn hold(state: &AppState, id: &str) -> Result<HeldMembers, ApiError> 
         SourceId::Findings { run } => {
             let summary = run_with_findings(state, *run).ok_or_else(|| not_found(id))?;
             let info = pick(run_collections(state, &summary)?, &source, id)?;
-            let kept = std::sync::Arc::new(kept_findings(state, *run).map_err(|_| not_found(id))?);
+            let kept = kept_findings(state, *run).map_err(|_| not_found(id))?;
             let members = members(&finding_features(&kept), info.family);
             Ok((Held::Findings(kept), members))
         }
@@ -1449,6 +1475,35 @@ pub(super) fn hold(state: &AppState, id: &str) -> Result<HeldMembers, ApiError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A run's findings are parsed once: the second read is the same parse, and after another run is read
+    /// it is still held (far under the memory bound).
+    #[test]
+    fn findings_are_parsed_once_per_run() {
+        use crate::store::{embedded::EmbeddedStore, Store};
+        let dir = tempfile::tempdir().unwrap();
+        let demo = crate::load::load_dataset(std::path::Path::new("geodata/demo")).unwrap();
+        let store = std::sync::Arc::new(EmbeddedStore::open(vec![("demo".into(), demo)], dir.path()).unwrap());
+        let rulesets = vec![crate::rules::load_ruleset(std::path::Path::new("rules/anxi-2022.toml")).unwrap()];
+        let state = AppState::new(store.clone(), rulesets.clone(), None, false);
+        let mut runs = Vec::new();
+        for _ in 0..2 {
+            let request = crate::check::CheckRequest {
+                rulesets: rulesets.clone(),
+                mode: crate::model::Mode::Audit,
+                as_of: None,
+                by: None,
+            };
+            let judged = crate::check::check(&store.dataset("demo").unwrap(), request).unwrap();
+            runs.push(crate::store::keep(store.as_ref(), &judged, None).unwrap().id);
+        }
+        let first = kept_findings(&state, runs[0]).unwrap();
+        assert!(std::sync::Arc::ptr_eq(&first, &kept_findings(&state, runs[0]).unwrap()));
+        let other = kept_findings(&state, runs[1]).unwrap();
+        assert!(!std::sync::Arc::ptr_eq(&first, &other));
+        assert!(std::sync::Arc::ptr_eq(&first, &kept_findings(&state, runs[0]).unwrap()));
+        assert_eq!(first.geometries.len(), other.geometries.len());
+    }
 
     #[test]
     fn ids_name_a_source_and_a_family() {

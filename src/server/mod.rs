@@ -47,6 +47,9 @@ pub struct AppState {
     pub cors: Vec<String>,
     /// The geometry families of each kept run's findings, read once (runs never change).
     finding_families: std::sync::Mutex<std::collections::HashMap<u64, Vec<FindingFamily>>>,
+    /// Kept runs' findings, parsed, the most recently read last (at most
+    /// [`crate::limits::KEPT_FINDINGS_BYTES`] of their files): (run, findings, size of findings.geojson).
+    kept_findings: std::sync::Mutex<Vec<(u64, Arc<features::KeptFindings>, usize)>>,
     /// The collections tiled lately, indexed, most recent last (at most [`crate::limits::TILED_COLLECTIONS`]).
     tiled: std::sync::Mutex<Vec<(String, Arc<tiles::Tiled>)>>,
     /// Held while an index is built: a map asks for a dozen tiles of a layer at once, and one index of a
@@ -376,6 +379,7 @@ impl AppState {
             basemap: None,
             cors: Vec::new(),
             finding_families: Default::default(),
+            kept_findings: Default::default(),
             tiled: Default::default(),
             tiling: Default::default(),
         }
