@@ -238,14 +238,13 @@ fn clip_segment(a: Coord<f64>, b: Coord<f64>, bx: GridBox) -> Option<(Coord<f64>
 
 /// The points of a (multi)point inside the box, snapped, repeats dropped.
 pub fn points_inside(points: impl IntoIterator<Item = Coord<f64>>, bx: GridBox) -> Vec<Cell> {
-    let mut out: Vec<Cell> = Vec::new();
-    for c in points {
-        let cell = snap(c);
-        if bx.holds(c) && !out.contains(&cell) {
-            out.push(cell);
-        }
-    }
-    out
+    let mut seen = std::collections::HashSet::new();
+    points
+        .into_iter()
+        .filter(|c| bx.holds(*c))
+        .map(snap)
+        .filter(|cell| seen.insert(*cell))
+        .collect()
 }
 
 #[cfg(test)]
