@@ -36,6 +36,20 @@ pub struct Source {
     digest: Arc<OnceLock<String>>,
     /// The version a store gave it (PostGIS counts imports of one name); `None` for a folder.
     pub version: Option<u32>,
+    /// What the store holds while anyone judges this version (PostGIS: a lock no import's pruning takes),
+    /// let go when the last clone is dropped.
+    hold: Option<Hold>,
+}
+
+/// A store's hold on the version a [`Source`] was read from.
+#[derive(Clone)]
+// Held for what its drop does (a store lets the version go), never read.
+struct Hold(#[allow(dead_code)] Arc<dyn std::any::Any + Send + Sync>);
+
+impl std::fmt::Debug for Hold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hold")
+    }
 }
 
 impl Source {
@@ -46,6 +60,7 @@ impl Source {
             dataset: Arc::new(dataset),
             digest: Arc::default(),
             version: None,
+            hold: None,
         }
     }
 
@@ -56,7 +71,15 @@ impl Source {
             dataset,
             digest: Arc::new(OnceLock::from(digest)),
             version: Some(version),
+            hold: None,
         }
+    }
+
+    /// The same source, keeping `hold` alive as long as any clone of it lives: the store's guarantee that
+    /// the version stays while it is judged and kept.
+    pub fn held(mut self, hold: Arc<dyn std::any::Any + Send + Sync>) -> Source {
+        self.hold = Some(Hold(hold));
+        self
     }
 
     /// The sha256 of the dataset's canonical content.

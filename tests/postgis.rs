@@ -295,3 +295,103 @@ async fn a_kept_run_survives_a_reimport_and_a_restart_byte_for_byte() {
     // Fewer facilities, more gaps: the new run says so, the old one still says what it said.
     assert!(again["findings"].as_u64().unwrap() > findings_before as u64);
 }
+
+/// Checks racing re-imports of the dataset they judge: each kept run judged one whole version, points at
+/// it afterwards (the import's pruning skips a version a check has pinned), and carries that version's
+/// digest — its findings are those of a check of that version, made again after the race. Two imports
+/// of one name at once are serialised, not a unique-key error.
+#[test]
+fn checks_racing_reimports_keep_what_they_judged() {
+    use carecircle::check::{check, CheckRequest};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(store) = store() else { return };
+    let store = Arc::new(store);
+    let demo = load_dataset(Path::new("geodata/demo")).unwrap();
+    // Versions that judge differently: the whole demo, and the demo with half its facilities.
+    let mut half = demo.clone();
+    half.facilities.truncate(48);
+    let first = store.import("raced", &demo, "", &|_, _| {}).unwrap();
+    let rulesets = vec![carecircle::rules::load_ruleset(Path::new("rules/anxi-2022.toml")).unwrap()];
+    let request = move || CheckRequest {
+        rulesets: rulesets.clone(),
+        mode: Mode::Audit,
+        as_of: None,
+        by: None,
+    };
+    let done = Arc::new(AtomicBool::new(false));
+    let importers: Vec<_> = (0..2)
+        .map(|k| {
+            let (store, done) = (Arc::clone(&store), Arc::clone(&done));
+            let (demo, half) = (demo.clone(), half.clone());
+            std::thread::spawn(move || {
+                for i in 0..10 {
+                    let d = if (i + k) % 2 == 0 { &half } else { &demo };
+                    store
+                        .import("raced", d, "", &|_, _| {})
+                        .expect("imports of one name wait for each other");
+                }
+                done.store(true, Ordering::SeqCst);
+            })
+        })
+        .collect();
+    let checkers: Vec<_> = (0..2)
+        .map(|_| {
+            let (store, done, request) = (Arc::clone(&store), Arc::clone(&done), request.clone());
+            std::thread::spawn(move || {
+                let mut kept = Vec::new();
+                while !done.load(Ordering::SeqCst) || kept.len() < 2 {
+                    let source = store.dataset("raced").unwrap();
+                    let judged = check(&source, request()).unwrap();
+                    let summary = carecircle::store::keep(store.as_ref(), &judged, None).unwrap();
+                    kept.push((summary, judged.report.findings.len()));
+                }
+                kept
+            })
+        })
+        .collect();
+    for t in importers {
+        t.join().unwrap();
+    }
+    let kept: Vec<_> = checkers.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    let mut conn = PgConnection::establish(&url()).unwrap();
+    let mut versions_judged = std::collections::BTreeSet::new();
+    for (summary, findings) in &kept {
+        let pointing: Count = diesel::sql_query(
+            "SELECT count(*) AS n FROM check_runs r JOIN datasets d ON d.id = r.dataset_id WHERE r.id = $1 AND d.version = $2",
+        )
+        .bind::<diesel::sql_types::Int8, _>(summary.id as i64)
+        .bind::<diesel::sql_types::Int4, _>(summary.dataset_version.unwrap() as i32)
+        .get_result(&mut conn)
+        .unwrap();
+        assert_eq!(pointing.n, 1, "run {} points at the version it judged", summary.id);
+        let version = store
+            .dataset_version("raced", summary.dataset_version.unwrap())
+            .unwrap();
+        assert_eq!(
+            summary.dataset_digest,
+            carecircle::digest::dataset_digest(&version.dataset),
+            "run {}: the digest of what it judged",
+            summary.id
+        );
+        let again = check(&version, request()).unwrap();
+        assert_eq!(
+            again.report.findings.len(),
+            *findings,
+            "run {}: a check of its own version",
+            summary.id
+        );
+        assert_eq!(summary.findings, *findings);
+        versions_judged.insert(version.dataset.facilities.len());
+    }
+    // Twenty versions were made after the first, numbered one after another.
+    let latest: Count = diesel::sql_query("SELECT max(version)::int8 AS n FROM datasets WHERE name = 'raced'")
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(latest.n, i64::from(first) + 20);
+    assert!(kept.len() >= 4, "{} runs", kept.len());
+    eprintln!(
+        "{} checks raced 20 imports; versions judged held {versions_judged:?} facilities",
+        kept.len()
+    );
+}

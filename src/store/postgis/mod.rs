@@ -21,7 +21,7 @@ use geometry::{from_pg, to_pg};
 use postgis_diesel::types::{GeometryContainer, Point as PgPoint};
 use schema::*;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -38,6 +38,48 @@ pub struct PostgisStore {
     pool: PgPool,
     /// Datasets read from the database, by name, with the row id of the version read.
     cache: RwLock<HashMap<String, (i32, Source)>>,
+    /// One connection of its own holding the shared advisory locks that pin the versions being judged.
+    pins: Arc<Mutex<Pins>>,
+}
+
+/// The advisory-lock class (the first key) of a dataset version's pin; the second key is the version's
+/// row id. `prune_versions.sql` spells the same number.
+const PIN_CLASS: i32 = 1_667_330_661;
+/// The class of the lock one import of a name takes, so that two imports of it run one after the other.
+const IMPORT_CLASS: i32 = 1_667_330_662;
+
+/// The connection holding the pins, opened when first needed and again after it failed.
+struct Pins {
+    url: String,
+    conn: Option<PgConnection>,
+}
+
+/// A version pinned while a check judges it: an import's pruning skips it until the pin is dropped.
+struct Pin {
+    pins: Arc<Mutex<Pins>>,
+    id: i32,
+}
+
+impl Drop for Pin {
+    fn drop(&mut self) {
+        let mut pins = self.pins.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(conn) = pins.conn.as_mut() {
+            let unlocked = diesel::sql_query("SELECT pg_advisory_unlock_shared($1, $2)")
+                .bind::<diesel::sql_types::Int4, _>(PIN_CLASS)
+                .bind::<diesel::sql_types::Int4, _>(self.id)
+                .execute(conn);
+            // A connection that cannot unlock has lost its locks with its session: open a new one next time.
+            if unlocked.is_err() {
+                pins.conn = None;
+            }
+        }
+    }
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(e: diesel::result::Error) -> StoreError {
+        backend(e)
+    }
 }
 
 fn backend(e: impl std::fmt::Display) -> StoreError {
@@ -87,6 +129,10 @@ impl PostgisStore {
         let store = PostgisStore {
             pool,
             cache: RwLock::new(HashMap::new()),
+            pins: Arc::new(Mutex::new(Pins {
+                url: url.to_string(),
+                conn: None,
+            })),
         };
         store.check_versions()?;
         Ok(store)
@@ -96,6 +142,37 @@ impl PostgisStore {
         self.pool
             .get()
             .map_err(|e| StoreError::Backend(format!("cannot connect to the database: {e}")))
+    }
+
+    /// Pins version `id` (a shared advisory lock on the pins' own connection) until the pin is dropped.
+    fn pin(&self, id: i32) -> Result<Pin, StoreError> {
+        let mut pins = self.pins.lock().unwrap_or_else(|e| e.into_inner());
+        if pins.conn.is_none() {
+            let url = pins.url.clone();
+            pins.conn = Some(PgConnection::establish(&url).map_err(|e| {
+                StoreError::Backend(format!(
+                    "cannot connect to the database: {}",
+                    e.to_string().replace(&url, &redact(&url))
+                ))
+            })?);
+        }
+        let locked = pins.conn.as_mut().map(|conn| {
+            diesel::sql_query("SELECT pg_advisory_lock_shared($1, $2)")
+                .bind::<diesel::sql_types::Int4, _>(PIN_CLASS)
+                .bind::<diesel::sql_types::Int4, _>(id)
+                .execute(conn)
+        });
+        match locked {
+            Some(Ok(_)) => Ok(Pin {
+                pins: Arc::clone(&self.pins),
+                id,
+            }),
+            Some(Err(e)) => {
+                pins.conn = None;
+                Err(backend(e))
+            }
+            None => Err(StoreError::Backend("no connection for the version pins".into())),
+        }
     }
 
     fn check_versions(&self) -> Result<(), StoreError> {
@@ -137,6 +214,12 @@ impl PostgisStore {
         let digest = crate::digest::dataset_digest(dataset);
         let mut conn = self.conn()?;
         conn.transaction::<_, diesel::result::Error, _>(|conn| {
+            // Two imports of one name, from this process or another, run one after the other: the second
+            // waits here and then numbers its version after the first's.
+            diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+                .bind::<diesel::sql_types::Int4, _>(IMPORT_CLASS)
+                .bind::<diesel::sql_types::Text, _>(name)
+                .execute(conn)?;
             let last: Option<i32> = datasets::table
                 .filter(datasets::name.eq(name))
                 .select(diesel::dsl::max(datasets::version))
@@ -275,6 +358,23 @@ impl PostgisStore {
         .map_err(backend)
     }
 
+    /// Version `version` of dataset `name` as it was imported (any version still kept, not only the
+    /// newest), read in one snapshot.
+    pub fn dataset_version(&self, name: &str, version: u32) -> Result<Source, StoreError> {
+        let mut conn = self.conn()?;
+        let no = || StoreError::NoDataset(format!("{name} version {version}"));
+        let id: i32 = datasets::table
+            .filter(datasets::name.eq(name))
+            .filter(datasets::version.eq(version as i32))
+            .select(datasets::id)
+            .first(&mut conn)
+            .optional()?
+            .ok_or_else(no)?;
+        let (version, digest, dataset) = self.read_version(&mut conn, id)?.ok_or_else(no)?;
+        let digest = digest.unwrap_or_else(|| crate::digest::dataset_digest(&dataset));
+        Ok(Source::kept(name, Arc::new(dataset), digest, version as u32))
+    }
+
     /// The dataset's description (dataset.toml's), for export.
     pub fn description(&self, name: &str) -> Result<String, StoreError> {
         let mut conn = self.conn()?;
@@ -289,15 +389,27 @@ impl PostgisStore {
     }
 
     /// The newest version of `name`: its row id, version, stored digest and content.
-    fn read_dataset(
+    /// Version `id` of a dataset, every layer read in one snapshot (REPEATABLE READ, read only), so an
+    /// import or a prune running meanwhile cannot show it half; `None` when the version is gone.
+    fn read_version(
         &self,
         conn: &mut PgConnection,
-        name: &str,
-    ) -> Result<(i32, i32, Option<String>, Dataset), StoreError> {
+        id: i32,
+    ) -> Result<Option<(i32, Option<String>, Dataset)>, StoreError> {
+        conn.build_transaction()
+            .repeatable_read()
+            .read_only()
+            .run(|conn| self.read_version_rows(conn, id))
+    }
+
+    fn read_version_rows(
+        &self,
+        conn: &mut PgConnection,
+        id: i32,
+    ) -> Result<Option<(i32, Option<String>, Dataset)>, StoreError> {
         type Head = (i32, String, String, time::Date, i32, Option<String>);
-        let (id, title, crs, as_of, version, digest): Head = datasets::table
-            .filter(datasets::name.eq(name))
-            .order(datasets::version.desc())
+        let Some((id, title, crs, as_of, version, digest)): Option<Head> = datasets::table
+            .filter(datasets::id.eq(id))
             .select((
                 datasets::id,
                 datasets::title,
@@ -309,7 +421,9 @@ impl PostgisStore {
             .first(conn)
             .optional()
             .map_err(backend)?
-            .ok_or_else(|| StoreError::NoDataset(name.to_string()))?;
+        else {
+            return Ok(None);
+        };
         let bad = |what: &str, value: &str| {
             StoreError::Backend(format!("stored {what} \"{value}\" is not one carecircle knows"))
         };
@@ -485,8 +599,7 @@ impl PostgisStore {
             });
         }
         let source_crs = crate::crs::Crs::parse(&crs).map_err(|_| bad("CRS", &crs))?;
-        Ok((
-            id,
+        Ok(Some((
             version,
             digest,
             Dataset {
@@ -499,7 +612,7 @@ impl PostgisStore {
                 roads: roads_in,
                 candidates,
             },
-        ))
+        )))
     }
 }
 
@@ -571,38 +684,48 @@ impl Store for PostgisStore {
 
     fn dataset(&self, name: &str) -> Result<Source, StoreError> {
         let mut conn = self.conn()?;
-        let newest: i32 = datasets::table
-            .filter(datasets::name.eq(name))
-            .order(datasets::version.desc())
-            .select(datasets::id)
-            .first(&mut conn)
-            .optional()
-            .map_err(backend)?
-            .ok_or_else(|| StoreError::NoDataset(name.to_string()))?;
-        if let Some((id, source)) = self.cache.read().map_err(backend_poison)?.get(name) {
-            if *id == newest {
-                return Ok(source.clone());
+        // An import may remove the version found newest before it is pinned: then look again.
+        for _ in 0..3 {
+            let newest: i32 = datasets::table
+                .filter(datasets::name.eq(name))
+                .order(datasets::version.desc())
+                .select(datasets::id)
+                .first(&mut conn)
+                .optional()
+                .map_err(backend)?
+                .ok_or_else(|| StoreError::NoDataset(name.to_string()))?;
+            if let Some((id, source)) = self.cache.read().map_err(backend_poison)?.get(name) {
+                if *id == newest {
+                    return Ok(source.clone());
+                }
             }
+            // Pinned before it is read, so no import's pruning removes it while it is judged and kept.
+            let pin = self.pin(newest)?;
+            let Some((version, digest, dataset)) = self.read_version(&mut conn, newest)? else {
+                continue;
+            };
+            let digest = match digest {
+                Some(d) => d,
+                None => {
+                    // Imported before datasets had digests: compute it once and keep it.
+                    let d = crate::digest::dataset_digest(&dataset);
+                    diesel::update(datasets::table.filter(datasets::id.eq(newest)))
+                        .set(datasets::digest.eq(&d))
+                        .execute(&mut conn)
+                        .map_err(backend)?;
+                    d
+                }
+            };
+            let source = Source::kept(name, Arc::new(dataset), digest, version as u32).held(Arc::new(pin));
+            self.cache
+                .write()
+                .map_err(backend_poison)?
+                .insert(name.to_string(), (newest, source.clone()));
+            return Ok(source);
         }
-        let (id, version, digest, dataset) = self.read_dataset(&mut conn, name)?;
-        let digest = match digest {
-            Some(d) => d,
-            None => {
-                // Imported before datasets had digests: compute it once and keep it.
-                let d = crate::digest::dataset_digest(&dataset);
-                diesel::update(datasets::table.filter(datasets::id.eq(id)))
-                    .set(datasets::digest.eq(&d))
-                    .execute(&mut conn)
-                    .map_err(backend)?;
-                d
-            }
-        };
-        let source = Source::kept(name, Arc::new(dataset), digest, version as u32);
-        self.cache
-            .write()
-            .map_err(backend_poison)?
-            .insert(name.to_string(), (id, source.clone()));
-        Ok(source)
+        Err(StoreError::Backend(format!(
+            "dataset \"{name}\" was imported again three times while being read: try again"
+        )))
     }
 
     fn next_run_id(&self) -> Result<u64, StoreError> {
