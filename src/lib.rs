@@ -16,6 +16,7 @@ pub mod model;
 pub mod network;
 pub mod report;
 pub mod rules;
+pub mod safe_write;
 pub mod server;
 pub mod siting;
 pub mod spatial;

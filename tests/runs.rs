@@ -408,3 +408,56 @@ fn check_out_without_maps_writes_everything_else() {
     let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
     assert!(!report.contains("<svg") && report.contains("不合格清单"));
 }
+
+/// `check --out` killed mid-write (a crash injected by the debug build's test hook) never loses the
+/// folder: killed before the swap, the earlier run is there whole; killed just after, the new one is; and
+/// the next write removes what the killed one left beside it.
+#[test]
+fn a_killed_write_never_loses_the_run_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let check = |as_of: &str, crash: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"));
+        c.args([
+            "check",
+            "geodata/demo",
+            "--rules",
+            "anxi-2022",
+            "--no-maps",
+            "--as-of",
+            as_of,
+            "--out",
+        ])
+        .arg(&out)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CARECIRCLE_TEST_CRASH_AT");
+        if let Some(at) = crash {
+            c.env("CARECIRCLE_TEST_CRASH_AT", at);
+        }
+        c.output().unwrap()
+    };
+    let leftovers = || {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".run.carecircle-"))
+            .count()
+    };
+    assert!(check("2024-12-31", None).status.success());
+    let first = std::fs::read(out.join("check.json")).unwrap();
+    let killed = check("2021-12-31", Some("before-swap"));
+    assert!(!killed.status.success(), "the hook aborted the write");
+    assert_eq!(
+        std::fs::read(out.join("check.json")).unwrap(),
+        first,
+        "the earlier run is whole"
+    );
+    assert_eq!(leftovers(), 1, "the killed write's staging folder is left");
+    let killed = check("2021-12-31", Some("after-swap"));
+    assert!(!killed.status.success());
+    let second = std::fs::read(out.join("check.json")).unwrap();
+    assert_ne!(second, first, "the new run took the folder's place whole");
+    assert!(String::from_utf8_lossy(&second).contains("2021-12-31"));
+    assert!(check("2024-12-31", None).status.success());
+    assert_eq!(leftovers(), 0, "the next write cleaned what the killed ones left");
+}

@@ -8,7 +8,7 @@
 
 use super::json::{figure, rate, CheckDocument, FindingRow};
 use super::Check;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -83,122 +83,7 @@ pub fn render(check: &Check, maps: Option<&Maps>) -> Result<Vec<(&'static str, V
     Ok(files)
 }
 
-/// Writes a whole folder of files at once: they are written into a new folder beside `dir`, which then
-/// takes `dir`'s place, so readers see all the old files or all the new ones, never a mix. A `dir`
-/// that holds anything but names in `known` (files carecircle did not write) is refused untouched.
-pub fn write_folder<N: AsRef<str>, B: AsRef<[u8]>>(
-    dir: &Path,
-    files: &[(N, B)],
-    known: &[&str],
-) -> Result<(), WriteError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| WriteError::Io { path, source }
-    };
-    let dir = match dir.file_name() {
-        Some(_) => dir.to_path_buf(),
-        None => dir.canonicalize().map_err(io(dir))?,
-    };
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let exists = match std::fs::symlink_metadata(&dir) {
-        Ok(meta) if meta.is_dir() => true,
-        Ok(_) => {
-            return Err(WriteError::Foreign {
-                dir: dir.clone(),
-                names: "(it is not a folder)".into(),
-            })
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return Err(io(&dir)(e)),
-    };
-    if exists {
-        let mut foreign = Vec::new();
-        for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
-            let entry = entry.map_err(io(&dir))?;
-            let entry_name = entry.file_name().to_string_lossy().into_owned();
-            let is_file = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
-            if !(is_file && known.contains(&entry_name.as_str())) {
-                foreign.push(entry_name);
-            }
-        }
-        if !foreign.is_empty() {
-            foreign.sort();
-            return Err(WriteError::Foreign {
-                dir: dir.clone(),
-                names: foreign.join(", "),
-            });
-        }
-    }
-    std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-    let pid = std::process::id();
-    let staging = parent.join(format!(".{name}.carecircle-new-{pid}"));
-    let old = parent.join(format!(".{name}.carecircle-old-{pid}"));
-    let _ = std::fs::remove_dir_all(&staging);
-    let staged = (|| {
-        std::fs::create_dir(&staging).map_err(io(&staging))?;
-        for (file, bytes) in files {
-            let path = staging.join(file.as_ref());
-            std::fs::write(&path, bytes.as_ref()).map_err(io(&path))?;
-        }
-        Ok(())
-    })();
-    if let Err(e) = staged {
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(e);
-    }
-    if exists {
-        if let Err(e) = std::fs::rename(&dir, &old) {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(io(&dir)(e));
-        }
-    }
-    if let Err(e) = std::fs::rename(&staging, &dir) {
-        if exists {
-            let _ = std::fs::rename(&old, &dir);
-        }
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(io(&dir)(e));
-    }
-    if exists {
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    Ok(())
-}
-
-/// Writes named byte buffers into `dir`: each to a temporary name first, then renamed.
-pub fn write_all(dir: &Path, files: Vec<(&str, Vec<u8>)>) -> Result<Vec<PathBuf>, WriteError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| WriteError::Io { path, source }
-    };
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    let mut staged = Vec::new();
-    for (name, bytes) in &files {
-        let tmp = dir.join(format!(".{name}.partial"));
-        if let Err(e) = std::fs::write(&tmp, bytes) {
-            for (t, _) in &staged {
-                let _ = std::fs::remove_file(t);
-            }
-            let _ = std::fs::remove_file(&tmp);
-            return Err(io(&tmp)(e));
-        }
-        staged.push((tmp, dir.join(name)));
-    }
-    let mut written = Vec::new();
-    for (tmp, path) in staged {
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
-        written.push(path);
-    }
-    Ok(written)
-}
+pub use crate::safe_write::{write_all, write_folder};
 
 fn findings_geojson(check: &Check) -> Result<Vec<u8>, WriteError> {
     // The rows alone: the whole document (summary, ledger, the record's units) is not needed here.

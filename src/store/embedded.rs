@@ -60,6 +60,8 @@ impl EmbeddedStore {
                 state.display()
             )));
         }
+        // This process alone uses the state directory now: what killed writes left in it can go.
+        crate::safe_write::clean_leftovers(&runs);
         Ok(EmbeddedStore {
             datasets: datasets.into_iter().map(|(n, d)| Source::new(&n, d)).collect(),
             state: state.to_path_buf(),
@@ -124,9 +126,7 @@ impl Store for EmbeddedStore {
         };
         // Run folders restored from a backup may be newer than the counter: never hand their ids out again.
         let id = last.max(self.run_ids()?.last().copied().unwrap_or(0)) + 1;
-        let tmp = self.state.join(".last-run-id.partial");
-        std::fs::write(&tmp, format!("{id}\n")).map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        crate::safe_write::write_all(&self.state, vec![("last-run-id", format!("{id}\n").into_bytes())])?;
         Ok(id)
     }
 
