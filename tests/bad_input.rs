@@ -467,3 +467,35 @@ fn points_outside_china_in_gcj02_and_malformed_admin_units_are_refused() {
     assert!(find(&found, "C1", "parent").message.contains("names the unit itself"));
     assert!(find(&found, "C2", "geometry").message.contains("empty MultiPolygon"));
 }
+
+/// A value JSON cannot hold — a number beyond ±1.8e308, a lone surrogate — is one problem naming that
+/// property and the value as written, not every property of the feature as missing.
+#[test]
+fn an_unreadable_value_is_named_as_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    good(dir.path());
+    let path = dir.path().join("residential_areas.geojson");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text
+        .replacen("\"households\": 300", "\"households\": 1e400", 1)
+        .replacen("\"name\": \"二号小区\"", "\"name\": \"\\ud800二号小区\"", 1);
+    assert!(
+        text.contains("1e400") && text.contains("\\ud800"),
+        "the fixture changed"
+    );
+    std::fs::write(&path, text).unwrap();
+    let problems = problems(dir.path());
+    let big = find(&problems, "R1", "households");
+    assert!(
+        big.message.contains("1e400") && big.message.contains("number out of range"),
+        "{big:?}"
+    );
+    let surrogate = find(&problems, "R2", "name");
+    assert!(surrogate.message.contains("\\ud800"), "{surrogate:?}");
+    assert!(
+        !problems
+            .iter()
+            .any(|p| p.message.contains("missing") || p.message.contains("缺少")),
+        "nothing reported missing: {problems:#?}"
+    );
+}

@@ -201,12 +201,16 @@ fn read_feature(
     }
 
     let feature: Option<Feature> = serde_json::from_str(raw.get()).ok();
-    // A properties member that is not an object counts as none: the layer then names what is missing.
-    let properties: PropMap = feature
-        .as_ref()
-        .and_then(|f| f.properties)
-        .and_then(|p| serde_json::from_str(p.get()).ok())
-        .unwrap_or_default();
+    // A properties member that is not an object counts as none: the layer then names what is missing. One
+    // whose value JSON cannot hold (a number beyond ±1.8e308, a lone surrogate) is read property by
+    // property, so the problem names that property and value rather than every property as missing.
+    let (properties, unreadable) = match feature.as_ref().and_then(|f| f.properties) {
+        None => (PropMap::default(), None),
+        Some(p) => match serde_json::from_str::<PropMap>(p.get()) {
+            Ok(map) => (map, None),
+            Err(_) => properties_one_by_one(p.get()),
+        },
+    };
     let member: Option<Value> = feature
         .as_ref()
         .and_then(|f| f.id)
@@ -224,6 +228,15 @@ fn read_feature(
         .as_ref()
         .and_then(|f| f.kind)
         .is_some_and(|k| k.get() == "\"Feature\"");
+    if let Some((property, message)) = unreadable.filter(|_| is_feature) {
+        let problem = Problem {
+            file: file.to_string(),
+            feature: Some(label),
+            property,
+            message,
+        };
+        return (None, Some(problem));
+    }
     let Some(feature) = feature.filter(|_| is_feature) else {
         let problem = Problem {
             file: file.to_string(),
@@ -259,6 +272,41 @@ fn read_feature(
         }),
         problem,
     )
+}
+
+/// A properties object that does not parse whole, read one property at a time: the properties that read,
+/// and the first that does not (its name, and what is wrong with its value, the value shown as written).
+fn properties_one_by_one(text: &str) -> (PropMap, Option<(Option<String>, String)>) {
+    use serde_json::value::RawValue;
+    let reason = |e: serde_json::Error| {
+        let e = e.to_string();
+        e.split(" at line ").next().unwrap_or_default().to_string()
+    };
+    let raw: Vec<(String, &RawValue)> =
+        match serde_json::from_str::<std::collections::BTreeMap<String, &RawValue>>(text) {
+            Ok(map) => map.into_iter().collect(),
+            Err(e) => {
+                let message = format!("无法读取属性 the properties cannot be read: {}", reason(e));
+                return (PropMap::default(), Some((None, message)));
+            }
+        };
+    let mut map = PropMap::new();
+    let mut bad = None;
+    for (key, value) in raw {
+        match serde_json::from_str::<Value>(value.get()) {
+            Ok(v) => map.insert(&key, v),
+            Err(e) if bad.is_none() => {
+                let shown: String = value.get().chars().take(40).collect();
+                let more = if value.get().chars().count() > 40 { "…" } else { "" };
+                bad = Some((
+                    Some(key),
+                    format!("无法读取的值 the value {shown}{more} cannot be read: {}", reason(e)),
+                ));
+            }
+            Err(_) => {}
+        }
+    }
+    (map, bad)
 }
 
 /// How a problem names a feature: `id "R-17" (index 4)`; an id too long to be one is shown by its start.
