@@ -4,6 +4,7 @@
 mod common;
 use common::{carecircle, start_server};
 use std::path::Path;
+use std::process::Command;
 
 /// The demo copied into `dir`, for editing one file of it.
 fn demo_copy(dir: &Path) {
@@ -381,4 +382,47 @@ fn no_csv_cell_is_a_formula() {
     }
     // The names did reach the files (else the test proves nothing).
     assert!(neutralised > 50, "{neutralised} neutralised cells");
+}
+
+/// A full disk under the state directory: `POST /checks` answers 507 naming the run that was not kept,
+/// never a path of the server's; nothing half-written is left or listed. The disk is a 256 KiB tmpfs
+/// (mounting needs root, as the tests run here and in CI).
+#[test]
+fn a_full_disk_is_507_with_the_run_named_and_no_path() {
+    let state = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+        .arg(state.path())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        assert!(
+            std::env::var("CI").is_err(),
+            "mounting a small tmpfs needs root, which CI has"
+        );
+        eprintln!("\n*** SKIPPED: cannot mount a tmpfs here (not root); the full-disk test did not run ***\n");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(state.path());
+    let (mut server, port) = start_server(state.path(), env!("CARGO_MANIFEST_DIR").as_ref());
+    let answer = common::http(port, "POST", "/checks", Some(r#"{"dataset":"demo"}"#));
+    let listed = common::http(port, "GET", "/checks", None);
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(answer.starts_with("HTTP/1.1 507"), "{answer}");
+    let body = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
+    assert!(body.contains("run 1") && body.contains("full"), "{body}");
+    assert!(!body.contains(&state.path().display().to_string()), "no path: {body}");
+    assert!(listed.ends_with("{\"checks\":[]}"), "{listed}");
+    let runs: Vec<_> = std::fs::read_dir(state.path().join("runs"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(runs.is_empty(), "nothing half-written: {runs:?}");
 }

@@ -136,7 +136,8 @@ pub(crate) fn mode_of(text: Option<&str>) -> Result<Mode, ApiError> {
               (status = 400, description = "Bad request", body = Exception),
               (status = 403, description = "Sent by a page of another origin than this service's or one --cors allows", body = Exception),
               (status = 404, description = "No such dataset", body = Exception),
-              (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
+              (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception),
+              (status = 507, description = "The server's storage is full: the run was not kept", body = Exception)))]
 pub async fn create_check(
     req: HttpRequest,
     state: web::Data<AppState>,

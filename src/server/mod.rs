@@ -90,6 +90,9 @@ pub enum ApiError {
     Forbidden(String),
     #[error("the body did not arrive within {} s", crate::limits::BODY_SECONDS)]
     SlowBody,
+    /// The store is full: 507, naming what was not kept, never a path.
+    #[error("{0}")]
+    InsufficientStorage(String),
     #[error("{0}")]
     Internal(String),
 }
@@ -100,6 +103,7 @@ impl From<StoreError> for ApiError {
             StoreError::NoDataset(_) | StoreError::NoRun(_) | StoreError::NoFile { .. } => {
                 ApiError::NotFound(e.to_string())
             }
+            StoreError::Full(_) => ApiError::InsufficientStorage(e.to_string()),
             StoreError::Backend(_) | StoreError::Render(_) | StoreError::Map(_) => ApiError::Internal(e.to_string()),
         }
     }
@@ -117,6 +121,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::SlowBody => StatusCode::REQUEST_TIMEOUT,
+            ApiError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

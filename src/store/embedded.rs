@@ -126,7 +126,8 @@ impl Store for EmbeddedStore {
         };
         // Run folders restored from a backup may be newer than the counter: never hand their ids out again.
         let id = last.max(self.run_ids()?.last().copied().unwrap_or(0)) + 1;
-        crate::safe_write::write_all(&self.state, vec![("last-run-id", format!("{id}\n").into_bytes())])?;
+        crate::safe_write::write_all(&self.state, vec![("last-run-id", format!("{id}\n").into_bytes())])
+            .map_err(|e| StoreError::from(e).or_full(&format!("run {id}")))?;
         Ok(id)
     }
 
@@ -146,7 +147,8 @@ impl Store for EmbeddedStore {
             return Err(StoreError::Backend(format!("{} exists already", dir.display())));
         }
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-        write_folder(&dir, &files, &names)?;
+        write_folder(&dir, &files, &names)
+            .map_err(|e| StoreError::from(e).or_full(&format!("run {}", run.summary.id)))?;
         Ok(())
     }
 

@@ -23,10 +23,36 @@ pub enum StoreError {
     NoFile { id: u64, name: String, why: &'static str },
     #[error("the store failed: {0}")]
     Backend(String),
+    /// The disk (or the database's) is full: what was being kept (`run 7`) was not.
+    #[error(
+        "存储空间已满 {0} could not be kept: the server's storage is full (nothing was kept; free space and try again)"
+    )]
+    Full(String),
     #[error(transparent)]
     Render(#[from] crate::report::files::WriteError),
     #[error(transparent)]
     Map(#[from] crate::map::MapError),
+}
+
+impl StoreError {
+    /// `self`, or [`StoreError::Full`] for `what` when it says the disk or the database ran out of space.
+    pub fn or_full(self, what: &str) -> StoreError {
+        let full = match &self {
+            StoreError::Render(crate::report::files::WriteError::Io { source, .. }) => {
+                source.kind() == std::io::ErrorKind::StorageFull || source.raw_os_error() == Some(libc::EDQUOT)
+            }
+            // PostgreSQL: SQLSTATE 53100 disk_full, "could not extend file …: No space left on device".
+            StoreError::Backend(text) => {
+                text.contains("No space left on device") || text.contains("could not extend file")
+            }
+            _ => false,
+        };
+        if full {
+            StoreError::Full(what.to_string())
+        } else {
+            self
+        }
+    }
 }
 
 /// What a store says of a kept run without reading its files: enough for a list of runs.

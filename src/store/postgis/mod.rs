@@ -813,7 +813,7 @@ impl Store for PostgisStore {
             }
             Ok(())
         })
-        .map_err(backend)
+        .map_err(|e| backend(e).or_full(&format!("run {id}")))
     }
 
     fn runs(&self) -> Result<Vec<RunSummary>, StoreError> {
