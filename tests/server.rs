@@ -965,6 +965,64 @@ async fn cross_site_and_unbounded_requests_are_refused_before_any_work() {
     }
 }
 
+/// Every answer carries `nosniff` and a `Referrer-Policy`; every page its `Content-Security-Policy`: the
+/// app's own script and the basemap's origin, the API page's own script (its start is a file), and a kept
+/// report — a name in which could hold markup — no script at all.
+#[actix_web::test]
+async fn pages_carry_their_security_policy() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = std::sync::Arc::try_unwrap(demo_state(dir.path(), None).into_inner())
+        .ok()
+        .unwrap();
+    state.basemap = Some("http://t0.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}".into());
+    let app = test::init_service(App::new().app_data(actix_web::web::Data::new(state)).configure(router)).await;
+    let id = common::create_run(&app, &["anxi-2022"], None).await;
+    let headers = |uri: String| {
+        let app = &app;
+        async move {
+            let resp = test::call_service(app, test::TestRequest::get().uri(&uri).to_request()).await;
+            assert_eq!(resp.status().as_u16(), 200, "{uri}");
+            let h = |name: &str| resp.headers().get(name).map(|v| v.to_str().unwrap().to_string());
+            (
+                h("content-security-policy"),
+                h("x-content-type-options"),
+                h("referrer-policy"),
+            )
+        }
+    };
+    for uri in ["/collections".to_string(), format!("/checks/{id}/findings.csv")] {
+        let (csp, nosniff, referrer) = headers(uri.clone()).await;
+        assert_eq!(
+            (nosniff.as_deref(), referrer.as_deref()),
+            (Some("nosniff"), Some("same-origin")),
+            "{uri}"
+        );
+        assert!(csp.is_none(), "{uri} is no page");
+    }
+    let (app_csp, _, _) = headers("/app/".into()).await;
+    let app_csp = app_csp.unwrap();
+    assert!(
+        app_csp.contains("script-src 'self';") && !app_csp.contains("unsafe-eval"),
+        "{app_csp}"
+    );
+    assert!(
+        app_csp.contains("connect-src 'self' http://t0.tianditu.gov.cn;"),
+        "{app_csp}"
+    );
+    let (api_csp, _, _) = headers("/api.html".into()).await;
+    assert!(api_csp.unwrap().contains("script-src 'self';"));
+    let resp = test::call_service(&app, test::TestRequest::get().uri("/api.html").to_request()).await;
+    let html = String::from_utf8(test::read_body(resp).await.to_vec()).unwrap();
+    assert!(!html.contains("<script>"), "no inline script: {html}");
+    let (report_csp, nosniff, _) = headers(format!("/checks/{id}/report.html")).await;
+    let report_csp = report_csp.unwrap();
+    assert!(
+        report_csp.starts_with("default-src 'none';") && !report_csp.contains("script-src"),
+        "{report_csp}"
+    );
+    assert_eq!(nosniff.as_deref(), Some("nosniff"));
+}
+
 /// The web app: its page, its configuration, MapLibre with its licence, all from the binary; linked from
 /// the landing page. A run's findings come as CSV too.
 #[actix_web::test]

@@ -27,11 +27,27 @@ pub async fn to_the_page() -> HttpResponse {
 /// The web app's page.
 #[utoipa::path(get, path = "/app/", tag = "web app",
     responses((status = 200, description = "The web app for reviewers and auditors", content_type = "text/html")))]
-pub async fn page() -> HttpResponse {
+pub async fn page(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-cache"))
+        .insert_header(("Content-Security-Policy", app_policy(state.basemap.as_deref())))
         .body(include_str!("assets/app/index.html"))
+}
+
+/// The web app's Content-Security-Policy: its own script, worker, styles and tiles only (MapLibre may
+/// decode a raster tile through a `blob:` image it makes), and the basemap's origin for its tiles when
+/// one is set. The browser test fails on any violation.
+fn app_policy(basemap: Option<&str>) -> String {
+    let origin = basemap
+        .and_then(|t| t.split_once("://").map(|(scheme, rest)| (scheme, rest)))
+        .map(|(scheme, rest)| format!(" {scheme}://{}", rest.split(['/', '?']).next().unwrap_or_default()))
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{origin}; \
+         connect-src 'self'{origin}; worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
 }
 
 /// What the page needs to start: the datasets, the rulesets, whether checks need a token, the basemap.

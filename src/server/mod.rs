@@ -151,6 +151,15 @@ pub fn router(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("")
             .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed))
+            .wrap_fn(|req, srv| {
+                use actix_web::dev::Service;
+                let answer = srv.call(req);
+                async move {
+                    let mut res = answer.await?;
+                    secure_headers(res.headers_mut());
+                    Ok(res)
+                }
+            })
             .configure(|cfg| {
                 features::routes(cfg);
                 checks::routes(cfg);
@@ -168,6 +177,31 @@ pub fn router(cfg: &mut web::ServiceConfig) {
                 .error_response()
             })),
     );
+}
+
+/// What every answer carries: `nosniff`, so a browser never runs as script what was served as data;
+/// `Referrer-Policy`, so a page's links do not tell other sites which run or dataset was open; and on an
+/// HTML page that set none, the strictest `Content-Security-Policy` — no script at all, styles and images
+/// inline only (a kept report is self-contained, and a name in it can never become code).
+fn secure_headers(headers: &mut actix_web::http::header::HeaderMap) {
+    use actix_web::http::header::{HeaderName, HeaderValue, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY};
+    headers.insert(
+        HeaderName::from_static("x-content-type-options"),
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    let html = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    if html && !headers.contains_key(CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+            ),
+        );
+    }
 }
 
 /// A 405 as every error: a JSON body naming the method, the path and the methods allowed (its `Allow`

@@ -217,11 +217,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The API documentation page (Swagger UI, vendored from npm and compiled in: no CDN, works offline).
-#[utoipa::path(get, path = "/api.html", tag = "OGC API - Features",
+#[utoipa::path(get, path = "/api.html", tag = "documentation",
     responses((status = 200, description = "This document, shown by Swagger UI", content_type = "text/html")))]
 pub async fn api_html() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        ))
         .body(API_HTML)
 }
 
@@ -235,22 +240,20 @@ const API_HTML: &str = r##"<!doctype html>
 <body>
 <div id="swagger-ui"></div>
 <script src="assets/swagger-ui/swagger-ui-bundle.js"></script>
-<script>
-window.ui = SwaggerUIBundle({ url: "openapi.json", dom_id: "#swagger-ui", deepLinking: true });
-</script>
+<script src="assets/swagger-ui/start.js"></script>
 </body>
 </html>
 "##;
 
 /// Swagger UI's files, with its licence.
-#[utoipa::path(get, path = "/assets/swagger-ui/{file}", tag = "OGC API - Features",
+#[utoipa::path(get, path = "/assets/swagger-ui/{file}", tag = "documentation",
     params(("file" = String, Path, description = "`swagger-ui-bundle.js`, `swagger-ui.css`, `LICENSE`, `NOTICE` or `swagger-ui-bundle.js.LICENSE.txt`")),
     responses((status = 200, description = "The file", content(("text/javascript" = String), ("text/css" = String), ("text/plain" = String))),
               (status = 404, description = "No such file", body = Exception)))]
 pub async fn swagger_asset(file: web::Path<String>) -> HttpResponse {
     const JS: &str = "text/javascript";
     const TEXT: &str = "text/plain; charset=utf-8";
-    const FILES: [super::Embedded; 5] = [
+    const FILES: [super::Embedded; 6] = [
         (
             "swagger-ui-bundle.js",
             include_bytes!("assets/swagger-ui/swagger-ui-bundle.js"),
@@ -260,6 +263,12 @@ pub async fn swagger_asset(file: web::Path<String>) -> HttpResponse {
             "swagger-ui.css",
             include_bytes!("assets/swagger-ui/swagger-ui.css"),
             "text/css",
+        ),
+        // The page's own start, a file rather than an inline script, so its policy can forbid inline ones.
+        (
+            "start.js",
+            b"window.ui = SwaggerUIBundle({ url: \"openapi.json\", dom_id: \"#swagger-ui\", deepLinking: true });\n",
+            JS,
         ),
         ("LICENSE", include_bytes!("assets/swagger-ui/LICENSE"), TEXT),
         ("NOTICE", include_bytes!("assets/swagger-ui/NOTICE"), TEXT),
