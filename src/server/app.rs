@@ -40,7 +40,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 /// one is set. The browser test fails on any violation.
 fn app_policy(basemap: Option<&str>) -> String {
     let origin = basemap
-        .and_then(|t| t.split_once("://").map(|(scheme, rest)| (scheme, rest)))
+        .and_then(|t| t.split_once("://"))
         .map(|(scheme, rest)| format!(" {scheme}://{}", rest.split(['/', '?']).next().unwrap_or_default()))
         .unwrap_or_default();
     format!(
