@@ -59,8 +59,10 @@ pub const SITE_SWAP_WORK: u64 = 200_000_000;
 pub const HEAVY_AT_ONCE: usize = 2;
 /// Of those, when a token is configured, what requests without it may run at once, in a slot of their own.
 pub const ANONYMOUS_HEAVY_AT_ONCE: usize = 1;
-/// Collections whose tile index the server keeps (the least recently tiled is dropped beyond it).
-pub const TILED_COLLECTIONS: usize = 16;
+/// The memory the tile indexes the server keeps may take, about: past it the collections tiled least
+/// lately are let go (the one tiled last is always kept). Counted at 120 bytes a feature (a 100 000-area
+/// layer: 12 MB) and 16 bytes a coordinate of a part held apart.
+pub const TILED_BYTES: usize = 512 << 20;
 /// How long the server waits for one of them before answering 503; the work is not kept.
 pub const HEAVY_SECONDS: u64 = 120;
 /// Seconds a request body may take to arrive (a client trickling a byte a second is cut off).

@@ -50,7 +50,7 @@ pub struct AppState {
     /// Kept runs' findings, parsed, the most recently read last (at most
     /// [`crate::limits::KEPT_FINDINGS_BYTES`] of their files): (run, findings, size of findings.geojson).
     kept_findings: std::sync::Mutex<Vec<(u64, Arc<features::KeptFindings>, usize)>>,
-    /// The collections tiled lately, indexed, most recent last (at most [`crate::limits::TILED_COLLECTIONS`]).
+    /// The collections tiled lately, indexed, most recent last (at most [`crate::limits::TILED_BYTES`] of them).
     tiled: std::sync::Mutex<Vec<(String, Arc<tiles::Tiled>)>>,
     /// Held while an index is built: a map asks for a dozen tiles of a layer at once, and one index of a
     /// big city is enough (each costs seconds and a hundred MB).

@@ -308,6 +308,8 @@ pub struct Tiled {
     /// (index into the source, the family's part where the collection serves only part of it).
     members: Vec<(usize, Option<Geometry<f64>>)>,
     index: TileIndex,
+    /// What the members and the index take in memory, about (the source is shared with the store).
+    bytes: usize,
 }
 
 impl Tiled {
@@ -357,12 +359,52 @@ fn tiled(state: &AppState, id: &str) -> Result<Arc<Tiled>, ApiError> {
         Some(p) => p.bounding_rect(),
         None => held.geometry(*i).bounding_rect(),
     }));
-    let built = Arc::new(Tiled { held, members, index });
+    // A member and its index entry take about 120 bytes; a part held apart, 16 bytes a coordinate.
+    let bytes = members.len() * 120
+        + members
+            .iter()
+            .filter_map(|(_, part)| part.as_ref())
+            .map(|g| geo::CoordsIter::coords_count(g) * 16)
+            .sum::<usize>();
+    let built = Arc::new(Tiled {
+        held,
+        members,
+        index,
+        bytes,
+    });
     let mut kept = lock()?;
     kept.retain(|(k, _)| k != id);
-    if kept.len() >= crate::limits::TILED_COLLECTIONS {
+    kept.push((id.to_string(), built.clone()));
+    // The collections tiled least lately go first once the indexes pass their memory (the newest stays).
+    while kept.len() > 1 && kept.iter().map(|(_, t)| t.bytes).sum::<usize>() > crate::limits::TILED_BYTES {
         kept.remove(0);
     }
-    kept.push((id.to_string(), built.clone()));
     Ok(built)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tile indexes are kept by the memory they take, not by count: the 25 collections of five small
+    /// datasets are all kept (a count of 16 let the first go); and they are let go once past the bound.
+    #[test]
+    fn tile_indexes_are_kept_by_memory_not_count() {
+        use crate::store::embedded::EmbeddedStore;
+        let dir = tempfile::tempdir().unwrap();
+        let demo = crate::load::load_dataset(std::path::Path::new("geodata/demo")).unwrap();
+        let datasets = (0..5).map(|k| (format!("d{k}"), demo.clone())).collect();
+        let store = Arc::new(EmbeddedStore::open(datasets, dir.path()).unwrap());
+        let state = AppState::new(store, vec![], None, false);
+        let layers = ["admin_units", "residential_areas", "facilities", "roads", "candidates"];
+        let ids: Vec<String> = (0..5).flat_map(|k| layers.map(|l| format!("d{k}.{l}"))).collect();
+        for id in &ids {
+            tiled(&state, id).unwrap();
+        }
+        let kept = state.tiled.lock().unwrap();
+        assert_eq!(kept.len(), 25, "every small index is kept");
+        let total: usize = kept.iter().map(|(_, t)| t.bytes).sum();
+        assert!(total < crate::limits::TILED_BYTES / 100, "{total} bytes");
+        assert_eq!(kept[0].0, "d0.admin_units", "the least lately tiled first");
+    }
 }
