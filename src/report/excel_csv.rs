@@ -96,4 +96,18 @@ mod tests {
             assert_eq!(cell(plain), plain);
         }
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a cell holds, what is written never starts a formula unless it is a plain number, and
+        /// it reads back as the text given with at most a leading quote.
+        #[test]
+        fn no_cell_starts_a_formula(text in "[=+@\t\r-]?[ -~一-龥]{0,12}") {
+            let written = cell(&text);
+            let risky = written.starts_with(['=', '+', '-', '@', '\t', '\r']);
+            prop_assert!(!risky || is_plain_number(&written), "{written:?}");
+            prop_assert!(written == text || written.strip_prefix('\'') == Some(text.as_str()));
+        }
+    }
 }
