@@ -44,11 +44,14 @@ pub fn doubled_area(ring: &[Cell]) -> i64 {
         .sum()
 }
 
+/// The same in floating point, about the ring's first vertex: a polygon of a fraction of a cell far from
+/// the grid's origin keeps its area instead of losing it to cancellation.
 fn doubled_area_f64(ring: &[Coord<f64>]) -> f64 {
+    let Some(&o) = ring.first() else { return 0.0 };
     let n = ring.len();
     (0..n)
         .map(|i| {
-            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            let (a, b) = (ring[i] - o, ring[(i + 1) % n] - o);
             a.x * b.y - b.x * a.y
         })
         .sum()

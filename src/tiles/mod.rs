@@ -302,6 +302,9 @@ fn geometry(
     if parts.is_empty() {
         return Ok(None);
     }
+    if kind == GeomType::Linestring {
+        parts = join_touching(parts);
+    }
     let mut enc = GeomEncoder::<f64>::new(kind);
     let mut previous_end: Option<clip::Cell> = None;
     for mut part in parts {
@@ -310,7 +313,7 @@ fn geometry(
             continue;
         }
         // The encoder takes a part that starts where the last one ended as its continuation (no MoveTo):
-        // start a ring elsewhere on itself, and join such a line to the one before.
+        // start a ring elsewhere on itself (lines that touch were joined above).
         if kind == GeomType::Polygon && previous_end == part.first().copied() {
             part.rotate_left(1);
         }
@@ -321,6 +324,19 @@ fn geometry(
         enc.complete_geom()?;
     }
     Ok(Some(enc.encode()?))
+}
+
+/// Lines where each that starts where the one before ends is joined to it: the encoder would otherwise
+/// run on without a MoveTo, which MVT 2.1 §4.3.4.3 does not allow.
+fn join_touching(parts: Vec<Vec<clip::Cell>>) -> Vec<Vec<clip::Cell>> {
+    let mut joined: Vec<Vec<clip::Cell>> = Vec::with_capacity(parts.len());
+    for part in parts {
+        match joined.last_mut() {
+            Some(last) if last.last() == part.first() => last.extend(part.into_iter().skip(1)),
+            _ => joined.push(part),
+        }
+    }
+    joined
 }
 
 /// Each polygon's exterior and holes, clipped, snapped and wound as MVT wants, in `out`; a part too small
@@ -524,6 +540,19 @@ mod tests {
         assert!(read.layers[0].features[0].rings()[0].1 > 2 * i64::from(clip::DOT_CELLS * clip::DOT_CELLS));
     }
 
+    /// A multilinestring whose second line starts where the first ends is one line of valid commands.
+    #[test]
+    fn touching_lines_are_joined() {
+        let g = Geometry::MultiLineString(geo::MultiLineString(vec![
+            LineString::from(vec![(119.44, 26.0), (119.45, 26.0)]),
+            LineString::from(vec![(119.45, 26.0), (119.45, 26.01)]),
+        ]));
+        let read = one(TileId::containing(12, 119.445, 26.005).unwrap(), &g);
+        assert!(read.problems().is_empty(), "{:?}", read.problems());
+        assert_eq!(read.layers[0].features[0].parts.len(), 1);
+        assert_eq!(read.layers[0].features[0].parts[0].len(), 3);
+    }
+
     /// A multipolygon whose second part starts where the first ends still has a MoveTo for each ring.
     #[test]
     fn touching_parts_each_start_a_ring() {
@@ -542,6 +571,29 @@ mod tests {
         let read = one(tile, &Geometry::MultiPolygon(geo::MultiPolygon(vec![a, b])));
         assert!(read.problems().is_empty(), "{:?}", read.problems());
         assert_eq!(read.layers[0].features[0].rings().len(), 2);
+    }
+
+    /// A 20 cm polygon far from the grid's origin (found by the proptest below) is a dot at every zoom
+    /// where it is smaller than a cell: its area is not lost to floating-point cancellation.
+    #[test]
+    fn a_tiny_polygon_far_out_is_still_a_dot() {
+        let p = geo::Polygon::new(
+            LineString::from(vec![
+                (156.83788606789955, 17.131439500777805),
+                (156.83788511022527, 17.131439900680917),
+                (156.83788492370806, 17.131440625271534),
+                (156.83788399265129, 17.1314390355117),
+                (156.83788606789955, 17.131439500777805),
+            ]),
+            vec![],
+        );
+        let g = Geometry::Polygon(p);
+        let inside = geo::InteriorPoint::interior_point(&g).unwrap();
+        for z in 0..=22u8 {
+            let read = one(TileId::containing(z, inside.x(), inside.y()).unwrap(), &g);
+            assert_eq!(read.layers.len(), 1, "zoom {z}");
+            assert!(read.problems().is_empty(), "zoom {z}: {:?}", read.problems());
+        }
     }
 
     use proptest::prelude::*;
@@ -578,6 +630,10 @@ mod tests {
                 }
                 let holes = if hole { vec![ring(0.25)] } else { vec![] };
                 (lon, lat, geo::Polygon::new(exterior, holes))
+            })
+            // A polygon, as the loader lets one in: at least three spokes, some area.
+            .prop_filter("a polygon with area", |(_, _, p)| {
+                p.exterior().0.len() >= 4 && geo::Area::unsigned_area(p) > 0.0
             })
     }
 
