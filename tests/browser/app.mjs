@@ -154,8 +154,10 @@ try {
   const runs = await page.evaluate(() => window.carecircle.state.runs.map((r) => [r.id, r.as_of]));
   const older = runs.find((r) => r[1] === "2023-06-30")[0];
   const newer = runs.find((r) => r[1] !== "2023-06-30")[0];
-  await page.selectOption("#compare-old", String(older));
-  await page.selectOption("#compare-new", String(newer));
+  // The 2024 check was made first: by default the runs are still taken by the day they judged.
+  assert.ok(newer < older, "the later-dated check was made first");
+  assert.equal(await page.inputValue("#compare-old"), String(older), "旧 is the earlier day by default");
+  assert.equal(await page.inputValue("#compare-new"), String(newer), "新 is the later day by default");
   await page.click("#run-compare");
   await page.waitForSelector("#comparison:not([hidden]) #compare-table tbody tr");
   const ratio = await page.locator("#compare-table tbody tr").filter({ hasText: "每百户不少于30平方米" }).first().locator("td").allTextContents();
@@ -167,6 +169,33 @@ try {
   const styled = await page.evaluate(() => window.carecircle.map.getStyle().layers.filter((l) => l.id.startsWith("cmp:")).length);
   assert.ok(styled >= 3, "fixed, new and still failing are drawn");
   await shot("app-compare");
+
+  step("a check as of 2021-12-31, before anxi-2022 was in force, compared with 2024");
+  await page.click("#tab-audit");
+  await page.fill("#as-of", "2021-12-31");
+  await page.click("#run-check");
+  await page.waitForFunction(() => window.carecircle.state.runs && window.carecircle.state.runs.length === 3);
+  // The run says it did not apply anxi-2022, and why.
+  await page.waitForSelector("#not-in-force");
+  assert.match(await page.locator("#not-in-force").textContent(), /anxi-2022（2022-02-21 起施行）/);
+  await page.click("#tab-compare");
+  const in2021 = await page.evaluate(() => window.carecircle.state.runs.find((r) => r.as_of === "2021-12-31").id);
+  await page.selectOption("#compare-old", String(in2021));
+  await page.selectOption("#compare-new", String(newer));
+  await page.click("#run-compare");
+  await page.waitForFunction((id) => window.carecircle.state.comparison && window.carecircle.state.comparison.ids.old === String(id), in2021);
+  // anxi-2022's rules were not in force in 2021: not judged then, so nothing of theirs is 新增.
+  const notJudged = page.locator('#compare-table tbody tr[data-judged="new_only"]');
+  assert.equal(await notJudged.count(), 7, "anxi-2022's seven rules");
+  assert.match(await notJudged.first().textContent(), /仅新记录（旧记录时未生效）/);
+  assert.equal(await page.locator("#compare-table tbody tr").count(), 7, "no rule of theirs is counted as new");
+  await shot("app-compare-not-in-force");
+  // Taken the wrong way round, the server's reversed-days warning is shown above the result.
+  await page.selectOption("#compare-old", String(newer));
+  await page.selectOption("#compare-new", String(in2021));
+  await page.click("#run-compare");
+  await page.waitForSelector("#compare-warnings li");
+  assert.match(await page.locator("#compare-warnings").textContent(), /日期倒置/);
 
   step("review: upload the failing demo proposal and read 不通过");
   await page.click("#tab-review");

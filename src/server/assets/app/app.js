@@ -335,9 +335,16 @@ async function loadRuns() {
   const label = (c) => `#${c.id} · ${c.as_of} · ${c.mode} · ${c.rulesets.join("+")} · ${c.findings} ${one("条问题", "findings")}`;
   const options = () => state.runs.map((c) => el("option", { value: c.id }, label(c)));
   $("runs").replaceChildren(...options());
-  $("compare-old").replaceChildren(...options());
-  $("compare-new").replaceChildren(...options());
-  if (state.runs.length > 1) $("compare-old").value = state.runs[1].id;
+  // Compare offers the runs by the day they judged (then the order made): by default the earlier day is
+  // 旧 and the later 新, whichever was run first.
+  const byDay = [...state.runs].sort((a, b) => a.as_of.localeCompare(b.as_of) || a.id - b.id);
+  const dayOptions = () => byDay.map((c) => el("option", { value: c.id }, label(c)));
+  $("compare-old").replaceChildren(...dayOptions());
+  $("compare-new").replaceChildren(...dayOptions());
+  if (byDay.length > 1) {
+    $("compare-old").value = byDay[byDay.length - 2].id;
+    $("compare-new").value = byDay[byDay.length - 1].id;
+  }
 }
 
 async function openRun(id) {
@@ -363,6 +370,13 @@ async function openRun(id) {
 function renderRun() {
   const run = state.run;
   $("run-title").textContent = `${one("核查", "Run")} #${state.runId} · ${run.dataset} · ${one("核查日期", "as of")} ${run.as_of} · ${run.mode}`;
+  // Rulesets asked for but not yet in force on the day judged were not applied: say so, by name.
+  const skipped = (run.not_in_force || []).map((r) => `${r.ruleset}（${one(`${r.effective} 起施行`, `in force from ${r.effective}`)}）`);
+  document.querySelectorAll("#not-in-force").forEach((e) => e.remove());
+  if (skipped.length) {
+    $("run-title").after(el("p", { id: "not-in-force", class: "warnings", role: "note" },
+      one("未适用（核查日期时尚未施行）：", "Not applied (not yet in force on the day judged): "), skipped.join("、")));
+  }
   const dl = [
     ["report.html", one("报告", "report")],
     ["findings.xlsx", one("台账 Excel", "ledger (Excel)")],
@@ -372,7 +386,8 @@ function renderRun() {
   $("run-downloads").replaceChildren(one("下载：", "Download: "), ...dl.map(([path, text]) => el("a", { href: api(`checks/${state.runId}/${path}`), download: path === "report.html" ? null : `check-${state.runId}-${path === "findings" ? "findings.geojson" : path}` }, text)));
   // The filter: streets and communities of the run.
   const levels = { street: 1, township: 1, community: 2, village: 2 };
-  const units = run.admin_units.filter((u) => levels[u.level]);
+  // A run that judged nothing (every ruleset not yet in force) places no finding in any unit.
+  const units = (run.admin_units || []).filter((u) => levels[u.level]);
   $("unit-filter").replaceChildren(el("option", { value: "" }, t("filter.all")), ...units.map((u) => el("option", { value: u.code }, `${levels[u.level] === 2 ? "　" : ""}${u.name}`)));
   $("unit-filter").value = state.unit;
   // Rules.
@@ -645,20 +660,34 @@ function renderComparison() {
   const th = (pairs) => el("tr", {}, ...pairs.map(([zh, en]) => el("th", { scope: "col" }, one(zh, en))));
   const cols = [["规则", "Rule"], ["已整改", "Fixed"], ["新增", "New"], ["仍未整改", "Still failing"]];
   const ids = (list) => (list.length ? el("div", { class: "quote ids" }, list.slice(0, 30).join("、") + (list.length > 30 ? one(` 等 ${list.length} 个`, ` … ${list.length} in all`) : "")) : null);
+  // A rule one run did not judge (not yet in force, or not asked for) has no fixed or new findings: its
+  // failures are not new because the earlier run could not have found them.
+  const onlyOne = {
+    new_only: ["仅新记录（旧记录时未生效）", "in the later run only (not in force at the earlier)"],
+    old_only: ["仅旧记录（新记录未判定）", "in the earlier run only (not judged by the later)"],
+  };
+  const counts = (r) => onlyOne[r.judged]
+    ? [el("td", { colspan: 3, class: "only-one" }, one(...onlyOne[r.judged]))]
+    : [el("td", { class: "num" }, count(r.fixed), ids(r.fixed)), el("td", { class: "num" }, count(r.new), ids(r.new)), el("td", { class: "num" }, count(r.still_failing), ids(r.still_failing))];
+  const unitCounts = (r) => onlyOne[r.judged]
+    ? [el("td", { colspan: 3, class: "only-one" }, one(...onlyOne[r.judged]))]
+    : [el("td", { class: "num" }, count(r.fixed)), el("td", { class: "num" }, count(r.new)), el("td", { class: "num" }, count(r.still_failing))];
+  const warnings = (c.warnings || []).map((w) => el("li", {}, w));
   box.replaceChildren(
     el("p", {}, `#${c.ids.old} (${c.old.as_of}) → #${c.ids.now} (${c.new.as_of})`),
+    warnings.length ? el("ul", { id: "compare-warnings", class: "warnings", role: "alert" }, ...warnings) : "",
     el("p", { class: "downloads" }, one("下载：", "Download: "), ...[["csv", "CSV"], ["xlsx", "Excel"], ["html", one("报告", "report")]].map(([f, text]) => el("a", { href: api(`checks/${c.ids.now}/compare/${c.ids.old}?by=street&format=${f}`) }, text))),
     el("table", { id: "compare-table" }, el("caption", {}, one("分规则", "Per rule")), el("thead", {}, th(cols)),
-      el("tbody", {}, ...c.rules.map((r) => el("tr", {}, el("td", {}, (state.rules[r.rule] || {}).title || r.rule),
-        el("td", { class: "num" }, count(r.fixed), ids(r.fixed)), el("td", { class: "num" }, count(r.new), ids(r.new)), el("td", { class: "num" }, count(r.still_failing), ids(r.still_failing)))))),
+      el("tbody", {}, ...c.rules.map((r) => el("tr", { "data-judged": r.judged }, el("td", {}, (state.rules[r.rule] || {}).title || r.rule), ...counts(r))))),
     el("table", { id: "compare-units" }, el("caption", {}, one("分街道", "Per street")), el("thead", {}, th([["街道", "Street"], ...cols])),
-      el("tbody", {}, ...(c.by_unit || []).flatMap((u) => u.rules.filter((r) => r.fixed.length + r.new.length + r.still_failing.length).map((r) => el("tr", {}, el("td", {}, u.name), el("td", {}, (state.rules[r.rule] || {}).title || r.rule), el("td", { class: "num" }, count(r.fixed)), el("td", { class: "num" }, count(r.new)), el("td", { class: "num" }, count(r.still_failing))))))),
+      el("tbody", {}, ...(c.by_unit || []).flatMap((u) => u.rules.filter((r) => r.fixed.length + r.new.length + r.still_failing.length).map((r) => el("tr", {}, el("td", {}, u.name), el("td", {}, (state.rules[r.rule] || {}).title || r.rule), ...unitCounts(r)))))),
   );
 }
 function showCompareOnMap() {
   removeLayers("cmp:");
   if (state.view !== "compare" || !state.comparison) return;
-  const gather = (key) => [...new Set(state.comparison.rules.flatMap((r) => r[key]))];
+  // Only rules both runs judged: a rule the earlier run did not judge has nothing new or fixed to show.
+  const gather = (key) => [...new Set(state.comparison.rules.filter((r) => r.judged === "both").flatMap((r) => r[key]))];
   const styles = { fixed: ["#1a6b2f", [1, 0]], new: ["#b3261e", [2, 1]], still_failing: ["#e07b00", [0.4, 1.2]] };
   for (const [key, [colour, dash]] of Object.entries(styles)) {
     const list = gather(key);
