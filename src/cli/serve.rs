@@ -142,7 +142,6 @@ pub fn run(args: ServeArgs) -> i32 {
     };
     app_state.cors = args.cors.clone();
     let state = actix_web::web::Data::new(app_state);
-    let cors = args.cors.clone();
     eprintln!(
         "carecircle serving {} on http://{} (OGC API - Features at /collections, OpenAPI at /api)",
         state.store.dataset_names().map(|n| n.join(", ")).unwrap_or_default(),
@@ -151,7 +150,7 @@ pub fn run(args: ServeArgs) -> i32 {
     let result = actix_web::rt::System::new().block_on(async move {
         actix_web::HttpServer::new(move || {
             actix_web::App::new()
-                .wrap(server::cors(&cors))
+                .wrap(server::cors(&state.cors))
                 .wrap(actix_web::middleware::Compress::default())
                 .app_data(state.clone())
                 .configure(server::router)

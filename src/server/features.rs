@@ -493,24 +493,12 @@ pub(crate) struct KeptFindings {
 /// A kept run's findings, parsed once and kept by run id (a run never changes), the runs read last first
 /// to go when those kept pass [`crate::limits::KEPT_FINDINGS_BYTES`] of findings.geojson.
 fn kept_findings(state: &AppState, run: u64) -> Result<std::sync::Arc<KeptFindings>, ApiError> {
-    let cache = || state.kept_findings.lock().unwrap_or_else(|e| e.into_inner());
-    {
-        let mut kept = cache();
-        if let Some(pos) = kept.iter().position(|(r, _, _)| *r == run) {
-            let entry = kept.remove(pos);
-            let found = std::sync::Arc::clone(&entry.1);
-            kept.push(entry);
-            return Ok(found);
-        }
+    if let Some(found) = state.kept_findings.get(&run, |_| true) {
+        return Ok(found);
     }
     let (parsed, size) = parse_findings(state, run)?;
     let parsed = std::sync::Arc::new(parsed);
-    let mut kept = cache();
-    kept.retain(|(r, _, _)| *r != run);
-    kept.push((run, std::sync::Arc::clone(&parsed), size));
-    while kept.len() > 1 && kept.iter().map(|(_, _, b)| b).sum::<usize>() > crate::limits::KEPT_FINDINGS_BYTES {
-        kept.remove(0);
-    }
+    state.kept_findings.put(run, std::sync::Arc::clone(&parsed), size);
     Ok(parsed)
 }
 

@@ -8,6 +8,7 @@ pub mod cql2;
 mod features;
 pub mod ogc_crs;
 mod openapi;
+mod recent;
 mod schemas;
 mod siting;
 mod tiles;
@@ -47,11 +48,11 @@ pub struct AppState {
     pub cors: Vec<String>,
     /// The geometry families of each kept run's findings, read once (runs never change).
     finding_families: std::sync::Mutex<std::collections::HashMap<u64, Vec<FindingFamily>>>,
-    /// Kept runs' findings, parsed, the most recently read last (at most
-    /// [`crate::limits::KEPT_FINDINGS_BYTES`] of their files): (run, findings, size of findings.geojson).
-    kept_findings: std::sync::Mutex<Vec<(u64, Arc<features::KeptFindings>, usize)>>,
-    /// The collections tiled lately, indexed, most recent last (at most [`crate::limits::TILED_BYTES`] of them).
-    tiled: std::sync::Mutex<Vec<(String, Arc<tiles::Tiled>)>>,
+    /// Kept runs' findings, parsed, by run id (at most [`crate::limits::KEPT_FINDINGS_BYTES`] of their
+    /// findings.geojson).
+    kept_findings: recent::Recent<u64, features::KeptFindings>,
+    /// The collections tiled lately, indexed, by id (at most [`crate::limits::TILED_BYTES`] of indexes).
+    tiled: recent::Recent<String, tiles::Tiled>,
     /// Held while an index is built: a map asks for a dozen tiles of a layer at once, and one index of a
     /// big city is enough (each costs seconds and a hundred MB).
     tiling: std::sync::Mutex<()>,
@@ -418,8 +419,8 @@ impl AppState {
             basemap: None,
             cors: Vec::new(),
             finding_families: Default::default(),
-            kept_findings: Default::default(),
-            tiled: Default::default(),
+            kept_findings: recent::Recent::new(crate::limits::KEPT_FINDINGS_BYTES),
+            tiled: recent::Recent::new(crate::limits::TILED_BYTES),
             tiling: Default::default(),
         }
     }

@@ -308,8 +308,6 @@ pub struct Tiled {
     /// (index into the source, the family's part where the collection serves only part of it).
     members: Vec<(usize, Option<Geometry<f64>>)>,
     index: TileIndex,
-    /// What the members and the index take in memory, about (the source is shared with the store).
-    bytes: usize,
 }
 
 impl Tiled {
@@ -326,32 +324,15 @@ impl Tiled {
 /// The collection's index: kept from an earlier tile while its source is unchanged, else built.
 fn tiled(state: &AppState, id: &str) -> Result<Arc<Tiled>, ApiError> {
     let now = current_dataset(state, id)?;
-    let lock = || {
-        state
-            .tiled
-            .lock()
-            .map_err(|_| ApiError::Internal("the tile cache's lock is poisoned".into()))
-    };
-    let kept = || -> Result<Option<Arc<Tiled>>, ApiError> {
-        let mut kept = lock()?;
-        let Some(pos) = kept.iter().position(|(k, _)| k == id) else {
-            return Ok(None);
-        };
-        let entry = kept.remove(pos);
-        if !entry.1.held.is_current(now.as_ref()) {
-            return Ok(None);
-        }
-        let found = entry.1.clone();
-        kept.push(entry);
-        Ok(Some(found))
-    };
-    if let Some(found) = kept()? {
+    let key = id.to_string();
+    let kept = || state.tiled.get(&key, |t| t.held.is_current(now.as_ref()));
+    if let Some(found) = kept() {
         return Ok(found);
     }
     // One build at a time; whoever waited finds the index the first one built. The lock guards no data,
     // so one that a failed build poisoned is as good as any.
     let _building = state.tiling.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(found) = kept()? {
+    if let Some(found) = kept() {
         return Ok(found);
     }
     let (held, members) = hold(state, id)?;
@@ -366,19 +347,8 @@ fn tiled(state: &AppState, id: &str) -> Result<Arc<Tiled>, ApiError> {
             .filter_map(|(_, part)| part.as_ref())
             .map(|g| geo::CoordsIter::coords_count(g) * 16)
             .sum::<usize>();
-    let built = Arc::new(Tiled {
-        held,
-        members,
-        index,
-        bytes,
-    });
-    let mut kept = lock()?;
-    kept.retain(|(k, _)| k != id);
-    kept.push((id.to_string(), built.clone()));
-    // The collections tiled least lately go first once the indexes pass their memory (the newest stays).
-    while kept.len() > 1 && kept.iter().map(|(_, t)| t.bytes).sum::<usize>() > crate::limits::TILED_BYTES {
-        kept.remove(0);
-    }
+    let built = Arc::new(Tiled { held, members, index });
+    state.tiled.put(key, built.clone(), bytes);
     Ok(built)
 }
 
@@ -387,7 +357,7 @@ mod tests {
     use super::*;
 
     /// The tile indexes are kept by the memory they take, not by count: the 25 collections of five small
-    /// datasets are all kept (a count of 16 let the first go); and they are let go once past the bound.
+    /// datasets are all kept, where a count of 16 let the first go (`recent.rs` tests letting go).
     #[test]
     fn tile_indexes_are_kept_by_memory_not_count() {
         use crate::store::embedded::EmbeddedStore;
@@ -401,10 +371,9 @@ mod tests {
         for id in &ids {
             tiled(&state, id).unwrap();
         }
-        let kept = state.tiled.lock().unwrap();
+        let (kept, total) = state.tiled.kept();
         assert_eq!(kept.len(), 25, "every small index is kept");
-        let total: usize = kept.iter().map(|(_, t)| t.bytes).sum();
         assert!(total < crate::limits::TILED_BYTES / 100, "{total} bytes");
-        assert_eq!(kept[0].0, "d0.admin_units", "the least lately tiled first");
+        assert_eq!(kept[0], "d0.admin_units", "the least lately tiled first");
     }
 }
