@@ -93,20 +93,21 @@ fn exception(description: &str) -> Value {
     })
 }
 
-/// Sets the schema of parameter `name` of an operation (`limit`: a reference to the shared one).
-fn param(doc: &mut Value, path: &str, method: &str, name: &str, schema: Value) {
+/// Replaces parameter `name` of an operation by what `to` makes of it.
+fn param(doc: &mut Value, path: &str, method: &str, name: &str, to: impl Fn(&Value) -> Value) {
     if let Some(params) = doc["paths"][path][method]["parameters"].as_array_mut() {
-        for p in params.iter_mut() {
-            if p["name"] == name {
-                *p = if name == "limit" {
-                    json!({"$ref": "#/components/parameters/limit"})
-                } else {
-                    let mut p = p.clone();
-                    p["schema"] = schema.clone();
-                    p
-                };
-            }
+        for p in params.iter_mut().filter(|p| p["name"] == name) {
+            *p = to(p);
         }
+    }
+}
+
+/// A parameter with `schema` in place of the one utoipa wrote.
+fn with_schema(schema: Value) -> impl Fn(&Value) -> Value {
+    move |p| {
+        let mut p = p.clone();
+        p["schema"] = schema.clone();
+        p
     }
 }
 
@@ -154,33 +155,43 @@ pub fn document(datasets: &[String], ruleset_ids: &[String]) -> Value {
             }
         }
     }
+    let items = "/collections/{collectionId}/items";
     param(
         &mut doc,
-        "/collections/{collectionId}/items",
+        items,
         "get",
         "limit",
-        Value::Null,
+        |_| json!({"$ref": "#/components/parameters/limit"}),
     );
     param(
         &mut doc,
-        "/collections/{collectionId}/items",
+        items,
         "get",
         "filter-lang",
-        json!({"type": "string", "enum": [features::FILTER_LANG]}),
+        with_schema(json!({"type": "string", "enum": [features::FILTER_LANG]})),
     );
     param(
         &mut doc,
         "/coverage",
         "get",
         "radius_m",
-        json!({"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": crate::limits::COVERAGE_RADIUS_M, "default": 700}),
+        with_schema(
+            json!({"type": "number", "exclusiveMinimum": true, "minimum": 0, "maximum": crate::limits::COVERAGE_RADIUS_M, "default": 700}),
+        ),
+    );
+    param(
+        &mut doc,
+        "/coverage",
+        "get",
+        "dataset",
+        with_schema(json!({"type": "string", "enum": datasets})),
     );
     param(
         &mut doc,
         "/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}",
         "get",
         "tileMatrix",
-        json!({"type": "integer", "minimum": 0, "maximum": crate::tiles::MAX_ZOOM}),
+        with_schema(json!({"type": "integer", "minimum": 0, "maximum": crate::tiles::MAX_ZOOM})),
     );
     let schemas = &mut doc["components"]["schemas"];
     schemas["SiteBody"]["properties"]["add"]["maximum"] = json!(crate::limits::SITE_MAX_ADD);
@@ -199,13 +210,6 @@ pub fn document(datasets: &[String], ruleset_ids: &[String]) -> Value {
             dataset["enum"] = json!(datasets);
         }
     }
-    param(
-        &mut doc,
-        "/coverage",
-        "get",
-        "dataset",
-        json!({"type": "string", "enum": datasets}),
-    );
     doc
 }
 
