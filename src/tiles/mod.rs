@@ -4,8 +4,8 @@
 //! labels at the edge are not cut), projected to Web Mercator, simplified to half a cell of the tile's
 //! 4 096 grid — so a feature is as detailed as its zoom shows, and no more — and cut to the buffered tile
 //! as MVT 2.1 wants ([`clip`]: exterior rings positive, holes negative, no degenerate ring). [`validate`]
-//! reads any tile back and names every breach of the specification. Properties travel as tags, and the id as the tag `id` unless a property
-//! is named so (a finding's `id` is its subject's).
+//! reads any tile back and names every breach of the specification. Properties travel as tags, and the
+//! id as the tag `id` unless a property is named so (a finding's `id` is its subject's).
 //!
 //! No I/O: the server hands in features and gets bytes.
 //!
@@ -54,7 +54,7 @@ impl TileId {
     /// The tile of zoom `z` holding a point (longitude, latitude); `None` for a zoom beyond [`MAX_ZOOM`].
     pub fn containing(z: u8, lon: f64, lat: f64) -> Option<TileId> {
         let (x, y) = project(Coord { x: lon, y: lat });
-        let half = std::f64::consts::PI * EARTH_RADIUS_M;
+        let half = ORIGIN_M;
         let n = f64::from(1u32 << z.min(MAX_ZOOM));
         let cell = |v: f64| ((v / (2.0 * half) * n).floor().clamp(0.0, n - 1.0)) as u32;
         TileId::new(z, cell(x + half), cell(half - y))
@@ -62,8 +62,8 @@ impl TileId {
 
     /// The tile's extent in Web Mercator metres.
     fn mercator_bounds(&self) -> (f64, f64, f64, f64) {
-        let size = 2.0 * std::f64::consts::PI * EARTH_RADIUS_M / f64::from(1u32 << self.z.min(31));
-        let origin = std::f64::consts::PI * EARTH_RADIUS_M;
+        let size = 2.0 * ORIGIN_M / f64::from(1u32 << self.z.min(31));
+        let origin = ORIGIN_M;
         let west = -origin + f64::from(self.x) * size;
         let north = origin - f64::from(self.y) * size;
         (west, north - size, west + size, north)
