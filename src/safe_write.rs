@@ -110,7 +110,7 @@ pub fn write_folder<N: AsRef<str>, B: AsRef<[u8]>>(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     std::fs::create_dir_all(&parent).map_err(io(&parent))?;
-    recover(&parent, &name, &dir);
+    recover_in(&parent, Some(&name));
     let exists = match std::fs::symlink_metadata(&dir) {
         Ok(meta) if meta.is_dir() => true,
         Ok(_) => {
@@ -210,30 +210,41 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     }
 }
 
-/// After a write of `dir` that died: the old folder moved aside by a fallback swap is put back when `dir`
-/// is missing, and the staging and old folders of writes whose process is gone are removed.
-fn recover(parent: &Path, name: &str, dir: &Path) {
+/// What a folder write leaves beside its folder while it runs: `.NAME.carecircle-new-PID-TAG` (the new
+/// files being staged) or `.NAME.carecircle-old-PID-TAG` (the old folder set aside by the fallback swap).
+struct Leftover<'a> {
+    folder: &'a str,
+    set_aside: bool,
+    pid: Option<i32>,
+}
+
+fn leftover(file_name: &str) -> Option<Leftover<'_>> {
+    let (folder, rest) = file_name.strip_prefix('.')?.rsplit_once(".carecircle-")?;
+    let (set_aside, rest) = match rest.split_once('-')? {
+        ("new", rest) => (false, rest),
+        ("old", rest) => (true, rest),
+        _ => return None,
+    };
+    let pid = rest.split('-').next().and_then(|p| p.parse().ok());
+    Some(Leftover { folder, set_aside, pid })
+}
+
+/// After writes that died, in `parent` (of the folder `only`, or of every folder): an old folder a
+/// fallback swap set aside is put back where its folder is missing, and the rest of what those writes left
+/// is removed. A write whose process still runs is left alone.
+fn recover_in(parent: &Path, only: Option<&str>) {
     let Ok(entries) = std::fs::read_dir(parent) else { return };
-    let new_prefix = format!(".{name}.carecircle-new-");
-    let old_prefix = format!(".{name}.carecircle-old-");
     for entry in entries.flatten() {
         let file_name = entry.file_name().to_string_lossy().into_owned();
-        let (rest, is_old) = if let Some(rest) = file_name.strip_prefix(&old_prefix) {
-            (rest, true)
-        } else if let Some(rest) = file_name.strip_prefix(&new_prefix) {
-            (rest, false)
-        } else {
-            continue;
-        };
-        let pid: Option<i32> = rest.split('-').next().and_then(|p| p.parse().ok());
-        if pid.is_some_and(alive) {
+        let Some(left) = leftover(&file_name) else { continue };
+        if only.is_some_and(|name| name != left.folder) || left.pid.is_some_and(alive) {
             continue;
         }
-        let path = entry.path();
-        if is_old && std::fs::symlink_metadata(dir).is_err() {
-            let _ = std::fs::rename(&path, dir);
+        let folder = parent.join(left.folder);
+        if left.set_aside && std::fs::symlink_metadata(&folder).is_err() {
+            let _ = std::fs::rename(entry.path(), &folder);
         } else {
-            let _ = std::fs::remove_dir_all(&path);
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }
@@ -248,27 +259,9 @@ fn alive(pid: i32) -> bool {
     r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
-/// Removes the leftovers of folder writes under `dir` (staging and set-aside folders) whose process has
-/// died: for a state directory, at start.
+/// Recovers from the folder writes under `dir` whose process has died: for a state directory, at start.
 pub fn clean_leftovers(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name().to_string_lossy().into_owned();
-        let Some(rest) = file_name
-            .split_once(".carecircle-new-")
-            .or_else(|| file_name.split_once(".carecircle-old-"))
-            .map(|(_, rest)| rest)
-        else {
-            continue;
-        };
-        if !file_name.starts_with('.') {
-            continue;
-        }
-        let pid: Option<i32> = rest.split('-').next().and_then(|p| p.parse().ok());
-        if !pid.is_some_and(alive) {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
+    recover_in(dir, None);
 }
 
 #[cfg(test)]
