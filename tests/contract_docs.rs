@@ -68,9 +68,9 @@ fn the_rules_doc_names_every_rule_of_the_rulesets() {
     }
 }
 
-/// Every key `site` and `access` print on the demo is named in the contract's §4.
+/// Every key `site`, `access` and `review` print on the demo is named in the contract's §4.
 #[test]
-fn the_contract_names_every_key_of_siting_and_accessibility() {
+fn the_contract_names_every_key_of_siting_accessibility_and_review() {
     let contract = doc("data-contract.md");
     let section = &contract[contract.find("## 4.").unwrap()..];
     let run = |args: &[&str]| -> serde_json::Value {
@@ -92,6 +92,16 @@ fn the_contract_names_every_key_of_siting_and_accessibility() {
     ];
     let site = run(&[&["site"][..], &common, &["--cover-all"]].concat());
     let access = run(&[&["access"][..], &common].concat());
+    let review = run(&[
+        "review",
+        "geodata/demo",
+        "--proposal",
+        "geodata/proposals/langqi-jiangjing.geojson",
+        "--rules",
+        "anxi-2022",
+        "--format",
+        "json",
+    ]);
     let keys = |v: &serde_json::Value, nested: &str| -> Vec<String> {
         let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
         if let Some(first) = v[nested].as_array().and_then(|a| a.first()) {
@@ -104,6 +114,7 @@ fn the_contract_names_every_key_of_siting_and_accessibility() {
         .chain(keys(&site["reduction"], ""))
         .chain(keys(&access, "areas"))
         .chain(keys(&access, "streets"))
+        .chain(keys(&review, "rules"))
     {
         assert!(names(section, &key), "docs/data-contract.md §4 does not name \"{key}\"");
     }

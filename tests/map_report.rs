@@ -181,9 +181,51 @@ fn check_out_writes_report_maps_and_workbook() {
     assert_eq!(summary.height(), doc["summary"].as_array().unwrap().len() + 1);
     let first = doc["findings"][0]["id"].as_str().unwrap();
     assert_eq!(findings.get((1, 3)).unwrap().to_string(), first);
+    // Each finding names its street and community, by name and code, in Chinese values.
+    let header: Vec<String> = findings.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        &header[5..9],
+        [
+            "街道（乡镇）street",
+            "街道代码 street code",
+            "社区（村）community",
+            "社区代码 community code"
+        ]
+    );
+    let r011 = findings
+        .rows()
+        .find(|r| r[3] == "R011")
+        .expect("R011 fails the radius rule");
+    assert_eq!(r011[2].to_string(), "居住区");
+    assert_eq!(r011[1].to_string(), "不合规");
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("check.json")).unwrap()).unwrap();
+    let street = record["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "R011")
+        .unwrap()["units"]["street"]
+        .clone();
+    assert_eq!(r011[6].to_string(), street.as_str().unwrap());
+    assert!(
+        r011[5].to_string().ends_with("街道") || r011[5].to_string().ends_with("镇"),
+        "{:?}",
+        r011[5]
+    );
+    assert!(ledger_level_is_chinese(&mut book));
     let ledger = book.worksheet_range("台账 ledger").unwrap();
     assert_eq!(ledger.height(), doc["by_unit"].as_array().unwrap().len() + 1);
     assert!(ledger.rows().any(|r| r[1] == "琅岐镇"));
+}
+
+fn ledger_level_is_chinese(book: &mut calamine::Xlsx<std::io::BufReader<std::fs::File>>) -> bool {
+    use calamine::Reader;
+    let ledger = book.worksheet_range("台账 ledger").unwrap();
+    ledger
+        .rows()
+        .skip(1)
+        .all(|r| ["区", "街道", "镇", "村"].iter().any(|w| r[2].to_string().contains(w)))
 }
 
 #[test]

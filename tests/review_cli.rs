@@ -68,7 +68,8 @@ fn a_sound_proposal_passes() {
 }
 
 /// 琅岐江景苑: 2 400 households need 720 m²; the proposed 320 m² falls short and under both single-site
-/// minimums (anxi 400, yaohai 350), and 琅岐镇 has no institution: exit 1.
+/// minimums (anxi 400, yaohai 350): exit 1. 琅岐镇 has no institution with or without it: an existing
+/// gap, listed beside the verdict.
 #[test]
 fn a_short_proposal_fails_with_its_reasons() {
     let (doc, out) = review("geodata/proposals/langqi-jiangjing.geojson");
@@ -95,10 +96,16 @@ fn a_short_proposal_fails_with_its_reasons() {
         rule(&doc, "yaohai-2023/new-area-ratio")["subjects"][0]["required"],
         720.0
     );
+    let institution = rule(&doc, "anxi-2022/township-institution");
     assert_eq!(
-        rule(&doc, "anxi-2022/township-institution")["subjects"][0]["id"],
-        "350105102"
+        institution["pass"], true,
+        "the missing institution is not the proposal's"
     );
+    assert_eq!(institution["subjects"].as_array().unwrap().len(), 0);
+    assert_eq!(institution["existing_gaps"][0]["id"], "350105102");
+    assert_eq!(institution["existing_gaps"][0]["measured"], 0.0);
+    assert_eq!(institution["existing_findings"][0]["id"], "350105102");
+    assert!(doc["existing_gaps"].as_u64().unwrap() >= 1);
 
     let text = carecircle(&[
         "review",
@@ -111,6 +118,41 @@ fn a_short_proposal_fails_with_its_reasons() {
     assert_eq!(text.status.code(), Some(1));
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("不通过 FAIL") && text.contains("琅岐江景苑"), "{text}");
+    assert!(text.contains("既有缺口") && text.contains("350105102"), "{text}");
+}
+
+/// The same estate with an 800 m² station planned in it meets its own obligations and passes, though
+/// 琅岐镇 still lacks an institution: that gap is listed, not held against the project.
+#[test]
+fn a_proposal_passes_on_its_own_obligations_beside_an_existing_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.geojson");
+    let mut proposal: Value =
+        serde_json::from_str(&std::fs::read_to_string("geodata/proposals/langqi-jiangjing.geojson").unwrap()).unwrap();
+    for f in proposal["features"].as_array_mut().unwrap() {
+        if f["properties"]["floor_area_m2"].is_number() {
+            f["properties"]["floor_area_m2"] = 800.into();
+        }
+    }
+    std::fs::write(&path, proposal.to_string()).unwrap();
+    let out = carecircle(&[
+        "review",
+        "geodata/demo",
+        "--proposal",
+        path.to_str().unwrap(),
+        "--rules",
+        "rules/anxi-2022.toml",
+        "--format",
+        "json",
+    ]);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(out.status.code(), Some(0), "{doc}");
+    assert_eq!(doc["pass"], true);
+    assert_eq!(rule(&doc, "anxi-2022/new-area-ratio")["pass"], true);
+    let institution = rule(&doc, "anxi-2022/township-institution");
+    assert_eq!(institution["existing_gaps"][0]["id"], "350105102");
+    // Under anxi-2022 that is the one existing gap.
+    assert_eq!(doc["existing_gaps"], 1);
 }
 
 #[test]
@@ -141,4 +183,62 @@ fn a_bad_proposal_is_named_and_exits_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("R001") && err.contains("already has this id"), "{err}");
     assert!(err.contains("\"parks\"") && err.contains("layer"), "{err}");
+}
+
+/// A proposal that names its CRS (`crs`, as GDAL writes it) is converted from it: langqi-jiangjing in
+/// CGCS2000 / 3-degree Gauss-Krüger zone 40 (EPSG:4549) gets the same verdict and figures as in WGS84.
+/// A CRS carecircle cannot convert is refused by name.
+#[test]
+fn a_proposal_in_its_own_declared_crs_is_converted_or_refused_by_name() {
+    use carecircle::crs::{Converter, Crs};
+    let gk = Converter::new(Crs::parse("EPSG:4549").unwrap()).unwrap();
+    let mut proposal: Value =
+        serde_json::from_str(&std::fs::read_to_string("geodata/proposals/langqi-jiangjing.geojson").unwrap()).unwrap();
+    fn project(c: &mut Value, gk: &Converter) {
+        match c.as_array_mut() {
+            Some(a) if a.first().is_some_and(Value::is_number) => {
+                let (x, y) = gk.from_wgs84(a[0].as_f64().unwrap(), a[1].as_f64().unwrap()).unwrap();
+                *c = serde_json::json!([x, y]);
+            }
+            Some(a) => a.iter_mut().for_each(|c| project(c, gk)),
+            None => {}
+        }
+    }
+    for f in proposal["features"].as_array_mut().unwrap() {
+        project(&mut f["geometry"]["coordinates"], &gk);
+    }
+    assert!(
+        proposal["features"][0]["geometry"]["coordinates"][0][0][0]
+            .as_f64()
+            .unwrap()
+            > 100_000.0
+    );
+    proposal["crs"] = serde_json::json!({"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::4549"}});
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gk.geojson");
+    std::fs::write(&path, proposal.to_string()).unwrap();
+    let (converted, out) = review(path.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let (wgs84, _) = review("geodata/proposals/langqi-jiangjing.geojson");
+    let figures = |doc: &Value, id: &str| {
+        (
+            rule(doc, id)["pass"].clone(),
+            rule(doc, id)["measured"].as_f64().unwrap(),
+        )
+    };
+    for id in ["anxi-2022/new-area-ratio", "anxi-2022/service-radius"] {
+        let (a, b) = (figures(&converted, id), figures(&wgs84, id));
+        assert_eq!(a.0, b.0, "{id}");
+        assert!((a.1 - b.1).abs() < 0.5, "{id}: {} against {}", a.1, b.1);
+    }
+
+    proposal["crs"] = serde_json::json!({"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::3857"}});
+    std::fs::write(&path, proposal.to_string()).unwrap();
+    let (_, out) = review(path.to_str().unwrap());
+    assert_eq!(out.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("gk.geojson") && said.contains("crs") && said.contains("3857"),
+        "{said}"
+    );
 }

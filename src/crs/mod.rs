@@ -69,6 +69,35 @@ impl Crs {
             .ok_or_else(|| CrsError::Unknown(text.to_string()))
     }
 
+    /// Parses the CRS a GeoJSON file names in its `crs` member (`{"type": "name", "properties": {"name":
+    /// …}}`, as GDAL and QGIS write it): the forms of [`Crs::parse`], OGC URNs and URLs, and CRS84.
+    ///
+    /// ```
+    /// use carecircle::crs::Crs;
+    /// assert_eq!(Crs::parse_declared("urn:ogc:def:crs:OGC:1.3:CRS84").unwrap(), Crs::Wgs84);
+    /// assert_eq!(Crs::parse_declared("urn:ogc:def:crs:EPSG::4549").unwrap().to_string(), "EPSG:4549");
+    /// assert_eq!(Crs::parse_declared("http://www.opengis.net/def/crs/EPSG/0/4490").unwrap(), Crs::Cgcs2000);
+    /// assert!(Crs::parse_declared("urn:ogc:def:crs:EPSG::3857").is_err());
+    /// ```
+    pub fn parse_declared(name: &str) -> Result<Crs, CrsError> {
+        let lower = name.trim().to_ascii_lowercase();
+        if lower.ends_with("crs84") {
+            return Ok(Crs::Wgs84);
+        }
+        let code = lower
+            .strip_prefix("urn:ogc:def:crs:epsg:")
+            .map(|rest| rest.rsplit(':').next().unwrap_or(rest))
+            .or_else(|| {
+                lower
+                    .strip_prefix("http://www.opengis.net/def/crs/epsg/")
+                    .map(|rest| rest.rsplit('/').next().unwrap_or(rest))
+            });
+        match code {
+            Some(code) => Crs::parse(&format!("EPSG:{code}")).map_err(|_| CrsError::Unknown(name.to_string())),
+            None => Crs::parse(name),
+        }
+    }
+
     /// Whether coordinates are longitude/latitude degrees (rather than projected metres).
     pub fn is_geographic(self) -> bool {
         !matches!(self, Crs::GaussKruger(_))

@@ -109,6 +109,16 @@ impl Layer {
             Layer::Pools => "pools",
         }
     }
+
+    /// The layer's name as Chinese readers know it.
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Layer::ResidentialAreas => "居住区",
+            Layer::Facilities => "设施",
+            Layer::AdminUnits => "行政区划",
+            Layer::Pools => "集中配建",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

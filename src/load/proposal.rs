@@ -1,12 +1,13 @@
 //! Reads a plan-review proposal: one GeoJSON FeatureCollection holding the new residential areas and the
 //! facilities a developer proposes, each feature saying its `layer`, with the layers' own properties.
-//! Coordinates are in the dataset's CRS, as its layer files are.
+//! Coordinates are in the dataset's CRS, as its layer files are, unless the file names its own in a
+//! `crs` member (as GDAL and QGIS write it): then they are converted from that one, or refused by name.
 
 use super::layers;
 use super::problem::{Problem, Problems};
 use super::props::Props;
 use super::source::{read_geojson, RawFeature, RawLayer};
-use crate::crs::Converter;
+use crate::crs::{Converter, Crs};
 use crate::model::{Dataset, Proposal};
 use serde_json::Value;
 use std::collections::HashSet;
@@ -35,8 +36,12 @@ pub fn parse_proposal(file: &str, bytes: &[u8], base: &Dataset) -> Result<Propos
     struct Counted {
         #[serde(default)]
         features: Vec<serde::de::IgnoredAny>,
+        #[serde(default)]
+        crs: Option<Value>,
     }
+    let mut declared = None;
     if let Ok(counted) = serde_json::from_slice::<Counted>(bytes) {
+        declared = counted.crs;
         if counted.features.len() > crate::limits::PROPOSAL_FEATURES {
             return Err(fail(format!(
                 "the proposal holds {} features: a proposal is one project, at most {} features",
@@ -49,7 +54,30 @@ pub fn parse_proposal(file: &str, bytes: &[u8], base: &Dataset) -> Result<Propos
     if !raw.problems.is_empty() {
         return Err(Problems(raw.problems));
     }
-    let converter = Converter::new(base.source_crs).map_err(|e| fail(e.to_string()))?;
+    let crs = match declared.filter(|c| !c.is_null()) {
+        None => base.source_crs,
+        Some(member) => match member.pointer("/properties/name").and_then(Value::as_str) {
+            Some(name) => Crs::parse_declared(name).map_err(|e| {
+                Problems(vec![Problem {
+                    file: file.clone(),
+                    feature: None,
+                    property: Some("crs".into()),
+                    message: format!("坐标系无法换算 the file's CRS cannot be converted: {e}"),
+                }])
+            })?,
+            None => {
+                return Err(Problems(vec![Problem {
+                    file: file.clone(),
+                    feature: None,
+                    property: Some("crs".into()),
+                    message:
+                        "expected {\"type\": \"name\", \"properties\": {\"name\": \"EPSG:…\"}}, found another form"
+                            .into(),
+                }]))
+            }
+        },
+    };
+    let converter = Converter::new(crs).map_err(|e| fail(e.to_string()))?;
 
     let mut problems = Vec::new();
     let (mut areas, mut facilities) = (Vec::new(), Vec::new());

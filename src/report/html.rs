@@ -30,7 +30,8 @@ position:sticky;top:0}td.n{text-align:right;font-variant-numeric:tabular-nums}.p
 .fail{color:#c62828;font-weight:bold}.warn{color:#ef6c00;font-weight:bold}.quote{color:#455a64}.map svg{max-width:100%;\
 height:auto;border:1px solid #cfd8dc}.small{font-size:12px;color:#607d8b}.verdict{font-size:17px;padding:8px 12px;\
 border-left:6px solid}.verdict.fail{border-color:#c62828;background:#ffebee}.verdict.pass{border-color:#2e7d32;\
-background:#e8f5e9}details{margin:4px 0}summary{cursor:pointer;padding:4px 0}h3{font-size:16px;margin:18px 0 6px}";
+background:#e8f5e9}details{margin:4px 0}summary{cursor:pointer;padding:4px 0}h3{font-size:16px;margin:18px 0 6px}\
+@media print{details::details-content{content-visibility:visible;display:block}th{position:static}}";
 
 /// The report; `map_svg` is the coverage map drawn inline.
 pub fn render(check: &Check, map_svg: Option<&str>) -> String {

@@ -22,8 +22,11 @@ pub struct ReviewDocument<'a> {
     pub as_of: String,
     pub mode: &'static str,
     pub proposal: String,
-    /// Overall: no rule of severity error fails.
+    /// Overall: no rule of severity error fails on the proposal's own subjects (本方案); existing gaps
+    /// (既有缺口) do not decide it.
     pub pass: bool,
+    /// How many shortfalls the proposal's surroundings have without it, over every rule.
+    pub existing_gaps: usize,
     pub rules: Vec<RuleRow<'a>>,
     pub not_in_force: Vec<NotInForce>,
 }
@@ -43,6 +46,10 @@ pub struct RuleRow<'a> {
     pub quote: String,
     pub subjects: Vec<SubjectRow>,
     pub findings: Vec<FindingRow<'a>>,
+    /// Admin units the proposal concerns that fail without it as well (既有缺口), with their figures on
+    /// the surroundings alone; they do not decide `pass`.
+    pub existing_gaps: Vec<SubjectRow>,
+    pub existing_findings: Vec<FindingRow<'a>>,
     pub notes: Vec<String>,
 }
 
@@ -86,6 +93,7 @@ impl<'a> ReviewDocument<'a> {
             mode: "review",
             proposal: check.proposal.to_string(),
             pass: check.review.pass,
+            existing_gaps: check.review.rules.iter().map(|v| v.existing_gaps.len()).sum(),
             rules: check
                 .review
                 .rules
@@ -105,6 +113,8 @@ impl<'a> ReviewDocument<'a> {
                         quote: v.rule.quote.clone(),
                         subjects: v.subjects.iter().map(SubjectRow::new).collect(),
                         findings: v.findings.iter().map(FindingRow::from_finding).collect(),
+                        existing_gaps: v.existing_gaps.iter().map(SubjectRow::new).collect(),
+                        existing_findings: v.existing_findings.iter().map(FindingRow::from_finding).collect(),
                         notes: v.notes.clone(),
                     }
                 })
@@ -122,9 +132,17 @@ pub fn render(check: &ReviewCheck) -> String {
         check.proposal, check.dataset.name, check.dataset.as_of
     );
     out.push_str(if review.pass {
-        "结论 verdict: 通过 PASS\n\n"
+        "结论 verdict: 通过 PASS\n"
     } else {
-        "结论 verdict: 不通过 FAIL\n\n"
+        "结论 verdict: 不通过 FAIL\n"
+    });
+    let gaps: usize = review.rules.iter().map(|v| v.existing_gaps.len()).sum();
+    out.push_str(&if gaps == 0 {
+        "（结论只看本方案 the verdict rests on the proposal's own obligations）\n\n".to_string()
+    } else {
+        format!(
+            "（结论只看本方案；另有 {gaps} 处既有缺口，不因本方案产生，见下 the verdict rests on the proposal's own obligations; {gaps} existing gap(s), not caused by it, below）\n\n"
+        )
     });
     let mut rows = vec![[
         "规则 rule",
@@ -142,6 +160,7 @@ pub fn render(check: &ReviewCheck) -> String {
         rows.push(vec![
             v.rule.id.clone(),
             match (v.pass, v.rule.severity) {
+                (true, _) if !v.existing_gaps.is_empty() => "通过 pass · 既有缺口 gap".into(),
                 (true, _) => "通过 pass".into(),
                 (false, s) => format!("不通过 FAIL ({})", s.key()),
             },
@@ -155,6 +174,14 @@ pub fn render(check: &ReviewCheck) -> String {
         out.push_str(&format!("\n{} — 「{}」\n", v.rule.id, v.rule.quote));
         for f in &v.findings {
             out.push_str(&format!("  {} {}: {}\n", f.layer.key(), f.id, f.message));
+        }
+    }
+    if gaps > 0 {
+        out.push_str("\n既有缺口 existing gaps (without the proposal as well; they do not decide the verdict):\n");
+        for v in review.rules.iter().filter(|v| !v.existing_gaps.is_empty()) {
+            for f in &v.existing_findings {
+                out.push_str(&format!("  {} {} {}: {}\n", v.rule.id, f.layer.key(), f.id, f.message));
+            }
         }
     }
     for (ruleset, effective) in &review.not_in_force {

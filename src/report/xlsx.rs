@@ -17,9 +17,13 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
         &[
             ("规则 rule", 30.0),
             ("级别 severity", 10.0),
-            ("图层 layer", 16.0),
+            ("图层 layer", 12.0),
             ("编号 id", 16.0),
             ("名称 name", 22.0),
+            ("街道（乡镇）street", 14.0),
+            ("街道代码 street code", 14.0),
+            ("社区（村）community", 14.0),
+            ("社区代码 community code", 16.0),
             ("实测 measured", 12.0),
             ("要求 required", 12.0),
             ("单位 unit", 10.0),
@@ -27,22 +31,31 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
             ("依据设施 facilities", 20.0),
         ],
     )?;
+    // The street and community holding each finding, known when the check is kept as a run.
+    let places = check.record.map(|r| r.places.as_slice()).unwrap_or_default();
     for (i, f) in check.report.findings.iter().enumerate() {
         let row = i as u32 + 1;
         sheet.write_string(row, 0, fit(&f.rule))?;
-        sheet.write_string(row, 1, fit(f.severity.key()))?;
-        sheet.write_string(row, 2, fit(f.layer.key()))?;
+        sheet.write_string(row, 1, f.severity.chinese())?;
+        sheet.write_string(row, 2, f.layer.chinese())?;
         sheet.write_string(row, 3, fit(&f.id))?;
         sheet.write_string(row, 4, fit(&f.name))?;
-        if let Some(m) = f.measured {
-            sheet.write_number(row, 5, figure(m))?;
+        let place = places.get(i).copied().unwrap_or_default();
+        for (col, unit) in [(5, place[1]), (7, place[2])] {
+            if let Some(unit) = unit.map(|u| &check.dataset.admin_units[u]) {
+                sheet.write_string(row, col, fit(&unit.name))?;
+                sheet.write_string(row, col + 1, fit(&unit.code))?;
+            }
         }
-        sheet.write_number(row, 6, figure(f.required))?;
-        sheet.write_string(row, 7, fit(f.unit.key()))?;
-        sheet.write_string(row, 8, fit(&f.message))?;
-        sheet.write_string(row, 9, fit(&f.facilities.join(";")))?;
+        if let Some(m) = f.measured {
+            sheet.write_number(row, 9, figure(m))?;
+        }
+        sheet.write_number(row, 10, figure(f.required))?;
+        sheet.write_string(row, 11, f.unit.chinese())?;
+        sheet.write_string(row, 12, fit(&f.message))?;
+        sheet.write_string(row, 13, fit(&f.facilities.join(";")))?;
     }
-    finish(sheet, check.report.findings.len() as u32, 9)?;
+    finish(sheet, check.report.findings.len() as u32, 13)?;
 
     let sheet = book.add_worksheet().set_name("汇总 summary")?;
     header(
@@ -110,7 +123,10 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
             let row = i as u32 + 1;
             sheet.write_string(row, 0, fit(code))?;
             sheet.write_string(row, 1, fit(name))?;
-            sheet.write_string(row, 2, fit(level))?;
+            let shown = crate::model::Level::parse(level)
+                .and_then(|l| l.chinese().first().copied())
+                .unwrap_or(level);
+            sheet.write_string(row, 2, fit(shown))?;
             sheet.write_string(row, 3, fit(rule))?;
             sheet.write_number(row, 4, checked.parse::<f64>().unwrap_or(0.0))?;
             sheet.write_number(row, 5, failed.parse::<f64>().unwrap_or(0.0))?;

@@ -221,6 +221,14 @@ fn run_summary(state: &AppState, base: &str, run: &RunSummary) -> Result<CheckRu
         rules: run.rules,
         failed_rules: run.failed_rules,
         findings: run.findings,
+        not_in_force: run
+            .not_in_force
+            .iter()
+            .map(|n| super::schemas::NotInForce {
+                ruleset: n.ruleset.clone(),
+                effective: n.effective.clone(),
+            })
+            .collect(),
         links,
     })
 }

@@ -63,7 +63,7 @@ pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3
     components(schemas(
         Link, LandingPage, Conformance, SpatialExtent, Extent, Collection, Collections, Feature, FeatureType,
         FeatureCollectionType, FeatureCollection, Exception, TileSets, TileSet, TileMatrixLimits, TileLayer,
-        TileMatrixSets, TileMatrixSetRef, TileMatrixSet, BoundingBox, TileMatrix, CheckRun, CheckRuns, RuleInfo, RulesetInfo,
+        TileMatrixSets, TileMatrixSetRef, TileMatrixSet, BoundingBox, TileMatrix, CheckRun, CheckRuns, NotInForce, RuleInfo, RulesetInfo,
         Rulesets, AppRuleset, AppConfig, Coverage, CoverageFeature, CoverageProperties,
         checks::CheckRequest, checks::ReviewRequest, siting::SiteBody, checks::ModeParam, checks::ByParam,
         checks::CompareBy, checks::CompareFormat,

@@ -306,7 +306,17 @@ pub struct CheckRun {
     pub rules: usize,
     pub failed_rules: usize,
     pub findings: usize,
+    /// Rulesets asked for but not in force on the day judged, so not applied.
+    pub not_in_force: Vec<NotInForce>,
     pub links: Vec<Link>,
+}
+
+/// A ruleset a run asked for but did not apply: it takes effect after the day judged.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotInForce {
+    pub ruleset: String,
+    #[schema(format = Date)]
+    pub effective: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

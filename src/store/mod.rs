@@ -78,6 +78,18 @@ pub struct RunSummary {
     pub bbox: Option<[f64; 4]>,
     /// The run's files, `check.json` first.
     pub files: Vec<String>,
+    /// Rulesets asked for but not yet in force on the day judged, so not applied (empty for runs kept
+    /// before this was recorded: their `check.json` says).
+    #[serde(default)]
+    pub not_in_force: Vec<NotApplied>,
+}
+
+/// A ruleset a run did not apply: it takes effect after the day judged.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct NotApplied {
+    pub ruleset: String,
+    /// The day it takes effect, `YYYY-MM-DD`.
+    pub effective: String,
 }
 
 /// A run to keep: its summary, its files, and the judged run they were rendered from.
@@ -130,6 +142,15 @@ pub fn keep(store: &dyn Store, judged: &Judged, maps: Option<Lang>) -> Result<Ru
         findings: judged.report.findings.len(),
         bbox: extent(&judged.report.findings),
         files: files.iter().map(|(n, _)| n.to_string()).collect(),
+        not_in_force: judged
+            .report
+            .not_in_force
+            .iter()
+            .map(|(ruleset, effective)| NotApplied {
+                ruleset: ruleset.clone(),
+                effective: effective.to_string(),
+            })
+            .collect(),
     };
     store.keep_run(NewRun {
         summary: summary.clone(),

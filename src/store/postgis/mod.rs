@@ -663,6 +663,7 @@ fn summary_of(row: RunRow) -> Result<RunSummary, StoreError> {
             findings: 0,
             bbox: None,
             files: Vec::new(),
+            not_in_force: Vec::new(),
         }),
     }
 }
