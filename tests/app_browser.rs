@@ -1,7 +1,10 @@
 //! The web app (/app/) in a real browser: `tests/browser/app.mjs` drives Debian's chromium with
-//! playwright-core against `carecircle serve` on the demo — an auditor's check, a failing area's
-//! explanation, the ledger download, a comparison of two runs, and a reviewer's verdict on the failing demo
-//! proposal. Its screenshots land in `target/app-screenshots/`.
+//! playwright-core against `carecircle serve` on the demo — an auditor's checks made out of date order, a
+//! failing area's explanation, search by name, a street's own figures, deep links and Back, a lost server,
+//! the audit printed on A4, compare by date and by rules in force; a reviewer's failed upload, the
+//! proposal's own verdict beside the existing gaps, the printed verdict; axe-core over each view and three
+//! screen sizes (the whole list heads `tests/browser/app.mjs`). Its screenshots land in
+//! `target/app-screenshots/`.
 //!
 //! Needs node, `/usr/bin/chromium` and `npm ci` in `tests/browser` (scripts/test sees to all three). In CI
 //! a missing one fails the test; on a laptop without them it says loudly that it skipped.
@@ -70,7 +73,14 @@ fn the_app_does_an_auditors_and_a_reviewers_job_in_chromium() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(out.status.success(), "the browser run failed:\n{said}");
-    for name in ["app-audit", "app-finding", "app-compare", "app-review"] {
+    for name in [
+        "app-audit",
+        "app-finding",
+        "app-compare",
+        "app-review",
+        "app-1280",
+        "app-phone",
+    ] {
         let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap_or_else(|e| panic!("{name}.png: {e}"));
         assert!(
             png.starts_with(b"\x89PNG") && png.len() > 20_000,

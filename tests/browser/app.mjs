@@ -250,7 +250,17 @@ try {
   const xlsx = readFileSync(saved);
   assert.equal(xlsx.subarray(0, 2).toString(), "PK", "an xlsx is a zip");
   assert.ok(xlsx.length > 4000, `the workbook has content (${xlsx.length} bytes)`);
-  assert.equal(await page.locator('#run-downloads a:has-text("报告")').getAttribute("target"), "_blank", "the report opens in a new tab");
+  step("the report opens in a new tab and prints with every finding unfolded");
+  const [report] = await Promise.all([context.waitForEvent("page"), page.click('#run-downloads a:has-text("报告")')]);
+  watch(report);
+  await report.waitForLoadState();
+  assert.match(await report.title(), /养老服务设施布局检查报告/);
+  const folded = () => report.evaluate(() => [...document.querySelectorAll("details td")].filter((td) => td.checkVisibility()).length);
+  assert.equal(await folded(), 0, "on screen the findings are folded");
+  await report.emulateMedia({ media: "print" });
+  const cellsShown = await folded();
+  assert.ok(cellsShown > 100, `printed, every finding shows (${cellsShown} cells)`);
+  await report.close();
 
   step("print the audit view: the result and the map on A4");
   await page.evaluate(() => window.carecircle.printSheet());
