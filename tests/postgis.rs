@@ -294,6 +294,26 @@ async fn a_kept_run_survives_a_reimport_and_a_restart_byte_for_byte() {
     assert_ne!(again["dataset_digest"], record["dataset_digest"]);
     // Fewer facilities, more gaps: the new run says so, the old one still says what it said.
     assert!(again["findings"].as_u64().unwrap() > findings_before as u64);
+
+    // A run as of a day before its ruleset took effect lists it as not applied, in the store's summary too.
+    let early = test::TestRequest::post()
+        .uri("/checks")
+        .set_json(serde_json::json!({"dataset": "kept", "as_of": "2019-12-31"}))
+        .to_request();
+    let early: serde_json::Value = test::call_and_read_body_json(&app, early).await;
+    let list: serde_json::Value =
+        test::call_and_read_body_json(&app, test::TestRequest::get().uri("/checks").to_request()).await;
+    let kept = list["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == early["id"])
+        .unwrap();
+    assert_eq!(
+        kept["not_in_force"],
+        serde_json::json!([{"ruleset": "mawei-2020", "effective": "2020-01-01"}])
+    );
+    assert_eq!(kept["rules"], 0);
 }
 
 /// Checks racing re-imports of the dataset they judge: each kept run judged one whole version, points at

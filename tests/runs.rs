@@ -179,6 +179,16 @@ async fn embedded_runs_survive_a_restart_byte_for_byte_and_ids_never_repeat() {
         .map(|c| c["id"].as_u64().unwrap())
         .collect();
     assert_eq!(ids, [first, second]);
+    // The 2021 run names anxi-2022 as not applied, with its day; the later run applied everything.
+    let skipped = &list["checks"][0]["not_in_force"];
+    assert!(
+        skipped
+            .as_array()
+            .unwrap()
+            .contains(&json!({"ruleset": "anxi-2022", "effective": "2022-02-21"})),
+        "{skipped}"
+    );
+    assert_eq!(list["checks"][1]["not_in_force"], json!([]));
     for (f, bytes) in FILES.iter().zip(&kept) {
         let after = get_bytes!(app, format!("/checks/{first}{f}"));
         assert!(after == *bytes, "/checks/{first}{f} changed across the restart");

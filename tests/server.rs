@@ -283,6 +283,18 @@ async fn review_rules_coverage_and_openapi() {
         (ratio["measured"].as_f64(), ratio["required"].as_f64()),
         (Some(320.0), Some(720.0))
     );
+    // 琅岐镇 lacks an institution with or without the estate: an existing gap, not the proposal's.
+    assert_eq!(verdict["existing_gaps"], 1);
+    let institution = verdict["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "anxi-2022/township-institution")
+        .unwrap();
+    assert_eq!(
+        (&institution["pass"], &institution["existing_gaps"][0]["name"]),
+        (&json!(true), &json!("琅岐镇"))
+    );
 
     let (_, rules) = get_json(&app, "/rules").await;
     assert_eq!(rules["rulesets"].as_array().unwrap().len(), common::RULES.len());
