@@ -133,25 +133,7 @@ pub struct Judged {
     pub coverage: Option<Coverage>,
 }
 
-/// Parses a mode: `audit` (回头看) or `review` (规划审查), or a Chinese name of either.
-pub fn parse_mode(text: &str) -> Result<Mode, String> {
-    Mode::parse(text).ok_or_else(|| format!("\"{text}\": expected one of {}", Mode::accepted()))
-}
-
-/// Parses the ledger's tier: `district`, `street` (with townships) or `community` (with villages).
-pub fn parse_level(text: &str) -> Result<Level, String> {
-    match Level::parse(text) {
-        Some(Level::Township) => Ok(Level::Street),
-        Some(Level::Village) => Ok(Level::Community),
-        Some(level) => Ok(level),
-        None => Err(format!("\"{text}\": expected district, street or community")),
-    }
-}
-
-/// Parses a day, YYYY-MM-DD.
-pub fn parse_day(text: &str) -> Result<Date, String> {
-    Date::parse(text).ok_or_else(|| format!("\"{text}\": expected a date YYYY-MM-DD"))
-}
+pub use crate::model::{parse_day, parse_level, parse_mode};
 
 /// Runs the pipeline on one dataset.
 pub fn check(source: &Source, request: CheckRequest) -> Result<Judged, CheckError> {
@@ -245,6 +227,65 @@ impl Judged {
     }
 }
 
+/// What `GET /coverage` shows: one ad-hoc straight-line radius rule judged through the same engine as a
+/// check (the pipeline's sibling for a question that is not a ruleset), with the union of the counted
+/// facilities' reach.
+pub struct CoverageAnswer {
+    /// The household-weighted share within reach.
+    pub household_rate: f64,
+    /// How many facilities count (their tier asked for, and counting in the mode).
+    pub facilities: usize,
+    /// The union of their reach, as 64-sided geodesic circles.
+    pub covered: geo::MultiPolygon<f64>,
+    /// The residential areas out of reach, each a finding of the ad-hoc rule.
+    pub uncovered: Vec<engine::Finding>,
+}
+
+/// Judges "every area within `radius_m` of a facility of `tiers`" on `dataset` in `mode`.
+pub fn coverage(dataset: &Dataset, mode: Mode, tiers: &[crate::model::Tier], radius_m: f64) -> CoverageAnswer {
+    use crate::rules::{Metric, Rule, RuleKind, ServiceRadius};
+    let rule = Rule::adhoc(
+        "coverage",
+        RuleKind::ServiceRadius(ServiceRadius {
+            radius_m,
+            tiers: tiers.to_vec(),
+            metric: Metric::Euclidean,
+            strict: false,
+            target: 1.0,
+        }),
+    );
+    let context = engine::Context::new(dataset, mode);
+    let (outcome, findings) = engine::judge_rule(&rule, &context);
+    let circles: Vec<geo::Polygon<f64>> = dataset
+        .facilities
+        .iter()
+        .filter(|f| tiers.contains(&f.tier) && context.counts(f))
+        .map(|f| circle(f.location, radius_m))
+        .collect();
+    CoverageAnswer {
+        household_rate: outcome.rate,
+        facilities: circles.len(),
+        covered: geo::unary_union(&circles),
+        uncovered: findings
+            .into_iter()
+            .filter(|f| f.layer == engine::Layer::ResidentialAreas)
+            .collect(),
+    }
+}
+
+/// A geodesic circle as a 64-sided polygon.
+fn circle(centre: geo::Point<f64>, radius_m: f64) -> geo::Polygon<f64> {
+    use geo::{Destination, Geodesic};
+    let ring: Vec<(f64, f64)> = (0..=64)
+        .map(|k| {
+            let p = Geodesic.destination(centre, f64::from(k % 64) * 360.0 / 64.0, radius_m);
+            (p.x(), p.y())
+        })
+        .rev()
+        .collect();
+    geo::Polygon::new(geo::LineString::from(ring), vec![])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,14 +368,5 @@ mod tests {
         assert!(matches!(check(&source(), in_force), Err(CheckError::NoAdminUnits(r)) if r == "p/station"));
         let later = CheckRequest::new(vec![presence("2030-01-01")], Mode::Audit);
         assert!(check(&source(), later).is_ok());
-    }
-
-    #[test]
-    fn modes_and_levels_parse_in_english_and_chinese() {
-        assert_eq!(parse_mode("review"), Ok(Mode::Review));
-        assert!(parse_mode("audits").unwrap_err().contains("expected one of"));
-        assert_eq!(parse_level("村"), Ok(Level::Community));
-        assert_eq!(parse_level("township"), Ok(Level::Street));
-        assert!(parse_level("city").is_err());
     }
 }

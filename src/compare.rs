@@ -87,7 +87,7 @@ pub enum By {
 impl By {
     /// Parses `street` (with townships) or `community` (with villages), in English or Chinese.
     pub fn parse(text: &str) -> Result<By, String> {
-        match crate::check::parse_level(text) {
+        match crate::model::parse_level(text) {
             Ok(crate::model::Level::Street) => Ok(By::Street),
             Ok(crate::model::Level::Community) => Ok(By::Community),
             _ => Err(format!("\"{text}\": expected street or community")),

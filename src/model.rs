@@ -211,6 +211,26 @@ vocabulary! {
     }
 }
 
+/// Parses a mode: `audit` (回头看) or `review` (规划审查), or a Chinese name of either.
+pub fn parse_mode(text: &str) -> Result<Mode, String> {
+    Mode::parse(text).ok_or_else(|| format!("\"{text}\": expected one of {}", Mode::accepted()))
+}
+
+/// Parses a ledger's tier: `district`, `street` (with townships) or `community` (with villages).
+pub fn parse_level(text: &str) -> Result<Level, String> {
+    match Level::parse(text) {
+        Some(Level::Township) => Ok(Level::Street),
+        Some(Level::Village) => Ok(Level::Community),
+        Some(level) => Ok(level),
+        None => Err(format!("\"{text}\": expected district, street or community")),
+    }
+}
+
+/// Parses a day, YYYY-MM-DD.
+pub fn parse_day(text: &str) -> Result<Date, String> {
+    Date::parse(text).ok_or_else(|| format!("\"{text}\": expected a date YYYY-MM-DD"))
+}
+
 impl Level {
     /// Depth in the hierarchy: district 0, street/township 1, community/village 2.
     pub fn depth(self) -> u8 {
@@ -370,6 +390,15 @@ impl fmt::Display for Date {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn modes_and_levels_parse_in_english_and_chinese() {
+        assert_eq!(parse_mode("review"), Ok(Mode::Review));
+        assert!(parse_mode("audits").unwrap_err().contains("expected one of"));
+        assert_eq!(parse_level("村"), Ok(Level::Community));
+        assert_eq!(parse_level("township"), Ok(Level::Street));
+        assert!(parse_level("city").is_err());
+    }
 
     #[test]
     fn chinese_aliases_parse() {

@@ -9,16 +9,15 @@ use super::schemas::{
 use super::{authorize, base_url, blocking, heavy, json_body, readable, same_origin, ApiError, AppState};
 use crate::check;
 use crate::compare::{compare, read_doc, By, RunDoc};
-use crate::engine::{self, judge_rule, Context, Layer};
+use crate::engine;
 use crate::load::parse_proposal;
 use crate::map::Lang;
 use crate::model::{Mode, Tier};
 use crate::report::compare::{self as report_compare, CompareDocument};
 use crate::report::review::{ReviewCheck, ReviewDocument};
-use crate::rules::{Metric, Rule, RuleKind, Ruleset, ServiceRadius};
+use crate::rules::{Rule, Ruleset};
 use crate::store::{RunSummary, StoreError};
 use actix_web::{web, HttpRequest, HttpResponse};
-use geo::{Destination, Geodesic, LineString, MultiPolygon, Point, Polygon};
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -606,52 +605,29 @@ pub async fn coverage(
     let store = Arc::clone(&state.store);
     let body = heavy(&state, &req, move || {
         let dataset = store.dataset(&query.dataset)?.dataset;
-        let rule = Rule::adhoc(
-            "coverage",
-            RuleKind::ServiceRadius(ServiceRadius {
-                radius_m,
-                tiers: tiers.clone(),
-                metric: Metric::Euclidean,
-                strict: false,
-                target: 1.0,
-            }),
-        );
-        let context = Context::new(&dataset, mode);
-        let (outcome, findings) = judge_rule(&rule, &context);
-        let circles: Vec<Polygon<f64>> = dataset
-            .facilities
-            .iter()
-            .filter(|f| tiers.contains(&f.tier) && context.counts(f))
-            .map(|f| circle(f.location, radius_m))
-            .collect();
-        let covered: MultiPolygon<f64> = geo::unary_union(&circles);
+        let answer = check::coverage(&dataset, mode, &tiers, radius_m);
         let mut features = vec![CoverageFeature {
             kind: FeatureType::Feature,
             id: "covered".into(),
-            geometry: geojson::Geometry::from(&covered),
+            geometry: geojson::Geometry::from(&answer.covered),
             properties: CoverageProperties::Covered {
                 radius_m,
                 mode: mode.key().to_string(),
                 tiers: tiers.iter().map(|t| t.key().to_string()).collect(),
-                facilities: circles.len(),
-                household_rate: outcome.rate,
+                facilities: answer.facilities,
+                household_rate: answer.household_rate,
             },
         }];
-        features.extend(
-            findings
-                .iter()
-                .filter(|f| f.layer == Layer::ResidentialAreas)
-                .map(|f| CoverageFeature {
-                    kind: FeatureType::Feature,
-                    id: f.id.clone(),
-                    geometry: geojson::Geometry::from(&f.geometry),
-                    properties: CoverageProperties::Uncovered {
-                        name: f.name.clone(),
-                        nearest_m: f.measured,
-                        message: f.message.clone(),
-                    },
-                }),
-        );
+        features.extend(answer.uncovered.iter().map(|f| CoverageFeature {
+            kind: FeatureType::Feature,
+            id: f.id.clone(),
+            geometry: geojson::Geometry::from(&f.geometry),
+            properties: CoverageProperties::Uncovered {
+                name: f.name.clone(),
+                nearest_m: f.measured,
+                message: f.message.clone(),
+            },
+        }));
         Ok(Coverage {
             kind: FeatureCollectionType::FeatureCollection,
             features,
@@ -661,14 +637,3 @@ pub async fn coverage(
     Ok(HttpResponse::Ok().content_type("application/geo+json").json(body))
 }
 
-/// A geodesic circle as a 64-sided polygon.
-fn circle(centre: Point<f64>, radius_m: f64) -> Polygon<f64> {
-    let ring: Vec<(f64, f64)> = (0..=64)
-        .map(|k| {
-            let p = Geodesic.destination(centre, f64::from(k % 64) * 360.0 / 64.0, radius_m);
-            (p.x(), p.y())
-        })
-        .rev()
-        .collect();
-    Polygon::new(LineString::from(ring), vec![])
-}
