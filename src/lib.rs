@@ -6,6 +6,7 @@ pub mod allocate;
 pub mod builtin;
 pub mod check;
 pub mod compare;
+pub mod cql2;
 pub mod crs;
 pub mod digest;
 pub mod engine;

@@ -54,7 +54,7 @@ fn app_policy(basemap: Option<&str>) -> String {
 #[utoipa::path(get, path = "/app/config.json", tag = "web app",
     responses((status = 200, description = "What the web app needs to start", body = AppConfig)))]
 pub async fn config(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    super::features::only_params(&req, &[])?;
+    super::ogc::only_params(&req, &[])?;
     let store = state.store.clone();
     let datasets = web::block(move || store.dataset_names())
         .await

@@ -189,7 +189,7 @@ fn run_summary(state: &AppState, base: &str, run: &RunSummary) -> Result<CheckRu
             "application/geo+json",
         ));
         // One OGC collection per geometry family of the findings.
-        for collection in super::features::finding_collection_ids(state, id)? {
+        for collection in super::ogc::finding_collection_ids(state, id)? {
             links.push(Link::new(
                 format!("{base}/collections/{collection}"),
                 "collection",
@@ -524,7 +524,7 @@ fn rule_json(ruleset: &Ruleset, rule: &Rule) -> RuleInfo {
 #[utoipa::path(get, path = "/rules", tag = "rules",
     responses((status = 200, description = "The rulesets and their rules", body = Rulesets)))]
 pub async fn list_rules(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    super::features::only_params(&req, &[])?;
+    super::ogc::only_params(&req, &[])?;
     let rulesets = state
         .rulesets
         .iter()
@@ -636,4 +636,3 @@ pub async fn coverage(
     .await?;
     Ok(HttpResponse::Ok().content_type("application/geo+json").json(body))
 }
-

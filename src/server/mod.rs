@@ -4,9 +4,7 @@
 
 pub mod app;
 mod checks;
-pub mod cql2;
-mod features;
-pub mod ogc_crs;
+pub mod ogc;
 mod openapi;
 mod recent;
 mod schemas;
@@ -50,7 +48,7 @@ pub struct AppState {
     finding_families: std::sync::Mutex<std::collections::HashMap<u64, Vec<FindingFamily>>>,
     /// Kept runs' findings, parsed, by run id (at most [`crate::limits::KEPT_FINDINGS_BYTES`] of their
     /// findings.geojson).
-    kept_findings: recent::Recent<u64, features::KeptFindings>,
+    kept_findings: recent::Recent<u64, ogc::KeptFindings>,
     /// The collections tiled lately, indexed, by id (at most [`crate::limits::TILED_BYTES`] of indexes).
     tiled: recent::Recent<String, tiles::Tiled>,
     /// Held while an index is built: a map asks for a dozen tiles of a layer at once, and one index of a
@@ -59,7 +57,7 @@ pub struct AppState {
 }
 
 /// A geometry family of a run's findings: served as multi-geometries or not, and its extent.
-type FindingFamily = (features::Family, bool, Option<geo::Rect<f64>>);
+type FindingFamily = (ogc::Family, bool, Option<geo::Rect<f64>>);
 
 /// An error as the client sees it: a status and a JSON body naming the problem.
 #[derive(Debug, thiserror::Error)]
@@ -162,7 +160,7 @@ pub fn router(cfg: &mut web::ServiceConfig) {
                 }
             })
             .configure(|cfg| {
-                features::routes(cfg);
+                ogc::routes(cfg);
                 checks::routes(cfg);
                 siting::routes(cfg);
                 tiles::routes(cfg);

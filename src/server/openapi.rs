@@ -7,7 +7,7 @@
 //! Ranges and vocabularies come from the constants the handlers check (`crate::limits`) and the rulesets
 //! the server was started with. GDAL and QGIS read the items page size from `components.parameters.limit`.
 
-use super::features::{self, DEFAULT_LIMIT, MAX_LIMIT};
+use super::ogc::{self, DEFAULT_LIMIT, MAX_LIMIT};
 use super::schemas::*;
 use super::{app, checks, siting, tiles, ApiError, AppState};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -22,14 +22,14 @@ pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3
 #[openapi(
     info(title = "carecircle", description = "养老服务设施布局合规检查 — elderly-care facility layout checks: OGC API - Features and Tiles, checks, plan review, siting, rules, coverage."),
     paths(
-        features::landing,
-        features::conformance,
-        features::collections,
-        features::collection,
-        features::schema,
-        features::queryables,
-        features::items,
-        features::item,
+        ogc::landing,
+        ogc::conformance,
+        ogc::collections,
+        ogc::collection,
+        ogc::schema,
+        ogc::queryables,
+        ogc::items,
+        ogc::item,
         tiles::tile_matrix_sets,
         tiles::tile_matrix_set,
         tiles::tilesets,
@@ -168,7 +168,7 @@ pub fn document(datasets: &[String], ruleset_ids: &[String]) -> Value {
         items,
         "get",
         "filter-lang",
-        with_schema(json!({"type": "string", "enum": [features::FILTER_LANG]})),
+        with_schema(json!({"type": "string", "enum": [ogc::FILTER_LANG]})),
     );
     param(
         &mut doc,
@@ -296,7 +296,7 @@ pub async fn api_at_api(req: HttpRequest, state: web::Data<AppState>) -> Result<
 #[utoipa::path(get, path = "/openapi.json", tag = "OGC API - Features",
     responses((status = 200, description = "The OpenAPI 3.0 document (also at /api)", content_type = "application/vnd.oai.openapi+json;version=3.0", body = Object)))]
 pub async fn api(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    features::only_params(&req, &[])?;
+    ogc::only_params(&req, &[])?;
     let ids: Vec<String> = state.rulesets.iter().map(|r| r.id.clone()).collect();
     let store = state.store.clone();
     let datasets = web::block(move || store.dataset_names())

@@ -5,7 +5,7 @@
 //! The first tile of a collection indexes it ([`Tiled`]); later tiles look up only the features they
 //! draw. The index is kept while the collection's dataset is the one the store holds.
 
-use super::features::{current_dataset, hold, with_served, Held};
+use super::ogc::{current_dataset, hold, with_served, Held};
 use super::schemas::{
     BoundingBox, Link, TileLayer, TileMatrix, TileMatrixLimits, TileMatrixSet, TileMatrixSetRef, TileMatrixSets,
     TileSet, TileSets,
@@ -16,11 +16,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use geo::{BoundingRect, Geometry};
 use std::sync::Arc;
 
-/// The link relation from a collection to its vector tilesets.
-pub const REL_TILESETS_VECTOR: &str = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector";
 /// From a tileset to its tile matrix set, and from the landing page to the list of them.
 const REL_TILING_SCHEME: &str = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme";
-pub const REL_TILING_SCHEMES: &str = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes";
 const MVT: &str = "application/vnd.mapbox-vector-tile";
 const JSON: &str = "application/json";
 const WEB_MERCATOR_QUAD: &str = "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad";
@@ -41,7 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(get, path = "/tileMatrixSets", tag = "OGC API - Tiles",
     responses((status = 200, description = "The tile matrix sets", body = TileMatrixSets)))]
 pub async fn tile_matrix_sets(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    super::features::only_params(&req, &[])?;
+    super::ogc::only_params(&req, &[])?;
     let base = base_url(&req);
     Ok(HttpResponse::Ok().json(TileMatrixSets {
         tile_matrix_sets: vec![TileMatrixSetRef {
@@ -62,7 +59,7 @@ pub async fn tile_matrix_sets(req: HttpRequest) -> Result<HttpResponse, ApiError
 #[utoipa::path(get, path = "/tileMatrixSets/WebMercatorQuad", tag = "OGC API - Tiles",
     responses((status = 200, description = "The WebMercatorQuad tile matrix set", body = TileMatrixSet)))]
 pub async fn tile_matrix_set(req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    super::features::only_params(&req, &[])?;
+    super::ogc::only_params(&req, &[])?;
     Ok(HttpResponse::Ok().json(web_mercator_quad()))
 }
 
@@ -177,7 +174,7 @@ pub async fn tilesets(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    super::features::only_params(&req, &[])?;
+    super::ogc::only_params(&req, &[])?;
     let id = path.into_inner();
     let base = base_url(&req);
     let (family, extent) = served_family(&state, &id).await?;
@@ -197,7 +194,7 @@ pub async fn tileset(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    super::features::only_params(&req, &[])?;
+    super::ogc::only_params(&req, &[])?;
     let id = path.into_inner();
     let base = base_url(&req);
     let (family, extent) = served_family(&state, &id).await?;
@@ -221,7 +218,7 @@ pub async fn tile(
     state: web::Data<AppState>,
     path: web::Path<(String, String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    super::features::only_params(&req, &[])?;
+    super::ogc::only_params(&req, &[])?;
     let (id, z, y, x) = path.into_inner();
     let number = |name: &str, v: &str| {
         v.parse::<u32>()

@@ -6,7 +6,7 @@
 //! longitude, latitude.
 //!
 //! ```
-//! use carecircle::server::ogc_crs::ServedCrs;
+//! use carecircle::server::ogc::crs::ServedCrs;
 //! let offered = ServedCrs::offered(carecircle::crs::Crs::Wgs84, Some((119.4, 26.0)));
 //! let gk = ServedCrs::parse("http://www.opengis.net/def/crs/EPSG/0/4549", &offered).unwrap();
 //! let (n, e) = gk.from_wgs84(120.0, 26.0).unwrap();
