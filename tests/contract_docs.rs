@@ -68,6 +68,37 @@ fn the_rules_doc_names_every_rule_of_the_rulesets() {
     }
 }
 
+/// The catalog in `docs/rules.md` names every kind the one list registers (`engine::kinds`), and no
+/// kind that list lacks.
+#[test]
+fn the_rules_catalog_is_the_list_of_kinds() {
+    let rules = doc("rules.md");
+    for kind in carecircle::rules::RuleKind::NAMES {
+        assert!(
+            rules.contains(&format!("`{kind}`")),
+            "docs/rules.md does not name the kind {kind}"
+        );
+    }
+    // Every kind the table of kinds describes is registered.
+    let table = &rules[rules.find("## Rule kinds").unwrap()..rules.find("## The catalog").unwrap()];
+    let described: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .map(|l| l.split('`').next().unwrap())
+        .collect();
+    assert_eq!(
+        described.len(),
+        carecircle::rules::RuleKind::NAMES.len(),
+        "{described:?}"
+    );
+    for kind in described {
+        assert!(
+            carecircle::rules::RuleKind::NAMES.contains(&kind),
+            "docs/rules.md describes {kind}, which is not a kind"
+        );
+    }
+}
+
 /// Every key `site`, `access` and `review` print on the demo is named in the contract's §4.
 #[test]
 fn the_contract_names_every_key_of_siting_accessibility_and_review() {

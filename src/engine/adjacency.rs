@@ -1,12 +1,63 @@
 //! `adjacency`: facilities of some tiers lie within a distance of a facility of other tiers
 //! (医养结合: new stations and centres next to a clinic).
 
+use super::kinds::{Facts, Kind, Touched};
 use super::{
     fmt_num, handed_over_since, label, since_note, tier_list, tier_list_zh, Context, Finding, Layer, Subject, Unit,
     Verdict,
 };
-use crate::rules::Adjacency;
+use crate::model::{Date, Tier};
+use crate::rules::parse::Reader;
+use crate::rules::parse::MAX_DISTANCE_M;
 use crate::spatial::SurfaceIndex;
+use std::collections::HashSet;
+
+/// Facilities of some tiers lie next to one of other tiers (医养结合: stations beside clinics).
+#[derive(Debug, Clone)]
+pub struct Adjacency {
+    pub tiers: Vec<Tier>,
+    pub near_tiers: Vec<Tier>,
+    pub distance_m: f64,
+    /// Only facilities handed over on or after this day; one with no date counts as new.
+    pub since: Option<Date>,
+    pub target: f64,
+}
+
+impl Kind for Adjacency {
+    const NAME: &'static str = "adjacency";
+
+    fn parse(p: &mut Reader) -> Option<Self> {
+        let tiers = p.tiers("tiers");
+        let near_tiers = p.list("near_tiers", Tier::parse, &Tier::accepted());
+        let distance_m = p.positive("distance_m", MAX_DISTANCE_M);
+        let since = p.optional_date("since");
+        let target = p.target();
+        p.unknown_keys(&["tiers", "near_tiers", "distance_m", "since", "target"]);
+        Some(Adjacency {
+            tiers,
+            near_tiers: near_tiers?,
+            distance_m: distance_m?,
+            since,
+            target: target?,
+        })
+    }
+
+    fn facts(&self) -> Facts {
+        Facts {
+            target: self.target,
+            needs_admin_units: false,
+            single_site_m2: None,
+        }
+    }
+
+    fn proposal_units(&self, _touched: &Touched) -> HashSet<usize> {
+        HashSet::new()
+    }
+
+    fn judge(&self, cx: &Context) -> Verdict {
+        judge(self, cx)
+    }
+}
 
 pub(super) fn judge(rule: &Adjacency, cx: &Context) -> Verdict {
     let facilities = &cx.dataset.facilities;

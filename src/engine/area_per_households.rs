@@ -3,11 +3,63 @@
 //! New areas are judged by the facilities that `serve` them (or their pool); existing areas per the
 //! smallest admin unit that holds them, by the facilities located there that no new area claims.
 
+use super::kinds::{Facts, Kind, Touched};
 use super::{fmt_num, label, some_of, Context, Finding, Layer, Subject, Unit, Verdict};
-use crate::model::{AreaKind, Facility};
-use crate::rules::AreaPerHouseholds;
+use crate::model::{AreaKind, Facility, Tier};
+use crate::rules::parse::Reader;
+use crate::rules::parse::{MAX_AREA_M2, MAX_M2_PER_100_HOUSEHOLDS};
 use geo::Geometry;
 use std::collections::{BTreeMap, HashSet};
+
+/// Floor area of care facilities per 100 households (配建标准).
+#[derive(Debug, Clone)]
+pub struct AreaPerHouseholds {
+    pub area_kind: AreaKind,
+    pub m2_per_100_households: f64,
+    pub min_single_site_m2: Option<f64>,
+    pub tiers: Vec<Tier>,
+}
+
+impl Kind for AreaPerHouseholds {
+    const NAME: &'static str = "area_per_households";
+
+    fn parse(p: &mut Reader) -> Option<Self> {
+        let area_kind = p.choice("kind", AreaKind::parse, &AreaKind::accepted());
+        let m2 = p.positive("m2_per_100_households", MAX_M2_PER_100_HOUSEHOLDS);
+        let min_single_site_m2 = p.optional_positive("min_single_site_m2", MAX_AREA_M2);
+        let tiers = p.tiers("tiers");
+        p.unknown_keys(&["kind", "m2_per_100_households", "min_single_site_m2", "tiers"]);
+        if area_kind == Some(AreaKind::Existing) && min_single_site_m2.is_some() {
+            p.problem(
+                "min_single_site_m2",
+                "applies to new areas only (kind = \"new\")".into(),
+            );
+            return None;
+        }
+        Some(AreaPerHouseholds {
+            area_kind: area_kind?,
+            m2_per_100_households: m2?,
+            min_single_site_m2,
+            tiers,
+        })
+    }
+
+    fn facts(&self) -> Facts {
+        Facts {
+            target: 1.0,
+            needs_admin_units: self.area_kind == AreaKind::Existing,
+            single_site_m2: self.min_single_site_m2,
+        }
+    }
+
+    fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
+        touched.existing.clone()
+    }
+
+    fn judge(&self, cx: &Context) -> Verdict {
+        judge(self, cx)
+    }
+}
 
 pub(super) fn judge(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
     match rule.area_kind {

@@ -1,9 +1,60 @@
 //! `area_per_population`: floor area of counted facilities in each admin unit per 1000 people (千人指标).
 
+use super::kinds::{Facts, Kind, Touched};
 use super::{
     fmt_num, label, not_judged, tier_list, tier_list_zh, unit_finding, units_holding, Context, Subject, Unit, Verdict,
 };
-use crate::rules::{AreaPerPopulation, Headcount};
+use crate::model::{Level, Tier};
+use crate::rules::parse::Reader;
+use crate::rules::parse::MAX_M2_PER_1000;
+use crate::rules::Headcount;
+use std::collections::HashSet;
+
+/// Floor area of counted facilities in each admin unit per 1000 people.
+#[derive(Debug, Clone)]
+pub struct AreaPerPopulation {
+    pub level: Level,
+    pub m2_per_1000: f64,
+    pub headcount: Headcount,
+    pub tiers: Vec<Tier>,
+    pub target: f64,
+}
+
+impl Kind for AreaPerPopulation {
+    const NAME: &'static str = "area_per_population";
+
+    fn parse(p: &mut Reader) -> Option<Self> {
+        let level = p.choice("level", Level::parse, &Level::accepted());
+        let m2_per_1000 = p.positive("m2_per_1000", MAX_M2_PER_1000);
+        let headcount = p.headcount("population");
+        let tiers = p.tiers("tiers");
+        let target = p.target();
+        p.unknown_keys(&["level", "m2_per_1000", "population", "tiers", "target"]);
+        Some(AreaPerPopulation {
+            level: level?,
+            m2_per_1000: m2_per_1000?,
+            headcount: headcount?,
+            tiers,
+            target: target?,
+        })
+    }
+
+    fn facts(&self) -> Facts {
+        Facts {
+            target: self.target,
+            needs_admin_units: true,
+            single_site_m2: None,
+        }
+    }
+
+    fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
+        (touched.holding)(&self.tiers)
+    }
+
+    fn judge(&self, cx: &Context) -> Verdict {
+        judge(self, cx)
+    }
+}
 
 pub(super) fn judge(rule: &AreaPerPopulation, cx: &Context) -> Verdict {
     let mut verdict = Verdict::default();

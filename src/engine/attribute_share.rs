@@ -1,9 +1,62 @@
 //! `attribute_share`: a share of counted facilities of some tiers have a yes/no property
 //! (e.g. every daycare centre serves meals, 助餐).
 
+use super::kinds::{Facts, Kind, Touched};
 use super::{label, tier_list, Context, Finding, Layer, Subject, Unit, Verdict};
-use crate::model::Facility;
-use crate::rules::{AttributeShare, FacilityAttribute};
+use crate::model::{Facility, Tier};
+use crate::rules::parse::Reader;
+use crate::rules::FacilityAttribute;
+use std::collections::HashSet;
+
+/// A share of counted facilities of some tiers have a yes/no property.
+#[derive(Debug, Clone)]
+pub struct AttributeShare {
+    pub tiers: Vec<Tier>,
+    pub attribute: FacilityAttribute,
+    pub target: f64,
+}
+
+impl Kind for AttributeShare {
+    const NAME: &'static str = "attribute_share";
+
+    fn parse(p: &mut Reader) -> Option<Self> {
+        let tiers = p.tiers("tiers");
+        let attribute = match p.string("attribute").as_deref() {
+            Some("meal_service") => Some(FacilityAttribute::MealService),
+            Some(other) => {
+                p.problem(
+                    "attribute",
+                    format!("unknown facility attribute \"{other}\": expected meal_service"),
+                );
+                None
+            }
+            None => None,
+        };
+        let target = p.target();
+        p.unknown_keys(&["tiers", "attribute", "target"]);
+        Some(AttributeShare {
+            tiers,
+            attribute: attribute?,
+            target: target?,
+        })
+    }
+
+    fn facts(&self) -> Facts {
+        Facts {
+            target: self.target,
+            needs_admin_units: false,
+            single_site_m2: None,
+        }
+    }
+
+    fn proposal_units(&self, _touched: &Touched) -> HashSet<usize> {
+        HashSet::new()
+    }
+
+    fn judge(&self, cx: &Context) -> Verdict {
+        judge(self, cx)
+    }
+}
 
 pub(super) fn judge(rule: &AttributeShare, cx: &Context) -> Verdict {
     let mut verdict = Verdict::default();

@@ -1,10 +1,67 @@
 //! `beds_per_elderly`: beds (or nursing beds) of counted facilities in each unit per 1000 elderly.
 
+use super::kinds::{Facts, Kind, Touched};
 use super::{
     fmt_num, label, not_judged, tier_list, tier_list_zh, unit_finding, units_holding, Context, Subject, Unit, Verdict,
 };
-use crate::model::Facility;
-use crate::rules::{BedCount, BedsPerElderly};
+use crate::model::{Facility, Level, Tier};
+use crate::rules::parse::Reader;
+use crate::rules::parse::MAX_BEDS_PER_1000;
+use crate::rules::BedCount;
+use std::collections::HashSet;
+
+/// Beds of counted facilities in each unit per 1000 elderly.
+#[derive(Debug, Clone)]
+pub struct BedsPerElderly {
+    pub level: Level,
+    pub per_1000: f64,
+    pub beds: BedCount,
+    pub tiers: Vec<Tier>,
+}
+
+impl Kind for BedsPerElderly {
+    const NAME: &'static str = "beds_per_elderly";
+
+    fn parse(p: &mut Reader) -> Option<Self> {
+        let level = p.choice("level", Level::parse, &Level::accepted());
+        let per_1000 = p.positive("per_1000", MAX_BEDS_PER_1000);
+        let beds = match p.optional_string("beds").as_deref() {
+            None | Some("beds") => Some(BedCount::Beds),
+            Some("nursing_beds") => Some(BedCount::NursingBeds),
+            Some(other) => {
+                p.problem(
+                    "beds",
+                    format!("unknown value \"{other}\": expected beds or nursing_beds"),
+                );
+                None
+            }
+        };
+        let tiers = p.tiers("tiers");
+        p.unknown_keys(&["level", "per_1000", "beds", "tiers"]);
+        Some(BedsPerElderly {
+            level: level?,
+            per_1000: per_1000?,
+            beds: beds?,
+            tiers,
+        })
+    }
+
+    fn facts(&self) -> Facts {
+        Facts {
+            target: 1.0,
+            needs_admin_units: true,
+            single_site_m2: None,
+        }
+    }
+
+    fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
+        (touched.holding)(&self.tiers)
+    }
+
+    fn judge(&self, cx: &Context) -> Verdict {
+        judge(self, cx)
+    }
+}
 
 pub(super) fn judge(rule: &BedsPerElderly, cx: &Context) -> Verdict {
     let mut verdict = Verdict::default();

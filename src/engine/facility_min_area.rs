@@ -1,7 +1,69 @@
 //! `facility_min_area`: each counted facility of some tiers has at least a floor area.
 
+use super::kinds::{Facts, Kind, Touched};
 use super::{fmt_num, handed_over_since, label, since_note, Context, Finding, Layer, Subject, Unit, Verdict};
-use crate::rules::FacilityMinArea;
+use crate::model::{Date, Status, Tier};
+use crate::rules::parse::Reader;
+use crate::rules::parse::MAX_AREA_M2;
+use std::collections::HashSet;
+
+/// Each counted facility of a tier has at least a floor area.
+#[derive(Debug, Clone)]
+pub struct FacilityMinArea {
+    pub tiers: Vec<Tier>,
+    pub min_area_m2: f64,
+    /// Only facilities with these statuses (all, when empty).
+    pub statuses: Vec<Status>,
+    /// Only facilities handed over on or after this day; one with no date counts as new.
+    pub since: Option<Date>,
+}
+
+impl Kind for FacilityMinArea {
+    const NAME: &'static str = "facility_min_area";
+
+    fn parse(p: &mut Reader) -> Option<Self> {
+        let tiers = if p.table.contains_key("tier") {
+            p.list_or_one("tier", Tier::parse, &Tier::accepted())
+        } else {
+            p.list("tiers", Tier::parse, &Tier::accepted())
+        };
+        let min_area_m2 = p.positive("min_area_m2", MAX_AREA_M2);
+        let statuses = if p.table.contains_key("statuses") {
+            p.list("statuses", Status::parse, &Status::accepted())
+        } else {
+            Some(Vec::new())
+        };
+        let since = p.optional_date("since");
+        p.unknown_keys(&["tier", "tiers", "min_area_m2", "statuses", "since"]);
+        let tiers = tiers?;
+        if tiers.is_empty() {
+            p.problem("tier", "expected a tier".into());
+            return None;
+        }
+        Some(FacilityMinArea {
+            tiers,
+            min_area_m2: min_area_m2?,
+            statuses: statuses?,
+            since,
+        })
+    }
+
+    fn facts(&self) -> Facts {
+        Facts {
+            target: 1.0,
+            needs_admin_units: false,
+            single_site_m2: None,
+        }
+    }
+
+    fn proposal_units(&self, _touched: &Touched) -> HashSet<usize> {
+        HashSet::new()
+    }
+
+    fn judge(&self, cx: &Context) -> Verdict {
+        judge(self, cx)
+    }
+}
 
 pub(super) fn judge(rule: &FacilityMinArea, cx: &Context) -> Verdict {
     let mut verdict = Verdict::default();

@@ -19,6 +19,7 @@ mod area_per_population;
 mod attribute_share;
 mod beds_per_elderly;
 mod facility_min_area;
+pub mod kinds;
 mod ledger;
 mod nursing_bed_share;
 mod review;
@@ -33,7 +34,7 @@ pub(crate) use service_radius::{area_distances, areas_within_reach, measured_on_
 
 use crate::model::{Dataset, Date, Facility, Mode, Tier};
 use crate::network::WalkNetwork;
-use crate::rules::{Rule, RuleKind, Ruleset, Severity};
+use crate::rules::{Rule, Ruleset, Severity};
 use crate::spatial::UnitLocator;
 use geo::Geometry;
 use std::collections::HashMap;
@@ -252,19 +253,7 @@ pub fn judge(dataset: &Dataset, rulesets: &[Ruleset], mode: Mode) -> Report {
 
 /// Judges one rule.
 pub fn judge_rule(rule: &Rule, context: &Context) -> (Outcome, Vec<Finding>) {
-    let mut verdict = match &rule.kind {
-        RuleKind::AreaPerHouseholds(p) => area_per_households::judge(p, context),
-        RuleKind::ServiceRadius(p) => service_radius::judge(p, context),
-        RuleKind::TierPresence(p) => tier_presence::judge(p, context),
-        RuleKind::FacilityMinArea(p) => facility_min_area::judge(p, context),
-        RuleKind::AreaPerPopulation(p) => area_per_population::judge(p, context),
-        RuleKind::SizeByPopulation(p) => size_by_population::judge(p, context),
-        RuleKind::BedsPerElderly(p) => beds_per_elderly::judge(p, context),
-        RuleKind::NursingBedShare(p) => nursing_bed_share::judge(p, context),
-        RuleKind::Adjacency(p) => adjacency::judge(p, context),
-        RuleKind::SynchronousHandover(p) => synchronous_handover::judge(p, context),
-        RuleKind::AttributeShare(p) => attribute_share::judge(p, context),
-    };
+    let mut verdict = rule.kind.judge(context);
     for f in &mut verdict.findings {
         f.rule = rule.id.clone();
         f.severity = rule.severity;
@@ -298,7 +287,7 @@ pub fn rate(subjects: &[Checked]) -> f64 {
 
 /// What a rule kind hands back; the rule's id, severity and the outcome are filled in by [`judge_rule`].
 #[derive(Debug, Default)]
-struct Verdict {
+pub(crate) struct Verdict {
     checked: Vec<Checked>,
     findings: Vec<Finding>,
     notes: Vec<String>,

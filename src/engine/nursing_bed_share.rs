@@ -1,7 +1,54 @@
 //! `nursing_bed_share`: nursing beds as a share of all beds of counted facilities in each unit (护理型床位占比).
 
+use super::kinds::{Facts, Kind, Touched};
 use super::{label, not_judged, tier_list, tier_list_zh, unit_finding, units_holding, Context, Subject, Unit, Verdict};
-use crate::rules::NursingBedShare;
+use crate::model::{Level, Tier};
+use crate::rules::parse::Reader;
+use std::collections::HashSet;
+
+/// Nursing beds as a share of all beds in each unit.
+#[derive(Debug, Clone)]
+pub struct NursingBedShare {
+    pub level: Level,
+    pub min_share: f64,
+    /// `>` rather than `≥` (超过).
+    pub strict: bool,
+    pub tiers: Vec<Tier>,
+}
+
+impl Kind for NursingBedShare {
+    const NAME: &'static str = "nursing_bed_share";
+
+    fn parse(p: &mut Reader) -> Option<Self> {
+        let level = p.choice("level", Level::parse, &Level::accepted());
+        let min_share = p.share("min_share");
+        let strict = p.optional_bool("strict").unwrap_or(false);
+        let tiers = p.tiers("tiers");
+        p.unknown_keys(&["level", "min_share", "strict", "tiers"]);
+        Some(NursingBedShare {
+            level: level?,
+            min_share: min_share?,
+            strict,
+            tiers,
+        })
+    }
+
+    fn facts(&self) -> Facts {
+        Facts {
+            target: 1.0,
+            needs_admin_units: true,
+            single_site_m2: None,
+        }
+    }
+
+    fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
+        (touched.holding)(&self.tiers)
+    }
+
+    fn judge(&self, cx: &Context) -> Verdict {
+        judge(self, cx)
+    }
+}
 
 pub(super) fn judge(rule: &NursingBedShare, cx: &Context) -> Verdict {
     let mut verdict = Verdict::default();

@@ -12,7 +12,7 @@
 
 use super::{judge_rule, Checked, Context, Finding, Subject, Unit};
 use crate::model::{AreaKind, Dataset, Date, Mode, Proposal, Tier};
-use crate::rules::{Rule, RuleKind, Ruleset, Severity};
+use crate::rules::{Rule, Ruleset, Severity};
 use crate::spatial::UnitLocator;
 use std::collections::HashSet;
 
@@ -102,17 +102,13 @@ pub fn review(base: &Dataset, proposal: &Proposal, rulesets: &[Ruleset]) -> Revi
     // The admin units whose figure the proposal can change, per rule: for presence, every unit that would
     // hold it (its community, street, district); for the per-unit sums, those where it adds facilities
     // the rule counts; for the existing-area quota, those where it adds existing areas.
-    let units_for = |rule: &Rule| -> HashSet<usize> {
-        match &rule.kind {
-            RuleKind::TierPresence(_) => holding_any.clone(),
-            RuleKind::AreaPerHouseholds(_) => holding_existing.clone(),
-            RuleKind::AreaPerPopulation(r) => holding_tiers(&r.tiers),
-            RuleKind::BedsPerElderly(r) => holding_tiers(&r.tiers),
-            RuleKind::NursingBedShare(r) => holding_tiers(&r.tiers),
-            RuleKind::SizeByPopulation(r) => holding_tiers(std::slice::from_ref(&r.tier)),
-            _ => HashSet::new(),
-        }
+    let holding: &dyn Fn(&[Tier]) -> HashSet<usize> = &holding_tiers;
+    let touched = super::kinds::Touched {
+        any: &holding_any,
+        existing: &holding_existing,
+        holding,
     };
+    let units_for = |rule: &Rule| rule.kind.proposal_units(&touched);
     let concerns = |s: &Subject, units: &HashSet<usize>| match *s {
         Subject::Area(i) => i >= first_area,
         Subject::Pool(i) => {
@@ -264,7 +260,7 @@ mod tests {
     use super::*;
     use crate::engine::fixtures::*;
     use crate::model::{Level, Status};
-    use crate::rules::TierPresence;
+    use crate::rules::{RuleKind, TierPresence};
 
     /// Street S with communities C1 (0–1 km, no station) and C2 (1–2 km, a station), and the rule that
     /// every community has one.

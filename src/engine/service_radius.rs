@@ -1,10 +1,72 @@
 //! `service_radius`: every residential area lies within reach of a counted facility.
 
+use super::kinds::{Facts, Kind, Touched};
 use super::{fmt_num, label, tier_list, tier_list_zh, Checked, Context, Finding, Layer, Subject, Unit, Verdict};
+use crate::model::Tier;
 use crate::network::WalkNetwork;
-use crate::rules::{Metric, ServiceRadius};
+use crate::rules::parse::Reader;
+use crate::rules::parse::MAX_DISTANCE_M;
+use crate::rules::Metric;
 use crate::spatial::{Nearest, SurfaceIndex};
 use rayon::prelude::*;
+use std::collections::HashSet;
+
+/// Every residential area within reach of a counted facility.
+#[derive(Debug, Clone)]
+pub struct ServiceRadius {
+    pub radius_m: f64,
+    pub tiers: Vec<Tier>,
+    pub metric: Metric,
+    /// `<` rather than `≤`.
+    pub strict: bool,
+    pub target: f64,
+}
+
+impl Kind for ServiceRadius {
+    const NAME: &'static str = "service_radius";
+
+    fn parse(p: &mut Reader) -> Option<Self> {
+        let radius_m = p.positive("radius_m", MAX_DISTANCE_M);
+        let tiers = p.tiers("tiers");
+        let metric = match p.optional_string("metric").as_deref() {
+            None | Some("euclidean") => Some(Metric::Euclidean),
+            Some("network") => Some(Metric::Network),
+            Some(other) => {
+                p.problem(
+                    "metric",
+                    format!("unknown metric \"{other}\": expected euclidean or network"),
+                );
+                None
+            }
+        };
+        let strict = p.optional_bool("strict").unwrap_or(false);
+        let target = p.target();
+        p.unknown_keys(&["radius_m", "tiers", "metric", "strict", "target"]);
+        Some(ServiceRadius {
+            radius_m: radius_m?,
+            tiers,
+            metric: metric?,
+            strict,
+            target: target?,
+        })
+    }
+
+    fn facts(&self) -> Facts {
+        Facts {
+            target: self.target,
+            needs_admin_units: false,
+            single_site_m2: None,
+        }
+    }
+
+    fn proposal_units(&self, _touched: &Touched) -> HashSet<usize> {
+        HashSet::new()
+    }
+
+    fn judge(&self, cx: &Context) -> Verdict {
+        judge(self, cx)
+    }
+}
 
 pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
     let facilities = &cx.dataset.facilities;

@@ -1,8 +1,53 @@
 //! `size_by_population`: the largest facility of a tier in each unit is as large as the unit's population
 //! class requires (e.g. 日间照料中心 600 m² for 80 000–120 000 residents).
 
+use super::kinds::{Facts, Kind, Touched};
 use super::{fmt_num, label, not_judged, unit_finding, units_holding, Context, Subject, Unit, Verdict};
-use crate::rules::{PopulationClass, SizeByPopulation};
+use crate::model::{Level, Tier};
+use crate::rules::parse::Reader;
+use crate::rules::PopulationClass;
+use std::collections::HashSet;
+
+/// The largest facility of a tier in each unit is as large as the unit's population class asks.
+#[derive(Debug, Clone)]
+pub struct SizeByPopulation {
+    pub levels: Vec<Level>,
+    pub tier: Tier,
+    /// Sorted by `min_population`.
+    pub classes: Vec<PopulationClass>,
+}
+
+impl Kind for SizeByPopulation {
+    const NAME: &'static str = "size_by_population";
+
+    fn parse(p: &mut Reader) -> Option<Self> {
+        let levels = p.list("levels", Level::parse, &Level::accepted());
+        let tier = p.choice("tier", Tier::parse, &Tier::accepted());
+        let classes = p.classes();
+        p.unknown_keys(&["levels", "tier", "classes"]);
+        Some(SizeByPopulation {
+            levels: levels?,
+            tier: tier?,
+            classes: classes?,
+        })
+    }
+
+    fn facts(&self) -> Facts {
+        Facts {
+            target: 1.0,
+            needs_admin_units: true,
+            single_site_m2: None,
+        }
+    }
+
+    fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
+        (touched.holding)(std::slice::from_ref(&self.tier))
+    }
+
+    fn judge(&self, cx: &Context) -> Verdict {
+        judge(self, cx)
+    }
+}
 
 pub(super) fn judge(rule: &SizeByPopulation, cx: &Context) -> Verdict {
     let mut verdict = Verdict::default();

@@ -1,9 +1,53 @@
 //! `synchronous_handover`: a new residential area's care facilities are handed over with its homes
 //! (四同步: planned, built, accepted and handed over together).
 
+use super::kinds::{Facts, Kind, Touched};
 use super::{label, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::model::{AreaKind, Facility, Status};
-use crate::rules::SynchronousHandover;
+use crate::rules::parse::Reader;
+use std::collections::HashSet;
+use toml::Value;
+
+/// New residential areas get their care facilities handed over with the homes (四同步).
+#[derive(Debug, Clone)]
+pub struct SynchronousHandover {
+    pub grace_days: u32,
+}
+
+impl Kind for SynchronousHandover {
+    const NAME: &'static str = "synchronous_handover";
+
+    fn parse(p: &mut Reader) -> Option<Self> {
+        let grace_days = match p.table.get("grace_days") {
+            None => Some(0),
+            Some(Value::Integer(n)) if (0..=3650).contains(n) => Some(*n as u32),
+            Some(_) => {
+                p.problem("grace_days", "expected a whole number of days, 0 to 3650".into());
+                None
+            }
+        };
+        p.unknown_keys(&["grace_days"]);
+        Some(SynchronousHandover {
+            grace_days: grace_days?,
+        })
+    }
+
+    fn facts(&self) -> Facts {
+        Facts {
+            target: 1.0,
+            needs_admin_units: false,
+            single_site_m2: None,
+        }
+    }
+
+    fn proposal_units(&self, _touched: &Touched) -> HashSet<usize> {
+        HashSet::new()
+    }
+
+    fn judge(&self, cx: &Context) -> Verdict {
+        judge(self, cx)
+    }
+}
 
 pub(super) fn judge(rule: &SynchronousHandover, cx: &Context) -> Verdict {
     let d = cx.dataset;

@@ -1,10 +1,83 @@
 //! `tier_presence`: each admin unit of some levels holds facilities of some tiers (三级布局 coverage).
 
+use super::kinds::{Facts, Kind, Touched};
 use super::{
     facilities_by_unit, label, some_of, tier_list, tier_list_zh, Context, Finding, Layer, Subject, Unit, Verdict,
 };
-use crate::model::AdminUnit;
-use crate::rules::{TierPresence, UnitTest};
+use crate::model::{AdminUnit, Level, Tier};
+use crate::rules::parse::Reader;
+use crate::rules::parse::MAX_COUNT;
+use crate::rules::{UnitCondition, UnitTest};
+use std::collections::HashSet;
+use toml::Value;
+
+/// Each admin unit of some levels holds facilities of some tiers.
+#[derive(Debug, Clone)]
+pub struct TierPresence {
+    pub levels: Vec<Level>,
+    pub tiers: Vec<Tier>,
+    pub min_count: usize,
+    /// Conditions a unit must meet to be checked: for every level, or for one level.
+    pub conditions: Vec<UnitCondition>,
+    pub target: f64,
+}
+
+impl Kind for TierPresence {
+    const NAME: &'static str = "tier_presence";
+
+    fn parse(p: &mut Reader) -> Option<Self> {
+        let levels = p.list("levels", Level::parse, &Level::accepted());
+        let tiers = p.tiers("tiers");
+        let min_count = match p.table.get("min_count") {
+            None => Some(1),
+            Some(Value::Integer(n)) if (1..=MAX_COUNT).contains(n) => Some(*n as usize),
+            Some(_) => {
+                p.problem("min_count", format!("expected an integer from 1 to {MAX_COUNT}"));
+                None
+            }
+        };
+        let conditions = p.conditions();
+        let target = p.target();
+        p.unknown_keys(&["levels", "tiers", "min_count", "where", "target"]);
+        let levels = levels?;
+        if levels.is_empty() {
+            p.problem("levels", "expected at least one level".into());
+            return None;
+        }
+        let conditions = conditions?;
+        for c in &conditions {
+            if let Some(level) = c.level {
+                if !levels.contains(&level) {
+                    p.problem("where", format!("condition for level {level}, which is not in levels"));
+                    return None;
+                }
+            }
+        }
+        Some(TierPresence {
+            levels,
+            tiers,
+            min_count: min_count?,
+            conditions,
+            target: target?,
+        })
+    }
+
+    fn facts(&self) -> Facts {
+        Facts {
+            target: self.target,
+            needs_admin_units: true,
+            single_site_m2: None,
+        }
+    }
+
+    fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
+        touched.any.clone()
+    }
+
+    fn judge(&self, cx: &Context) -> Verdict {
+        judge(self, cx)
+    }
+}
 
 pub(super) fn judge(rule: &TierPresence, cx: &Context) -> Verdict {
     let units = &cx.dataset.admin_units;

@@ -1,11 +1,11 @@
 //! Rulesets: the policy numbers as data. One TOML file per source document, parsed into these
 //! domain types (no serde here); the engine judges a dataset against them.
 
-mod parse;
+pub(crate) mod parse;
 
 pub use parse::{load_ruleset, parse_ruleset, RulesError};
 
-use crate::model::{AreaKind, Date, Level, Status, Tier};
+use crate::model::{Date, Level, Tier};
 use std::fmt;
 
 /// One ruleset file: the rules read out of one document.
@@ -87,93 +87,10 @@ impl fmt::Display for Severity {
     }
 }
 
-/// What a rule checks, with its numbers.
-#[derive(Debug, Clone)]
-pub enum RuleKind {
-    AreaPerHouseholds(AreaPerHouseholds),
-    ServiceRadius(ServiceRadius),
-    TierPresence(TierPresence),
-    FacilityMinArea(FacilityMinArea),
-    AreaPerPopulation(AreaPerPopulation),
-    SizeByPopulation(SizeByPopulation),
-    BedsPerElderly(BedsPerElderly),
-    NursingBedShare(NursingBedShare),
-    Adjacency(Adjacency),
-    SynchronousHandover(SynchronousHandover),
-    AttributeShare(AttributeShare),
-}
-
-impl RuleKind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            RuleKind::AreaPerHouseholds(_) => "area_per_households",
-            RuleKind::ServiceRadius(_) => "service_radius",
-            RuleKind::TierPresence(_) => "tier_presence",
-            RuleKind::FacilityMinArea(_) => "facility_min_area",
-            RuleKind::AreaPerPopulation(_) => "area_per_population",
-            RuleKind::SizeByPopulation(_) => "size_by_population",
-            RuleKind::BedsPerElderly(_) => "beds_per_elderly",
-            RuleKind::NursingBedShare(_) => "nursing_bed_share",
-            RuleKind::Adjacency(_) => "adjacency",
-            RuleKind::SynchronousHandover(_) => "synchronous_handover",
-            RuleKind::AttributeShare(_) => "attribute_share",
-        }
-    }
-
-    /// The share of checked subjects that must pass.
-    pub fn target(&self) -> f64 {
-        match self {
-            RuleKind::ServiceRadius(r) => r.target,
-            RuleKind::TierPresence(r) => r.target,
-            RuleKind::AreaPerPopulation(r) => r.target,
-            RuleKind::Adjacency(r) => r.target,
-            RuleKind::AttributeShare(r) => r.target,
-            RuleKind::AreaPerHouseholds(_)
-            | RuleKind::FacilityMinArea(_)
-            | RuleKind::SizeByPopulation(_)
-            | RuleKind::BedsPerElderly(_)
-            | RuleKind::NursingBedShare(_)
-            | RuleKind::SynchronousHandover(_) => 1.0,
-        }
-    }
-
-    /// Whether judging needs the admin units layer.
-    pub fn needs_admin_units(&self) -> bool {
-        match self {
-            RuleKind::AreaPerHouseholds(r) => r.area_kind == AreaKind::Existing,
-            RuleKind::TierPresence(_)
-            | RuleKind::AreaPerPopulation(_)
-            | RuleKind::SizeByPopulation(_)
-            | RuleKind::BedsPerElderly(_)
-            | RuleKind::NursingBedShare(_) => true,
-            RuleKind::ServiceRadius(_)
-            | RuleKind::FacilityMinArea(_)
-            | RuleKind::Adjacency(_)
-            | RuleKind::SynchronousHandover(_)
-            | RuleKind::AttributeShare(_) => false,
-        }
-    }
-}
-
-/// Floor area of care facilities per 100 households (配建标准).
-#[derive(Debug, Clone)]
-pub struct AreaPerHouseholds {
-    pub area_kind: AreaKind,
-    pub m2_per_100_households: f64,
-    pub min_single_site_m2: Option<f64>,
-    pub tiers: Vec<Tier>,
-}
-
-/// Every residential area within reach of a counted facility.
-#[derive(Debug, Clone)]
-pub struct ServiceRadius {
-    pub radius_m: f64,
-    pub tiers: Vec<Tier>,
-    pub metric: Metric,
-    /// `<` rather than `≤`.
-    pub strict: bool,
-    pub target: f64,
-}
+pub use crate::engine::kinds::{
+    Adjacency, AreaPerHouseholds, AreaPerPopulation, AttributeShare, BedsPerElderly, FacilityMinArea, NursingBedShare,
+    RuleKind, ServiceRadius, SizeByPopulation, SynchronousHandover, TierPresence,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Metric {
@@ -181,17 +98,6 @@ pub enum Metric {
     Euclidean,
     /// Walking distance along the roads layer.
     Network,
-}
-
-/// Each admin unit of some levels holds facilities of some tiers.
-#[derive(Debug, Clone)]
-pub struct TierPresence {
-    pub levels: Vec<Level>,
-    pub tiers: Vec<Tier>,
-    pub min_count: usize,
-    /// Conditions a unit must meet to be checked: for every level, or for one level.
-    pub conditions: Vec<UnitCondition>,
-    pub target: f64,
 }
 
 /// A filter on admin units (`where` in a ruleset).
@@ -209,17 +115,6 @@ pub enum UnitTest {
     MaxPopulation(u64),
 }
 
-/// Each counted facility of a tier has at least a floor area.
-#[derive(Debug, Clone)]
-pub struct FacilityMinArea {
-    pub tiers: Vec<Tier>,
-    pub min_area_m2: f64,
-    /// Only facilities with these statuses (all, when empty).
-    pub statuses: Vec<Status>,
-    /// Only facilities handed over on or after this day; one with no date counts as new.
-    pub since: Option<Date>,
-}
-
 /// Which head count of an admin unit a per-capita rule divides by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Headcount {
@@ -227,25 +122,6 @@ pub enum Headcount {
     Population,
     /// Residents aged 60 and over (`elderly`).
     Elderly,
-}
-
-/// Floor area of counted facilities in each admin unit per 1000 people.
-#[derive(Debug, Clone)]
-pub struct AreaPerPopulation {
-    pub level: Level,
-    pub m2_per_1000: f64,
-    pub headcount: Headcount,
-    pub tiers: Vec<Tier>,
-    pub target: f64,
-}
-
-/// The largest facility of a tier in each unit is as large as the unit's population class asks.
-#[derive(Debug, Clone)]
-pub struct SizeByPopulation {
-    pub levels: Vec<Level>,
-    pub tier: Tier,
-    /// Sorted by `min_population`.
-    pub classes: Vec<PopulationClass>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -262,42 +138,6 @@ pub enum BedCount {
     NursingBeds,
 }
 
-/// Beds of counted facilities in each unit per 1000 elderly.
-#[derive(Debug, Clone)]
-pub struct BedsPerElderly {
-    pub level: Level,
-    pub per_1000: f64,
-    pub beds: BedCount,
-    pub tiers: Vec<Tier>,
-}
-
-/// Nursing beds as a share of all beds in each unit.
-#[derive(Debug, Clone)]
-pub struct NursingBedShare {
-    pub level: Level,
-    pub min_share: f64,
-    /// `>` rather than `≥` (超过).
-    pub strict: bool,
-    pub tiers: Vec<Tier>,
-}
-
-/// Facilities of some tiers lie next to one of other tiers (医养结合: stations beside clinics).
-#[derive(Debug, Clone)]
-pub struct Adjacency {
-    pub tiers: Vec<Tier>,
-    pub near_tiers: Vec<Tier>,
-    pub distance_m: f64,
-    /// Only facilities handed over on or after this day; one with no date counts as new.
-    pub since: Option<Date>,
-    pub target: f64,
-}
-
-/// New residential areas get their care facilities handed over with the homes (四同步).
-#[derive(Debug, Clone)]
-pub struct SynchronousHandover {
-    pub grace_days: u32,
-}
-
 /// A yes/no property of facilities that a share of them must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FacilityAttribute {
@@ -310,12 +150,4 @@ impl FacilityAttribute {
             FacilityAttribute::MealService => "meal_service",
         }
     }
-}
-
-/// A share of counted facilities of some tiers have a yes/no property.
-#[derive(Debug, Clone)]
-pub struct AttributeShare {
-    pub tiers: Vec<Tier>,
-    pub attribute: FacilityAttribute,
-    pub target: f64,
 }

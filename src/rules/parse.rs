@@ -9,19 +9,6 @@ use toml::{Table, Value};
 use crate::toml_file::TomlFile;
 pub use crate::toml_file::TomlFileError as RulesError;
 
-const KINDS: [&str; 11] = [
-    "area_per_households",
-    "service_radius",
-    "tier_presence",
-    "facility_min_area",
-    "area_per_population",
-    "size_by_population",
-    "beds_per_elderly",
-    "nursing_bed_share",
-    "adjacency",
-    "synchronous_handover",
-    "attribute_share",
-];
 const RULE_KEYS: [&str; 7] = ["id", "kind", "title", "severity", "clause", "quote", "params"];
 const RULESET_KEYS: [&str; 7] = ["id", "title", "document", "issued_by", "effective", "source", "note"];
 
@@ -237,29 +224,21 @@ fn parse_rule(
         problems: r.problems,
     };
     let kind = match kind_name.as_deref() {
-        Some("area_per_households") => area_per_households(&mut p).map(RuleKind::AreaPerHouseholds),
-        Some("service_radius") => service_radius(&mut p).map(RuleKind::ServiceRadius),
-        Some("tier_presence") => tier_presence(&mut p).map(RuleKind::TierPresence),
-        Some("facility_min_area") => facility_min_area(&mut p).map(RuleKind::FacilityMinArea),
-        Some("area_per_population") => area_per_population(&mut p).map(RuleKind::AreaPerPopulation),
-        Some("size_by_population") => size_by_population(&mut p).map(RuleKind::SizeByPopulation),
-        Some("beds_per_elderly") => beds_per_elderly(&mut p).map(RuleKind::BedsPerElderly),
-        Some("nursing_bed_share") => nursing_bed_share(&mut p).map(RuleKind::NursingBedShare),
-        Some("adjacency") => adjacency(&mut p).map(RuleKind::Adjacency),
-        Some("synchronous_handover") => synchronous_handover(&mut p).map(RuleKind::SynchronousHandover),
-        Some("attribute_share") => attribute_share(&mut p).map(RuleKind::AttributeShare),
-        Some(other) => {
-            let line = rule_line("kind");
-            p.problems.push((
-                line,
-                format!(
-                    "{}kind \"{other}\" is not a rule kind: expected one of {}",
-                    p.context,
-                    KINDS.join(", ")
-                ),
-            ));
-            None
-        }
+        Some(name) => match RuleKind::parse(name, &mut p) {
+            Some(kind) => kind,
+            None => {
+                let line = rule_line("kind");
+                p.problems.push((
+                    line,
+                    format!(
+                        "{}kind \"{name}\" is not a rule kind: expected one of {}",
+                        p.context,
+                        RuleKind::NAMES.join(", ")
+                    ),
+                ));
+                None
+            }
+        },
         None => None,
     };
     Some(Rule {
@@ -272,239 +251,10 @@ fn parse_rule(
     })
 }
 
-fn area_per_households(p: &mut Reader) -> Option<AreaPerHouseholds> {
-    let area_kind = p.choice("kind", AreaKind::parse, &AreaKind::accepted());
-    let m2 = p.positive("m2_per_100_households", MAX_M2_PER_100_HOUSEHOLDS);
-    let min_single_site_m2 = p.optional_positive("min_single_site_m2", MAX_AREA_M2);
-    let tiers = p.tiers("tiers");
-    p.unknown_keys(&["kind", "m2_per_100_households", "min_single_site_m2", "tiers"]);
-    if area_kind == Some(AreaKind::Existing) && min_single_site_m2.is_some() {
-        p.problem(
-            "min_single_site_m2",
-            "applies to new areas only (kind = \"new\")".into(),
-        );
-        return None;
-    }
-    Some(AreaPerHouseholds {
-        area_kind: area_kind?,
-        m2_per_100_households: m2?,
-        min_single_site_m2,
-        tiers,
-    })
-}
-
-fn service_radius(p: &mut Reader) -> Option<ServiceRadius> {
-    let radius_m = p.positive("radius_m", MAX_DISTANCE_M);
-    let tiers = p.tiers("tiers");
-    let metric = match p.optional_string("metric").as_deref() {
-        None | Some("euclidean") => Some(Metric::Euclidean),
-        Some("network") => Some(Metric::Network),
-        Some(other) => {
-            p.problem(
-                "metric",
-                format!("unknown metric \"{other}\": expected euclidean or network"),
-            );
-            None
-        }
-    };
-    let strict = p.optional_bool("strict").unwrap_or(false);
-    let target = p.target();
-    p.unknown_keys(&["radius_m", "tiers", "metric", "strict", "target"]);
-    Some(ServiceRadius {
-        radius_m: radius_m?,
-        tiers,
-        metric: metric?,
-        strict,
-        target: target?,
-    })
-}
-
-fn tier_presence(p: &mut Reader) -> Option<TierPresence> {
-    let levels = p.list("levels", Level::parse, &Level::accepted());
-    let tiers = p.tiers("tiers");
-    let min_count = match p.table.get("min_count") {
-        None => Some(1),
-        Some(Value::Integer(n)) if (1..=MAX_COUNT).contains(n) => Some(*n as usize),
-        Some(_) => {
-            p.problem("min_count", format!("expected an integer from 1 to {MAX_COUNT}"));
-            None
-        }
-    };
-    let conditions = p.conditions();
-    let target = p.target();
-    p.unknown_keys(&["levels", "tiers", "min_count", "where", "target"]);
-    let levels = levels?;
-    if levels.is_empty() {
-        p.problem("levels", "expected at least one level".into());
-        return None;
-    }
-    let conditions = conditions?;
-    for c in &conditions {
-        if let Some(level) = c.level {
-            if !levels.contains(&level) {
-                p.problem("where", format!("condition for level {level}, which is not in levels"));
-                return None;
-            }
-        }
-    }
-    Some(TierPresence {
-        levels,
-        tiers,
-        min_count: min_count?,
-        conditions,
-        target: target?,
-    })
-}
-
-fn facility_min_area(p: &mut Reader) -> Option<FacilityMinArea> {
-    let tiers = if p.table.contains_key("tier") {
-        p.list_or_one("tier", Tier::parse, &Tier::accepted())
-    } else {
-        p.list("tiers", Tier::parse, &Tier::accepted())
-    };
-    let min_area_m2 = p.positive("min_area_m2", MAX_AREA_M2);
-    let statuses = if p.table.contains_key("statuses") {
-        p.list("statuses", Status::parse, &Status::accepted())
-    } else {
-        Some(Vec::new())
-    };
-    let since = p.optional_date("since");
-    p.unknown_keys(&["tier", "tiers", "min_area_m2", "statuses", "since"]);
-    let tiers = tiers?;
-    if tiers.is_empty() {
-        p.problem("tier", "expected a tier".into());
-        return None;
-    }
-    Some(FacilityMinArea {
-        tiers,
-        min_area_m2: min_area_m2?,
-        statuses: statuses?,
-        since,
-    })
-}
-
-fn area_per_population(p: &mut Reader) -> Option<AreaPerPopulation> {
-    let level = p.choice("level", Level::parse, &Level::accepted());
-    let m2_per_1000 = p.positive("m2_per_1000", MAX_M2_PER_1000);
-    let headcount = p.headcount("population");
-    let tiers = p.tiers("tiers");
-    let target = p.target();
-    p.unknown_keys(&["level", "m2_per_1000", "population", "tiers", "target"]);
-    Some(AreaPerPopulation {
-        level: level?,
-        m2_per_1000: m2_per_1000?,
-        headcount: headcount?,
-        tiers,
-        target: target?,
-    })
-}
-
-fn size_by_population(p: &mut Reader) -> Option<SizeByPopulation> {
-    let levels = p.list("levels", Level::parse, &Level::accepted());
-    let tier = p.choice("tier", Tier::parse, &Tier::accepted());
-    let classes = p.classes();
-    p.unknown_keys(&["levels", "tier", "classes"]);
-    Some(SizeByPopulation {
-        levels: levels?,
-        tier: tier?,
-        classes: classes?,
-    })
-}
-
-fn beds_per_elderly(p: &mut Reader) -> Option<BedsPerElderly> {
-    let level = p.choice("level", Level::parse, &Level::accepted());
-    let per_1000 = p.positive("per_1000", MAX_BEDS_PER_1000);
-    let beds = match p.optional_string("beds").as_deref() {
-        None | Some("beds") => Some(BedCount::Beds),
-        Some("nursing_beds") => Some(BedCount::NursingBeds),
-        Some(other) => {
-            p.problem(
-                "beds",
-                format!("unknown value \"{other}\": expected beds or nursing_beds"),
-            );
-            None
-        }
-    };
-    let tiers = p.tiers("tiers");
-    p.unknown_keys(&["level", "per_1000", "beds", "tiers"]);
-    Some(BedsPerElderly {
-        level: level?,
-        per_1000: per_1000?,
-        beds: beds?,
-        tiers,
-    })
-}
-
-fn nursing_bed_share(p: &mut Reader) -> Option<NursingBedShare> {
-    let level = p.choice("level", Level::parse, &Level::accepted());
-    let min_share = p.share("min_share");
-    let strict = p.optional_bool("strict").unwrap_or(false);
-    let tiers = p.tiers("tiers");
-    p.unknown_keys(&["level", "min_share", "strict", "tiers"]);
-    Some(NursingBedShare {
-        level: level?,
-        min_share: min_share?,
-        strict,
-        tiers,
-    })
-}
-
-fn adjacency(p: &mut Reader) -> Option<Adjacency> {
-    let tiers = p.tiers("tiers");
-    let near_tiers = p.list("near_tiers", Tier::parse, &Tier::accepted());
-    let distance_m = p.positive("distance_m", MAX_DISTANCE_M);
-    let since = p.optional_date("since");
-    let target = p.target();
-    p.unknown_keys(&["tiers", "near_tiers", "distance_m", "since", "target"]);
-    Some(Adjacency {
-        tiers,
-        near_tiers: near_tiers?,
-        distance_m: distance_m?,
-        since,
-        target: target?,
-    })
-}
-
-fn synchronous_handover(p: &mut Reader) -> Option<SynchronousHandover> {
-    let grace_days = match p.table.get("grace_days") {
-        None => Some(0),
-        Some(Value::Integer(n)) if (0..=3650).contains(n) => Some(*n as u32),
-        Some(_) => {
-            p.problem("grace_days", "expected a whole number of days, 0 to 3650".into());
-            None
-        }
-    };
-    p.unknown_keys(&["grace_days"]);
-    Some(SynchronousHandover {
-        grace_days: grace_days?,
-    })
-}
-
-fn attribute_share(p: &mut Reader) -> Option<AttributeShare> {
-    let tiers = p.tiers("tiers");
-    let attribute = match p.string("attribute").as_deref() {
-        Some("meal_service") => Some(FacilityAttribute::MealService),
-        Some(other) => {
-            p.problem(
-                "attribute",
-                format!("unknown facility attribute \"{other}\": expected meal_service"),
-            );
-            None
-        }
-        None => None,
-    };
-    let target = p.target();
-    p.unknown_keys(&["tiers", "attribute", "target"]);
-    Some(AttributeShare {
-        tiers,
-        attribute: attribute?,
-        target: target?,
-    })
-}
-
 /// Reads typed values from one table, recording problems with their lines.
-struct Reader<'a> {
-    table: &'a Table,
+/// Reads one table of a ruleset (a rule, or its `params`), naming the line of every problem.
+pub(crate) struct Reader<'a> {
+    pub(crate) table: &'a Table,
     line: &'a dyn Fn(&str) -> usize,
     /// `rule anxi-2022/service-radius: `, put before every message.
     context: String,
@@ -512,20 +262,20 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn problem(&mut self, key: &str, message: String) {
+    pub(crate) fn problem(&mut self, key: &str, message: String) {
         let line = (self.line)(key);
         self.problems
             .push((line, format!("{}\"{key}\": {message}", self.context)));
     }
 
     /// An absent key, reported on the line of its table (the key has no line of its own).
-    fn missing(&mut self, what: &str, key: &str) {
+    pub(crate) fn missing(&mut self, what: &str, key: &str) {
         let line = (self.line)("");
         self.problems
             .push((line, format!("{}missing {what}\"{key}\"", self.context)));
     }
 
-    fn string(&mut self, key: &str) -> Option<String> {
+    pub(crate) fn string(&mut self, key: &str) -> Option<String> {
         match self.table.get(key) {
             Some(Value::String(s)) if s.trim().chars().count() > MAX_TEXT_CHARS => {
                 self.problem(
@@ -549,11 +299,11 @@ impl Reader<'_> {
         }
     }
 
-    fn optional_string(&mut self, key: &str) -> Option<String> {
+    pub(crate) fn optional_string(&mut self, key: &str) -> Option<String> {
         self.table.contains_key(key).then(|| self.string(key)).flatten()
     }
 
-    fn optional_bool(&mut self, key: &str) -> Option<bool> {
+    pub(crate) fn optional_bool(&mut self, key: &str) -> Option<bool> {
         match self.table.get(key) {
             None => None,
             Some(Value::Boolean(b)) => Some(*b),
@@ -564,7 +314,7 @@ impl Reader<'_> {
         }
     }
 
-    fn optional_date(&mut self, key: &str) -> Option<Date> {
+    pub(crate) fn optional_date(&mut self, key: &str) -> Option<Date> {
         let value = self.table.get(key)?;
         let date = match value {
             Value::String(s) => Date::parse(s),
@@ -577,7 +327,7 @@ impl Reader<'_> {
         date
     }
 
-    fn number(&self, key: &str) -> Option<Option<f64>> {
+    pub(crate) fn number(&self, key: &str) -> Option<Option<f64>> {
         match self.table.get(key) {
             None => Some(None),
             Some(Value::Integer(n)) => Some(Some(*n as f64)),
@@ -587,7 +337,7 @@ impl Reader<'_> {
     }
 
     /// A number above 0 and at most `max` (what the rule can mean), when given.
-    fn optional_positive(&mut self, key: &str, max: f64) -> Option<f64> {
+    pub(crate) fn optional_positive(&mut self, key: &str, max: f64) -> Option<f64> {
         match self.number(key) {
             Some(Some(n)) if n > 0.0 && n <= max => Some(n),
             Some(None) => None,
@@ -598,7 +348,7 @@ impl Reader<'_> {
         }
     }
 
-    fn positive(&mut self, key: &str, max: f64) -> Option<f64> {
+    pub(crate) fn positive(&mut self, key: &str, max: f64) -> Option<f64> {
         if !self.table.contains_key(key) {
             self.missing("parameter ", key);
             return None;
@@ -607,7 +357,7 @@ impl Reader<'_> {
     }
 
     /// A required share between 0 and 1.
-    fn share(&mut self, key: &str) -> Option<f64> {
+    pub(crate) fn share(&mut self, key: &str) -> Option<f64> {
         match self.number(key) {
             Some(Some(t)) if (0.0..=1.0).contains(&t) => Some(t),
             Some(None) => {
@@ -622,7 +372,7 @@ impl Reader<'_> {
     }
 
     /// `population` or `elderly`, default `population`.
-    fn headcount(&mut self, key: &str) -> Option<Headcount> {
+    pub(crate) fn headcount(&mut self, key: &str) -> Option<Headcount> {
         match self.optional_string(key).as_deref() {
             None | Some("population") => Some(Headcount::Population),
             Some("elderly") => Some(Headcount::Elderly),
@@ -637,7 +387,7 @@ impl Reader<'_> {
     }
 
     /// `classes = [{ min_population, max_population, min_area_m2 }, …]`, sorted and not overlapping.
-    fn classes(&mut self) -> Option<Vec<PopulationClass>> {
+    pub(crate) fn classes(&mut self) -> Option<Vec<PopulationClass>> {
         let Some(Value::Array(items)) = self.table.get("classes") else {
             if self.table.contains_key("classes") {
                 self.problem(
@@ -695,7 +445,7 @@ impl Reader<'_> {
     }
 
     /// `target`: the share of checked subjects that must pass, default 1.
-    fn target(&mut self) -> Option<f64> {
+    pub(crate) fn target(&mut self) -> Option<f64> {
         match self.number("target") {
             Some(None) => Some(1.0),
             Some(Some(t)) if (0.0..=1.0).contains(&t) => Some(t),
@@ -706,7 +456,7 @@ impl Reader<'_> {
         }
     }
 
-    fn choice<T>(&mut self, key: &str, parse: fn(&str) -> Option<T>, accepted: &str) -> Option<T> {
+    pub(crate) fn choice<T>(&mut self, key: &str, parse: fn(&str) -> Option<T>, accepted: &str) -> Option<T> {
         if !self.table.contains_key(key) {
             self.missing("parameter ", key);
             return None;
@@ -719,7 +469,7 @@ impl Reader<'_> {
         value
     }
 
-    fn list<T>(&mut self, key: &str, parse: fn(&str) -> Option<T>, accepted: &str) -> Option<Vec<T>> {
+    pub(crate) fn list<T>(&mut self, key: &str, parse: fn(&str) -> Option<T>, accepted: &str) -> Option<Vec<T>> {
         let items = match self.table.get(key) {
             Some(Value::Array(items)) => items,
             Some(_) => {
@@ -745,7 +495,7 @@ impl Reader<'_> {
         ok.then_some(out)
     }
 
-    fn list_or_one<T>(&mut self, key: &str, parse: fn(&str) -> Option<T>, accepted: &str) -> Option<Vec<T>> {
+    pub(crate) fn list_or_one<T>(&mut self, key: &str, parse: fn(&str) -> Option<T>, accepted: &str) -> Option<Vec<T>> {
         if let Some(Value::String(_)) = self.table.get(key) {
             self.choice(key, parse, accepted).map(|v| vec![v])
         } else {
@@ -754,7 +504,7 @@ impl Reader<'_> {
     }
 
     /// `tiers`, defaulting to the community facilities.
-    fn tiers(&mut self, key: &str) -> Vec<Tier> {
+    pub(crate) fn tiers(&mut self, key: &str) -> Vec<Tier> {
         if !self.table.contains_key(key) {
             return Tier::COMMUNITY.to_vec();
         }
@@ -762,7 +512,7 @@ impl Reader<'_> {
     }
 
     /// `where`: conditions for every level, or tables of conditions keyed by level.
-    fn conditions(&mut self) -> Option<Vec<UnitCondition>> {
+    pub(crate) fn conditions(&mut self) -> Option<Vec<UnitCondition>> {
         let table = match self.table.get("where") {
             None => return Some(Vec::new()),
             Some(Value::Table(t)) => t,
@@ -802,7 +552,7 @@ impl Reader<'_> {
         ok.then_some(out)
     }
 
-    fn condition(&mut self, key: &str, value: &Value) -> Option<UnitTest> {
+    pub(crate) fn condition(&mut self, key: &str, value: &Value) -> Option<UnitTest> {
         let test = match (key, value) {
             ("central", Value::Boolean(b)) => Some(UnitTest::Central(*b)),
             ("min_population", Value::Integer(n)) if *n >= 0 => Some(UnitTest::MinPopulation(*n as u64)),
@@ -821,7 +571,7 @@ impl Reader<'_> {
         test
     }
 
-    fn unknown_keys(&mut self, known: &[&str]) {
+    pub(crate) fn unknown_keys(&mut self, known: &[&str]) {
         let unknown: Vec<String> = self
             .table
             .keys()

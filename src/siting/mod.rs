@@ -127,10 +127,7 @@ pub fn default_min_area(rulesets: &[Ruleset]) -> f64 {
     rulesets
         .iter()
         .flat_map(|r| &r.rules)
-        .filter_map(|r| match &r.kind {
-            RuleKind::AreaPerHouseholds(p) => p.min_single_site_m2,
-            _ => None,
-        })
+        .filter_map(|r| r.kind.single_site_m2())
         .fold(0.0, f64::max)
 }
 

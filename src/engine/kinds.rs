@@ -1,0 +1,118 @@
+//! What every rule kind does, and the one list of kinds.
+//!
+//! A kind is one file in `src/engine/`: its parameters, how they are read from a ruleset (with the line of
+//! every problem), how it is judged, and which admin units a proposal touches for it — beside its tests.
+//! It is registered by one line in [`rule_kinds!`] below; every dispatch on [`RuleKind`] is generated from
+//! that list, so there is no catch-all arm anywhere, and a kind missing any part of [`Kind`] does not
+//! compile.
+
+use super::{Context, Verdict};
+use crate::model::Tier;
+use crate::rules::parse::Reader;
+use std::collections::HashSet;
+
+/// What every rule kind does.
+pub(crate) trait Kind: Sized {
+    /// Its name in ruleset files (`kind = "service_radius"`) and in every output.
+    const NAME: &'static str;
+
+    /// Reads its parameters (`[rule.params]`), reporting every problem through `p` with its line; `None`
+    /// when any is wrong.
+    fn parse(p: &mut Reader) -> Option<Self>;
+
+    /// What the rest of carecircle asks of a rule before judging it.
+    fn facts(&self) -> Facts;
+
+    /// The admin units whose figure for this rule a proposal can change (plan review).
+    fn proposal_units(&self, touched: &Touched) -> HashSet<usize>;
+
+    /// Judges every subject the kind checks.
+    fn judge(&self, cx: &Context) -> Verdict;
+}
+
+/// What the rest of carecircle asks of a rule before judging it.
+pub(crate) struct Facts {
+    /// The share of checked subjects that must pass.
+    pub target: f64,
+    /// Whether judging needs the admin units layer.
+    pub needs_admin_units: bool,
+    /// The smallest floor area one site must have under this rule, if it sets one: siting's default for
+    /// the candidates it may choose.
+    pub single_site_m2: Option<f64>,
+}
+
+/// Where a proposal lands, for [`Kind::proposal_units`]: the admin units holding any of it, those
+/// holding its existing areas, and those holding its facilities of some tiers.
+pub(crate) struct Touched<'a> {
+    pub any: &'a HashSet<usize>,
+    pub existing: &'a HashSet<usize>,
+    pub holding: &'a dyn Fn(&[Tier]) -> HashSet<usize>,
+}
+
+macro_rules! rule_kinds {
+    ($($variant:ident($ty:ident) in $module:ident,)+) => {
+        $(pub use super::$module::$ty;)+
+
+        /// What a rule checks, with its numbers: one variant per kind of [`rule_kinds!`].
+        #[derive(Debug, Clone)]
+        pub enum RuleKind {
+            $($variant($ty)),+
+        }
+
+        impl RuleKind {
+            /// Every kind's name, in the list's order.
+            pub const NAMES: &'static [&'static str] = &[$(<$ty as Kind>::NAME),+];
+
+            pub fn name(&self) -> &'static str {
+                match self { $(RuleKind::$variant(_) => <$ty as Kind>::NAME),+ }
+            }
+
+            /// The share of checked subjects that must pass.
+            pub fn target(&self) -> f64 {
+                match self { $(RuleKind::$variant(p) => p.facts().target),+ }
+            }
+
+            /// Whether judging needs the admin units layer.
+            pub fn needs_admin_units(&self) -> bool {
+                match self { $(RuleKind::$variant(p) => p.facts().needs_admin_units),+ }
+            }
+
+            /// The kind named `name` with its parameters read by `p`: `None` when no kind has that name,
+            /// `Some(None)` when its parameters have problems (reported through `p`).
+            pub(crate) fn parse(name: &str, p: &mut Reader) -> Option<Option<RuleKind>> {
+                $(if name == <$ty as Kind>::NAME {
+                    return Some(<$ty as Kind>::parse(p).map(RuleKind::$variant));
+                })+
+                None
+            }
+
+            /// The smallest floor area one site must have under this rule, if it sets one.
+            pub fn single_site_m2(&self) -> Option<f64> {
+                match self { $(RuleKind::$variant(p) => p.facts().single_site_m2),+ }
+            }
+
+            pub(crate) fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
+                match self { $(RuleKind::$variant(p) => p.proposal_units(touched)),+ }
+            }
+
+            pub(crate) fn judge(&self, cx: &Context) -> Verdict {
+                match self { $(RuleKind::$variant(p) => p.judge(cx)),+ }
+            }
+        }
+    };
+}
+
+// The kinds: one line each.
+rule_kinds! {
+    AreaPerHouseholds(AreaPerHouseholds) in area_per_households,
+    ServiceRadius(ServiceRadius) in service_radius,
+    TierPresence(TierPresence) in tier_presence,
+    FacilityMinArea(FacilityMinArea) in facility_min_area,
+    AreaPerPopulation(AreaPerPopulation) in area_per_population,
+    SizeByPopulation(SizeByPopulation) in size_by_population,
+    BedsPerElderly(BedsPerElderly) in beds_per_elderly,
+    NursingBedShare(NursingBedShare) in nursing_bed_share,
+    Adjacency(Adjacency) in adjacency,
+    SynchronousHandover(SynchronousHandover) in synchronous_handover,
+    AttributeShare(AttributeShare) in attribute_share,
+}
