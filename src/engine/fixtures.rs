@@ -106,3 +106,20 @@ pub fn road(points: &[(f64, f64)]) -> Road {
         geometry: geo::MultiLineString(vec![line]),
     }
 }
+
+/// A finding as a radius rule makes one: R1 is 812.5 m from its nearest station, 700 m allowed.
+pub fn finding() -> crate::engine::Finding {
+    crate::engine::Finding {
+        rule: "t/radius".into(),
+        severity: crate::rules::Severity::Error,
+        layer: crate::engine::Layer::ResidentialAreas,
+        id: "R1".into(),
+        name: "R1小区".into(),
+        measured: Some(812.5),
+        required: 700.0,
+        unit: crate::engine::Unit::Metres,
+        message: "距最近的站 812.5米 — nearest station 812.5 m".into(),
+        geometry: Geometry::Point(at(0.0, 0.0)),
+        facilities: vec!["S1".into()],
+    }
+}

@@ -6,7 +6,7 @@
 //! renamed into place, so a failure never leaves a half-written or mixed report behind. CSVs start with a UTF-8 byte-order mark,
 //! which Excel needs to show Chinese correctly.
 
-use super::json::{figure, rate, CheckDocument, FindingRow};
+use super::json::{rate, CheckDocument, FindingRow};
 use super::Check;
 use std::path::PathBuf;
 use thiserror::Error;
@@ -139,33 +139,10 @@ fn csv_bytes(what: &'static str, rows: Vec<Vec<String>>) -> Result<Vec<u8>, Writ
 }
 
 fn findings_csv(check: &Check) -> Result<Vec<u8>, WriteError> {
-    let mut rows = vec![[
-        "rule",
-        "severity",
-        "layer",
-        "id",
-        "name",
-        "measured",
-        "required",
-        "unit",
-        "message",
-        "facilities",
-    ]
-    .map(String::from)
-    .to_vec()];
+    use super::finding_columns::FINDING_COLUMNS;
+    let mut rows = vec![FINDING_COLUMNS.iter().map(|c| c.key.to_string()).collect::<Vec<_>>()];
     for f in &check.report.findings {
-        rows.push(vec![
-            f.rule.clone(),
-            f.severity.key().into(),
-            f.layer.key().into(),
-            f.id.clone(),
-            f.name.clone(),
-            f.measured.map(|m| figure(m).to_string()).unwrap_or_default(),
-            figure(f.required).to_string(),
-            f.unit.key().into(),
-            f.message.clone(),
-            f.facilities.join(";"),
-        ]);
+        rows.push(FINDING_COLUMNS.iter().map(|c| (c.value)(f).text()).collect());
     }
     csv_bytes("findings.csv", rows)
 }

@@ -186,7 +186,18 @@ fn verdict_class(o: &crate::engine::Outcome) -> &'static str {
     }
 }
 
-const FINDINGS_HEAD: &str = "<table><tr><th>规则 rule</th><th>对象 subject</th><th>名称 name</th><th>实测 measured</th><th>要求 required</th><th>说明 explanation</th></tr>\n";
+/// The findings tables' head: the finding's columns (`finding_columns`), with layer and id in one cell.
+fn findings_head() -> String {
+    let title = |key| crate::report::finding_columns::column(key).map_or("", |c| c.title);
+    format!(
+        "<table><tr><th>{}</th><th>对象 subject</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+        title("rule"),
+        title("name"),
+        title("measured"),
+        title("required"),
+        title("message")
+    )
+}
 
 /// The findings twice, folded: by rule (each with its verdict) and by street or township (where an auditor
 /// files them), so a reader opens only what concerns them.
@@ -207,11 +218,12 @@ fn findings_grouped(h: &mut String, check: &Check) {
         let of_rule: Vec<&Finding> = findings.iter().filter(|f| f.rule == o.rule).collect();
         let _ = write!(
             h,
-            "<details><summary><b>{}</b> · <span class=\"{}\">{}</span> · {} 处 findings</summary>\n{FINDINGS_HEAD}",
+            "<details><summary><b>{}</b> · <span class=\"{}\">{}</span> · {} 处 findings</summary>\n{}",
             esc(&o.rule),
             verdict_class(o),
             super::verdict_words(o),
-            of_rule.len()
+            of_rule.len(),
+            findings_head()
         );
         for f in of_rule {
             finding_row(h, f);
@@ -236,10 +248,11 @@ fn findings_grouped(h: &mut String, check: &Check) {
         let rules: std::collections::BTreeSet<&str> = list.iter().map(|f| f.rule.as_str()).collect();
         let _ = write!(
             h,
-            "<details><summary><b>{}</b> · {} 处 findings · {} 条规则 rules</summary>\n{FINDINGS_HEAD}",
+            "<details><summary><b>{}</b> · {} 处 findings · {} 条规则 rules</summary>\n{}",
             esc(&name),
             list.len(),
-            rules.len()
+            rules.len(),
+            findings_head()
         );
         for f in list {
             finding_row(h, f);

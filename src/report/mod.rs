@@ -7,6 +7,7 @@ pub mod allocation;
 pub mod compare;
 pub mod excel_csv;
 pub mod files;
+pub mod finding_columns;
 pub mod html;
 pub mod json;
 pub mod review;

@@ -1,6 +1,7 @@
 //! `findings.xlsx`: the findings, the summary and (with `--by`) the ledger as Excel sheets, Chinese
 //! names and clause quotes included — civil-affairs staff work in Excel.
 
+use super::finding_columns::{Cell, FINDING_COLUMNS};
 use super::json::{figure, rate};
 use super::Check;
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
@@ -11,35 +12,40 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
     let head = Format::new().set_bold().set_background_color("#ECEFF1");
 
     let sheet = book.add_worksheet().set_name("不合格 findings")?;
-    header(
-        sheet,
-        &head,
-        &[
-            ("规则 rule", 30.0),
-            ("级别 severity", 10.0),
-            ("图层 layer", 12.0),
-            ("编号 id", 16.0),
-            ("名称 name", 22.0),
-            ("街道（乡镇）street", 14.0),
-            ("街道代码 street code", 14.0),
-            ("社区（村）community", 14.0),
-            ("社区代码 community code", 16.0),
-            ("实测 measured", 12.0),
-            ("要求 required", 12.0),
-            ("单位 unit", 10.0),
-            ("说明 message", 90.0),
-            ("依据设施 facilities", 20.0),
-        ],
-    )?;
+    // The finding's columns (`finding_columns`), with the street and community holding it after its name.
+    let (before, after) = FINDING_COLUMNS.split_at(5);
+    let places = [
+        ("街道（乡镇）street", 14.0),
+        ("街道代码 street code", 14.0),
+        ("社区（村）community", 14.0),
+        ("社区代码 community code", 16.0),
+    ];
+    let titles: Vec<(&str, f64)> = before
+        .iter()
+        .map(|c| (c.title, width(c.key)))
+        .chain(places)
+        .chain(after.iter().map(|c| (c.title, width(c.key))))
+        .collect();
+    header(sheet, &head, &titles)?;
     // The street and community holding each finding, known when the check is kept as a run.
     let places = check.record.map(|r| r.places.as_slice()).unwrap_or_default();
     for (i, f) in check.report.findings.iter().enumerate() {
         let row = i as u32 + 1;
-        sheet.write_string(row, 0, fit(&f.rule))?;
-        sheet.write_string(row, 1, f.severity.chinese())?;
-        sheet.write_string(row, 2, f.layer.chinese())?;
-        sheet.write_string(row, 3, fit(&f.id))?;
-        sheet.write_string(row, 4, fit(&f.name))?;
+        let cells = before
+            .iter()
+            .enumerate()
+            .chain(after.iter().enumerate().map(|(k, c)| (k + 9, c)));
+        for (col, c) in cells {
+            match (c.chinese)(f) {
+                Cell::Number(Some(x)) => {
+                    sheet.write_number(row, col as u16, figure(x))?;
+                }
+                Cell::Number(None) => {}
+                cell => {
+                    sheet.write_string(row, col as u16, fit(&cell.text()))?;
+                }
+            }
+        }
         let place = places.get(i).copied().unwrap_or_default();
         for (col, unit) in [(5, place[1]), (7, place[2])] {
             if let Some(unit) = unit.map(|u| &check.dataset.admin_units[u]) {
@@ -47,15 +53,8 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
                 sheet.write_string(row, col + 1, fit(&unit.code))?;
             }
         }
-        if let Some(m) = f.measured {
-            sheet.write_number(row, 9, figure(m))?;
-        }
-        sheet.write_number(row, 10, figure(f.required))?;
-        sheet.write_string(row, 11, f.unit.chinese())?;
-        sheet.write_string(row, 12, fit(&f.message))?;
-        sheet.write_string(row, 13, fit(&f.facilities.join(";")))?;
     }
-    finish(sheet, check.report.findings.len() as u32, 13)?;
+    finish(sheet, check.report.findings.len() as u32, titles.len() as u16 - 1)?;
 
     let sheet = book.add_worksheet().set_name("汇总 summary")?;
     header(
@@ -141,6 +140,18 @@ pub fn render(check: &Check) -> Result<Vec<u8>, XlsxError> {
         finish(sheet, cells.len() as u32, 8)?;
     }
     book.save_to_buffer()
+}
+
+/// A findings column's width in the sheet, in characters.
+fn width(key: &str) -> f64 {
+    match key {
+        "rule" => 30.0,
+        "name" => 22.0,
+        "message" => 90.0,
+        "id" | "facilities" => 18.0,
+        "severity" | "unit" => 10.0,
+        _ => 12.0,
+    }
 }
 
 /// What a rate weighs, in words people read.

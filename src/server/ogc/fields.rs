@@ -84,24 +84,17 @@ pub(crate) fn layer_fields(layer: &str) -> Vec<Field> {
 
 /// The properties of a run's findings (as `findings.geojson` holds them).
 pub(crate) fn finding_fields() -> Vec<Field> {
-    use Kind::*;
-    vec![
-        field("rule", Text, false, "规则 rule"),
-        field("severity", Text, false, "级别 severity"),
-        field("layer", Text, false, "图层 layer"),
-        field("id", Text, false, "对象编号 subject id"),
-        field("name", Text, false, "对象名称 subject name"),
-        field("measured", Number, true, "实测 measured"),
-        field("required", Number, true, "要求 required"),
-        field("unit", Text, false, "单位 unit"),
-        field("message", Text, false, "说明 message"),
-        field(
-            "facilities",
-            Text,
-            false,
-            "计入设施 facilities counted (ids separated by ;)",
-        ),
-    ]
+    use crate::report::finding_columns::{ColumnType, FINDING_COLUMNS};
+    FINDING_COLUMNS
+        .iter()
+        .map(|c| {
+            let kind = match c.kind {
+                ColumnType::Number => Kind::Number,
+                ColumnType::Text | ColumnType::List => Kind::Text,
+            };
+            field(c.key, kind, c.nullable, c.title)
+        })
+        .collect()
 }
 
 /// A layer feature's properties, as the layer's fields name them.
