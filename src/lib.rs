@@ -10,6 +10,7 @@ pub mod cql2;
 pub mod crs;
 pub mod digest;
 pub mod engine;
+pub mod fields;
 pub mod limits;
 pub mod load;
 pub mod map;

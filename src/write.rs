@@ -2,7 +2,10 @@
 //! Used by `synth`, the demo generator and the tests that check CRS round trips.
 
 use crate::crs::{Converter, Crs, CrsError};
-use crate::model::{Dataset, Date};
+use crate::fields::{
+    Field, Lists, ADMIN_UNIT_FIELDS, CANDIDATE_FIELDS, FACILITY_FIELDS, RESIDENTIAL_AREA_FIELDS, ROAD_FIELDS,
+};
+use crate::model::Dataset;
 use geo::{Geometry, MapCoords};
 use serde_json::{json, Map, Value};
 use std::path::Path;
@@ -23,7 +26,6 @@ pub fn write_dataset(dataset: &Dataset, dir: &Path, crs: Crs, description: &str)
         let g = g.try_map_coords(|c| converter.from_wgs84(c.x, c.y).map(|(x, y)| geo::coord! { x: x, y: y }))?;
         Ok(serde_json::to_value(geojson::Geometry::from(&g)).unwrap_or(Value::Null))
     };
-    let date = |d: Option<Date>| d.map(|d| Value::String(d.to_string())).unwrap_or(Value::Null);
     let collection = |features: Vec<(Value, Map<String, Value>)>| {
         let features: Vec<Value> = features
             .into_iter()
@@ -31,68 +33,28 @@ pub fn write_dataset(dataset: &Dataset, dir: &Path, crs: Crs, description: &str)
             .collect();
         serde_json::to_vec(&json!({"type": "FeatureCollection", "features": features})).unwrap_or_default()
     };
-    let props = |pairs: Vec<(&str, Value)>| -> Map<String, Value> {
-        pairs
-            .into_iter()
+    // Each layer's properties from its field table; what is unknown is left out, as a folder omits it.
+    fn props<T>(fields: &[Field<T>], x: &T) -> Map<String, Value> {
+        fields
+            .iter()
+            .map(|f| (f.key.to_string(), (f.read)(x).json(Lists::Array)))
             .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| (k.to_string(), v))
             .collect()
-    };
-
+    }
     let mut units = Vec::new();
     for u in &dataset.admin_units {
         units.push((
             geometry(&Geometry::MultiPolygon(u.boundary.clone()))?,
-            props(vec![
-                ("code", json!(u.code)),
-                ("name", json!(u.name)),
-                ("level", json!(u.level.key())),
-                ("parent", json!(u.parent)),
-                ("population", json!(u.population)),
-                ("elderly", json!(u.elderly)),
-                ("households", json!(u.households)),
-                ("central", json!(u.central)),
-            ]),
+            props(ADMIN_UNIT_FIELDS, u),
         ));
     }
     let mut areas = Vec::new();
     for a in &dataset.residential_areas {
-        areas.push((
-            geometry(&a.geometry)?,
-            props(vec![
-                ("id", json!(a.id)),
-                ("name", json!(a.name)),
-                ("households", json!(a.households)),
-                ("kind", json!(a.kind.key())),
-                ("delivered", date(a.delivered)),
-                ("pool", json!(a.pool)),
-            ]),
-        ));
+        areas.push((geometry(&a.geometry)?, props(RESIDENTIAL_AREA_FIELDS, a)));
     }
     let mut facilities = Vec::new();
     for f in &dataset.facilities {
-        facilities.push((
-            geometry(&f.geometry)?,
-            props(vec![
-                ("id", json!(f.id)),
-                ("name", json!(f.name)),
-                ("tier", json!(f.tier.key())),
-                ("floor_area_m2", json!(f.floor_area_m2)),
-                ("beds", json!(f.beds)),
-                ("nursing_beds", json!(f.nursing_beds)),
-                ("status", json!(f.status.key())),
-                ("handed_over", date(f.handed_over)),
-                (
-                    "serves",
-                    if f.serves.is_empty() {
-                        Value::Null
-                    } else {
-                        json!(f.serves)
-                    },
-                ),
-                ("meal_service", json!(f.meal_service)),
-            ]),
-        ));
+        facilities.push((geometry(&f.geometry)?, props(FACILITY_FIELDS, f)));
     }
     let mut files = vec![
         ("dataset.toml", header(dataset, crs, description).into_bytes()),
@@ -105,7 +67,7 @@ pub fn write_dataset(dataset: &Dataset, dir: &Path, crs: Crs, description: &str)
         for r in &dataset.roads {
             roads.push((
                 geometry(&Geometry::MultiLineString(r.geometry.clone()))?,
-                props(vec![("walkable", json!(r.walkable))]),
+                props(ROAD_FIELDS, r),
             ));
         }
         files.push(("roads.geojson", collection(roads)));
@@ -113,14 +75,7 @@ pub fn write_dataset(dataset: &Dataset, dir: &Path, crs: Crs, description: &str)
     if !dataset.candidates.is_empty() {
         let mut candidates = Vec::new();
         for c in &dataset.candidates {
-            candidates.push((
-                geometry(&c.geometry)?,
-                props(vec![
-                    ("id", json!(c.id)),
-                    ("name", json!(c.name)),
-                    ("floor_area_m2", json!(c.floor_area_m2)),
-                ]),
-            ));
+            candidates.push((geometry(&c.geometry)?, props(CANDIDATE_FIELDS, c)));
         }
         files.push(("candidates.geojson", collection(candidates)));
     }

@@ -255,7 +255,8 @@ mod tests {
     use super::*;
     use crate::crs::Crs;
 
-    /// Each layer reads exactly the properties `load::PROPERTIES` lists, which the contract documents.
+    /// Each layer reads exactly the properties of its field table (`load::properties`), which the contract
+    /// documents.
     #[test]
     fn every_layer_reads_the_properties_listed_for_it() {
         let converter = Converter::new(Crs::Wgs84).unwrap();
@@ -265,7 +266,7 @@ mod tests {
             geometry: None,
             properties: crate::load::propmap::PropMap::new(),
         };
-        for (layer, listed) in crate::load::PROPERTIES {
+        for (layer, listed) in crate::load::properties() {
             let mut props = Props {
                 file: "t.geojson",
                 label: "index 0",
@@ -275,7 +276,7 @@ mod tests {
                 asked: Default::default(),
             };
             let no_areas = HashSet::new();
-            match layer {
+            match *layer {
                 "admin_units" => drop(admin_unit(&mut props, &feature, &converter)),
                 "residential_areas" => drop(residential_area(&mut props, &feature, &converter)),
                 "facilities" => drop(facility(&mut props, &feature, &converter, &no_areas)),

@@ -30,43 +30,17 @@ use std::path::Path;
 /// The keys of `dataset.toml`.
 pub const HEADER_KEYS: [&str; 4] = ["name", "crs", "as_of", "description"];
 
-/// The properties each layer reads (docs/data-contract.md §2 names every one; a test keeps them in step).
-pub const PROPERTIES: [(&str, &[&str]); 5] = [
-    (
-        "admin_units",
-        &[
-            "code",
-            "name",
-            "level",
-            "parent",
-            "population",
-            "elderly",
-            "households",
-            "central",
-        ],
-    ),
-    (
-        "residential_areas",
-        &["id", "name", "households", "kind", "delivered", "pool"],
-    ),
-    (
-        "facilities",
-        &[
-            "id",
-            "name",
-            "tier",
-            "floor_area_m2",
-            "beds",
-            "nursing_beds",
-            "status",
-            "handed_over",
-            "serves",
-            "meal_service",
-        ],
-    ),
-    ("roads", &["walkable"]),
-    ("candidates", &["id", "name", "floor_area_m2"]),
-];
+/// Every property each layer reads, from the layers' field tables (`crate::fields`): what the contract
+/// documents and what a property no layer knows is told apart from.
+pub fn properties() -> &'static [(&'static str, Vec<&'static str>)] {
+    static PROPERTIES: std::sync::OnceLock<Vec<(&str, Vec<&str>)>> = std::sync::OnceLock::new();
+    PROPERTIES.get_or_init(|| {
+        crate::fields::LAYERS
+            .iter()
+            .map(|layer| (*layer, crate::fields::layer_keys(layer)))
+            .collect()
+    })
+}
 
 /// The layers of a dataset folder, with the property that identifies a feature in each.
 pub const LAYERS: [(&str, &str, bool); 5] = [

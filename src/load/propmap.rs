@@ -23,9 +23,9 @@ enum Key {
 }
 
 impl Key {
-    /// Every key a layer reads (`load::PROPERTIES`) and a proposal's `layer` is stored without allocating.
+    /// Every key a layer reads (`load::properties`) and a proposal's `layer` is stored without allocating.
     fn new(key: &str) -> Key {
-        super::PROPERTIES
+        super::properties()
             .iter()
             .flat_map(|(_, keys)| keys.iter())
             .chain(["layer"].iter())
