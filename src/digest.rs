@@ -7,6 +7,9 @@
 //! give the same findings; the same data read from GeoJSON, CSV, a zipped Shapefile or PostGIS has the same
 //! digest when it has the same coordinates bit for bit.
 
+use crate::fields::{
+    Field, FieldValue, ADMIN_UNIT_FIELDS, CANDIDATE_FIELDS, FACILITY_FIELDS, RESIDENTIAL_AREA_FIELDS, ROAD_FIELDS,
+};
 use crate::model::{Dataset, Date};
 use geo::{Coord, Geometry, LineString, MultiLineString, MultiPolygon, Polygon};
 use sha2::{Digest as _, Sha256};
@@ -27,57 +30,27 @@ pub fn dataset_digest(dataset: &Dataset) -> String {
     c.date(Some(dataset.as_of));
     c.count(dataset.admin_units.len());
     for u in &dataset.admin_units {
-        c.text(&u.code);
-        c.text(&u.name);
-        c.text(u.level.key());
-        c.opt_text(u.parent.as_deref());
-        for n in [u.population, u.elderly, u.households] {
-            c.opt_u64(n);
-        }
-        c.opt_bool(u.central);
+        c.fields(ADMIN_UNIT_FIELDS, u);
         c.multi_polygon(&u.boundary);
     }
     c.count(dataset.residential_areas.len());
     for a in &dataset.residential_areas {
-        c.text(&a.id);
-        c.text(&a.name);
-        c.u64(a.households);
-        c.text(a.kind.key());
-        c.date(a.delivered);
-        c.opt_text(a.pool.as_deref());
+        c.fields(RESIDENTIAL_AREA_FIELDS, a);
         c.geometry(&a.geometry);
     }
     c.count(dataset.facilities.len());
     for f in &dataset.facilities {
-        c.text(&f.id);
-        c.text(&f.name);
-        c.text(f.tier.key());
-        c.f64(f.floor_area_m2);
-        c.opt_u64(f.beds);
-        c.opt_u64(f.nursing_beds);
-        c.text(f.status.key());
-        c.date(f.handed_over);
-        c.count(f.serves.len());
-        f.serves.iter().for_each(|s| c.text(s));
-        c.opt_bool(f.meal_service);
+        c.fields(FACILITY_FIELDS, f);
         c.geometry(&f.geometry);
     }
     c.count(dataset.roads.len());
     for r in &dataset.roads {
-        c.opt_bool(Some(r.walkable));
+        c.fields(ROAD_FIELDS, r);
         c.multi_line(&r.geometry);
     }
     c.count(dataset.candidates.len());
     for k in &dataset.candidates {
-        c.text(&k.id);
-        c.text(&k.name);
-        match k.floor_area_m2 {
-            Some(v) => {
-                c.tag(1);
-                c.f64(v);
-            }
-            None => c.tag(0),
-        }
+        c.fields(CANDIDATE_FIELDS, k);
         c.geometry(&k.geometry);
     }
     c.0.finalize().iter().map(|b| format!("{b:02x}")).collect()
@@ -86,6 +59,31 @@ pub fn dataset_digest(dataset: &Dataset) -> String {
 struct Canonical(Sha256);
 
 impl Canonical {
+    /// A feature's properties in its layer's field order (`crate::fields`): a property that may be
+    /// missing is tagged present or absent first; yes/no and days are always tagged, lists counted.
+    fn fields<T>(&mut self, fields: &[Field<T>], x: &T) {
+        for f in fields {
+            match ((f.read)(x), f.nullable) {
+                (FieldValue::Text(Some(t)), false) => self.text(t),
+                (FieldValue::Text(t), _) => self.opt_text(t),
+                (FieldValue::Integer(Some(n)), false) => self.u64(n),
+                (FieldValue::Integer(n), _) => self.opt_u64(n),
+                (FieldValue::Number(Some(v)), false) => self.f64(v),
+                (FieldValue::Number(Some(v)), true) => {
+                    self.tag(1);
+                    self.f64(v);
+                }
+                (FieldValue::Number(None), _) => self.tag(0),
+                (FieldValue::Boolean(b), _) => self.opt_bool(b),
+                (FieldValue::Date(d), _) => self.date(d),
+                (FieldValue::List(ids), _) => {
+                    self.count(ids.len());
+                    ids.iter().for_each(|s| self.text(s));
+                }
+            }
+        }
+    }
+
     fn tag(&mut self, t: u8) {
         self.0.update([t]);
     }
