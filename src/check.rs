@@ -18,11 +18,12 @@
 //! ```
 
 use crate::engine::{self, Ledger, Report};
-use crate::map::{self, Coverage, Lang, MapError, MapSpec};
 use crate::model::{Dataset, Date, Level, Mode};
 use crate::report::files::{self, Maps, WriteError};
 use crate::report::{Check, Record};
+use crate::rules::RuleKind;
 use crate::rules::Ruleset;
+use std::collections::HashSet;
 use std::sync::{Arc, OnceLock};
 
 /// A dataset ready to be judged, with the name it was asked for by and its digest.
@@ -200,30 +201,56 @@ impl Judged {
         }
     }
 
-    /// Draws the run's coverage map (SVG and PNG) from its own verdicts. `None` when there is nothing
-    /// to draw. Needs a CJK font registered (see [`map::register`]).
-    pub fn draw_maps(&self, lang: Lang, width: u32) -> Result<Option<Maps>, MapError> {
-        let spec = MapSpec {
-            dataset: &self.dataset,
-            mode: self.request.mode,
-            coverage: self.coverage.as_ref(),
-            findings: &self.report.findings,
-            bbox: None,
-            width,
-            lang,
-            shading: None,
-        };
-        match (map::render_svg(&spec), map::render_png(&spec)) {
-            (Ok(svg), Ok(png)) => Ok(Some(Maps { svg, png })),
-            (Err(MapError::Empty), _) | (_, Err(MapError::Empty)) => Ok(None),
-            (Err(e), _) | (_, Err(e)) => Err(e),
-        }
-    }
-
     /// Every file of the run as kept: `check.json` (the record), findings, summary, ledger, workbook,
     /// report, and the maps when drawn.
     pub fn files(&self, record: &Record, maps: Option<&Maps>) -> Result<Vec<(&'static str, Vec<u8>)>, WriteError> {
         files::render(&self.view(Some(record)), maps)
+    }
+}
+
+/// The coverage a map shows: one radius rule's verdict on every residential area.
+#[derive(Debug, Clone)]
+pub struct Coverage {
+    pub rule: String,
+    pub radius_m: f64,
+    pub tiers: Vec<crate::model::Tier>,
+    /// The rule measures the walk along the roads (drawn as the roads within reach), not a straight line
+    /// (drawn as circles).
+    pub walking: bool,
+    /// Ids of the residential areas out of reach.
+    pub uncovered: HashSet<String>,
+    /// Sites a siting answer adds (where, and the candidate's id), marked and named on the map.
+    pub added: Vec<(geo::Point<f64>, String)>,
+    /// Words added to the subtitle (which answer this map shows).
+    pub caption: Option<String>,
+}
+
+impl Coverage {
+    /// The coverage of the first straight-line or walking radius rule that the check judged (so only a rule
+    /// in force), with the check's own verdict: nothing is judged again here. `None` when the check judged
+    /// no radius rule.
+    pub fn of(rulesets: &[Ruleset], report: &Report) -> Option<Coverage> {
+        let (rule, params) = rulesets
+            .iter()
+            .flat_map(|r| &r.rules)
+            .find_map(|rule| match &rule.kind {
+                RuleKind::ServiceRadius(p) if report.outcomes.iter().any(|o| o.rule == rule.id) => Some((rule, p)),
+                _ => None,
+            })?;
+        Some(Coverage {
+            rule: rule.id.clone(),
+            radius_m: params.radius_m,
+            tiers: params.tiers.clone(),
+            walking: params.metric == crate::rules::Metric::Network,
+            uncovered: report
+                .findings
+                .iter()
+                .filter(|f| f.rule == rule.id)
+                .map(|f| f.id.clone())
+                .collect(),
+            added: Vec::new(),
+            caption: None,
+        })
     }
 }
 

@@ -8,7 +8,7 @@
 //! let facilities = layer_fields("facilities").unwrap();
 //! let tier = facilities.iter().find(|f| f.key == "tier").unwrap();
 //! assert_eq!((tier.kind, tier.nullable), (FieldType::Text, false));
-//! assert!(tier.vocabulary().contains(&"station"));
+//! assert!(tier.vocabulary.contains(&"station"));
 //! ```
 
 use crate::model::{AdminUnit, AreaKind, Candidate, Date, Facility, Level, ResidentialArea, Road, Status, Tier};

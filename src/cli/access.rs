@@ -157,7 +157,7 @@ fn access_map(view: &AccessView, mode: Mode) -> Result<Option<Vec<u8>>, String> 
     if !super::map_font(None, "可达性地图未生成 access.png is skipped")? {
         return Ok(None);
     }
-    let shading = view.shading();
+    let shading = map::access_shading(view);
     let spec = map::MapSpec {
         dataset: view.dataset,
         mode,

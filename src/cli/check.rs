@@ -138,7 +138,7 @@ pub fn run(args: CheckArgs) -> i32 {
         let created = now_rfc3339();
         let record = judged.record(&local_id(&judged, &created), &created);
         let maps = if draw_maps {
-            judged.draw_maps(super::map::lang(args.lang), 1600)
+            carecircle::map::draw_run(&judged, super::map::lang(args.lang), 1600)
         } else {
             Ok(None)
         };

@@ -8,18 +8,51 @@
 mod font;
 mod style;
 
+pub use crate::check::Coverage;
+pub use crate::report::Lang;
 pub use font::{find_font, register, FontError, FONT_ENV};
-pub use style::Lang;
 
-use crate::engine::{Finding, Layer, Report};
+use crate::engine::{Finding, Layer};
 use crate::model::{Dataset, Level, Mode, Tier};
-use crate::rules::{RuleKind, Ruleset};
 use geo::{BoundingRect, Coord, Geometry, InteriorPoint, Rect};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::collections::HashSet;
 use style::{tier_colour, tier_name, Text};
+
+/// Draws a judged run's coverage map (SVG and PNG) from its own verdicts. `None` when there is nothing
+/// to draw. Needs a CJK font registered (see [`register`]).
+pub fn draw_run(
+    judged: &crate::check::Judged,
+    lang: Lang,
+    width: u32,
+) -> Result<Option<crate::report::files::Maps>, MapError> {
+    let spec = MapSpec {
+        dataset: &judged.dataset,
+        mode: judged.request.mode,
+        coverage: judged.coverage.as_ref(),
+        findings: &judged.report.findings,
+        bbox: None,
+        width,
+        lang,
+        shading: None,
+    };
+    match (render_svg(&spec), render_png(&spec)) {
+        (Ok(svg), Ok(png)) => Ok(Some(crate::report::files::Maps { svg, png })),
+        (Err(MapError::Empty), _) | (_, Err(MapError::Empty)) => Ok(None),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+/// The areas' accessibility scores as a map's shading, in quartile classes.
+pub fn access_shading(view: &crate::report::access::AccessView) -> Shading {
+    let values = view.rows().into_iter().map(|r| (r.id.to_string(), r.score)).collect();
+    Shading::quartiles(
+        format!("可达性 accessibility (2SFCA), {} {}", view.unit_zh(), view.unit()),
+        values,
+    )
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
@@ -31,52 +64,6 @@ pub enum MapError {
     Encode(String),
     #[error("the map has nothing to show: the dataset has no admin units, residential areas or facilities in the box")]
     Empty,
-}
-
-/// The coverage a map shows: one radius rule's verdict on every residential area.
-#[derive(Debug, Clone)]
-pub struct Coverage {
-    pub rule: String,
-    pub radius_m: f64,
-    pub tiers: Vec<Tier>,
-    /// The rule measures the walk along the roads (drawn as the roads within reach), not a straight line
-    /// (drawn as circles).
-    pub walking: bool,
-    /// Ids of the residential areas out of reach.
-    pub uncovered: HashSet<String>,
-    /// Sites a siting answer adds (where, and the candidate's id), marked and named on the map.
-    pub added: Vec<(geo::Point<f64>, String)>,
-    /// Words added to the subtitle (which answer this map shows).
-    pub caption: Option<String>,
-}
-
-impl Coverage {
-    /// The coverage of the first straight-line or walking radius rule that the check judged (so only a rule
-    /// in force), with the check's own verdict: nothing is judged again here. `None` when the check judged
-    /// no radius rule.
-    pub fn of(rulesets: &[Ruleset], report: &Report) -> Option<Coverage> {
-        let (rule, params) = rulesets
-            .iter()
-            .flat_map(|r| &r.rules)
-            .find_map(|rule| match &rule.kind {
-                RuleKind::ServiceRadius(p) if report.outcomes.iter().any(|o| o.rule == rule.id) => Some((rule, p)),
-                _ => None,
-            })?;
-        Some(Coverage {
-            rule: rule.id.clone(),
-            radius_m: params.radius_m,
-            tiers: params.tiers.clone(),
-            walking: params.metric == crate::rules::Metric::Network,
-            uncovered: report
-                .findings
-                .iter()
-                .filter(|f| f.rule == rule.id)
-                .map(|f| f.id.clone())
-                .collect(),
-            added: Vec::new(),
-            caption: None,
-        })
-    }
 }
 
 /// Areas shaded by a figure (an accessibility score) instead of by coverage, in classes.

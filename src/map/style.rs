@@ -7,12 +7,7 @@ use plotters::prelude::{DrawingArea, DrawingBackend};
 use plotters::style::text_anchor::{HPos, Pos};
 use plotters::style::{FontDesc, FontFamily, FontStyle, IntoFont, RGBColor, TextStyle};
 
-/// The language of the map's words. Place names are shown as they are in either.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    Chinese,
-    English,
-}
+pub use crate::report::Lang;
 
 /// Sites a siting answer adds.
 pub const ADDED: RGBColor = RGBColor(33, 33, 33);

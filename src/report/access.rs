@@ -110,15 +110,6 @@ impl<'a> AccessView<'a> {
         )
     }
 
-    /// The areas' scores as a map's shading, in quartile classes.
-    pub fn shading(&self) -> crate::map::Shading {
-        let values = self.rows().into_iter().map(|r| (r.id.to_string(), r.score)).collect();
-        crate::map::Shading::quartiles(
-            format!("可达性 accessibility (2SFCA), {} {}", self.unit_zh(), self.unit()),
-            values,
-        )
-    }
-
     pub fn unit_zh(&self) -> &'static str {
         let r = &self.access.request;
         match (r.supply, r.demand) {

@@ -2,6 +2,13 @@
 //! table, and the files `--out` writes. These types are the output's own (serde); they are built
 //! from the engine's [`Report`](crate::engine::Report) and never flow back into it.
 
+/// The language of the words on a map or page. Place names are shown as they are in either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Chinese,
+    English,
+}
+
 pub mod access;
 pub mod allocation;
 pub mod compare;
@@ -11,7 +18,6 @@ pub mod finding_columns;
 pub mod html;
 pub mod json;
 pub mod review;
-pub mod siting;
 pub mod text;
 pub mod xlsx;
 

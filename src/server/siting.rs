@@ -1,7 +1,7 @@
 //! `POST /site`: siting (选址) over HTTP — the same answer as `carecircle site`, as JSON.
 
 use super::{authorize, heavy, json_body, ApiError, AppState};
-use crate::report::siting::SitingView;
+use crate::siting::report::SitingView;
 use crate::siting::{self, Goal, SiteRequest, SitingError};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;

@@ -13,6 +13,7 @@
 
 pub mod greedy;
 pub mod problem;
+pub mod report;
 pub mod solve;
 
 use crate::engine::{self, Context, Subject};

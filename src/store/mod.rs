@@ -124,7 +124,7 @@ pub fn keep(store: &dyn Store, judged: &Judged, maps: Option<Lang>) -> Result<Ru
     let created = now_rfc3339();
     let record = judged.record(&id.to_string(), &created);
     let drawn = match maps {
-        Some(lang) => judged.draw_maps(lang, 1600)?,
+        Some(lang) => crate::map::draw_run(judged, lang, 1600)?,
         None => None,
     };
     let files = judged.files(&record, drawn.as_ref())?;
