@@ -7,10 +7,10 @@
 //! The pipeline does no I/O: loading is the caller's, keeping is the store's.
 //!
 //! ```
-//! use carecircle::check::{check, CheckRequest, Source};
-//! use carecircle::model::Mode;
-//! let dataset = carecircle::load::load_dataset("geodata/demo".as_ref()).unwrap();
-//! let ruleset = carecircle::rules::load_ruleset("rules/mawei-2020.toml".as_ref()).unwrap();
+//! use carecircle_core::check::{check, CheckRequest, Source};
+//! use carecircle_core::model::Mode;
+//! let dataset = carecircle_core::load::load_dataset("geodata/demo".as_ref()).unwrap();
+//! let ruleset = carecircle_core::rules::load_ruleset("rules/mawei-2020.toml".as_ref()).unwrap();
 //! let source = Source::new("demo", dataset);
 //! let judged = check(&source, CheckRequest::new(vec![ruleset], Mode::Audit)).unwrap();
 //! assert!(!judged.report.outcomes.is_empty());

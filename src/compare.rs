@@ -149,7 +149,7 @@ pub struct Comparison {
 /// Compares OLD with NEW, overall and (with `by`) per admin unit at that tier.
 ///
 /// ```
-/// use carecircle::compare::{compare, read_doc};
+/// use carecircle_core::compare::{compare, read_doc};
 /// let doc = |failing: &str| format!(r#"{{"dataset":"d","as_of":"2024-12-31","mode":"audit","rulesets":[],
 ///     "summary":[{{"rule":"r"}}],"findings":[{{"rule":"r","layer":"residential_areas","id":"{failing}"}}]}}"#);
 /// let old = read_doc("old", doc("A1").as_bytes()).unwrap();

@@ -11,7 +11,7 @@
 //! features for which the whole filter is true are selected.
 //!
 //! ```
-//! use carecircle::cql2::{Filter, Kind};
+//! use carecircle_core::cql2::{Filter, Kind};
 //! let fields = [("tier", Kind::Text), ("floor_area_m2", Kind::Number)];
 //! let f = Filter::parse("tier='station' AND floor_area_m2 >= 400", &fields).unwrap();
 //! let p = serde_json::json!({"tier": "station", "floor_area_m2": 420.0});

@@ -17,10 +17,10 @@ use sha2::{Digest as _, Sha256};
 /// The sha256 of the dataset's canonical content, as 64 lowercase hex digits.
 ///
 /// ```
-/// let demo = carecircle::load::load_dataset("geodata/demo".as_ref()).unwrap();
-/// let digest = carecircle::digest::dataset_digest(&demo);
+/// let demo = carecircle_core::load::load_dataset("geodata/demo".as_ref()).unwrap();
+/// let digest = carecircle_core::digest::dataset_digest(&demo);
 /// assert_eq!(digest.len(), 64);
-/// assert_eq!(digest, carecircle::digest::dataset_digest(&demo.clone()));
+/// assert_eq!(digest, carecircle_core::digest::dataset_digest(&demo.clone()));
 /// ```
 pub fn dataset_digest(dataset: &Dataset) -> String {
     let mut c = Canonical(Sha256::new());

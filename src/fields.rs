@@ -4,7 +4,7 @@
 //! queryables and served properties, and the contract's test all read these tables.
 //!
 //! ```
-//! use carecircle::fields::{layer_fields, FieldType};
+//! use carecircle_core::fields::{layer_fields, FieldType};
 //! let facilities = layer_fields("facilities").unwrap();
 //! let tier = facilities.iter().find(|f| f.key == "tier").unwrap();
 //! assert_eq!((tier.kind, tier.nullable), (FieldType::Text, false));

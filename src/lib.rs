@@ -1,29 +1,14 @@
 //! carecircle checks whether the elderly-care facilities of a Chinese city are laid out as local
 //! policy requires, flags every gap, and maps coverage. See `ARCHITECTURE.md` for the map.
+//!
+//! The core (`carecircle_core`, `src/core.rs`) judges; this crate is the shell above it.
 
-pub mod access;
-pub mod allocate;
-pub mod builtin;
-pub mod check;
-pub mod compare;
-pub mod cql2;
-pub mod crs;
-pub mod digest;
-pub mod engine;
-pub mod fields;
-pub mod limits;
-pub mod load;
+pub use carecircle_core::{
+    access, allocate, builtin, check, compare, cql2, crs, digest, engine, fields, limits, load, model, network, report,
+    rules, safe_write, spatial, synth, tiles, toml_file, write,
+};
+
 pub mod map;
-pub mod model;
-pub mod network;
-pub mod report;
-pub mod rules;
-pub mod safe_write;
 pub mod server;
 pub mod siting;
-pub mod spatial;
 pub mod store;
-pub mod synth;
-pub mod tiles;
-pub mod toml_file;
-pub mod write;

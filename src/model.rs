@@ -29,8 +29,8 @@ impl Dataset {
     /// delivered after `day` were not delivered yet.
     ///
     /// ```
-    /// use carecircle::model::Date;
-    /// let demo = carecircle::load::load_dataset("geodata/demo".as_ref()).unwrap();
+    /// use carecircle_core::model::Date;
+    /// let demo = carecircle_core::load::load_dataset("geodata/demo".as_ref()).unwrap();
     /// let then = demo.as_it_stood_on(Date::parse("2021-12-31").unwrap());
     /// assert_eq!(then.as_of.to_string(), "2021-12-31");
     /// assert!(then.facilities.iter().all(|f| f.handed_over.is_none_or(|d| d.to_string() <= "2021-12-31".to_string())));
@@ -315,7 +315,7 @@ impl Date {
     /// Builds a date, or `None` for a day that does not exist.
     ///
     /// ```
-    /// use carecircle::model::Date;
+    /// use carecircle_core::model::Date;
     /// assert!(Date::from_ymd(2024, 2, 29).is_some());
     /// assert!(Date::from_ymd(2023, 2, 29).is_none());
     /// ```
@@ -340,7 +340,7 @@ impl Date {
     /// Parses `YYYY-MM-DD`.
     ///
     /// ```
-    /// use carecircle::model::Date;
+    /// use carecircle_core::model::Date;
     /// let d = Date::parse("2024-12-31").unwrap();
     /// assert_eq!(d.to_string(), "2024-12-31");
     /// assert_eq!(Date::parse("2025-01-01").unwrap().days_since(d), 1);

@@ -22,7 +22,7 @@ const SHORT_CHORD_M: f64 = 100_000.0;
 /// ```
 /// use geo::Point;
 /// // 马尾 to 福州 (Mawei to Fuzhou's centre): about 15 km.
-/// let d = carecircle::spatial::geodesic_m(Point::new(119.4386, 25.9916), Point::new(119.2965, 26.0745));
+/// let d = carecircle_core::spatial::geodesic_m(Point::new(119.4386, 25.9916), Point::new(119.2965, 26.0745));
 /// assert!((16_000.0..17_000.0).contains(&d));
 /// ```
 pub fn geodesic_m(a: Point<f64>, b: Point<f64>) -> f64 {

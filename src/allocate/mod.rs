@@ -78,7 +78,7 @@ fn split(plan: &Plan, total: u64) -> Vec<u64> {
 /// and the units left over go to the largest remainders (ties: the larger weight, then the earlier one).
 ///
 /// ```
-/// use carecircle::allocate::largest_remainder;
+/// use carecircle_core::allocate::largest_remainder;
 /// // 10 split 1:1:1 → quotas 3⅓ each; the one left over goes to the first.
 /// assert_eq!(largest_remainder(10, &[1.0, 1.0, 1.0]), [4, 3, 3]);
 /// assert_eq!(largest_remainder(7, &[0.6, 0.4]), [4, 3]);

@@ -46,7 +46,7 @@ impl Crs {
     /// Parses the `crs` value of `dataset.toml`.
     ///
     /// ```
-    /// use carecircle::crs::Crs;
+    /// use carecircle_core::crs::Crs;
     /// assert_eq!(Crs::parse("EPSG:4326").unwrap(), Crs::Wgs84);
     /// assert_eq!(Crs::parse("gcj-02").unwrap(), Crs::Gcj02);
     /// let gk = Crs::parse("EPSG:4549").unwrap();
@@ -73,7 +73,7 @@ impl Crs {
     /// …}}`, as GDAL and QGIS write it): the forms of [`Crs::parse`], OGC URNs and URLs, and CRS84.
     ///
     /// ```
-    /// use carecircle::crs::Crs;
+    /// use carecircle_core::crs::Crs;
     /// assert_eq!(Crs::parse_declared("urn:ogc:def:crs:OGC:1.3:CRS84").unwrap(), Crs::Wgs84);
     /// assert_eq!(Crs::parse_declared("urn:ogc:def:crs:EPSG::4549").unwrap().to_string(), "EPSG:4549");
     /// assert_eq!(Crs::parse_declared("http://www.opengis.net/def/crs/EPSG/0/4490").unwrap(), Crs::Cgcs2000);

@@ -39,7 +39,7 @@ fn shift_lon(x: f64, y: f64) -> f64 {
 ///
 /// ```
 /// // Beijing, from the reference tables of the coordtransform library.
-/// let (lon, lat) = carecircle::crs::wgs84_to_gcj02(116.404, 39.915);
+/// let (lon, lat) = carecircle_core::crs::wgs84_to_gcj02(116.404, 39.915);
 /// assert!((lon - 116.41024449916938).abs() < 1e-9 && (lat - 39.91640428150164).abs() < 1e-9);
 /// ```
 pub fn wgs84_to_gcj02(lon: f64, lat: f64) -> (f64, f64) {

@@ -35,7 +35,7 @@ pub struct LedgerRow {
 /// Breaks every outcome of `report` down by the admin units at the tier of `level`.
 ///
 /// ```
-/// use carecircle::{engine, load, model::{Level, Mode}, rules};
+/// use carecircle_core::{engine, load, model::{Level, Mode}, rules};
 /// let dataset = load::load_dataset("geodata/demo".as_ref()).unwrap();
 /// let mawei = rules::load_ruleset("rules/mawei-2020.toml".as_ref()).unwrap();
 /// let report = engine::judge(&dataset, &[mawei], Mode::Audit);

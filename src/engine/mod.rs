@@ -4,7 +4,7 @@
 //! a [`Report`]; a rule that cannot judge something says so in its outcome's notes.
 //!
 //! ```no_run
-//! use carecircle::{engine, load, model::Mode, rules};
+//! use carecircle_core::{engine, load, model::Mode, rules};
 //! let dataset = load::load_dataset("geodata/demo".as_ref()).unwrap();
 //! let ruleset = rules::load_ruleset("rules/anxi-2022.toml".as_ref()).unwrap();
 //! let report = engine::judge(&dataset, &[ruleset], Mode::Audit);
@@ -30,7 +30,8 @@ mod tier_presence;
 
 pub use ledger::{finding_units, ledger, Ledger, LedgerRow};
 pub use review::{review, Review, RuleVerdict, SubjectVerdict};
-pub(crate) use service_radius::{area_distances, areas_within_reach, measured_on_foot};
+pub use service_radius::areas_within_reach;
+pub(crate) use service_radius::{area_distances, measured_on_foot};
 
 use crate::model::{Dataset, Date, Facility, Mode, Tier};
 use crate::network::WalkNetwork;
@@ -541,8 +542,9 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
-#[cfg(test)]
-pub(crate) mod fixtures;
+// Also for the shell's tests (siting's), through the core's `fixtures` feature.
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 
 #[cfg(test)]
 mod tests {

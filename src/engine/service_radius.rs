@@ -177,7 +177,7 @@ pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
 /// For each new site, the residential areas within the rule's reach of it, measured as the rule measures
 /// a facility's reach (straight-line, or on foot along the walkable roads when the rule walks and the
 /// dataset has them), each list in area order. What siting chooses from.
-pub(crate) fn areas_within_reach(rule: &ServiceRadius, cx: &Context, sites: &[geo::Point<f64>]) -> Vec<Vec<usize>> {
+pub fn areas_within_reach(rule: &ServiceRadius, cx: &Context, sites: &[geo::Point<f64>]) -> Vec<Vec<usize>> {
     let within = |d: f64| {
         if rule.strict {
             d < rule.radius_m

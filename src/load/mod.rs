@@ -3,7 +3,7 @@
 //! Every problem of every file is collected and returned together; nothing is half-loaded.
 //!
 //! ```no_run
-//! let dataset = carecircle::load::load_dataset("geodata/demo".as_ref()).expect("valid dataset");
+//! let dataset = carecircle_core::load::load_dataset("geodata/demo".as_ref()).expect("valid dataset");
 //! println!("{} facilities", dataset.facilities.len());
 //! ```
 

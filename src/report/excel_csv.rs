@@ -8,7 +8,7 @@
 //! number calls no function, and auditors sum the columns.
 //!
 //! ```
-//! use carecircle::report::excel_csv::ExcelCsv;
+//! use carecircle_core::report::excel_csv::ExcelCsv;
 //! let mut w = ExcelCsv::new();
 //! w.write_record(["name", "measured"]).unwrap();
 //! w.write_record(["=1+2 新港社区", "-3.5"]).unwrap();

@@ -4,7 +4,7 @@
 //! (a test holds them to it).
 //!
 //! ```
-//! use carecircle::report::finding_columns::FINDING_COLUMNS;
+//! use carecircle_core::report::finding_columns::FINDING_COLUMNS;
 //! let keys: Vec<&str> = FINDING_COLUMNS.iter().map(|c| c.key).collect();
 //! assert_eq!(keys[..4], ["rule", "severity", "layer", "id"]);
 //! ```

@@ -6,7 +6,7 @@ use crate::engine::Finding;
 use std::fmt::Write;
 
 /// Escapes text for HTML.
-pub(crate) fn esc(text: &str) -> String {
+pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -21,7 +21,7 @@ pub(crate) fn esc(text: &str) -> String {
     out
 }
 
-pub(crate) const STYLE: &str =
+pub const STYLE: &str =
     "body{font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif;\
 margin:24px;color:#263238;line-height:1.45}h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;\
 border-bottom:2px solid #cfd8dc;padding-bottom:4px}.meta{color:#546e7a}table{border-collapse:collapse;width:100%;\

@@ -67,7 +67,7 @@ pub fn load_ruleset(path: &Path) -> Result<Ruleset, RulesError> {
 /// radius_m = 700
 /// strict = true
 /// "#;
-/// let ruleset = carecircle::rules::parse_ruleset("demo.toml", text).unwrap();
+/// let ruleset = carecircle_core::rules::parse_ruleset("demo.toml", text).unwrap();
 /// assert_eq!(ruleset.rules[0].kind.name(), "service_radius");
 /// ```
 pub fn parse_ruleset(file: &str, text: &str) -> Result<Ruleset, RulesError> {

@@ -29,7 +29,7 @@ impl GridBox {
 /// In tile coordinates (y down) a ring that looks clockwise is positive: MVT's exterior ring.
 ///
 /// ```
-/// use carecircle::tiles::clip::doubled_area;
+/// use carecircle_core::tiles::clip::doubled_area;
 /// // Right, then down, then left: clockwise on screen, where y grows downwards.
 /// assert_eq!(doubled_area(&[(0, 0), (10, 0), (10, 10), (0, 10)]), 200);
 /// assert_eq!(doubled_area(&[(0, 0), (0, 10), (10, 10), (10, 0)]), -200);

@@ -10,7 +10,7 @@
 //! No I/O: the server hands in features and gets bytes.
 //!
 //! ```
-//! use carecircle::tiles::TileId;
+//! use carecircle_core::tiles::TileId;
 //! let t = TileId::new(14, 13_627, 6_997).unwrap();
 //! let b = t.bounds();
 //! assert!(b.min().x < 119.44 && 119.44 < b.max().x + 0.1);
@@ -110,7 +110,7 @@ pub const TINY_CELLS: f64 = 64.0;
 /// beside its larger features; zoom in and every feature comes back.
 ///
 /// ```
-/// use carecircle::tiles::{TileId, TileIndex};
+/// use carecircle_core::tiles::{TileId, TileIndex};
 /// use geo::Rect;
 /// // Two tiny areas 10 m apart and one 5 km away.
 /// let near = |dx: f64| Some(Rect::new((119.44 + dx, 26.0), (119.4401 + dx, 26.0001)));

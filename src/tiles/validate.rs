@@ -3,7 +3,7 @@
 //! does not. The tests hold carecircle's tiles to it; it reads any tile, with no I/O.
 //!
 //! ```
-//! use carecircle::tiles::{encode, validate, TileFeature, TileId};
+//! use carecircle_core::tiles::{encode, validate, TileFeature, TileId};
 //! let square = geo::Geometry::Polygon(geo::Rect::new((119.44, 26.0), (119.45, 26.01)).to_polygon());
 //! let tile = TileId::containing(12, 119.445, 26.005).unwrap();
 //! let feature = TileFeature { number: 1, id: "A", geometry: &square, properties: Default::default() };
