@@ -30,6 +30,7 @@ const CORE: [&str; 25] = [
     "tiles",
     "toml_file.rs",
     "write.rs",
+    "core.rs",
     "lib.rs",
     "main.rs",
 ];
