@@ -99,9 +99,8 @@ pub fn review(base: &Dataset, proposal: &Proposal, rulesets: &[Ruleset]) -> Revi
             .flat_map(|f| units_of(f.location))
             .collect()
     };
-    // The admin units whose figure the proposal can change, per rule: for presence, every unit that would
-    // hold it (its community, street, district); for the per-unit sums, those where it adds facilities
-    // the rule counts; for the existing-area quota, those where it adds existing areas.
+    // Where the proposal lands; each rule kind says which of these units its figure can change
+    // (`Kind::proposal_units`).
     let holding: &dyn Fn(&[Tier]) -> HashSet<usize> = &holding_tiers;
     let touched = super::kinds::Touched {
         any: &holding_any,

@@ -877,7 +877,7 @@ function setProposal(collection, name) {
   fitTo(collection.features.map((f) => f.geometry), { padding: 120, maxZoom: 16 });
   status(one(`已读入方案 ${name}：${collection.features.length} 个要素。`, `Proposal ${name} read: ${collection.features.length} features.`));
 }
-/** Why a file cannot be a proposal, in words the reviewer can act on; null when it can. */
+/** Why a file cannot be a proposal, in words the reviewer can act on, or the proposal read from it. */
 function proposalProblem(name, text) {
   const ext = (name.split(".").pop() || "").toLowerCase();
   const elsewhere = { kml: "KML", kmz: "KMZ", csv: "CSV", xls: "Excel", xlsx: "Excel", shp: "Shapefile", zip: one("压缩包", "zip"), dwg: "CAD", dxf: "CAD", gpkg: "GeoPackage" }[ext];
@@ -886,7 +886,7 @@ function proposalProblem(name, text) {
   try {
     doc = JSON.parse(text);
   } catch {
-    return [one(`${name} 不是有效的 GeoJSON（文件内容无法按 JSON 读出）。请确认选的是方案的 GeoJSON 文件。`, `${name} is not valid GeoJSON (it cannot be read as JSON). Check that it is the proposal's GeoJSON file.`)];
+    return one(`${name} 不是有效的 GeoJSON（文件内容无法按 JSON 读出）。请确认选的是方案的 GeoJSON 文件。`, `${name} is not valid GeoJSON (it cannot be read as JSON). Check that it is the proposal's GeoJSON file.`);
   }
   if (!doc || doc.type !== "FeatureCollection" || !Array.isArray(doc.features))
     return one(`${name} 不是 GeoJSON 要素集（FeatureCollection）。方案应是一个要素集，含小区和设施。`, `${name} is not a GeoJSON FeatureCollection; a proposal is one, holding its areas and facilities.`);
@@ -907,8 +907,8 @@ async function readProposalFile(file) {
   clearProposal();
   const read = proposalProblem(file.name, await file.text());
   $("proposal-file").value = "";
-  if (typeof read === "string" || Array.isArray(read)) {
-    status(Array.isArray(read) ? read[0] : read, true);
+  if (typeof read === "string") {
+    status(read, true);
     return;
   }
   setProposal(read, file.name);
