@@ -8,7 +8,8 @@ pub use carecircle_core::{
     rules, safe_write, spatial, synth, tiles, toml_file, write,
 };
 
-pub mod map;
+pub use carecircle_maps as map;
+pub use carecircle_siting as siting;
+pub use carecircle_store as store;
+
 pub mod server;
-pub mod siting;
-pub mod store;

@@ -200,6 +200,42 @@ async fn the_service_serves_from_postgis() {
         created["findings"].as_u64().unwrap()
     );
     assert_eq!(doc["rulesets"][0]["id"], "mawei-2020");
+    // The findings are rows too, column for column as the document has them.
+    #[derive(QueryableByName)]
+    struct FindingRow {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        rule: String,
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        subject_id: String,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Float8>)]
+        measured: Option<f64>,
+        #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Text>)]
+        facilities: Vec<String>,
+    }
+    let rows: Vec<FindingRow> =
+        diesel::sql_query("SELECT rule, subject_id, measured, facilities FROM findings WHERE run_id = $1 ORDER BY ord")
+            .bind::<diesel::sql_types::Int8, _>(id as i64)
+            .load(&mut PgConnection::establish(&url()).unwrap())
+            .unwrap();
+    let kept = doc["findings"].as_array().unwrap();
+    assert_eq!(rows.len(), kept.len());
+    for (row, finding) in rows.iter().zip(kept) {
+        assert_eq!(row.rule, finding["rule"].as_str().unwrap());
+        assert_eq!(row.subject_id, finding["id"].as_str().unwrap());
+        // The row keeps the figure unrounded; the document shows it rounded.
+        match (row.measured, finding["measured"].as_f64()) {
+            (Some(row), Some(shown)) => assert!((row - shown).abs() < 0.06, "{row} vs {shown}"),
+            (row, shown) => assert_eq!(row, shown),
+        }
+        let counted: Vec<&str> = finding["facilities"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        assert_eq!(row.facilities, counted);
+    }
+    assert!(rows.iter().any(|r| !r.facilities.is_empty()) && rows.iter().any(|r| r.measured.is_some()));
     assert_eq!(
         doc["by_unit"].as_array().unwrap().len(),
         4 * doc["summary"].as_array().unwrap().len()
@@ -414,4 +450,38 @@ fn checks_racing_reimports_keep_what_they_judged() {
         "{} checks raced 20 imports; versions judged held {versions_judged:?} facilities",
         kept.len()
     );
+}
+
+/// A database whose layer table lacks a field's column is refused at connect, naming the table and the
+/// column (an import would otherwise drop the field's values without a word). Made in a schema of its
+/// own so the other tests' tables stay whole.
+#[test]
+fn a_table_without_a_fields_column_is_refused_by_name() {
+    let Some(store) = store() else { return };
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut conn = PgConnection::establish(&url()).unwrap();
+    diesel::sql_query("DROP SCHEMA IF EXISTS drift CASCADE")
+        .execute(&mut conn)
+        .unwrap();
+    diesel::sql_query("CREATE SCHEMA drift").execute(&mut conn).unwrap();
+    drop(store);
+    let sep = if url().contains('?') { '&' } else { '?' };
+    let drift_url = format!("{}{sep}options=-csearch_path%3Ddrift,public", url());
+    let drift = PostgisStore::connect_unchecked(&drift_url).unwrap();
+    drift.migrate().unwrap();
+    assert!(
+        PostgisStore::connect(&drift_url).is_ok(),
+        "a migrated schema matches the field tables"
+    );
+    diesel::sql_query("ALTER TABLE drift.facilities DROP COLUMN meal_service")
+        .execute(&mut conn)
+        .unwrap();
+    let refused = PostgisStore::connect(&drift_url).err().expect("refused").to_string();
+    assert!(
+        refused.contains("table facilities has no column meal_service"),
+        "{refused}"
+    );
+    diesel::sql_query("DROP SCHEMA drift CASCADE")
+        .execute(&mut conn)
+        .unwrap();
 }

@@ -1,7 +1,7 @@
 //! `adjacency`: facilities of some tiers lie within a distance of a facility of other tiers
 //! (医养结合: new stations and centres next to a clinic).
 
-use super::kinds::{Facts, Kind, Touched};
+use super::kinds::Kind;
 use super::{
     fmt_num, handed_over_since, label, since_note, tier_list, tier_list_zh, Context, Finding, Layer, Subject, Unit,
     Verdict,
@@ -10,7 +10,6 @@ use crate::model::{Date, Tier};
 use crate::rules::parse::Reader;
 use crate::rules::parse::MAX_DISTANCE_M;
 use crate::spatial::SurfaceIndex;
-use std::collections::HashSet;
 
 /// Facilities of some tiers lie next to one of other tiers (医养结合: stations beside clinics).
 #[derive(Debug, Clone)]
@@ -42,75 +41,64 @@ impl Kind for Adjacency {
         })
     }
 
-    fn facts(&self) -> Facts {
-        Facts {
-            target: self.target,
-            needs_admin_units: false,
-            single_site_m2: None,
-        }
-    }
-
-    fn proposal_units(&self, _touched: &Touched) -> HashSet<usize> {
-        HashSet::new()
+    fn target(&self) -> f64 {
+        self.target
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        judge(self, cx)
-    }
-}
-
-pub(super) fn judge(rule: &Adjacency, cx: &Context) -> Verdict {
-    let facilities = &cx.dataset.facilities;
-    let near = SurfaceIndex::new(cx.counted(&rule.near_tiers).map(|(i, f)| (i, f.location)));
-    let mut verdict = Verdict::default();
-    for (i, f) in cx
-        .counted(&rule.tiers)
-        .filter(|(_, f)| handed_over_since(f, rule.since))
-    {
-        // A facility is not its own neighbour when the two tier lists overlap.
-        let adjacent = near
-            .within(f.location, rule.distance_m)
-            .into_iter()
-            .find(|n| n.index != i);
-        if let Some(n) = adjacent {
-            verdict.passed(Subject::Facility(i), Some(n.distance_m), rule.distance_m, Unit::Metres);
-            continue;
-        }
-        let nearest = near.nearest(f.location).filter(|n| n.index != i);
-        let finding = Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone()).figures(
-            nearest.map(|n| n.distance_m),
-            rule.distance_m,
-            Unit::Metres,
-        );
-        let finding = match nearest {
-            Some(n) => {
-                let other = &facilities[n.index];
-                finding
-                    .message(format!(
-                        "{}距最近的{}设施{}{}米，要求相邻（{}米内）— nearest {} facility {} is {} m away; adjacent means within {} m",
-                        label(&f.name, &f.id),
-                        tier_list_zh(&rule.near_tiers),
-                        label(&other.name, &other.id),
-                        fmt_num(n.distance_m),
-                        fmt_num(rule.distance_m),
-                        tier_list(&rule.near_tiers),
-                        other.id,
-                        fmt_num(n.distance_m),
-                        fmt_num(rule.distance_m),
-                    ))
-                    .resting_on(vec![other.id.clone()])
+        let rule = self;
+        let facilities = &cx.dataset.facilities;
+        let near = SurfaceIndex::new(cx.counted(&rule.near_tiers).map(|(i, f)| (i, f.location)));
+        let mut verdict = Verdict::default();
+        for (i, f) in cx
+            .counted(&rule.tiers)
+            .filter(|(_, f)| handed_over_since(f, rule.since))
+        {
+            // A facility is not its own neighbour when the two tier lists overlap.
+            let adjacent = near
+                .within(f.location, rule.distance_m)
+                .into_iter()
+                .find(|n| n.index != i);
+            if let Some(n) = adjacent {
+                verdict.passed(Subject::Facility(i), Some(n.distance_m), rule.distance_m, Unit::Metres);
+                continue;
             }
-            None => finding.message(format!(
-                "{}附近无已计入的{}设施 — no counted {} facility at all",
-                label(&f.name, &f.id),
-                tier_list_zh(&rule.near_tiers),
-                tier_list(&rule.near_tiers),
-            )),
-        };
-        verdict.failed(Subject::Facility(i), finding);
+            let nearest = near.nearest(f.location).filter(|n| n.index != i);
+            let finding = Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone()).figures(
+                nearest.map(|n| n.distance_m),
+                rule.distance_m,
+                Unit::Metres,
+            );
+            let finding = match nearest {
+                Some(n) => {
+                    let other = &facilities[n.index];
+                    finding
+                        .message(format!(
+                            "{}距最近的{}设施{}{}米，要求相邻（{}米内）— nearest {} facility {} is {} m away; adjacent means within {} m",
+                            label(&f.name, &f.id),
+                            tier_list_zh(&rule.near_tiers),
+                            label(&other.name, &other.id),
+                            fmt_num(n.distance_m),
+                            fmt_num(rule.distance_m),
+                            tier_list(&rule.near_tiers),
+                            other.id,
+                            fmt_num(n.distance_m),
+                            fmt_num(rule.distance_m),
+                        ))
+                        .resting_on(vec![other.id.clone()])
+                }
+                None => finding.message(format!(
+                    "{}附近无已计入的{}设施 — no counted {} facility at all",
+                    label(&f.name, &f.id),
+                    tier_list_zh(&rule.near_tiers),
+                    tier_list(&rule.near_tiers),
+                )),
+            };
+            verdict.failed(Subject::Facility(i), finding);
+        }
+        verdict.notes.extend(since_note(rule.since));
+        verdict
     }
-    verdict.notes.extend(since_note(rule.since));
-    verdict
 }
 
 #[cfg(test)]
@@ -142,7 +130,7 @@ mod tests {
             since: Date::from_ymd(2020, 1, 1),
             target: 0.8,
         };
-        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule, &Context::new(&d, Mode::Audit));
         assert_eq!(v.checked.len(), 3);
         assert_eq!(v.findings.len(), 1);
         let f = &v.findings[0];

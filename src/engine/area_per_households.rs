@@ -3,7 +3,7 @@
 //! New areas are judged by the facilities that `serve` them (or their pool); existing areas per the
 //! smallest admin unit that holds them, by the facilities located there that no new area claims.
 
-use super::kinds::{Facts, Kind, Touched};
+use super::kinds::{Kind, Touched};
 use super::{fmt_num, label, some_of, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::model::{AreaKind, Facility, Tier};
 use crate::rules::parse::Reader;
@@ -44,12 +44,12 @@ impl Kind for AreaPerHouseholds {
         })
     }
 
-    fn facts(&self) -> Facts {
-        Facts {
-            target: 1.0,
-            needs_admin_units: self.area_kind == AreaKind::Existing,
-            single_site_m2: self.min_single_site_m2,
-        }
+    fn needs_admin_units(&self) -> bool {
+        self.area_kind == AreaKind::Existing
+    }
+
+    fn single_site_m2(&self) -> Option<f64> {
+        self.min_single_site_m2
     }
 
     fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
@@ -57,14 +57,11 @@ impl Kind for AreaPerHouseholds {
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        judge(self, cx)
-    }
-}
-
-pub(super) fn judge(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
-    match rule.area_kind {
-        AreaKind::New => new_areas(rule, cx),
-        AreaKind::Existing => existing_areas(rule, cx),
+        let rule = self;
+        match rule.area_kind {
+            AreaKind::New => new_areas(rule, cx),
+            AreaKind::Existing => existing_areas(rule, cx),
+        }
     }
 }
 
@@ -405,7 +402,7 @@ mod tests {
     #[test]
     fn new_areas_with_pools_and_single_site_minimum() {
         let d = city();
-        let v = judge(&rule(AreaKind::New, 30.0, Some(400.0)), &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule(AreaKind::New, 30.0, Some(400.0)), &Context::new(&d, Mode::Audit));
         // Subjects N1, N2, pool P; single sites F1, F2 (F3 is planned: not counted in audit).
         assert_eq!(v.checked.len(), 5);
         assert_eq!(
@@ -417,7 +414,7 @@ mod tests {
         assert_eq!(n2.facilities, ["F2"]);
         assert_eq!((v.findings[1].measured, v.findings[1].required), (Some(0.0), 600.0));
 
-        let v = judge(&rule(AreaKind::New, 30.0, Some(400.0)), &Context::new(&d, Mode::Review));
+        let v = Kind::judge(&rule(AreaKind::New, 30.0, Some(400.0)), &Context::new(&d, Mode::Review));
         assert_eq!(ids(&v), [("residential_areas", "N2"), ("facilities", "F2")]);
     }
 
@@ -445,7 +442,7 @@ mod tests {
             facility("S1", Tier::Station, 300.0, Status::Operating, 400.0, 300.0),
             facility("S2", Tier::Station, 150.0, Status::Operating, 2_500.0, 300.0),
         ];
-        let v = judge(&rule(AreaKind::Existing, 20.0, None), &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule(AreaKind::Existing, 20.0, None), &Context::new(&d, Mode::Audit));
         assert_eq!(v.checked.len(), 2);
         assert_eq!(ids(&v), [("admin_units", "C")]);
         assert_eq!((v.findings[0].measured, v.findings[0].required), (Some(300.0), 500.0));

@@ -1,6 +1,6 @@
 //! `area_per_population`: floor area of counted facilities in each admin unit per 1000 people (千人指标).
 
-use super::kinds::{Facts, Kind, Touched};
+use super::kinds::{Kind, Touched};
 use super::{
     fmt_num, label, not_judged, tier_list, tier_list_zh, unit_finding, units_holding, Context, Subject, Unit, Verdict,
 };
@@ -39,12 +39,12 @@ impl Kind for AreaPerPopulation {
         })
     }
 
-    fn facts(&self) -> Facts {
-        Facts {
-            target: self.target,
-            needs_admin_units: true,
-            single_site_m2: None,
-        }
+    fn target(&self) -> f64 {
+        self.target
+    }
+
+    fn needs_admin_units(&self) -> bool {
+        true
     }
 
     fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
@@ -52,60 +52,57 @@ impl Kind for AreaPerPopulation {
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        judge(self, cx)
-    }
-}
-
-pub(super) fn judge(rule: &AreaPerPopulation, cx: &Context) -> Verdict {
-    let mut verdict = Verdict::default();
-    let mut unknown = Vec::new();
-    let (key, chinese) = match rule.headcount {
-        Headcount::Population => ("residents", "常住人口"),
-        Headcount::Elderly => ("elderly", "老年人口"),
-    };
-    for (u, unit, facilities) in units_holding(cx, std::slice::from_ref(&rule.level), &rule.tiers) {
-        let people = match rule.headcount {
-            Headcount::Population => unit.population,
-            Headcount::Elderly => unit.elderly,
+        let rule = self;
+        let mut verdict = Verdict::default();
+        let mut unknown = Vec::new();
+        let (key, chinese) = match rule.headcount {
+            Headcount::Population => ("residents", "常住人口"),
+            Headcount::Elderly => ("elderly", "老年人口"),
         };
-        let Some(people) = people.filter(|n| *n > 0) else {
-            unknown.push(unit.code.as_str());
-            continue;
-        };
-        // `Sum` of no f64 is -0.0; adding 0.0 keeps an empty total printable as 0.
-        let area = 0.0 + facilities.iter().map(|f| f.floor_area_m2).sum::<f64>();
-        let per_1000 = area / people as f64 * 1000.0;
-        let finding = (per_1000 < rule.m2_per_1000).then(|| {
-            unit_finding(unit, &facilities)
-                .figures(Some(per_1000), rule.m2_per_1000, Unit::SquareMetresPer1000)
-                .message(format!(
-                    "{}{}{}人，已计入{}设施{}平方米，每千人{}平方米，要求{}平方米 — {} {key}, {} m² of counted {} facilities: {} m² per 1000; required {} m²",
-                    label(&unit.name, &unit.code),
-                    chinese,
-                    people,
-                    tier_list_zh(&rule.tiers),
-                    fmt_num(area),
-                    fmt_num(per_1000),
-                    fmt_num(rule.m2_per_1000),
-                    people,
-                    fmt_num(area),
-                    tier_list(&rule.tiers),
-                    fmt_num(per_1000),
-                    fmt_num(rule.m2_per_1000),
-                ))
-        });
-        verdict.judged(
-            Subject::Unit(u),
-            per_1000,
-            rule.m2_per_1000,
-            Unit::SquareMetresPer1000,
-            finding,
-        );
+        for (u, unit, facilities) in units_holding(cx, std::slice::from_ref(&rule.level), &rule.tiers) {
+            let people = match rule.headcount {
+                Headcount::Population => unit.population,
+                Headcount::Elderly => unit.elderly,
+            };
+            let Some(people) = people.filter(|n| *n > 0) else {
+                unknown.push(unit.code.as_str());
+                continue;
+            };
+            // `Sum` of no f64 is -0.0; adding 0.0 keeps an empty total printable as 0.
+            let area = 0.0 + facilities.iter().map(|f| f.floor_area_m2).sum::<f64>();
+            let per_1000 = area / people as f64 * 1000.0;
+            let finding = (per_1000 < rule.m2_per_1000).then(|| {
+                unit_finding(unit, &facilities)
+                    .figures(Some(per_1000), rule.m2_per_1000, Unit::SquareMetresPer1000)
+                    .message(format!(
+                        "{}{}{}人，已计入{}设施{}平方米，每千人{}平方米，要求{}平方米 — {} {key}, {} m² of counted {} facilities: {} m² per 1000; required {} m²",
+                        label(&unit.name, &unit.code),
+                        chinese,
+                        people,
+                        tier_list_zh(&rule.tiers),
+                        fmt_num(area),
+                        fmt_num(per_1000),
+                        fmt_num(rule.m2_per_1000),
+                        people,
+                        fmt_num(area),
+                        tier_list(&rule.tiers),
+                        fmt_num(per_1000),
+                        fmt_num(rule.m2_per_1000),
+                    ))
+            });
+            verdict.judged(
+                Subject::Unit(u),
+                per_1000,
+                rule.m2_per_1000,
+                Unit::SquareMetresPer1000,
+                finding,
+            );
+        }
+        verdict
+            .notes
+            .extend(not_judged(&format!("{key} figure missing or zero"), &unknown));
+        verdict
     }
-    verdict
-        .notes
-        .extend(not_judged(&format!("{key} figure missing or zero"), &unknown));
-    verdict
 }
 
 #[cfg(test)]
@@ -141,14 +138,14 @@ mod tests {
             tiers: Tier::COMMUNITY.to_vec(),
             target: 1.0,
         };
-        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule, &Context::new(&d, Mode::Audit));
         assert_eq!(v.checked.len(), 2);
         assert_eq!(v.findings.len(), 1);
         let f = &v.findings[0];
         assert_eq!((f.id.as_str(), f.measured, f.required), ("S2", Some(30.0), 50.0));
         assert_eq!(f.facilities, ["C"]);
         assert!(v.notes.iter().any(|n| n.contains("S3")), "{:?}", v.notes);
-        let v = judge(&rule, &Context::new(&d, Mode::Review));
+        let v = Kind::judge(&rule, &Context::new(&d, Mode::Review));
         assert!(v.findings.is_empty());
     }
 }

@@ -1,12 +1,11 @@
 //! `attribute_share`: a share of counted facilities of some tiers have a yes/no property
 //! (e.g. every daycare centre serves meals, 助餐).
 
-use super::kinds::{Facts, Kind, Touched};
+use super::kinds::Kind;
 use super::{label, tier_list, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::model::{Facility, Tier};
 use crate::rules::parse::Reader;
 use crate::rules::FacilityAttribute;
-use std::collections::HashSet;
 
 /// A share of counted facilities of some tiers have a yes/no property.
 #[derive(Debug, Clone)]
@@ -41,60 +40,49 @@ impl Kind for AttributeShare {
         })
     }
 
-    fn facts(&self) -> Facts {
-        Facts {
-            target: self.target,
-            needs_admin_units: false,
-            single_site_m2: None,
-        }
-    }
-
-    fn proposal_units(&self, _touched: &Touched) -> HashSet<usize> {
-        HashSet::new()
+    fn target(&self) -> f64 {
+        self.target
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        judge(self, cx)
-    }
-}
-
-pub(super) fn judge(rule: &AttributeShare, cx: &Context) -> Verdict {
-    let mut verdict = Verdict::default();
-    let value = |f: &Facility| match rule.attribute {
-        FacilityAttribute::MealService => f.meal_service,
-    };
-    let key = rule.attribute.key();
-    for (i, f) in cx.counted(&rule.tiers) {
-        let place = Subject::Facility(i);
-        let has = value(f);
-        if has == Some(true) {
-            verdict.passed(place, Some(1.0), 1.0, Unit::Count);
-            continue;
-        }
-        let (chinese, english) = match has {
-            Some(_) => ("否", "false"),
-            None => ("未填写", "not given"),
+        let rule = self;
+        let mut verdict = Verdict::default();
+        let value = |f: &Facility| match rule.attribute {
+            FacilityAttribute::MealService => f.meal_service,
         };
-        verdict.failed(
-            place,
-            Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone())
-                .figures(Some(0.0), 1.0, Unit::Count)
-                .message(format!(
-                    "{}的{}为{} — {} is {english}",
-                    label(&f.name, &f.id),
-                    key,
-                    chinese,
-                    key
-                ))
-                .resting_on(vec![f.id.clone()]),
-        );
-    }
-    if verdict.checked.is_empty() {
+        let key = rule.attribute.key();
+        for (i, f) in cx.counted(&rule.tiers) {
+            let place = Subject::Facility(i);
+            let has = value(f);
+            if has == Some(true) {
+                verdict.passed(place, Some(1.0), 1.0, Unit::Count);
+                continue;
+            }
+            let (chinese, english) = match has {
+                Some(_) => ("否", "false"),
+                None => ("未填写", "not given"),
+            };
+            verdict.failed(
+                place,
+                Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone())
+                    .figures(Some(0.0), 1.0, Unit::Count)
+                    .message(format!(
+                        "{}的{}为{} — {} is {english}",
+                        label(&f.name, &f.id),
+                        key,
+                        chinese,
+                        key
+                    ))
+                    .resting_on(vec![f.id.clone()]),
+            );
+        }
+        if verdict.checked.is_empty() {
+            verdict
+                .notes
+                .push(format!("no counted facility of tiers {}", tier_list(&rule.tiers)));
+        }
         verdict
-            .notes
-            .push(format!("no counted facility of tiers {}", tier_list(&rule.tiers)));
     }
-    verdict
 }
 
 #[cfg(test)]
@@ -123,7 +111,7 @@ mod tests {
             attribute: FacilityAttribute::MealService,
             target: 1.0,
         };
-        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule, &Context::new(&d, Mode::Audit));
         assert_eq!(v.checked.len(), 4);
         let ids: Vec<&str> = v.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["D2", "D3"]);

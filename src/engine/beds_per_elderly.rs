@@ -1,6 +1,6 @@
 //! `beds_per_elderly`: beds (or nursing beds) of counted facilities in each unit per 1000 elderly.
 
-use super::kinds::{Facts, Kind, Touched};
+use super::kinds::{Kind, Touched};
 use super::{
     fmt_num, label, not_judged, tier_list, tier_list_zh, unit_finding, units_holding, Context, Subject, Unit, Verdict,
 };
@@ -46,12 +46,8 @@ impl Kind for BedsPerElderly {
         })
     }
 
-    fn facts(&self) -> Facts {
-        Facts {
-            target: 1.0,
-            needs_admin_units: true,
-            single_site_m2: None,
-        }
+    fn needs_admin_units(&self) -> bool {
+        true
     }
 
     fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
@@ -59,61 +55,58 @@ impl Kind for BedsPerElderly {
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        judge(self, cx)
-    }
-}
-
-pub(super) fn judge(rule: &BedsPerElderly, cx: &Context) -> Verdict {
-    let mut verdict = Verdict::default();
-    let mut unknown = Vec::new();
-    let mut no_count = Vec::new();
-    let (key, chinese) = match rule.beds {
-        BedCount::Beds => ("beds", "床位"),
-        BedCount::NursingBeds => ("nursing beds", "护理型床位"),
-    };
-    for (u, unit, facilities) in units_holding(cx, std::slice::from_ref(&rule.level), &rule.tiers) {
-        let Some(elderly) = unit.elderly.filter(|n| *n > 0) else {
-            unknown.push(unit.code.as_str());
-            continue;
+        let rule = self;
+        let mut verdict = Verdict::default();
+        let mut unknown = Vec::new();
+        let mut no_count = Vec::new();
+        let (key, chinese) = match rule.beds {
+            BedCount::Beds => ("beds", "床位"),
+            BedCount::NursingBeds => ("nursing beds", "护理型床位"),
         };
-        let count = |f: &Facility| match rule.beds {
-            BedCount::Beds => f.beds,
-            BedCount::NursingBeds => f.nursing_beds,
-        };
-        no_count.extend(facilities.iter().filter(|f| count(f).is_none()).map(|f| f.id.as_str()));
-        let beds: u64 = facilities.iter().filter_map(|f| count(f)).sum();
-        let per_1000 = beds as f64 / elderly as f64 * 1000.0;
-        let finding = (per_1000 < rule.per_1000).then(|| {
-            unit_finding(unit, &facilities)
-                .figures(Some(per_1000), rule.per_1000, Unit::BedsPer1000)
-                .message(format!(
-                    "{}老年人口{}人，{}设施{}{}张，每千名老人{}张，要求{}张 — {} elderly, {} {key} in {} facilities: {} per 1000 elderly; required {}",
-                    label(&unit.name, &unit.code),
-                    elderly,
-                    tier_list_zh(&rule.tiers),
-                    chinese,
-                    beds,
-                    fmt_num(per_1000),
-                    fmt_num(rule.per_1000),
-                    elderly,
-                    beds,
-                    tier_list(&rule.tiers),
-                    fmt_num(per_1000),
-                    fmt_num(rule.per_1000),
-                ))
-        });
-        verdict.judged(Subject::Unit(u), per_1000, rule.per_1000, Unit::BedsPer1000, finding);
+        for (u, unit, facilities) in units_holding(cx, std::slice::from_ref(&rule.level), &rule.tiers) {
+            let Some(elderly) = unit.elderly.filter(|n| *n > 0) else {
+                unknown.push(unit.code.as_str());
+                continue;
+            };
+            let count = |f: &Facility| match rule.beds {
+                BedCount::Beds => f.beds,
+                BedCount::NursingBeds => f.nursing_beds,
+            };
+            no_count.extend(facilities.iter().filter(|f| count(f).is_none()).map(|f| f.id.as_str()));
+            let beds: u64 = facilities.iter().filter_map(|f| count(f)).sum();
+            let per_1000 = beds as f64 / elderly as f64 * 1000.0;
+            let finding = (per_1000 < rule.per_1000).then(|| {
+                unit_finding(unit, &facilities)
+                    .figures(Some(per_1000), rule.per_1000, Unit::BedsPer1000)
+                    .message(format!(
+                        "{}老年人口{}人，{}设施{}{}张，每千名老人{}张，要求{}张 — {} elderly, {} {key} in {} facilities: {} per 1000 elderly; required {}",
+                        label(&unit.name, &unit.code),
+                        elderly,
+                        tier_list_zh(&rule.tiers),
+                        chinese,
+                        beds,
+                        fmt_num(per_1000),
+                        fmt_num(rule.per_1000),
+                        elderly,
+                        beds,
+                        tier_list(&rule.tiers),
+                        fmt_num(per_1000),
+                        fmt_num(rule.per_1000),
+                    ))
+            });
+            verdict.judged(Subject::Unit(u), per_1000, rule.per_1000, Unit::BedsPer1000, finding);
+        }
+        verdict
+            .notes
+            .extend(not_judged("elderly figure missing or zero", &unknown));
+        if !no_count.is_empty() {
+            verdict.notes.push(format!(
+                "counted as 0 {key}, no figure given: facilities {}",
+                super::some_of(&no_count, ", ")
+            ));
+        }
+        verdict
     }
-    verdict
-        .notes
-        .extend(not_judged("elderly figure missing or zero", &unknown));
-    if !no_count.is_empty() {
-        verdict.notes.push(format!(
-            "counted as 0 {key}, no figure given: facilities {}",
-            super::some_of(&no_count, ", ")
-        ));
-    }
-    verdict
 }
 
 #[cfg(test)]
@@ -147,7 +140,7 @@ mod tests {
             beds: BedCount::NursingBeds,
             tiers: vec![Tier::Institution, Tier::RegionalCenter],
         };
-        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule, &Context::new(&d, Mode::Audit));
         assert_eq!(v.checked.len(), 2);
         assert_eq!(v.findings.len(), 1);
         let f = &v.findings[0];

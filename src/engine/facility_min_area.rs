@@ -1,11 +1,10 @@
 //! `facility_min_area`: each counted facility of some tiers has at least a floor area.
 
-use super::kinds::{Facts, Kind, Touched};
+use super::kinds::Kind;
 use super::{fmt_num, handed_over_since, label, since_note, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::model::{Date, Status, Tier};
 use crate::rules::parse::Reader;
 use crate::rules::parse::MAX_AREA_M2;
-use std::collections::HashSet;
 
 /// Each counted facility of a tier has at least a floor area.
 #[derive(Debug, Clone)]
@@ -48,55 +47,40 @@ impl Kind for FacilityMinArea {
         })
     }
 
-    fn facts(&self) -> Facts {
-        Facts {
-            target: 1.0,
-            needs_admin_units: false,
-            single_site_m2: None,
-        }
-    }
-
-    fn proposal_units(&self, _touched: &Touched) -> HashSet<usize> {
-        HashSet::new()
-    }
-
     fn judge(&self, cx: &Context) -> Verdict {
-        judge(self, cx)
-    }
-}
-
-pub(super) fn judge(rule: &FacilityMinArea, cx: &Context) -> Verdict {
-    let mut verdict = Verdict::default();
-    for (i, f) in cx.counted(&rule.tiers) {
-        if !rule.statuses.is_empty() && !rule.statuses.contains(&f.status) {
-            continue;
+        let rule = self;
+        let mut verdict = Verdict::default();
+        for (i, f) in cx.counted(&rule.tiers) {
+            if !rule.statuses.is_empty() && !rule.statuses.contains(&f.status) {
+                continue;
+            }
+            if !handed_over_since(f, rule.since) {
+                continue;
+            }
+            let finding = (f.floor_area_m2 < rule.min_area_m2).then(|| {
+                Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone())
+                    .figures(Some(f.floor_area_m2), rule.min_area_m2, Unit::SquareMetres)
+                    .message(format!(
+                        "{}建筑面积{}平方米，低于{}平方米 — floor area {} m² is below the minimum {} m²",
+                        label(&f.name, &f.id),
+                        fmt_num(f.floor_area_m2),
+                        fmt_num(rule.min_area_m2),
+                        fmt_num(f.floor_area_m2),
+                        fmt_num(rule.min_area_m2)
+                    ))
+                    .resting_on(vec![f.id.clone()])
+            });
+            verdict.judged(
+                Subject::Facility(i),
+                f.floor_area_m2,
+                rule.min_area_m2,
+                Unit::SquareMetres,
+                finding,
+            );
         }
-        if !handed_over_since(f, rule.since) {
-            continue;
-        }
-        let finding = (f.floor_area_m2 < rule.min_area_m2).then(|| {
-            Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone())
-                .figures(Some(f.floor_area_m2), rule.min_area_m2, Unit::SquareMetres)
-                .message(format!(
-                    "{}建筑面积{}平方米，低于{}平方米 — floor area {} m² is below the minimum {} m²",
-                    label(&f.name, &f.id),
-                    fmt_num(f.floor_area_m2),
-                    fmt_num(rule.min_area_m2),
-                    fmt_num(f.floor_area_m2),
-                    fmt_num(rule.min_area_m2)
-                ))
-                .resting_on(vec![f.id.clone()])
-        });
-        verdict.judged(
-            Subject::Facility(i),
-            f.floor_area_m2,
-            rule.min_area_m2,
-            Unit::SquareMetres,
-            finding,
-        );
+        verdict.notes.extend(since_note(rule.since));
+        verdict
     }
-    verdict.notes.extend(since_note(rule.since));
-    verdict
 }
 
 #[cfg(test)]
@@ -122,14 +106,14 @@ mod tests {
             statuses: vec![],
             since: Date::from_ymd(2017, 1, 5),
         };
-        let audit = judge(&rule, &Context::new(&d, Mode::Audit));
+        let audit = Kind::judge(&rule, &Context::new(&d, Mode::Audit));
         assert_eq!(audit.checked.len(), 2); // SMALL, BIG
         assert_eq!(
             audit.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
             ["SMALL"]
         );
         assert_eq!(audit.findings[0].measured, Some(90.0));
-        let review = judge(&rule, &Context::new(&d, Mode::Review));
+        let review = Kind::judge(&rule, &Context::new(&d, Mode::Review));
         assert_eq!(review.checked.len(), 3);
         assert_eq!(
             review.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),

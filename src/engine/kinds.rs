@@ -20,25 +20,30 @@ pub(crate) trait Kind: Sized {
     /// when any is wrong.
     fn parse(p: &mut Reader) -> Option<Self>;
 
-    /// What the rest of carecircle asks of a rule before judging it.
-    fn facts(&self) -> Facts;
+    /// The share of checked subjects that must pass: all of them unless the kind reads a `target`.
+    fn target(&self) -> f64 {
+        1.0
+    }
 
-    /// The admin units whose figure for this rule a proposal can change (plan review).
-    fn proposal_units(&self, touched: &Touched) -> HashSet<usize>;
+    /// Whether judging needs the admin units layer.
+    fn needs_admin_units(&self) -> bool {
+        false
+    }
+
+    /// The smallest floor area one site must have under this rule, if it sets one: siting's default for
+    /// the candidates it may choose.
+    fn single_site_m2(&self) -> Option<f64> {
+        None
+    }
+
+    /// The admin units whose figure for this rule a proposal can change (plan review): none unless the
+    /// kind judges admin units.
+    fn proposal_units(&self, _touched: &Touched) -> HashSet<usize> {
+        HashSet::new()
+    }
 
     /// Judges every subject the kind checks.
     fn judge(&self, cx: &Context) -> Verdict;
-}
-
-/// What the rest of carecircle asks of a rule before judging it.
-pub(crate) struct Facts {
-    /// The share of checked subjects that must pass.
-    pub target: f64,
-    /// Whether judging needs the admin units layer.
-    pub needs_admin_units: bool,
-    /// The smallest floor area one site must have under this rule, if it sets one: siting's default for
-    /// the candidates it may choose.
-    pub single_site_m2: Option<f64>,
 }
 
 /// Where a proposal lands, for [`Kind::proposal_units`]: the admin units holding any of it, those
@@ -69,12 +74,12 @@ macro_rules! rule_kinds {
 
             /// The share of checked subjects that must pass.
             pub fn target(&self) -> f64 {
-                match self { $(RuleKind::$variant(p) => p.facts().target),+ }
+                match self { $(RuleKind::$variant(p) => p.target()),+ }
             }
 
             /// Whether judging needs the admin units layer.
             pub fn needs_admin_units(&self) -> bool {
-                match self { $(RuleKind::$variant(p) => p.facts().needs_admin_units),+ }
+                match self { $(RuleKind::$variant(p) => p.needs_admin_units()),+ }
             }
 
             /// The kind named `name` with its parameters read by `p`: `None` when no kind has that name,
@@ -88,7 +93,7 @@ macro_rules! rule_kinds {
 
             /// The smallest floor area one site must have under this rule, if it sets one.
             pub fn single_site_m2(&self) -> Option<f64> {
-                match self { $(RuleKind::$variant(p) => p.facts().single_site_m2),+ }
+                match self { $(RuleKind::$variant(p) => p.single_site_m2()),+ }
             }
 
             pub(crate) fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {

@@ -1,6 +1,6 @@
 //! `nursing_bed_share`: nursing beds as a share of all beds of counted facilities in each unit (护理型床位占比).
 
-use super::kinds::{Facts, Kind, Touched};
+use super::kinds::{Kind, Touched};
 use super::{label, not_judged, tier_list, tier_list_zh, unit_finding, units_holding, Context, Subject, Unit, Verdict};
 use crate::model::{Level, Tier};
 use crate::rules::parse::Reader;
@@ -33,12 +33,8 @@ impl Kind for NursingBedShare {
         })
     }
 
-    fn facts(&self) -> Facts {
-        Facts {
-            target: 1.0,
-            needs_admin_units: true,
-            single_site_m2: None,
-        }
+    fn needs_admin_units(&self) -> bool {
+        true
     }
 
     fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
@@ -46,52 +42,49 @@ impl Kind for NursingBedShare {
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        judge(self, cx)
-    }
-}
-
-pub(super) fn judge(rule: &NursingBedShare, cx: &Context) -> Verdict {
-    let mut verdict = Verdict::default();
-    let mut no_beds = Vec::new();
-    let op = if rule.strict { ">" } else { "≥" };
-    for (u, unit, facilities) in units_holding(cx, std::slice::from_ref(&rule.level), &rule.tiers) {
-        let beds: u64 = facilities.iter().filter_map(|f| f.beds).sum();
-        let nursing: u64 = facilities.iter().filter_map(|f| f.nursing_beds).sum();
-        if beds == 0 {
-            no_beds.push(unit.code.as_str());
-            continue;
+        let rule = self;
+        let mut verdict = Verdict::default();
+        let mut no_beds = Vec::new();
+        let op = if rule.strict { ">" } else { "≥" };
+        for (u, unit, facilities) in units_holding(cx, std::slice::from_ref(&rule.level), &rule.tiers) {
+            let beds: u64 = facilities.iter().filter_map(|f| f.beds).sum();
+            let nursing: u64 = facilities.iter().filter_map(|f| f.nursing_beds).sum();
+            if beds == 0 {
+                no_beds.push(unit.code.as_str());
+                continue;
+            }
+            let share = nursing as f64 / beds as f64;
+            let passes = if rule.strict {
+                share > rule.min_share
+            } else {
+                share >= rule.min_share
+            };
+            let finding = (!passes).then(|| {
+                unit_finding(unit, &facilities)
+                    .figures(Some(share), rule.min_share, Unit::Share)
+                    .message(format!(
+                        "{}{}设施床位{}张，其中护理型{}张，占{:.1}%，要求{}{:.0}% — {} of {} beds in {} facilities are nursing beds ({:.1}%); required {op} {:.0}%",
+                        label(&unit.name, &unit.code),
+                        tier_list_zh(&rule.tiers),
+                        beds,
+                        nursing,
+                        share * 100.0,
+                        op,
+                        rule.min_share * 100.0,
+                        nursing,
+                        beds,
+                        tier_list(&rule.tiers),
+                        share * 100.0,
+                        rule.min_share * 100.0,
+                    ))
+            });
+            verdict.judged(Subject::Unit(u), share, rule.min_share, Unit::Share, finding);
         }
-        let share = nursing as f64 / beds as f64;
-        let passes = if rule.strict {
-            share > rule.min_share
-        } else {
-            share >= rule.min_share
-        };
-        let finding = (!passes).then(|| {
-            unit_finding(unit, &facilities)
-                .figures(Some(share), rule.min_share, Unit::Share)
-                .message(format!(
-                    "{}{}设施床位{}张，其中护理型{}张，占{:.1}%，要求{}{:.0}% — {} of {} beds in {} facilities are nursing beds ({:.1}%); required {op} {:.0}%",
-                    label(&unit.name, &unit.code),
-                    tier_list_zh(&rule.tiers),
-                    beds,
-                    nursing,
-                    share * 100.0,
-                    op,
-                    rule.min_share * 100.0,
-                    nursing,
-                    beds,
-                    tier_list(&rule.tiers),
-                    share * 100.0,
-                    rule.min_share * 100.0,
-                ))
-        });
-        verdict.judged(Subject::Unit(u), share, rule.min_share, Unit::Share, finding);
+        verdict
+            .notes
+            .extend(not_judged("no beds counted, so no share", &no_beds));
+        verdict
     }
-    verdict
-        .notes
-        .extend(not_judged("no beds counted, so no share", &no_beds));
-    verdict
 }
 
 #[cfg(test)]
@@ -130,13 +123,13 @@ mod tests {
             strict: true,
             tiers: vec![Tier::Institution, Tier::RegionalCenter],
         };
-        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule, &Context::new(&d, Mode::Audit));
         let failing: Vec<&str> = v.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!((v.checked.len(), failing), (3, vec!["E", "F"]));
         assert_eq!(v.findings[0].measured, Some(0.4));
         assert!(v.notes.iter().any(|n| n.contains('G')), "{:?}", v.notes);
         rule.strict = false;
-        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule, &Context::new(&d, Mode::Audit));
         assert_eq!(v.findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["E"]);
     }
 }

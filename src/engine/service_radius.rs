@@ -1,6 +1,6 @@
 //! `service_radius`: every residential area lies within reach of a counted facility.
 
-use super::kinds::{Facts, Kind, Touched};
+use super::kinds::Kind;
 use super::{fmt_num, label, tier_list, tier_list_zh, Checked, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::model::Tier;
 use crate::network::WalkNetwork;
@@ -9,7 +9,6 @@ use crate::rules::parse::MAX_DISTANCE_M;
 use crate::rules::Metric;
 use crate::spatial::{Nearest, SurfaceIndex};
 use rayon::prelude::*;
-use std::collections::HashSet;
 
 /// Every residential area within reach of a counted facility.
 #[derive(Debug, Clone)]
@@ -51,126 +50,115 @@ impl Kind for ServiceRadius {
         })
     }
 
-    fn facts(&self) -> Facts {
-        Facts {
-            target: self.target,
-            needs_admin_units: false,
-            single_site_m2: None,
-        }
-    }
-
-    fn proposal_units(&self, _touched: &Touched) -> HashSet<usize> {
-        HashSet::new()
+    fn target(&self) -> f64 {
+        self.target
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        judge(self, cx)
-    }
-}
-
-pub(super) fn judge(rule: &ServiceRadius, cx: &Context) -> Verdict {
-    let facilities = &cx.dataset.facilities;
-    let areas = &cx.dataset.residential_areas;
-    let network = match rule.metric {
-        Metric::Network => cx.walk_network(),
-        Metric::Euclidean => None,
-    };
-    let (reached, mut notes, how) = match (rule.metric, network) {
-        (Metric::Network, Some(network)) => (
-            failing_on_foot(rule, cx, network),
-            vec![format!(
-                "步行距离，沿道路图层（{0}段）测量，搜索至要求距离的两倍（{1}米），更远者不再测量、实测值为空 — walking \
-                 distance along the roads layer ({0} segments); areas and facilities join their nearest road; the walk \
-                 is searched up to twice the required distance ({1} m) and an empty measured figure means none was \
-                 found that near",
-                network.segment_count(),
-                fmt_num(walk_limit(rule))
-            )],
-            ("步行", "walk"),
-        ),
-        (Metric::Network, None) => (
-            failing_straight(rule, cx),
-            vec!["直线距离 straight-line geodesic distance: the dataset has no walkable roads, so the walking \
-                  distance fell back to straight-line"
-                .to_string()],
-            ("直线", "straight-line"),
-        ),
-        (Metric::Euclidean, _) => (
-            failing_straight(rule, cx),
-            vec!["直线距离 straight-line geodesic distance".to_string()],
-            ("直线", "straight-line"),
-        ),
-    };
-    if cx.counted(&rule.tiers).next().is_none() {
-        notes.push(format!("no counted facility of tiers {}", tier_list(&rule.tiers)));
-    }
-    let op = if rule.strict { "<" } else { "≤" };
-    let mut checked: Vec<Checked> = areas
-        .iter()
-        .enumerate()
-        .map(|(i, a)| Checked {
-            subject: Subject::Area(i),
-            weight: a.households as f64,
-            passed: true,
-            measured: None,
-            required: rule.radius_m,
-            unit: Unit::Metres,
-        })
-        .collect();
-    let mut failing = Vec::new();
-    for reach in reached {
-        checked[reach.area].measured = reach.nearest.map(|n| n.distance_m);
-        if !reach.covered {
-            checked[reach.area].passed = false;
-            failing.push((reach.area, reach.nearest));
+        let rule = self;
+        let facilities = &cx.dataset.facilities;
+        let areas = &cx.dataset.residential_areas;
+        let network = match rule.metric {
+            Metric::Network => cx.walk_network(),
+            Metric::Euclidean => None,
+        };
+        let (reached, mut notes, how) = match (rule.metric, network) {
+            (Metric::Network, Some(network)) => (
+                failing_on_foot(rule, cx, network),
+                vec![format!(
+                    "步行距离，沿道路图层（{0}段）测量，搜索至要求距离的两倍（{1}米），更远者不再测量、实测值为空 — walking \
+                     distance along the roads layer ({0} segments); areas and facilities join their nearest road; the walk \
+                     is searched up to twice the required distance ({1} m) and an empty measured figure means none was \
+                     found that near",
+                    network.segment_count(),
+                    fmt_num(walk_limit(rule))
+                )],
+                ("步行", "walk"),
+            ),
+            (Metric::Network, None) => (
+                failing_straight(rule, cx),
+                vec!["直线距离 straight-line geodesic distance: the dataset has no walkable roads, so the walking \
+                      distance fell back to straight-line"
+                    .to_string()],
+                ("直线", "straight-line"),
+            ),
+            (Metric::Euclidean, _) => (
+                failing_straight(rule, cx),
+                vec!["直线距离 straight-line geodesic distance".to_string()],
+                ("直线", "straight-line"),
+            ),
+        };
+        if cx.counted(&rule.tiers).next().is_none() {
+            notes.push(format!("no counted facility of tiers {}", tier_list(&rule.tiers)));
         }
-    }
-
-    let findings = failing
-        .into_iter()
-        .map(|(i, nearest)| {
-            let area = &areas[i];
-            let finding = Finding::about(Layer::ResidentialAreas, &area.id, &area.name, area.geometry.clone())
-                .figures(nearest.map(|n| n.distance_m), rule.radius_m, Unit::Metres);
-            match nearest {
-                Some(n) => {
-                    let f = &facilities[n.index];
-                    finding
-                        .message(format!(
-                            "距最近的已计入设施{}{}{}米，要求{}{}米 — nearest counted facility {} is {} m away ({}); required {op} {} m",
-                            label(&f.name, &f.id),
-                            how.0,
-                            fmt_num(n.distance_m),
-                            op,
-                            fmt_num(rule.radius_m),
-                            f.id,
-                            fmt_num(n.distance_m),
-                            how.1,
-                            fmt_num(rule.radius_m)
-                        ))
-                        .resting_on(vec![f.id.clone()])
-                }
-                None if network.is_some() => finding.message(format!(
-                    "步行{0}米（要求{1}米的两倍，即搜索范围）内无已计入的{2}设施，实测步行距离超出搜索范围 — no counted \
-                     facility of tiers {3} within a {0} m walk (the search stops at twice the {1} m required), so the \
-                     walk is longer than {0} m and was not measured further",
-                    fmt_num(walk_limit(rule)),
-                    fmt_num(rule.radius_m),
-                    tier_list_zh(&rule.tiers),
-                    tier_list(&rule.tiers)
-                )),
-                None => finding.message(format!(
-                    "无已计入的{}设施 — no counted facility of tiers {} at all",
-                    tier_list_zh(&rule.tiers),
-                    tier_list(&rule.tiers)
-                )),
+        let op = if rule.strict { "<" } else { "≤" };
+        let mut checked: Vec<Checked> = areas
+            .iter()
+            .enumerate()
+            .map(|(i, a)| Checked {
+                subject: Subject::Area(i),
+                weight: a.households as f64,
+                passed: true,
+                measured: None,
+                required: rule.radius_m,
+                unit: Unit::Metres,
+            })
+            .collect();
+        let mut failing = Vec::new();
+        for reach in reached {
+            checked[reach.area].measured = reach.nearest.map(|n| n.distance_m);
+            if !reach.covered {
+                checked[reach.area].passed = false;
+                failing.push((reach.area, reach.nearest));
             }
-        })
-        .collect();
-    Verdict {
-        checked,
-        findings,
-        notes,
+        }
+
+        let findings = failing
+            .into_iter()
+            .map(|(i, nearest)| {
+                let area = &areas[i];
+                let finding = Finding::about(Layer::ResidentialAreas, &area.id, &area.name, area.geometry.clone())
+                    .figures(nearest.map(|n| n.distance_m), rule.radius_m, Unit::Metres);
+                match nearest {
+                    Some(n) => {
+                        let f = &facilities[n.index];
+                        finding
+                            .message(format!(
+                                "距最近的已计入设施{}{}{}米，要求{}{}米 — nearest counted facility {} is {} m away ({}); required {op} {} m",
+                                label(&f.name, &f.id),
+                                how.0,
+                                fmt_num(n.distance_m),
+                                op,
+                                fmt_num(rule.radius_m),
+                                f.id,
+                                fmt_num(n.distance_m),
+                                how.1,
+                                fmt_num(rule.radius_m)
+                            ))
+                            .resting_on(vec![f.id.clone()])
+                    }
+                    None if network.is_some() => finding.message(format!(
+                        "步行{0}米（要求{1}米的两倍，即搜索范围）内无已计入的{2}设施，实测步行距离超出搜索范围 — no counted \
+                         facility of tiers {3} within a {0} m walk (the search stops at twice the {1} m required), so the \
+                         walk is longer than {0} m and was not measured further",
+                        fmt_num(walk_limit(rule)),
+                        fmt_num(rule.radius_m),
+                        tier_list_zh(&rule.tiers),
+                        tier_list(&rule.tiers)
+                    )),
+                    None => finding.message(format!(
+                        "无已计入的{}设施 — no counted facility of tiers {} at all",
+                        tier_list_zh(&rule.tiers),
+                        tier_list(&rule.tiers)
+                    )),
+                }
+            })
+            .collect();
+        Verdict {
+            checked,
+            findings,
+            notes,
+        }
     }
 }
 
@@ -347,7 +335,7 @@ mod tests {
     #[test]
     fn audit_counts_existing_facilities_only() {
         let d = city();
-        let v = judge(&rule(700.0, true), &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule(700.0, true), &Context::new(&d, Mode::Audit));
         assert_eq!(v.checked.len(), 3);
         let ids: Vec<&str> = v.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["B", "C"]);
@@ -362,7 +350,7 @@ mod tests {
     #[test]
     fn review_counts_planned_facilities() {
         let d = city();
-        let v = judge(&rule(700.0, true), &Context::new(&d, Mode::Review));
+        let v = Kind::judge(&rule(700.0, true), &Context::new(&d, Mode::Review));
         let ids: Vec<&str> = v.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["B"]);
         // B is 800 m from the planned station F2 and 1 200 m from F1.
@@ -375,7 +363,7 @@ mod tests {
     fn no_counted_facility_at_all() {
         let mut d = city();
         d.facilities.retain(|f| f.tier == Tier::Medical);
-        let v = judge(&rule(700.0, false), &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule(700.0, false), &Context::new(&d, Mode::Audit));
         assert_eq!(v.findings.len(), 3);
         assert!(v.findings.iter().all(|f| f.measured.is_none()));
         assert_eq!(crate::engine::rate(&v.checked), 0.0);
@@ -400,23 +388,23 @@ mod tests {
         let mut rule = rule(300.0, false);
         rule.tiers = vec![Tier::DaycareCenter];
         rule.metric = Metric::Network;
-        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule, &Context::new(&d, Mode::Audit));
         assert_eq!(v.findings.len(), 1, "{:?}", v.notes);
         // 300 m limit: the walk (≈1 060 m) is beyond twice the radius, so no distance is given.
         assert_eq!(v.findings[0].measured, None);
         assert!(v.notes[0].contains("walking distance"), "{:?}", v.notes);
         rule.radius_m = 1_000.0;
-        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule, &Context::new(&d, Mode::Audit));
         let walk = v.findings[0].measured.unwrap();
         assert!((walk - 1_060.0).abs() < 5.0, "{walk}");
         assert_eq!(v.findings[0].facilities, ["D"]);
 
         rule.radius_m = 300.0;
         d.roads.clear();
-        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule, &Context::new(&d, Mode::Audit));
         assert!(v.findings.is_empty());
         assert!(v.notes[0].contains("fell back to straight-line"), "{:?}", v.notes);
         rule.metric = Metric::Euclidean;
-        assert!(judge(&rule, &Context::new(&d, Mode::Audit)).findings.is_empty());
+        assert!(Kind::judge(&rule, &Context::new(&d, Mode::Audit)).findings.is_empty());
     }
 }

@@ -1,7 +1,7 @@
 //! `size_by_population`: the largest facility of a tier in each unit is as large as the unit's population
 //! class requires (e.g. 日间照料中心 600 m² for 80 000–120 000 residents).
 
-use super::kinds::{Facts, Kind, Touched};
+use super::kinds::{Kind, Touched};
 use super::{fmt_num, label, not_judged, unit_finding, units_holding, Context, Subject, Unit, Verdict};
 use crate::model::{Level, Tier};
 use crate::rules::parse::Reader;
@@ -32,12 +32,8 @@ impl Kind for SizeByPopulation {
         })
     }
 
-    fn facts(&self) -> Facts {
-        Facts {
-            target: 1.0,
-            needs_admin_units: true,
-            single_site_m2: None,
-        }
+    fn needs_admin_units(&self) -> bool {
+        true
     }
 
     fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
@@ -45,55 +41,52 @@ impl Kind for SizeByPopulation {
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        judge(self, cx)
+        let rule = self;
+        let mut verdict = Verdict::default();
+        let mut unknown = Vec::new();
+        let mut below = Vec::new();
+        for (u, unit, facilities) in units_holding(cx, &rule.levels, std::slice::from_ref(&rule.tier)) {
+            let Some(population) = unit.population else {
+                unknown.push(unit.code.as_str());
+                continue;
+            };
+            let Some(class) = class_for(&rule.classes, population) else {
+                below.push(unit.code.as_str());
+                continue;
+            };
+            let largest = facilities
+                .iter()
+                .copied()
+                .max_by(|a, b| a.floor_area_m2.total_cmp(&b.floor_area_m2));
+            let size = largest.map_or(0.0, |f| f.floor_area_m2);
+            let finding = (size < class.min_area_m2).then(|| {
+                let which = largest.map_or("无 none".to_string(), |f| label(&f.name, &f.id));
+                unit_finding(unit, &largest.into_iter().collect::<Vec<_>>())
+                    .figures(Some(size), class.min_area_m2, Unit::SquareMetres)
+                    .message(format!(
+                        "{}常住人口{}人（{}–{}人档），最大的{}为{}（{}平方米），要求不少于{}平方米 — population {} falls in the {}–{} class; the largest {} is {} m², required {} m²",
+                        label(&unit.name, &unit.code),
+                        population,
+                        class.min_population,
+                        class.max_population,
+                        rule.tier.chinese()[0],
+                        which,
+                        fmt_num(size),
+                        fmt_num(class.min_area_m2),
+                        population,
+                        class.min_population,
+                        class.max_population,
+                        rule.tier.key(),
+                        fmt_num(size),
+                        fmt_num(class.min_area_m2),
+                    ))
+            });
+            verdict.judged(Subject::Unit(u), size, class.min_area_m2, Unit::SquareMetres, finding);
+        }
+        verdict.notes.extend(not_judged("population unknown", &unknown));
+        verdict.notes.extend(not_judged("population below every class", &below));
+        verdict
     }
-}
-
-pub(super) fn judge(rule: &SizeByPopulation, cx: &Context) -> Verdict {
-    let mut verdict = Verdict::default();
-    let mut unknown = Vec::new();
-    let mut below = Vec::new();
-    for (u, unit, facilities) in units_holding(cx, &rule.levels, std::slice::from_ref(&rule.tier)) {
-        let Some(population) = unit.population else {
-            unknown.push(unit.code.as_str());
-            continue;
-        };
-        let Some(class) = class_for(&rule.classes, population) else {
-            below.push(unit.code.as_str());
-            continue;
-        };
-        let largest = facilities
-            .iter()
-            .copied()
-            .max_by(|a, b| a.floor_area_m2.total_cmp(&b.floor_area_m2));
-        let size = largest.map_or(0.0, |f| f.floor_area_m2);
-        let finding = (size < class.min_area_m2).then(|| {
-            let which = largest.map_or("无 none".to_string(), |f| label(&f.name, &f.id));
-            unit_finding(unit, &largest.into_iter().collect::<Vec<_>>())
-                .figures(Some(size), class.min_area_m2, Unit::SquareMetres)
-                .message(format!(
-                    "{}常住人口{}人（{}–{}人档），最大的{}为{}（{}平方米），要求不少于{}平方米 — population {} falls in the {}–{} class; the largest {} is {} m², required {} m²",
-                    label(&unit.name, &unit.code),
-                    population,
-                    class.min_population,
-                    class.max_population,
-                    rule.tier.chinese()[0],
-                    which,
-                    fmt_num(size),
-                    fmt_num(class.min_area_m2),
-                    population,
-                    class.min_population,
-                    class.max_population,
-                    rule.tier.key(),
-                    fmt_num(size),
-                    fmt_num(class.min_area_m2),
-                ))
-        });
-        verdict.judged(Subject::Unit(u), size, class.min_area_m2, Unit::SquareMetres, finding);
-    }
-    verdict.notes.extend(not_judged("population unknown", &unknown));
-    verdict.notes.extend(not_judged("population below every class", &below));
-    verdict
 }
 
 /// The class a population falls in; between two classes, the lower one; above all, the top one.
@@ -154,7 +147,7 @@ mod tests {
             tier: Tier::DaycareCenter,
             classes: classes(),
         };
-        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule, &Context::new(&d, Mode::Audit));
         assert_eq!(v.checked.len(), 2);
         assert_eq!(v.findings.len(), 1);
         let f = &v.findings[0];

@@ -1,11 +1,10 @@
 //! `synchronous_handover`: a new residential area's care facilities are handed over with its homes
 //! (四同步: planned, built, accepted and handed over together).
 
-use super::kinds::{Facts, Kind, Touched};
+use super::kinds::Kind;
 use super::{label, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::model::{AreaKind, Facility, Status};
 use crate::rules::parse::Reader;
-use std::collections::HashSet;
 use toml::Value;
 
 /// New residential areas get their care facilities handed over with the homes (四同步).
@@ -32,121 +31,106 @@ impl Kind for SynchronousHandover {
         })
     }
 
-    fn facts(&self) -> Facts {
-        Facts {
-            target: 1.0,
-            needs_admin_units: false,
-            single_site_m2: None,
-        }
-    }
-
-    fn proposal_units(&self, _touched: &Touched) -> HashSet<usize> {
-        HashSet::new()
-    }
-
     fn judge(&self, cx: &Context) -> Verdict {
-        judge(self, cx)
-    }
-}
-
-pub(super) fn judge(rule: &SynchronousHandover, cx: &Context) -> Verdict {
-    let d = cx.dataset;
-    let mut serving: Vec<Vec<&Facility>> = vec![Vec::new(); d.residential_areas.len()];
-    for f in d.facilities.iter().filter(|f| f.status != Status::Closed) {
-        for id in &f.serves {
-            if let Some(ai) = cx.area(id) {
-                serving[ai].push(f);
+        let rule = self;
+        let d = cx.dataset;
+        let mut serving: Vec<Vec<&Facility>> = vec![Vec::new(); d.residential_areas.len()];
+        for f in d.facilities.iter().filter(|f| f.status != Status::Closed) {
+            for id in &f.serves {
+                if let Some(ai) = cx.area(id) {
+                    serving[ai].push(f);
+                }
             }
         }
-    }
-    let mut verdict = Verdict::default();
-    let mut undated = 0;
-    for (ai, area) in d.residential_areas.iter().enumerate() {
-        if area.kind != AreaKind::New {
-            continue;
-        }
-        let Some(delivered) = area.delivered else {
-            undated += 1;
-            continue;
-        };
-        if delivered > d.as_of {
-            continue;
-        }
-        let place = Subject::Area(ai);
-        let finding = Finding::about(Layer::ResidentialAreas, &area.id, &area.name, area.geometry.clone());
-        if serving[ai].is_empty() {
+        let mut verdict = Verdict::default();
+        let mut undated = 0;
+        for (ai, area) in d.residential_areas.iter().enumerate() {
+            if area.kind != AreaKind::New {
+                continue;
+            }
+            let Some(delivered) = area.delivered else {
+                undated += 1;
+                continue;
+            };
+            if delivered > d.as_of {
+                continue;
+            }
+            let place = Subject::Area(ai);
+            let finding = Finding::about(Layer::ResidentialAreas, &area.id, &area.name, area.geometry.clone());
+            if serving[ai].is_empty() {
+                verdict.failed(
+                    place,
+                    finding
+                        .figures(None, f64::from(rule.grace_days), Unit::Days)
+                        .message(format!(
+                        "{}已于{}交付，但没有配建的养老服务设施 — homes delivered on {} with no facility serving the area",
+                        label(&area.name, &area.id),
+                        delivered,
+                        delivered
+                    )),
+                );
+                continue;
+            }
+            // Days each facility came after the homes; one not handed over is late by the days until as_of.
+            let mut worst: Option<(i64, &Facility)> = None;
+            for f in &serving[ai] {
+                let handed = matches!(f.status, Status::HandedOver | Status::Operating);
+                let late = match (handed, f.handed_over) {
+                    (true, Some(day)) => day.days_since(delivered),
+                    _ => d.as_of.days_since(delivered).max(1),
+                };
+                if worst.is_none_or(|(w, _)| late > w) {
+                    worst = Some((late, f));
+                }
+            }
+            let Some((late, f)) = worst else { continue };
+            if late <= i64::from(rule.grace_days) {
+                verdict.passed(place, Some(late as f64), f64::from(rule.grace_days), Unit::Days);
+                continue;
+            }
+            let handed = matches!(f.status, Status::HandedOver | Status::Operating) && f.handed_over.is_some();
+            let message = if handed {
+                format!(
+                    "{}于{}交付，配建设施{}晚{}天移交 — homes delivered on {}, facility {} handed over {} days later (grace {} days)",
+                    label(&area.name, &area.id),
+                    delivered,
+                    label(&f.name, &f.id),
+                    late,
+                    delivered,
+                    f.id,
+                    late,
+                    rule.grace_days
+                )
+            } else {
+                format!(
+                    "{}于{}交付，配建设施{}至{}仍未移交（{}）— homes delivered on {}, facility {} still not handed over on {} ({}, {} days)",
+                    label(&area.name, &area.id),
+                    delivered,
+                    label(&f.name, &f.id),
+                    d.as_of,
+                    f.status.chinese()[0],
+                    delivered,
+                    f.id,
+                    d.as_of,
+                    f.status.key(),
+                    late
+                )
+            };
             verdict.failed(
                 place,
                 finding
-                    .figures(None, f64::from(rule.grace_days), Unit::Days)
-                    .message(format!(
-                    "{}已于{}交付，但没有配建的养老服务设施 — homes delivered on {} with no facility serving the area",
-                    label(&area.name, &area.id),
-                    delivered,
-                    delivered
-                )),
+                    .figures(Some(late as f64), f64::from(rule.grace_days), Unit::Days)
+                    .message(message)
+                    .resting_on(serving[ai].iter().map(|f| f.id.clone()).collect()),
             );
-            continue;
         }
-        // Days each facility came after the homes; one not handed over is late by the days until as_of.
-        let mut worst: Option<(i64, &Facility)> = None;
-        for f in &serving[ai] {
-            let handed = matches!(f.status, Status::HandedOver | Status::Operating);
-            let late = match (handed, f.handed_over) {
-                (true, Some(day)) => day.days_since(delivered),
-                _ => d.as_of.days_since(delivered).max(1),
-            };
-            if worst.is_none_or(|(w, _)| late > w) {
-                worst = Some((late, f));
-            }
+        if undated > 0 {
+            verdict.notes.push(format!(
+                "未判定 not judged: {undated} new area(s) not delivered yet (no delivered date)"
+            ));
         }
-        let Some((late, f)) = worst else { continue };
-        if late <= i64::from(rule.grace_days) {
-            verdict.passed(place, Some(late as f64), f64::from(rule.grace_days), Unit::Days);
-            continue;
-        }
-        let handed = matches!(f.status, Status::HandedOver | Status::Operating) && f.handed_over.is_some();
-        let message = if handed {
-            format!(
-                "{}于{}交付，配建设施{}晚{}天移交 — homes delivered on {}, facility {} handed over {} days later (grace {} days)",
-                label(&area.name, &area.id),
-                delivered,
-                label(&f.name, &f.id),
-                late,
-                delivered,
-                f.id,
-                late,
-                rule.grace_days
-            )
-        } else {
-            format!(
-                "{}于{}交付，配建设施{}至{}仍未移交（{}）— homes delivered on {}, facility {} still not handed over on {} ({}, {} days)",
-                label(&area.name, &area.id),
-                delivered,
-                label(&f.name, &f.id),
-                d.as_of,
-                f.status.chinese()[0],
-                delivered,
-                f.id,
-                d.as_of,
-                f.status.key(),
-                late
-            )
-        };
-        verdict.failed(
-            place,
-            finding
-                .figures(Some(late as f64), f64::from(rule.grace_days), Unit::Days)
-                .message(message)
-                .resting_on(serving[ai].iter().map(|f| f.id.clone()).collect()),
-        );
+        verdict
     }
-    if undated > 0 {
-        verdict.notes.push(format!(
-            "未判定 not judged: {undated} new area(s) not delivered yet (no delivered date)"
-        ));
-    }
-    verdict
 }
 
 #[cfg(test)]
@@ -192,12 +176,12 @@ mod tests {
             served("FF", "F", Status::Planned, None),
         ];
         let rule = SynchronousHandover { grace_days: 0 };
-        let v = judge(&rule, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&rule, &Context::new(&d, Mode::Audit));
         assert_eq!(v.checked.len(), 4);
         let got: Vec<(&str, Option<f64>)> = v.findings.iter().map(|f| (f.id.as_str(), f.measured)).collect();
         assert_eq!(got, [("B", Some(100.0)), ("C", Some(365.0)), ("E", None)]);
         assert!(v.notes.iter().any(|n| n.contains("1 new area")), "{:?}", v.notes);
-        let lenient = judge(&SynchronousHandover { grace_days: 120 }, &Context::new(&d, Mode::Audit));
+        let lenient = Kind::judge(&SynchronousHandover { grace_days: 120 }, &Context::new(&d, Mode::Audit));
         assert_eq!(lenient.findings.len(), 2);
     }
 }

@@ -1,6 +1,6 @@
 //! `tier_presence`: each admin unit of some levels holds facilities of some tiers (三级布局 coverage).
 
-use super::kinds::{Facts, Kind, Touched};
+use super::kinds::{Kind, Touched};
 use super::{
     facilities_by_unit, label, some_of, tier_list, tier_list_zh, Context, Finding, Layer, Subject, Unit, Verdict,
 };
@@ -62,12 +62,12 @@ impl Kind for TierPresence {
         })
     }
 
-    fn facts(&self) -> Facts {
-        Facts {
-            target: self.target,
-            needs_admin_units: true,
-            single_site_m2: None,
-        }
+    fn target(&self) -> f64 {
+        self.target
+    }
+
+    fn needs_admin_units(&self) -> bool {
+        true
     }
 
     fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
@@ -75,72 +75,69 @@ impl Kind for TierPresence {
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        judge(self, cx)
-    }
-}
-
-pub(super) fn judge(rule: &TierPresence, cx: &Context) -> Verdict {
-    let units = &cx.dataset.admin_units;
-    let found = facilities_by_unit(cx, &rule.tiers);
-    let mut verdict = Verdict::default();
-    let mut unknown_population = Vec::new();
-    for (u, unit) in units.iter().enumerate() {
-        if !rule.levels.contains(&unit.level) {
-            continue;
-        }
-        match applies(rule, unit) {
-            Some(true) => {}
-            Some(false) => continue,
-            None => {
-                unknown_population.push(unit.code.as_str());
+        let rule = self;
+        let units = &cx.dataset.admin_units;
+        let found = facilities_by_unit(cx, &rule.tiers);
+        let mut verdict = Verdict::default();
+        let mut unknown_population = Vec::new();
+        for (u, unit) in units.iter().enumerate() {
+            if !rule.levels.contains(&unit.level) {
                 continue;
             }
+            match applies(rule, unit) {
+                Some(true) => {}
+                Some(false) => continue,
+                None => {
+                    unknown_population.push(unit.code.as_str());
+                    continue;
+                }
+            }
+            let count = found[u].len();
+            if count >= rule.min_count {
+                verdict.passed(Subject::Unit(u), Some(count as f64), rule.min_count as f64, Unit::Count);
+                continue;
+            }
+            let ids: Vec<String> = found[u].iter().map(|&i| cx.dataset.facilities[i].id.clone()).collect();
+            let finding = Finding::about(
+                Layer::AdminUnits,
+                &unit.code,
+                &unit.name,
+                geo::Geometry::MultiPolygon(unit.boundary.clone()),
+            )
+            .figures(Some(count as f64), rule.min_count as f64, Unit::Count)
+            .message(format!(
+                    "{}（{}）内已计入的{}设施{}处，要求至少{}处 — {} ({}) holds {} counted facilities of tiers {}; required at least {}{}",
+                    label(&unit.name, &unit.code),
+                    unit.level.chinese()[0],
+                    tier_list_zh(&rule.tiers),
+                    count,
+                    rule.min_count,
+                    unit.code,
+                    unit.level,
+                    count,
+                    tier_list(&rule.tiers),
+                    rule.min_count,
+                    if ids.is_empty() { String::new() } else { format!(" (found: {})", some_of(&ids, ", ")) }
+                ))
+            .resting_on(ids);
+            verdict.failed(Subject::Unit(u), finding);
         }
-        let count = found[u].len();
-        if count >= rule.min_count {
-            verdict.passed(Subject::Unit(u), Some(count as f64), rule.min_count as f64, Unit::Count);
-            continue;
+        let notes = &mut verdict.notes;
+        if !unknown_population.is_empty() {
+            notes.push(format!(
+                "未判定 not judged, population unknown: {} unit(s) ({})",
+                unknown_population.len(),
+                some_of(&unknown_population, ", ")
+            ));
         }
-        let ids: Vec<String> = found[u].iter().map(|&i| cx.dataset.facilities[i].id.clone()).collect();
-        let finding = Finding::about(
-            Layer::AdminUnits,
-            &unit.code,
-            &unit.name,
-            geo::Geometry::MultiPolygon(unit.boundary.clone()),
-        )
-        .figures(Some(count as f64), rule.min_count as f64, Unit::Count)
-        .message(format!(
-                "{}（{}）内已计入的{}设施{}处，要求至少{}处 — {} ({}) holds {} counted facilities of tiers {}; required at least {}{}",
-                label(&unit.name, &unit.code),
-                unit.level.chinese()[0],
-                tier_list_zh(&rule.tiers),
-                count,
-                rule.min_count,
-                unit.code,
-                unit.level,
-                count,
-                tier_list(&rule.tiers),
-                rule.min_count,
-                if ids.is_empty() { String::new() } else { format!(" (found: {})", some_of(&ids, ", ")) }
-            ))
-        .resting_on(ids);
-        verdict.failed(Subject::Unit(u), finding);
-    }
-    let notes = &mut verdict.notes;
-    if !unknown_population.is_empty() {
-        notes.push(format!(
-            "未判定 not judged, population unknown: {} unit(s) ({})",
-            unknown_population.len(),
-            some_of(&unknown_population, ", ")
-        ));
-    }
-    if verdict.checked.is_empty() {
-        let levels: Vec<&str> = rule.levels.iter().map(|l| l.key()).collect();
+        if verdict.checked.is_empty() {
+            let levels: Vec<&str> = rule.levels.iter().map(|l| l.key()).collect();
+            verdict
+                .notes
+                .push(format!("no admin unit of level {} matches the rule", levels.join("/")));
+        }
         verdict
-            .notes
-            .push(format!("no admin unit of level {} matches the rule", levels.join("/")));
     }
-    verdict
 }
 
 /// Whether the rule's conditions select this unit; `None` when a population condition meets a unit
@@ -220,7 +217,7 @@ mod tests {
                 test: UnitTest::Central(true),
             }],
         );
-        let v = judge(&r, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&r, &Context::new(&d, Mode::Audit));
         assert_eq!(v.checked.len(), 2); // S and central T1; T2 is not central
         assert_eq!(failing(&v), ["T1"]); // its only daycare centre is closed
         assert_eq!(v.findings[0].measured, Some(0.0));
@@ -229,7 +226,7 @@ mod tests {
     #[test]
     fn every_community_has_a_station() {
         let d = city();
-        let v = judge(
+        let v = Kind::judge(
             &rule(&[Level::Community], &[Tier::Station], vec![]),
             &Context::new(&d, Mode::Audit),
         );
@@ -242,10 +239,13 @@ mod tests {
         let d = city();
         let all_townships = rule(&[Level::Township], &[Tier::DaycareCenter], vec![]);
         assert_eq!(
-            failing(&judge(&all_townships, &Context::new(&d, Mode::Audit))),
+            failing(&Kind::judge(&all_townships, &Context::new(&d, Mode::Audit))),
             ["T1", "T2"]
         );
-        assert_eq!(failing(&judge(&all_townships, &Context::new(&d, Mode::Review))), ["T1"]);
+        assert_eq!(
+            failing(&Kind::judge(&all_townships, &Context::new(&d, Mode::Review))),
+            ["T1"]
+        );
         let big = rule(
             &[Level::Township],
             &[Tier::DaycareCenter],
@@ -254,7 +254,7 @@ mod tests {
                 test: UnitTest::MinPopulation(50_000),
             }],
         );
-        let v = judge(&big, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&big, &Context::new(&d, Mode::Audit));
         assert_eq!((v.checked.len(), failing(&v)), (1, vec!["T1"]));
     }
 
@@ -270,7 +270,7 @@ mod tests {
                 test: UnitTest::MinPopulation(50_000),
             }],
         );
-        let v = judge(&big, &Context::new(&d, Mode::Audit));
+        let v = Kind::judge(&big, &Context::new(&d, Mode::Audit));
         assert_eq!(v.checked.len(), 1);
         assert!(v.notes.iter().any(|n| n.contains("T2")), "{:?}", v.notes);
     }

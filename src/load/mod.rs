@@ -19,7 +19,9 @@ mod source;
 
 pub use geometry::representative_point as representative;
 pub use problem::{Problem, Problems, SHOWN_PROBLEMS};
+pub use propmap::PropMap;
 pub use proposal::{load_proposal, parse_proposal};
+pub use source::{Each, Layer, RawFeature, RawGeometry, RawLayer};
 
 use crate::crs::{Converter, Crs};
 use crate::model::{Dataset, Date};
@@ -51,10 +53,11 @@ pub const LAYERS: [(&str, &str, bool); 5] = [
     ("candidates", "id", false),
 ];
 
-struct Header {
-    name: String,
-    crs: Crs,
-    as_of: Date,
+/// What `dataset.toml` says: the dataset's name, the CRS its files are written in, and its day.
+pub struct Header {
+    pub name: String,
+    pub crs: Crs,
+    pub as_of: Date,
 }
 
 /// Reads, checks and converts a dataset folder. Beside the dataset it gives the warnings: properties no
@@ -74,15 +77,65 @@ pub fn load_dataset_with_warnings(dir: &Path) -> Result<(Dataset, Problems), Pro
             .map_err(|e| problems.push(Problem::file("dataset.toml", e.to_string())))
             .ok()
     });
+    convert_layers(header, converter.as_ref(), &mut Folder(dir), problems)
+}
 
+/// Where a dataset's layers are read from: a folder's files, or features a store kept
+/// (`HashMap<layer, RawLayer>`). Either way every feature goes through the same conversion and checks.
+pub trait LayerSource {
+    /// The layer's features, each passed through `each` as it is read; `Ok(None)` when it has none.
+    fn read_layer<F: Send>(
+        &mut self,
+        layer: &str,
+        id_key: &str,
+        each: Each<F>,
+    ) -> Result<Option<Layer<F>>, Vec<Problem>>;
+}
+
+/// A dataset folder's layer files.
+struct Folder<'a>(&'a Path);
+
+impl LayerSource for Folder<'_> {
+    fn read_layer<F: Send>(
+        &mut self,
+        layer: &str,
+        id_key: &str,
+        each: Each<F>,
+    ) -> Result<Option<Layer<F>>, Vec<Problem>> {
+        source::read_layer(self.0, layer, id_key, each)
+    }
+}
+
+/// Layers read already (a store's rows), each handed over once.
+impl LayerSource for HashMap<&str, RawLayer> {
+    fn read_layer<F: Send>(
+        &mut self,
+        layer: &str,
+        _id_key: &str,
+        each: Each<F>,
+    ) -> Result<Option<Layer<F>>, Vec<Problem>> {
+        Ok(self.remove(layer).map(|l| l.each(each)))
+    }
+}
+
+/// Converts and checks the layers `layers` gives, as a folder's are: every property of every feature
+/// typed and checked, every geometry checked and turned into WGS84 by `converter`, ids and references
+/// checked across layers. `problems` holds those found already (the header's); without a header or a
+/// converter the layers are only read, for the problems of their files. Beside the dataset: the warnings.
+pub fn convert_layers(
+    header: Option<Header>,
+    converter: Option<&Converter>,
+    layers: &mut impl LayerSource,
+    mut problems: Vec<Problem>,
+) -> Result<(Dataset, Problems), Problems> {
     let mut warnings = Vec::new();
     let mut files: HashMap<&str, String> = HashMap::new();
     // Each layer's features are converted as they are read (dropping each raw feature at once); the
     // areas come before the facilities, whose `serves` name them.
     let admin_units = read_converted(
-        dir,
+        layers,
         "admin_units",
-        converter.as_ref(),
+        converter,
         layers::admin_unit,
         &mut problems,
         &mut warnings,
@@ -90,9 +143,9 @@ pub fn load_dataset_with_warnings(dir: &Path) -> Result<(Dataset, Problems), Pro
     )
     .0;
     let (residential_areas, ids) = read_converted(
-        dir,
+        layers,
         "residential_areas",
-        converter.as_ref(),
+        converter,
         layers::residential_area,
         &mut problems,
         &mut warnings,
@@ -102,9 +155,9 @@ pub fn load_dataset_with_warnings(dir: &Path) -> Result<(Dataset, Problems), Pro
     // has problems of its own is not a second problem.
     let area_ids: HashSet<Cow<str>> = ids.iter().map(|id| Cow::Borrowed(id.as_str())).collect();
     let facilities = read_converted(
-        dir,
+        layers,
         "facilities",
-        converter.as_ref(),
+        converter,
         |p: &mut props::Props, f: &source::RawFeature, c: &Converter| layers::facility(p, f, c, &area_ids),
         &mut problems,
         &mut warnings,
@@ -112,9 +165,9 @@ pub fn load_dataset_with_warnings(dir: &Path) -> Result<(Dataset, Problems), Pro
     )
     .0;
     let roads = read_converted(
-        dir,
+        layers,
         "roads",
-        converter.as_ref(),
+        converter,
         layers::road,
         &mut problems,
         &mut warnings,
@@ -122,9 +175,9 @@ pub fn load_dataset_with_warnings(dir: &Path) -> Result<(Dataset, Problems), Pro
     )
     .0;
     let candidates = read_converted(
-        dir,
+        layers,
         "candidates",
-        converter.as_ref(),
+        converter,
         layers::candidate,
         &mut problems,
         &mut warnings,
@@ -157,7 +210,7 @@ pub fn load_dataset_with_warnings(dir: &Path) -> Result<(Dataset, Problems), Pro
 /// Without a converter (a bad `dataset.toml`) features are only read, for the problems of the file itself.
 #[allow(clippy::too_many_arguments)]
 fn read_converted<T: Send>(
-    dir: &Path,
+    layers: &mut impl LayerSource,
     layer: &'static str,
     converter: Option<&Converter>,
     one: impl Fn(&mut props::Props, &source::RawFeature, &Converter) -> Option<T> + Sync,
@@ -179,7 +232,7 @@ fn read_converted<T: Send>(
         let converted = converter.map(|c| layers::convert_one(file, text_cells, &raw, c, &one));
         (converted, id)
     };
-    match source::read_layer(dir, layer, id_key, &each) {
+    match layers.read_layer(layer, id_key, &each) {
         Ok(Some(read)) => {
             problems.extend(read.problems);
             files.insert(layer, read.file);

@@ -38,6 +38,23 @@ pub struct Layer<F> {
 /// A layer's features as read.
 pub type RawLayer = Layer<RawFeature>;
 
+impl RawLayer {
+    /// The layer with each feature passed through `each`, on every core.
+    pub fn each<F: Send>(self, each: Each<F>) -> Layer<F> {
+        use rayon::prelude::*;
+        Layer {
+            features: self
+                .features
+                .into_par_iter()
+                .map(|f| each(f, &self.file, self.text_cells))
+                .collect(),
+            file: self.file,
+            text_cells: self.text_cells,
+            problems: self.problems,
+        }
+    }
+}
+
 /// What a caller makes of each feature as it is read: given the feature, the file's name and whether its
 /// properties are text cells. GeoJSON features go through it as they are parsed, on every core, so a
 /// city's raw features never all sit in memory beside what they become.
@@ -54,17 +71,7 @@ pub fn read_layer<F: Send>(
     id_key: &str,
     each: Each<F>,
 ) -> Result<Option<Layer<F>>, Vec<Problem>> {
-    use rayon::prelude::*;
-    let after = |l: RawLayer| Layer {
-        features: l
-            .features
-            .into_par_iter()
-            .map(|f| each(f, &l.file, l.text_cells))
-            .collect(),
-        file: l.file,
-        text_cells: l.text_cells,
-        problems: l.problems,
-    };
+    let after = |l: RawLayer| l.each(each);
     let found: Vec<_> = EXTENSIONS
         .iter()
         .map(|ext| dir.join(format!("{layer}.{ext}")))

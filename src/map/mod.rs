@@ -5,6 +5,10 @@
 //! The map is laid out in a local equirectangular frame in metres around the centre of its extent, so
 //! the scale bar and the radius circles are true to within a fraction of a percent at city scale.
 
+// The core's modules by the paths the rest of carecircle gives them (`crate::model`, …): this is the
+// crate carecircle-maps (crates/maps), which the core's manifest and its own keep from the server.
+use carecircle_core::{check, engine, limits, model, network, report};
+
 mod font;
 mod style;
 

@@ -325,8 +325,8 @@ mod tests {
 
     /// Columns holding ink in a one-line raster of `text`, as runs (start, end).
     fn ink_runs(text: &str, size: u32) -> Vec<(usize, usize)> {
-        let font = crate::map::find_font(None).expect("a CJK font (scripts/test installs fonts-wqy-microhei)");
-        crate::map::register(&font).unwrap();
+        let font = crate::find_font(None).expect("a CJK font (scripts/test installs fonts-wqy-microhei)");
+        crate::register(&font).unwrap();
         let (w, h) = (1200usize, 2 * size as usize);
         let mut rgb = vec![255u8; w * h * 3];
         {
@@ -359,7 +359,7 @@ mod tests {
         for text in ["数据日期", "r a d i u s"] {
             // Large, so side bearings (a few pixels) dwarf anti-aliasing's pixel of doubt.
             let runs = ink_runs(text, 80);
-            let face = crate::map::font::face().unwrap().as_scaled(80.0);
+            let face = crate::font::face().unwrap().as_scaled(80.0);
             let mut pen = 0.0f32;
             let mut expected = Vec::new();
             let mut previous = None;

@@ -179,7 +179,7 @@ pub fn phases(problem: &Problem, chosen: &[u32]) -> Vec<(u32, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::siting::problem::by_hand as problem;
+    use crate::problem::by_hand as problem;
 
     /// Rows a = 11 {1}, b = 10 {0, 1}, c = 10 {0, 2}, d = 11 {2}. Gains: 0 → 20, 1 → 21, 2 → 21, so
     /// p = 1 takes 1 (the first of the tie); p = 2 then adds 2 (c + d = 21): 42, everything.

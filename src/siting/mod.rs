@@ -11,12 +11,16 @@
 //!
 //! Like the engine, siting does no I/O.
 
+// The core's modules by the paths the rest of carecircle gives them (`crate::model`, …): this is the
+// crate carecircle-siting (crates/siting), which builds on the core alone.
+use carecircle_core::{engine, limits, model, rules};
+
 pub mod greedy;
 pub mod problem;
 pub mod report;
 pub mod solve;
 
-use crate::engine::{self, Context, Subject};
+use crate::engine::{Context, Subject};
 use crate::model::{Dataset, Facility, Mode, Status};
 use crate::rules::{Rule, RuleKind, Ruleset};
 use problem::{Problem, Reduction};
@@ -556,7 +560,7 @@ mod tests {
                 .map(|k| candidate(&format!("K{k}"), None, next(4_000.0), next(4_000.0)))
                 .collect();
             let rule = radius_rule(Metric::Euclidean);
-            let near = |p: geo::Point<f64>, q: geo::Point<f64>| crate::spatial::geodesic_m(p, q) <= 700.0;
+            let near = |p: geo::Point<f64>, q: geo::Point<f64>| carecircle_core::spatial::geodesic_m(p, q) <= 700.0;
             let best_of = |subset: &[usize]| -> u64 {
                 d.residential_areas
                     .iter()

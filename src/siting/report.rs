@@ -3,8 +3,8 @@
 
 use super::{Goal, Siting};
 use crate::model::Dataset;
-use crate::report::html::esc;
 use crate::rules::Rule;
+use carecircle_core::report::html::esc;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -123,8 +123,8 @@ impl<'a> SitingView<'a> {
             upper_bound: s.upper_bound,
             min_sites: s.min_sites,
             optimal: s.optimal,
-            gap: crate::report::json::round(s.gap, 6),
-            seconds: crate::report::json::round(s.seconds, 3),
+            gap: carecircle_core::report::json::round(s.gap, 6),
+            seconds: carecircle_core::report::json::round(s.seconds, 3),
             greedy_households: s.greedy_households,
             min_area_m2: s.min_area_m2,
             too_small: candidate_ids(&s.too_small),
@@ -225,7 +225,7 @@ impl<'a> SitingView<'a> {
                 r.households_within_reach.to_string(),
             ]);
         }
-        t.push_str(&crate::report::text::table(&rows));
+        t.push_str(&carecircle_core::report::text::table(&rows));
         if let Goal::Add(n) = s.goal {
             if s.chosen.len() < n {
                 let _ = writeln!(
@@ -296,7 +296,7 @@ impl<'a> SitingView<'a> {
 
     /// `sites.csv`, with a byte-order mark so Excel reads the Chinese.
     pub fn csv(&self) -> Result<Vec<u8>, csv::Error> {
-        let mut w = crate::report::excel_csv::ExcelCsv::new();
+        let mut w = carecircle_core::report::excel_csv::ExcelCsv::new();
         w.write_record([
             "期次 phase",
             "编号 id",
@@ -327,7 +327,7 @@ impl<'a> SitingView<'a> {
             .into_iter()
             .zip(&self.siting.chosen)
             .map(|(r, c)| {
-                let geometry = crate::report::json::GeoJson(&self.dataset.candidates[c.candidate].geometry);
+                let geometry = carecircle_core::report::json::GeoJson(&self.dataset.candidates[c.candidate].geometry);
                 serde_json::json!({
                     "type": "Feature",
                     "id": r.id,
@@ -410,7 +410,7 @@ impl<'a> SitingView<'a> {
              <style>{}</style></head><body>\n<h1>{} — 养老服务设施选址 <span class=\"small\">Siting</span></h1>\n\
              <p class=\"meta\">规则 rule: <b>{}</b> · {}</p>\n<p class=\"verdict {}\">{}</p>\n",
             esc(&self.dataset.name),
-            crate::report::html::STYLE,
+            carecircle_core::report::html::STYLE,
             esc(&self.dataset.name),
             esc(&s.rule),
             esc(self.rule.quote.as_str()),

@@ -143,8 +143,8 @@ fn answer(raw: Raw, sites: usize) -> Solved {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::siting::greedy;
-    use crate::siting::problem::by_hand as problem;
+    use crate::greedy;
+    use crate::problem::by_hand as problem;
 
     /// Greedy's trap again (see greedy's tests): the solver finds 1 and 2, 16 households, and proves it.
     #[test]

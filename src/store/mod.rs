@@ -6,6 +6,11 @@
 //! judged once by [`crate::check`], rendered once into its files by [`keep`], and those bytes are what
 //! every later reader gets.
 
+// The core's modules and the maps by the paths the rest of carecircle gives them (`crate::model`, …):
+// this is the crate carecircle-store (crates/store), which cannot reach the server.
+use carecircle_core::{check, crs, digest, engine, fields, load, model, report, safe_write, spatial};
+use carecircle_maps as map;
+
 pub mod embedded;
 pub mod postgis;
 

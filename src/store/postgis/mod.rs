@@ -7,17 +7,18 @@
 //! findings as rows (`findings`, for SQL and GIS clients): reading it back judges nothing.
 
 mod geometry;
+mod rows;
 mod schema;
 
 use super::{NewRun, RunSummary, Store, StoreError};
 use crate::check::Source;
+use crate::fields::{ADMIN_UNIT_FIELDS, CANDIDATE_FIELDS, FACILITY_FIELDS, RESIDENTIAL_AREA_FIELDS, ROAD_FIELDS};
 use crate::model::*;
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 use geo::Geometry;
-use geometry::{from_pg, to_pg};
 use postgis_diesel::types::{GeometryContainer, Point as PgPoint};
 use schema::*;
 use std::collections::HashMap;
@@ -28,8 +29,6 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// The oldest server and PostGIS the store runs on.
 const MIN_SERVER_VERSION_NUM: i32 = 130_000;
 const MIN_POSTGIS_MAJOR: u32 = 3;
-/// Rows per INSERT: PostgreSQL takes at most 65 535 bound parameters per statement.
-const BATCH: usize = 2_000;
 
 type PgPool = Pool<ConnectionManager<PgConnection>>;
 type Geom = GeometryContainer<PgPoint>;
@@ -105,6 +104,14 @@ impl PostgisStore {
             return Err(StoreError::Backend(format!(
                 "the database schema is {} migration(s) behind: run `carecircle db migrate`",
                 pending.len()
+            )));
+        }
+        let mismatches = rows::schema_mismatches(&mut conn).map_err(backend)?;
+        if !mismatches.is_empty() {
+            return Err(StoreError::Backend(format!(
+                "the database's tables do not match this carecircle's layers ({}): is it a database of another \
+                 carecircle version?",
+                mismatches.join("; ")
             )));
         }
         Ok(store)
@@ -237,118 +244,31 @@ impl PostgisStore {
                 ))
                 .returning(datasets::id)
                 .get_result(conn)?;
-            let rows: Vec<_> = dataset
-                .admin_units
-                .iter()
-                .enumerate()
-                .map(|(i, u)| {
-                    (
-                        admin_units::dataset_id.eq(id),
-                        admin_units::ord.eq(i as i32),
-                        admin_units::code.eq(&u.code),
-                        admin_units::name.eq(&u.name),
-                        admin_units::level.eq(u.level.key()),
-                        admin_units::parent.eq(u.parent.as_deref()),
-                        admin_units::population.eq(u.population.map(|n| n as i64)),
-                        admin_units::elderly.eq(u.elderly.map(|n| n as i64)),
-                        admin_units::households.eq(u.households.map(|n| n as i64)),
-                        admin_units::central.eq(u.central),
-                        admin_units::geom.eq(to_pg(&Geometry::MultiPolygon(u.boundary.clone()))),
-                    )
-                })
-                .collect();
-            for chunk in rows.chunks(BATCH) {
-                diesel::insert_into(admin_units::table).values(chunk).execute(conn)?;
-            }
-            progress("admin_units", rows.len());
-            let rows: Vec<_> = dataset
-                .residential_areas
-                .iter()
-                .enumerate()
-                .map(|(i, a)| {
-                    (
-                        residential_areas::dataset_id.eq(id),
-                        residential_areas::ord.eq(i as i32),
-                        residential_areas::id.eq(&a.id),
-                        residential_areas::name.eq(&a.name),
-                        residential_areas::households.eq(a.households as i64),
-                        residential_areas::kind.eq(a.kind.key()),
-                        residential_areas::delivered.eq(a.delivered.map(to_time)),
-                        residential_areas::pool.eq(a.pool.as_deref()),
-                        residential_areas::geom.eq(to_pg(&a.geometry)),
-                    )
-                })
-                .collect();
-            for chunk in rows.chunks(BATCH) {
-                diesel::insert_into(residential_areas::table)
-                    .values(chunk)
-                    .execute(conn)?;
-            }
-            progress("residential_areas", rows.len());
-            let rows: Vec<_> = dataset
-                .facilities
-                .iter()
-                .enumerate()
-                .map(|(i, f)| {
-                    (
-                        facilities::dataset_id.eq(id),
-                        facilities::ord.eq(i as i32),
-                        facilities::id.eq(&f.id),
-                        facilities::name.eq(&f.name),
-                        facilities::tier.eq(f.tier.key()),
-                        facilities::floor_area_m2.eq(f.floor_area_m2),
-                        facilities::beds.eq(f.beds.map(|n| n as i64)),
-                        facilities::nursing_beds.eq(f.nursing_beds.map(|n| n as i64)),
-                        facilities::status.eq(f.status.key()),
-                        facilities::handed_over.eq(f.handed_over.map(to_time)),
-                        facilities::serves.eq(&f.serves),
-                        facilities::meal_service.eq(f.meal_service),
-                        facilities::geom.eq(to_pg(&f.geometry)),
-                    )
-                })
-                .collect();
-            for chunk in rows.chunks(BATCH) {
-                diesel::insert_into(facilities::table).values(chunk).execute(conn)?;
-            }
-            progress("facilities", rows.len());
-            let rows: Vec<_> = dataset
-                .roads
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    (
-                        roads::dataset_id.eq(id),
-                        roads::ord.eq(i as i32),
-                        roads::walkable.eq(r.walkable),
-                        roads::geom.eq(to_pg(&Geometry::MultiLineString(r.geometry.clone()))),
-                    )
-                })
-                .collect();
-            for chunk in rows.chunks(BATCH) {
-                diesel::insert_into(roads::table).values(chunk).execute(conn)?;
-            }
-            progress("roads", rows.len());
-            let rows: Vec<_> = dataset
-                .candidates
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    (
-                        candidate_sites::dataset_id.eq(id),
-                        candidate_sites::ord.eq(i as i32),
-                        candidate_sites::id.eq(&c.id),
-                        candidate_sites::name.eq(&c.name),
-                        candidate_sites::floor_area_m2.eq(c.floor_area_m2),
-                        candidate_sites::geom.eq(to_pg(&c.geometry)),
-                    )
-                })
-                .collect();
-            for chunk in rows.chunks(BATCH) {
-                diesel::insert_into(candidate_sites::table)
-                    .values(chunk)
-                    .execute(conn)?;
-            }
-            progress("candidates", rows.len());
+            let rows = rows::insert_layer(conn, "admin_units", id, &dataset.admin_units, ADMIN_UNIT_FIELDS, |u| {
+                Geometry::MultiPolygon(u.boundary.clone())
+            })?;
+            progress("admin_units", rows);
+            let rows = rows::insert_layer(
+                conn,
+                "residential_areas",
+                id,
+                &dataset.residential_areas,
+                RESIDENTIAL_AREA_FIELDS,
+                |a| a.geometry.clone(),
+            )?;
+            progress("residential_areas", rows);
+            let rows = rows::insert_layer(conn, "facilities", id, &dataset.facilities, FACILITY_FIELDS, |f| {
+                f.geometry.clone()
+            })?;
+            progress("facilities", rows);
+            let rows = rows::insert_layer(conn, "roads", id, &dataset.roads, ROAD_FIELDS, |r| {
+                Geometry::MultiLineString(r.geometry.clone())
+            })?;
+            progress("roads", rows);
+            let rows = rows::insert_layer(conn, "candidates", id, &dataset.candidates, CANDIDATE_FIELDS, |c| {
+                c.geometry.clone()
+            })?;
+            progress("candidates", rows);
             diesel::sql_query(include_str!("prune_versions.sql"))
                 .bind::<diesel::sql_types::Text, _>(name)
                 .bind::<diesel::sql_types::Int4, _>(id)
@@ -427,192 +347,18 @@ impl PostgisStore {
         let bad = |what: &str, value: &str| {
             StoreError::Backend(format!("stored {what} \"{value}\" is not one carecircle knows"))
         };
-
-        type UnitRow = (
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<i64>,
-            Option<i64>,
-            Option<i64>,
-            Option<bool>,
-            Geom,
-        );
-        let units: Vec<UnitRow> = admin_units::table
-            .filter(admin_units::dataset_id.eq(id))
-            .order(admin_units::ord)
-            .select((
-                admin_units::code,
-                admin_units::name,
-                admin_units::level,
-                admin_units::parent,
-                admin_units::population,
-                admin_units::elderly,
-                admin_units::households,
-                admin_units::central,
-                admin_units::geom,
-            ))
-            .load(conn)
-            .map_err(backend)?;
-        let mut admin = Vec::with_capacity(units.len());
-        for (code, name, level, parent, population, elderly, households, central, geom) in units {
-            let boundary = match from_pg(&geom) {
-                Geometry::MultiPolygon(mp) => mp,
-                Geometry::Polygon(p) => geo::MultiPolygon(vec![p]),
-                _ => return Err(bad("admin unit geometry of", &code)),
-            };
-            admin.push(AdminUnit {
-                level: Level::parse(&level).ok_or_else(|| bad("level", &level))?,
-                code,
-                name,
-                parent,
-                population: population.map(|n| n as u64),
-                elderly: elderly.map(|n| n as u64),
-                households: households.map(|n| n as u64),
-                central,
-                boundary,
-            });
-        }
-
-        type AreaRow = (String, String, i64, String, Option<time::Date>, Option<String>, Geom);
-        let rows: Vec<AreaRow> = residential_areas::table
-            .filter(residential_areas::dataset_id.eq(id))
-            .order(residential_areas::ord)
-            .select((
-                residential_areas::id,
-                residential_areas::name,
-                residential_areas::households,
-                residential_areas::kind,
-                residential_areas::delivered,
-                residential_areas::pool,
-                residential_areas::geom,
-            ))
-            .load(conn)
-            .map_err(backend)?;
-        let mut areas = Vec::with_capacity(rows.len());
-        for (id, name, households, kind, delivered, pool, geom) in rows {
-            let geometry = from_pg(&geom);
-            areas.push(ResidentialArea {
-                location: crate::load::representative(&geometry).ok_or_else(|| bad("empty geometry of", &id))?,
-                kind: AreaKind::parse(&kind).ok_or_else(|| bad("kind", &kind))?,
-                id,
-                name,
-                households: households as u64,
-                delivered: delivered.map(from_time),
-                pool,
-                geometry,
-            });
-        }
-
-        type FacilityRow = (
-            String,
-            String,
-            String,
-            f64,
-            Option<i64>,
-            Option<i64>,
-            String,
-            Option<time::Date>,
-            Vec<String>,
-            Option<bool>,
-            Geom,
-        );
-        let rows: Vec<FacilityRow> = facilities::table
-            .filter(facilities::dataset_id.eq(id))
-            .order(facilities::ord)
-            .select((
-                facilities::id,
-                facilities::name,
-                facilities::tier,
-                facilities::floor_area_m2,
-                facilities::beds,
-                facilities::nursing_beds,
-                facilities::status,
-                facilities::handed_over,
-                facilities::serves,
-                facilities::meal_service,
-                facilities::geom,
-            ))
-            .load(conn)
-            .map_err(backend)?;
-        let mut facs = Vec::with_capacity(rows.len());
-        for (id, name, tier, floor, beds, nursing, status, handed_over, serves, meal, geom) in rows {
-            let geometry = from_pg(&geom);
-            facs.push(Facility {
-                location: crate::load::representative(&geometry).ok_or_else(|| bad("empty geometry of", &id))?,
-                tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
-                status: Status::parse(&status).ok_or_else(|| bad("status", &status))?,
-                id,
-                name,
-                floor_area_m2: floor,
-                beds: beds.map(|n| n as u64),
-                nursing_beds: nursing.map(|n| n as u64),
-                handed_over: handed_over.map(from_time),
-                serves,
-                meal_service: meal,
-                geometry,
-            });
-        }
-
-        let rows: Vec<(bool, Geom)> = roads::table
-            .filter(roads::dataset_id.eq(id))
-            .order(roads::ord)
-            .select((roads::walkable, roads::geom))
-            .load(conn)
-            .map_err(backend)?;
-        let roads_in = rows
-            .into_iter()
-            .map(|(walkable, geom)| match from_pg(&geom) {
-                Geometry::MultiLineString(ml) => Road { walkable, geometry: ml },
-                Geometry::LineString(l) => Road {
-                    walkable,
-                    geometry: geo::MultiLineString(vec![l]),
-                },
-                _ => Road {
-                    walkable,
-                    geometry: geo::MultiLineString(vec![]),
-                },
-            })
-            .collect();
-
-        let rows: Vec<(String, String, Option<f64>, Geom)> = candidate_sites::table
-            .filter(candidate_sites::dataset_id.eq(id))
-            .order(candidate_sites::ord)
-            .select((
-                candidate_sites::id,
-                candidate_sites::name,
-                candidate_sites::floor_area_m2,
-                candidate_sites::geom,
-            ))
-            .load(conn)
-            .map_err(backend)?;
-        let mut candidates = Vec::with_capacity(rows.len());
-        for (id, name, floor_area_m2, geom) in rows {
-            let geometry = from_pg(&geom);
-            candidates.push(Candidate {
-                location: crate::load::representative(&geometry).ok_or_else(|| bad("empty geometry of", &id))?,
-                id,
-                name,
-                floor_area_m2,
-                geometry,
-            });
-        }
         let source_crs = crate::crs::Crs::parse(&crs).map_err(|_| bad("CRS", &crs))?;
-        Ok(Some((
-            version,
-            digest,
-            Dataset {
-                name: title,
-                source_crs,
-                as_of: from_time(as_of),
-                admin_units: admin,
-                residential_areas: areas,
-                facilities: facs,
-                roads: roads_in,
-                candidates,
-            },
-        )))
+        let mut layers = rows::read_layers(conn, id).map_err(backend)?;
+        let header = crate::load::Header {
+            name: title,
+            crs: source_crs,
+            as_of: from_time(as_of),
+        };
+        // Stored geometries are WGS84 already: converted by nothing, checked as a folder's are.
+        let wgs84 = crate::crs::Converter::new(crate::crs::Crs::Wgs84).map_err(backend)?;
+        let (dataset, _) = crate::load::convert_layers(Some(header), Some(&wgs84), &mut layers, Vec::new())
+            .map_err(|p| StoreError::Backend(format!("stored dataset version {version} does not load: {p}")))?;
+        Ok(Some((version, digest, dataset)))
     }
 }
 
@@ -777,32 +523,7 @@ impl Store for PostgisStore {
                     check_runs::summary.eq(&summary),
                 ))
                 .execute(conn)?;
-            let rows: Vec<_> = judged
-                .report
-                .findings
-                .iter()
-                .enumerate()
-                .map(|(i, f)| {
-                    (
-                        findings::run_id.eq(id),
-                        findings::ord.eq(i as i32),
-                        findings::rule.eq(&f.rule),
-                        findings::severity.eq(f.severity.key()),
-                        findings::layer.eq(f.layer.key()),
-                        findings::subject_id.eq(&f.id),
-                        findings::name.eq(&f.name),
-                        findings::measured.eq(f.measured),
-                        findings::required.eq(f.required),
-                        findings::unit.eq(f.unit.key()),
-                        findings::message.eq(&f.message),
-                        findings::facilities.eq(&f.facilities),
-                        findings::geom.eq(to_pg(&f.geometry)),
-                    )
-                })
-                .collect();
-            for chunk in rows.chunks(BATCH / 2) {
-                diesel::insert_into(findings::table).values(chunk).execute(conn)?;
-            }
+            rows::insert_findings(conn, id, &judged.report.findings)?;
             for (name, bytes) in &new.files {
                 diesel::insert_into(run_files::table)
                     .values((
