@@ -2,8 +2,9 @@
 //! after `cargo install`, with no default path that depends on the current folder. A path on the command
 //! line still wins over a built-in of the same name.
 
-use crate::report::files::{write_folder, WriteError};
+use crate::report::files::WriteError;
 use crate::rules::{parse_ruleset, RulesError, Ruleset};
+use crate::safe_write::write_folder;
 use std::path::Path;
 
 /// Every ruleset of `rules/`, by id.

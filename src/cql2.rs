@@ -22,12 +22,7 @@
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
 
-/// The longest filter text accepted, in bytes.
-pub const MAX_FILTER_BYTES: usize = 4096;
-/// How deeply a filter may nest (parentheses and `NOT`).
-pub const MAX_DEPTH: usize = 32;
-/// The longest `LIKE` pattern, in characters: matching costs its length times the text's.
-pub const MAX_LIKE_CHARS: usize = 64;
+pub use crate::limits::{MAX_FILTER_BYTES, MAX_FILTER_DEPTH as MAX_DEPTH, MAX_LIKE_CHARS};
 
 /// What type a property holds, as a collection's schema declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -73,6 +73,37 @@ pub const WKT_DEPTH: usize = 16;
 pub const SYNTH_AREAS: u64 = 10_000_000;
 pub const SYNTH_FACILITIES: u64 = 1_000_000;
 
+/// Request bodies other than those bounded above: larger ones get 413.
+pub const BODY_BYTES: usize = 16 << 20;
+/// CQL2 filters (`filter=`): the longest text accepted, in bytes.
+pub const MAX_FILTER_BYTES: usize = 4096;
+/// How deeply a filter may nest (parentheses and `NOT`).
+pub const MAX_FILTER_DEPTH: usize = 32;
+/// The longest `LIKE` pattern, in characters: matching costs its length times the text's.
+pub const MAX_LIKE_CHARS: usize = 64;
+
+// A rule's parameters (`rules::parse`): past these a number is a typo (a radius of 1e9 m), and the maps
+// and the engine need not cope with it.
+/// Distances (`radius_m`, `distance_m`): 50 km.
+pub const MAX_DISTANCE_M: f64 = 50_000.0;
+/// A floor area (`min_area_m2`, `min_single_site_m2`, size classes): 100 000 m².
+pub const MAX_AREA_M2: f64 = 100_000.0;
+/// Floor area per 100 households (policy asks 20-30).
+pub const MAX_M2_PER_100_HOUSEHOLDS: f64 = 1_000.0;
+/// Floor area per 1000 residents (policy asks about 50).
+pub const MAX_M2_PER_1000: f64 = 10_000.0;
+/// Beds per 1000 elderly.
+pub const MAX_BEDS_PER_1000: f64 = 1_000.0;
+/// `min_count` of a tier in a unit.
+pub const MAX_COUNT: i64 = 1_000;
+/// `grace_days` of the synchronous-handover rule: ten years.
+pub const MAX_GRACE_DAYS: i64 = 3_650;
+/// Characters of any text of a ruleset (an id, a title, a clause, a quoted sentence): every output,
+/// Excel's 32 767-character cells included, can hold it.
+pub const MAX_TEXT_CHARS: usize = 2_000;
+/// Population bounds of a size class.
+pub const MAX_POPULATION: i64 = 1_000_000_000;
+
 /// Reads a whole file of at most `limit` bytes; a longer one (or an endless one, such as `/dev/zero`) is
 /// an error saying so, after reading no more than `limit + 1` bytes.
 pub fn read_capped(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {

@@ -79,7 +79,7 @@ pub fn write_dataset(dataset: &Dataset, dir: &Path, crs: Crs, description: &str)
         }
         files.push(("candidates.geojson", collection(candidates)));
     }
-    crate::report::files::write_all(dir, files)?;
+    crate::safe_write::write_all(dir, files)?;
     Ok(())
 }
 

@@ -243,7 +243,7 @@ async fn bad_bodies_get_json_errors_never_500() {
         assert_eq!(status, expected, "{uri} {}: {json}", String::from_utf8_lossy(&body));
         assert!(json["detail"].is_string(), "{json}");
     }
-    let huge = vec![b' '; carecircle::server::BODY_LIMIT + 10];
+    let huge = vec![b' '; carecircle::limits::BODY_BYTES + 10];
     let resp = test::call_service(
         &app,
         test::TestRequest::post()

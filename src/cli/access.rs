@@ -5,7 +5,6 @@ use carecircle::access::{self, AccessRequest, Demand, Kernel, Supply};
 use carecircle::check::parse_mode;
 use carecircle::model::Mode;
 use carecircle::report::access::{AccessView, ACCESS_FILES};
-use carecircle::report::files;
 use carecircle::rules::RuleKind;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
@@ -137,7 +136,9 @@ pub fn run(args: AccessArgs) -> i32 {
             }
             Ok(files)
         })();
-        let written = files.and_then(|files| files::write_folder(dir, &files, ACCESS_FILES).map_err(|e| e.to_string()));
+        let written = files.and_then(|files| {
+            carecircle::safe_write::write_folder(dir, &files, ACCESS_FILES).map_err(|e| e.to_string())
+        });
         match written {
             Ok(()) => eprintln!("写入 wrote {}", dir.display()),
             Err(e) => {

@@ -146,7 +146,7 @@ pub fn run(args: CheckArgs) -> i32 {
             .map_err(|e| e.to_string())
             .and_then(|maps| judged.files(&record, maps.as_ref()).map_err(|e| e.to_string()))
             .and_then(|files| {
-                files::write_folder(dir, &files, files::RUN_FILES).map_err(|e| e.to_string())?;
+                carecircle::safe_write::write_folder(dir, &files, files::RUN_FILES).map_err(|e| e.to_string())?;
                 Ok(files.iter().map(|(name, _)| *name).collect::<Vec<_>>())
             });
         match written {

@@ -3,7 +3,7 @@
 use super::EXIT_BAD_INPUT;
 use carecircle::compare::{compare, read_doc, By};
 use carecircle::report::compare::{csv, report_with_section, text, xlsx, CompareDocument};
-use carecircle::report::files::write_folder;
+use carecircle::safe_write::write_folder;
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::{Path, PathBuf};

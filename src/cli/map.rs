@@ -4,8 +4,8 @@ use super::{load_inputs, EXIT_BAD_INPUT};
 use carecircle::check::{check, parse_day, parse_mode, CheckRequest, Source};
 use carecircle::map::{self, Lang, MapSpec};
 use carecircle::model::{Date, Mode, Tier};
-use carecircle::report::files::write_all;
 use carecircle::rules::{RuleKind, Ruleset};
+use carecircle::safe_write::write_all;
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
 

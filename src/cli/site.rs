@@ -4,7 +4,6 @@ use super::{load_inputs, Format, EXIT_BAD_INPUT};
 use carecircle::check::parse_mode;
 use carecircle::map::{self, Coverage, MapSpec};
 use carecircle::model::{Dataset, Mode};
-use carecircle::report::files;
 use carecircle::rules::{Rule, RuleKind};
 use carecircle::siting::report::{SitingView, SITE_FILES};
 use carecircle::siting::{self, Goal, SiteRequest, Siting};
@@ -118,7 +117,7 @@ pub fn run(args: SiteArgs) -> i32 {
     };
     if let Some(dir) = &args.out {
         let written = out_files(&view, json, args.font.as_deref(), args.mode).and_then(|files| {
-            files::write_folder(dir, &files, SITE_FILES).map_err(|e| e.to_string())?;
+            carecircle::safe_write::write_folder(dir, &files, SITE_FILES).map_err(|e| e.to_string())?;
             Ok(files.iter().map(|(name, _)| *name).collect::<Vec<_>>())
         });
         match written {

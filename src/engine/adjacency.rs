@@ -46,27 +46,26 @@ impl Kind for Adjacency {
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        let rule = self;
         let facilities = &cx.dataset.facilities;
-        let near = SurfaceIndex::new(cx.counted(&rule.near_tiers).map(|(i, f)| (i, f.location)));
+        let near = SurfaceIndex::new(cx.counted(&self.near_tiers).map(|(i, f)| (i, f.location)));
         let mut verdict = Verdict::default();
         for (i, f) in cx
-            .counted(&rule.tiers)
-            .filter(|(_, f)| handed_over_since(f, rule.since))
+            .counted(&self.tiers)
+            .filter(|(_, f)| handed_over_since(f, self.since))
         {
             // A facility is not its own neighbour when the two tier lists overlap.
             let adjacent = near
-                .within(f.location, rule.distance_m)
+                .within(f.location, self.distance_m)
                 .into_iter()
                 .find(|n| n.index != i);
             if let Some(n) = adjacent {
-                verdict.passed(Subject::Facility(i), Some(n.distance_m), rule.distance_m, Unit::Metres);
+                verdict.passed(Subject::Facility(i), Some(n.distance_m), self.distance_m, Unit::Metres);
                 continue;
             }
             let nearest = near.nearest(f.location).filter(|n| n.index != i);
             let finding = Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone()).figures(
                 nearest.map(|n| n.distance_m),
-                rule.distance_m,
+                self.distance_m,
                 Unit::Metres,
             );
             let finding = match nearest {
@@ -76,27 +75,27 @@ impl Kind for Adjacency {
                         .message(format!(
                             "{}距最近的{}设施{}{}米，要求相邻（{}米内）— nearest {} facility {} is {} m away; adjacent means within {} m",
                             label(&f.name, &f.id),
-                            tier_list_zh(&rule.near_tiers),
+                            tier_list_zh(&self.near_tiers),
                             label(&other.name, &other.id),
                             fmt_num(n.distance_m),
-                            fmt_num(rule.distance_m),
-                            tier_list(&rule.near_tiers),
+                            fmt_num(self.distance_m),
+                            tier_list(&self.near_tiers),
                             other.id,
                             fmt_num(n.distance_m),
-                            fmt_num(rule.distance_m),
+                            fmt_num(self.distance_m),
                         ))
                         .resting_on(vec![other.id.clone()])
                 }
                 None => finding.message(format!(
                     "{}附近无已计入的{}设施 — no counted {} facility at all",
                     label(&f.name, &f.id),
-                    tier_list_zh(&rule.near_tiers),
-                    tier_list(&rule.near_tiers),
+                    tier_list_zh(&self.near_tiers),
+                    tier_list(&self.near_tiers),
                 )),
             };
             verdict.failed(Subject::Facility(i), finding);
         }
-        verdict.notes.extend(since_note(rule.since));
+        verdict.notes.extend(since_note(self.since));
         verdict
     }
 }

@@ -3,7 +3,7 @@
 //! New areas are judged by the facilities that `serve` them (or their pool); existing areas per the
 //! smallest admin unit that holds them, by the facilities located there that no new area claims.
 
-use super::kinds::{Kind, Touched};
+use super::kinds::{Judges, Kind};
 use super::{fmt_num, label, some_of, Context, Finding, Layer, Subject, Unit, Verdict};
 use crate::model::{AreaKind, Facility, Tier};
 use crate::rules::parse::Reader;
@@ -44,23 +44,22 @@ impl Kind for AreaPerHouseholds {
         })
     }
 
-    fn needs_admin_units(&self) -> bool {
-        self.area_kind == AreaKind::Existing
-    }
-
     fn single_site_m2(&self) -> Option<f64> {
         self.min_single_site_m2
     }
 
-    fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
-        touched.existing.clone()
+    fn judges(&self) -> Judges<'_> {
+        match self.area_kind {
+            // New areas (and their pools) one by one.
+            AreaKind::New => Judges::Features,
+            AreaKind::Existing => Judges::ExistingAreasByUnit,
+        }
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        let rule = self;
-        match rule.area_kind {
-            AreaKind::New => new_areas(rule, cx),
-            AreaKind::Existing => existing_areas(rule, cx),
+        match self.area_kind {
+            AreaKind::New => new_areas(self, cx),
+            AreaKind::Existing => existing_areas(self, cx),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `area_per_population`: floor area of counted facilities in each admin unit per 1000 people (千人指标).
 
-use super::kinds::{Kind, Touched};
+use super::kinds::{Judges, Kind};
 use super::{
     fmt_num, label, not_judged, tier_list, tier_list_zh, unit_finding, units_holding, Context, Subject, Unit, Verdict,
 };
@@ -8,7 +8,6 @@ use crate::model::{Level, Tier};
 use crate::rules::parse::Reader;
 use crate::rules::parse::MAX_M2_PER_1000;
 use crate::rules::Headcount;
-use std::collections::HashSet;
 
 /// Floor area of counted facilities in each admin unit per 1000 people.
 #[derive(Debug, Clone)]
@@ -43,24 +42,19 @@ impl Kind for AreaPerPopulation {
         self.target
     }
 
-    fn needs_admin_units(&self) -> bool {
-        true
-    }
-
-    fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
-        (touched.holding)(&self.tiers)
+    fn judges(&self) -> Judges<'_> {
+        Judges::UnitsHolding(&self.tiers)
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        let rule = self;
         let mut verdict = Verdict::default();
         let mut unknown = Vec::new();
-        let (key, chinese) = match rule.headcount {
+        let (key, chinese) = match self.headcount {
             Headcount::Population => ("residents", "常住人口"),
             Headcount::Elderly => ("elderly", "老年人口"),
         };
-        for (u, unit, facilities) in units_holding(cx, std::slice::from_ref(&rule.level), &rule.tiers) {
-            let people = match rule.headcount {
+        for (u, unit, facilities) in units_holding(cx, std::slice::from_ref(&self.level), &self.tiers) {
+            let people = match self.headcount {
                 Headcount::Population => unit.population,
                 Headcount::Elderly => unit.elderly,
             };
@@ -71,29 +65,29 @@ impl Kind for AreaPerPopulation {
             // `Sum` of no f64 is -0.0; adding 0.0 keeps an empty total printable as 0.
             let area = 0.0 + facilities.iter().map(|f| f.floor_area_m2).sum::<f64>();
             let per_1000 = area / people as f64 * 1000.0;
-            let finding = (per_1000 < rule.m2_per_1000).then(|| {
+            let finding = (per_1000 < self.m2_per_1000).then(|| {
                 unit_finding(unit, &facilities)
-                    .figures(Some(per_1000), rule.m2_per_1000, Unit::SquareMetresPer1000)
+                    .figures(Some(per_1000), self.m2_per_1000, Unit::SquareMetresPer1000)
                     .message(format!(
                         "{}{}{}人，已计入{}设施{}平方米，每千人{}平方米，要求{}平方米 — {} {key}, {} m² of counted {} facilities: {} m² per 1000; required {} m²",
                         label(&unit.name, &unit.code),
                         chinese,
                         people,
-                        tier_list_zh(&rule.tiers),
+                        tier_list_zh(&self.tiers),
                         fmt_num(area),
                         fmt_num(per_1000),
-                        fmt_num(rule.m2_per_1000),
+                        fmt_num(self.m2_per_1000),
                         people,
                         fmt_num(area),
-                        tier_list(&rule.tiers),
+                        tier_list(&self.tiers),
                         fmt_num(per_1000),
-                        fmt_num(rule.m2_per_1000),
+                        fmt_num(self.m2_per_1000),
                     ))
             });
             verdict.judged(
                 Subject::Unit(u),
                 per_1000,
-                rule.m2_per_1000,
+                self.m2_per_1000,
                 Unit::SquareMetresPer1000,
                 finding,
             );

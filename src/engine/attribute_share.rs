@@ -45,13 +45,12 @@ impl Kind for AttributeShare {
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        let rule = self;
         let mut verdict = Verdict::default();
-        let value = |f: &Facility| match rule.attribute {
+        let value = |f: &Facility| match self.attribute {
             FacilityAttribute::MealService => f.meal_service,
         };
-        let key = rule.attribute.key();
-        for (i, f) in cx.counted(&rule.tiers) {
+        let key = self.attribute.key();
+        for (i, f) in cx.counted(&self.tiers) {
             let place = Subject::Facility(i);
             let has = value(f);
             if has == Some(true) {
@@ -79,7 +78,7 @@ impl Kind for AttributeShare {
         if verdict.checked.is_empty() {
             verdict
                 .notes
-                .push(format!("no counted facility of tiers {}", tier_list(&rule.tiers)));
+                .push(format!("no counted facility of tiers {}", tier_list(&self.tiers)));
         }
         verdict
     }

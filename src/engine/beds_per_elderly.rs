@@ -1,6 +1,6 @@
 //! `beds_per_elderly`: beds (or nursing beds) of counted facilities in each unit per 1000 elderly.
 
-use super::kinds::{Kind, Touched};
+use super::kinds::{Judges, Kind};
 use super::{
     fmt_num, label, not_judged, tier_list, tier_list_zh, unit_finding, units_holding, Context, Subject, Unit, Verdict,
 };
@@ -8,7 +8,6 @@ use crate::model::{Facility, Level, Tier};
 use crate::rules::parse::Reader;
 use crate::rules::parse::MAX_BEDS_PER_1000;
 use crate::rules::BedCount;
-use std::collections::HashSet;
 
 /// Beds of counted facilities in each unit per 1000 elderly.
 #[derive(Debug, Clone)]
@@ -46,55 +45,50 @@ impl Kind for BedsPerElderly {
         })
     }
 
-    fn needs_admin_units(&self) -> bool {
-        true
-    }
-
-    fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
-        (touched.holding)(&self.tiers)
+    fn judges(&self) -> Judges<'_> {
+        Judges::UnitsHolding(&self.tiers)
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        let rule = self;
         let mut verdict = Verdict::default();
         let mut unknown = Vec::new();
         let mut no_count = Vec::new();
-        let (key, chinese) = match rule.beds {
+        let (key, chinese) = match self.beds {
             BedCount::Beds => ("beds", "床位"),
             BedCount::NursingBeds => ("nursing beds", "护理型床位"),
         };
-        for (u, unit, facilities) in units_holding(cx, std::slice::from_ref(&rule.level), &rule.tiers) {
+        for (u, unit, facilities) in units_holding(cx, std::slice::from_ref(&self.level), &self.tiers) {
             let Some(elderly) = unit.elderly.filter(|n| *n > 0) else {
                 unknown.push(unit.code.as_str());
                 continue;
             };
-            let count = |f: &Facility| match rule.beds {
+            let count = |f: &Facility| match self.beds {
                 BedCount::Beds => f.beds,
                 BedCount::NursingBeds => f.nursing_beds,
             };
             no_count.extend(facilities.iter().filter(|f| count(f).is_none()).map(|f| f.id.as_str()));
             let beds: u64 = facilities.iter().filter_map(|f| count(f)).sum();
             let per_1000 = beds as f64 / elderly as f64 * 1000.0;
-            let finding = (per_1000 < rule.per_1000).then(|| {
+            let finding = (per_1000 < self.per_1000).then(|| {
                 unit_finding(unit, &facilities)
-                    .figures(Some(per_1000), rule.per_1000, Unit::BedsPer1000)
+                    .figures(Some(per_1000), self.per_1000, Unit::BedsPer1000)
                     .message(format!(
                         "{}老年人口{}人，{}设施{}{}张，每千名老人{}张，要求{}张 — {} elderly, {} {key} in {} facilities: {} per 1000 elderly; required {}",
                         label(&unit.name, &unit.code),
                         elderly,
-                        tier_list_zh(&rule.tiers),
+                        tier_list_zh(&self.tiers),
                         chinese,
                         beds,
                         fmt_num(per_1000),
-                        fmt_num(rule.per_1000),
+                        fmt_num(self.per_1000),
                         elderly,
                         beds,
-                        tier_list(&rule.tiers),
+                        tier_list(&self.tiers),
                         fmt_num(per_1000),
-                        fmt_num(rule.per_1000),
+                        fmt_num(self.per_1000),
                     ))
             });
-            verdict.judged(Subject::Unit(u), per_1000, rule.per_1000, Unit::BedsPer1000, finding);
+            verdict.judged(Subject::Unit(u), per_1000, self.per_1000, Unit::BedsPer1000, finding);
         }
         verdict
             .notes

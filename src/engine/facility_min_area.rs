@@ -48,37 +48,36 @@ impl Kind for FacilityMinArea {
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        let rule = self;
         let mut verdict = Verdict::default();
-        for (i, f) in cx.counted(&rule.tiers) {
-            if !rule.statuses.is_empty() && !rule.statuses.contains(&f.status) {
+        for (i, f) in cx.counted(&self.tiers) {
+            if !self.statuses.is_empty() && !self.statuses.contains(&f.status) {
                 continue;
             }
-            if !handed_over_since(f, rule.since) {
+            if !handed_over_since(f, self.since) {
                 continue;
             }
-            let finding = (f.floor_area_m2 < rule.min_area_m2).then(|| {
+            let finding = (f.floor_area_m2 < self.min_area_m2).then(|| {
                 Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone())
-                    .figures(Some(f.floor_area_m2), rule.min_area_m2, Unit::SquareMetres)
+                    .figures(Some(f.floor_area_m2), self.min_area_m2, Unit::SquareMetres)
                     .message(format!(
                         "{}建筑面积{}平方米，低于{}平方米 — floor area {} m² is below the minimum {} m²",
                         label(&f.name, &f.id),
                         fmt_num(f.floor_area_m2),
-                        fmt_num(rule.min_area_m2),
+                        fmt_num(self.min_area_m2),
                         fmt_num(f.floor_area_m2),
-                        fmt_num(rule.min_area_m2)
+                        fmt_num(self.min_area_m2)
                     ))
                     .resting_on(vec![f.id.clone()])
             });
             verdict.judged(
                 Subject::Facility(i),
                 f.floor_area_m2,
-                rule.min_area_m2,
+                self.min_area_m2,
                 Unit::SquareMetres,
                 finding,
             );
         }
-        verdict.notes.extend(since_note(rule.since));
+        verdict.notes.extend(since_note(self.since));
         verdict
     }
 }

@@ -25,9 +25,15 @@ pub(crate) trait Kind: Sized {
         1.0
     }
 
-    /// Whether judging needs the admin units layer.
+    /// What it judges: features unless it says otherwise (and so whether it needs the admin units,
+    /// and which of them a proposal touches).
+    fn judges(&self) -> Judges<'_> {
+        Judges::Features
+    }
+
+    /// Whether judging needs the admin units layer: whenever it judges admin units.
     fn needs_admin_units(&self) -> bool {
-        false
+        !matches!(self.judges(), Judges::Features)
     }
 
     /// The smallest floor area one site must have under this rule, if it sets one: siting's default for
@@ -36,17 +42,35 @@ pub(crate) trait Kind: Sized {
         None
     }
 
-    /// The admin units whose figure for this rule a proposal can change (plan review): none unless the
-    /// kind judges admin units.
-    fn proposal_units(&self, _touched: &Touched) -> HashSet<usize> {
-        HashSet::new()
-    }
-
     /// Judges every subject the kind checks.
     fn judge(&self, cx: &Context) -> Verdict;
 }
 
-/// Where a proposal lands, for [`Kind::proposal_units`]: the admin units holding any of it, those
+/// What a kind judges, and so which admin units' figures a proposal can change (plan review).
+pub(crate) enum Judges<'a> {
+    /// Features (areas, pools, facilities): a proposal's own features are its subjects, no unit is.
+    Features,
+    /// Admin units, by the counted facilities of these tiers in them: the units where a proposal adds one.
+    UnitsHolding(&'a [Tier]),
+    /// Every admin unit of some levels: each unit a proposal lands in.
+    Units,
+    /// Existing residential areas, summed per admin unit: the units holding the proposal's existing areas.
+    ExistingAreasByUnit,
+}
+
+impl Judges<'_> {
+    /// The admin units whose figure a proposal can change.
+    fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
+        match self {
+            Judges::Features => HashSet::new(),
+            Judges::UnitsHolding(tiers) => (touched.holding)(tiers),
+            Judges::Units => touched.any.clone(),
+            Judges::ExistingAreasByUnit => touched.existing.clone(),
+        }
+    }
+}
+
+/// Where a proposal lands, for [`Judges::proposal_units`]: the admin units holding any of it, those
 /// holding its existing areas, and those holding its facilities of some tiers.
 pub(crate) struct Touched<'a> {
     pub any: &'a HashSet<usize>,
@@ -97,7 +121,7 @@ macro_rules! rule_kinds {
             }
 
             pub(crate) fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
-                match self { $(RuleKind::$variant(p) => p.proposal_units(touched)),+ }
+                match self { $(RuleKind::$variant(p) => p.judges().proposal_units(touched)),+ }
             }
 
             pub(crate) fn judge(&self, cx: &Context) -> Verdict {

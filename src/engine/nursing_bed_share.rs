@@ -1,10 +1,9 @@
 //! `nursing_bed_share`: nursing beds as a share of all beds of counted facilities in each unit (护理型床位占比).
 
-use super::kinds::{Kind, Touched};
+use super::kinds::{Judges, Kind};
 use super::{label, not_judged, tier_list, tier_list_zh, unit_finding, units_holding, Context, Subject, Unit, Verdict};
 use crate::model::{Level, Tier};
 use crate::rules::parse::Reader;
-use std::collections::HashSet;
 
 /// Nursing beds as a share of all beds in each unit.
 #[derive(Debug, Clone)]
@@ -33,20 +32,15 @@ impl Kind for NursingBedShare {
         })
     }
 
-    fn needs_admin_units(&self) -> bool {
-        true
-    }
-
-    fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
-        (touched.holding)(&self.tiers)
+    fn judges(&self) -> Judges<'_> {
+        Judges::UnitsHolding(&self.tiers)
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        let rule = self;
         let mut verdict = Verdict::default();
         let mut no_beds = Vec::new();
-        let op = if rule.strict { ">" } else { "≥" };
-        for (u, unit, facilities) in units_holding(cx, std::slice::from_ref(&rule.level), &rule.tiers) {
+        let op = if self.strict { ">" } else { "≥" };
+        for (u, unit, facilities) in units_holding(cx, std::slice::from_ref(&self.level), &self.tiers) {
             let beds: u64 = facilities.iter().filter_map(|f| f.beds).sum();
             let nursing: u64 = facilities.iter().filter_map(|f| f.nursing_beds).sum();
             if beds == 0 {
@@ -54,31 +48,31 @@ impl Kind for NursingBedShare {
                 continue;
             }
             let share = nursing as f64 / beds as f64;
-            let passes = if rule.strict {
-                share > rule.min_share
+            let passes = if self.strict {
+                share > self.min_share
             } else {
-                share >= rule.min_share
+                share >= self.min_share
             };
             let finding = (!passes).then(|| {
                 unit_finding(unit, &facilities)
-                    .figures(Some(share), rule.min_share, Unit::Share)
+                    .figures(Some(share), self.min_share, Unit::Share)
                     .message(format!(
                         "{}{}设施床位{}张，其中护理型{}张，占{:.1}%，要求{}{:.0}% — {} of {} beds in {} facilities are nursing beds ({:.1}%); required {op} {:.0}%",
                         label(&unit.name, &unit.code),
-                        tier_list_zh(&rule.tiers),
+                        tier_list_zh(&self.tiers),
                         beds,
                         nursing,
                         share * 100.0,
                         op,
-                        rule.min_share * 100.0,
+                        self.min_share * 100.0,
                         nursing,
                         beds,
-                        tier_list(&rule.tiers),
+                        tier_list(&self.tiers),
                         share * 100.0,
-                        rule.min_share * 100.0,
+                        self.min_share * 100.0,
                     ))
             });
-            verdict.judged(Subject::Unit(u), share, rule.min_share, Unit::Share, finding);
+            verdict.judged(Subject::Unit(u), share, self.min_share, Unit::Share, finding);
         }
         verdict
             .notes

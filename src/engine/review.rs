@@ -100,7 +100,7 @@ pub fn review(base: &Dataset, proposal: &Proposal, rulesets: &[Ruleset]) -> Revi
             .collect()
     };
     // Where the proposal lands; each rule kind says which of these units its figure can change
-    // (`Kind::proposal_units`).
+    // (`Kind::judges`).
     let holding: &dyn Fn(&[Tier]) -> HashSet<usize> = &holding_tiers;
     let touched = super::kinds::Touched {
         any: &holding_any,

@@ -55,43 +55,42 @@ impl Kind for ServiceRadius {
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        let rule = self;
         let facilities = &cx.dataset.facilities;
         let areas = &cx.dataset.residential_areas;
-        let network = match rule.metric {
+        let network = match self.metric {
             Metric::Network => cx.walk_network(),
             Metric::Euclidean => None,
         };
-        let (reached, mut notes, how) = match (rule.metric, network) {
+        let (reached, mut notes, how) = match (self.metric, network) {
             (Metric::Network, Some(network)) => (
-                failing_on_foot(rule, cx, network),
+                failing_on_foot(self, cx, network),
                 vec![format!(
                     "步行距离，沿道路图层（{0}段）测量，搜索至要求距离的两倍（{1}米），更远者不再测量、实测值为空 — walking \
                      distance along the roads layer ({0} segments); areas and facilities join their nearest road; the walk \
                      is searched up to twice the required distance ({1} m) and an empty measured figure means none was \
                      found that near",
                     network.segment_count(),
-                    fmt_num(walk_limit(rule))
+                    fmt_num(walk_limit(self))
                 )],
                 ("步行", "walk"),
             ),
             (Metric::Network, None) => (
-                failing_straight(rule, cx),
+                failing_straight(self, cx),
                 vec!["直线距离 straight-line geodesic distance: the dataset has no walkable roads, so the walking \
                       distance fell back to straight-line"
                     .to_string()],
                 ("直线", "straight-line"),
             ),
             (Metric::Euclidean, _) => (
-                failing_straight(rule, cx),
+                failing_straight(self, cx),
                 vec!["直线距离 straight-line geodesic distance".to_string()],
                 ("直线", "straight-line"),
             ),
         };
-        if cx.counted(&rule.tiers).next().is_none() {
-            notes.push(format!("no counted facility of tiers {}", tier_list(&rule.tiers)));
+        if cx.counted(&self.tiers).next().is_none() {
+            notes.push(format!("no counted facility of tiers {}", tier_list(&self.tiers)));
         }
-        let op = if rule.strict { "<" } else { "≤" };
+        let op = if self.strict { "<" } else { "≤" };
         let mut checked: Vec<Checked> = areas
             .iter()
             .enumerate()
@@ -100,7 +99,7 @@ impl Kind for ServiceRadius {
                 weight: a.households as f64,
                 passed: true,
                 measured: None,
-                required: rule.radius_m,
+                required: self.radius_m,
                 unit: Unit::Metres,
             })
             .collect();
@@ -118,7 +117,7 @@ impl Kind for ServiceRadius {
             .map(|(i, nearest)| {
                 let area = &areas[i];
                 let finding = Finding::about(Layer::ResidentialAreas, &area.id, &area.name, area.geometry.clone())
-                    .figures(nearest.map(|n| n.distance_m), rule.radius_m, Unit::Metres);
+                    .figures(nearest.map(|n| n.distance_m), self.radius_m, Unit::Metres);
                 match nearest {
                     Some(n) => {
                         let f = &facilities[n.index];
@@ -129,11 +128,11 @@ impl Kind for ServiceRadius {
                                 how.0,
                                 fmt_num(n.distance_m),
                                 op,
-                                fmt_num(rule.radius_m),
+                                fmt_num(self.radius_m),
                                 f.id,
                                 fmt_num(n.distance_m),
                                 how.1,
-                                fmt_num(rule.radius_m)
+                                fmt_num(self.radius_m)
                             ))
                             .resting_on(vec![f.id.clone()])
                     }
@@ -141,15 +140,15 @@ impl Kind for ServiceRadius {
                         "步行{0}米（要求{1}米的两倍，即搜索范围）内无已计入的{2}设施，实测步行距离超出搜索范围 — no counted \
                          facility of tiers {3} within a {0} m walk (the search stops at twice the {1} m required), so the \
                          walk is longer than {0} m and was not measured further",
-                        fmt_num(walk_limit(rule)),
-                        fmt_num(rule.radius_m),
-                        tier_list_zh(&rule.tiers),
-                        tier_list(&rule.tiers)
+                        fmt_num(walk_limit(self)),
+                        fmt_num(self.radius_m),
+                        tier_list_zh(&self.tiers),
+                        tier_list(&self.tiers)
                     )),
                     None => finding.message(format!(
                         "无已计入的{}设施 — no counted facility of tiers {} at all",
-                        tier_list_zh(&rule.tiers),
-                        tier_list(&rule.tiers)
+                        tier_list_zh(&self.tiers),
+                        tier_list(&self.tiers)
                     )),
                 }
             })

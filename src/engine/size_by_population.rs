@@ -1,12 +1,11 @@
 //! `size_by_population`: the largest facility of a tier in each unit is as large as the unit's population
 //! class requires (e.g. 日间照料中心 600 m² for 80 000–120 000 residents).
 
-use super::kinds::{Kind, Touched};
+use super::kinds::{Judges, Kind};
 use super::{fmt_num, label, not_judged, unit_finding, units_holding, Context, Subject, Unit, Verdict};
 use crate::model::{Level, Tier};
 use crate::rules::parse::Reader;
 use crate::rules::PopulationClass;
-use std::collections::HashSet;
 
 /// The largest facility of a tier in each unit is as large as the unit's population class asks.
 #[derive(Debug, Clone)]
@@ -32,25 +31,20 @@ impl Kind for SizeByPopulation {
         })
     }
 
-    fn needs_admin_units(&self) -> bool {
-        true
-    }
-
-    fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
-        (touched.holding)(std::slice::from_ref(&self.tier))
+    fn judges(&self) -> Judges<'_> {
+        Judges::UnitsHolding(std::slice::from_ref(&self.tier))
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        let rule = self;
         let mut verdict = Verdict::default();
         let mut unknown = Vec::new();
         let mut below = Vec::new();
-        for (u, unit, facilities) in units_holding(cx, &rule.levels, std::slice::from_ref(&rule.tier)) {
+        for (u, unit, facilities) in units_holding(cx, &self.levels, std::slice::from_ref(&self.tier)) {
             let Some(population) = unit.population else {
                 unknown.push(unit.code.as_str());
                 continue;
             };
-            let Some(class) = class_for(&rule.classes, population) else {
+            let Some(class) = class_for(&self.classes, population) else {
                 below.push(unit.code.as_str());
                 continue;
             };
@@ -69,14 +63,14 @@ impl Kind for SizeByPopulation {
                         population,
                         class.min_population,
                         class.max_population,
-                        rule.tier.chinese()[0],
+                        self.tier.chinese()[0],
                         which,
                         fmt_num(size),
                         fmt_num(class.min_area_m2),
                         population,
                         class.min_population,
                         class.max_population,
-                        rule.tier.key(),
+                        self.tier.key(),
                         fmt_num(size),
                         fmt_num(class.min_area_m2),
                     ))

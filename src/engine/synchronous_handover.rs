@@ -19,7 +19,7 @@ impl Kind for SynchronousHandover {
     fn parse(p: &mut Reader) -> Option<Self> {
         let grace_days = match p.table.get("grace_days") {
             None => Some(0),
-            Some(Value::Integer(n)) if (0..=3650).contains(n) => Some(*n as u32),
+            Some(Value::Integer(n)) if (0..=crate::limits::MAX_GRACE_DAYS).contains(n) => Some(*n as u32),
             Some(_) => {
                 p.problem("grace_days", "expected a whole number of days, 0 to 3650".into());
                 None
@@ -32,7 +32,6 @@ impl Kind for SynchronousHandover {
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        let rule = self;
         let d = cx.dataset;
         let mut serving: Vec<Vec<&Facility>> = vec![Vec::new(); d.residential_areas.len()];
         for f in d.facilities.iter().filter(|f| f.status != Status::Closed) {
@@ -61,7 +60,7 @@ impl Kind for SynchronousHandover {
                 verdict.failed(
                     place,
                     finding
-                        .figures(None, f64::from(rule.grace_days), Unit::Days)
+                        .figures(None, f64::from(self.grace_days), Unit::Days)
                         .message(format!(
                         "{}已于{}交付，但没有配建的养老服务设施 — homes delivered on {} with no facility serving the area",
                         label(&area.name, &area.id),
@@ -84,8 +83,8 @@ impl Kind for SynchronousHandover {
                 }
             }
             let Some((late, f)) = worst else { continue };
-            if late <= i64::from(rule.grace_days) {
-                verdict.passed(place, Some(late as f64), f64::from(rule.grace_days), Unit::Days);
+            if late <= i64::from(self.grace_days) {
+                verdict.passed(place, Some(late as f64), f64::from(self.grace_days), Unit::Days);
                 continue;
             }
             let handed = matches!(f.status, Status::HandedOver | Status::Operating) && f.handed_over.is_some();
@@ -99,7 +98,7 @@ impl Kind for SynchronousHandover {
                     delivered,
                     f.id,
                     late,
-                    rule.grace_days
+                    self.grace_days
                 )
             } else {
                 format!(
@@ -119,7 +118,7 @@ impl Kind for SynchronousHandover {
             verdict.failed(
                 place,
                 finding
-                    .figures(Some(late as f64), f64::from(rule.grace_days), Unit::Days)
+                    .figures(Some(late as f64), f64::from(self.grace_days), Unit::Days)
                     .message(message)
                     .resting_on(serving[ai].iter().map(|f| f.id.clone()).collect()),
             );

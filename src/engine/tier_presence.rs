@@ -1,6 +1,6 @@
 //! `tier_presence`: each admin unit of some levels holds facilities of some tiers (三级布局 coverage).
 
-use super::kinds::{Kind, Touched};
+use super::kinds::{Judges, Kind};
 use super::{
     facilities_by_unit, label, some_of, tier_list, tier_list_zh, Context, Finding, Layer, Subject, Unit, Verdict,
 };
@@ -8,7 +8,6 @@ use crate::model::{AdminUnit, Level, Tier};
 use crate::rules::parse::Reader;
 use crate::rules::parse::MAX_COUNT;
 use crate::rules::{UnitCondition, UnitTest};
-use std::collections::HashSet;
 use toml::Value;
 
 /// Each admin unit of some levels holds facilities of some tiers.
@@ -66,25 +65,20 @@ impl Kind for TierPresence {
         self.target
     }
 
-    fn needs_admin_units(&self) -> bool {
-        true
-    }
-
-    fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {
-        touched.any.clone()
+    fn judges(&self) -> Judges<'_> {
+        Judges::Units
     }
 
     fn judge(&self, cx: &Context) -> Verdict {
-        let rule = self;
         let units = &cx.dataset.admin_units;
-        let found = facilities_by_unit(cx, &rule.tiers);
+        let found = facilities_by_unit(cx, &self.tiers);
         let mut verdict = Verdict::default();
         let mut unknown_population = Vec::new();
         for (u, unit) in units.iter().enumerate() {
-            if !rule.levels.contains(&unit.level) {
+            if !self.levels.contains(&unit.level) {
                 continue;
             }
-            match applies(rule, unit) {
+            match applies(self, unit) {
                 Some(true) => {}
                 Some(false) => continue,
                 None => {
@@ -93,8 +87,8 @@ impl Kind for TierPresence {
                 }
             }
             let count = found[u].len();
-            if count >= rule.min_count {
-                verdict.passed(Subject::Unit(u), Some(count as f64), rule.min_count as f64, Unit::Count);
+            if count >= self.min_count {
+                verdict.passed(Subject::Unit(u), Some(count as f64), self.min_count as f64, Unit::Count);
                 continue;
             }
             let ids: Vec<String> = found[u].iter().map(|&i| cx.dataset.facilities[i].id.clone()).collect();
@@ -104,19 +98,19 @@ impl Kind for TierPresence {
                 &unit.name,
                 geo::Geometry::MultiPolygon(unit.boundary.clone()),
             )
-            .figures(Some(count as f64), rule.min_count as f64, Unit::Count)
+            .figures(Some(count as f64), self.min_count as f64, Unit::Count)
             .message(format!(
                     "{}（{}）内已计入的{}设施{}处，要求至少{}处 — {} ({}) holds {} counted facilities of tiers {}; required at least {}{}",
                     label(&unit.name, &unit.code),
                     unit.level.chinese()[0],
-                    tier_list_zh(&rule.tiers),
+                    tier_list_zh(&self.tiers),
                     count,
-                    rule.min_count,
+                    self.min_count,
                     unit.code,
                     unit.level,
                     count,
-                    tier_list(&rule.tiers),
-                    rule.min_count,
+                    tier_list(&self.tiers),
+                    self.min_count,
                     if ids.is_empty() { String::new() } else { format!(" (found: {})", some_of(&ids, ", ")) }
                 ))
             .resting_on(ids);
@@ -131,7 +125,7 @@ impl Kind for TierPresence {
             ));
         }
         if verdict.checked.is_empty() {
-            let levels: Vec<&str> = rule.levels.iter().map(|l| l.key()).collect();
+            let levels: Vec<&str> = self.levels.iter().map(|l| l.key()).collect();
             verdict
                 .notes
                 .push(format!("no admin unit of level {} matches the rule", levels.join("/")));
@@ -246,30 +240,28 @@ mod tests {
             failing(&Kind::judge(&all_townships, &Context::new(&d, Mode::Review))),
             ["T1"]
         );
-        let big = rule(
+        let big = daycare_in_townships_of_50_000();
+        let v = Kind::judge(&big, &Context::new(&d, Mode::Audit));
+        assert_eq!((v.checked.len(), failing(&v)), (1, vec!["T1"]));
+    }
+
+    /// A day-care centre in every township of 50 000 people or more.
+    fn daycare_in_townships_of_50_000() -> TierPresence {
+        rule(
             &[Level::Township],
             &[Tier::DaycareCenter],
             vec![UnitCondition {
                 level: None,
                 test: UnitTest::MinPopulation(50_000),
             }],
-        );
-        let v = Kind::judge(&big, &Context::new(&d, Mode::Audit));
-        assert_eq!((v.checked.len(), failing(&v)), (1, vec!["T1"]));
+        )
     }
 
     #[test]
     fn unknown_population_is_reported_not_skipped_silently() {
         let mut d = city();
         d.admin_units[4].population = None;
-        let big = rule(
-            &[Level::Township],
-            &[Tier::DaycareCenter],
-            vec![UnitCondition {
-                level: None,
-                test: UnitTest::MinPopulation(50_000),
-            }],
-        );
+        let big = daycare_in_townships_of_50_000();
         let v = Kind::judge(&big, &Context::new(&d, Mode::Audit));
         assert_eq!(v.checked.len(), 1);
         assert!(v.notes.iter().any(|n| n.contains("T2")), "{:?}", v.notes);

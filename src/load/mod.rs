@@ -21,7 +21,7 @@ pub use geometry::representative_point as representative;
 pub use problem::{Problem, Problems, SHOWN_PROBLEMS};
 pub use propmap::PropMap;
 pub use proposal::{load_proposal, parse_proposal};
-pub use source::{Each, Layer, RawFeature, RawGeometry, RawLayer};
+pub use source::{Each, RawFeature, RawGeometry, RawLayer, ReadLayer};
 
 use crate::crs::{Converter, Crs};
 use crate::model::{Dataset, Date};
@@ -89,7 +89,7 @@ pub trait LayerSource {
         layer: &str,
         id_key: &str,
         each: Each<F>,
-    ) -> Result<Option<Layer<F>>, Vec<Problem>>;
+    ) -> Result<Option<ReadLayer<F>>, Vec<Problem>>;
 }
 
 /// A dataset folder's layer files.
@@ -101,7 +101,7 @@ impl LayerSource for Folder<'_> {
         layer: &str,
         id_key: &str,
         each: Each<F>,
-    ) -> Result<Option<Layer<F>>, Vec<Problem>> {
+    ) -> Result<Option<ReadLayer<F>>, Vec<Problem>> {
         source::read_layer(self.0, layer, id_key, each)
     }
 }
@@ -113,7 +113,7 @@ impl LayerSource for HashMap<&str, RawLayer> {
         layer: &str,
         _id_key: &str,
         each: Each<F>,
-    ) -> Result<Option<Layer<F>>, Vec<Problem>> {
+    ) -> Result<Option<ReadLayer<F>>, Vec<Problem>> {
         Ok(self.remove(layer).map(|l| l.each(each)))
     }
 }

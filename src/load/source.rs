@@ -25,7 +25,7 @@ pub enum RawGeometry {
     Unreadable,
 }
 
-pub struct Layer<F> {
+pub struct ReadLayer<F> {
     pub file: String,
     /// Whether properties came as text cells (CSV).
     pub text_cells: bool,
@@ -36,13 +36,13 @@ pub struct Layer<F> {
 }
 
 /// A layer's features as read.
-pub type RawLayer = Layer<RawFeature>;
+pub type RawLayer = ReadLayer<RawFeature>;
 
 impl RawLayer {
     /// The layer with each feature passed through `each`, on every core.
-    pub fn each<F: Send>(self, each: Each<F>) -> Layer<F> {
+    pub fn each<F: Send>(self, each: Each<F>) -> ReadLayer<F> {
         use rayon::prelude::*;
-        Layer {
+        ReadLayer {
             features: self
                 .features
                 .into_par_iter()
@@ -70,7 +70,7 @@ pub fn read_layer<F: Send>(
     layer: &str,
     id_key: &str,
     each: Each<F>,
-) -> Result<Option<Layer<F>>, Vec<Problem>> {
+) -> Result<Option<ReadLayer<F>>, Vec<Problem>> {
     let after = |l: RawLayer| l.each(each);
     let found: Vec<_> = EXTENSIONS
         .iter()
@@ -118,7 +118,7 @@ pub(super) fn read_geojson<F: Send>(
     bytes: &[u8],
     id_key: &str,
     each: Each<F>,
-) -> Result<Layer<F>, Vec<Problem>> {
+) -> Result<ReadLayer<F>, Vec<Problem>> {
     use rayon::prelude::*;
     use serde_json::value::RawValue;
 
@@ -178,7 +178,7 @@ pub(super) fn read_geojson<F: Send>(
         out.extend(feature);
         problems.extend(problem);
     }
-    Ok(Layer {
+    Ok(ReadLayer {
         file: file.to_string(),
         text_cells: false,
         features: out,

@@ -83,8 +83,6 @@ pub fn render(check: &Check, maps: Option<&Maps>) -> Result<Vec<(&'static str, V
     Ok(files)
 }
 
-pub use crate::safe_write::{write_all, write_folder};
-
 fn findings_geojson(check: &Check) -> Result<Vec<u8>, WriteError> {
     // The rows alone: the whole document (summary, ledger, the record's units) is not needed here.
     let features: Vec<geojson::Feature> = check

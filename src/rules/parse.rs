@@ -12,25 +12,11 @@ pub use crate::toml_file::TomlFileError as RulesError;
 const RULE_KEYS: [&str; 7] = ["id", "kind", "title", "severity", "clause", "quote", "params"];
 const RULESET_KEYS: [&str; 7] = ["id", "title", "document", "issued_by", "effective", "source", "note"];
 
-// What a rule's parameters can mean: past these a number is a typo (a radius of 1e9 m), and the maps and
-// the engine need not cope with it.
-/// Distances (`radius_m`, `distance_m`): 50 km.
-pub const MAX_DISTANCE_M: f64 = 50_000.0;
-/// A floor area (`min_area_m2`, `min_single_site_m2`, size classes): 100 000 m².
-pub const MAX_AREA_M2: f64 = 100_000.0;
-/// Floor area per 100 households (policy asks 20-30).
-pub const MAX_M2_PER_100_HOUSEHOLDS: f64 = 1_000.0;
-/// Floor area per 1000 residents (policy asks about 50).
-pub const MAX_M2_PER_1000: f64 = 10_000.0;
-/// Beds per 1000 elderly.
-pub const MAX_BEDS_PER_1000: f64 = 1_000.0;
-/// `min_count` of a tier in a unit.
-pub const MAX_COUNT: i64 = 1_000;
-/// Characters of any text of a ruleset (an id, a title, a clause, a quoted sentence): every output,
-/// Excel's 32 767-character cells included, can hold it.
-pub const MAX_TEXT_CHARS: usize = 2_000;
-/// Population bounds of a size class.
-pub const MAX_POPULATION: i64 = 1_000_000_000;
+// The bounds of a rule's parameters live with every other bound, in `crate::limits`.
+pub use crate::limits::{
+    MAX_AREA_M2, MAX_BEDS_PER_1000, MAX_COUNT, MAX_DISTANCE_M, MAX_M2_PER_1000, MAX_M2_PER_100_HOUSEHOLDS,
+    MAX_POPULATION, MAX_TEXT_CHARS,
+};
 
 /// Reads and parses a ruleset file.
 pub fn load_ruleset(path: &Path) -> Result<Ruleset, RulesError> {

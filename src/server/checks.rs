@@ -38,10 +38,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(readable("/coverage", coverage));
 }
 
-/// A check to run.
+/// A check to run: the body of `POST /checks`, turned into a [`check::CheckRequest`]. Documented under
+/// the name clients have always seen.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CheckRequest {
+#[schema(as = CheckRequest)]
+pub struct CheckBody {
     /// The dataset's name in the store (see `/collections`).
     pub dataset: String,
     /// Ruleset ids (see `/rules`); all of them when absent.
@@ -128,7 +130,7 @@ pub(crate) fn mode_of(text: Option<&str>) -> Result<Mode, ApiError> {
 }
 
 /// Runs a check and keeps it as a record. Needs the bearer token when one is configured.
-#[utoipa::path(post, path = "/checks", tag = "checks", request_body = CheckRequest,
+#[utoipa::path(post, path = "/checks", tag = "checks", request_body = CheckBody,
     security(("bearer" = [])),
     responses((status = 201, description = "The run: its id, links and summary", body = CheckRun,
                headers(("Location" = String, description = "The run's URL"))),
@@ -144,7 +146,7 @@ pub async fn create_check(
 ) -> Result<HttpResponse, ApiError> {
     authorize(&req, &state)?;
     same_origin(&req, &state)?;
-    let body: CheckRequest = json_body(&req, payload, crate::limits::CHECK_REQUEST_BYTES).await?;
+    let body: CheckBody = json_body(&req, payload, crate::limits::CHECK_REQUEST_BYTES).await?;
     let request = check::CheckRequest {
         rulesets: pick_rulesets(&state, body.rulesets.as_deref())?,
         mode: mode_of(body.mode.as_deref())?,

@@ -20,9 +20,6 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
 use std::sync::Arc;
 
-/// Request bodies larger than this get 413.
-pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
-
 /// What every handler shares.
 pub struct AppState {
     /// Judging requests in flight, at most [`crate::limits::HEAVY_AT_ONCE`].
@@ -246,7 +243,7 @@ pub fn cors(origins: &[String]) -> actix_cors::Cors {
     cors
 }
 
-/// Reads a JSON body of at most [`BODY_LIMIT`] bytes that arrives within
+/// Reads a JSON body of at most [`crate::limits::BODY_BYTES`] bytes that arrives within
 /// [`crate::limits::BODY_SECONDS`], then parses it. The body must say it is JSON (`Content-Type:
 /// application/json`, or a `+json` type) and come uncompressed: 415 otherwise. A browser sends a
 /// `text/plain` POST to another origin without asking first, so a JSON-only route cannot be reached by a
@@ -276,7 +273,7 @@ pub(crate) async fn json_body<T: serde::de::DeserializeOwned>(
         )));
     }
     let wait = std::time::Duration::from_secs(crate::limits::BODY_SECONDS);
-    let limit = (limit as usize).min(BODY_LIMIT);
+    let limit = (limit as usize).min(crate::limits::BODY_BYTES);
     let bytes = match actix_web::rt::time::timeout(wait, payload.to_bytes_limited(limit)).await {
         Err(_) => return Err(ApiError::SlowBody),
         Ok(Err(_)) => return Err(ApiError::TooLarge(limit)),

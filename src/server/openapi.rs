@@ -65,7 +65,7 @@ pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3
         FeatureCollectionType, FeatureCollection, Exception, TileSets, TileSet, TileMatrixLimits, TileLayer,
         TileMatrixSets, TileMatrixSetRef, TileMatrixSet, BoundingBox, TileMatrix, CheckRun, CheckRuns, NotInForce, RuleInfo, RulesetInfo,
         Rulesets, AppRuleset, AppConfig, Coverage, CoverageFeature, CoverageProperties,
-        checks::CheckRequest, checks::ReviewRequest, siting::SiteBody, checks::ModeParam, checks::ByParam,
+        checks::CheckBody, checks::ReviewRequest, siting::SiteBody, checks::ModeParam, checks::ByParam,
         checks::CompareBy, checks::CompareFormat,
     )),
     modifiers(&Bearer)

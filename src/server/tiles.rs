@@ -174,13 +174,10 @@ pub async fn tilesets(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    super::ogc::only_params(&req, &[])?;
-    let id = path.into_inner();
-    let base = base_url(&req);
-    let (family, extent) = served_family(&state, &id).await?;
+    let (base, id, tileset) = the_tileset(&req, &state, path).await?;
     Ok(HttpResponse::Ok().json(TileSets {
         links: vec![Link::new(format!("{base}/collections/{id}/tiles"), "self", JSON)],
-        tilesets: vec![tileset_json(&base, &id, family, extent)],
+        tilesets: vec![tileset],
     }))
 }
 
@@ -194,11 +191,22 @@ pub async fn tileset(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    super::ogc::only_params(&req, &[])?;
+    let (_, _, tileset) = the_tileset(&req, &state, path).await?;
+    Ok(HttpResponse::Ok().json(tileset))
+}
+
+/// The collection's one tileset, with the base URL and the collection's id it was made for.
+async fn the_tileset(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<(String, String, TileSet), ApiError> {
+    super::ogc::only_params(req, &[])?;
     let id = path.into_inner();
-    let base = base_url(&req);
-    let (family, extent) = served_family(&state, &id).await?;
-    Ok(HttpResponse::Ok().json(tileset_json(&base, &id, family, extent)))
+    let base = base_url(req);
+    let (family, extent) = served_family(state, &id).await?;
+    let tileset = tileset_json(&base, &id, family, extent);
+    Ok((base, id, tileset))
 }
 
 /// One tile: the collection's features that meet it, as a Mapbox Vector Tile with one layer named after

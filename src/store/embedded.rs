@@ -14,7 +14,7 @@
 use super::{NewRun, RunSummary, Store, StoreError};
 use crate::check::Source;
 use crate::model::Dataset;
-use crate::report::files::write_folder;
+use crate::safe_write::write_folder;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;

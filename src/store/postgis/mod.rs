@@ -63,7 +63,7 @@ impl Drop for Pin {
     fn drop(&mut self) {
         let mut pins = self.pins.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(conn) = pins.conn.as_mut() {
-            let unlocked = diesel::sql_query("SELECT pg_advisory_unlock_shared($1, $2)")
+            let unlocked = diesel::sql_query(include_str!("unpin.sql"))
                 .bind::<diesel::sql_types::Int4, _>(PIN_CLASS)
                 .bind::<diesel::sql_types::Int4, _>(self.id)
                 .execute(conn);
@@ -164,7 +164,7 @@ impl PostgisStore {
             })?);
         }
         let locked = pins.conn.as_mut().map(|conn| {
-            diesel::sql_query("SELECT pg_advisory_lock_shared($1, $2)")
+            diesel::sql_query(include_str!("pin.sql"))
                 .bind::<diesel::sql_types::Int4, _>(PIN_CLASS)
                 .bind::<diesel::sql_types::Int4, _>(id)
                 .execute(conn)
@@ -185,7 +185,7 @@ impl PostgisStore {
     fn check_versions(&self) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         // PostGIS may not be installed in this database yet: create it (needs a superuser, or trust).
-        diesel::sql_query("CREATE EXTENSION IF NOT EXISTS postgis")
+        diesel::sql_query(include_str!("create_postgis.sql"))
             .execute(&mut conn)
             .map_err(|e| StoreError::Backend(format!("PostGIS is not available in this database: {e}")))?;
         let v: Versions = diesel::sql_query(include_str!("versions.sql"))
@@ -223,7 +223,7 @@ impl PostgisStore {
         conn.transaction::<_, diesel::result::Error, _>(|conn| {
             // Two imports of one name, from this process or another, run one after the other: the second
             // waits here and then numbers its version after the first's.
-            diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            diesel::sql_query(include_str!("import_lock.sql"))
                 .bind::<diesel::sql_types::Int4, _>(IMPORT_CLASS)
                 .bind::<diesel::sql_types::Text, _>(name)
                 .execute(conn)?;
@@ -375,19 +375,29 @@ fn from_time(d: time::Date) -> crate::model::Date {
 }
 
 /// The stored row of a run, for its summary.
-type RunRow = (
-    i64,
-    String,
-    String,
-    time::Date,
-    serde_json::Value,
-    time::OffsetDateTime,
-    Option<serde_json::Value>,
-);
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = check_runs, check_for_backend(diesel::pg::Pg))]
+struct RunRow {
+    id: i64,
+    dataset_name: String,
+    mode: String,
+    as_of: time::Date,
+    rulesets: serde_json::Value,
+    created: time::OffsetDateTime,
+    summary: Option<serde_json::Value>,
+}
 
 /// A run's summary: as kept, or for a run kept before runs were records, what its columns say.
 fn summary_of(row: RunRow) -> Result<RunSummary, StoreError> {
-    let (id, dataset, mode, as_of, rulesets, created, summary) = row;
+    let RunRow {
+        id,
+        dataset_name: dataset,
+        mode,
+        as_of,
+        rulesets,
+        created,
+        summary,
+    } = row;
     match summary {
         Some(s) => serde_json::from_value(s).map_err(|e| StoreError::Backend(format!("run {id}'s summary: {e}"))),
         None => Ok(RunSummary {
@@ -482,7 +492,7 @@ impl Store for PostgisStore {
             id: i64,
         }
         let mut conn = self.conn()?;
-        let next: Next = diesel::sql_query("SELECT nextval(pg_get_serial_sequence('check_runs', 'id')) AS id")
+        let next: Next = diesel::sql_query(include_str!("next_run_id.sql"))
             .get_result(&mut conn)
             .map_err(backend)?;
         Ok(next.id as u64)
@@ -542,7 +552,7 @@ impl Store for PostgisStore {
         let mut conn = self.conn()?;
         let rows: Vec<RunRow> = check_runs::table
             .order(check_runs::id)
-            .select(run_columns())
+            .select(RunRow::as_select())
             .load(&mut conn)
             .map_err(backend)?;
         rows.into_iter().map(summary_of).collect()
@@ -552,7 +562,7 @@ impl Store for PostgisStore {
         let mut conn = self.conn()?;
         let row: RunRow = check_runs::table
             .filter(check_runs::id.eq(id as i64))
-            .select(run_columns())
+            .select(RunRow::as_select())
             .first(&mut conn)
             .optional()
             .map_err(backend)?
@@ -585,27 +595,6 @@ impl Store for PostgisStore {
             }
         }
     }
-}
-
-#[allow(clippy::type_complexity)]
-fn run_columns() -> (
-    check_runs::id,
-    check_runs::dataset_name,
-    check_runs::mode,
-    check_runs::as_of,
-    check_runs::rulesets,
-    check_runs::created,
-    check_runs::summary,
-) {
-    (
-        check_runs::id,
-        check_runs::dataset_name,
-        check_runs::mode,
-        check_runs::as_of,
-        check_runs::rulesets,
-        check_runs::created,
-        check_runs::summary,
-    )
 }
 
 /// The URL with its password, if any, replaced by `***`: `postgres://user:***@host/db`.

@@ -68,6 +68,33 @@ fn insert(conn: &mut PgConnection, table: &str, rows: Vec<Value>) -> QueryResult
     Ok(())
 }
 
+/// Inserts one row per item into `table`: placed by `(key, id)` (the dataset version or the run) and its
+/// order, with the columns `columns` gives it and its geometry.
+fn insert_placed<T>(
+    conn: &mut PgConnection,
+    table: &str,
+    placed_by: (&str, i64),
+    items: &[T],
+    columns: impl Fn(&T, &mut Map<String, Value>),
+    geometry: impl Fn(&T) -> Geometry<f64>,
+) -> QueryResult<usize> {
+    let rows = items
+        .iter()
+        .enumerate()
+        .map(|(ord, item)| {
+            let mut row = Map::new();
+            row.insert(placed_by.0.into(), placed_by.1.into());
+            row.insert("ord".into(), ord.into());
+            columns(item, &mut row);
+            row.insert("geom".into(), ewkb_hex(&geometry(item))?.into());
+            Ok(Value::Object(row))
+        })
+        .collect::<QueryResult<Vec<_>>>()?;
+    let count = rows.len();
+    insert(conn, table, rows)?;
+    Ok(count)
+}
+
 /// Writes a layer's features as rows of its table, a column per field of `fields`.
 pub(super) fn insert_layer<T>(
     conn: &mut PgConnection,
@@ -77,28 +104,24 @@ pub(super) fn insert_layer<T>(
     fields: &[Field<T>],
     geometry: impl Fn(&T) -> Geometry<f64>,
 ) -> QueryResult<usize> {
-    let rows = features
-        .iter()
-        .enumerate()
-        .map(|(i, feature)| {
-            let mut row = Map::new();
-            row.insert("dataset_id".into(), dataset_id.into());
-            row.insert("ord".into(), i.into());
-            for field in fields {
-                let value = match (field.read)(feature) {
-                    // An array column: an empty list is an empty array, not NULL.
-                    FieldValue::List(ids) => serde_json::json!(ids),
-                    other => other.json(Lists::Array),
-                };
-                row.insert(field.key.into(), value);
-            }
-            row.insert("geom".into(), ewkb_hex(&geometry(feature))?.into());
-            Ok(Value::Object(row))
-        })
-        .collect::<QueryResult<Vec<_>>>()?;
-    let count = rows.len();
-    insert(conn, table_of(layer), rows)?;
-    Ok(count)
+    let columns = |feature: &T, row: &mut Map<String, Value>| {
+        for field in fields {
+            let value = match (field.read)(feature) {
+                // An array column: an empty list is an empty array, not NULL.
+                FieldValue::List(ids) => serde_json::json!(ids),
+                other => other.json(Lists::Array),
+            };
+            row.insert(field.key.into(), value);
+        }
+    };
+    insert_placed(
+        conn,
+        table_of(layer),
+        ("dataset_id", dataset_id.into()),
+        features,
+        columns,
+        geometry,
+    )
 }
 
 /// Writes a run's findings as rows of `findings`, a column per finding column.
@@ -107,26 +130,20 @@ pub(super) fn insert_findings(
     run_id: i64,
     findings: &[crate::engine::Finding],
 ) -> QueryResult<()> {
-    let rows = findings
-        .iter()
-        .enumerate()
-        .map(|(i, finding)| {
-            let mut row = Map::new();
-            row.insert("run_id".into(), run_id.into());
-            row.insert("ord".into(), i.into());
-            for column in &FINDING_COLUMNS {
-                let value = match (column.value)(finding) {
-                    Cell::Text(t) => t.into(),
-                    Cell::Number(n) => n.map_or(Value::Null, Value::from),
-                    Cell::List(ids) => serde_json::json!(ids),
-                };
-                row.insert(finding_column(column.key).into(), value);
-            }
-            row.insert("geom".into(), ewkb_hex(&finding.geometry)?.into());
-            Ok(Value::Object(row))
-        })
-        .collect::<QueryResult<Vec<_>>>()?;
-    insert(conn, "findings", rows)
+    let columns = |finding: &crate::engine::Finding, row: &mut Map<String, Value>| {
+        for column in &FINDING_COLUMNS {
+            let value = match (column.value)(finding) {
+                Cell::Text(t) => t.into(),
+                Cell::Number(n) => n.map_or(Value::Null, Value::from),
+                Cell::List(ids) => serde_json::json!(ids),
+            };
+            row.insert(finding_column(column.key).into(), value);
+        }
+    };
+    insert_placed(conn, "findings", ("run_id", run_id), findings, columns, |f| {
+        f.geometry.clone()
+    })?;
+    Ok(())
 }
 
 #[derive(QueryableByName)]

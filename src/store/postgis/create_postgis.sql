@@ -1,0 +1,2 @@
+-- PostGIS in this database, created when missing (needs a superuser, or trust).
+CREATE EXTENSION IF NOT EXISTS postgis
