@@ -9,8 +9,6 @@ cd "$(dirname "$0")/.."
 dir=${1:?usage: bench/access.sh DATASET_DIR [SIGMA_M]}
 sigma=${2:-350}
 source bench/venv.sh
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 /usr/bin/time -f "carecircle access   %e s %M KB" target/release/carecircle access "$dir" --rules bench/radius-only.toml \
     --rule anxi-2022/service-radius --kernel gaussian --sigma "$sigma" --format json > "$out/ours.json"
 /usr/bin/time -f "PySAL access        %e s %M KB" "$venv/bin/python" bench/access_peer.py "$dir" "$out/ours.json" "$sigma"

@@ -13,8 +13,6 @@ cd "$(dirname "$0")/.."
 dir=${1:?usage: bench/site.sh DATASET_DIR P}
 p=${2:?usage: bench/site.sh DATASET_DIR P}
 source bench/venv.sh
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 echo "dataset: $dir ($(du -sh "$dir" | cut -f1)), at most $p sites"
 /usr/bin/time -f "%e %M" -o "$out/ours.time" target/release/carecircle site "$dir" --rules bench/radius-only.toml \
     --rule anxi-2022/service-radius --add "$p" --min-area 0 --format json > "$out/ours.json"

@@ -12,8 +12,6 @@ cd "$(dirname "$0")/.."
 dir=${1:?usage: bench/whole.sh DATASET_DIR [RUNS]}
 runs=${2:-3}
 source bench/venv.sh
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 best() { # name, command...: the fastest of $runs runs, and its peak memory
     local name=$1; shift
     local best_t="" best_m=""

@@ -313,18 +313,7 @@ fn no_csv_cell_is_a_formula() {
             "csv",
         ]),
     ));
-    run(&[
-        "site",
-        d,
-        "--rules",
-        "anxi-2022",
-        "--rule",
-        "anxi-2022/service-radius",
-        "--add",
-        "3",
-        "--out",
-        &out("site"),
-    ]);
+    run(&common::site_anxi(d, &["--add", "3", "--out", &out("site")]));
     csvs.push((
         "sites.csv".into(),
         std::fs::read(dir.path().join("site/sites.csv")).unwrap(),

@@ -6,18 +6,13 @@ use common::{carecircle, RULES};
 use serde_json::Value;
 use std::process::Output;
 
+/// `review` of `proposal` in the demo, with `extra`.
+fn review_in_demo(proposal: &str, extra: &[&str]) -> Output {
+    carecircle(&[&["review", "geodata/demo", "--proposal", proposal][..], extra].concat())
+}
+
 fn review(proposal: &str) -> (Value, Output) {
-    let mut args = vec![
-        "review",
-        "geodata/demo",
-        "--proposal",
-        proposal,
-        "--format",
-        "json",
-        "--rules",
-    ];
-    args.extend(RULES);
-    let out = carecircle(&args);
+    let out = review_in_demo(proposal, &[&["--format", "json", "--rules"][..], &RULES].concat());
     (serde_json::from_slice(&out.stdout).unwrap_or(Value::Null), out)
 }
 
@@ -107,14 +102,10 @@ fn a_short_proposal_fails_with_its_reasons() {
     assert_eq!(institution["existing_findings"][0]["id"], "350105102");
     assert!(doc["existing_gaps"].as_u64().unwrap() >= 1);
 
-    let text = carecircle(&[
-        "review",
-        "geodata/demo",
-        "--proposal",
+    let text = review_in_demo(
         "geodata/proposals/langqi-jiangjing.geojson",
-        "--rules",
-        "rules/anxi-2022.toml",
-    ]);
+        &["--rules", "rules/anxi-2022.toml"],
+    );
     assert_eq!(text.status.code(), Some(1));
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("不通过 FAIL") && text.contains("琅岐江景苑"), "{text}");
@@ -135,16 +126,10 @@ fn a_proposal_passes_on_its_own_obligations_beside_an_existing_gap() {
         }
     }
     std::fs::write(&path, proposal.to_string()).unwrap();
-    let out = carecircle(&[
-        "review",
-        "geodata/demo",
-        "--proposal",
+    let out = review_in_demo(
         path.to_str().unwrap(),
-        "--rules",
-        "rules/anxi-2022.toml",
-        "--format",
-        "json",
-    ]);
+        &["--rules", "rules/anxi-2022.toml", "--format", "json"],
+    );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{doc}");
     assert_eq!(doc["pass"], true);
@@ -170,14 +155,7 @@ fn a_bad_proposal_is_named_and_exits_2() {
         feature("parks", "X1")
     );
     std::fs::write(&path, text).unwrap();
-    let out = carecircle(&[
-        "review",
-        "geodata/demo",
-        "--proposal",
-        path.to_str().unwrap(),
-        "--rules",
-        RULES[0],
-    ]);
+    let out = review_in_demo(path.to_str().unwrap(), &["--rules", RULES[0]]);
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     let err = String::from_utf8_lossy(&out.stderr);

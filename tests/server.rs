@@ -560,18 +560,7 @@ async fn siting_over_http_is_the_command_s_answer() {
     .await;
     assert_eq!(resp.status().as_u16(), 200);
     let doc: Value = serde_json::from_slice(&test::read_body(resp).await).unwrap();
-    let cli = common::carecircle(&[
-        "site",
-        "geodata/demo",
-        "--rules",
-        "anxi-2022",
-        "--rule",
-        "anxi-2022/service-radius",
-        "--add",
-        "3",
-        "--format",
-        "json",
-    ]);
+    let cli = common::carecircle(&common::site_anxi("geodata/demo", &["--add", "3", "--format", "json"]));
     let expected: Value = serde_json::from_slice(&cli.stdout).unwrap();
     for key in [
         "chosen",

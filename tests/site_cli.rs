@@ -14,6 +14,17 @@ fn site(args: &[&str]) -> (Value, std::process::Output) {
     (serde_json::from_slice(&out.stdout).unwrap_or(Value::Null), out)
 }
 
+/// `site` over the demo for Anxi's 700 m radius rule, with `extra`.
+fn site_radius(extra: &[&str]) -> (Value, std::process::Output) {
+    site(
+        &[
+            &["--rules", "anxi-2022", "--rule", "anxi-2022/service-radius"][..],
+            extra,
+        ]
+        .concat(),
+    )
+}
+
 /// The households of the areas the radius rule finds out of reach in a check of `dir`.
 fn uncovered_households(dir: &Path, areas: &Value) -> u64 {
     let out = carecircle(&[
@@ -47,14 +58,7 @@ fn uncovered_households(dir: &Path, areas: &Value) -> u64 {
 /// leave out of reach exactly the households the answer says — `check` itself is the judge.
 #[test]
 fn the_answer_is_what_check_finds_with_the_sites_built() {
-    let (doc, out) = site(&[
-        "--rules",
-        "anxi-2022",
-        "--rule",
-        "anxi-2022/service-radius",
-        "--add",
-        "3",
-    ]);
+    let (doc, out) = site_radius(&["--add", "3"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(doc["goal"], "add");
     assert_eq!(doc["optimal"], true);
@@ -128,13 +132,7 @@ fn the_answer_is_what_check_finds_with_the_sites_built() {
 
 #[test]
 fn cover_all_names_what_no_candidate_reaches() {
-    let (doc, out) = site(&[
-        "--rules",
-        "anxi-2022",
-        "--rule",
-        "anxi-2022/service-radius",
-        "--cover-all",
-    ]);
+    let (doc, out) = site_radius(&["--cover-all"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(doc["goal"], "cover_all");
     assert_eq!(doc["optimal"], true);
@@ -152,18 +150,10 @@ fn cover_all_names_what_no_candidate_reaches() {
 fn out_writes_every_file_and_refuses_a_foreign_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("site");
-    let out = carecircle(&[
-        "site",
+    let out = carecircle(&common::site_anxi(
         "geodata/demo",
-        "--rules",
-        "anxi-2022",
-        "--rule",
-        "anxi-2022/service-radius",
-        "--add",
-        "2",
-        "--out",
-        dir.to_str().unwrap(),
-    ]);
+        &["--add", "2", "--out", dir.to_str().unwrap()],
+    ));
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("已证明最优") && text.contains("proved optimal"), "{text}");
@@ -190,18 +180,10 @@ fn out_writes_every_file_and_refuses_a_foreign_folder() {
     let foreign = tmp.path().join("mine");
     std::fs::create_dir(&foreign).unwrap();
     std::fs::write(foreign.join("notes.txt"), "keep").unwrap();
-    let refused = carecircle(&[
-        "site",
+    let refused = carecircle(&common::site_anxi(
         "geodata/demo",
-        "--rules",
-        "anxi-2022",
-        "--rule",
-        "anxi-2022/service-radius",
-        "--add",
-        "2",
-        "--out",
-        foreign.to_str().unwrap(),
-    ]);
+        &["--add", "2", "--out", foreign.to_str().unwrap()],
+    ));
     assert_eq!(refused.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(foreign.join("notes.txt")).unwrap(), "keep");
 }
@@ -230,16 +212,7 @@ fn refusals_name_what_is_wrong() {
     let (_, out) = site(&["--rules", "anxi-2022", "--rule", "anxi-2022/service-radius"]);
     assert_eq!(out.status.code(), Some(2), "a goal is required");
 
-    let (_, out) = site(&[
-        "--rules",
-        "anxi-2022",
-        "--rule",
-        "anxi-2022/service-radius",
-        "--add",
-        "1",
-        "--time-limit",
-        "0",
-    ]);
+    let (_, out) = site_radius(&["--add", "1", "--time-limit", "0"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--time-limit"));
 
@@ -252,16 +225,7 @@ fn refusals_name_what_is_wrong() {
             std::fs::copy(entry.path(), tmp.path().join(entry.file_name())).unwrap();
         }
     }
-    let out = carecircle(&[
-        "site",
-        tmp.path().to_str().unwrap(),
-        "--rules",
-        "anxi-2022",
-        "--rule",
-        "anxi-2022/service-radius",
-        "--add",
-        "1",
-    ]);
+    let out = carecircle(&common::site_anxi(tmp.path().to_str().unwrap(), &["--add", "1"]));
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("candidates.geojson"));
 }

@@ -5,6 +5,7 @@
 
 use super::schemas::{AppConfig, AppRuleset};
 use super::{ApiError, AppState};
+use crate::server::Reply;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -53,7 +54,7 @@ fn app_policy(basemap: Option<&str>) -> String {
 /// What the page needs to start: the datasets, the rulesets, whether checks need a token, the basemap.
 #[utoipa::path(get, path = "/app/config.json", tag = "web app",
     responses((status = 200, description = "What the web app needs to start", body = AppConfig)))]
-pub async fn config(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn config(req: HttpRequest, state: web::Data<AppState>) -> Reply {
     super::ogc::only_params(&req, &[])?;
     let store = state.store.clone();
     let datasets = web::block(move || store.dataset_names())

@@ -16,6 +16,7 @@ use crate::model::{Mode, Tier};
 use crate::report::compare::{self as report_compare, CompareDocument};
 use crate::report::review::{ReviewCheck, ReviewDocument};
 use crate::rules::{Rule, Ruleset};
+use crate::server::Reply;
 use crate::store::{RunSummary, StoreError};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -139,11 +140,7 @@ pub(crate) fn mode_of(text: Option<&str>) -> Result<Mode, ApiError> {
               (status = 404, description = "No such dataset", body = Exception),
               (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception),
               (status = 507, description = "The server's storage is full: the run was not kept", body = Exception)))]
-pub async fn create_check(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_check(req: HttpRequest, state: web::Data<AppState>, payload: web::Payload) -> Reply {
     authorize(&req, &state)?;
     same_origin(&req, &state)?;
     let body: CheckBody = json_body(&req, payload, crate::limits::CHECK_REQUEST_BYTES).await?;
@@ -239,7 +236,7 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 /// Every kept run, oldest first.
 #[utoipa::path(get, path = "/checks", tag = "checks",
     responses((status = 200, description = "The runs", body = CheckRuns)))]
-pub async fn list_checks(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list_checks(req: HttpRequest, state: web::Data<AppState>) -> Reply {
     let base = base_url(&req);
     let checks = blocking(move || {
         state
@@ -254,12 +251,7 @@ pub async fn list_checks(req: HttpRequest, state: web::Data<AppState>) -> Result
 }
 
 /// One file of a kept run, as made.
-async fn run_file(
-    state: &web::Data<AppState>,
-    id: u64,
-    name: &str,
-    content_type: &str,
-) -> Result<HttpResponse, ApiError> {
+async fn run_file(state: &web::Data<AppState>, id: u64, name: &str, content_type: &str) -> Reply {
     let bytes = stored(state, id, name).await??;
     Ok(HttpResponse::Ok().content_type(content_type).body(bytes))
 }
@@ -275,7 +267,7 @@ async fn stored(state: &web::Data<AppState>, id: u64, name: &str) -> Result<Resu
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "The run's check.json (DATA-CONTRACT §4 and the record)", body = Object),
               (status = 404, description = "No such run", body = Exception)))]
-pub async fn get_check(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_check(state: web::Data<AppState>, path: web::Path<u64>) -> Reply {
     run_file(&state, path.into_inner(), "check.json", "application/json").await
 }
 
@@ -284,7 +276,7 @@ pub async fn get_check(state: web::Data<AppState>, path: web::Path<u64>) -> Resu
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "Every finding", content_type = "application/geo+json", body = Object),
               (status = 404, description = "No such run", body = Exception)))]
-pub async fn get_findings(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_findings(state: web::Data<AppState>, path: web::Path<u64>) -> Reply {
     run_file(&state, path.into_inner(), "findings.geojson", "application/geo+json").await
 }
 
@@ -293,17 +285,12 @@ pub async fn get_findings(state: web::Data<AppState>, path: web::Path<u64>) -> R
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "The report", content_type = "text/html"),
               (status = 404, description = "No such run", body = Exception)))]
-pub async fn get_report(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_report(state: web::Data<AppState>, path: web::Path<u64>) -> Reply {
     run_file(&state, path.into_inner(), "report.html", "text/html; charset=utf-8").await
 }
 
 /// A map of a run: kept when the run was made, if the server had a CJK font then.
-async fn map_file(
-    state: &web::Data<AppState>,
-    id: u64,
-    name: &str,
-    content_type: &str,
-) -> Result<HttpResponse, ApiError> {
+async fn map_file(state: &web::Data<AppState>, id: u64, name: &str, content_type: &str) -> Reply {
     match stored(state, id, name).await? {
         Ok(bytes) => Ok(HttpResponse::Ok().content_type(content_type).body(bytes)),
         Err(StoreError::NoFile { .. }) => Err(ApiError::Unavailable(format!(
@@ -320,7 +307,7 @@ async fn map_file(
     responses((status = 200, description = "The map", content_type = "image/png"),
               (status = 404, description = "No such run", body = Exception),
               (status = 503, description = "The run was made without a CJK font on the server", body = Exception)))]
-pub async fn get_map_png(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_map_png(state: web::Data<AppState>, path: web::Path<u64>) -> Reply {
     map_file(&state, path.into_inner(), "coverage.png", "image/png").await
 }
 
@@ -330,7 +317,7 @@ pub async fn get_map_png(state: web::Data<AppState>, path: web::Path<u64>) -> Re
     responses((status = 200, description = "The map", content_type = "image/svg+xml"),
               (status = 404, description = "No such run", body = Exception),
               (status = 503, description = "The run was made without a CJK font on the server", body = Exception)))]
-pub async fn get_map_svg(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_map_svg(state: web::Data<AppState>, path: web::Path<u64>) -> Reply {
     map_file(&state, path.into_inner(), "coverage.svg", "image/svg+xml").await
 }
 
@@ -340,7 +327,7 @@ pub async fn get_map_svg(state: web::Data<AppState>, path: web::Path<u64>) -> Re
     responses((status = 200, description = "The workbook",
                content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
               (status = 404, description = "No such run", body = Exception)))]
-pub async fn get_xlsx(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_xlsx(state: web::Data<AppState>, path: web::Path<u64>) -> Reply {
     let id = path.into_inner();
     let bytes = stored(&state, id, "findings.xlsx").await??;
     Ok(HttpResponse::Ok()
@@ -357,7 +344,7 @@ pub async fn get_xlsx(state: web::Data<AppState>, path: web::Path<u64>) -> Resul
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "The findings, one row each", content_type = "text/csv"),
               (status = 404, description = "No such run", body = Exception)))]
-pub async fn get_csv(state: web::Data<AppState>, path: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_csv(state: web::Data<AppState>, path: web::Path<u64>) -> Reply {
     let id = path.into_inner();
     let bytes = stored(&state, id, "findings.csv").await??;
     Ok(HttpResponse::Ok()
@@ -419,7 +406,7 @@ pub async fn get_compare(
     state: web::Data<AppState>,
     path: web::Path<(u64, u64)>,
     query: web::Query<CompareQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     let (new_id, old_id) = path.into_inner();
     let by = query
         .by
@@ -482,11 +469,7 @@ pub async fn get_compare(
               (status = 400, description = "Bad request or bad proposal, every problem named", body = Exception),
               (status = 404, description = "No such dataset", body = Exception),
               (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
-pub async fn review(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+pub async fn review(req: HttpRequest, state: web::Data<AppState>, payload: web::Payload) -> Reply {
     let body: ReviewRequest = json_body(&req, payload, crate::limits::PROPOSAL_BYTES).await?;
     let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
     let store = Arc::clone(&state.store);
@@ -525,7 +508,7 @@ fn rule_json(ruleset: &Ruleset, rule: &Rule) -> RuleInfo {
 /// Every rule the service can apply, with its source.
 #[utoipa::path(get, path = "/rules", tag = "rules",
     responses((status = 200, description = "The rulesets and their rules", body = Rulesets)))]
-pub async fn list_rules(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list_rules(req: HttpRequest, state: web::Data<AppState>) -> Reply {
     super::ogc::only_params(&req, &[])?;
     let rulesets = state
         .rulesets
@@ -548,7 +531,7 @@ pub async fn list_rules(req: HttpRequest, state: web::Data<AppState>) -> Result<
            ("rule" = String, Path, description = "The rule's name, e.g. service-radius")),
     responses((status = 200, description = "The rule", body = RuleInfo),
               (status = 404, description = "No such rule", body = Exception)))]
-pub async fn get_rule(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+pub async fn get_rule(state: web::Data<AppState>, path: web::Path<(String, String)>) -> Reply {
     let (ruleset, rule) = path.into_inner();
     let id = format!("{ruleset}/{rule}");
     state
@@ -580,11 +563,7 @@ pub struct CoverageQuery {
               (status = 400, description = "Bad parameter", body = Exception),
               (status = 404, description = "No such dataset", body = Exception),
               (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
-pub async fn coverage(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    query: web::Query<CoverageQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn coverage(req: HttpRequest, state: web::Data<AppState>, query: web::Query<CoverageQuery>) -> Reply {
     let query = query.into_inner();
     let tiers = match query.tiers.as_deref() {
         None | Some("") => Tier::COMMUNITY.to_vec(),

@@ -56,6 +56,9 @@ pub struct AppState {
 /// A geometry family of a run's findings: served as multi-geometries or not, and its extent.
 type FindingFamily = (ogc::Family, bool, Option<geo::Rect<f64>>);
 
+/// What a handler answers: a response, or the error whose status and JSON body the server chooses.
+pub(crate) type Reply = Result<HttpResponse, ApiError>;
+
 /// An error as the client sees it: a status and a JSON body naming the problem.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

@@ -10,6 +10,7 @@
 use super::ogc::{self, DEFAULT_LIMIT, MAX_LIMIT};
 use super::schemas::*;
 use super::{app, checks, siting, tiles, ApiError, AppState};
+use crate::server::Reply;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -288,14 +289,14 @@ pub async fn swagger_asset(file: web::Path<String>) -> HttpResponse {
 /// This document, where OGC API – Features' `service-desc` link points.
 #[utoipa::path(get, path = "/api", tag = "OGC API - Features",
     responses((status = 200, description = "The OpenAPI 3.0 document (also at /openapi.json)", content_type = "application/vnd.oai.openapi+json;version=3.0", body = Object)))]
-pub async fn api_at_api(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn api_at_api(req: HttpRequest, state: web::Data<AppState>) -> Reply {
     api(req, state).await
 }
 
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "OGC API - Features",
     responses((status = 200, description = "The OpenAPI 3.0 document (also at /api)", content_type = "application/vnd.oai.openapi+json;version=3.0", body = Object)))]
-pub async fn api(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn api(req: HttpRequest, state: web::Data<AppState>) -> Reply {
     ogc::only_params(&req, &[])?;
     let ids: Vec<String> = state.rulesets.iter().map(|r| r.id.clone()).collect();
     let store = state.store.clone();

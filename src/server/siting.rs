@@ -1,6 +1,7 @@
 //! `POST /site`: siting (选址) over HTTP — the same answer as `carecircle site`, as JSON.
 
 use super::{authorize, heavy, json_body, ApiError, AppState};
+use crate::server::Reply;
 use crate::siting::report::SitingView;
 use crate::siting::{self, Goal, SiteRequest, SitingError};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -45,11 +46,7 @@ pub struct SiteBody {
               (status = 400, description = "Bad request: the rule, the goal or a figure, named", body = Exception),
               (status = 404, description = "No such dataset", body = Exception),
               (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
-pub async fn site(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    payload: web::Payload,
-) -> Result<HttpResponse, ApiError> {
+pub async fn site(req: HttpRequest, state: web::Data<AppState>, payload: web::Payload) -> Reply {
     authorize(&req, &state)?;
     let body: SiteBody = json_body(&req, payload, crate::limits::SITE_REQUEST_BYTES).await?;
     let goal = match (body.add, body.cover_all.unwrap_or(false)) {

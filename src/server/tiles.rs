@@ -11,6 +11,7 @@ use super::schemas::{
     TileSet, TileSets,
 };
 use super::{base_url, readable, ApiError, AppState};
+use crate::server::Reply;
 use crate::tiles::{self, TileFeature, TileId, TileIndex};
 use actix_web::{web, HttpRequest, HttpResponse};
 use geo::{BoundingRect, Geometry};
@@ -37,7 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The tile matrix sets served: WebMercatorQuad only.
 #[utoipa::path(get, path = "/tileMatrixSets", tag = "OGC API - Tiles",
     responses((status = 200, description = "The tile matrix sets", body = TileMatrixSets)))]
-pub async fn tile_matrix_sets(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn tile_matrix_sets(req: HttpRequest) -> Reply {
     super::ogc::only_params(&req, &[])?;
     let base = base_url(&req);
     Ok(HttpResponse::Ok().json(TileMatrixSets {
@@ -58,7 +59,7 @@ pub async fn tile_matrix_sets(req: HttpRequest) -> Result<HttpResponse, ApiError
 /// need not reach opengis.net.
 #[utoipa::path(get, path = "/tileMatrixSets/WebMercatorQuad", tag = "OGC API - Tiles",
     responses((status = 200, description = "The WebMercatorQuad tile matrix set", body = TileMatrixSet)))]
-pub async fn tile_matrix_set(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn tile_matrix_set(req: HttpRequest) -> Reply {
     super::ogc::only_params(&req, &[])?;
     Ok(HttpResponse::Ok().json(web_mercator_quad()))
 }
@@ -169,11 +170,7 @@ async fn served_family(
     params(("collectionId" = String, Path, description = "A collection id, as /collections lists them")),
     responses((status = 200, description = "The collection's tilesets", body = TileSets),
               (status = 404, description = "No such collection", body = Exception)))]
-pub async fn tilesets(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn tilesets(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Reply {
     let (base, id, tileset) = the_tileset(&req, &state, path).await?;
     Ok(HttpResponse::Ok().json(TileSets {
         links: vec![Link::new(format!("{base}/collections/{id}/tiles"), "self", JSON)],
@@ -186,11 +183,7 @@ pub async fn tilesets(
     params(("collectionId" = String, Path, description = "A collection id, as /collections lists them")),
     responses((status = 200, description = "The tileset", body = TileSet),
               (status = 404, description = "No such collection", body = Exception)))]
-pub async fn tileset(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn tileset(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Reply {
     let (_, _, tileset) = the_tileset(&req, &state, path).await?;
     Ok(HttpResponse::Ok().json(tileset))
 }
@@ -225,7 +218,7 @@ pub async fn tile(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String, String, String)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     super::ogc::only_params(&req, &[])?;
     let (id, z, y, x) = path.into_inner();
     let number = |name: &str, v: &str| {

@@ -22,6 +22,20 @@ pub const RULES: [&str; 5] = [
     "rules/gb50180-2018.toml",
 ];
 
+/// The arguments of `site` over `data` for Anxi's 700 m radius rule (the rule siting serves), then `extra`.
+pub fn site_anxi<'a>(data: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "site",
+        data,
+        "--rules",
+        "anxi-2022",
+        "--rule",
+        "anxi-2022/service-radius",
+    ];
+    args.extend(extra);
+    args
+}
+
 /// `carecircle serve` on a free loopback port, run in `cwd` with its runs under `state`, once it accepts
 /// connections.
 pub fn start_server(state: &Path, cwd: &Path) -> (Child, u16) {

@@ -1,6 +1,7 @@
 //! `/collections` and `/collections/{collectionId}`.
 
 use super::*;
+use crate::server::Reply;
 
 pub(crate) fn collection_json(base: &str, c: &CollectionInfo) -> Collection {
     let bbox = c.extent.map_or([-180.0, -90.0, 180.0, 90.0], |r| {
@@ -36,7 +37,7 @@ pub(crate) fn collection_json(base: &str, c: &CollectionInfo) -> Collection {
 /// Every collection: each dataset's layers and each check run's findings, one geometry family each.
 #[utoipa::path(get, path = "/collections", tag = "OGC API - Features",
     responses((status = 200, description = "The collections", content_type = "application/json", body = Collections)))]
-pub async fn collections(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn collections(req: HttpRequest, state: web::Data<AppState>) -> Reply {
     only_params(&req, &[])?;
     let base = base_url(&req);
     let all = blocking(move || all_collections(&state)).await?;
@@ -51,11 +52,7 @@ pub async fn collections(req: HttpRequest, state: web::Data<AppState>) -> Result
     params(("collectionId" = String, Path, description = "`<dataset>.<layer>` (with `-points`, `-lines` or `-polygons` where the layer mixes them) or `check-<id>.findings-<family>`")),
     responses((status = 200, description = "The collection", content_type = "application/json", body = Collection),
               (status = 404, description = "No such collection", body = Exception)))]
-pub async fn collection(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn collection(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Reply {
     only_params(&req, &[])?;
     let id = path.into_inner();
     let found = {

@@ -1,6 +1,7 @@
 //! `/collections/{collectionId}/items` and one item: paging, `bbox`, `datetime`, CQL2 `filter`, CRS.
 
 use super::*;
+use crate::server::Reply;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -131,7 +132,7 @@ pub async fn items(
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<ItemsQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     only_params(
         &req,
         &[
@@ -291,7 +292,7 @@ pub async fn item(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     query: web::Query<ItemQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     only_params(&req, &["crs"])?;
     let (id, fid) = path.into_inner();
     let base = base_url(&req);

@@ -1,11 +1,12 @@
 //! The landing page and the conformance classes.
 
 use super::*;
+use crate::server::Reply;
 
 /// The landing page: what this service is and where everything is.
 #[utoipa::path(get, path = "/", tag = "OGC API - Features",
     responses((status = 200, description = "The landing page", content_type = "application/json", body = LandingPage)))]
-pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Reply {
     only_params(&req, &[])?;
     let base = base_url(&req);
     let json = "application/json";
@@ -56,7 +57,7 @@ pub const CONFORMANCE: [&str; 18] = [
 /// filters, schemas.
 #[utoipa::path(get, path = "/conformance", tag = "OGC API - Features",
     responses((status = 200, description = "Conformance classes", content_type = "application/json", body = Conformance)))]
-pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn conformance(req: HttpRequest) -> Reply {
     only_params(&req, &[])?;
     Ok(HttpResponse::Ok().json(Conformance {
         conforms_to: CONFORMANCE.iter().map(|c| c.to_string()).collect(),

@@ -1,6 +1,7 @@
 //! A collection's schema (Part 5) and queryables (Part 3).
 
 use super::*;
+use crate::server::Reply;
 
 pub(crate) fn field_schema(f: &Field) -> Value {
     let (kind, format) = match f.kind {
@@ -62,11 +63,7 @@ pub(crate) fn schema_document(
     params(("collectionId" = String, Path, description = "A collection id, as /collections lists them")),
     responses((status = 200, description = "A JSON Schema of the features", content_type = "application/schema+json", body = Object),
               (status = 404, description = "No such collection", body = Exception)))]
-pub async fn schema(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn schema(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Reply {
     schema_or_queryables(req, state, path, "schema").await
 }
 
@@ -75,11 +72,7 @@ pub async fn schema(
     params(("collectionId" = String, Path, description = "A collection id, as /collections lists them")),
     responses((status = 200, description = "A JSON Schema of the queryable properties", content_type = "application/schema+json", body = Object),
               (status = 404, description = "No such collection", body = Exception)))]
-pub async fn queryables(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn queryables(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Reply {
     schema_or_queryables(req, state, path, "queryables").await
 }
 
@@ -88,7 +81,7 @@ pub(crate) async fn schema_or_queryables(
     state: web::Data<AppState>,
     path: web::Path<String>,
     which: &str,
-) -> Result<HttpResponse, ApiError> {
+) -> Reply {
     only_params(&req, &[])?;
     let id = path.into_inner();
     let c = {
