@@ -6,7 +6,8 @@
 //! renamed into place, so a failure never leaves a half-written or mixed report behind. CSVs start with a UTF-8 byte-order mark,
 //! which Excel needs to show Chinese correctly.
 
-use super::json::{rate, CheckDocument, FindingRow};
+use super::finding_columns::FINDING_COLUMNS;
+use super::json::{rate, CheckDocument};
 use super::Check;
 use std::path::PathBuf;
 use thiserror::Error;
@@ -89,22 +90,14 @@ fn findings_geojson(check: &Check) -> Result<Vec<u8>, WriteError> {
         .report
         .findings
         .iter()
-        .map(FindingRow::from_finding)
         .map(|f| {
-            let mut properties = serde_json::Map::new();
-            properties.insert("rule".into(), f.rule.into());
-            properties.insert("severity".into(), f.severity.into());
-            properties.insert("layer".into(), f.layer.into());
-            properties.insert("id".into(), f.id.into());
-            properties.insert("name".into(), f.name.into());
-            properties.insert("measured".into(), f.measured.into());
-            properties.insert("required".into(), f.required.into());
-            properties.insert("unit".into(), f.unit.into());
-            properties.insert("message".into(), f.message.into());
-            properties.insert("facilities".into(), f.facilities.join(";").into());
+            let properties: serde_json::Map<String, serde_json::Value> = FINDING_COLUMNS
+                .iter()
+                .map(|c| (c.key.to_string(), (c.value)(f).json()))
+                .collect();
             geojson::Feature {
                 bbox: None,
-                geometry: Some(geojson::Geometry::from(f.geometry.0)),
+                geometry: Some(geojson::Geometry::from(&f.geometry)),
                 id: None,
                 properties: Some(properties),
                 foreign_members: None,

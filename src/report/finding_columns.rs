@@ -1,7 +1,7 @@
 //! A finding's columns, written once: their keys, Chinese and English titles, types and how each is read
-//! from a [`Finding`]. `findings.csv`, the workbook's findings sheet, the report's tables and the OGC
-//! schema of a run's findings all read this table; `check.json`'s finding rows carry the same keys
-//! (a test holds them to it).
+//! from a [`Finding`]. `findings.csv`, `findings.geojson`, the workbook's findings sheet, the report's
+//! tables, the OGC schema of a run's findings and the PostGIS store's `findings` rows all read this
+//! table; `check.json`'s finding rows carry the same keys (a test holds them to it).
 //!
 //! ```
 //! use carecircle_core::report::finding_columns::FINDING_COLUMNS;
@@ -37,6 +37,16 @@ impl Cell<'_> {
             Cell::Text(t) => t.to_string(),
             Cell::Number(n) => n.map(|n| figure(n).to_string()).unwrap_or_default(),
             Cell::List(ids) => ids.join(";"),
+        }
+    }
+
+    /// The cell as JSON for GIS clients (`findings.geojson`): numbers as the document rounds them (`null`
+    /// when there is none), lists joined by `;`.
+    pub fn json(&self) -> serde_json::Value {
+        match self {
+            Cell::Text(t) => (*t).into(),
+            Cell::Number(n) => n.map(figure).into(),
+            Cell::List(ids) => ids.join(";").into(),
         }
     }
 }
