@@ -4,6 +4,7 @@
 //! re-exports these modules, so `carecircle::model` and `carecircle_core::model` are one module.
 
 pub mod access;
+pub mod accounts;
 pub mod allocate;
 pub mod builtin;
 pub mod check;

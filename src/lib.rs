@@ -4,8 +4,8 @@
 //! The core (`carecircle_core`, `src/core.rs`) judges; this crate is the shell above it.
 
 pub use carecircle_core::{
-    access, allocate, builtin, check, compare, cql2, crs, digest, engine, fields, limits, load, model, network, report,
-    rules, safe_write, spatial, synth, tiles, toml_file, write,
+    access, accounts, allocate, builtin, check, compare, cql2, crs, digest, engine, fields, limits, load, model,
+    network, report, rules, safe_write, spatial, synth, tiles, toml_file, write,
 };
 
 pub use carecircle_maps as map;

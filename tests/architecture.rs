@@ -9,7 +9,8 @@
 use std::path::{Path, PathBuf};
 
 /// The modules of the core, as `src/` holds them.
-const CORE: [&str; 25] = [
+const CORE: [&str; 26] = [
+    "accounts.rs",
     "access",
     "allocate",
     "builtin.rs",

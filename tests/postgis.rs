@@ -38,6 +38,9 @@ fn store() -> Option<PostgisStore> {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/carecircle_test".into());
     match PostgisStore::connect_unchecked(&url) {
         Ok(s) => {
+            // One migration at a time: tests start together, and two cannot create one table.
+            static MIGRATING: Mutex<()> = Mutex::new(());
+            let _one = MIGRATING.lock().unwrap_or_else(|e| e.into_inner());
             s.migrate().expect("migrations apply");
             Some(s)
         }
@@ -451,8 +454,8 @@ fn checks_racing_reimports_keep_what_they_judged() {
 /// own so the other tests' tables stay whole.
 #[test]
 fn a_table_without_a_fields_column_is_refused_by_name() {
-    let Some(store) = store() else { return };
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(store) = store() else { return };
     let mut conn = PgConnection::establish(&url()).unwrap();
     diesel::sql_query("DROP SCHEMA IF EXISTS drift CASCADE")
         .execute(&mut conn)
@@ -476,6 +479,110 @@ fn a_table_without_a_fields_column_is_refused_by_name() {
         "{refused}"
     );
     diesel::sql_query("DROP SCHEMA drift CASCADE")
+        .execute(&mut conn)
+        .unwrap();
+}
+
+/// Accounts kept in PostGIS: the CLI adds them and gives tokens (kept as digests only), the store finds an
+/// enabled account by its token's digest, and the service's policy reads them — in a schema of its own,
+/// so the other tests' service stays without accounts.
+#[actix_web::test]
+async fn accounts_are_kept_in_postgis_and_the_policy_reads_them() {
+    use carecircle::accounts::{token_digest, Account, Role};
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(store) = store() else { return };
+    let mut conn = PgConnection::establish(&url()).unwrap();
+    diesel::sql_query("DROP SCHEMA IF EXISTS acct CASCADE")
+        .execute(&mut conn)
+        .unwrap();
+    diesel::sql_query("CREATE SCHEMA acct").execute(&mut conn).unwrap();
+    drop(store);
+    let sep = if url().contains('?') { '&' } else { '?' };
+    let acct_url = format!("{}{sep}options=-csearch_path%3Dacct,public", url());
+    PostgisStore::connect_unchecked(&acct_url).unwrap().migrate().unwrap();
+    let store = PostgisStore::connect(&acct_url).unwrap();
+    assert!(store.accounts().unwrap().is_empty());
+
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
+            .args(["users", "--database-url", &acct_url])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    cli(&["add", "viewer", "--role", "viewer", "--scope", "350105001"]);
+    cli(&["add", "审计员", "--role", "auditor"]);
+    let viewer = cli(&["token", "viewer"]);
+    let auditor = cli(&["token", "审计员"]);
+    let accounts = store.accounts().unwrap();
+    assert_eq!(
+        accounts.iter().map(|a| a.name.as_str()).collect::<Vec<_>>(),
+        ["viewer", "审计员"]
+    );
+    assert_eq!(accounts[0].scope, ["350105001"]);
+    let found = store.account_by_token(&token_digest(&auditor)).unwrap().unwrap();
+    assert_eq!((found.name.as_str(), found.role), ("审计员", Role::Auditor));
+    assert!(store.account_by_token(&token_digest("cc_other")).unwrap().is_none());
+    // Adding a taken name is refused; replacing an unknown one too.
+    let taken = Account::new("viewer", Role::Admin, vec![]).unwrap();
+    assert!(store.save_account(&taken, false).is_err());
+    let unknown = Account::new("nobody", Role::Admin, vec![]).unwrap();
+    assert!(store.save_account(&unknown, true).is_err());
+
+    use actix_web::{test, App};
+    let state = carecircle::server::state(Arc::new(store), Vec::new(), None, false);
+    let app = test::init_service(App::new().app_data(state).configure(carecircle::server::router)).await;
+    let call = |token: Option<&str>, post: bool| {
+        let mut req = if post {
+            test::TestRequest::post()
+                .uri("/checks")
+                .set_json(serde_json::json!({"dataset": "none"}))
+        } else {
+            test::TestRequest::get().uri("/collections")
+        };
+        if let Some(t) = token {
+            req = req.insert_header(("Authorization", format!("Bearer {t}")));
+        }
+        req.to_request()
+    };
+    assert_eq!(test::call_service(&app, call(None, false)).await.status().as_u16(), 401);
+    assert_eq!(
+        test::call_service(&app, call(Some(&viewer), false))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(
+        test::call_service(&app, call(Some(&viewer), true))
+            .await
+            .status()
+            .as_u16(),
+        403
+    );
+    // Past the policy: no dataset "none" here.
+    assert_eq!(
+        test::call_service(&app, call(Some(&auditor), true))
+            .await
+            .status()
+            .as_u16(),
+        404
+    );
+    cli(&["disable", "viewer"]);
+    assert_eq!(
+        test::call_service(&app, call(Some(&viewer), false))
+            .await
+            .status()
+            .as_u16(),
+        401
+    );
+    diesel::sql_query("DROP SCHEMA acct CASCADE")
         .execute(&mut conn)
         .unwrap();
 }

@@ -10,6 +10,7 @@ mod map;
 mod review;
 mod serve;
 mod site;
+mod users;
 
 use carecircle::load::{load_dataset_with_warnings, Problems};
 use carecircle::model::Dataset;
@@ -62,6 +63,8 @@ enum Command {
     Serve(serve::ServeArgs),
     /// 数据库 The PostGIS store: migrate, import a dataset folder, export it back.
     Db(db::DbArgs),
+    /// 账户 The accounts of a shared service: add, list, disable, give a personal token.
+    Users(users::UsersArgs),
     /// 校验 Load a dataset folder and report every problem in it, without judging.
     Validate {
         /// The dataset folder (holding dataset.toml).
@@ -127,6 +130,7 @@ pub fn run() -> i32 {
         Command::Access(args) => access::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Db(args) => db::run(args),
+        Command::Users(args) => users::run(args),
         Command::Validate { dataset } => validate(&dataset),
         Command::Rules { files } => rules(&files),
         Command::Demo { dir } => match carecircle::builtin::write_demo(&dir) {

@@ -48,7 +48,7 @@ pub struct ServeArgs {
 }
 
 /// The embedded store's state directory when --state-dir is not given.
-fn default_state_dir() -> PathBuf {
+pub(super) fn default_state_dir() -> PathBuf {
     let env = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
     env("CARECIRCLE_STATE_DIR")
         .or_else(|| env("XDG_STATE_HOME").map(|d| d.join("carecircle")))
@@ -64,14 +64,6 @@ pub fn run(args: ServeArgs) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
-    if token.is_none() && !args.bind.ip().is_loopback() {
-        eprintln!(
-            "refusing to listen on {} without a bearer token: the write endpoints would be open to the network. \
-             Give --token-file FILE or CARECIRCLE_TOKEN, or bind to 127.0.0.1",
-            args.bind
-        );
-        return EXIT_BAD_INPUT;
-    }
     let rulesets = match args.rules_dir.as_deref().map_or_else(
         || carecircle::builtin::rulesets().map_err(|e| e.to_string()),
         rulesets_in,
@@ -127,6 +119,26 @@ pub fn run(args: ServeArgs) -> i32 {
             }
         }
     };
+    // Beyond loopback, someone must be asked who they are: accounts, or at least the shared token.
+    let has_accounts = match store.accounts() {
+        Ok(a) => !a.is_empty(),
+        Err(e) => {
+            eprintln!("错误 error: cannot read the accounts: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if token.is_none() && !has_accounts && !args.bind.ip().is_loopback() {
+        eprintln!(
+            "refusing to listen on {} without accounts or a bearer token: the service would be open to the network. \
+             Add accounts (carecircle users add NAME --role ROLE, then users token NAME), or give --token-file FILE \
+             or CARECIRCLE_TOKEN, or bind to 127.0.0.1",
+            args.bind
+        );
+        return EXIT_BAD_INPUT;
+    }
+    if has_accounts {
+        eprintln!("账户 accounts are kept: every request but the open ones needs a personal token (README \"Running it for a bureau\")");
+    }
     let maps = map::find_font(None).and_then(|p| map::register(&p)).is_ok();
     if !maps {
         eprintln!("注意 note: no CJK font found (install fonts-wqy-microhei): map and report endpoints answer 503");

@@ -6,6 +6,7 @@ pub mod app;
 mod checks;
 pub mod ogc;
 mod openapi;
+pub mod policy;
 mod recent;
 mod schemas;
 mod siting;
@@ -16,7 +17,7 @@ use crate::store::{Store, StoreError};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -30,8 +31,11 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// The rulesets the service can apply, by id.
     pub rulesets: Vec<Ruleset>,
-    /// Bearer token the write endpoints require; `None` leaves them open (loopback only).
+    /// Bearer token the write endpoints require; `None` leaves them open (loopback only). With accounts
+    /// it is an administrator's, named `shared-token` in the log.
     pub token: Option<String>,
+    /// Whether the log has said that the shared token was used beside accounts.
+    pub warned_shared_token: std::sync::atomic::AtomicBool,
     /// A CJK font was found, so maps and reports with maps can be drawn.
     pub maps: bool,
     /// Honour `Forwarded` and `X-Forwarded-Host/-Proto/-Prefix` (behind a reverse proxy the bureau runs).
@@ -66,8 +70,10 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     BadRequest(String),
-    #[error("a bearer token is required: send Authorization: Bearer <token>")]
+    #[error("需要登录 a bearer token is required: send Authorization: Bearer <token> (a personal token from `carecircle users token NAME`)")]
     Unauthorized,
+    #[error("令牌无效 this token is not known, or its account is disabled: ask an administrator for a new one (`carecircle users token NAME`)")]
+    UnknownToken,
     #[error("{method} {path} is not allowed here: use {allowed}")]
     MethodNotAllowed {
         method: String,
@@ -99,10 +105,11 @@ pub enum ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
-            StoreError::NoDataset(_) | StoreError::NoRun(_) | StoreError::NoFile { .. } => {
+            StoreError::NoDataset(_) | StoreError::NoRun(_) | StoreError::NoFile { .. } | StoreError::NoAccount(_) => {
                 ApiError::NotFound(e.to_string())
             }
             StoreError::Full(_) => ApiError::InsufficientStorage(e.to_string()),
+            StoreError::AccountExists(_) => ApiError::BadRequest(e.to_string()),
             StoreError::Backend(_) | StoreError::Render(_) | StoreError::Map(_) => ApiError::Internal(e.to_string()),
         }
     }
@@ -113,7 +120,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::UnknownToken => StatusCode::UNAUTHORIZED,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -149,6 +156,8 @@ pub fn router(cfg: &mut web::ServiceConfig) {
     // the JSON body every other error has (actix writes it empty, with its Allow header).
     cfg.service(
         web::scope("")
+            // Who sent each request, and whether their role may: before any handler (`policy.rs`).
+            .wrap(actix_web::middleware::from_fn(policy::enforce))
             .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed))
             .wrap_fn(|req, srv| {
                 use actix_web::dev::Service;
@@ -361,8 +370,12 @@ fn valid_host(host: &str) -> bool {
     !host.is_empty() && host.len() <= 255 && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
 }
 
-/// Refuses a write without the configured bearer token.
+/// Refuses a write without the configured bearer token, unless the policy found who sent it (an account
+/// whose role the route allows, or the shared token itself).
 pub(crate) fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    if req.extensions().get::<policy::Identity>().is_some() {
+        return Ok(());
+    }
     let Some(token) = &state.token else {
         return Ok(());
     };
@@ -400,6 +413,21 @@ fn embedded(files: &[Embedded], name: &str, cache: &str, kind: &str) -> HttpResp
     }
 }
 
+impl AppState {
+    /// Says once in the log that the shared token was used where accounts are kept: it acts as an
+    /// administrator with no name, and personal tokens should take its place.
+    pub(crate) fn warn_shared_token_once(&self, has_accounts: bool) {
+        use std::sync::atomic::Ordering;
+        if has_accounts && !self.warned_shared_token.swap(true, Ordering::Relaxed) {
+            eprintln!(
+                "警告 warning: a request used the shared token (--token-file / CARECIRCLE_TOKEN) where accounts are kept: \
+                 it acts as an administrator named shared-token; give each person a token of their own \
+                 (carecircle users token NAME) and retire it"
+            );
+        }
+    }
+}
+
 pub fn state(store: Arc<dyn Store>, rulesets: Vec<Ruleset>, token: Option<String>, maps: bool) -> web::Data<AppState> {
     web::Data::new(AppState::new(store, rulesets, token, maps))
 }
@@ -412,6 +440,7 @@ impl AppState {
             store,
             rulesets,
             token,
+            warned_shared_token: Default::default(),
             maps,
             trust_proxy: false,
             basemap: None,

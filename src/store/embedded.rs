@@ -25,6 +25,8 @@ const SUMMARY: &str = "run.json";
 pub struct EmbeddedStore {
     datasets: Vec<Source>,
     state: PathBuf,
+    /// The accounts (`accounts.json`), which `carecircle users` may change while this store is open.
+    accounts: super::account_file::AccountsFile,
     /// Serialises id hand-out within the process; the lock file does it across processes.
     ids: Mutex<()>,
     _lock: File,
@@ -66,6 +68,7 @@ impl EmbeddedStore {
             datasets: datasets.into_iter().map(|(n, d)| Source::new(&n, d)).collect(),
             state: state.to_path_buf(),
             ids: Mutex::new(()),
+            accounts: super::account_file::AccountsFile::new(state),
             _lock: lock,
         })
     }
@@ -164,6 +167,14 @@ impl Store for EmbeddedStore {
             Err(e) => return Err(io(&path)(e)),
         };
         serde_json::from_slice(&bytes).map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))
+    }
+
+    fn accounts(&self) -> Result<Vec<crate::accounts::Account>, StoreError> {
+        self.accounts.accounts()
+    }
+
+    fn save_account(&self, account: &crate::accounts::Account, replace: bool) -> Result<(), StoreError> {
+        self.accounts.save(account, replace)
     }
 
     fn run_file(&self, id: u64, name: &str) -> Result<Vec<u8>, StoreError> {

@@ -8,12 +8,14 @@
 
 // The core's modules and the maps by the paths the rest of carecircle gives them (`crate::model`, …):
 // this is the crate carecircle-store (crates/store), which cannot reach the server.
-use carecircle_core::{check, crs, digest, engine, fields, load, model, report, safe_write, spatial};
+use carecircle_core::{accounts, check, crs, digest, engine, fields, limits, load, model, report, safe_write, spatial};
 use carecircle_maps as map;
 
+pub mod account_file;
 pub mod embedded;
 pub mod postgis;
 
+use crate::accounts::Account;
 use crate::check::{Judged, Source};
 use crate::map::Lang;
 use serde::{Deserialize, Serialize};
@@ -24,6 +26,10 @@ pub enum StoreError {
     NoDataset(String),
     #[error("no check run {0}")]
     NoRun(u64),
+    #[error("没有此账户 no account named \"{0}\"")]
+    NoAccount(String),
+    #[error("账户已存在 an account named \"{0}\" exists already")]
+    AccountExists(String),
     #[error("check run {id} has no {name}{why}")]
     NoFile { id: u64, name: String, why: &'static str },
     #[error("the store failed: {0}")]
@@ -118,6 +124,18 @@ pub trait Store: Send + Sync {
     /// Every kept run, oldest first.
     fn runs(&self) -> Result<Vec<RunSummary>, StoreError>;
     fn run(&self, id: u64) -> Result<RunSummary, StoreError>;
+    /// Every account, in the order they were added.
+    fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// Adds `account`, or with `replace` puts it in the place of the account of its name (refused when
+    /// the name is taken, or not found).
+    fn save_account(&self, account: &Account, replace: bool) -> Result<(), StoreError>;
+    /// The enabled account whose token has this digest.
+    fn account_by_token(&self, digest: &str) -> Result<Option<Account>, StoreError> {
+        Ok(self
+            .accounts()?
+            .into_iter()
+            .find(|a| !a.disabled && a.token_sha256.as_deref() == Some(digest)))
+    }
     /// One file of a kept run, byte for byte as made.
     fn run_file(&self, id: u64, name: &str) -> Result<Vec<u8>, StoreError>;
 }

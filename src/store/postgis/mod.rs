@@ -11,6 +11,7 @@ mod rows;
 mod schema;
 
 use super::{NewRun, RunSummary, Store, StoreError};
+use crate::accounts::Account;
 use crate::check::Source;
 use crate::fields::{ADMIN_UNIT_FIELDS, CANDIDATE_FIELDS, FACILITY_FIELDS, RESIDENTIAL_AREA_FIELDS, ROAD_FIELDS};
 use crate::model::*;
@@ -374,6 +375,32 @@ fn from_time(d: time::Date) -> crate::model::Date {
     crate::model::Date::from_ymd(d.year(), u8::from(d.month()) as u32, u32::from(d.day())).unwrap_or_default()
 }
 
+/// An account as its row holds it.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = accounts, check_for_backend(diesel::pg::Pg))]
+struct AccountRow {
+    name: String,
+    role: String,
+    scope: Vec<String>,
+    disabled: bool,
+    token_sha256: Option<String>,
+}
+
+impl AccountRow {
+    fn account(self) -> Result<Account, StoreError> {
+        let role = crate::accounts::Role::parse(&self.role).ok_or_else(|| {
+            StoreError::Backend(format!(
+                "account \"{}\" has an unknown role \"{}\"",
+                self.name, self.role
+            ))
+        })?;
+        let mut account = Account::new(&self.name, role, self.scope).map_err(|e| StoreError::Backend(e.to_string()))?;
+        account.disabled = self.disabled;
+        account.token_sha256 = self.token_sha256;
+        Ok(account)
+    }
+}
+
 /// The stored row of a run, for its summary.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = check_runs, check_for_backend(diesel::pg::Pg))]
@@ -568,6 +595,56 @@ impl Store for PostgisStore {
             .map_err(backend)?
             .ok_or(StoreError::NoRun(id))?;
         summary_of(row)
+    }
+
+    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows: Vec<AccountRow> = accounts::table
+            .order(accounts::ord)
+            .select(AccountRow::as_select())
+            .load(&mut conn)?;
+        rows.into_iter().map(AccountRow::account).collect()
+    }
+
+    fn save_account(&self, account: &Account, replace: bool) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let changed = if replace {
+            diesel::update(accounts::table.filter(accounts::name.eq(&account.name)))
+                .set((
+                    accounts::role.eq(account.role.key()),
+                    accounts::scope.eq(&account.scope),
+                    accounts::disabled.eq(account.disabled),
+                    accounts::token_sha256.eq(&account.token_sha256),
+                ))
+                .execute(&mut conn)?
+        } else {
+            diesel::insert_into(accounts::table)
+                .values((
+                    accounts::name.eq(&account.name),
+                    accounts::role.eq(account.role.key()),
+                    accounts::scope.eq(&account.scope),
+                    accounts::disabled.eq(account.disabled),
+                    accounts::token_sha256.eq(&account.token_sha256),
+                ))
+                .on_conflict_do_nothing()
+                .execute(&mut conn)?
+        };
+        match (changed, replace) {
+            (0, true) => Err(StoreError::NoAccount(account.name.clone())),
+            (0, false) => Err(StoreError::AccountExists(account.name.clone())),
+            _ => Ok(()),
+        }
+    }
+
+    fn account_by_token(&self, digest: &str) -> Result<Option<Account>, StoreError> {
+        let mut conn = self.conn()?;
+        let row: Option<AccountRow> = accounts::table
+            .filter(accounts::token_sha256.eq(digest))
+            .filter(accounts::disabled.eq(false))
+            .select(AccountRow::as_select())
+            .first(&mut conn)
+            .optional()?;
+        row.map(AccountRow::account).transpose()
     }
 
     fn run_file(&self, id: u64, name: &str) -> Result<Vec<u8>, StoreError> {

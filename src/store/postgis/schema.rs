@@ -38,3 +38,15 @@ diesel::table! {
         bytes -> Bytea,
     }
 }
+
+diesel::table! {
+    accounts (name) {
+        ord -> Int4,
+        name -> Text,
+        role -> Text,
+        scope -> Array<Text>,
+        disabled -> Bool,
+        token_sha256 -> Nullable<Text>,
+        created -> Timestamptz,
+    }
+}

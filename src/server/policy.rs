@@ -1,0 +1,294 @@
+//! Who may do what: every route's least role in one table ([`POLICY`]), applied to every request before
+//! its handler ([`enforce`]).
+//!
+//! With accounts in the store, every route but the open ones needs a personal token (`Authorization:
+//! Bearer cc_…`) of an enabled account whose role reaches the route's; without one the answer is 401,
+//! with too small a role 403, each with a JSON body saying what to do. The shared token of `serve
+//! --token-file` keeps working as an administrator (said in the log once). Without accounts the service
+//! is as it was: reads open, and the routes that keep runs need the shared token when one is set.
+
+use super::{blocking, ApiError, AppState};
+use crate::accounts::{token_digest, Account, Role};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage};
+
+/// What a route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone: the landing page, the API's description, the web app's files, the tile matrix sets.
+    Open,
+    /// An account of this role or a greater one (when accounts are kept).
+    Least(Role),
+}
+
+use Access::{Least, Open};
+
+/// Every route, as the OpenAPI document writes its path, with what it needs; `GET` stands for `HEAD` too.
+/// A test walks the document and fails on a route missing here.
+pub const POLICY: &[(&str, &str, Access)] = &[
+    ("GET", "/", Open),
+    ("GET", "/conformance", Open),
+    ("GET", "/api", Open),
+    ("GET", "/api.html", Open),
+    ("GET", "/openapi.json", Open),
+    ("GET", "/assets/swagger-ui/{file}", Open),
+    ("GET", "/app", Open),
+    ("GET", "/app/", Open),
+    ("GET", "/app/{file}", Open),
+    ("GET", "/app/vendor/maplibre-gl/{file}", Open),
+    ("GET", "/app/config.json", Open),
+    ("GET", "/tileMatrixSets", Open),
+    ("GET", "/tileMatrixSets/WebMercatorQuad", Open),
+    // Layers, kept runs and the rules: what a viewer reads.
+    ("GET", "/collections", Least(Role::Viewer)),
+    ("GET", "/collections/{collectionId}", Least(Role::Viewer)),
+    ("GET", "/collections/{collectionId}/items", Least(Role::Viewer)),
+    (
+        "GET",
+        "/collections/{collectionId}/items/{featureId}",
+        Least(Role::Viewer),
+    ),
+    ("GET", "/collections/{collectionId}/queryables", Least(Role::Viewer)),
+    ("GET", "/collections/{collectionId}/schema", Least(Role::Viewer)),
+    ("GET", "/collections/{collectionId}/tiles", Least(Role::Viewer)),
+    (
+        "GET",
+        "/collections/{collectionId}/tiles/WebMercatorQuad",
+        Least(Role::Viewer),
+    ),
+    (
+        "GET",
+        "/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}",
+        Least(Role::Viewer),
+    ),
+    ("GET", "/rules", Least(Role::Viewer)),
+    ("GET", "/rules/{ruleset}/{rule}", Least(Role::Viewer)),
+    ("GET", "/checks", Least(Role::Viewer)),
+    ("GET", "/checks/{id}", Least(Role::Viewer)),
+    ("GET", "/checks/{id}/findings", Least(Role::Viewer)),
+    ("GET", "/checks/{id}/map.png", Least(Role::Viewer)),
+    ("GET", "/checks/{id}/map.svg", Least(Role::Viewer)),
+    ("GET", "/checks/{id}/report.html", Least(Role::Viewer)),
+    // Plan review, coverage and siting: a reviewer's work.
+    ("POST", "/review", Least(Role::Reviewer)),
+    ("POST", "/site", Least(Role::Reviewer)),
+    ("GET", "/coverage", Least(Role::Reviewer)),
+    // Checks, comparisons and exports: an auditor's.
+    ("POST", "/checks", Least(Role::Auditor)),
+    ("GET", "/checks/{id}/compare/{old}", Least(Role::Auditor)),
+    ("GET", "/checks/{id}/findings.csv", Least(Role::Auditor)),
+    ("GET", "/checks/{id}/findings.xlsx", Least(Role::Auditor)),
+];
+
+/// What a request to `method path` needs: its route's entry, matched segment by segment (`{x}` matches
+/// any one segment). A path no route serves needs a viewer (it will be told 404 once signed in); a
+/// method no route takes there needs an administrator, so nothing unlisted is ever open.
+pub fn access(method: &str, path: &str) -> Access {
+    let method = if method == "HEAD" { "GET" } else { method };
+    let segments: Vec<&str> = path.split('/').collect();
+    let matches = |pattern: &str| {
+        let parts: Vec<&str> = pattern.split('/').collect();
+        parts.len() == segments.len()
+            && parts
+                .iter()
+                .zip(&segments)
+                .all(|(p, s)| (p.starts_with('{') && p.ends_with('}') && !s.is_empty()) || p == s)
+    };
+    let mut routes = POLICY.iter().filter(|(_, pattern, _)| matches(pattern)).peekable();
+    if routes.peek().is_none() {
+        return Least(Role::Viewer);
+    }
+    // A literal route (`/app/config.json`) wins over a pattern (`/app/{file}`) of the same shape.
+    let mut best: Option<(usize, Access)> = None;
+    for (m, pattern, needs) in routes.filter(|(m, _, _)| *m == method) {
+        let _ = m;
+        let literal = pattern.split('/').filter(|p| !p.starts_with('{')).count();
+        if best.is_none_or(|(l, _)| literal > l) {
+            best = Some((literal, *needs));
+        }
+    }
+    best.map_or(Least(Role::Admin), |(_, needs)| needs)
+}
+
+/// Who sent a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    /// An account, by its personal token.
+    Account(Account),
+    /// The shared token of `serve --token-file`: an administrator with no name of its own.
+    SharedToken,
+}
+
+impl Identity {
+    pub fn role(&self) -> Role {
+        match self {
+            Identity::Account(a) => a.role,
+            Identity::SharedToken => Role::Admin,
+        }
+    }
+
+    /// How the log and records name it.
+    pub fn name(&self) -> &str {
+        match self {
+            Identity::Account(a) => &a.name,
+            Identity::SharedToken => "shared-token",
+        }
+    }
+}
+
+/// The token a request carries, if any: its bearer token, or — for reads only — the web app's sign-in
+/// cookie (`carecircle_token`, SameSite=Strict), so that the app's tiles, images and the report it opens
+/// in a new tab are read as the person signed in. A change always needs the header.
+fn bearer(req: &ServiceRequest) -> Option<String> {
+    let header = req
+        .headers()
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        // The scheme's name is case-insensitive (RFC 9110 §11.1).
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_string())
+        .filter(|t| !t.is_empty());
+    let reads = matches!(req.method().as_str(), "GET" | "HEAD");
+    header.or_else(|| {
+        let cookies = req
+            .headers()
+            .get("Cookie")
+            .and_then(|v| v.to_str().ok())
+            .filter(|_| reads)?;
+        cookies
+            .split(';')
+            .filter_map(|c| c.trim().strip_prefix("carecircle_token="))
+            .map(percent_decoded)
+            .find(|t| !t.is_empty())
+    })
+}
+
+/// A cookie value as the web app wrote it (`encodeURIComponent`).
+fn percent_decoded(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).trim().to_string()
+}
+
+/// Equal, in a time that says nothing of where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Finds who sent the request (kept in its extensions for the handlers) and refuses it when the route
+/// needs more than they may do.
+pub async fn enforce<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+    };
+    match identify(&req, &state).await {
+        Ok(who) => {
+            if let Some(who) = who {
+                req.extensions_mut().insert(who);
+            }
+            next.call(req).await.map(ServiceResponse::map_into_left_body)
+        }
+        Err(refused) => {
+            use actix_web::ResponseError;
+            Ok(req.into_response(refused.error_response()).map_into_right_body())
+        }
+    }
+}
+
+/// Who sent `req`, or why it is refused.
+async fn identify(req: &ServiceRequest, state: &web::Data<AppState>) -> Result<Option<Identity>, ApiError> {
+    let needs = access(req.method().as_str(), req.path());
+    let given = bearer(req);
+    let store = state.store.clone();
+    let digest = given.as_deref().map(token_digest);
+    let (has_accounts, account) = blocking(move || {
+        let has = !store.accounts()?.is_empty();
+        let account = match (&digest, has) {
+            (Some(d), true) => store.account_by_token(d)?,
+            _ => None,
+        };
+        Ok((has, account))
+    })
+    .await?;
+    let shared = given
+        .as_deref()
+        .zip(state.token.as_deref())
+        .is_some_and(|(g, t)| same(g, t));
+    let identity = match (account, shared) {
+        (Some(a), _) => Some(Identity::Account(a)),
+        (None, true) => {
+            state.warn_shared_token_once(has_accounts);
+            Some(Identity::SharedToken)
+        }
+        (None, false) => None,
+    };
+    if has_accounts {
+        if let Least(role) = needs {
+            match &identity {
+                None if given.is_some() => return Err(ApiError::UnknownToken),
+                None => return Err(ApiError::Unauthorized),
+                Some(who) if !who.role().allows(role) => return Err(ApiError::Forbidden(format!(
+                    "角色不足 {} ({}) may not {} {}: it needs the role {} ({}) or a greater one; ask an administrator",
+                    who.name(),
+                    who.role().key(),
+                    req.method(),
+                    req.path(),
+                    role.key(),
+                    role.chinese()
+                ))),
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(identity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_matched_segment_by_segment() {
+        assert_eq!(access("GET", "/"), Open);
+        assert_eq!(access("GET", "/app/config.json"), Open);
+        assert_eq!(access("GET", "/collections/demo.facilities/items"), Least(Role::Viewer));
+        assert_eq!(access("HEAD", "/checks/7/findings.xlsx"), Least(Role::Auditor));
+        assert_eq!(access("POST", "/checks"), Least(Role::Auditor));
+        assert_eq!(access("POST", "/review"), Least(Role::Reviewer));
+        // A method no route takes at a known path needs the most; an unknown path a viewer.
+        assert_eq!(access("DELETE", "/checks"), Least(Role::Admin));
+        assert_eq!(access("GET", "/no/such/path"), Least(Role::Viewer));
+        assert_eq!(access("GET", "/checks//findings"), Least(Role::Viewer));
+    }
+
+    #[test]
+    fn cookie_values_are_decoded_as_the_app_encoded_them() {
+        assert_eq!(percent_decoded("cc_00ff"), "cc_00ff");
+        assert_eq!(percent_decoded("a%20b%2Fc%"), "a b/c%");
+        assert_eq!(percent_decoded("%E7%8E%8B"), "王");
+    }
+}

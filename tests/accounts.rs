@@ -1,0 +1,250 @@
+//! Accounts and roles (`carecircle users`, `server::policy`): every route of the OpenAPI document has an
+//! entry in the one policy table; each role reaches what the table says and is told 401 or 403 otherwise;
+//! a service without accounts stays as it was.
+
+mod common;
+
+use actix_web::{test as web_test, App};
+use carecircle::accounts::Role;
+use carecircle::server::policy::{Access, POLICY};
+use carecircle::server::router;
+use serde_json::{json, Value};
+use std::process::Output;
+
+fn users(state: &std::path::Path, args: &[&str]) -> Output {
+    let mut all = vec!["users", "--state-dir", state.to_str().unwrap()];
+    all.extend(args);
+    common::carecircle(&all)
+}
+
+/// An account of `role` named after it, made with the CLI; its token.
+fn account(state: &std::path::Path, role: &str) -> String {
+    let added = users(state, &["add", role, "--role", role]);
+    assert_eq!(
+        added.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let token = users(state, &["token", role]);
+    assert_eq!(token.status.code(), Some(0));
+    String::from_utf8(token.stdout).unwrap().trim().to_string()
+}
+
+#[actix_web::test]
+async fn every_documented_route_has_a_policy_entry() {
+    let state = tempfile::tempdir().unwrap();
+    let app = web_test::init_service(
+        App::new()
+            .app_data(common::demo_state(state.path(), None))
+            .configure(router),
+    )
+    .await;
+    let (status, doc) = common::get_json(&app, "/openapi.json").await;
+    assert_eq!(status, 200);
+    let mut missing = Vec::new();
+    let mut routes = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|m| ["get", "post", "put", "patch", "delete"].contains(&m.as_str()))
+        {
+            routes += 1;
+            let m = method.to_uppercase();
+            if !POLICY.iter().any(|(pm, pp, _)| *pm == m && pp == path) {
+                missing.push(format!("{m} {path}"));
+            }
+        }
+    }
+    assert!(routes >= 37, "{routes} routes");
+    assert!(
+        missing.is_empty(),
+        "routes with no entry in server::policy::POLICY: {missing:?}"
+    );
+    // And nothing in the table that the document does not have.
+    for (m, p, _) in POLICY {
+        assert!(
+            doc["paths"][p][m.to_lowercase()].is_object(),
+            "POLICY names {m} {p}, which is not a route"
+        );
+    }
+}
+
+/// What a role is told at `method uri`: 401 and 403 are refusals, anything else got through the policy.
+async fn status(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+) -> (u16, Value) {
+    let mut req = match method {
+        "POST" => web_test::TestRequest::post(),
+        _ => web_test::TestRequest::get(),
+    }
+    .uri(uri);
+    if method == "POST" {
+        let body = match uri {
+            "/checks" => json!({"dataset": "demo", "rulesets": ["anxi-2022"]}),
+            // Not a proposal: 400 once through the policy.
+            _ => json!({"dataset": "demo"}),
+        };
+        req = req.set_json(body);
+    }
+    if let Some(t) = token {
+        req = req.insert_header(("Authorization", format!("Bearer {t}")));
+    }
+    let resp = web_test::call_service(app, req.to_request()).await;
+    let code = resp.status().as_u16();
+    let body = web_test::read_body(resp).await;
+    (code, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
+#[actix_web::test]
+async fn each_role_reaches_what_the_table_says_and_no_more() {
+    let state = tempfile::tempdir().unwrap();
+    let tokens: Vec<(Role, String)> = Role::ALL.iter().map(|r| (*r, account(state.path(), r.key()))).collect();
+    let app = web_test::init_service(
+        App::new()
+            .app_data(common::demo_state(state.path(), Some("shared-token-0123456789")))
+            .configure(router),
+    )
+    .await;
+    // A run to read, made by the auditor.
+    let auditor = &tokens[2].1;
+    let (made, run) = status(&app, "POST", "/checks", Some(auditor)).await;
+    assert_eq!(made, 201, "{run}");
+    let id = run["id"].as_u64().unwrap();
+    let routes = [
+        ("GET", "/".to_string()),
+        ("GET", "/collections".to_string()),
+        ("GET", "/collections/demo.facilities/items?limit=1".to_string()),
+        (
+            "GET",
+            "/collections/demo.facilities/tiles/WebMercatorQuad/7/54/106".to_string(),
+        ),
+        ("GET", format!("/checks/{id}")),
+        ("GET", "/coverage?dataset=demo&radius_m=500".to_string()),
+        ("POST", "/review".to_string()),
+        ("POST", "/checks".to_string()),
+        ("GET", format!("/checks/{id}/findings.csv")),
+        ("GET", format!("/checks/{id}/compare/{id}")),
+    ];
+    for (method, uri) in &routes {
+        let path = uri.split('?').next().unwrap();
+        let needs = carecircle::server::policy::access(method, path);
+        // No token: open routes only.
+        let (code, body) = status(&app, method, uri, None).await;
+        match needs {
+            Access::Open => assert!(code < 400, "{method} {uri} anonymous: {code} {body}"),
+            Access::Least(_) => {
+                assert_eq!(code, 401, "{method} {uri} anonymous: {body}");
+                assert!(body["detail"].as_str().unwrap().contains("users token"), "{body}");
+            }
+        }
+        for (role, token) in &tokens {
+            let (code, body) = status(&app, method, uri, Some(token)).await;
+            let allowed = match needs {
+                Access::Open => true,
+                Access::Least(least) => role.allows(least),
+            };
+            if allowed {
+                assert!(
+                    code != 401 && code != 403,
+                    "{} {method} {uri}: {code} {body}",
+                    role.key()
+                );
+            } else {
+                assert_eq!(code, 403, "{} {method} {uri}: {body}", role.key());
+                let detail = body["detail"].as_str().unwrap();
+                assert!(
+                    detail.contains(role.key()) && detail.contains("needs the role"),
+                    "{detail}"
+                );
+            }
+        }
+    }
+    // The reviewer reaches plan review (a bad body, so 400 — past the policy) but not a check.
+    assert_eq!(status(&app, "POST", "/review", Some(&tokens[1].1)).await.0, 400);
+    assert_eq!(status(&app, "POST", "/checks", Some(&tokens[1].1)).await.0, 403);
+    // The shared token still works, as an administrator.
+    assert_eq!(
+        status(&app, "POST", "/checks", Some("shared-token-0123456789")).await.0,
+        201
+    );
+    // An unknown token is told apart from none; a disabled account's token stops working at once.
+    let (code, body) = status(&app, "GET", "/collections", Some("cc_0000")).await;
+    assert_eq!(code, 401);
+    assert!(body["detail"].as_str().unwrap().contains("not known"), "{body}");
+    let viewer = &tokens[0].1;
+    assert_eq!(status(&app, "GET", "/collections", Some(viewer)).await.0, 200);
+    assert_eq!(users(state.path(), &["disable", "viewer"]).status.code(), Some(0));
+    assert_eq!(status(&app, "GET", "/collections", Some(viewer)).await.0, 401);
+    // A new token replaces the old one.
+    let admin_again = users(state.path(), &["token", "admin"]);
+    let new_admin = String::from_utf8(admin_again.stdout).unwrap().trim().to_string();
+    assert_eq!(status(&app, "GET", "/collections", Some(&tokens[4].1)).await.0, 401);
+    assert_eq!(status(&app, "GET", "/collections", Some(&new_admin)).await.0, 200);
+    // The web app's sign-in cookie counts for reads, never for changes.
+    let read = web_test::TestRequest::get()
+        .uri("/collections")
+        .insert_header(("Cookie", format!("lang=zh; carecircle_token={new_admin}")))
+        .to_request();
+    assert_eq!(web_test::call_service(&app, read).await.status().as_u16(), 200);
+    let change = web_test::TestRequest::post()
+        .uri("/checks")
+        .insert_header(("Cookie", format!("carecircle_token={new_admin}")))
+        .set_json(json!({"dataset": "demo"}))
+        .to_request();
+    assert_eq!(web_test::call_service(&app, change).await.status().as_u16(), 401);
+}
+
+#[actix_web::test]
+async fn without_accounts_the_service_is_as_it_was() {
+    let state = tempfile::tempdir().unwrap();
+    let app = web_test::init_service(
+        App::new()
+            .app_data(common::demo_state(state.path(), None))
+            .configure(router),
+    )
+    .await;
+    assert_eq!(status(&app, "GET", "/collections", None).await.0, 200);
+    assert_eq!(status(&app, "POST", "/checks", None).await.0, 201);
+    // A token nobody configured is not looked at.
+    assert_eq!(status(&app, "GET", "/collections", Some("cc_whatever")).await.0, 200);
+}
+
+#[test]
+fn the_cli_keeps_accounts_and_refuses_what_it_cannot_do() {
+    let state = tempfile::tempdir().unwrap();
+    let s = state.path();
+    let err = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let bad_role = users(s, &["add", "bob", "--role", "root"]);
+    assert_eq!(bad_role.status.code(), Some(2), "{}", err(&bad_role));
+    assert!(err(&bad_role).contains("unknown role"), "{}", err(&bad_role));
+    let ok = users(s, &["add", "罗星街道办", "--role", "编辑", "--scope", "350105001"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", err(&ok));
+    let twice = users(s, &["add", "罗星街道办", "--role", "viewer"]);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(err(&twice).contains("exists already"), "{}", err(&twice));
+    let bad_scope = users(s, &["add", "x", "--role", "viewer", "--scope", "luoxing"]);
+    assert_eq!(bad_scope.status.code(), Some(2));
+    assert!(err(&bad_scope).contains("scope \"luoxing\""), "{}", err(&bad_scope));
+    let nobody = users(s, &["token", "nobody"]);
+    assert_eq!(nobody.status.code(), Some(2));
+    let token = users(s, &["token", "罗星街道办"]);
+    let token = String::from_utf8(token.stdout).unwrap();
+    let list = String::from_utf8(users(s, &["list"]).stdout).unwrap();
+    assert!(
+        list.contains("罗星街道办\t编辑 editor\t350105001\t有 yes\t启用 enabled"),
+        "{list}"
+    );
+    // The token itself is kept nowhere.
+    let kept = std::fs::read_to_string(s.join("accounts.json")).unwrap();
+    assert!(!kept.contains(token.trim()) && kept.contains(&carecircle::accounts::token_digest(token.trim())));
+}
