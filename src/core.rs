@@ -6,6 +6,7 @@
 pub mod access;
 pub mod accounts;
 pub mod allocate;
+pub mod audit;
 pub mod builtin;
 pub mod check;
 pub mod compare;

@@ -4,7 +4,7 @@
 //! The core (`carecircle_core`, `src/core.rs`) judges; this crate is the shell above it.
 
 pub use carecircle_core::{
-    access, accounts, allocate, builtin, check, compare, cql2, crs, digest, engine, fields, limits, load, model,
+    access, accounts, allocate, audit, builtin, check, compare, cql2, crs, digest, engine, fields, limits, load, model,
     network, report, rules, safe_write, spatial, synth, tiles, toml_file, write,
 };
 

@@ -53,7 +53,7 @@ async fn every_documented_route_has_a_policy_entry() {
         {
             routes += 1;
             let m = method.to_uppercase();
-            if !POLICY.iter().any(|(pm, pp, _)| *pm == m && pp == path) {
+            if !POLICY.iter().any(|(pm, pp, _, _)| *pm == m && pp == path) {
                 missing.push(format!("{m} {path}"));
             }
         }
@@ -64,7 +64,7 @@ async fn every_documented_route_has_a_policy_entry() {
         "routes with no entry in server::policy::POLICY: {missing:?}"
     );
     // And nothing in the table that the document does not have.
-    for (m, p, _) in POLICY {
+    for (m, p, _, _) in POLICY {
         assert!(
             doc["paths"][p][m.to_lowercase()].is_object(),
             "POLICY names {m} {p}, which is not a route"
@@ -247,4 +247,68 @@ fn the_cli_keeps_accounts_and_refuses_what_it_cannot_do() {
     // The token itself is kept nowhere.
     let kept = std::fs::read_to_string(s.join("accounts.json")).unwrap();
     assert!(!kept.contains(token.trim()) && kept.contains(&carecircle::accounts::token_digest(token.trim())));
+}
+
+/// What judges, exports or changes goes on the audit trail — who, what, the dataset and run, the status,
+/// the client — including what was refused; `carecircle audit --verify` finds a hand-edited entry.
+#[actix_web::test]
+async fn the_audit_trail_records_who_did_what_and_shows_a_hand_edit() {
+    let state = tempfile::tempdir().unwrap();
+    let s = state.path();
+    let auditor = account(s, "auditor");
+    let viewer = account(s, "viewer");
+    let app = web_test::init_service(App::new().app_data(common::demo_state(s, None)).configure(router)).await;
+    let (made, run) = status(&app, "POST", "/checks", Some(&auditor)).await;
+    assert_eq!(made, 201);
+    let id = run["id"].as_u64().unwrap();
+    assert_eq!(
+        status(&app, "GET", &format!("/checks/{id}/findings.xlsx"), Some(&auditor))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(status(&app, "POST", "/checks", Some(&viewer)).await.0, 403);
+    // Reading layers is not recorded.
+    assert_eq!(status(&app, "GET", "/collections", Some(&viewer)).await.0, 200);
+
+    let audit = |args: &[&str]| {
+        let mut all = vec!["audit", "--state-dir", s.to_str().unwrap()];
+        all.extend(args);
+        common::carecircle(&all)
+    };
+    let listed = audit(&[]);
+    assert_eq!(listed.status.code(), Some(0));
+    let text = String::from_utf8(listed.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().skip(1).collect();
+    // Two accounts added and given tokens on the command line, then three requests.
+    assert_eq!(lines.len(), 7, "{text}");
+    assert!(
+        lines[0].contains("\tcli:") && lines[0].contains("users add auditor --role auditor"),
+        "{text}"
+    );
+    assert!(
+        lines[4].contains(&format!("\tauditor\tPOST /checks\tdemo\t{id}\t201\t")),
+        "{text}"
+    );
+    assert!(
+        lines[5].contains(&format!("\tauditor\tGET /checks/{id}/findings.xlsx\t-\t{id}\t200\t")),
+        "{text}"
+    );
+    assert!(lines[6].contains("\tviewer\tPOST /checks\t-\t-\t403\t"), "{text}");
+    let viewer_only = String::from_utf8(audit(&["--user", "viewer"]).stdout).unwrap();
+    assert_eq!(viewer_only.lines().count(), 2, "{viewer_only}");
+    let whole = audit(&["--verify"]);
+    assert_eq!(whole.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&whole.stdout).contains("7 entries"));
+    // Someone turns the refused check into an allowed one, by hand.
+    let log = s.join("audit.jsonl");
+    let kept = std::fs::read_to_string(&log).unwrap();
+    std::fs::write(&log, kept.replace("\"status\":403", "\"status\":201")).unwrap();
+    let broken = audit(&["--verify"]);
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).contains("entry 7"),
+        "{}",
+        String::from_utf8_lossy(&broken.stderr)
+    );
 }

@@ -9,7 +9,8 @@
 use std::path::{Path, PathBuf};
 
 /// The modules of the core, as `src/` holds them.
-const CORE: [&str; 26] = [
+const CORE: [&str; 27] = [
+    "audit.rs",
     "accounts.rs",
     "access",
     "allocate",

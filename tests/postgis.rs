@@ -489,7 +489,6 @@ fn a_table_without_a_fields_column_is_refused_by_name() {
 #[actix_web::test]
 async fn accounts_are_kept_in_postgis_and_the_policy_reads_them() {
     use carecircle::accounts::{token_digest, Account, Role};
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(store) = store() else { return };
     let mut conn = PgConnection::establish(&url()).unwrap();
     diesel::sql_query("DROP SCHEMA IF EXISTS acct CASCADE")
@@ -582,6 +581,31 @@ async fn accounts_are_kept_in_postgis_and_the_policy_reads_them() {
             .as_u16(),
         401
     );
+    // The audit trail: five account changes on the command line, then the viewer's refused check and
+    // the auditor's; the chain walks whole, and the table takes no change.
+    let trail = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
+        .args(["audit", "--database-url", &acct_url])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(trail.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1 + 7, "{text}");
+    assert!(text.contains("\tviewer\tPOST /checks\t-\t-\t403\t"), "{text}");
+    assert!(text.contains("\t审计员\tPOST /checks\tnone\t-\t404\t"), "{text}");
+    let verified = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
+        .args(["audit", "--verify", "--database-url", &acct_url])
+        .output()
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("7 entries"));
+    let refused = diesel::sql_query("UPDATE acct.audit_log SET status = 201 WHERE status = 403").execute(&mut conn);
+    assert!(refused.unwrap_err().to_string().contains("append-only"));
+    assert!(diesel::sql_query("DELETE FROM acct.audit_log")
+        .execute(&mut conn)
+        .is_err());
     diesel::sql_query("DROP SCHEMA acct CASCADE")
         .execute(&mut conn)
         .unwrap();

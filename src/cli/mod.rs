@@ -2,6 +2,7 @@
 //! (0 ran, 1 `--fail-on` tripped, 2 bad input).
 
 mod access;
+mod audit;
 mod bench;
 mod check;
 mod compare;
@@ -65,6 +66,8 @@ enum Command {
     Db(db::DbArgs),
     /// 账户 The accounts of a shared service: add, list, disable, give a personal token.
     Users(users::UsersArgs),
+    /// 审计 The audit trail: who judged, exported or changed what; --verify walks its chain.
+    Audit(audit::AuditArgs),
     /// 校验 Load a dataset folder and report every problem in it, without judging.
     Validate {
         /// The dataset folder (holding dataset.toml).
@@ -131,6 +134,7 @@ pub fn run() -> i32 {
         Command::Serve(args) => serve::run(args),
         Command::Db(args) => db::run(args),
         Command::Users(args) => users::run(args),
+        Command::Audit(args) => audit::run(args),
         Command::Validate { dataset } => validate(&dataset),
         Command::Rules { files } => rules(&files),
         Command::Demo { dir } => match carecircle::builtin::write_demo(&dir) {

@@ -90,8 +90,30 @@ pub fn run(args: UsersArgs) -> i32 {
             &args.state_dir.clone().unwrap_or_else(super::serve::default_state_dir),
         )),
     };
+    let trail = match super::audit::Trail::open(args.database_url.as_deref(), args.state_dir.as_ref()) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("错误 error: {e}");
+            return EXIT_BAD_INPUT;
+        }
+    };
+    let change = match &args.command {
+        UsersCommand::Add { name, role, .. } => Some(format!("users add {name} --role {}", role.key())),
+        UsersCommand::Disable { name } => Some(format!("users disable {name}")),
+        UsersCommand::Token { name } => Some(format!("users token {name}")),
+        UsersCommand::List => None,
+    };
     match command(&book, args.command) {
-        Ok(()) => 0,
+        Ok(()) => {
+            // Every change to the accounts goes on the audit trail.
+            if let Some(action) = change {
+                if let Err(e) = trail.append(&super::audit::cli_entry(action)) {
+                    eprintln!("错误 error: the change was made but could not be put on the audit trail: {e}");
+                    return EXIT_BAD_INPUT;
+                }
+            }
+            0
+        }
         Err(message) => {
             eprintln!("错误 error: {message}");
             EXIT_BAD_INPUT

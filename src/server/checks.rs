@@ -6,7 +6,7 @@ use super::schemas::{
     CheckRun, CheckRuns, Coverage, CoverageFeature, CoverageProperties, FeatureCollectionType, FeatureType, Link,
     RuleInfo, RulesetInfo, Rulesets,
 };
-use super::{authorize, base_url, blocking, heavy, json_body, readable, same_origin, ApiError, AppState};
+use super::{authorize, base_url, blocking, heavy, json_body, note_dataset, readable, same_origin, ApiError, AppState};
 use crate::check;
 use crate::compare::{compare, read_doc, By, RunDoc};
 use crate::engine;
@@ -144,6 +144,7 @@ pub async fn create_check(req: HttpRequest, state: web::Data<AppState>, payload:
     authorize(&req, &state)?;
     same_origin(&req, &state)?;
     let body: CheckBody = json_body(&req, payload, crate::limits::CHECK_REQUEST_BYTES).await?;
+    note_dataset(&req, &body.dataset);
     let request = check::CheckRequest {
         rulesets: pick_rulesets(&state, body.rulesets.as_deref())?,
         mode: mode_of(body.mode.as_deref())?,
@@ -471,6 +472,7 @@ pub async fn get_compare(
               (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
 pub async fn review(req: HttpRequest, state: web::Data<AppState>, payload: web::Payload) -> Reply {
     let body: ReviewRequest = json_body(&req, payload, crate::limits::PROPOSAL_BYTES).await?;
+    note_dataset(&req, &body.dataset);
     let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
     let store = Arc::clone(&state.store);
     let doc = heavy(&state, &req, move || {
@@ -565,6 +567,7 @@ pub struct CoverageQuery {
               (status = 503, description = "Too much judging at once: try again (Retry-After)", body = Exception)))]
 pub async fn coverage(req: HttpRequest, state: web::Data<AppState>, query: web::Query<CoverageQuery>) -> Reply {
     let query = query.into_inner();
+    note_dataset(&req, &query.dataset);
     let tiers = match query.tiers.as_deref() {
         None | Some("") => Tier::COMMUNITY.to_vec(),
         Some(text) => text

@@ -110,7 +110,9 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Full(_) => ApiError::InsufficientStorage(e.to_string()),
             StoreError::AccountExists(_) => ApiError::BadRequest(e.to_string()),
-            StoreError::Backend(_) | StoreError::Render(_) | StoreError::Map(_) => ApiError::Internal(e.to_string()),
+            StoreError::Backend(_) | StoreError::Audit(_) | StoreError::Render(_) | StoreError::Map(_) => {
+                ApiError::Internal(e.to_string())
+            }
         }
     }
 }
@@ -396,6 +398,13 @@ pub(crate) fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), ApiEr
     } else {
         Err(ApiError::Unauthorized)
     }
+}
+
+/// Names the dataset a request works on, for its audit entry (`policy::AuditDetail`).
+pub(crate) fn note_dataset(req: &HttpRequest, dataset: &str) {
+    req.extensions_mut().insert(policy::AuditDetail {
+        dataset: Some(dataset.to_string()),
+    });
 }
 
 /// A file compiled into the binary: its name, its bytes, its content type.

@@ -3,7 +3,8 @@
 //!
 //! What routes share is added to every operation here, from the code that does it: a 400 (every route
 //! refuses unknown query parameters and bad path segments), a 404 for a path with parameters, a 500; 408
-//! 413 and 415 where a body is read (`json_body`), 401 where the token guards the route (`authorize`).
+//! 413 and 415 where a body is read (`json_body`), 401 where the token guards the route (`authorize`),
+//! 401 and 403 wherever the policy table asks for a role (`policy.rs`).
 //! Ranges and vocabularies come from the constants the handlers check (`crate::limits`) and the rulesets
 //! the server was started with. GDAL and QGIS read the items page size from `components.parameters.limit`.
 
@@ -127,7 +128,8 @@ pub fn document(datasets: &[String], ruleset_ids: &[String]) -> Value {
     if let Some(paths) = doc["paths"].as_object_mut() {
         for (path, item) in paths.iter_mut() {
             let Some(item) = item.as_object_mut() else { continue };
-            for (_, op) in item.iter_mut() {
+            for (method, op) in item.iter_mut() {
+                let needs = super::policy::access(&method.to_uppercase(), path);
                 let has_body = op.get("requestBody").is_some();
                 let guarded = op.get("security").is_some();
                 let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
@@ -151,6 +153,21 @@ pub fn document(datasets: &[String], ruleset_ids: &[String]) -> Value {
                 }
                 if guarded {
                     add("401", "No bearer token, or not the one configured");
+                }
+                // Where accounts are kept, the policy table (`policy.rs`) guards every route but the open
+                // ones: without a known token 401, with too small a role 403.
+                if let super::policy::Access::Least(role) = needs {
+                    add(
+                        "401",
+                        "Accounts are kept and no known personal token was sent (`carecircle users token NAME`)",
+                    );
+                    add(
+                        "403",
+                        &format!(
+                            "Accounts are kept and this account's role is smaller than this route needs ({})",
+                            role.key()
+                        ),
+                    );
                 }
                 add("500", "The server failed; `detail` says what it was doing");
             }

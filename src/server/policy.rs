@@ -25,67 +25,90 @@ pub enum Access {
 
 use Access::{Least, Open};
 
-/// Every route, as the OpenAPI document writes its path, with what it needs; `GET` stands for `HEAD` too.
-/// A test walks the document and fails on a route missing here.
-pub const POLICY: &[(&str, &str, Access)] = &[
-    ("GET", "/", Open),
-    ("GET", "/conformance", Open),
-    ("GET", "/api", Open),
-    ("GET", "/api.html", Open),
-    ("GET", "/openapi.json", Open),
-    ("GET", "/assets/swagger-ui/{file}", Open),
-    ("GET", "/app", Open),
-    ("GET", "/app/", Open),
-    ("GET", "/app/{file}", Open),
-    ("GET", "/app/vendor/maplibre-gl/{file}", Open),
-    ("GET", "/app/config.json", Open),
-    ("GET", "/tileMatrixSets", Open),
-    ("GET", "/tileMatrixSets/WebMercatorQuad", Open),
+/// Every route, as the OpenAPI document writes its path, with what it needs and whether each request to
+/// it goes on the audit trail (all that judges, exports or changes); `GET` stands for `HEAD` too. A test
+/// walks the document and fails on a route missing here.
+pub const POLICY: &[(&str, &str, Access, bool)] = &[
+    ("GET", "/", Open, false),
+    ("GET", "/conformance", Open, false),
+    ("GET", "/api", Open, false),
+    ("GET", "/api.html", Open, false),
+    ("GET", "/openapi.json", Open, false),
+    ("GET", "/assets/swagger-ui/{file}", Open, false),
+    ("GET", "/app", Open, false),
+    ("GET", "/app/", Open, false),
+    ("GET", "/app/{file}", Open, false),
+    ("GET", "/app/vendor/maplibre-gl/{file}", Open, false),
+    ("GET", "/app/config.json", Open, false),
+    ("GET", "/tileMatrixSets", Open, false),
+    ("GET", "/tileMatrixSets/WebMercatorQuad", Open, false),
     // Layers, kept runs and the rules: what a viewer reads.
-    ("GET", "/collections", Least(Role::Viewer)),
-    ("GET", "/collections/{collectionId}", Least(Role::Viewer)),
-    ("GET", "/collections/{collectionId}/items", Least(Role::Viewer)),
+    ("GET", "/collections", Least(Role::Viewer), false),
+    ("GET", "/collections/{collectionId}", Least(Role::Viewer), false),
+    ("GET", "/collections/{collectionId}/items", Least(Role::Viewer), false),
     (
         "GET",
         "/collections/{collectionId}/items/{featureId}",
         Least(Role::Viewer),
+        false,
     ),
-    ("GET", "/collections/{collectionId}/queryables", Least(Role::Viewer)),
-    ("GET", "/collections/{collectionId}/schema", Least(Role::Viewer)),
-    ("GET", "/collections/{collectionId}/tiles", Least(Role::Viewer)),
+    (
+        "GET",
+        "/collections/{collectionId}/queryables",
+        Least(Role::Viewer),
+        false,
+    ),
+    ("GET", "/collections/{collectionId}/schema", Least(Role::Viewer), false),
+    ("GET", "/collections/{collectionId}/tiles", Least(Role::Viewer), false),
     (
         "GET",
         "/collections/{collectionId}/tiles/WebMercatorQuad",
         Least(Role::Viewer),
+        false,
     ),
     (
         "GET",
         "/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}",
         Least(Role::Viewer),
+        false,
     ),
-    ("GET", "/rules", Least(Role::Viewer)),
-    ("GET", "/rules/{ruleset}/{rule}", Least(Role::Viewer)),
-    ("GET", "/checks", Least(Role::Viewer)),
-    ("GET", "/checks/{id}", Least(Role::Viewer)),
-    ("GET", "/checks/{id}/findings", Least(Role::Viewer)),
-    ("GET", "/checks/{id}/map.png", Least(Role::Viewer)),
-    ("GET", "/checks/{id}/map.svg", Least(Role::Viewer)),
-    ("GET", "/checks/{id}/report.html", Least(Role::Viewer)),
+    ("GET", "/rules", Least(Role::Viewer), false),
+    ("GET", "/rules/{ruleset}/{rule}", Least(Role::Viewer), false),
+    ("GET", "/checks", Least(Role::Viewer), false),
+    ("GET", "/checks/{id}", Least(Role::Viewer), true),
+    ("GET", "/checks/{id}/findings", Least(Role::Viewer), true),
+    ("GET", "/checks/{id}/map.png", Least(Role::Viewer), true),
+    ("GET", "/checks/{id}/map.svg", Least(Role::Viewer), true),
+    ("GET", "/checks/{id}/report.html", Least(Role::Viewer), true),
     // Plan review, coverage and siting: a reviewer's work.
-    ("POST", "/review", Least(Role::Reviewer)),
-    ("POST", "/site", Least(Role::Reviewer)),
-    ("GET", "/coverage", Least(Role::Reviewer)),
+    ("POST", "/review", Least(Role::Reviewer), true),
+    ("POST", "/site", Least(Role::Reviewer), true),
+    ("GET", "/coverage", Least(Role::Reviewer), true),
     // Checks, comparisons and exports: an auditor's.
-    ("POST", "/checks", Least(Role::Auditor)),
-    ("GET", "/checks/{id}/compare/{old}", Least(Role::Auditor)),
-    ("GET", "/checks/{id}/findings.csv", Least(Role::Auditor)),
-    ("GET", "/checks/{id}/findings.xlsx", Least(Role::Auditor)),
+    ("POST", "/checks", Least(Role::Auditor), true),
+    ("GET", "/checks/{id}/compare/{old}", Least(Role::Auditor), true),
+    ("GET", "/checks/{id}/findings.csv", Least(Role::Auditor), true),
+    ("GET", "/checks/{id}/findings.xlsx", Least(Role::Auditor), true),
 ];
 
 /// What a request to `method path` needs: its route's entry, matched segment by segment (`{x}` matches
 /// any one segment). A path no route serves needs a viewer (it will be told 404 once signed in); a
 /// method no route takes there needs an administrator, so nothing unlisted is ever open.
 pub fn access(method: &str, path: &str) -> Access {
+    route(method, path).map_or_else(
+        |known_path| Least(if known_path { Role::Admin } else { Role::Viewer }),
+        |(needs, _)| needs,
+    )
+}
+
+/// Whether requests to `method path` go on the audit trail.
+pub fn audited(method: &str, path: &str) -> bool {
+    route(method, path).is_ok_and(|(_, audited)| audited)
+}
+
+/// The entry of the route serving `method path`; `Err(true)` when a route serves the path but not the
+/// method, `Err(false)` when none serves it.
+fn route(method: &str, path: &str) -> Result<(Access, bool), bool> {
     let method = if method == "HEAD" { "GET" } else { method };
     let segments: Vec<&str> = path.split('/').collect();
     let matches = |pattern: &str| {
@@ -96,20 +119,25 @@ pub fn access(method: &str, path: &str) -> Access {
                 .zip(&segments)
                 .all(|(p, s)| (p.starts_with('{') && p.ends_with('}') && !s.is_empty()) || p == s)
     };
-    let mut routes = POLICY.iter().filter(|(_, pattern, _)| matches(pattern)).peekable();
+    let mut routes = POLICY.iter().filter(|(_, pattern, _, _)| matches(pattern)).peekable();
     if routes.peek().is_none() {
-        return Least(Role::Viewer);
+        return Err(false);
     }
     // A literal route (`/app/config.json`) wins over a pattern (`/app/{file}`) of the same shape.
-    let mut best: Option<(usize, Access)> = None;
-    for (m, pattern, needs) in routes.filter(|(m, _, _)| *m == method) {
-        let _ = m;
+    let mut best: Option<(usize, (Access, bool))> = None;
+    for (_, pattern, needs, audited) in routes.filter(|(m, _, _, _)| *m == method) {
         let literal = pattern.split('/').filter(|p| !p.starts_with('{')).count();
         if best.is_none_or(|(l, _)| literal > l) {
-            best = Some((literal, *needs));
+            best = Some((literal, (*needs, *audited)));
         }
     }
-    best.map_or(Least(Role::Admin), |(_, needs)| needs)
+    best.map(|(_, entry)| entry).ok_or(true)
+}
+
+/// What a handler adds to its request's audit entry: the dataset it worked on.
+#[derive(Debug, Clone, Default)]
+pub struct AuditDetail {
+    pub dataset: Option<String>,
 }
 
 /// Who sent a request.
@@ -205,27 +233,31 @@ pub async fn enforce<B: MessageBody>(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
-    match identify(&req, &state).await {
-        Ok(who) => {
-            if let Some(who) = who {
-                req.extensions_mut().insert(who);
-            }
-            next.call(req).await.map(ServiceResponse::map_into_left_body)
-        }
+    let audit = audited(req.method().as_str(), req.path());
+    let (who, verdict) = identify(&req, &state).await;
+    if let Some(who) = who {
+        req.extensions_mut().insert(who);
+    }
+    let res = match verdict {
+        Ok(()) => next.call(req).await?.map_into_left_body(),
         Err(refused) => {
             use actix_web::ResponseError;
-            Ok(req.into_response(refused.error_response()).map_into_right_body())
+            req.into_response(refused.error_response()).map_into_right_body()
         }
+    };
+    if audit {
+        record(&state, &res).await;
     }
+    Ok(res)
 }
 
-/// Who sent `req`, or why it is refused.
-async fn identify(req: &ServiceRequest, state: &web::Data<AppState>) -> Result<Option<Identity>, ApiError> {
+/// Who sent `req` (when their token is known), and whether the route lets them in.
+async fn identify(req: &ServiceRequest, state: &web::Data<AppState>) -> (Option<Identity>, Result<(), ApiError>) {
     let needs = access(req.method().as_str(), req.path());
     let given = bearer(req);
     let store = state.store.clone();
     let digest = given.as_deref().map(token_digest);
-    let (has_accounts, account) = blocking(move || {
+    let looked_up = blocking(move || {
         let has = !store.accounts()?.is_empty();
         let account = match (&digest, has) {
             (Some(d), true) => store.account_by_token(d)?,
@@ -233,7 +265,11 @@ async fn identify(req: &ServiceRequest, state: &web::Data<AppState>) -> Result<O
         };
         Ok((has, account))
     })
-    .await?;
+    .await;
+    let (has_accounts, account) = match looked_up {
+        Ok(found) => found,
+        Err(e) => return (None, Err(e)),
+    };
     let shared = given
         .as_deref()
         .zip(state.token.as_deref())
@@ -246,25 +282,75 @@ async fn identify(req: &ServiceRequest, state: &web::Data<AppState>) -> Result<O
         }
         (None, false) => None,
     };
-    if has_accounts {
-        if let Least(role) = needs {
-            match &identity {
-                None if given.is_some() => return Err(ApiError::UnknownToken),
-                None => return Err(ApiError::Unauthorized),
-                Some(who) if !who.role().allows(role) => return Err(ApiError::Forbidden(format!(
-                    "角色不足 {} ({}) may not {} {}: it needs the role {} ({}) or a greater one; ask an administrator",
-                    who.name(),
-                    who.role().key(),
-                    req.method(),
-                    req.path(),
-                    role.key(),
-                    role.chinese()
-                ))),
-                Some(_) => {}
-            }
-        }
+    let verdict = match (&identity, needs) {
+        (_, Open) => Ok(()),
+        _ if !has_accounts => Ok(()),
+        (None, _) if given.is_some() => Err(ApiError::UnknownToken),
+        (None, _) => Err(ApiError::Unauthorized),
+        (Some(who), Least(role)) if !who.role().allows(role) => Err(ApiError::Forbidden(format!(
+            "角色不足 {} ({}) may not {} {}: it needs the role {} ({}) or a greater one; ask an administrator",
+            who.name(),
+            who.role().key(),
+            req.method(),
+            req.path(),
+            role.key(),
+            role.chinese()
+        ))),
+        (Some(_), _) => Ok(()),
+    };
+    (identity, verdict)
+}
+
+/// Appends the audit entry of an answered request: who, what, on which dataset and run, the status and
+/// the client's address. A failure to append is said in the log, loudly: the answer has gone already.
+async fn record<B>(state: &web::Data<AppState>, res: &ServiceResponse<B>) {
+    let req = res.request();
+    let who = req
+        .extensions()
+        .get::<Identity>()
+        .map_or_else(|| "anonymous".to_string(), |w| w.name().to_string());
+    let path = req.path();
+    // The run: the one the path names, or the one a check made (its Location).
+    let run = path
+        .strip_prefix("/checks/")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|id| id.parse().ok())
+        .or_else(|| {
+            res.headers()
+                .get("Location")
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| l.rsplit('/').next())
+                .and_then(|id| id.parse().ok())
+        });
+    let dataset = req.extensions().get::<AuditDetail>().and_then(|d| d.dataset.clone());
+    let client = if state.trust_proxy {
+        req.connection_info().realip_remote_addr().map(str::to_string)
+    } else {
+        req.peer_addr().map(|a| a.ip().to_string())
+    };
+    let query = req.query_string();
+    let entry = crate::audit::Entry {
+        at: crate::store::rfc3339(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        ),
+        who,
+        action: if query.is_empty() {
+            format!("{} {path}", req.method())
+        } else {
+            format!("{} {path}?{query}", req.method())
+        },
+        dataset,
+        run,
+        status: res.status().as_u16(),
+        client: client.unwrap_or_else(|| "unknown".into()),
+    };
+    let store = state.store.clone();
+    let appended = blocking(move || store.append_audit(&entry).map_err(ApiError::from)).await;
+    if let Err(e) = appended {
+        eprintln!("错误 error: an audit entry could not be kept: {e}");
     }
-    Ok(identity)
 }
 
 #[cfg(test)]

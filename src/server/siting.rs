@@ -49,6 +49,7 @@ pub struct SiteBody {
 pub async fn site(req: HttpRequest, state: web::Data<AppState>, payload: web::Payload) -> Reply {
     authorize(&req, &state)?;
     let body: SiteBody = json_body(&req, payload, crate::limits::SITE_REQUEST_BYTES).await?;
+    super::note_dataset(&req, &body.dataset);
     let goal = match (body.add, body.cover_all.unwrap_or(false)) {
         (Some(n), false) if (1..=crate::limits::SITE_MAX_ADD).contains(&n) => Goal::Add(n as usize),
         (Some(n), false) => {

@@ -177,6 +177,18 @@ impl Store for EmbeddedStore {
         self.accounts.save(account, replace)
     }
 
+    fn append_audit(&self, entry: &crate::audit::Entry) -> Result<(), StoreError> {
+        super::audit_file::AuditFile::new(&self.state).append(entry)
+    }
+
+    fn audit_entries(&self) -> Result<Vec<crate::audit::Entry>, StoreError> {
+        super::audit_file::AuditFile::new(&self.state).entries()
+    }
+
+    fn verify_audit(&self) -> Result<usize, StoreError> {
+        super::audit_file::AuditFile::new(&self.state).verify()
+    }
+
     fn run_file(&self, id: u64, name: &str) -> Result<Vec<u8>, StoreError> {
         let summary = self.run(id)?;
         // Only the run's own files, by exact name: nothing else under the state directory is reachable.

@@ -8,10 +8,13 @@
 
 // The core's modules and the maps by the paths the rest of carecircle gives them (`crate::model`, …):
 // this is the crate carecircle-store (crates/store), which cannot reach the server.
-use carecircle_core::{accounts, check, crs, digest, engine, fields, limits, load, model, report, safe_write, spatial};
+use carecircle_core::{
+    accounts, audit, check, crs, digest, engine, fields, limits, load, model, report, safe_write, spatial,
+};
 use carecircle_maps as map;
 
 pub mod account_file;
+pub mod audit_file;
 pub mod embedded;
 pub mod postgis;
 
@@ -39,6 +42,8 @@ pub enum StoreError {
         "存储空间已满 {0} could not be kept: the server's storage is full (nothing was kept; free space and try again)"
     )]
     Full(String),
+    #[error(transparent)]
+    Audit(#[from] crate::audit::Broken),
     #[error(transparent)]
     Render(#[from] crate::report::files::WriteError),
     #[error(transparent)]
@@ -129,6 +134,12 @@ pub trait Store: Send + Sync {
     /// Adds `account`, or with `replace` puts it in the place of the account of its name (refused when
     /// the name is taken, or not found).
     fn save_account(&self, account: &Account, replace: bool) -> Result<(), StoreError>;
+    /// Appends an entry to the audit trail, chained to the last one.
+    fn append_audit(&self, entry: &crate::audit::Entry) -> Result<(), StoreError>;
+    /// The audit trail, oldest first.
+    fn audit_entries(&self) -> Result<Vec<crate::audit::Entry>, StoreError>;
+    /// Walks the audit trail's chain: how many entries, or where it breaks ([`StoreError::Audit`]).
+    fn verify_audit(&self) -> Result<usize, StoreError>;
     /// The enabled account whose token has this digest.
     fn account_by_token(&self, digest: &str) -> Result<Option<Account>, StoreError> {
         Ok(self

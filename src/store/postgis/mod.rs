@@ -48,6 +48,9 @@ const PIN_CLASS: i32 = 1_667_330_661;
 /// The class of the lock one import of a name takes, so that two imports of it run one after the other.
 const IMPORT_CLASS: i32 = 1_667_330_662;
 
+/// The class of the lock an append to the audit trail takes, so that appends chain one after the other.
+const AUDIT_CLASS: i32 = 1_667_330_663;
+
 /// The connection holding the pins, opened when first needed and again after it failed.
 struct Pins {
     url: String,
@@ -200,6 +203,52 @@ impl PostgisStore {
             )));
         }
         Ok(())
+    }
+
+    /// The audit trail's rows, oldest first: each entry with the `prev` and the line hash it noted.
+    #[allow(clippy::type_complexity)]
+    fn audit_rows(&self) -> Result<Vec<(crate::audit::Entry, String, String)>, StoreError> {
+        let mut conn = self.conn()?;
+        type Row = (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<i64>,
+            i32,
+            String,
+            String,
+            String,
+        );
+        let rows: Vec<Row> = audit_log::table
+            .order(audit_log::id)
+            .select((
+                audit_log::at,
+                audit_log::who,
+                audit_log::action,
+                audit_log::dataset,
+                audit_log::run,
+                audit_log::status,
+                audit_log::client,
+                audit_log::prev,
+                audit_log::line_sha256,
+            ))
+            .load(&mut conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, who, action, dataset, run, status, client, prev, noted)| {
+                let entry = crate::audit::Entry {
+                    at,
+                    who,
+                    action,
+                    dataset,
+                    run: run.map(|r| r as u64),
+                    status: status as u16,
+                    client,
+                };
+                (entry, prev, noted)
+            })
+            .collect())
     }
 
     /// Applies the pending migrations; returns how many.
@@ -634,6 +683,57 @@ impl Store for PostgisStore {
             (0, false) => Err(StoreError::AccountExists(account.name.clone())),
             _ => Ok(()),
         }
+    }
+
+    fn append_audit(&self, entry: &crate::audit::Entry) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, diesel::result::Error, _>(|conn| {
+            diesel::sql_query(include_str!("audit_lock.sql"))
+                .bind::<diesel::sql_types::Int4, _>(AUDIT_CLASS)
+                .execute(conn)?;
+            let last: Option<String> = audit_log::table
+                .order(audit_log::id.desc())
+                .select(audit_log::line_sha256)
+                .first(conn)
+                .optional()?;
+            let prev = last.unwrap_or_else(|| crate::audit::GENESIS.to_string());
+            let line = entry.line(&prev);
+            diesel::insert_into(audit_log::table)
+                .values((
+                    audit_log::at.eq(&entry.at),
+                    audit_log::who.eq(&entry.who),
+                    audit_log::action.eq(&entry.action),
+                    audit_log::dataset.eq(&entry.dataset),
+                    audit_log::run.eq(entry.run.map(|r| r as i64)),
+                    audit_log::status.eq(i32::from(entry.status)),
+                    audit_log::client.eq(&entry.client),
+                    audit_log::prev.eq(&prev),
+                    audit_log::line_sha256.eq(crate::audit::sha256(&line)),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+        .map_err(backend)
+    }
+
+    fn audit_entries(&self) -> Result<Vec<crate::audit::Entry>, StoreError> {
+        Ok(self.audit_rows()?.into_iter().map(|(entry, _, _)| entry).collect())
+    }
+
+    fn verify_audit(&self) -> Result<usize, StoreError> {
+        let rows = self.audit_rows()?;
+        // Each row's line, rebuilt from its columns, must be the one whose hash it noted, and the chain whole.
+        let lines: Vec<String> = rows.iter().map(|(entry, prev, _)| entry.line(prev)).collect();
+        for (i, ((_, _, noted), line)) in rows.iter().zip(&lines).enumerate() {
+            if crate::audit::sha256(line) != *noted {
+                return Err(crate::audit::Broken {
+                    line: i + 1,
+                    why: "its columns are not what was appended (changed in the database)".into(),
+                }
+                .into());
+            }
+        }
+        Ok(crate::audit::verify(lines.iter().map(String::as_str))?)
     }
 
     fn account_by_token(&self, digest: &str) -> Result<Option<Account>, StoreError> {

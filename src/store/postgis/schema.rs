@@ -50,3 +50,18 @@ diesel::table! {
         created -> Timestamptz,
     }
 }
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        at -> Text,
+        who -> Text,
+        action -> Text,
+        dataset -> Nullable<Text>,
+        run -> Nullable<Int8>,
+        status -> Int4,
+        client -> Text,
+        prev -> Text,
+        line_sha256 -> Text,
+    }
+}
