@@ -31,15 +31,19 @@ fn account(state: &std::path::Path, role: &str) -> String {
     String::from_utf8(token.stdout).unwrap().trim().to_string()
 }
 
+/// The service on the demo with its state (and accounts) in `state`.
+async fn service(
+    state: &std::path::Path,
+    token: Option<&str>,
+) -> impl actix_web::dev::Service<actix_http::Request, Response = actix_web::dev::ServiceResponse, Error = actix_web::Error>
+{
+    web_test::init_service(App::new().app_data(common::demo_state(state, token)).configure(router)).await
+}
+
 #[actix_web::test]
 async fn every_documented_route_has_a_policy_entry() {
     let state = tempfile::tempdir().unwrap();
-    let app = web_test::init_service(
-        App::new()
-            .app_data(common::demo_state(state.path(), None))
-            .configure(router),
-    )
-    .await;
+    let app = service(state.path(), None).await;
     let (status, doc) = common::get_json(&app, "/openapi.json").await;
     assert_eq!(status, 200);
     let mut missing = Vec::new();
@@ -109,12 +113,7 @@ async fn status(
 async fn each_role_reaches_what_the_table_says_and_no_more() {
     let state = tempfile::tempdir().unwrap();
     let tokens: Vec<(Role, String)> = Role::ALL.iter().map(|r| (*r, account(state.path(), r.key()))).collect();
-    let app = web_test::init_service(
-        App::new()
-            .app_data(common::demo_state(state.path(), Some("shared-token-0123456789")))
-            .configure(router),
-    )
-    .await;
+    let app = service(state.path(), Some("shared-token-0123456789")).await;
     // A run to read, made by the auditor.
     let auditor = &tokens[2].1;
     let (made, run) = status(&app, "POST", "/checks", Some(auditor)).await;
@@ -207,12 +206,7 @@ async fn each_role_reaches_what_the_table_says_and_no_more() {
 #[actix_web::test]
 async fn without_accounts_the_service_is_as_it_was() {
     let state = tempfile::tempdir().unwrap();
-    let app = web_test::init_service(
-        App::new()
-            .app_data(common::demo_state(state.path(), None))
-            .configure(router),
-    )
-    .await;
+    let app = service(state.path(), None).await;
     assert_eq!(status(&app, "GET", "/collections", None).await.0, 200);
     assert_eq!(status(&app, "POST", "/checks", None).await.0, 201);
     // A token nobody configured is not looked at.
@@ -257,7 +251,7 @@ async fn the_audit_trail_records_who_did_what_and_shows_a_hand_edit() {
     let s = state.path();
     let auditor = account(s, "auditor");
     let viewer = account(s, "viewer");
-    let app = web_test::init_service(App::new().app_data(common::demo_state(s, None)).configure(router)).await;
+    let app = service(s, None).await;
     let (made, run) = status(&app, "POST", "/checks", Some(&auditor)).await;
     assert_eq!(made, 201);
     let id = run["id"].as_u64().unwrap();

@@ -449,23 +449,33 @@ fn checks_racing_reimports_keep_what_they_judged() {
     );
 }
 
+/// A schema of the test database of its own, made anew and migrated: a connection to the database and
+/// the URL whose connections use the schema; `None` without PostGIS (said by `store`).
+fn own_schema(name: &str) -> Option<(PgConnection, String)> {
+    let store = store()?;
+    drop(store);
+    let mut conn = PgConnection::establish(&url()).unwrap();
+    for sql in [
+        format!("DROP SCHEMA IF EXISTS {name} CASCADE"),
+        format!("CREATE SCHEMA {name}"),
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).unwrap();
+    }
+    let sep = if url().contains('?') { '&' } else { '?' };
+    let schema_url = format!("{}{sep}options=-csearch_path%3D{name},public", url());
+    PostgisStore::connect_unchecked(&schema_url).unwrap().migrate().unwrap();
+    Some((conn, schema_url))
+}
+
 /// A database whose layer table lacks a field's column is refused at connect, naming the table and the
 /// column (an import would otherwise drop the field's values without a word). Made in a schema of its
 /// own so the other tests' tables stay whole.
 #[test]
 fn a_table_without_a_fields_column_is_refused_by_name() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(store) = store() else { return };
-    let mut conn = PgConnection::establish(&url()).unwrap();
-    diesel::sql_query("DROP SCHEMA IF EXISTS drift CASCADE")
-        .execute(&mut conn)
-        .unwrap();
-    diesel::sql_query("CREATE SCHEMA drift").execute(&mut conn).unwrap();
-    drop(store);
-    let sep = if url().contains('?') { '&' } else { '?' };
-    let drift_url = format!("{}{sep}options=-csearch_path%3Ddrift,public", url());
-    let drift = PostgisStore::connect_unchecked(&drift_url).unwrap();
-    drift.migrate().unwrap();
+    let Some((mut conn, drift_url)) = own_schema("drift") else {
+        return;
+    };
     assert!(
         PostgisStore::connect(&drift_url).is_ok(),
         "a migrated schema matches the field tables"
@@ -489,16 +499,9 @@ fn a_table_without_a_fields_column_is_refused_by_name() {
 #[actix_web::test]
 async fn accounts_are_kept_in_postgis_and_the_policy_reads_them() {
     use carecircle::accounts::{token_digest, Account, Role};
-    let Some(store) = store() else { return };
-    let mut conn = PgConnection::establish(&url()).unwrap();
-    diesel::sql_query("DROP SCHEMA IF EXISTS acct CASCADE")
-        .execute(&mut conn)
-        .unwrap();
-    diesel::sql_query("CREATE SCHEMA acct").execute(&mut conn).unwrap();
-    drop(store);
-    let sep = if url().contains('?') { '&' } else { '?' };
-    let acct_url = format!("{}{sep}options=-csearch_path%3Dacct,public", url());
-    PostgisStore::connect_unchecked(&acct_url).unwrap().migrate().unwrap();
+    let Some((mut conn, acct_url)) = own_schema("acct") else {
+        return;
+    };
     let store = PostgisStore::connect(&acct_url).unwrap();
     assert!(store.accounts().unwrap().is_empty());
 
@@ -550,51 +553,35 @@ async fn accounts_are_kept_in_postgis_and_the_policy_reads_them() {
         }
         req.to_request()
     };
-    assert_eq!(test::call_service(&app, call(None, false)).await.status().as_u16(), 401);
-    assert_eq!(
-        test::call_service(&app, call(Some(&viewer), false))
-            .await
-            .status()
-            .as_u16(),
-        200
-    );
-    assert_eq!(
-        test::call_service(&app, call(Some(&viewer), true))
-            .await
-            .status()
-            .as_u16(),
-        403
-    );
+    macro_rules! status {
+        ($token:expr, $post:expr) => {
+            test::call_service(&app, call($token, $post))
+                .await
+                .status()
+                .as_u16()
+        };
+    }
+    assert_eq!(status!(None, false), 401);
+    assert_eq!(status!(Some(&viewer), false), 200);
+    assert_eq!(status!(Some(&viewer), true), 403);
     // Past the policy: no dataset "none" here.
-    assert_eq!(
-        test::call_service(&app, call(Some(&auditor), true))
-            .await
-            .status()
-            .as_u16(),
-        404
-    );
+    assert_eq!(status!(Some(&auditor), true), 404);
     cli(&["disable", "viewer"]);
-    assert_eq!(
-        test::call_service(&app, call(Some(&viewer), false))
-            .await
-            .status()
-            .as_u16(),
-        401
-    );
+    assert_eq!(status!(Some(&viewer), false), 401);
     // The audit trail: five account changes on the command line, then the viewer's refused check and
     // the auditor's; the chain walks whole, and the table takes no change.
-    let trail = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
-        .args(["audit", "--database-url", &acct_url])
-        .output()
-        .unwrap();
-    let text = String::from_utf8(trail.stdout).unwrap();
+    let audit = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
+            .args(["audit", "--database-url", &acct_url])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let text = String::from_utf8(audit(&[]).stdout).unwrap();
     assert_eq!(text.lines().count(), 1 + 7, "{text}");
     assert!(text.contains("\tviewer\tPOST /checks\t-\t-\t403\t"), "{text}");
     assert!(text.contains("\t审计员\tPOST /checks\tnone\t-\t404\t"), "{text}");
-    let verified = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
-        .args(["audit", "--verify", "--database-url", &acct_url])
-        .output()
-        .unwrap();
+    let verified = audit(&["--verify"]);
     assert!(
         verified.status.success(),
         "{}",

@@ -381,18 +381,8 @@ pub(crate) fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), ApiEr
     let Some(token) = &state.token else {
         return Ok(());
     };
-    // The scheme's name is case-insensitive (RFC 9110 §11.1).
-    let given = req
-        .headers()
-        .get("Authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    // Compare without an early exit, so the time taken says nothing about the token.
-    let ok = given.is_some_and(|g| {
-        g.len() == token.len() && g.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
-    });
+    let given = policy::bearer_header(req.headers());
+    let ok = given.is_some_and(|g| policy::same(&g, token));
     if ok {
         Ok(())
     } else {

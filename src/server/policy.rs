@@ -170,15 +170,7 @@ impl Identity {
 /// cookie (`carecircle_token`, SameSite=Strict), so that the app's tiles, images and the report it opens
 /// in a new tab are read as the person signed in. A change always needs the header.
 fn bearer(req: &ServiceRequest) -> Option<String> {
-    let header = req
-        .headers()
-        .get("Authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        // The scheme's name is case-insensitive (RFC 9110 §11.1).
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_string())
-        .filter(|t| !t.is_empty());
+    let header = bearer_header(req.headers());
     let reads = matches!(req.method().as_str(), "GET" | "HEAD");
     header.or_else(|| {
         let cookies = req
@@ -219,8 +211,20 @@ fn percent_decoded(value: &str) -> String {
     String::from_utf8_lossy(&out).trim().to_string()
 }
 
+/// The token of an `Authorization: Bearer …` header, if any.
+pub(crate) fn bearer_header(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
+    headers
+        .get("Authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        // The scheme's name is case-insensitive (RFC 9110 §11.1).
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim().to_string())
+        .filter(|t| !t.is_empty())
+}
+
 /// Equal, in a time that says nothing of where they differ.
-fn same(a: &str, b: &str) -> bool {
+pub(crate) fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 

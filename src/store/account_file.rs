@@ -5,7 +5,6 @@
 use super::StoreError;
 use crate::accounts::{Account, Role};
 use serde::{Deserialize, Serialize};
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -95,16 +94,8 @@ impl AccountsFile {
     pub fn save(&self, account: &Account, replace: bool) -> Result<(), StoreError> {
         std::fs::create_dir_all(&self.dir).map_err(|e| StoreError::Backend(format!("{}: {e}", self.dir.display())))?;
         let lock_path = self.dir.join("accounts.lock");
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| StoreError::Backend(format!("{}: {e}", lock_path.display())))?;
-        // SAFETY: flock on a file descriptor we own; released when `lock` is closed, at the end of this call.
-        if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) } != 0 {
-            return Err(StoreError::Backend(format!("cannot lock {}", lock_path.display())));
-        }
+        let lock = super::lock_file(&lock_path, true)?
+            .ok_or_else(|| StoreError::Backend(format!("cannot lock {}", lock_path.display())))?;
         let mut accounts = self.read_file()?;
         match (accounts.iter().position(|a| a.name == account.name), replace) {
             (Some(i), true) => accounts[i] = account.clone(),

@@ -51,16 +51,8 @@ impl AuditFile {
     pub fn append(&self, entry: &Entry) -> Result<(), StoreError> {
         std::fs::create_dir_all(&self.dir).map_err(backend(&self.dir))?;
         let lock_path = self.dir.join("audit.lock");
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(backend(&lock_path))?;
-        // SAFETY: flock on a file descriptor we own; released when `lock` is closed, at the end of this call.
-        if unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX) } != 0 {
-            return Err(StoreError::Backend(format!("cannot lock {}", lock_path.display())));
-        }
+        let lock = super::lock_file(&lock_path, true)?
+            .ok_or_else(|| StoreError::Backend(format!("cannot lock {}", lock_path.display())))?;
         // The previous entry's hash: noted in the head with the file's length then; read from the file
         // itself when the head is missing or does not match it.
         let log = self.log();

@@ -48,20 +48,12 @@ impl EmbeddedStore {
             .and_then(|_| std::fs::remove_file(&probe))
             .map_err(|e| StoreError::Backend(format!("cannot keep runs in {}: {e}", runs.display())))?;
         let lock_path = state.join("lock");
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io(&lock_path))?;
-        // SAFETY: flock on a file descriptor we own; it is released when the file is closed.
-        let locked = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), libc::LOCK_EX | libc::LOCK_NB) };
-        if locked != 0 {
+        let Some(lock) = super::lock_file(&lock_path, false)? else {
             return Err(StoreError::Backend(format!(
                 "状态目录被占用 the state directory {} is in use by another carecircle process; give each server its own --state-dir",
                 state.display()
             )));
-        }
+        };
         // This process alone uses the state directory now: what killed writes left in it can go.
         crate::safe_write::clean_leftovers(&runs);
         Ok(EmbeddedStore {

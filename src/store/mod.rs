@@ -71,6 +71,25 @@ impl StoreError {
     }
 }
 
+/// Opens `path` (made when missing) and holds an exclusive `flock` on it until the file is dropped:
+/// `wait` to wait for it, or not to fail at once when another process holds it (`Ok(None)`).
+pub(crate) fn lock_file(path: &std::path::Path, wait: bool) -> Result<Option<std::fs::File>, StoreError> {
+    let lock = std::fs::File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))?;
+    let how = if wait {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_EX | libc::LOCK_NB
+    };
+    // SAFETY: flock on a file descriptor we own; it is released when the file is closed.
+    let locked = unsafe { libc::flock(std::os::fd::AsRawFd::as_raw_fd(&lock), how) };
+    Ok((locked == 0).then_some(lock))
+}
+
 /// What a store says of a kept run without reading its files: enough for a list of runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunSummary {
