@@ -197,6 +197,7 @@ impl Judged {
             dataset_version: self.source.version,
             as_of: self.request.as_of,
             by: self.request.by,
+            created_by: None,
             places: engine::finding_units(&self.dataset, &self.report.findings),
         }
     }

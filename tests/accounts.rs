@@ -255,6 +255,9 @@ async fn the_audit_trail_records_who_did_what_and_shows_a_hand_edit() {
     let (made, run) = status(&app, "POST", "/checks", Some(&auditor)).await;
     assert_eq!(made, 201);
     let id = run["id"].as_u64().unwrap();
+    // The run's record names who had it made.
+    let (_, record) = status(&app, "GET", &format!("/checks/{id}"), Some(&viewer)).await;
+    assert_eq!(record["created_by"], "auditor");
     assert_eq!(
         status(&app, "GET", &format!("/checks/{id}/findings.xlsx"), Some(&auditor))
             .await
@@ -274,8 +277,8 @@ async fn the_audit_trail_records_who_did_what_and_shows_a_hand_edit() {
     assert_eq!(listed.status.code(), Some(0));
     let text = String::from_utf8(listed.stdout).unwrap();
     let lines: Vec<&str> = text.lines().skip(1).collect();
-    // Two accounts added and given tokens on the command line, then three requests.
-    assert_eq!(lines.len(), 7, "{text}");
+    // Two accounts added and given tokens on the command line, then four requests.
+    assert_eq!(lines.len(), 8, "{text}");
     assert!(
         lines[0].contains("\tcli:") && lines[0].contains("users add auditor --role auditor"),
         "{text}"
@@ -285,15 +288,19 @@ async fn the_audit_trail_records_who_did_what_and_shows_a_hand_edit() {
         "{text}"
     );
     assert!(
-        lines[5].contains(&format!("\tauditor\tGET /checks/{id}/findings.xlsx\t-\t{id}\t200\t")),
+        lines[6].contains(&format!("\tauditor\tGET /checks/{id}/findings.xlsx\t-\t{id}\t200\t")),
         "{text}"
     );
-    assert!(lines[6].contains("\tviewer\tPOST /checks\t-\t-\t403\t"), "{text}");
+    assert!(
+        lines[5].contains(&format!("\tviewer\tGET /checks/{id}\t-\t{id}\t200\t")),
+        "{text}"
+    );
+    assert!(lines[7].contains("\tviewer\tPOST /checks\t-\t-\t403\t"), "{text}");
     let viewer_only = String::from_utf8(audit(&["--user", "viewer"]).stdout).unwrap();
-    assert_eq!(viewer_only.lines().count(), 2, "{viewer_only}");
+    assert_eq!(viewer_only.lines().count(), 3, "{viewer_only}");
     let whole = audit(&["--verify"]);
     assert_eq!(whole.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&whole.stdout).contains("7 entries"));
+    assert!(String::from_utf8_lossy(&whole.stdout).contains("8 entries"));
     // Someone turns the refused check into an allowed one, by hand.
     let log = s.join("audit.jsonl");
     let kept = std::fs::read_to_string(&log).unwrap();
@@ -301,7 +308,7 @@ async fn the_audit_trail_records_who_did_what_and_shows_a_hand_edit() {
     let broken = audit(&["--verify"]);
     assert_eq!(broken.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&broken.stderr).contains("entry 7"),
+        String::from_utf8_lossy(&broken.stderr).contains("entry 8"),
         "{}",
         String::from_utf8_lossy(&broken.stderr)
     );

@@ -396,7 +396,7 @@ fn checks_racing_reimports_keep_what_they_judged() {
                 while !done.load(Ordering::SeqCst) || kept.len() < 2 {
                     let source = store.dataset("raced").unwrap();
                     let judged = check(&source, request()).unwrap();
-                    let summary = carecircle::store::keep(store.as_ref(), &judged, None).unwrap();
+                    let summary = carecircle::store::keep(store.as_ref(), &judged, None, None).unwrap();
                     kept.push((summary, judged.report.findings.len()));
                 }
                 kept

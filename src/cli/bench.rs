@@ -267,7 +267,7 @@ fn bench_keep_runs(dataset: carecircle::model::Dataset, n: usize, args: &BenchAr
         for i in 1..=n {
             let request = CheckRequest::new(rulesets.clone(), Mode::Audit);
             let judged = check(&source, request).map_err(|e| carecircle::store::StoreError::Backend(e.to_string()))?;
-            keep(&store, &judged, maps.then_some(map::Lang::Chinese))?;
+            keep(&store, &judged, maps.then_some(map::Lang::Chinese), None)?;
             if i == 1 || i % (n / 4).max(1) == 0 || i == n {
                 let per_run = last.1.elapsed().as_secs_f64() / (i - last.0) as f64;
                 let listed = Instant::now();

@@ -38,6 +38,9 @@ pub struct RecordHead {
     pub dataset_digest: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dataset_version: Option<u32>,
+    /// Who had the service make the run: an account's name, or `shared-token`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
 }
 
 /// What was asked for.
@@ -318,6 +321,7 @@ impl<'a> CheckDocument<'a> {
                 },
                 dataset_digest: r.dataset_digest.clone(),
                 dataset_version: r.dataset_version,
+                created_by: r.created_by.clone(),
             }),
             dataset: check.dataset.name.clone(),
             as_of: check.dataset.as_of.to_string(),

@@ -42,6 +42,9 @@ pub struct Record {
     pub as_of: Option<Date>,
     /// The ledger's tier asked for, if any.
     pub by: Option<Level>,
+    /// Who had the service make it (the account's name, or `shared-token`); `None` for a run made without
+    /// an identity, and for `check --out`.
+    pub created_by: Option<String>,
     /// Per finding, the admin units (indices) holding its subject at district, street and community tier.
     pub places: Vec<[Option<usize>; 3]>,
 }

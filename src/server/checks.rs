@@ -18,7 +18,7 @@ use crate::report::review::{ReviewCheck, ReviewDocument};
 use crate::rules::{Rule, Ruleset};
 use crate::server::Reply;
 use crate::store::{RunSummary, StoreError};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
@@ -163,10 +163,14 @@ pub async fn create_check(req: HttpRequest, state: web::Data<AppState>, payload:
     };
     let store = Arc::clone(&state.store);
     let maps = state.maps.then_some(Lang::Chinese);
+    let author = req
+        .extensions()
+        .get::<super::policy::Identity>()
+        .map(|who| who.name().to_string());
     let summary = heavy(&state, &req, move || -> Result<RunSummary, ApiError> {
         let source = store.dataset(&body.dataset)?;
         let judged = check::check(&source, request).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-        Ok(crate::store::keep(store.as_ref(), &judged, maps)?)
+        Ok(crate::store::keep(store.as_ref(), &judged, maps, author.as_deref())?)
     })
     .await?;
     let base = base_url(&req);

@@ -170,12 +170,19 @@ pub trait Store: Send + Sync {
     fn run_file(&self, id: u64, name: &str) -> Result<Vec<u8>, StoreError>;
 }
 
-/// Keeps a judged run in `store`: gives it an id and a time, renders its record and files (with the
-/// maps when `maps` is given: a CJK font must be registered), and hands them to the store.
-pub fn keep(store: &dyn Store, judged: &Judged, maps: Option<Lang>) -> Result<RunSummary, StoreError> {
+/// Keeps a judged run in `store`: gives it an id and a time, renders its record (naming `created_by`,
+/// who had it made, when known) and files (with the maps when `maps` is given: a CJK font must be
+/// registered), and hands them to the store.
+pub fn keep(
+    store: &dyn Store,
+    judged: &Judged,
+    maps: Option<Lang>,
+    created_by: Option<&str>,
+) -> Result<RunSummary, StoreError> {
     let id = store.next_run_id()?;
     let created = now_rfc3339();
-    let record = judged.record(&id.to_string(), &created);
+    let mut record = judged.record(&id.to_string(), &created);
+    record.created_by = created_by.map(str::to_string);
     let drawn = match maps {
         Some(lang) => crate::map::draw_run(judged, lang, 1600)?,
         None => None,

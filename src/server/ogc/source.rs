@@ -706,7 +706,7 @@ mod tests {
                 by: None,
             };
             let judged = crate::check::check(&store.dataset("demo").unwrap(), request).unwrap();
-            runs.push(crate::store::keep(store.as_ref(), &judged, None).unwrap().id);
+            runs.push(crate::store::keep(store.as_ref(), &judged, None, None).unwrap().id);
         }
         let first = kept_findings(&state, runs[0]).unwrap();
         assert!(std::sync::Arc::ptr_eq(&first, &kept_findings(&state, runs[0]).unwrap()));
