@@ -251,6 +251,7 @@ async fn the_audit_trail_records_who_did_what_and_shows_a_hand_edit() {
     let s = state.path();
     let auditor = account(s, "auditor");
     let viewer = account(s, "viewer");
+    let admin = account(s, "admin");
     let app = service(s, None).await;
     let (made, run) = status(&app, "POST", "/checks", Some(&auditor)).await;
     assert_eq!(made, 201);
@@ -277,30 +278,40 @@ async fn the_audit_trail_records_who_did_what_and_shows_a_hand_edit() {
     assert_eq!(listed.status.code(), Some(0));
     let text = String::from_utf8(listed.stdout).unwrap();
     let lines: Vec<&str> = text.lines().skip(1).collect();
-    // Two accounts added and given tokens on the command line, then four requests.
-    assert_eq!(lines.len(), 8, "{text}");
+    // Three accounts added and given tokens on the command line, then four requests.
+    assert_eq!(lines.len(), 10, "{text}");
     assert!(
         lines[0].contains("\tcli:") && lines[0].contains("users add auditor --role auditor"),
         "{text}"
     );
     assert!(
-        lines[4].contains(&format!("\tauditor\tPOST /checks\tdemo\t{id}\t201\t")),
+        lines[6].contains(&format!("\tauditor\tPOST /checks\tdemo\t{id}\t201\t")),
         "{text}"
     );
     assert!(
-        lines[6].contains(&format!("\tauditor\tGET /checks/{id}/findings.xlsx\t-\t{id}\t200\t")),
+        lines[8].contains(&format!("\tauditor\tGET /checks/{id}/findings.xlsx\t-\t{id}\t200\t")),
         "{text}"
     );
     assert!(
-        lines[5].contains(&format!("\tviewer\tGET /checks/{id}\t-\t{id}\t200\t")),
+        lines[7].contains(&format!("\tviewer\tGET /checks/{id}\t-\t{id}\t200\t")),
         "{text}"
     );
-    assert!(lines[7].contains("\tviewer\tPOST /checks\t-\t-\t403\t"), "{text}");
+    assert!(lines[9].contains("\tviewer\tPOST /checks\t-\t-\t403\t"), "{text}");
+    // GET /audit: the administrator's, filtered as asked; reading it is on the trail too.
+    let (code, trail) = status(&app, "GET", "/audit?user=viewer&dataset=demo", Some(&admin)).await;
+    assert_eq!(code, 200, "{trail}");
+    assert_eq!(trail["number"], 0, "{trail}");
+    let (_, trail) = status(&app, "GET", "/audit?user=auditor", Some(&admin)).await;
+    assert_eq!(trail["number"], 2, "{trail}");
+    assert_eq!(trail["entries"][0]["action"], "POST /checks");
+    assert_eq!(trail["entries"][0]["run"], id);
+    assert_eq!(status(&app, "GET", "/audit", Some(&auditor)).await.0, 403);
+    assert_eq!(status(&app, "GET", "/audit?day=yesterday", Some(&admin)).await.0, 400);
     let viewer_only = String::from_utf8(audit(&["--user", "viewer"]).stdout).unwrap();
     assert_eq!(viewer_only.lines().count(), 3, "{viewer_only}");
     let whole = audit(&["--verify"]);
     assert_eq!(whole.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&whole.stdout).contains("8 entries"));
+    assert!(String::from_utf8_lossy(&whole.stdout).contains("14 entries"));
     // Someone turns the refused check into an allowed one, by hand.
     let log = s.join("audit.jsonl");
     let kept = std::fs::read_to_string(&log).unwrap();
@@ -308,7 +319,7 @@ async fn the_audit_trail_records_who_did_what_and_shows_a_hand_edit() {
     let broken = audit(&["--verify"]);
     assert_eq!(broken.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&broken.stderr).contains("entry 8"),
+        String::from_utf8_lossy(&broken.stderr).contains("entry 11"),
         "{}",
         String::from_utf8_lossy(&broken.stderr)
     );

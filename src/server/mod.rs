@@ -3,6 +3,7 @@
 //! [`Store`](crate::store::Store); the HTTP status of every error is chosen here, in [`ApiError`].
 
 pub mod app;
+mod audit;
 mod checks;
 pub mod ogc;
 mod openapi;
@@ -174,6 +175,7 @@ pub fn router(cfg: &mut web::ServiceConfig) {
                 ogc::routes(cfg);
                 checks::routes(cfg);
                 siting::routes(cfg);
+                audit::routes(cfg);
                 tiles::routes(cfg);
                 openapi::routes(cfg);
                 app::routes(cfg);

@@ -10,7 +10,7 @@
 
 use super::ogc::{self, DEFAULT_LIMIT, MAX_LIMIT};
 use super::schemas::*;
-use super::{app, checks, siting, tiles, ApiError, AppState};
+use super::{app, audit, checks, siting, tiles, ApiError, AppState};
 use crate::server::Reply;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
@@ -52,6 +52,7 @@ pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3
         checks::list_rules,
         checks::get_rule,
         checks::coverage,
+        audit::audit,
         app::config,
         app::to_the_page,
         app::page,
@@ -68,7 +69,7 @@ pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3
         TileMatrixSets, TileMatrixSetRef, TileMatrixSet, BoundingBox, TileMatrix, CheckRun, CheckRuns, NotInForce, RuleInfo, RulesetInfo,
         Rulesets, AppRuleset, AppConfig, Coverage, CoverageFeature, CoverageProperties,
         checks::CheckBody, checks::ReviewRequest, siting::SiteBody, checks::ModeParam, checks::ByParam,
-        checks::CompareBy, checks::CompareFormat,
+        checks::CompareBy, checks::CompareFormat, AuditEntry, AuditTrail,
     )),
     modifiers(&Bearer)
 )]

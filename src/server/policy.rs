@@ -89,6 +89,8 @@ pub const POLICY: &[(&str, &str, Access, bool)] = &[
     ("GET", "/checks/{id}/compare/{old}", Least(Role::Auditor), true),
     ("GET", "/checks/{id}/findings.csv", Least(Role::Auditor), true),
     ("GET", "/checks/{id}/findings.xlsx", Least(Role::Auditor), true),
+    // The audit trail itself: an administrator's, and reading it is recorded too.
+    ("GET", "/audit", Least(Role::Admin), true),
 ];
 
 /// What a request to `method path` needs: its route's entry, matched segment by segment (`{x}` matches

@@ -423,3 +423,27 @@ pub enum CoverageProperties {
         message: String,
     },
 }
+
+/// One entry of the audit trail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// The account's name, `shared-token`, `anonymous`, or `cli:<user>` for the command line.
+    pub who: String,
+    /// The method, path and query (`POST /checks`), or the command (`users token 王审计`).
+    pub action: String,
+    pub dataset: Option<String>,
+    pub run: Option<u64>,
+    /// The status answered; 0 for the command line.
+    pub status: u16,
+    /// The client's address.
+    pub client: String,
+}
+
+/// The audit trail's entries asked for, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditTrail {
+    pub number: usize,
+    pub entries: Vec<AuditEntry>,
+}
