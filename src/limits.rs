@@ -73,6 +73,8 @@ pub const WKT_DEPTH: usize = 16;
 pub const SYNTH_AREAS: u64 = 10_000_000;
 pub const SYNTH_FACILITIES: u64 = 1_000_000;
 
+/// Client addresses whose failed sign-ins the server remembers (to slow guessing) at once.
+pub const SIGN_IN_CLIENTS: usize = 10_000;
 /// Request bodies other than those bounded above: larger ones get 413.
 pub const BODY_BYTES: usize = 16 << 20;
 /// CQL2 filters (`filter=`): the longest text accepted, in bytes.

@@ -37,6 +37,8 @@ pub struct AppState {
     pub token: Option<String>,
     /// Whether the log has said that the shared token was used beside accounts.
     pub warned_shared_token: std::sync::atomic::AtomicBool,
+    /// Unknown tokens lately sent, by client address: each answer after the third waits longer.
+    pub failed_sign_ins: policy::FailedSignIns,
     /// A CJK font was found, so maps and reports with maps can be drawn.
     pub maps: bool,
     /// Honour `Forwarded` and `X-Forwarded-Host/-Proto/-Prefix` (behind a reverse proxy the bureau runs).
@@ -442,6 +444,7 @@ impl AppState {
             rulesets,
             token,
             warned_shared_token: Default::default(),
+            failed_sign_ins: Default::default(),
             maps,
             trust_proxy: false,
             basemap: None,

@@ -142,6 +142,35 @@ pub struct AuditDetail {
     pub dataset: Option<String>,
 }
 
+/// Unknown tokens sent lately, by client address, so that guessing is slow: the fourth answer in a row
+/// to one address waits 250 ms, each later one twice as long, up to 8 s; a known token clears the count.
+/// At most `limits::SIGN_IN_CLIENTS` addresses are remembered (the oldest forgotten first).
+#[derive(Debug, Default)]
+pub struct FailedSignIns(std::sync::Mutex<std::collections::HashMap<String, (u32, std::time::Instant)>>);
+
+impl FailedSignIns {
+    /// Counts a failure from `client`: how long to wait before answering it.
+    fn failed(&self, client: &str) -> std::time::Duration {
+        let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.len() >= crate::limits::SIGN_IN_CLIENTS && !seen.contains_key(client) {
+            if let Some(oldest) = seen.iter().min_by_key(|(_, (_, at))| *at).map(|(k, _)| k.clone()) {
+                seen.remove(&oldest);
+            }
+        }
+        let entry = seen.entry(client.to_string()).or_insert((0, std::time::Instant::now()));
+        entry.0 = entry.0.saturating_add(1);
+        entry.1 = std::time::Instant::now();
+        match entry.0 {
+            0..=3 => std::time::Duration::ZERO,
+            n => std::time::Duration::from_millis(250u64 << (n - 4).min(5)),
+        }
+    }
+
+    fn succeeded(&self, client: &str) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).remove(client);
+    }
+}
+
 /// Who sent a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Identity {
@@ -288,6 +317,18 @@ async fn identify(req: &ServiceRequest, state: &web::Data<AppState>) -> (Option<
         }
         (None, false) => None,
     };
+    // Guessing tokens is slow: an unknown one answered later each time from the same address.
+    let client = client_address(req.request(), state);
+    match (&identity, given.is_some() && has_accounts) {
+        (Some(_), _) => state.failed_sign_ins.succeeded(&client),
+        (None, true) => {
+            let wait = state.failed_sign_ins.failed(&client);
+            if !wait.is_zero() {
+                actix_web::rt::time::sleep(wait).await;
+            }
+        }
+        (None, false) => {}
+    }
     let verdict = match (&identity, needs) {
         (_, Open) => Ok(()),
         _ if !has_accounts => Ok(()),
@@ -305,6 +346,17 @@ async fn identify(req: &ServiceRequest, state: &web::Data<AppState>) -> (Option<
         (Some(_), _) => Ok(()),
     };
     (identity, verdict)
+}
+
+/// The client's address: the connection's peer, or — only with `serve --trust-proxy` — the one the
+/// proxy forwards.
+fn client_address(req: &actix_web::HttpRequest, state: &AppState) -> String {
+    let address = if state.trust_proxy {
+        req.connection_info().realip_remote_addr().map(str::to_string)
+    } else {
+        req.peer_addr().map(|a| a.ip().to_string())
+    };
+    address.unwrap_or_else(|| "unknown".into())
 }
 
 /// Appends the audit entry of an answered request: who, what, on which dataset and run, the status and
@@ -329,11 +381,7 @@ async fn record<B>(state: &web::Data<AppState>, res: &ServiceResponse<B>) {
                 .and_then(|id| id.parse().ok())
         });
     let dataset = req.extensions().get::<AuditDetail>().and_then(|d| d.dataset.clone());
-    let client = if state.trust_proxy {
-        req.connection_info().realip_remote_addr().map(str::to_string)
-    } else {
-        req.peer_addr().map(|a| a.ip().to_string())
-    };
+    let client = client_address(req, state);
     let query = req.query_string();
     let entry = crate::audit::Entry {
         at: crate::store::rfc3339(
@@ -350,7 +398,7 @@ async fn record<B>(state: &web::Data<AppState>, res: &ServiceResponse<B>) {
         dataset,
         run,
         status: res.status().as_u16(),
-        client: client.unwrap_or_else(|| "unknown".into()),
+        client,
     };
     let store = state.store.clone();
     let appended = blocking(move || store.append_audit(&entry).map_err(ApiError::from)).await;
@@ -375,6 +423,26 @@ mod tests {
         assert_eq!(access("DELETE", "/checks"), Least(Role::Admin));
         assert_eq!(access("GET", "/no/such/path"), Least(Role::Viewer));
         assert_eq!(access("GET", "/checks//findings"), Least(Role::Viewer));
+    }
+
+    #[test]
+    fn each_failed_sign_in_after_the_third_waits_longer_up_to_8_s() {
+        let failed = FailedSignIns::default();
+        let waits: Vec<u64> = (0..12).map(|_| failed.failed("10.0.0.9").as_millis() as u64).collect();
+        assert_eq!(waits, [0, 0, 0, 250, 500, 1000, 2000, 4000, 8000, 8000, 8000, 8000]);
+        // Another address starts afresh; a known token clears the count.
+        assert_eq!(failed.failed("10.0.0.10").as_millis(), 0);
+        failed.succeeded("10.0.0.9");
+        assert_eq!(failed.failed("10.0.0.9").as_millis(), 0);
+    }
+
+    #[test]
+    fn the_addresses_remembered_are_bounded() {
+        let failed = FailedSignIns::default();
+        for i in 0..crate::limits::SIGN_IN_CLIENTS + 5 {
+            failed.failed(&format!("client-{i}"));
+        }
+        assert_eq!(failed.0.lock().unwrap().len(), crate::limits::SIGN_IN_CLIENTS);
     }
 
     #[test]
