@@ -19,8 +19,8 @@ use sha2::{Digest, Sha256};
 /// What the first entry's `prev` holds.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// One thing done through the service, or to its accounts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One thing done through the service, or to its accounts. Served as it is kept (`GET /audit`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Entry {
     /// RFC 3339 UTC.
     pub at: String,

@@ -307,16 +307,19 @@ mod tests {
     /// A1 = f(0)·R1, A2 = f(600)·R1 + f(900)·R2, A3 = f(0)·R2.
     fn line() -> Dataset {
         let mut d = dataset();
-        d.facilities = vec![
-            facility("F1", Tier::Station, 300.0, Status::Operating, 0.0, 0.0),
-            facility("F2", Tier::Station, 600.0, Status::Operating, 1_500.0, 0.0),
-            facility("M", Tier::Medical, 5_000.0, Status::Operating, 600.0, 0.0),
+        // All on one east-west line: (id, tier, floor area, metres east).
+        let facilities = [
+            ("F1", Tier::Station, 300.0, 0.0),
+            ("F2", Tier::Station, 600.0, 1_500.0),
+            ("M", Tier::Medical, 5_000.0, 600.0),
         ];
-        d.residential_areas = vec![
-            area("A1", 100, AreaKind::Existing, 0.0, 0.0),
-            area("A2", 200, AreaKind::Existing, 600.0, 0.0),
-            area("A3", 300, AreaKind::Existing, 1_500.0, 0.0),
-        ];
+        d.facilities = facilities
+            .map(|(id, tier, m2, east)| facility(id, tier, m2, Status::Operating, east, 0.0))
+            .to_vec();
+        let areas = [("A1", 100, 0.0), ("A2", 200, 600.0), ("A3", 300, 1_500.0)];
+        d.residential_areas = areas
+            .map(|(id, households, east)| area(id, households, AreaKind::Existing, east, 0.0))
+            .to_vec();
         d
     }
 

@@ -1,7 +1,7 @@
 //! `GET /audit`: the audit trail, for administrators — filtered by account, day and dataset.
 
 use super::policy::AuditDetail;
-use super::schemas::{AuditEntry, AuditTrail};
+use super::schemas::AuditTrail;
 use super::{blocking, readable, AppState, Reply};
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -40,20 +40,11 @@ pub async fn audit(req: HttpRequest, state: web::Data<AppState>, query: web::Que
     }
     let store = Arc::clone(&state.store);
     let entries = blocking(move || Ok(store.audit_entries()?)).await?;
-    let entries: Vec<AuditEntry> = entries
+    let entries: Vec<_> = entries
         .into_iter()
         .filter(|e| query.user.as_deref().is_none_or(|u| e.who == u))
         .filter(|e| query.day.as_deref().is_none_or(|d| e.at.starts_with(d)))
         .filter(|e| query.dataset.is_none() || e.dataset == query.dataset)
-        .map(|e| AuditEntry {
-            at: e.at,
-            who: e.who,
-            action: e.action,
-            dataset: e.dataset,
-            run: e.run,
-            status: e.status,
-            client: e.client,
-        })
         .collect();
     Ok(HttpResponse::Ok().json(AuditTrail {
         number: entries.len(),

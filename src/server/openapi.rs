@@ -69,7 +69,7 @@ pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3
         TileMatrixSets, TileMatrixSetRef, TileMatrixSet, BoundingBox, TileMatrix, CheckRun, CheckRuns, NotInForce, RuleInfo, RulesetInfo,
         Rulesets, AppRuleset, AppConfig, Coverage, CoverageFeature, CoverageProperties,
         checks::CheckBody, checks::ReviewRequest, siting::SiteBody, checks::ModeParam, checks::ByParam,
-        checks::CompareBy, checks::CompareFormat, AuditEntry, AuditTrail,
+        checks::CompareBy, checks::CompareFormat, AuditTrail,
     )),
     modifiers(&Bearer)
 )]

@@ -424,26 +424,13 @@ pub enum CoverageProperties {
     },
 }
 
-/// One entry of the audit trail.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEntry {
-    /// RFC 3339 UTC.
-    pub at: String,
-    /// The account's name, `shared-token`, `anonymous`, or `cli:<user>` for the command line.
-    pub who: String,
-    /// The method, path and query (`POST /checks`), or the command (`users token 王审计`).
-    pub action: String,
-    pub dataset: Option<String>,
-    pub run: Option<u64>,
-    /// The status answered; 0 for the command line.
-    pub status: u16,
-    /// The client's address.
-    pub client: String,
-}
-
 /// The audit trail's entries asked for, oldest first.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditTrail {
     pub number: usize,
-    pub entries: Vec<AuditEntry>,
+    /// Each entry as the trail keeps it: `at` (RFC 3339 UTC), `who` (an account's name, `shared-token`,
+    /// `anonymous` or `cli:<user>`), `action` (method, path and query, or the command), `dataset` and
+    /// `run` (or null), `status` (0 for the command line) and `client` (the address).
+    #[schema(value_type = Vec<Object>)]
+    pub entries: Vec<crate::audit::Entry>,
 }
