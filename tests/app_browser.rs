@@ -88,3 +88,44 @@ fn the_app_does_an_auditors_and_a_reviewers_job_in_chromium() {
         );
     }
 }
+
+/// Where accounts are kept: `tests/browser/accounts.mjs` signs in as a viewer (who sees who they are and
+/// cannot run a check) and as an auditor (who runs one), and an unknown token is refused at the sign-in.
+#[test]
+fn the_app_signs_in_a_viewer_and_an_auditor_in_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !browser_available(root) {
+        return;
+    }
+    let state = tempfile::tempdir().unwrap();
+    let token = |name: &str, role: &str| {
+        let dir = state.path().to_str().unwrap();
+        let added = common::carecircle(&["users", "--state-dir", dir, "add", name, "--role", role]);
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+        let made = common::carecircle(&["users", "--state-dir", dir, "token", name]);
+        String::from_utf8(made.stdout).unwrap().trim().to_string()
+    };
+    let (viewer, auditor) = (token("viewer", "viewer"), token("auditor", "auditor"));
+    let (mut server, port) = common::start_server(state.path(), root);
+    let shots = root.join("target/app-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = Command::new("node")
+        .arg("tests/browser/accounts.mjs")
+        .arg(format!("http://127.0.0.1:{port}"))
+        .args([&viewer, &auditor])
+        .arg(&shots)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    server.kill().ok();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "the browser run failed:\n{said}");
+    for name in ["app-signin", "app-viewer", "app-auditor"] {
+        let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{name}.png");
+    }
+}

@@ -3,10 +3,10 @@
 //! it works on an intranet with no internet. The app calls the same API as every other client: it holds
 //! no rule and judges nothing.
 
-use super::schemas::{AppConfig, AppRuleset};
+use super::schemas::{AppConfig, AppRuleset, SignedIn};
 use super::{ApiError, AppState};
 use crate::server::Reply;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/app").route(web::get().to(to_the_page)))
@@ -57,12 +57,26 @@ fn app_policy(basemap: Option<&str>) -> String {
 pub async fn config(req: HttpRequest, state: web::Data<AppState>) -> Reply {
     super::ogc::only_params(&req, &[])?;
     let store = state.store.clone();
-    let datasets = web::block(move || store.dataset_names())
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let (datasets, accounts) =
+        web::block(move || Ok::<_, crate::store::StoreError>((store.dataset_names()?, !store.accounts()?.is_empty())))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let who = req.extensions().get::<super::policy::Identity>().cloned();
+    // Where accounts are kept, the page learns the datasets once signed in.
+    let datasets = if accounts && who.is_none() {
+        Vec::new()
+    } else {
+        datasets
+    };
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-cache"))
         .json(AppConfig {
+            accounts,
+            signed_in: who.map(|w| SignedIn {
+                name: w.name().to_string(),
+                role: w.role().key().to_string(),
+                role_zh: w.role().chinese().to_string(),
+            }),
             datasets,
             rulesets: state
                 .rulesets

@@ -370,9 +370,24 @@ pub struct AppRuleset {
     pub document: String,
 }
 
+/// Who the page is signed in as.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedIn {
+    pub name: String,
+    /// `viewer`, `reviewer`, `auditor`, `editor` or `admin`.
+    pub role: String,
+    /// The role in Chinese.
+    pub role_zh: String,
+}
+
 /// What the web app needs to start.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AppConfig {
+    /// Accounts are kept: the page must sign in (with a personal token) before it reads anything.
+    pub accounts: bool,
+    /// Who the request came from, when its token (header or the sign-in cookie) is known.
+    pub signed_in: Option<SignedIn>,
+    /// The datasets (none before signing in where accounts are kept).
     pub datasets: Vec<String>,
     pub rulesets: Vec<AppRuleset>,
     /// Checks need a bearer token.

@@ -29,6 +29,11 @@ const WORDS = {
   "find.button": ["查找", "Find"],
   "find.placeholder": ["如 R011、新港社区、S20", "e.g. R011, 新港社区, S20"],
   "token.hint": ["各标签页共用，关闭浏览器即清除", "shared by this browser's tabs until it closes"],
+  "sign.title": ["登录", "Sign in"],
+  "sign.hint": ["请输入管理员发给你的个人令牌（cc_ 开头）。", "Enter the personal token your administrator gave you (it starts cc_)."],
+  "sign.token": ["个人令牌", "Personal token"],
+  "sign.in": ["登录", "Sign in"],
+  "sign.out": ["退出", "Sign out"],
   "print.audit": ["打印核查结果（A4）", "Print the result (A4)"],
   "print.compare": ["打印对比结果（A4）", "Print the comparison (A4)"],
   "export.map": ["导出地图 PNG", "Export the map (PNG)"],
@@ -86,6 +91,9 @@ class ApiError extends Error {
   }
 }
 async function call(path, options = {}) {
+  // Signed in: every request says who it is (a change needs the header; the cookie counts for reads only).
+  const held = token.get();
+  if (held && !(options.headers && options.headers.Authorization)) options = { ...options, headers: { ...(options.headers || {}), Authorization: `Bearer ${held}` } };
   let response;
   try {
     response = await fetch(api(path), options);
@@ -115,7 +123,7 @@ function sentence(e) {
     0: ["无法连接服务器，请检查网络；恢复后再试。", "The server cannot be reached: check the network and try again."],
     400: ["请求或数据有误，服务器没有处理：", "The server refused the request or its data: "],
     401: e.tokenSent ? ["令牌不正确：请核对后重新输入。", "The token is wrong: check it and enter it again."] : ["这项操作需要令牌：请在“令牌”一栏输入。", "This needs the token: enter it in the Token field."],
-    403: ["服务器不允许从这个页面做这项操作。", "The server does not allow this from this page."],
+    403: e.tokenSent ? ["你的角色不能做这项操作，请联系管理员：", "Your role may not do this: ask your administrator. "] : ["服务器不允许从这个页面做这项操作。", "The server does not allow this from this page."],
     404: ["没有找到所要的内容：", "Not found: "],
     408: ["上传太慢，服务器已停止等待，请重试。", "The upload was too slow and the server stopped waiting: try again."],
     413: ["文件或请求太大：", "The file or request is too large: "],
@@ -1201,10 +1209,27 @@ async function start() {
     failed(e);
     return;
   }
+  // Where accounts are kept, nothing is read before signing in; once in, the header says as whom.
+  const who = state.config.signed_in;
+  if (state.config.accounts && !who) {
+    if (token.get()) $("signin-status").textContent = one("令牌无效或账户已停用：请重新输入。", "That token is not known, or its account is disabled: enter it again.");
+    token.set("");
+    $("signin-form").hidden = false;
+    $("panel").hidden = true;
+    $("signin-token").focus();
+    return;
+  }
+  if (who) {
+    $("who").textContent = one(`已登录：${who.name}（${who.role_zh}）`, `Signed in: ${who.name} (${who.role})`);
+    $("who").hidden = false;
+    $("sign-out").hidden = false;
+  }
   const rules = await call("rules");
   for (const rs of rules.rulesets) for (const r of rs.rules) state.rules[r.id] = r;
   $("rulesets").append(...state.config.rulesets.map((r, i) => el("label", {}, el("input", { type: "checkbox", value: r.id, checked: i === 0 }), `${r.id}（${r.document}）`)));
-  $("token-label").hidden = !state.config.token_required;
+  // Signed in with an account, the check needs no other token.
+  $("token-label").hidden = !state.config.token_required || !!who;
+  $("token-hint").hidden = $("token-label").hidden;
   $("token").value = token.get();
   $("dataset").replaceChildren(...state.config.datasets.map((d) => el("option", { value: d }, d)));
   state.dataset = state.config.datasets.includes("demo") ? "demo" : state.config.datasets[0];
@@ -1258,7 +1283,7 @@ let checking = false;
 $("check-form").addEventListener("submit", async (e) => {
   e.preventDefault();
   if (checking) return;
-  const given = $("token").value.trim();
+  const given = $("token").value.trim() || token.get();
   if (state.config.token_required && !given) {
     status(one("运行核查需要令牌：请在“令牌”一栏输入。", "Running a check needs the token: enter it in the Token field."), true);
     $("token").focus();
@@ -1277,12 +1302,21 @@ $("check-form").addEventListener("submit", async (e) => {
     $("runs").value = made.id;
     await openRun(made.id);
   } catch (err) {
-    if (err.status === 401) token.set("");
+    if (err.status === 401 && !state.config.accounts) token.set("");
     failed(err);
   } finally {
     checking = false;
     $("run-check").disabled = false;
   }
+});
+$("signin-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  token.set($("signin-token").value.trim());
+  location.reload();
+});
+$("sign-out").addEventListener("click", () => {
+  token.set("");
+  location.reload();
 });
 $("open-form").addEventListener("submit", (e) => {
   e.preventDefault();
