@@ -324,3 +324,48 @@ async fn the_audit_trail_records_who_did_what_and_shows_a_hand_edit() {
         String::from_utf8_lossy(&broken.stderr)
     );
 }
+
+/// Behind an authenticating proxy (`--trust-user-header` with `--trust-proxy`), the header names the
+/// account; without `--trust-proxy` it is never read, and a name that is no account is refused.
+#[actix_web::test]
+async fn an_authenticating_proxy_names_the_account() {
+    let state = tempfile::tempdir().unwrap();
+    account(state.path(), "auditor");
+    account(state.path(), "viewer");
+    let base = common::demo_state(state.path(), None);
+    let served = |trust: bool| {
+        let mut inner = carecircle::server::AppState::new(base.store.clone(), base.rulesets.clone(), None, false);
+        inner.trust_proxy = trust;
+        inner.trust_user_header = Some("X-Forwarded-User".into());
+        actix_web::web::Data::new(inner)
+    };
+    let ask = |user: &str| {
+        web_test::TestRequest::post()
+            .uri("/checks")
+            .insert_header(("X-Forwarded-User", user.to_string()))
+            .set_json(json!({"dataset": "demo", "rulesets": ["anxi-2022"]}))
+            .to_request()
+    };
+    let app = web_test::init_service(App::new().app_data(served(true)).configure(router)).await;
+    assert_eq!(
+        web_test::call_service(&app, ask("auditor")).await.status().as_u16(),
+        201
+    );
+    assert_eq!(web_test::call_service(&app, ask("viewer")).await.status().as_u16(), 403);
+    let nobody = web_test::call_service(&app, ask("mallory")).await;
+    assert_eq!(nobody.status().as_u16(), 403);
+    let body: Value = web_test::read_body_json(nobody).await;
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("\"mallory\", which is no enabled account"),
+        "{body}"
+    );
+    // Not behind a trusted proxy: the header is anyone's to send, and is not read.
+    let app = web_test::init_service(App::new().app_data(served(false)).configure(router)).await;
+    assert_eq!(
+        web_test::call_service(&app, ask("auditor")).await.status().as_u16(),
+        401
+    );
+}

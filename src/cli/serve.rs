@@ -36,6 +36,11 @@ pub struct ServeArgs {
     /// (only http or https schemes and well-formed hosts). Without this flag they are ignored.
     #[arg(long)]
     trust_proxy: bool,
+    /// Behind an authenticating proxy (oauth2-proxy, nginx auth_request): the header naming the account
+    /// the proxy signed in (such as X-Forwarded-User). Honoured only with --trust-proxy; the name must be
+    /// an enabled account's.
+    #[arg(long, value_name = "NAME", requires = "trust_proxy")]
+    trust_user_header: Option<String>,
     /// The web app's basemap (/app/): a raster tile URL template with {z}, {x} and {y}, such as Tianditu's
     /// WMTS with the bureau's key. Without it, the dataset's own admin units and roads give the context.
     #[arg(long, value_name = "URL-TEMPLATE")]
@@ -145,6 +150,7 @@ pub fn run(args: ServeArgs) -> i32 {
     }
     let mut app_state = server::AppState::new(store, rulesets, token, maps);
     app_state.trust_proxy = args.trust_proxy;
+    app_state.trust_user_header = args.trust_user_header.clone();
     app_state.basemap = match args.basemap.as_deref().map(server::app::basemap_template).transpose() {
         Ok(b) => b,
         Err(e) => {

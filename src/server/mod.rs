@@ -43,6 +43,8 @@ pub struct AppState {
     pub maps: bool,
     /// Honour `Forwarded` and `X-Forwarded-Host/-Proto/-Prefix` (behind a reverse proxy the bureau runs).
     pub trust_proxy: bool,
+    /// With `trust_proxy`: the header an authenticating proxy names the signed-in account in.
+    pub trust_user_header: Option<String>,
     /// The web app's basemap: a raster tile URL template with {z}, {x} and {y} (`serve --basemap`).
     pub basemap: Option<String>,
     /// The origins whose pages may call the service (`serve --cors`; `*` for any): besides the service's
@@ -447,6 +449,7 @@ impl AppState {
             failed_sign_ins: Default::default(),
             maps,
             trust_proxy: false,
+            trust_user_header: None,
             basemap: None,
             cors: Vec::new(),
             finding_families: Default::default(),

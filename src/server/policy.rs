@@ -292,19 +292,38 @@ async fn identify(req: &ServiceRequest, state: &web::Data<AppState>) -> (Option<
     let given = bearer(req);
     let store = state.store.clone();
     let digest = given.as_deref().map(token_digest);
+    // Behind an authenticating proxy (only with --trust-proxy): the account it names.
+    let proxied = state
+        .trust_user_header
+        .as_deref()
+        .filter(|_| state.trust_proxy)
+        .and_then(|h| req.headers().get(h))
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    let named = proxied.clone();
     let looked_up = blocking(move || {
-        let has = !store.accounts()?.is_empty();
-        let account = match (&digest, has) {
-            (Some(d), true) => store.account_by_token(d)?,
+        let accounts = store.accounts()?;
+        let account = match (&digest, named) {
+            (Some(d), _) if !accounts.is_empty() => store.account_by_token(d)?,
+            (None, Some(name)) => accounts.iter().find(|a| a.name == name && !a.disabled).cloned(),
             _ => None,
         };
-        Ok((has, account))
+        Ok((!accounts.is_empty(), account))
     })
     .await;
     let (has_accounts, account) = match looked_up {
         Ok(found) => found,
         Err(e) => return (None, Err(e)),
     };
+    if let (Some(name), None, true, Least(_)) = (&proxied, &account, given.is_none(), needs) {
+        return (
+            None,
+            Err(ApiError::Forbidden(format!(
+                "代理所称账户不存在 the proxy signed in \"{name}\", which is no enabled account here: add it (carecircle users add)"
+            ))),
+        );
+    }
     let shared = given
         .as_deref()
         .zip(state.token.as_deref())
