@@ -1,7 +1,7 @@
 //! The audit trail: who judged, exported or changed what, and when, as a chain that shows any change to
 //! it. Each entry is one line of canonical JSON carrying the sha256 of the line before it (`prev`; the
 //! first carries 64 zeros), so editing, removing or reordering a line breaks the chain at that line.
-//! Stores append entries and hand them back (`Store::append_audit`); nothing here does I/O.
+//! Stores append entries and hand them back (`store::Records::append_audit`); nothing here does I/O.
 //!
 //! ```
 //! use carecircle_core::audit::{verify, Entry, GENESIS};

@@ -44,25 +44,14 @@ fn browser_available(root: &Path) -> bool {
     false
 }
 
-#[test]
-fn the_app_does_an_auditors_and_a_reviewers_job_in_chromium() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    if !browser_available(root) {
-        return;
-    }
-    let state = tempfile::tempdir().unwrap();
-    let token = "app-test-token-0123456789";
-    let (mut server, port) = common::start_server_with_token(state.path(), root, Some(token));
-    let shots = root.join("target/app-screenshots");
-    std::fs::create_dir_all(&shots).unwrap();
-    for old in std::fs::read_dir(&shots).unwrap().flatten() {
-        std::fs::remove_file(old.path()).ok();
-    }
+/// Runs `tests/browser/<script>` against the server on `port` with `args` and the screenshot folder, then
+/// stops the server; fails with all the script said unless it succeeded.
+fn browse(root: &Path, script: &str, port: u16, args: &[&str], mut server: std::process::Child, shots: &Path) {
     let out = Command::new("node")
-        .arg("tests/browser/app.mjs")
+        .arg(format!("tests/browser/{script}"))
         .arg(format!("http://127.0.0.1:{port}"))
-        .arg(token)
-        .arg(&shots)
+        .args(args)
+        .arg(shots)
         .current_dir(root)
         .output()
         .unwrap();
@@ -72,21 +61,44 @@ fn the_app_does_an_auditors_and_a_reviewers_job_in_chromium() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "the browser run failed:\n{said}");
-    for name in [
+    assert!(out.status.success(), "the browser run of {script} failed:\n{said}");
+}
+
+/// Each named screenshot is a PNG of at least `min_bytes` (a blank page is smaller).
+fn pictures_are_real(shots: &Path, names: &[&str], min_bytes: usize) {
+    for name in names {
+        let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap_or_else(|e| panic!("{name}.png: {e}"));
+        assert!(
+            png.starts_with(b"\x89PNG") && png.len() > min_bytes,
+            "{name}.png is a real picture"
+        );
+    }
+}
+
+#[test]
+fn the_app_does_an_auditors_and_a_reviewers_job_in_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !browser_available(root) {
+        return;
+    }
+    let state = tempfile::tempdir().unwrap();
+    let token = "app-test-token-0123456789";
+    let (server, port) = common::start_server_with_token(state.path(), root, Some(token));
+    let shots = root.join("target/app-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    for old in std::fs::read_dir(&shots).unwrap().flatten() {
+        std::fs::remove_file(old.path()).ok();
+    }
+    browse(root, "app.mjs", port, &[token], server, &shots);
+    let pictures = [
         "app-audit",
         "app-finding",
         "app-compare",
         "app-review",
         "app-1280",
         "app-phone",
-    ] {
-        let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap_or_else(|e| panic!("{name}.png: {e}"));
-        assert!(
-            png.starts_with(b"\x89PNG") && png.len() > 20_000,
-            "{name}.png is a real picture"
-        );
-    }
+    ];
+    pictures_are_real(&shots, &pictures, 20_000);
 }
 
 /// Where accounts are kept: `tests/browser/accounts.mjs` signs in as a viewer (who sees who they are and
@@ -106,26 +118,10 @@ fn the_app_signs_in_a_viewer_and_an_auditor_in_chromium() {
         String::from_utf8(made.stdout).unwrap().trim().to_string()
     };
     let (viewer, auditor) = (token("viewer", "viewer"), token("auditor", "auditor"));
-    let (mut server, port) = common::start_server(state.path(), root);
-    let shots = root.join("target/app-screenshots");
+    let (server, port) = common::start_server(state.path(), root);
+    // A folder of its own: the other browser test clears its folder as it starts.
+    let shots = root.join("target/app-screenshots/accounts");
     std::fs::create_dir_all(&shots).unwrap();
-    let out = Command::new("node")
-        .arg("tests/browser/accounts.mjs")
-        .arg(format!("http://127.0.0.1:{port}"))
-        .args([&viewer, &auditor])
-        .arg(&shots)
-        .current_dir(root)
-        .output()
-        .unwrap();
-    server.kill().ok();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "the browser run failed:\n{said}");
-    for name in ["app-signin", "app-viewer", "app-auditor"] {
-        let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap();
-        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{name}.png");
-    }
+    browse(root, "accounts.mjs", port, &[&viewer, &auditor], server, &shots);
+    pictures_are_real(&shots, &["app-signin", "app-viewer", "app-auditor"], 10_000);
 }

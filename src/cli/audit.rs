@@ -3,9 +3,7 @@
 
 use super::EXIT_BAD_INPUT;
 use carecircle::audit::Entry;
-use carecircle::store::audit_file::AuditFile;
-use carecircle::store::postgis::PostgisStore;
-use carecircle::store::{Store, StoreError};
+use carecircle::store::{Records, StoreError};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -29,42 +27,10 @@ pub struct AuditArgs {
     verify: bool,
 }
 
-/// The audit trail of the store `database_url` or `state_dir` names.
-pub(super) enum Trail {
-    File(AuditFile),
-    Postgis(Box<PostgisStore>),
-}
-
-impl Trail {
-    pub(super) fn open(database_url: Option<&str>, state_dir: Option<&PathBuf>) -> Result<Trail, StoreError> {
-        Ok(match database_url {
-            Some(url) => Trail::Postgis(Box::new(PostgisStore::connect(url)?)),
-            None => Trail::File(AuditFile::new(
-                &state_dir.cloned().unwrap_or_else(super::serve::default_state_dir),
-            )),
-        })
-    }
-
-    pub(super) fn append(&self, entry: &Entry) -> Result<(), StoreError> {
-        match self {
-            Trail::File(f) => f.append(entry),
-            Trail::Postgis(p) => p.append_audit(entry),
-        }
-    }
-
-    fn entries(&self) -> Result<Vec<Entry>, StoreError> {
-        match self {
-            Trail::File(f) => f.entries(),
-            Trail::Postgis(p) => p.audit_entries(),
-        }
-    }
-
-    fn verify(&self) -> Result<usize, StoreError> {
-        match self {
-            Trail::File(f) => f.verify(),
-            Trail::Postgis(p) => p.verify_audit(),
-        }
-    }
+/// The records of the store `database_url` or `state_dir` names (the state directory `serve` would use).
+pub(super) fn records(database_url: Option<&str>, state_dir: Option<&PathBuf>) -> Result<Box<dyn Records>, StoreError> {
+    let dir = state_dir.cloned().unwrap_or_else(super::serve::default_state_dir);
+    carecircle::store::open_records(database_url, &dir)
 }
 
 /// An entry for what the command line changed: by `cli:<the system user>`.
@@ -88,7 +54,7 @@ pub(super) fn cli_entry(action: String) -> Entry {
 }
 
 pub fn run(args: AuditArgs) -> i32 {
-    let trail = match Trail::open(args.database_url.as_deref(), args.state_dir.as_ref()) {
+    let trail = match records(args.database_url.as_deref(), args.state_dir.as_ref()) {
         Ok(t) => t,
         Err(e) => {
             eprintln!("错误 error: {e}");
@@ -96,7 +62,7 @@ pub fn run(args: AuditArgs) -> i32 {
         }
     };
     if args.verify {
-        return match trail.verify() {
+        return match trail.verify_audit() {
             Ok(n) => {
                 println!(
                     "审计记录完整 the audit trail is whole: {n} entries, each carrying the sha256 of the one before it"
@@ -109,7 +75,7 @@ pub fn run(args: AuditArgs) -> i32 {
             }
         };
     }
-    let entries = match trail.entries() {
+    let entries = match trail.audit_entries() {
         Ok(e) => e,
         Err(e) => {
             eprintln!("错误 error: {e}");

@@ -125,7 +125,7 @@ pub fn run(args: ServeArgs) -> i32 {
         }
     };
     // Beyond loopback, someone must be asked who they are: accounts, or at least the shared token.
-    let has_accounts = match store.accounts() {
+    let has_accounts = match store.records().accounts() {
         Ok(a) => !a.is_empty(),
         Err(e) => {
             eprintln!("错误 error: cannot read the accounts: {e}");

@@ -4,9 +4,7 @@
 
 use super::EXIT_BAD_INPUT;
 use carecircle::accounts::{new_token, Account, Role};
-use carecircle::store::account_file::AccountsFile;
-use carecircle::store::postgis::PostgisStore;
-use carecircle::store::{Store, StoreError};
+use carecircle::store::{Records, StoreError};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
@@ -48,50 +46,18 @@ fn parse_role(s: &str) -> Result<Role, String> {
     Role::parse(s).ok_or_else(|| format!("unknown role \"{s}\": expected viewer, reviewer, auditor, editor or admin"))
 }
 
-/// Where the accounts are kept.
-enum Book {
-    File(AccountsFile),
-    Postgis(Box<PostgisStore>),
-}
-
-impl Book {
-    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
-        match self {
-            Book::File(f) => f.accounts(),
-            Book::Postgis(p) => p.accounts(),
-        }
-    }
-
-    fn save(&self, account: &Account, replace: bool) -> Result<(), StoreError> {
-        match self {
-            Book::File(f) => f.save(account, replace),
-            Book::Postgis(p) => p.save_account(account, replace),
-        }
-    }
-
-    fn named(&self, name: &str) -> Result<Account, StoreError> {
-        self.accounts()?
-            .into_iter()
-            .find(|a| a.name == name)
-            .ok_or_else(|| StoreError::NoAccount(name.to_string()))
-    }
+/// The account named `name`.
+fn named(records: &dyn Records, name: &str) -> Result<Account, StoreError> {
+    records
+        .accounts()?
+        .into_iter()
+        .find(|a| a.name == name)
+        .ok_or_else(|| StoreError::NoAccount(name.to_string()))
 }
 
 pub fn run(args: UsersArgs) -> i32 {
-    let book = match &args.database_url {
-        Some(url) => match PostgisStore::connect(url) {
-            Ok(store) => Book::Postgis(Box::new(store)),
-            Err(e) => {
-                eprintln!("错误 error: {e}");
-                return EXIT_BAD_INPUT;
-            }
-        },
-        None => Book::File(AccountsFile::new(
-            &args.state_dir.clone().unwrap_or_else(super::serve::default_state_dir),
-        )),
-    };
-    let trail = match super::audit::Trail::open(args.database_url.as_deref(), args.state_dir.as_ref()) {
-        Ok(t) => t,
+    let records = match super::audit::records(args.database_url.as_deref(), args.state_dir.as_ref()) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!("错误 error: {e}");
             return EXIT_BAD_INPUT;
@@ -103,11 +69,11 @@ pub fn run(args: UsersArgs) -> i32 {
         UsersCommand::Token { name } => Some(format!("users token {name}")),
         UsersCommand::List => None,
     };
-    match command(&book, args.command) {
+    match command(records.as_ref(), args.command) {
         Ok(()) => {
             // Every change to the accounts goes on the audit trail.
             if let Some(action) = change {
-                if let Err(e) = trail.append(&super::audit::cli_entry(action)) {
+                if let Err(e) = records.append_audit(&super::audit::cli_entry(action)) {
                     eprintln!("错误 error: the change was made but could not be put on the audit trail: {e}");
                     return EXIT_BAD_INPUT;
                 }
@@ -121,12 +87,12 @@ pub fn run(args: UsersArgs) -> i32 {
     }
 }
 
-fn command(book: &Book, command: UsersCommand) -> Result<(), String> {
+fn command(records: &dyn Records, command: UsersCommand) -> Result<(), String> {
     let text = |e: StoreError| e.to_string();
     match command {
         UsersCommand::Add { name, role, scope } => {
             let account = Account::new(&name, role, scope).map_err(|e| e.to_string())?;
-            book.save(&account, false).map_err(text)?;
+            records.save_account(&account, false).map_err(text)?;
             eprintln!(
                 "已添加 added {name} ({} {}): give it a token with `carecircle users token {name}`",
                 role.chinese(),
@@ -134,7 +100,7 @@ fn command(book: &Book, command: UsersCommand) -> Result<(), String> {
             );
         }
         UsersCommand::List => {
-            let accounts = book.accounts().map_err(text)?;
+            let accounts = records.accounts().map_err(text)?;
             if accounts.is_empty() {
                 eprintln!("没有账户 no accounts: the service runs as one user (add one with `carecircle users add`)");
             }
@@ -164,15 +130,15 @@ fn command(book: &Book, command: UsersCommand) -> Result<(), String> {
             }
         }
         UsersCommand::Disable { name } => {
-            let mut account = book.named(&name).map_err(text)?;
+            let mut account = named(records, &name).map_err(text)?;
             account.disabled = true;
-            book.save(&account, true).map_err(text)?;
+            records.save_account(&account, true).map_err(text)?;
             eprintln!("已停用 disabled {name}: its token no longer signs in");
         }
         UsersCommand::Token { name } => {
-            let account = book.named(&name).map_err(text)?;
+            let account = named(records, &name).map_err(text)?;
             let (token, digest) = new_token().map_err(|e| e.to_string())?;
-            book.save(&account.with_token(digest), true).map_err(text)?;
+            records.save_account(&account.with_token(digest), true).map_err(text)?;
             eprintln!("{name} 的新令牌 the new token of {name} (shown this once; only its sha256 is kept):");
             println!("{token}");
         }

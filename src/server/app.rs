@@ -57,10 +57,13 @@ fn app_policy(basemap: Option<&str>) -> String {
 pub async fn config(req: HttpRequest, state: web::Data<AppState>) -> Reply {
     super::ogc::only_params(&req, &[])?;
     let store = state.store.clone();
-    let (datasets, accounts) =
-        web::block(move || Ok::<_, crate::store::StoreError>((store.dataset_names()?, !store.accounts()?.is_empty())))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let datasets = web::block(move || store.dataset_names())
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let accounts = req
+        .extensions()
+        .get::<super::policy::AccountsKept>()
+        .is_some_and(|kept| kept.0);
     let who = req.extensions().get::<super::policy::Identity>().cloned();
     // Where accounts are kept, the page learns the datasets once signed in.
     let datasets = if accounts && who.is_none() {

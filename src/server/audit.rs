@@ -1,9 +1,8 @@
 //! `GET /audit`: the audit trail, for administrators — filtered by account, day and dataset.
 
-use super::policy::AuditDetail;
 use super::schemas::AuditTrail;
-use super::{blocking, readable, AppState, Reply};
-use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use super::{blocking, note_dataset, readable, AppState, Reply};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use std::sync::Arc;
 use utoipa::IntoParams;
@@ -34,12 +33,10 @@ pub async fn audit(req: HttpRequest, state: web::Data<AppState>, query: web::Que
         crate::check::parse_day(day).map_err(|e| super::ApiError::BadRequest(format!("day {e}")))?;
     }
     if let Some(dataset) = &query.dataset {
-        req.extensions_mut().insert(AuditDetail {
-            dataset: Some(dataset.clone()),
-        });
+        note_dataset(&req, dataset);
     }
     let store = Arc::clone(&state.store);
-    let entries = blocking(move || Ok(store.audit_entries()?)).await?;
+    let entries = blocking(move || Ok(store.records().audit_entries()?)).await?;
     let entries: Vec<_> = entries
         .into_iter()
         .filter(|e| query.user.as_deref().is_none_or(|u| e.who == u))

@@ -97,15 +97,13 @@ pub const POLICY: &[(&str, &str, Access, bool)] = &[
 /// any one segment). A path no route serves needs a viewer (it will be told 404 once signed in); a
 /// method no route takes there needs an administrator, so nothing unlisted is ever open.
 pub fn access(method: &str, path: &str) -> Access {
-    route(method, path).map_or_else(
-        |known_path| Least(if known_path { Role::Admin } else { Role::Viewer }),
-        |(needs, _)| needs,
-    )
+    route(method, path).map_or_else(unlisted, |(needs, _)| needs)
 }
 
-/// Whether requests to `method path` go on the audit trail.
-pub fn audited(method: &str, path: &str) -> bool {
-    route(method, path).is_ok_and(|(_, audited)| audited)
+/// What a request no entry lists needs: an administrator at a known path (another method), a viewer
+/// elsewhere.
+fn unlisted(known_path: bool) -> Access {
+    Least(if known_path { Role::Admin } else { Role::Viewer })
 }
 
 /// The entry of the route serving `method path`; `Err(true)` when a route serves the path but not the
@@ -135,6 +133,11 @@ fn route(method: &str, path: &str) -> Result<(Access, bool), bool> {
     }
     best.map(|(_, entry)| entry).ok_or(true)
 }
+
+/// Whether the store keeps accounts, as the policy found it for this request (the web app's
+/// configuration says so without asking the store again).
+#[derive(Debug, Clone, Copy)]
+pub struct AccountsKept(pub bool);
 
 /// What a handler adds to its request's audit entry: the dataset it worked on.
 #[derive(Debug, Clone, Default)]
@@ -243,7 +246,7 @@ fn percent_decoded(value: &str) -> String {
 }
 
 /// The token of an `Authorization: Bearer …` header, if any.
-pub(crate) fn bearer_header(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
+fn bearer_header(headers: &actix_web::http::header::HeaderMap) -> Option<String> {
     headers
         .get("Authorization")
         .and_then(|v| v.to_str().ok())
@@ -255,7 +258,7 @@ pub(crate) fn bearer_header(headers: &actix_web::http::header::HeaderMap) -> Opt
 }
 
 /// Equal, in a time that says nothing of where they differ.
-pub(crate) fn same(a: &str, b: &str) -> bool {
+fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -268,8 +271,10 @@ pub async fn enforce<B: MessageBody>(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
-    let audit = audited(req.method().as_str(), req.path());
-    let (who, verdict) = identify(&req, &state).await;
+    let (needs, audit) =
+        route(req.method().as_str(), req.path()).unwrap_or_else(|known_path| (unlisted(known_path), false));
+    let (who, kept, verdict) = identify(&req, &state, needs).await;
+    req.extensions_mut().insert(kept);
     if let Some(who) = who {
         req.extensions_mut().insert(who);
     }
@@ -286,9 +291,13 @@ pub async fn enforce<B: MessageBody>(
     Ok(res)
 }
 
-/// Who sent `req` (when their token is known), and whether the route lets them in.
-async fn identify(req: &ServiceRequest, state: &web::Data<AppState>) -> (Option<Identity>, Result<(), ApiError>) {
-    let needs = access(req.method().as_str(), req.path());
+/// Who sent `req` (when their token is known), whether accounts are kept, and whether a route that
+/// `needs` so much lets them in. One read of the accounts.
+async fn identify(
+    req: &ServiceRequest,
+    state: &web::Data<AppState>,
+    needs: Access,
+) -> (Option<Identity>, AccountsKept, Result<(), ApiError>) {
     let given = bearer(req);
     let store = state.store.clone();
     let digest = given.as_deref().map(token_digest);
@@ -303,22 +312,30 @@ async fn identify(req: &ServiceRequest, state: &web::Data<AppState>) -> (Option<
         .filter(|v| !v.is_empty());
     let named = proxied.clone();
     let looked_up = blocking(move || {
-        let accounts = store.accounts()?;
-        let account = match (&digest, named) {
-            (Some(d), _) if !accounts.is_empty() => store.account_by_token(d)?,
-            (None, Some(name)) => accounts.iter().find(|a| a.name == name && !a.disabled).cloned(),
-            _ => None,
-        };
+        let accounts = store.records().accounts()?;
+        // By the token's digest (256 random bits: a look-up says nothing of a token), or by the name the
+        // trusted proxy gives when no token was sent.
+        let account = accounts
+            .iter()
+            .filter(|a| !a.disabled)
+            .find(|a| match (&digest, &named) {
+                (Some(d), _) => a.token_sha256.as_ref() == Some(d),
+                (None, Some(name)) => a.name == *name,
+                (None, None) => false,
+            })
+            .cloned();
         Ok((!accounts.is_empty(), account))
     })
     .await;
     let (has_accounts, account) = match looked_up {
         Ok(found) => found,
-        Err(e) => return (None, Err(e)),
+        Err(e) => return (None, AccountsKept(false), Err(e)),
     };
+    let kept = AccountsKept(has_accounts);
     if let (Some(name), None, true, Least(_)) = (&proxied, &account, given.is_none(), needs) {
         return (
             None,
+            kept,
             Err(ApiError::Forbidden(format!(
                 "代理所称账户不存在 the proxy signed in \"{name}\", which is no enabled account here: add it (carecircle users add)"
             ))),
@@ -364,7 +381,7 @@ async fn identify(req: &ServiceRequest, state: &web::Data<AppState>) -> (Option<
         ))),
         (Some(_), _) => Ok(()),
     };
-    (identity, verdict)
+    (identity, kept, verdict)
 }
 
 /// The client's address: the connection's peer, or — only with `serve --trust-proxy` — the one the
@@ -420,7 +437,7 @@ async fn record<B>(state: &web::Data<AppState>, res: &ServiceResponse<B>) {
         client,
     };
     let store = state.store.clone();
-    let appended = blocking(move || store.append_audit(&entry).map_err(ApiError::from)).await;
+    let appended = blocking(move || store.records().append_audit(&entry).map_err(ApiError::from)).await;
     if let Err(e) = appended {
         eprintln!("错误 error: an audit entry could not be kept: {e}");
     }

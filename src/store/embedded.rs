@@ -25,8 +25,8 @@ const SUMMARY: &str = "run.json";
 pub struct EmbeddedStore {
     datasets: Vec<Source>,
     state: PathBuf,
-    /// The accounts (`accounts.json`), which `carecircle users` may change while this store is open.
-    accounts: super::account_file::AccountsFile,
+    /// The accounts and the audit trail, which `carecircle users` may change while this store is open.
+    records: super::StateRecords,
     /// Serialises id hand-out within the process; the lock file does it across processes.
     ids: Mutex<()>,
     _lock: File,
@@ -60,7 +60,7 @@ impl EmbeddedStore {
             datasets: datasets.into_iter().map(|(n, d)| Source::new(&n, d)).collect(),
             state: state.to_path_buf(),
             ids: Mutex::new(()),
-            accounts: super::account_file::AccountsFile::new(state),
+            records: super::StateRecords::new(state),
             _lock: lock,
         })
     }
@@ -161,24 +161,8 @@ impl Store for EmbeddedStore {
         serde_json::from_slice(&bytes).map_err(|e| StoreError::Backend(format!("{}: {e}", path.display())))
     }
 
-    fn accounts(&self) -> Result<Vec<crate::accounts::Account>, StoreError> {
-        self.accounts.accounts()
-    }
-
-    fn save_account(&self, account: &crate::accounts::Account, replace: bool) -> Result<(), StoreError> {
-        self.accounts.save(account, replace)
-    }
-
-    fn append_audit(&self, entry: &crate::audit::Entry) -> Result<(), StoreError> {
-        super::audit_file::AuditFile::new(&self.state).append(entry)
-    }
-
-    fn audit_entries(&self) -> Result<Vec<crate::audit::Entry>, StoreError> {
-        super::audit_file::AuditFile::new(&self.state).entries()
-    }
-
-    fn verify_audit(&self) -> Result<usize, StoreError> {
-        super::audit_file::AuditFile::new(&self.state).verify()
+    fn records(&self) -> &dyn super::Records {
+        &self.records
     }
 
     fn run_file(&self, id: u64, name: &str) -> Result<Vec<u8>, StoreError> {

@@ -71,6 +71,69 @@ impl StoreError {
     }
 }
 
+/// Who may use the service and what they did: the accounts and the audit trail. The server reaches them
+/// through [`Store::records`]; `carecircle users` and `audit` through [`open_records`], beside a server
+/// that may be running on the same store.
+pub trait Records: Send + Sync {
+    /// Every account, in the order they were added.
+    fn accounts(&self) -> Result<Vec<Account>, StoreError>;
+    /// Adds `account`, or with `replace` puts it in the place of the account of its name (refused when
+    /// the name is taken, or not found).
+    fn save_account(&self, account: &Account, replace: bool) -> Result<(), StoreError>;
+    /// Appends an entry to the audit trail, chained to the last one.
+    fn append_audit(&self, entry: &crate::audit::Entry) -> Result<(), StoreError>;
+    /// The audit trail, oldest first.
+    fn audit_entries(&self) -> Result<Vec<crate::audit::Entry>, StoreError>;
+    /// Walks the audit trail's chain: how many entries, or where it breaks ([`StoreError::Audit`]).
+    fn verify_audit(&self) -> Result<usize, StoreError>;
+}
+
+/// The records of the store a server would use: PostGIS at `database_url`, else the state directory's
+/// files (`accounts.json`, `audit.jsonl`), which need no lock on the directory itself.
+pub fn open_records(database_url: Option<&str>, state_dir: &std::path::Path) -> Result<Box<dyn Records>, StoreError> {
+    Ok(match database_url {
+        Some(url) => Box::new(postgis::PostgisStore::connect(url)?),
+        None => Box::new(StateRecords::new(state_dir)),
+    })
+}
+
+/// The embedded store's records: the accounts and audit files of its state directory.
+pub struct StateRecords {
+    accounts: account_file::AccountsFile,
+    audit: audit_file::AuditFile,
+}
+
+impl StateRecords {
+    pub fn new(state_dir: &std::path::Path) -> StateRecords {
+        StateRecords {
+            accounts: account_file::AccountsFile::new(state_dir),
+            audit: audit_file::AuditFile::new(state_dir),
+        }
+    }
+}
+
+impl Records for StateRecords {
+    fn accounts(&self) -> Result<Vec<Account>, StoreError> {
+        self.accounts.accounts()
+    }
+
+    fn save_account(&self, account: &Account, replace: bool) -> Result<(), StoreError> {
+        self.accounts.save(account, replace)
+    }
+
+    fn append_audit(&self, entry: &crate::audit::Entry) -> Result<(), StoreError> {
+        self.audit.append(entry)
+    }
+
+    fn audit_entries(&self) -> Result<Vec<crate::audit::Entry>, StoreError> {
+        self.audit.entries()
+    }
+
+    fn verify_audit(&self) -> Result<usize, StoreError> {
+        self.audit.verify()
+    }
+}
+
 /// Opens `path` (made when missing) and holds an exclusive `flock` on it until the file is dropped:
 /// `wait` to wait for it, or not to fail at once when another process holds it (`Ok(None)`).
 pub(crate) fn lock_file(path: &std::path::Path, wait: bool) -> Result<Option<std::fs::File>, StoreError> {
@@ -148,24 +211,8 @@ pub trait Store: Send + Sync {
     /// Every kept run, oldest first.
     fn runs(&self) -> Result<Vec<RunSummary>, StoreError>;
     fn run(&self, id: u64) -> Result<RunSummary, StoreError>;
-    /// Every account, in the order they were added.
-    fn accounts(&self) -> Result<Vec<Account>, StoreError>;
-    /// Adds `account`, or with `replace` puts it in the place of the account of its name (refused when
-    /// the name is taken, or not found).
-    fn save_account(&self, account: &Account, replace: bool) -> Result<(), StoreError>;
-    /// Appends an entry to the audit trail, chained to the last one.
-    fn append_audit(&self, entry: &crate::audit::Entry) -> Result<(), StoreError>;
-    /// The audit trail, oldest first.
-    fn audit_entries(&self) -> Result<Vec<crate::audit::Entry>, StoreError>;
-    /// Walks the audit trail's chain: how many entries, or where it breaks ([`StoreError::Audit`]).
-    fn verify_audit(&self) -> Result<usize, StoreError>;
-    /// The enabled account whose token has this digest.
-    fn account_by_token(&self, digest: &str) -> Result<Option<Account>, StoreError> {
-        Ok(self
-            .accounts()?
-            .into_iter()
-            .find(|a| !a.disabled && a.token_sha256.as_deref() == Some(digest)))
-    }
+    /// The store's accounts and audit trail.
+    fn records(&self) -> &dyn Records;
     /// One file of a kept run, byte for byte as made.
     fn run_file(&self, id: u64, name: &str) -> Result<Vec<u8>, StoreError>;
 }

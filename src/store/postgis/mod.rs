@@ -646,6 +646,57 @@ impl Store for PostgisStore {
         summary_of(row)
     }
 
+    fn records(&self) -> &dyn super::Records {
+        self
+    }
+
+    fn run_file(&self, id: u64, name: &str) -> Result<Vec<u8>, StoreError> {
+        let mut conn = self.conn()?;
+        let bytes: Option<Vec<u8>> = run_files::table
+            .filter(run_files::run_id.eq(id as i64))
+            .filter(run_files::name.eq(name))
+            .select(run_files::bytes)
+            .first(&mut conn)
+            .optional()
+            .map_err(backend)?;
+        match bytes {
+            Some(b) => Ok(b),
+            None => {
+                let summary = self.run(id)?;
+                Err(StoreError::NoFile {
+                    id,
+                    name: name.to_string(),
+                    why: if summary.files.is_empty() {
+                        " (it was kept by carecircle 0.1, before runs were kept as records: run the check again)"
+                    } else {
+                        ""
+                    },
+                })
+            }
+        }
+    }
+}
+
+/// The URL with its password, if any, replaced by `***`: `postgres://user:***@host/db`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "(not a postgres:// URL)".to_string();
+    };
+    match rest.rsplit_once('@') {
+        Some((user_pass, host)) => {
+            let user = user_pass.split_once(':').map_or(user_pass, |(u, _)| u);
+            let hidden = if user_pass.contains(':') { ":***" } else { "" };
+            format!("{scheme}://{user}{hidden}@{host}")
+        }
+        None => format!("{scheme}://{rest}"),
+    }
+}
+
+fn backend_poison<T>(_: T) -> StoreError {
+    StoreError::Backend("store cache poisoned".into())
+}
+
+impl super::Records for PostgisStore {
     fn accounts(&self) -> Result<Vec<Account>, StoreError> {
         let mut conn = self.conn()?;
         let rows: Vec<AccountRow> = accounts::table
@@ -735,62 +786,6 @@ impl Store for PostgisStore {
         }
         Ok(crate::audit::verify(lines.iter().map(String::as_str))?)
     }
-
-    fn account_by_token(&self, digest: &str) -> Result<Option<Account>, StoreError> {
-        let mut conn = self.conn()?;
-        let row: Option<AccountRow> = accounts::table
-            .filter(accounts::token_sha256.eq(digest))
-            .filter(accounts::disabled.eq(false))
-            .select(AccountRow::as_select())
-            .first(&mut conn)
-            .optional()?;
-        row.map(AccountRow::account).transpose()
-    }
-
-    fn run_file(&self, id: u64, name: &str) -> Result<Vec<u8>, StoreError> {
-        let mut conn = self.conn()?;
-        let bytes: Option<Vec<u8>> = run_files::table
-            .filter(run_files::run_id.eq(id as i64))
-            .filter(run_files::name.eq(name))
-            .select(run_files::bytes)
-            .first(&mut conn)
-            .optional()
-            .map_err(backend)?;
-        match bytes {
-            Some(b) => Ok(b),
-            None => {
-                let summary = self.run(id)?;
-                Err(StoreError::NoFile {
-                    id,
-                    name: name.to_string(),
-                    why: if summary.files.is_empty() {
-                        " (it was kept by carecircle 0.1, before runs were kept as records: run the check again)"
-                    } else {
-                        ""
-                    },
-                })
-            }
-        }
-    }
-}
-
-/// The URL with its password, if any, replaced by `***`: `postgres://user:***@host/db`.
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return "(not a postgres:// URL)".to_string();
-    };
-    match rest.rsplit_once('@') {
-        Some((user_pass, host)) => {
-            let user = user_pass.split_once(':').map_or(user_pass, |(u, _)| u);
-            let hidden = if user_pass.contains(':') { ":***" } else { "" };
-            format!("{scheme}://{user}{hidden}@{host}")
-        }
-        None => format!("{scheme}://{rest}"),
-    }
-}
-
-fn backend_poison<T>(_: T) -> StoreError {
-    StoreError::Backend("store cache poisoned".into())
 }
 
 #[cfg(test)]
