@@ -269,8 +269,16 @@ pub struct CoverageAnswer {
     pub uncovered: Vec<engine::Finding>,
 }
 
-/// Judges "every area within `radius_m` of a facility of `tiers`" on `dataset` in `mode`.
-pub fn coverage(dataset: &Dataset, mode: Mode, tiers: &[crate::model::Tier], radius_m: f64) -> CoverageAnswer {
+/// Judges "every area within `radius_m` of a facility of `tiers`" on `dataset` in `mode`; for a reader
+/// of `scope`, the areas it holds only (reached by any facility, in scope or not), and the reach drawn
+/// within its units.
+pub fn coverage(
+    dataset: &Dataset,
+    mode: Mode,
+    tiers: &[crate::model::Tier],
+    radius_m: f64,
+    scope: Option<&crate::scope::Scope>,
+) -> CoverageAnswer {
     use crate::rules::{Metric, Rule, RuleKind, ServiceRadius};
     let rule = Rule::adhoc(
         "coverage",
@@ -290,13 +298,48 @@ pub fn coverage(dataset: &Dataset, mode: Mode, tiers: &[crate::model::Tier], rad
         .filter(|f| tiers.contains(&f.tier) && context.counts(f))
         .map(|f| circle(f.location, radius_m))
         .collect();
+    let covered = geo::unary_union(&circles);
+    let uncovered = findings
+        .into_iter()
+        .filter(|f| f.layer == engine::Layer::ResidentialAreas);
+    let Some(scope) = scope else {
+        return CoverageAnswer {
+            household_rate: outcome.rate,
+            facilities: circles.len(),
+            covered,
+            uncovered: uncovered.collect(),
+        };
+    };
+    use crate::engine::Place;
+    let areas_held = scope.layer(dataset, "residential_areas");
+    let held = |subject: engine::Subject| match subject {
+        engine::Subject::Area(i) | engine::Subject::Pool(i) => areas_held.get(i).copied().unwrap_or(false),
+        _ => false,
+    };
+    let checked: Vec<engine::Checked> = outcome.subjects.iter().copied().filter(|c| held(c.subject)).collect();
+    let units = geo::MultiPolygon(
+        dataset
+            .admin_units
+            .iter()
+            .filter(|u| scope.holds_codes([u.code.as_str()]))
+            .flat_map(|u| u.boundary.0.iter().cloned())
+            .collect(),
+    );
+    let uncovered: Vec<engine::Finding> = uncovered.collect();
+    let in_scope = scope.places(
+        dataset,
+        uncovered
+            .iter()
+            .map(|f| geo::Centroid::centroid(&f.geometry).map_or(Place::Nowhere, Place::Point)),
+    );
     CoverageAnswer {
-        household_rate: outcome.rate,
+        household_rate: engine::rate(&checked),
         facilities: circles.len(),
-        covered: geo::unary_union(&circles),
-        uncovered: findings
+        covered: geo::BooleanOps::intersection(&covered, &geo::unary_union(&units.0)),
+        uncovered: uncovered
             .into_iter()
-            .filter(|f| f.layer == engine::Layer::ResidentialAreas)
+            .zip(in_scope)
+            .filter_map(|(f, held)| held.then_some(f))
             .collect(),
     }
 }

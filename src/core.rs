@@ -22,6 +22,7 @@ pub mod network;
 pub mod report;
 pub mod rules;
 pub mod safe_write;
+pub mod scope;
 pub mod spatial;
 pub mod synth;
 pub mod tiles;

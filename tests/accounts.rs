@@ -57,7 +57,7 @@ async fn every_documented_route_has_a_policy_entry() {
         {
             routes += 1;
             let m = method.to_uppercase();
-            if !POLICY.iter().any(|(pm, pp, _, _)| *pm == m && pp == path) {
+            if !POLICY.iter().any(|r| r.method == m && r.path == path) {
                 missing.push(format!("{m} {path}"));
             }
         }
@@ -68,7 +68,8 @@ async fn every_documented_route_has_a_policy_entry() {
         "routes with no entry in server::policy::POLICY: {missing:?}"
     );
     // And nothing in the table that the document does not have.
-    for (m, p, _, _) in POLICY {
+    for r in POLICY {
+        let (m, p) = (r.method, r.path);
         assert!(
             doc["paths"][p][m.to_lowercase()].is_object(),
             "POLICY names {m} {p}, which is not a route"
@@ -367,5 +368,123 @@ async fn an_authenticating_proxy_names_the_account() {
     assert_eq!(
         web_test::call_service(&app, ask("auditor")).await.status().as_u16(),
         401
+    );
+}
+
+/// A scoped account reads its units only (items, tiles, a run's findings), is refused whole-city work
+/// and files, reviews only what lies in its units, and sees coverage there.
+#[actix_web::test]
+async fn a_scoped_account_reads_and_acts_in_its_units_only() {
+    let state = tempfile::tempdir().unwrap();
+    let s = state.path();
+    let scoped = |name: &str, role: &str| {
+        let added = users(s, &["add", name, "--role", role, "--scope", "350105001"]);
+        assert_eq!(
+            added.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&added.stderr)
+        );
+        String::from_utf8(users(s, &["token", name]).stdout)
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let viewer = scoped("罗星查看", "viewer");
+    let reviewer = scoped("罗星审查", "reviewer");
+    let auditor_in_street = scoped("罗星审计", "auditor");
+    let auditor = account(s, "auditor");
+    let app = service(s, None).await;
+    let (made, run) = status(&app, "POST", "/checks", Some(&auditor)).await;
+    assert_eq!(made, 201, "{run}");
+    let run = run["id"].as_u64().unwrap();
+    common::a_scoped_viewer_reads_only_its_street(&app, "demo", run, &viewer, &auditor).await;
+
+    // A scoped auditor may not have the whole city judged, exported or compared.
+    for (method, uri) in [
+        ("POST", "/checks".to_string()),
+        ("GET", format!("/checks/{run}/findings.csv")),
+        ("GET", format!("/checks/{run}/findings.xlsx")),
+        ("GET", format!("/checks/{run}/compare/{run}")),
+    ] {
+        let (code, body) = status(&app, method, &uri, Some(&auditor_in_street)).await;
+        assert_eq!(code, 403, "{uri}: {body}");
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains("350105001") && detail.contains("whole city"), "{body}");
+        assert!(status(&app, method, &uri, Some(&auditor)).await.0 < 400, "{uri}");
+    }
+
+    // Plan review: a proposal in the street is judged, one elsewhere refused naming its feature. The
+    // points: 罗星's areas' centroids, and an area of another street.
+    let centroid_of = |id: &str| {
+        let uri = format!("/collections/demo.residential_areas/items/{id}");
+        let auditor = auditor.clone();
+        let app = &app;
+        async move {
+            let req = web_test::TestRequest::get()
+                .uri(&uri)
+                .insert_header(("Authorization", format!("Bearer {auditor}")))
+                .to_request();
+            let f: Value = web_test::call_and_read_body_json(app, req).await;
+            let ring = f["geometry"]["coordinates"][0].as_array().unwrap().clone();
+            let n = (ring.len() - 1) as f64;
+            let sum = |k: usize| {
+                ring[..ring.len() - 1]
+                    .iter()
+                    .map(|p| p[k].as_f64().unwrap())
+                    .sum::<f64>()
+                    / n
+            };
+            (sum(0), sum(1))
+        }
+    };
+    let in_street = common::demo_areas_in("350105001");
+    let elsewhere = common::demo_areas_in("350105100");
+    let here = centroid_of(in_street.iter().next().unwrap()).await;
+    let there = centroid_of(elsewhere.iter().next().unwrap()).await;
+    let proposal = |(x, y): (f64, f64)| {
+        json!({"dataset": "demo", "rulesets": ["anxi-2022"], "proposal": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"id": "P1", "name": "拟建小区", "households": 300, "kind": "new",
+             "layer": "residential_areas"},
+             "geometry": {"type": "Point", "coordinates": [x, y]}}]}})
+    };
+    let review = |body: Value| {
+        web_test::TestRequest::post()
+            .uri("/review")
+            .insert_header(("Authorization", format!("Bearer {reviewer}")))
+            .set_json(body)
+            .to_request()
+    };
+    let resp = web_test::call_service(&app, review(proposal(here))).await;
+    let code = resp.status().as_u16();
+    let body = web_test::read_body(resp).await;
+    assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+    let resp = web_test::call_service(&app, review(proposal(there))).await;
+    assert_eq!(resp.status().as_u16(), 403);
+    let body: Value = web_test::read_body_json(resp).await;
+    assert!(body["detail"].as_str().unwrap().contains("P1"), "{body}");
+
+    // Coverage: the uncovered areas in the street only, out of the city's.
+    let coverage = |token: &str| {
+        web_test::TestRequest::get()
+            .uri("/coverage?dataset=demo&radius_m=300")
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .to_request()
+    };
+    let uncovered = |c: &Value| -> std::collections::BTreeSet<String> {
+        c["features"].as_array().unwrap()[1..]
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let city: Value = web_test::call_and_read_body_json(&app, coverage(&auditor)).await;
+    let street: Value = web_test::call_and_read_body_json(&app, coverage(&reviewer)).await;
+    let expected: std::collections::BTreeSet<String> = uncovered(&city).intersection(&in_street).cloned().collect();
+    assert!(!expected.is_empty() && expected.len() < uncovered(&city).len());
+    assert_eq!(uncovered(&street), expected);
+    // The street's rate is its own households' (not the city's).
+    assert_ne!(
+        street["features"][0]["properties"]["household_rate"],
+        city["features"][0]["properties"]["household_rate"]
     );
 }

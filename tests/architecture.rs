@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 /// The modules of the core, as `src/` holds them.
-const CORE: [&str; 27] = [
+const CORE: [&str; 28] = [
     "audit.rs",
     "accounts.rs",
     "access",
@@ -29,6 +29,7 @@ const CORE: [&str; 27] = [
     "report",
     "rules",
     "safe_write.rs",
+    "scope.rs",
     "spatial.rs",
     "synth.rs",
     "tiles",

@@ -5,6 +5,8 @@
 //! The database is `CARECIRCLE_TEST_DATABASE_URL` (scripts/test creates it). Without one, on a laptop,
 //! these tests say loudly that they skipped; in CI (`CI=true`) a missing PostGIS fails them.
 
+mod common;
+
 use carecircle::engine::judge_rule;
 use carecircle::load::load_dataset;
 use carecircle::model::{Mode, Tier};
@@ -601,6 +603,36 @@ async fn accounts_are_kept_in_postgis_and_the_policy_reads_them() {
         .execute(&mut conn)
         .is_err());
     diesel::sql_query("DROP SCHEMA acct CASCADE")
+        .execute(&mut conn)
+        .unwrap();
+}
+
+/// A viewer scoped to 罗星街道 reads only its street of a PostGIS dataset and run (items, tiles,
+/// findings), as on the embedded store — in a schema of its own.
+#[actix_web::test]
+async fn a_scoped_viewer_reads_only_its_street_from_postgis() {
+    use carecircle::accounts::{new_token, Account, Role};
+    let Some((mut conn, scope_url)) = own_schema("scoped") else {
+        return;
+    };
+    let store = PostgisStore::connect(&scope_url).unwrap();
+    let demo = load_dataset(Path::new("geodata/demo")).unwrap();
+    store.import("demo", &demo, "", &|_, _| {}).unwrap();
+    let token = |name: &str, role: Role, scope: Vec<String>| {
+        let (token, digest) = new_token().unwrap();
+        let account = Account::new(name, role, scope).unwrap().with_token(digest);
+        store.save_account(&account, false).unwrap();
+        token
+    };
+    let viewer = token("罗星查看", Role::Viewer, vec!["350105001".into()]);
+    let auditor = token("审计", Role::Auditor, vec![]);
+    use actix_web::{test, App};
+    let rulesets = vec![carecircle::rules::load_ruleset(Path::new("rules/anxi-2022.toml")).unwrap()];
+    let state = carecircle::server::state(Arc::new(store), rulesets, None, false);
+    let app = test::init_service(App::new().app_data(state).configure(carecircle::server::router)).await;
+    let run = common::create_run(&app, &["anxi-2022"], Some(&auditor)).await;
+    common::a_scoped_viewer_reads_only_its_street(&app, "demo", run, &viewer, &auditor).await;
+    diesel::sql_query("DROP SCHEMA scoped CASCADE")
         .execute(&mut conn)
         .unwrap();
 }

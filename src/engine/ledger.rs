@@ -136,18 +136,48 @@ impl<'a> Placer<'a> {
 /// community tiers, placed as the ledger places them: an admin unit by its `parent` chain, anything else
 /// by the unit that holds its representative point.
 pub fn finding_units(dataset: &Dataset, findings: &[Finding]) -> Vec<[Option<usize>; 3]> {
-    let placers = [0, 1, 2].map(|depth| Placer::new(dataset, depth));
-    findings
+    let by_code: HashMap<&str, usize> = dataset
+        .admin_units
         .iter()
-        .map(|f| {
-            // Every placer knows the codes of all units; the district one is as good as any.
-            let unit = (f.layer == Layer::AdminUnits)
-                .then(|| placers[0].by_code.get(f.id.as_str()).copied())
-                .flatten();
-            let point = unit.is_none().then(|| geo::Centroid::centroid(&f.geometry)).flatten();
-            placers.each_ref().map(|placer| match unit {
-                Some(u) => placer.ancestor(u),
-                None => point.and_then(|p| placer.in_tier(p)),
+        .enumerate()
+        .map(|(i, u)| (u.code.as_str(), i))
+        .collect();
+    place(
+        dataset,
+        findings.iter().map(|f| {
+            match (f.layer == Layer::AdminUnits)
+                .then(|| by_code.get(f.id.as_str()).copied())
+                .flatten()
+            {
+                Some(u) => Place::Unit(u),
+                None => geo::Centroid::centroid(&f.geometry).map_or(Place::Nowhere, Place::Point),
+            }
+        }),
+    )
+}
+
+/// Where something to be placed in the admin units lies.
+#[derive(Debug, Clone, Copy)]
+pub enum Place {
+    /// An admin unit itself (index into the dataset's), placed by its `parent` chain.
+    Unit(usize),
+    /// A representative point (an area's or facility's `location`, a finding's centroid).
+    Point(geo::Point<f64>),
+    /// Nothing to place (a geometry without coordinates).
+    Nowhere,
+}
+
+/// The admin units (indices into the dataset's) holding each place at the district, street and community
+/// tiers, as the ledger places subjects; on a shared boundary the unit of smallest code.
+pub fn place(dataset: &Dataset, places: impl IntoIterator<Item = Place>) -> Vec<[Option<usize>; 3]> {
+    let placers = [0, 1, 2].map(|depth| Placer::new(dataset, depth));
+    places
+        .into_iter()
+        .map(|p| {
+            placers.each_ref().map(|placer| match p {
+                Place::Unit(u) => placer.ancestor(u),
+                Place::Point(point) => placer.in_tier(point),
+                Place::Nowhere => None,
             })
         })
         .collect()

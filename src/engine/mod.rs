@@ -28,7 +28,7 @@ mod size_by_population;
 mod synchronous_handover;
 mod tier_presence;
 
-pub use ledger::{finding_units, ledger, Ledger, LedgerRow};
+pub use ledger::{finding_units, ledger, place, Ledger, LedgerRow, Place};
 pub use review::{review, Review, RuleVerdict, SubjectVerdict};
 pub use service_radius::areas_within_reach;
 pub(crate) use service_radius::{area_distances, measured_on_foot};

@@ -79,6 +79,10 @@ pub async fn config(req: HttpRequest, state: web::Data<AppState>) -> Reply {
                 name: w.name().to_string(),
                 role: w.role().key().to_string(),
                 role_zh: w.role().chinese().to_string(),
+                scope: w
+                    .scope()
+                    .map(|s| s.codes().map(str::to_string).collect())
+                    .unwrap_or_default(),
             }),
             datasets,
             rulesets: state

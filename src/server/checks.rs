@@ -272,8 +272,55 @@ async fn stored(state: &web::Data<AppState>, id: u64, name: &str) -> Result<Resu
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "The run's check.json (DATA-CONTRACT §4 and the record)", body = Object),
               (status = 404, description = "No such run", body = Exception)))]
-pub async fn get_check(state: web::Data<AppState>, path: web::Path<u64>) -> Reply {
-    run_file(&state, path.into_inner(), "check.json", "application/json").await
+pub async fn get_check(req: HttpRequest, state: web::Data<AppState>, path: web::Path<u64>) -> Reply {
+    let id = path.into_inner();
+    let Some(scope) = super::policy::scope_of(&req) else {
+        return run_file(&state, id, "check.json", "application/json").await;
+    };
+    // A scoped reader: the record with the findings its units place in scope, and a `scope` member
+    // saying so (DATA-CONTRACT §4).
+    let body = blocking(move || {
+        let (mut record, in_run) = kept_json_retaining(&state, id, "check.json", "findings", |_, f| {
+            let units = f["units"].as_object();
+            scope.holds_codes(units.into_iter().flat_map(|u| u.values()).filter_map(|v| v.as_str()))
+        })?;
+        let shown = record["findings"].as_array().map_or(0, Vec::len);
+        record.insert(
+            "scope".into(),
+            serde_json::json!({
+                "units": scope.codes().collect::<Vec<_>>(),
+                "findings_in_run": in_run,
+                "findings_shown": shown,
+            }),
+        );
+        serde_json::to_vec(&record).map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().content_type("application/json").body(body))
+}
+
+/// A kept run's JSON file with only the members of its array `member` that `keep` keeps (given their
+/// place and value), and how many the array held.
+fn kept_json_retaining(
+    state: &AppState,
+    id: u64,
+    file: &str,
+    member: &str,
+    mut keep: impl FnMut(usize, &serde_json::Value) -> bool,
+) -> Result<(serde_json::Map<String, serde_json::Value>, usize), ApiError> {
+    let bytes = state.store.run_file(id, file)?;
+    let mut doc: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::Internal(format!("run {id}'s {file}: {e}")))?;
+    let mut held = 0;
+    if let Some(serde_json::Value::Array(items)) = doc.get_mut(member) {
+        held = items.len();
+        let mut place = 0;
+        items.retain(|item| {
+            place += 1;
+            keep(place - 1, item)
+        });
+    }
+    Ok((doc, held))
 }
 
 /// The run's findings as one GeoJSON FeatureCollection.
@@ -281,8 +328,24 @@ pub async fn get_check(state: web::Data<AppState>, path: web::Path<u64>) -> Repl
     params(("id" = u64, Path, description = "The run's id")),
     responses((status = 200, description = "Every finding", content_type = "application/geo+json", body = Object),
               (status = 404, description = "No such run", body = Exception)))]
-pub async fn get_findings(state: web::Data<AppState>, path: web::Path<u64>) -> Reply {
-    run_file(&state, path.into_inner(), "findings.geojson", "application/geo+json").await
+pub async fn get_findings(req: HttpRequest, state: web::Data<AppState>, path: web::Path<u64>) -> Reply {
+    let id = path.into_inner();
+    let Some(scope) = super::policy::scope_of(&req) else {
+        return run_file(&state, id, "findings.geojson", "application/geo+json").await;
+    };
+    // A scoped reader: the findings its units place in scope, each as made (findings.geojson lists the
+    // findings of check.json, in its order).
+    let body = blocking(move || {
+        let visible = super::ogc::kept_findings(&state, id)?
+            .visible(Some(&scope))
+            .unwrap_or_default();
+        let (collection, _) = kept_json_retaining(&state, id, "findings.geojson", "features", |i, _| {
+            visible.get(i).copied().unwrap_or(false)
+        })?;
+        serde_json::to_vec(&collection).map_err(|e| ApiError::Internal(e.to_string()))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().content_type("application/geo+json").body(body))
 }
 
 /// The run's self-contained HTML report.
@@ -479,10 +542,14 @@ pub async fn review(req: HttpRequest, state: web::Data<AppState>, payload: web::
     note_dataset(&req, &body.dataset);
     let rulesets = pick_rulesets(&state, body.rulesets.as_deref())?;
     let store = Arc::clone(&state.store);
+    let scope = super::policy::scope_of(&req);
     let doc = heavy(&state, &req, move || {
         let dataset = store.dataset(&body.dataset)?.dataset;
         let proposal = parse_proposal("proposal", body.proposal.get().as_bytes(), &dataset)
             .map_err(|p| ApiError::BadRequest(p.to_string()))?;
+        if let Some(scope) = &scope {
+            within(scope, &dataset, &proposal)?;
+        }
         let verdict = engine::review(&dataset, &proposal, &rulesets);
         let check = ReviewCheck {
             dataset: &dataset,
@@ -494,6 +561,42 @@ pub async fn review(req: HttpRequest, state: web::Data<AppState>, payload: web::
     })
     .await?;
     Ok(HttpResponse::Ok().content_type("application/json").body(doc))
+}
+
+/// Refuses a proposal with a feature outside a scoped sender's units, naming each such feature.
+fn within(
+    scope: &crate::scope::Scope,
+    dataset: &crate::model::Dataset,
+    proposal: &crate::model::Proposal,
+) -> Result<(), ApiError> {
+    use crate::engine::Place;
+    let features: Vec<(&str, Place)> = proposal
+        .residential_areas
+        .iter()
+        .map(|a| (a.id.as_str(), Place::Point(a.location)))
+        .chain(
+            proposal
+                .facilities
+                .iter()
+                .map(|f| (f.id.as_str(), Place::Point(f.location))),
+        )
+        .collect();
+    let held = scope.places(dataset, features.iter().map(|(_, p)| *p));
+    let outside: Vec<&str> = features
+        .iter()
+        .zip(held)
+        .filter(|(_, held)| !held)
+        .map(|((id, _), _)| *id)
+        .collect();
+    if outside.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::Forbidden(format!(
+        "辖区之外 the proposal's {} lie outside the units this account acts in ({}): review only what lies in them, \
+         or ask an account for the whole city",
+        outside.join(", "),
+        scope.codes().collect::<Vec<_>>().join(", ")
+    )))
 }
 
 fn rule_json(ruleset: &Ruleset, rule: &Rule) -> RuleInfo {
@@ -591,9 +694,10 @@ pub async fn coverage(req: HttpRequest, state: web::Data<AppState>, query: web::
     }
     let mode = mode_of(query.mode.as_deref())?;
     let store = Arc::clone(&state.store);
+    let scope = super::policy::scope_of(&req);
     let body = heavy(&state, &req, move || {
         let dataset = store.dataset(&query.dataset)?.dataset;
-        let answer = check::coverage(&dataset, mode, &tiers, radius_m);
+        let answer = check::coverage(&dataset, mode, &tiers, radius_m, scope.as_ref());
         let mut features = vec![CoverageFeature {
             kind: FeatureType::Feature,
             id: "covered".into(),

@@ -25,90 +25,183 @@ pub enum Access {
 
 use Access::{Least, Open};
 
-/// Every route, as the OpenAPI document writes its path, with what it needs and whether each request to
-/// it goes on the audit trail (all that judges, exports or changes); `GET` stands for `HEAD` too. A test
-/// walks the document and fails on a route missing here.
-pub const POLICY: &[(&str, &str, Access, bool)] = &[
-    ("GET", "/", Open, false),
-    ("GET", "/conformance", Open, false),
-    ("GET", "/api", Open, false),
-    ("GET", "/api.html", Open, false),
-    ("GET", "/openapi.json", Open, false),
-    ("GET", "/assets/swagger-ui/{file}", Open, false),
-    ("GET", "/app", Open, false),
-    ("GET", "/app/", Open, false),
-    ("GET", "/app/{file}", Open, false),
-    ("GET", "/app/vendor/maplibre-gl/{file}", Open, false),
-    ("GET", "/app/config.json", Open, false),
-    ("GET", "/tileMatrixSets", Open, false),
-    ("GET", "/tileMatrixSets/WebMercatorQuad", Open, false),
+/// What an account's scope (the admin units it acts in, `carecircle users add --scope`) means for a
+/// route. Without a scope an account has the whole city.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InScope {
+    /// Nothing it answers lies in a place (the API, the rules, the list of runs and collections): the
+    /// same for every account.
+    Nowhere,
+    /// Answers only what lies in the reader's units (features, tiles, a run's findings, coverage's
+    /// uncovered areas); what lies elsewhere is as if it were not there.
+    Filtered,
+    /// Acts only on what lies in the sender's units: anything else is refused (403).
+    Within,
+    /// Judges or renders the whole city at once (a check, siting, a run's report, maps, exports and
+    /// comparisons): refused to a scoped account (403).
+    WholeCity,
+}
+
+use InScope::{Filtered, Nowhere, WholeCity, Within};
+
+/// One route's entry in [`POLICY`].
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub method: &'static str,
+    /// As the OpenAPI document writes it (`{x}` for a parameter).
+    pub path: &'static str,
+    pub needs: Access,
+    /// Whether each request goes on the audit trail.
+    pub audited: bool,
+    pub scope: InScope,
+}
+
+const fn route(method: &'static str, path: &'static str, needs: Access, audited: bool, scope: InScope) -> Route {
+    Route {
+        method,
+        path,
+        needs,
+        audited,
+        scope,
+    }
+}
+
+/// Every route, as the OpenAPI document writes its path, with what it needs, whether each request to it
+/// goes on the audit trail (all that judges, exports or changes) and what an account's scope means there;
+/// `GET` stands for `HEAD` too. A test walks the document and fails on a route missing here.
+pub const POLICY: &[Route] = &[
+    route("GET", "/", Open, false, Nowhere),
+    route("GET", "/conformance", Open, false, Nowhere),
+    route("GET", "/api", Open, false, Nowhere),
+    route("GET", "/api.html", Open, false, Nowhere),
+    route("GET", "/openapi.json", Open, false, Nowhere),
+    route("GET", "/assets/swagger-ui/{file}", Open, false, Nowhere),
+    route("GET", "/app", Open, false, Nowhere),
+    route("GET", "/app/", Open, false, Nowhere),
+    route("GET", "/app/{file}", Open, false, Nowhere),
+    route("GET", "/app/vendor/maplibre-gl/{file}", Open, false, Nowhere),
+    route("GET", "/app/config.json", Open, false, Nowhere),
+    route("GET", "/tileMatrixSets", Open, false, Nowhere),
+    route("GET", "/tileMatrixSets/WebMercatorQuad", Open, false, Nowhere),
     // Layers, kept runs and the rules: what a viewer reads.
-    ("GET", "/collections", Least(Role::Viewer), false),
-    ("GET", "/collections/{collectionId}", Least(Role::Viewer), false),
-    ("GET", "/collections/{collectionId}/items", Least(Role::Viewer), false),
-    (
+    route("GET", "/collections", Least(Role::Viewer), false, Nowhere),
+    route(
+        "GET",
+        "/collections/{collectionId}",
+        Least(Role::Viewer),
+        false,
+        Nowhere,
+    ),
+    route(
+        "GET",
+        "/collections/{collectionId}/items",
+        Least(Role::Viewer),
+        false,
+        Filtered,
+    ),
+    route(
         "GET",
         "/collections/{collectionId}/items/{featureId}",
         Least(Role::Viewer),
         false,
+        Filtered,
     ),
-    (
+    route(
         "GET",
         "/collections/{collectionId}/queryables",
         Least(Role::Viewer),
         false,
+        Nowhere,
     ),
-    ("GET", "/collections/{collectionId}/schema", Least(Role::Viewer), false),
-    ("GET", "/collections/{collectionId}/tiles", Least(Role::Viewer), false),
-    (
+    route(
+        "GET",
+        "/collections/{collectionId}/schema",
+        Least(Role::Viewer),
+        false,
+        Nowhere,
+    ),
+    route(
+        "GET",
+        "/collections/{collectionId}/tiles",
+        Least(Role::Viewer),
+        false,
+        Nowhere,
+    ),
+    route(
         "GET",
         "/collections/{collectionId}/tiles/WebMercatorQuad",
         Least(Role::Viewer),
         false,
+        Nowhere,
     ),
-    (
+    route(
         "GET",
         "/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}",
         Least(Role::Viewer),
         false,
+        Filtered,
     ),
-    ("GET", "/rules", Least(Role::Viewer), false),
-    ("GET", "/rules/{ruleset}/{rule}", Least(Role::Viewer), false),
-    ("GET", "/checks", Least(Role::Viewer), false),
-    ("GET", "/checks/{id}", Least(Role::Viewer), true),
-    ("GET", "/checks/{id}/findings", Least(Role::Viewer), true),
-    ("GET", "/checks/{id}/map.png", Least(Role::Viewer), true),
-    ("GET", "/checks/{id}/map.svg", Least(Role::Viewer), true),
-    ("GET", "/checks/{id}/report.html", Least(Role::Viewer), true),
+    route("GET", "/rules", Least(Role::Viewer), false, Nowhere),
+    route("GET", "/rules/{ruleset}/{rule}", Least(Role::Viewer), false, Nowhere),
+    route("GET", "/checks", Least(Role::Viewer), false, Nowhere),
+    route("GET", "/checks/{id}", Least(Role::Viewer), true, Filtered),
+    route("GET", "/checks/{id}/findings", Least(Role::Viewer), true, Filtered),
+    route("GET", "/checks/{id}/map.png", Least(Role::Viewer), true, WholeCity),
+    route("GET", "/checks/{id}/map.svg", Least(Role::Viewer), true, WholeCity),
+    route("GET", "/checks/{id}/report.html", Least(Role::Viewer), true, WholeCity),
     // Plan review, coverage and siting: a reviewer's work.
-    ("POST", "/review", Least(Role::Reviewer), true),
-    ("POST", "/site", Least(Role::Reviewer), true),
-    ("GET", "/coverage", Least(Role::Reviewer), true),
+    route("POST", "/review", Least(Role::Reviewer), true, Within),
+    route("POST", "/site", Least(Role::Reviewer), true, WholeCity),
+    route("GET", "/coverage", Least(Role::Reviewer), true, Filtered),
     // Checks, comparisons and exports: an auditor's.
-    ("POST", "/checks", Least(Role::Auditor), true),
-    ("GET", "/checks/{id}/compare/{old}", Least(Role::Auditor), true),
-    ("GET", "/checks/{id}/findings.csv", Least(Role::Auditor), true),
-    ("GET", "/checks/{id}/findings.xlsx", Least(Role::Auditor), true),
+    route("POST", "/checks", Least(Role::Auditor), true, WholeCity),
+    route(
+        "GET",
+        "/checks/{id}/compare/{old}",
+        Least(Role::Auditor),
+        true,
+        WholeCity,
+    ),
+    route(
+        "GET",
+        "/checks/{id}/findings.csv",
+        Least(Role::Auditor),
+        true,
+        WholeCity,
+    ),
+    route(
+        "GET",
+        "/checks/{id}/findings.xlsx",
+        Least(Role::Auditor),
+        true,
+        WholeCity,
+    ),
     // The audit trail itself: an administrator's, and reading it is recorded too.
-    ("GET", "/audit", Least(Role::Admin), true),
+    route("GET", "/audit", Least(Role::Admin), true, Nowhere),
 ];
 
 /// What a request to `method path` needs: its route's entry, matched segment by segment (`{x}` matches
 /// any one segment). A path no route serves needs a viewer (it will be told 404 once signed in); a
 /// method no route takes there needs an administrator, so nothing unlisted is ever open.
 pub fn access(method: &str, path: &str) -> Access {
-    route(method, path).map_or_else(unlisted, |(needs, _)| needs)
+    entry(method, path).map_or_else(|known| unlisted(known).needs, |r| r.needs)
 }
 
-/// What a request no entry lists needs: an administrator at a known path (another method), a viewer
-/// elsewhere.
-fn unlisted(known_path: bool) -> Access {
-    Least(if known_path { Role::Admin } else { Role::Viewer })
+/// What a request no entry lists is treated as: it needs an administrator at a known path (another
+/// method), a viewer elsewhere; it is not audited and holds nothing in a place.
+fn unlisted(known_path: bool) -> Route {
+    route(
+        "",
+        "",
+        Least(if known_path { Role::Admin } else { Role::Viewer }),
+        false,
+        Nowhere,
+    )
 }
 
 /// The entry of the route serving `method path`; `Err(true)` when a route serves the path but not the
 /// method, `Err(false)` when none serves it.
-fn route(method: &str, path: &str) -> Result<(Access, bool), bool> {
+fn entry(method: &str, path: &str) -> Result<Route, bool> {
     let method = if method == "HEAD" { "GET" } else { method };
     let segments: Vec<&str> = path.split('/').collect();
     let matches = |pattern: &str| {
@@ -119,16 +212,16 @@ fn route(method: &str, path: &str) -> Result<(Access, bool), bool> {
                 .zip(&segments)
                 .all(|(p, s)| (p.starts_with('{') && p.ends_with('}') && !s.is_empty()) || p == s)
     };
-    let mut routes = POLICY.iter().filter(|(_, pattern, _, _)| matches(pattern)).peekable();
+    let mut routes = POLICY.iter().filter(|r| matches(r.path)).peekable();
     if routes.peek().is_none() {
         return Err(false);
     }
     // A literal route (`/app/config.json`) wins over a pattern (`/app/{file}`) of the same shape.
-    let mut best: Option<(usize, (Access, bool))> = None;
-    for (_, pattern, needs, audited) in routes.filter(|(m, _, _, _)| *m == method) {
-        let literal = pattern.split('/').filter(|p| !p.starts_with('{')).count();
+    let mut best: Option<(usize, Route)> = None;
+    for r in routes.filter(|r| r.method == method) {
+        let literal = r.path.split('/').filter(|p| !p.starts_with('{')).count();
         if best.is_none_or(|(l, _)| literal > l) {
-            best = Some((literal, (*needs, *audited)));
+            best = Some((literal, *r));
         }
     }
     best.map(|(_, entry)| entry).ok_or(true)
@@ -191,6 +284,15 @@ impl Identity {
         }
     }
 
+    /// The admin units it acts in: `None` for the whole city (an account without scope, the shared
+    /// token).
+    pub fn scope(&self) -> Option<crate::scope::Scope> {
+        match self {
+            Identity::Account(a) => crate::scope::Scope::new(&a.scope),
+            Identity::SharedToken => None,
+        }
+    }
+
     /// How the log and records name it.
     pub fn name(&self) -> &str {
         match self {
@@ -198,6 +300,12 @@ impl Identity {
             Identity::SharedToken => "shared-token",
         }
     }
+}
+
+/// The admin units the sender of `req` acts in, `None` for the whole city (and for anyone where no
+/// accounts are kept).
+pub fn scope_of(req: &actix_web::HttpRequest) -> Option<crate::scope::Scope> {
+    req.extensions().get::<Identity>().and_then(Identity::scope)
 }
 
 /// The token a request carries, if any: its bearer token, or — for reads only — the web app's sign-in
@@ -271,9 +379,21 @@ pub async fn enforce<B: MessageBody>(
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_left_body);
     };
-    let (needs, audit) =
-        route(req.method().as_str(), req.path()).unwrap_or_else(|known_path| (unlisted(known_path), false));
-    let (who, kept, verdict) = identify(&req, &state, needs).await;
+    let entry = entry(req.method().as_str(), req.path()).unwrap_or_else(unlisted);
+    let (who, kept, verdict) = identify(&req, &state, entry.needs).await;
+    // A scoped account may not have the whole city judged or rendered.
+    let verdict = verdict.and_then(|()| match (entry.scope, who.as_ref().and_then(Identity::scope)) {
+        (WholeCity, Some(scope)) => Err(ApiError::Forbidden(format!(
+            "辖区账户不可用 {} acts in {} only, and {} {} judges or renders the whole city: read the run's \
+             findings in your units (GET /checks/{{id}}/findings, the findings collections), or ask an account \
+             for the whole city",
+            who.as_ref().map_or("", Identity::name),
+            scope.codes().collect::<Vec<_>>().join(", "),
+            req.method(),
+            req.path()
+        ))),
+        _ => Ok(()),
+    });
     req.extensions_mut().insert(kept);
     if let Some(who) = who {
         req.extensions_mut().insert(who);
@@ -285,7 +405,7 @@ pub async fn enforce<B: MessageBody>(
             req.into_response(refused.error_response()).map_into_right_body()
         }
     };
-    if audit {
+    if entry.audited {
         record(&state, &res).await;
     }
     Ok(res)

@@ -378,6 +378,8 @@ pub struct SignedIn {
     pub role: String,
     /// The role in Chinese.
     pub role_zh: String,
+    /// The admin-unit codes the account acts in; empty for the whole city.
+    pub scope: Vec<String>,
 }
 
 /// What the web app needs to start.

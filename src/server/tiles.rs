@@ -160,7 +160,7 @@ async fn served_family(
     id: &str,
 ) -> Result<(&'static str, Option<geo::Rect<f64>>), ApiError> {
     let (state, id) = (state.clone(), id.to_string());
-    web::block(move || with_served(&state, &id, |_, info| Ok((info.family.suffix(), info.extent))))
+    web::block(move || with_served(&state, &id, None, |_, info| Ok((info.family.suffix(), info.extent))))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
 }
@@ -236,8 +236,9 @@ pub async fn tile(
             tiles::MAX_ZOOM
         ))
     })?;
+    let scope = super::policy::scope_of(&req);
     let bytes = web::block(move || {
-        let tiled = tiled(&state, &id)?;
+        let tiled = tiled(&state, &id, scope.as_ref())?;
         let picked = tiled.index.pick(tile);
         let ids: Vec<_> = picked.iter().map(|k| tiled.member(*k)).collect();
         let features = picked.iter().zip(&ids).map(|(k, (i, id, geometry))| TileFeature {
@@ -319,10 +320,15 @@ impl Tiled {
     }
 }
 
-/// The collection's index: kept from an earlier tile while its source is unchanged, else built.
-fn tiled(state: &AppState, id: &str) -> Result<Arc<Tiled>, ApiError> {
+/// The collection's index of what a reader of `scope` sees: kept from an earlier tile while its source
+/// is unchanged, else built. Each scope has an index of its own, so that thinning a tile never lets a
+/// feature outside the scope stand for one inside it.
+fn tiled(state: &AppState, id: &str, scope: Option<&crate::scope::Scope>) -> Result<Arc<Tiled>, ApiError> {
     let now = current_dataset(state, id)?;
-    let key = id.to_string();
+    let key = match scope {
+        None => id.to_string(),
+        Some(s) => format!("{id} scope {}", s.codes().collect::<Vec<_>>().join(",")),
+    };
     let kept = || state.tiled.get(&key, |t| t.held.is_current(now.as_ref()));
     if let Some(found) = kept() {
         return Ok(found);
@@ -333,7 +339,7 @@ fn tiled(state: &AppState, id: &str) -> Result<Arc<Tiled>, ApiError> {
     if let Some(found) = kept() {
         return Ok(found);
     }
-    let (held, members) = hold(state, id)?;
+    let (held, members) = hold(state, id, scope)?;
     let index = TileIndex::new(members.iter().map(|(i, part)| match part {
         Some(p) => p.bounding_rect(),
         None => held.geometry(*i).bounding_rect(),
@@ -367,7 +373,7 @@ mod tests {
         let layers = ["admin_units", "residential_areas", "facilities", "roads", "candidates"];
         let ids: Vec<String> = (0..5).flat_map(|k| layers.map(|l| format!("d{k}.{l}"))).collect();
         for id in &ids {
-            tiled(&state, id).unwrap();
+            tiled(&state, id, None).unwrap();
         }
         let (kept, total) = state.tiled.kept();
         assert_eq!(kept.len(), 25, "every small index is kept");

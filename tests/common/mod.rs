@@ -189,3 +189,143 @@ pub fn python_venv(tool: &str) -> Option<std::path::PathBuf> {
     );
     None
 }
+
+/// The demo's residential areas whose centroid lies in admin unit `code`, worked out here from the files
+/// themselves (geo's centroid and point-in-polygon), apart from the server's placing.
+pub fn demo_areas_in(code: &str) -> std::collections::BTreeSet<String> {
+    use geo::{Centroid, Intersects};
+    let read = |layer: &str| -> geojson::FeatureCollection {
+        std::fs::read_to_string(format!("geodata/demo/{layer}.geojson"))
+            .unwrap()
+            .parse::<geojson::GeoJson>()
+            .unwrap()
+            .try_into()
+            .unwrap()
+    };
+    let unit = read("admin_units")
+        .features
+        .into_iter()
+        .find(|f| f.property("code").and_then(|c| c.as_str()) == Some(code))
+        .unwrap();
+    let boundary = geo::Geometry::<f64>::try_from(unit.geometry.unwrap()).unwrap();
+    read("residential_areas")
+        .features
+        .into_iter()
+        .filter(|f| {
+            let g = geo::Geometry::<f64>::try_from(f.geometry.clone().unwrap()).unwrap();
+            boundary.intersects(&g.centroid().unwrap())
+        })
+        .map(|f| f.property("id").unwrap().as_str().unwrap().to_string())
+        .collect()
+}
+
+/// What a viewer scoped to 罗星街道 (350105001) reads of dataset `name` (the demo) and of kept run `run`,
+/// beside an account for the whole city: only its street's residential areas in items and in tiles,
+/// only its street's findings, and no whole-city file.
+pub async fn a_scoped_viewer_reads_only_its_street(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    name: &str,
+    run: u64,
+    scoped: &str,
+    whole: &str,
+) {
+    use actix_web::test;
+    use std::collections::BTreeSet;
+    let get = |uri: String, token: &str| {
+        test::TestRequest::get()
+            .uri(&uri)
+            .insert_header(("Authorization", format!("Bearer {token}")))
+            .to_request()
+    };
+    let street = demo_areas_in("350105001");
+    let all_areas = demo_areas_in("350105");
+    assert!(
+        !street.is_empty() && street.len() < all_areas.len(),
+        "{} of {}",
+        street.len(),
+        all_areas.len()
+    );
+    // Items: exactly the street's areas; the whole city for the other account.
+    let ids = |page: &serde_json::Value| -> BTreeSet<String> {
+        page["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let items = format!("/collections/{name}.residential_areas/items?limit=1000");
+    let page: serde_json::Value = test::call_and_read_body_json(app, get(items.clone(), scoped)).await;
+    assert_eq!(ids(&page), street);
+    assert_eq!(page["numberMatched"], street.len());
+    let page: serde_json::Value = test::call_and_read_body_json(app, get(items, whole)).await;
+    assert_eq!(ids(&page).len(), 72);
+    // One area outside the street: not found for the scoped viewer, found for the other.
+    let outside = all_areas.difference(&street).next().unwrap();
+    let one = |token| get(format!("/collections/{name}.residential_areas/items/{outside}"), token);
+    assert_eq!(test::call_service(app, one(scoped)).await.status().as_u16(), 404);
+    assert_eq!(test::call_service(app, one(whole)).await.status().as_u16(), 200);
+    // Tiles at zoom 13 over the district (areas are tens of pixels there, none thinned): the distinct
+    // features drawn are the street's areas for the scoped viewer, all 72 for the other.
+    for (token, expected) in [(scoped, street.len()), (whole, 72)] {
+        let mut numbers = BTreeSet::new();
+        let (nw, se) = (
+            carecircle::tiles::TileId::containing(13, 119.35, 26.10).unwrap(),
+            carecircle::tiles::TileId::containing(13, 119.65, 25.90).unwrap(),
+        );
+        for y in nw.y..=se.y {
+            for x in nw.x..=se.x {
+                let uri = format!("/collections/{name}.residential_areas/tiles/WebMercatorQuad/13/{y}/{x}");
+                let resp = test::call_service(app, get(uri.clone(), token)).await;
+                assert_eq!(resp.status().as_u16(), 200, "{uri}");
+                let read = carecircle::tiles::validate::read(&test::read_body(resp).await).unwrap();
+                assert!(read.problems().is_empty(), "{uri}: {:?}", read.problems());
+                numbers.extend(read.layers.iter().flat_map(|l| &l.features).filter_map(|f| f.id));
+            }
+        }
+        assert_eq!(numbers.len(), expected, "features drawn in the tiles");
+    }
+    // The run's findings: only those its record places in the street, in every form served.
+    let record: serde_json::Value = test::call_and_read_body_json(app, get(format!("/checks/{run}"), whole)).await;
+    let in_street = |f: &&serde_json::Value| f["units"]["street"] == "350105001";
+    let all_findings = record["findings"].as_array().unwrap();
+    let expected = all_findings.iter().filter(in_street).count();
+    assert!(
+        expected > 0 && expected < all_findings.len(),
+        "{expected} of {}",
+        all_findings.len()
+    );
+    let scoped_record: serde_json::Value =
+        test::call_and_read_body_json(app, get(format!("/checks/{run}"), scoped)).await;
+    let shown = scoped_record["findings"].as_array().unwrap();
+    assert_eq!(shown.len(), expected);
+    assert!(shown.iter().all(|f| in_street(&f)));
+    assert_eq!(scoped_record["scope"]["findings_in_run"], all_findings.len());
+    assert_eq!(scoped_record["scope"]["units"], serde_json::json!(["350105001"]));
+    let geojson: serde_json::Value =
+        test::call_and_read_body_json(app, get(format!("/checks/{run}/findings"), scoped)).await;
+    assert_eq!(geojson["features"].as_array().unwrap().len(), expected);
+    let mut served = 0;
+    for family in ["points", "polygons"] {
+        let uri = format!("/collections/check-{run}.findings-{family}/items?limit=10000");
+        let resp = test::call_service(app, get(uri, scoped)).await;
+        if resp.status().as_u16() == 200 {
+            let page: serde_json::Value = test::read_body_json(resp).await;
+            served += page["numberMatched"].as_u64().unwrap();
+        }
+    }
+    assert_eq!(served as usize, expected, "the findings collections");
+    // Whole-city files and work: refused, saying why; the whole-city account gets them.
+    for uri in [format!("/checks/{run}/report.html"), format!("/checks/{run}/map.svg")] {
+        let resp = test::call_service(app, get(uri.clone(), scoped)).await;
+        assert_eq!(resp.status().as_u16(), 403, "{uri}");
+        let body: serde_json::Value = test::read_body_json(resp).await;
+        assert!(body["detail"].as_str().unwrap().contains("whole city"), "{body}");
+        let status = test::call_service(app, get(uri.clone(), whole)).await.status().as_u16();
+        assert_ne!(status, 403, "{uri}");
+    }
+}

@@ -163,8 +163,9 @@ pub async fn items(
     let days = query.datetime.as_deref().map(parse_datetime).transpose()?;
     let base = base_url(&req);
     let query = query.into_inner();
+    let scope = crate::server::policy::scope_of(&req);
     // Filtering walks the whole collection: off the async workers.
-    let (crs, link_header, page) = blocking(move || with_served(&state, &id, |served, info| {
+    let (crs, link_header, page) = blocking(move || with_served(&state, &id, scope.as_ref(), |served, info| {
         let crs = served_crs(query.crs.as_deref(), &info.offered)?;
         let bbox_crs = served_crs(query.bbox_crs.as_deref(), &info.offered)?;
         let bbox = query.bbox.as_deref().map(|b| parse_bbox(b, bbox_crs)).transpose()?;
@@ -298,8 +299,10 @@ pub async fn item(
     let base = base_url(&req);
     let query = query.into_inner();
     let (id_, fid_) = (id.clone(), fid.clone());
+    let scope = crate::server::policy::scope_of(&req);
     let response = blocking(move || {
-        with_served(&state, &id_, |served, info| {
+        // A feature outside the reader's scope is not found, as one that does not exist.
+        with_served(&state, &id_, scope.as_ref(), |served, info| {
             let (id, fid) = (&id_, &fid_);
             let crs = served_crs(query.crs.as_deref(), &info.offered)?;
             let Some((i, g)) = served

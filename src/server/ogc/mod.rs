@@ -33,6 +33,7 @@ mod schema;
 use super::{base_url, blocking, readable, ApiError, AppState};
 use crate::cql2::{Filter, Kind};
 use crate::model::Dataset;
+use crate::scope::Scope;
 use crate::server::schemas::{
     Collection, Collections, Conformance, Extent, Feature, FeatureCollection, FeatureCollectionType, FeatureType,
     LandingPage, Link, SpatialExtent,

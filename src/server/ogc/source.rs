@@ -199,10 +199,25 @@ pub(crate) fn layer_geometry<'a>(d: &'a Dataset, layer: &str, i: usize) -> Cow<'
     }
 }
 
-/// A kept run's findings, from its findings.geojson as made.
+/// A kept run's findings, from its findings.geojson as made, with the admin units placing each (its
+/// `units` in check.json, whose findings are the same in the same order).
 pub(crate) struct KeptFindings {
     pub(crate) geometries: Vec<Geometry<f64>>,
     pub(crate) properties: Vec<Map<String, Value>>,
+    /// The codes of the district, street and community holding each finding.
+    pub(crate) units: Vec<Vec<String>>,
+}
+
+impl KeptFindings {
+    /// Which findings a reader of `scope` sees: those its units place in scope (`None`: all).
+    pub(crate) fn visible(&self, scope: Option<&Scope>) -> Option<Vec<bool>> {
+        scope.map(|s| {
+            self.units
+                .iter()
+                .map(|codes| s.holds_codes(codes.iter().map(String::as_str)))
+                .collect()
+        })
+    }
 }
 
 /// A kept run's findings, parsed once and kept by run id (a run never changes), the runs read last first
@@ -223,9 +238,18 @@ pub(crate) fn parse_findings(state: &AppState, run: u64) -> Result<(KeptFindings
     let size = bytes.len();
     let bad = |e: String| ApiError::Internal(format!("run {run}'s findings.geojson: {e}"));
     let collection: geojson::FeatureCollection = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+    let units = finding_units(state, run)?;
+    if units.len() != collection.features.len() {
+        return Err(bad(format!(
+            "{} findings, where check.json places {}",
+            collection.features.len(),
+            units.len()
+        )));
+    }
     let mut kept = KeptFindings {
         geometries: Vec::with_capacity(collection.features.len()),
         properties: Vec::with_capacity(collection.features.len()),
+        units,
     };
     for feature in collection.features {
         let geometry = feature
@@ -236,6 +260,27 @@ pub(crate) fn parse_findings(state: &AppState, run: u64) -> Result<(KeptFindings
         kept.properties.push(feature.properties.unwrap_or_default());
     }
     Ok((kept, size))
+}
+
+/// The codes of the admin units placing each of a kept run's findings, from its check.json.
+fn finding_units(state: &AppState, run: u64) -> Result<Vec<Vec<String>>, ApiError> {
+    #[derive(Deserialize)]
+    struct Record {
+        findings: Vec<Row>,
+    }
+    #[derive(Deserialize)]
+    struct Row {
+        #[serde(default)]
+        units: std::collections::BTreeMap<String, String>,
+    }
+    let bytes = state.store.run_file(run, "check.json")?;
+    let record: Record =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::Internal(format!("run {run}'s check.json: {e}")))?;
+    Ok(record
+        .findings
+        .into_iter()
+        .map(|row| row.units.into_values().collect())
+        .collect())
 }
 
 /// A finding's feature id: its place in the run's findings.geojson, from 1.
@@ -325,11 +370,13 @@ pub(crate) struct Served<'s, 'a> {
 }
 
 impl<'s, 'a> Served<'s, 'a> {
-    pub(crate) fn new(features: &'s Features<'a>, family: Family) -> Served<'s, 'a> {
+    /// The features of one family, those `visible` marks only (all when `None`).
+    pub(crate) fn new(features: &'s Features<'a>, family: Family, visible: Option<&[bool]>) -> Served<'s, 'a> {
         let mut members: Vec<(usize, Cow<'s, Geometry<f64>>)> = features
             .geometries
             .iter()
             .enumerate()
+            .filter(|(i, _)| visible.is_none_or(|v| v.get(*i).copied().unwrap_or(false)))
             .filter_map(|(i, (_, g))| family.part(g).map(|p| (i, p)))
             .collect();
         let multi = members.iter().any(|(_, g)| Family::is_multi(g));
@@ -570,11 +617,12 @@ pub(crate) fn pick(candidates: Vec<CollectionInfo>, source: &SourceId, id: &str)
     }
 }
 
-/// Runs `f` over a collection as served (its source loaded once, its family picked out, leads first) with
-/// its listing entry.
+/// Runs `f` over a collection as served to a reader of `scope` (its source loaded once, its family picked
+/// out, what lies outside the scope left out, leads first) with its listing entry.
 pub(crate) fn with_served<T>(
     state: &AppState,
     id: &str,
+    scope: Option<&Scope>,
     f: impl FnOnce(&Served, &CollectionInfo) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
     let (source, _) = parse_id(id).ok_or_else(|| not_found(id))?;
@@ -583,14 +631,16 @@ pub(crate) fn with_served<T>(
             let d = state.store.dataset(dataset).map_err(|_| not_found(id))?.dataset;
             let features = layer_features(&d, layer);
             let info = pick(layer_collections(dataset, &d, layer, &features), &source, id)?;
-            f(&Served::new(&features, info.family), &info)
+            let visible = scope.map(|s| s.layer(&d, layer));
+            f(&Served::new(&features, info.family, visible.as_deref()), &info)
         }
         SourceId::Findings { run } => {
             let summary = run_with_findings(state, *run).ok_or_else(|| not_found(id))?;
             let info = pick(run_collections(state, &summary)?, &source, id)?;
             let kept = kept_findings(state, *run).map_err(|_| not_found(id))?;
             let features = finding_features(&kept);
-            f(&Served::new(&features, info.family), &info)
+            let visible = kept.visible(scope);
+            f(&Served::new(&features, info.family, visible.as_deref()), &info)
         }
     }
 }
@@ -648,14 +698,15 @@ pub(crate) fn current_dataset(state: &AppState, id: &str) -> Result<Option<std::
 /// part where the collection serves only part of the geometry).
 pub(crate) type HeldMembers = (Held, Vec<(usize, Option<Geometry<f64>>)>);
 
-/// Holds a collection's source with its members (no properties are read).
-pub(crate) fn hold(state: &AppState, id: &str) -> Result<HeldMembers, ApiError> {
+/// Holds a collection's source with its members a reader of `scope` sees (no properties are read).
+pub(crate) fn hold(state: &AppState, id: &str, scope: Option<&Scope>) -> Result<HeldMembers, ApiError> {
     let (source, _) = parse_id(id).ok_or_else(|| not_found(id))?;
-    let members = |features: &Features, family: Family| {
+    let members = |features: &Features, family: Family, visible: Option<Vec<bool>>| {
         features
             .geometries
             .iter()
             .enumerate()
+            .filter(|(i, _)| visible.as_ref().is_none_or(|v| v.get(*i).copied().unwrap_or(false)))
             .filter_map(|(i, (_, g))| {
                 family.part(g).map(|p| match p {
                     Cow::Borrowed(_) => (i, None),
@@ -669,7 +720,7 @@ pub(crate) fn hold(state: &AppState, id: &str) -> Result<HeldMembers, ApiError> 
             let d = state.store.dataset(dataset).map_err(|_| not_found(id))?.dataset;
             let features = layer_features(&d, layer);
             let info = pick(layer_collections(dataset, &d, layer, &features), &source, id)?;
-            let members = members(&features, info.family);
+            let members = members(&features, info.family, scope.map(|s| s.layer(&d, layer)));
             drop(features);
             Ok((Held::Layer { dataset: d, layer }, members))
         }
@@ -677,7 +728,7 @@ pub(crate) fn hold(state: &AppState, id: &str) -> Result<HeldMembers, ApiError> 
             let summary = run_with_findings(state, *run).ok_or_else(|| not_found(id))?;
             let info = pick(run_collections(state, &summary)?, &source, id)?;
             let kept = kept_findings(state, *run).map_err(|_| not_found(id))?;
-            let members = members(&finding_features(&kept), info.family);
+            let members = members(&finding_features(&kept), info.family, kept.visible(scope));
             Ok((Held::Findings(kept), members))
         }
     }
@@ -796,7 +847,7 @@ mod tests {
             ],
             temporal: None,
         };
-        let served = Served::new(&features, Family::Points);
+        let served = Served::new(&features, Family::Points, None);
         let order: Vec<usize> = served.members.iter().map(|(i, _)| *i).collect();
         assert_eq!(order, [4, 5, 0, 1, 2, 3]);
     }
