@@ -75,6 +75,15 @@ pub const SYNTH_FACILITIES: u64 = 1_000_000;
 
 /// Client addresses whose failed sign-ins the server remembers (to slow guessing) at once.
 pub const SIGN_IN_CLIENTS: usize = 10_000;
+/// An identity provider's discovery document or key set (`serve --oidc-issuer`, `--oidc-jwks`): read no
+/// further than this.
+pub const OIDC_DOCUMENT_BYTES: u64 = 1 << 20;
+/// A sign-in JWT: a longer bearer token is refused unread.
+pub const OIDC_TOKEN_BYTES: usize = 16 << 10;
+/// How long a fetch from the identity provider may take.
+pub const OIDC_FETCH_SECONDS: u64 = 10;
+/// A token signed by a key not yet seen fetches the issuer's keys again, at most once this often.
+pub const OIDC_REFETCH_SECONDS: u64 = 300;
 /// Request bodies other than those bounded above: larger ones get 413.
 pub const BODY_BYTES: usize = 16 << 20;
 /// CQL2 filters (`filter=`): the longest text accepted, in bytes.

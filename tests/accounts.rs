@@ -488,3 +488,62 @@ async fn a_scoped_account_reads_and_acts_in_its_units_only() {
         city["features"][0]["properties"]["household_rate"]
     );
 }
+
+/// `serve --anonymous-read` opens the dataset layers on purpose — the collections list (layers only),
+/// items and tiles — and nothing else: runs, their findings collections and the rules still need someone.
+#[actix_web::test]
+async fn anonymous_read_opens_the_layers_and_not_the_runs() {
+    let state = tempfile::tempdir().unwrap();
+    let auditor = account(state.path(), "auditor");
+    let data = common::demo_state(state.path(), None);
+    let mut app_state = std::sync::Arc::try_unwrap(data.into_inner()).ok().unwrap();
+    app_state.anonymous_read = true;
+    let app = web_test::init_service(
+        App::new()
+            .app_data(actix_web::web::Data::new(app_state))
+            .configure(router),
+    )
+    .await;
+    let (made, run) = status(&app, "POST", "/checks", Some(&auditor)).await;
+    assert_eq!(made, 201);
+    let id = run["id"].as_u64().unwrap();
+    let (code, listed) = status(&app, "GET", "/collections", None).await;
+    assert_eq!(code, 200);
+    let ids: Vec<&str> = listed["collections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&"demo.facilities") && ids.iter().all(|c| c.starts_with("demo.")),
+        "{ids:?}"
+    );
+    let (_, listed) = status(&app, "GET", "/collections", Some(&auditor)).await;
+    assert!(
+        listed["collections"].as_array().unwrap().len() > ids.len(),
+        "the auditor sees the runs too"
+    );
+    for open in [
+        "/collections/demo.facilities",
+        "/collections/demo.facilities/items?limit=3",
+        "/collections/demo.residential_areas/tiles/WebMercatorQuad/13/3483/6813",
+    ] {
+        assert_eq!(status(&app, "GET", open, None).await.0, 200, "{open}");
+    }
+    for closed in [
+        format!("/collections/check-{id}.findings-polygons/items"),
+        format!("/checks/{id}"),
+        "/checks".to_string(),
+        "/rules".to_string(),
+    ] {
+        assert_eq!(status(&app, "GET", &closed, None).await.0, 401, "{closed}");
+    }
+    // A token that is not known is still refused, even for a layer.
+    assert_eq!(
+        status(&app, "GET", "/collections/demo.facilities", Some("cc_0000"))
+            .await
+            .0,
+        401
+    );
+}

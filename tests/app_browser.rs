@@ -125,3 +125,38 @@ fn the_app_signs_in_a_viewer_and_an_auditor_in_chromium() {
     browse(root, "accounts.mjs", port, &[&viewer, &auditor], server, &shots);
     pictures_are_real(&shots, &["app-signin", "app-viewer", "app-auditor"], 10_000);
 }
+
+/// Single sign-on: `serve --oidc-issuer` trusting a stand-in identity provider on loopback
+/// (`tests/browser/oidc-idp.mjs`, its key made at its start); `tests/browser/sso.mjs` signs in through it
+/// with the authorization-code flow and PKCE, and the auditor it names runs a check.
+#[test]
+fn the_app_signs_in_through_single_sign_on_in_chromium() {
+    use std::io::BufRead;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !browser_available(root) {
+        return;
+    }
+    let mut idp = Command::new("node")
+        .args(["tests/browser/oidc-idp.mjs", "carecircle-app", "王审计", "auditor"])
+        .current_dir(root)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(idp.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let issuer = format!("http://127.0.0.1:{}", line.trim());
+    let state = tempfile::tempdir().unwrap();
+    let (server, port) = common::start_server_with(
+        state.path(),
+        root,
+        None,
+        &["--oidc-issuer", &issuer, "--oidc-audience", "carecircle-app"],
+    );
+    let shots = root.join("target/app-screenshots/sso");
+    std::fs::create_dir_all(&shots).unwrap();
+    browse(root, "sso.mjs", port, &[], server, &shots);
+    drop(idp);
+    pictures_are_real(&shots, &["app-sso"], 10_000);
+}

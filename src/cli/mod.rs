@@ -61,7 +61,7 @@ enum Command {
         format: AllocateFormat,
     },
     /// 服务 Serve datasets and checks over HTTP: OGC API - Features for GIS tools, checks, plan review.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// 数据库 The PostGIS store: migrate, import a dataset folder, export it back.
     Db(db::DbArgs),
     /// 账户 The accounts of a shared service: add, list, disable, give a personal token.
@@ -131,7 +131,7 @@ pub fn run() -> i32 {
         Command::Map(args) => map::run(args),
         Command::Site(args) => site::run(args),
         Command::Access(args) => access::run(args),
-        Command::Serve(args) => serve::run(args),
+        Command::Serve(args) => serve::run(*args),
         Command::Db(args) => db::run(args),
         Command::Users(args) => users::run(args),
         Command::Audit(args) => audit::run(args),

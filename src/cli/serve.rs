@@ -41,6 +41,40 @@ pub struct ServeArgs {
     /// an enabled account's.
     #[arg(long, value_name = "NAME", requires = "trust_proxy")]
     trust_user_header: Option<String>,
+    /// Single sign-on: trust JWTs (RS256, ES256) issued by this OpenID Connect issuer (its URL, as the
+    /// tokens' iss claim writes it). Its keys come from its discovery document's jwks_uri, fetched at start
+    /// (and again when a token names a new key), or from --oidc-jwks. Reads then need someone signed in.
+    #[arg(long, value_name = "URL", requires = "oidc_audience")]
+    oidc_issuer: Option<String>,
+    /// The audience (aud claim) tokens must be issued for; the web app's client id, unless
+    /// --oidc-client-id names another.
+    #[arg(long, value_name = "AUDIENCE", requires = "oidc_issuer")]
+    oidc_audience: Option<String>,
+    /// The issuer's keys from this JWKS file instead of fetching them (an intranet where the service
+    /// cannot reach the identity provider).
+    #[arg(long, value_name = "FILE", requires = "oidc_issuer")]
+    oidc_jwks: Option<PathBuf>,
+    /// The claim naming the person's role (viewer, reviewer, auditor, editor, admin or their Chinese
+    /// names; a list or one string; a dotted path such as realm_access.roles reaches into an object).
+    #[arg(long, value_name = "CLAIM", default_value = "roles", requires = "oidc_issuer")]
+    oidc_role_claim: String,
+    /// The claim naming the admin-unit codes the person acts in (a list, or codes separated by commas);
+    /// without it, the whole city.
+    #[arg(
+        long,
+        value_name = "CLAIM",
+        default_value = "carecircle_scope",
+        requires = "oidc_issuer"
+    )]
+    oidc_scope_claim: String,
+    /// The web app's client id at the identity provider (a public client with PKCE), when it is not the
+    /// audience.
+    #[arg(long, value_name = "ID", requires = "oidc_issuer")]
+    oidc_client_id: Option<String>,
+    /// Let anyone read the dataset layers (the OGC collections, items and tiles) without signing in,
+    /// where accounts or single sign-on are configured; kept runs and all else still need someone.
+    #[arg(long)]
+    anonymous_read: bool,
     /// The web app's basemap (/app/): a raster tile URL template with {z}, {x} and {y}, such as Tianditu's
     /// WMTS with the bureau's key. Without it, the dataset's own admin units and roads give the context.
     #[arg(long, value_name = "URL-TEMPLATE")]
@@ -124,14 +158,41 @@ pub fn run(args: ServeArgs) -> i32 {
             }
         }
     };
-    // Beyond loopback, someone must be asked who they are: accounts, or at least the shared token.
-    let has_accounts = match store.records().accounts() {
-        Ok(a) => !a.is_empty(),
-        Err(e) => {
-            eprintln!("错误 error: cannot read the accounts: {e}");
-            return EXIT_BAD_INPUT;
+    let oidc = match (&args.oidc_issuer, &args.oidc_audience) {
+        (Some(issuer), Some(audience)) => {
+            let settings = server::oidc::OidcSettings {
+                issuer: issuer.clone(),
+                audience: audience.clone(),
+                jwks_file: args.oidc_jwks.clone(),
+                role_claim: args.oidc_role_claim.clone(),
+                scope_claim: args.oidc_scope_claim.clone(),
+                client_id: args.oidc_client_id.clone(),
+            };
+            match server::oidc::Oidc::start(settings) {
+                Ok(o) => {
+                    eprintln!(
+                        "单点登录 single sign-on: tokens of {issuer} for {audience} are taken; reads need someone signed in{}",
+                        if o.endpoints.is_some() { "; the web app signs in there" } else { "" }
+                    );
+                    Some(Arc::new(o))
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    return EXIT_BAD_INPUT;
+                }
+            }
         }
+        _ => None,
     };
+    // Beyond loopback, someone must be asked who they are: accounts, or at least the shared token.
+    let has_accounts = oidc.is_some()
+        || match store.records().accounts() {
+            Ok(a) => !a.is_empty(),
+            Err(e) => {
+                eprintln!("错误 error: cannot read the accounts: {e}");
+                return EXIT_BAD_INPUT;
+            }
+        };
     if token.is_none() && !has_accounts && !args.bind.ip().is_loopback() {
         eprintln!(
             "refusing to listen on {} without accounts or a bearer token: the service would be open to the network. \
@@ -144,6 +205,11 @@ pub fn run(args: ServeArgs) -> i32 {
     if has_accounts {
         eprintln!("账户 accounts are kept: every request but the open ones needs a personal token (README \"Running it for a bureau\")");
     }
+    if args.anonymous_read {
+        eprintln!(
+            "注意 note: --anonymous-read: anyone who reaches the service reads the dataset layers without signing in"
+        );
+    }
     let maps = map::find_font(None).and_then(|p| map::register(&p)).is_ok();
     if !maps {
         eprintln!("注意 note: no CJK font found (install fonts-wqy-microhei): map and report endpoints answer 503");
@@ -151,6 +217,8 @@ pub fn run(args: ServeArgs) -> i32 {
     let mut app_state = server::AppState::new(store, rulesets, token, maps);
     app_state.trust_proxy = args.trust_proxy;
     app_state.trust_user_header = args.trust_user_header.clone();
+    app_state.oidc = oidc;
+    app_state.anonymous_read = args.anonymous_read;
     app_state.basemap = match args.basemap.as_deref().map(server::app::basemap_template).transpose() {
         Ok(b) => b,
         Err(e) => {

@@ -3,7 +3,7 @@
 //! it works on an intranet with no internet. The app calls the same API as every other client: it holds
 //! no rule and judges nothing.
 
-use super::schemas::{AppConfig, AppRuleset, SignedIn};
+use super::schemas::{AppConfig, AppOidc, AppRuleset, SignedIn};
 use super::{ApiError, AppState};
 use crate::server::Reply;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
@@ -32,21 +32,35 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header(("Cache-Control", "no-cache"))
-        .insert_header(("Content-Security-Policy", app_policy(state.basemap.as_deref())))
+        .insert_header((
+            "Content-Security-Policy",
+            app_policy(
+                state.basemap.as_deref(),
+                state
+                    .oidc
+                    .as_ref()
+                    .and_then(|o| o.endpoints.as_ref())
+                    .map(|(_, token)| token.as_str()),
+            ),
+        ))
         .body(include_str!("assets/app/index.html"))
 }
 
 /// The web app's Content-Security-Policy: its own script, worker, styles and tiles only (MapLibre may
-/// decode a raster tile through a `blob:` image it makes), and the basemap's origin for its tiles when
-/// one is set. The browser test fails on any violation.
-fn app_policy(basemap: Option<&str>) -> String {
-    let origin = basemap
-        .and_then(|t| t.split_once("://"))
-        .map(|(scheme, rest)| format!(" {scheme}://{}", rest.split(['/', '?']).next().unwrap_or_default()))
-        .unwrap_or_default();
+/// decode a raster tile through a `blob:` image it makes), the basemap's origin for its tiles when one is
+/// set, and the identity provider's token endpoint's origin, which the single sign-on posts its code to.
+/// The browser test fails on any violation.
+fn app_policy(basemap: Option<&str>, token_endpoint: Option<&str>) -> String {
+    let origin_of = |url: Option<&str>| {
+        url.and_then(|t| t.split_once("://"))
+            .map(|(scheme, rest)| format!(" {scheme}://{}", rest.split(['/', '?']).next().unwrap_or_default()))
+            .unwrap_or_default()
+    };
+    let origin = origin_of(basemap);
+    let idp = origin_of(token_endpoint);
     format!(
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{origin}; \
-         connect-src 'self'{origin}; worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         connect-src 'self'{origin}{idp}; worker-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
          frame-ancestors 'none'"
     )
 }
@@ -97,6 +111,16 @@ pub async fn config(req: HttpRequest, state: web::Data<AppState>) -> Reply {
             token_required: state.token.is_some(),
             basemap: state.basemap.clone(),
             store: state.store.kind().to_string(),
+            oidc: state.oidc.as_ref().and_then(|o| {
+                let (authorization_endpoint, token_endpoint) = o.endpoints.clone()?;
+                let settings = o.settings();
+                Some(AppOidc {
+                    issuer: settings.issuer.clone(),
+                    client_id: settings.client_id.clone().unwrap_or_else(|| settings.audience.clone()),
+                    authorization_endpoint,
+                    token_endpoint,
+                })
+            }),
         }))
 }
 

@@ -6,6 +6,7 @@ pub mod app;
 mod audit;
 mod checks;
 pub mod ogc;
+pub mod oidc;
 mod openapi;
 pub mod policy;
 mod recent;
@@ -45,6 +46,11 @@ pub struct AppState {
     pub trust_proxy: bool,
     /// With `trust_proxy`: the header an authenticating proxy names the signed-in account in.
     pub trust_user_header: Option<String>,
+    /// The identity provider whose JWTs sign people in (`serve --oidc-issuer`).
+    pub oidc: Option<Arc<oidc::Oidc>>,
+    /// Anyone may read the dataset layers' OGC collections without signing in (`serve --anonymous-read`);
+    /// runs still need someone.
+    pub anonymous_read: bool,
     /// The web app's basemap: a raster tile URL template with {z}, {x} and {y} (`serve --basemap`).
     pub basemap: Option<String>,
     /// The origins whose pages may call the service (`serve --cors`; `*` for any): besides the service's
@@ -79,6 +85,9 @@ pub enum ApiError {
     Unauthorized,
     #[error("令牌无效 this token is not known, or its account is disabled: ask an administrator for a new one (`carecircle users token NAME`)")]
     UnknownToken,
+    /// A sign-in JWT that was not taken, saying why (never the token).
+    #[error("{0}")]
+    SignInRefused(String),
     #[error("{method} {path} is not allowed here: use {allowed}")]
     MethodNotAllowed {
         method: String,
@@ -127,7 +136,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized | ApiError::UnknownToken => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::UnknownToken | ApiError::SignInRefused(_) => StatusCode::UNAUTHORIZED,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -141,8 +150,15 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status_code());
-        if matches!(self, ApiError::Unauthorized) {
-            response.insert_header(("WWW-Authenticate", "Bearer"));
+        match self {
+            ApiError::Unauthorized => {
+                response.insert_header(("WWW-Authenticate", "Bearer"));
+            }
+            // RFC 6750 §3: a token that was refused.
+            ApiError::UnknownToken | ApiError::SignInRefused(_) => {
+                response.insert_header(("WWW-Authenticate", "Bearer error=\"invalid_token\""));
+            }
+            _ => {}
         }
         if matches!(self, ApiError::Busy(_)) {
             response.insert_header(("Retry-After", "5"));
@@ -443,6 +459,8 @@ impl AppState {
             maps,
             trust_proxy: false,
             trust_user_header: None,
+            oidc: None,
+            anonymous_read: false,
             basemap: None,
             cors: Vec::new(),
             finding_families: Default::default(),

@@ -67,7 +67,7 @@ pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3
         Link, LandingPage, Conformance, SpatialExtent, Extent, Collection, Collections, Feature, FeatureType,
         FeatureCollectionType, FeatureCollection, Exception, TileSets, TileSet, TileMatrixLimits, TileLayer,
         TileMatrixSets, TileMatrixSetRef, TileMatrixSet, BoundingBox, TileMatrix, CheckRun, CheckRuns, NotInForce, RuleInfo, RulesetInfo,
-        Rulesets, AppRuleset, AppConfig, SignedIn, Coverage, CoverageFeature, CoverageProperties,
+        Rulesets, AppRuleset, AppConfig, AppOidc, SignedIn, Coverage, CoverageFeature, CoverageProperties,
         checks::CheckBody, checks::ReviewRequest, siting::SiteBody, checks::ModeParam, checks::ByParam,
         checks::CompareBy, checks::CompareFormat, AuditTrail,
     )),

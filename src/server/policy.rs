@@ -274,6 +274,13 @@ pub enum Identity {
     Account(Account),
     /// The shared token of `serve --token-file`: an administrator with no name of its own.
     SharedToken,
+    /// A person the identity provider signed in (`serve --oidc-issuer`), named `oidc:<their name>` so that
+    /// no one signed in there can pass for a local account.
+    SingleSignOn {
+        name: String,
+        role: Role,
+        scope: Vec<String>,
+    },
 }
 
 impl Identity {
@@ -281,6 +288,7 @@ impl Identity {
         match self {
             Identity::Account(a) => a.role,
             Identity::SharedToken => Role::Admin,
+            Identity::SingleSignOn { role, .. } => *role,
         }
     }
 
@@ -290,6 +298,7 @@ impl Identity {
         match self {
             Identity::Account(a) => crate::scope::Scope::new(&a.scope),
             Identity::SharedToken => None,
+            Identity::SingleSignOn { scope, .. } => crate::scope::Scope::new(scope),
         }
     }
 
@@ -298,14 +307,20 @@ impl Identity {
         match self {
             Identity::Account(a) => &a.name,
             Identity::SharedToken => "shared-token",
+            Identity::SingleSignOn { name, .. } => name,
         }
     }
+}
+
+/// Who sent `req`, when the policy knew them.
+pub fn identity_of(req: &actix_web::HttpRequest) -> Option<Identity> {
+    req.extensions().get::<Identity>().cloned()
 }
 
 /// The admin units the sender of `req` acts in, `None` for the whole city (and for anyone where no
 /// accounts are kept).
 pub fn scope_of(req: &actix_web::HttpRequest) -> Option<crate::scope::Scope> {
-    req.extensions().get::<Identity>().and_then(Identity::scope)
+    identity_of(req).and_then(|who| who.scope())
 }
 
 /// The token a request carries, if any: its bearer token, or — for reads only — the web app's sign-in
@@ -431,7 +446,16 @@ async fn identify(
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty());
     let named = proxied.clone();
+    // A JWT where single sign-on is configured: checked against the identity provider's keys (which may
+    // be fetched again when it names a new one, so off the async workers too).
+    let oidc = state.oidc.clone();
+    let jwt = given
+        .clone()
+        .filter(|t| oidc.is_some() && crate::server::oidc::Oidc::looks_like_jwt(t));
     let looked_up = blocking(move || {
+        if let (Some(oidc), Some(jwt)) = (&oidc, &jwt) {
+            return Ok((true, None, Some(oidc.verify(jwt))));
+        }
         let accounts = store.records().accounts()?;
         // By the token's digest (256 random bits: a look-up says nothing of a token), or by the name the
         // trusted proxy gives when no token was sent.
@@ -444,14 +468,31 @@ async fn identify(
                 (None, None) => false,
             })
             .cloned();
-        Ok((!accounts.is_empty(), account))
+        // Where an identity provider is trusted, reads need someone as they do with accounts.
+        Ok((!accounts.is_empty() || oidc.is_some(), account, None))
     })
     .await;
-    let (has_accounts, account) = match looked_up {
+    let (has_accounts, account, signed_in) = match looked_up {
         Ok(found) => found,
         Err(e) => return (None, AccountsKept(false), Err(e)),
     };
     let kept = AccountsKept(has_accounts);
+    // A JWT not taken is refused as an unknown token is, saying why (an open route still answers).
+    let (signed_in, refusal) = match signed_in {
+        None => (None, None),
+        Some(Ok(who)) => (
+            Some(Identity::SingleSignOn {
+                name: format!("oidc:{}", who.name),
+                role: who.role,
+                scope: who.scope,
+            }),
+            None,
+        ),
+        Some(Err(refused @ crate::server::oidc::OidcError::NoRole { .. })) => {
+            (None, Some(ApiError::Forbidden(refused.to_string())))
+        }
+        Some(Err(refused)) => (None, Some(ApiError::SignInRefused(refused.to_string()))),
+    };
     if let (Some(name), None, true, Least(_)) = (&proxied, &account, given.is_none(), needs) {
         return (
             None,
@@ -466,6 +507,7 @@ async fn identify(
         .zip(state.token.as_deref())
         .is_some_and(|(g, t)| same(g, t));
     let identity = match (account, shared) {
+        _ if signed_in.is_some() => signed_in,
         (Some(a), _) => Some(Identity::Account(a)),
         (None, true) => {
             state.warn_shared_token_once(has_accounts);
@@ -488,7 +530,9 @@ async fn identify(
     let verdict = match (&identity, needs) {
         (_, Open) => Ok(()),
         _ if !has_accounts => Ok(()),
-        (None, _) if given.is_some() => Err(ApiError::UnknownToken),
+        // `serve --anonymous-read`: the dataset layers, on purpose, for anyone who sends no token.
+        (None, _) if given.is_none() && state.anonymous_read && layer_read(req.method().as_str(), req.path()) => Ok(()),
+        (None, _) if given.is_some() => Err(refusal.unwrap_or(ApiError::UnknownToken)),
         (None, _) => Err(ApiError::Unauthorized),
         (Some(who), Least(role)) if !who.role().allows(role) => Err(ApiError::Forbidden(format!(
             "角色不足 {} ({}) may not {} {}: it needs the role {} ({}) or a greater one; ask an administrator",
@@ -502,6 +546,21 @@ async fn identify(
         (Some(_), _) => Ok(()),
     };
     (identity, kept, verdict)
+}
+
+/// Whether `method path` reads the dataset layers' OGC collections (what `serve --anonymous-read`
+/// opens): the collections list and a dataset layer's collection, items, schema, queryables and tiles —
+/// never a run's findings (`check-…` collections).
+fn layer_read(method: &str, path: &str) -> bool {
+    let reads = matches!(method, "GET" | "HEAD");
+    let collection = path
+        .strip_prefix("/collections/")
+        .map(|rest| rest.split('/').next().unwrap_or(""));
+    reads
+        && match collection {
+            None => path == "/collections",
+            Some(id) => crate::server::ogc::is_layer_collection(id),
+        }
 }
 
 /// The client's address: the connection's peer, or — only with `serve --trust-proxy` — the one the

@@ -398,6 +398,19 @@ pub struct AppConfig {
     pub basemap: Option<String>,
     /// `embedded` or `postgis`.
     pub store: String,
+    /// Where single sign-on is configured and its identity provider's endpoints known: what the page
+    /// needs to sign in with the authorization-code flow and PKCE.
+    pub oidc: Option<AppOidc>,
+}
+
+/// The identity provider the web app signs in with.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppOidc {
+    pub issuer: String,
+    /// The web app's client id at the identity provider.
+    pub client_id: String,
+    pub authorization_endpoint: String,
+    pub token_endpoint: String,
 }
 
 /// What `/coverage` answers: the covered area, then each residential area out of reach.

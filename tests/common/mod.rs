@@ -44,6 +44,11 @@ pub fn start_server(state: &Path, cwd: &Path) -> (Child, u16) {
 
 /// [`start_server`] with its write endpoints guarded by `token`.
 pub fn start_server_with_token(state: &Path, cwd: &Path, token: Option<&str>) -> (Child, u16) {
+    start_server_with(state, cwd, token, &[])
+}
+
+/// [`start_server_with_token`] with more arguments to `serve`.
+pub fn start_server_with(state: &Path, cwd: &Path, token: Option<&str>, args: &[&str]) -> (Child, u16) {
     // A free port is picked by binding and letting go; until our server holds it, a test starting
     // another server beside this one could be handed the same port. One start at a time rules that out.
     static STARTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -57,6 +62,7 @@ pub fn start_server_with_token(state: &Path, cwd: &Path, token: Option<&str>) ->
     command
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--state-dir"])
         .arg(state)
+        .args(args)
         .current_dir(cwd)
         .env_remove("DATABASE_URL")
         .env_remove("CARECIRCLE_TOKEN")

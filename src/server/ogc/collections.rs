@@ -40,10 +40,16 @@ pub(crate) fn collection_json(base: &str, c: &CollectionInfo) -> Collection {
 pub async fn collections(req: HttpRequest, state: web::Data<AppState>) -> Reply {
     only_params(&req, &[])?;
     let base = base_url(&req);
+    // Someone let in by `serve --anonymous-read` alone sees the layers, not the runs.
+    let layers_only = state.anonymous_read && crate::server::policy::identity_of(&req).is_none();
     let all = blocking(move || all_collections(&state)).await?;
     Ok(HttpResponse::Ok().json(Collections {
         links: vec![Link::new(format!("{base}/collections"), "self", "application/json")],
-        collections: all.iter().map(|c| collection_json(&base, c)).collect(),
+        collections: all
+            .iter()
+            .filter(|c| !layers_only || is_layer_collection(&c.id))
+            .map(|c| collection_json(&base, c))
+            .collect(),
     }))
 }
 

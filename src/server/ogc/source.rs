@@ -340,6 +340,11 @@ pub(crate) fn finding_collection_ids(state: &AppState, run: u64) -> Result<Vec<S
         .collect())
 }
 
+/// Whether a collection id names a dataset layer (not a run's findings).
+pub(crate) fn is_layer_collection(id: &str) -> bool {
+    matches!(parse_id(id), Some((SourceId::Layer { .. }, _)))
+}
+
 /// What a collection id names: a source and, where the source is split, one family of it.
 pub(crate) fn parse_id(id: &str) -> Option<(SourceId, Option<Family>)> {
     let (head, tail) = id.rsplit_once('.')?;

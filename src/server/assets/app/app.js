@@ -32,6 +32,7 @@ const WORDS = {
   "sign.title": ["登录", "Sign in"],
   "sign.hint": ["请输入管理员发给你的个人令牌（cc_ 开头）。", "Enter the personal token your administrator gave you (it starts cc_)."],
   "sign.token": ["个人令牌", "Personal token"],
+  "sign.sso": ["统一身份认证登录", "Sign in with single sign-on"],
   "sign.in": ["登录", "Sign in"],
   "sign.out": ["退出", "Sign out"],
   "print.audit": ["打印核查结果（A4）", "Print the result (A4)"],
@@ -1198,12 +1199,57 @@ function exportMap() {
   }, "image/png");
 }
 
+// ---------- single sign-on (OpenID Connect, authorization code with PKCE) ----------
+const b64url = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const appUrl = () => `${location.origin}${location.pathname}`;
+
+/** Goes to the identity provider's sign-in, keeping this tab's PKCE verifier and state for the way back. */
+async function singleSignOn() {
+  const oidc = state.config.oidc;
+  const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = b64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  const nonce = b64url(crypto.getRandomValues(new Uint8Array(16)));
+  const sent = { verifier, state: b64url(crypto.getRandomValues(new Uint8Array(16))), hash: location.hash };
+  sessionStorage.setItem("carecircle_pkce", JSON.stringify(sent));
+  const to = new URL(oidc.authorization_endpoint);
+  for (const [k, v] of Object.entries({
+    response_type: "code", client_id: oidc.client_id, redirect_uri: appUrl(), scope: "openid profile",
+    code_challenge: challenge, code_challenge_method: "S256", state: sent.state, nonce,
+  })) to.searchParams.set(k, v);
+  location.assign(to.toString());
+}
+
+/** Back from the identity provider with a code: exchanged (with the verifier) for the id token, which is
+ *  then this browser's sign-in as a personal token would be. The code leaves the address bar at once. */
+async function signedInBySso() {
+  const params = new URLSearchParams(location.search);
+  const code = params.get("code");
+  if (!code && !params.get("error")) return;
+  const sent = JSON.parse(sessionStorage.getItem("carecircle_pkce") || "null");
+  sessionStorage.removeItem("carecircle_pkce");
+  history.replaceState(null, "", appUrl() + (sent?.hash || ""));
+  const refused = (why) => { $("signin-status").textContent = why; };
+  if (!code) return refused(one(`统一身份认证未登录：${params.get("error")}`, `Single sign-on did not sign you in: ${params.get("error")}`));
+  if (!sent || sent.state !== params.get("state")) return refused(one("登录响应与本页发出的请求不符，已忽略：请重新登录。", "The sign-in answer does not match the request this page sent, so it was ignored: sign in again."));
+  const config = await call("app/config.json");
+  const oidc = config.oidc;
+  const answer = await fetch(oidc.token_endpoint, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: appUrl(), client_id: oidc.client_id, code_verifier: sent.verifier }),
+  });
+  const got = answer.ok ? await answer.json() : null;
+  if (!got?.id_token) return refused(one("身份认证服务未发放令牌：请重新登录。", "The identity provider gave no token: sign in again."));
+  token.set(got.id_token);
+}
+
 // ---------- wiring ----------
 const selectedRulesets = () => [...document.querySelectorAll("#rulesets input:checked")].map((i) => i.value);
 
 async function start() {
   translate();
   try {
+    await signedInBySso();
     state.config = await call("app/config.json");
   } catch (e) {
     failed(e);
@@ -1214,13 +1260,15 @@ async function start() {
   if (state.config.accounts && !who) {
     if (token.get()) $("signin-status").textContent = one("令牌无效或账户已停用：请重新输入。", "That token is not known, or its account is disabled: enter it again.");
     token.set("");
+    $("sso").hidden = !state.config.oidc;
     $("signin-form").hidden = false;
     $("panel").hidden = true;
     $("signin-token").focus();
     return;
   }
   if (who) {
-    $("who").textContent = one(`已登录：${who.name}（${who.role_zh}）`, `Signed in: ${who.name} (${who.role})`);
+    const area = who.scope.length ? one(`，辖区 ${who.scope.join("、")}`, `, in ${who.scope.join(", ")}`) : "";
+    $("who").textContent = one(`已登录：${who.name}（${who.role_zh}${area}）`, `Signed in: ${who.name} (${who.role}${area})`);
     $("who").hidden = false;
     $("sign-out").hidden = false;
   }
@@ -1314,6 +1362,7 @@ $("signin-form").addEventListener("submit", (e) => {
   token.set($("signin-token").value.trim());
   location.reload();
 });
+$("sso-sign-in").addEventListener("click", () => singleSignOn().catch(failed));
 $("sign-out").addEventListener("click", () => {
   token.set("");
   location.reload();
