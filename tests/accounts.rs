@@ -547,3 +547,22 @@ async fn anonymous_read_opens_the_layers_and_not_the_runs() {
         401
     );
 }
+
+/// An administrator voids a run: a record of its own; the run stays byte for byte; once only.
+#[actix_web::test]
+async fn an_administrator_voids_a_run_and_the_run_stays() {
+    let state = tempfile::tempdir().unwrap();
+    let admin = account(state.path(), "admin");
+    let auditor = account(state.path(), "auditor");
+    let app = service(state.path(), None).await;
+    let (made, run) = status(&app, "POST", "/checks", Some(&auditor)).await;
+    assert_eq!(made, 201);
+    let (made, _) = status(&app, "POST", "/checks", Some(&auditor)).await;
+    assert_eq!(made, 201);
+    common::voiding_keeps_the_run_and_records_the_void(&app, run["id"].as_u64().unwrap(), &admin, &auditor).await;
+    let kept = std::fs::read_to_string(state.path().join("voids.json")).unwrap();
+    assert!(
+        kept.contains("导入数据有误") && kept.contains("\"by\": \"admin\""),
+        "{kept}"
+    );
+}

@@ -608,9 +608,9 @@ async fn accounts_are_kept_in_postgis_and_the_policy_reads_them() {
 }
 
 /// A viewer scoped to 罗星街道 reads only its street of a PostGIS dataset and run (items, tiles,
-/// findings), as on the embedded store — in a schema of its own.
+/// findings), and an administrator voids a run, as on the embedded store — in a schema of its own.
 #[actix_web::test]
-async fn a_scoped_viewer_reads_only_its_street_from_postgis() {
+async fn a_scoped_viewer_reads_only_its_street_and_a_void_is_kept_in_postgis() {
     use carecircle::accounts::{new_token, Account, Role};
     let Some((mut conn, scope_url)) = own_schema("scoped") else {
         return;
@@ -626,13 +626,54 @@ async fn a_scoped_viewer_reads_only_its_street_from_postgis() {
     };
     let viewer = token("罗星查看", Role::Viewer, vec!["350105001".into()]);
     let auditor = token("审计", Role::Auditor, vec![]);
+    let admin = token("管理员", Role::Admin, vec![]);
     use actix_web::{test, App};
     let rulesets = vec![carecircle::rules::load_ruleset(Path::new("rules/anxi-2022.toml")).unwrap()];
     let state = carecircle::server::state(Arc::new(store), rulesets, None, false);
     let app = test::init_service(App::new().app_data(state).configure(carecircle::server::router)).await;
     let run = common::create_run(&app, &["anxi-2022"], Some(&auditor)).await;
     common::a_scoped_viewer_reads_only_its_street(&app, "demo", run, &viewer, &auditor).await;
+    // Voiding, on the same store: a row of run_voids, which no one may change or remove.
+    common::create_run(&app, &["anxi-2022"], Some(&auditor)).await;
+    common::voiding_keeps_the_run_and_records_the_void(&app, run, &admin, &auditor).await;
+    for sql in [
+        "UPDATE scoped.run_voids SET reason = 'x'",
+        "DELETE FROM scoped.run_voids",
+    ] {
+        let refused = diesel::sql_query(sql).execute(&mut conn).unwrap_err().to_string();
+        assert!(refused.contains("never changed or taken back"), "{sql}: {refused}");
+    }
     diesel::sql_query("DROP SCHEMA scoped CASCADE")
+        .execute(&mut conn)
+        .unwrap();
+}
+
+/// `db import` on the command line goes on the audit trail, naming the dataset and its version.
+#[test]
+fn an_import_goes_on_the_audit_trail() {
+    let Some((mut conn, import_url)) = own_schema("imported") else {
+        return;
+    };
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
+            .args(args)
+            .args(["--database-url", &import_url])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    cli(&["db", "import", "geodata/demo", "--name", "马尾"]);
+    let trail = cli(&["audit"]);
+    assert!(
+        trail.contains("\tdb import geodata/demo (version 1)\t马尾\t"),
+        "{trail}"
+    );
+    diesel::sql_query("DROP SCHEMA imported CASCADE")
         .execute(&mut conn)
         .unwrap();
 }

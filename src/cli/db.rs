@@ -106,6 +106,12 @@ fn import(store: &PostgisStore, dir: &Path, name: Option<String>) -> Result<(), 
     });
     bar.finish_and_clear();
     let version = result?;
+    // An import changes what every later check judges: it goes on the audit trail.
+    let mut entry = super::audit::cli_entry(format!("db import {} (version {version})", dir.display()));
+    entry.dataset = Some(name.clone());
+    if let Err(e) = carecircle::store::Records::append_audit(store, &entry) {
+        eprintln!("错误 error: the import was made but could not be put on the audit trail: {e}");
+    }
     println!(
         "导入 imported {name} (version {version}): {} admin units, {} residential areas, {} facilities, {} roads, {} candidates",
         dataset.admin_units.len(),

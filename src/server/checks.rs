@@ -4,7 +4,7 @@
 
 use super::schemas::{
     CheckRun, CheckRuns, Coverage, CoverageFeature, CoverageProperties, FeatureCollectionType, FeatureType, Link,
-    RuleInfo, RulesetInfo, Rulesets,
+    RuleInfo, RulesetInfo, Rulesets, RunVoid,
 };
 use super::{authorize, base_url, blocking, heavy, json_body, note_dataset, readable, same_origin, ApiError, AppState};
 use crate::check;
@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(readable("/checks", list_checks).route(web::post().to(create_check)))
         .service(readable("/checks/{id}", get_check))
         .service(readable("/checks/{id}/findings", get_findings))
+        .service(web::resource("/checks/{id}/void").route(web::post().to(void_run)))
         .service(readable("/checks/{id}/report.html", get_report))
         .service(readable("/checks/{id}/map.png", get_map_png))
         .service(readable("/checks/{id}/map.svg", get_map_svg))
@@ -176,10 +177,15 @@ pub async fn create_check(req: HttpRequest, state: web::Data<AppState>, payload:
     let base = base_url(&req);
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("{base}/checks/{}", summary.id)))
-        .json(run_summary(&state, &base, &summary)?))
+        .json(run_summary(&state, &base, &summary, None)?))
 }
 
-fn run_summary(state: &AppState, base: &str, run: &RunSummary) -> Result<CheckRun, ApiError> {
+fn run_summary(
+    state: &AppState,
+    base: &str,
+    run: &RunSummary,
+    voided: Option<&crate::store::Void>,
+) -> Result<CheckRun, ApiError> {
     let id = run.id;
     let has = |file: &str| run.files.iter().any(|f| f == file);
     let mut links = Vec::new();
@@ -232,6 +238,7 @@ fn run_summary(state: &AppState, base: &str, run: &RunSummary) -> Result<CheckRu
                 effective: n.effective.clone(),
             })
             .collect(),
+        voided: voided.map(RunVoid::from),
         links,
     })
 }
@@ -244,11 +251,12 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 pub async fn list_checks(req: HttpRequest, state: web::Data<AppState>) -> Reply {
     let base = base_url(&req);
     let checks = blocking(move || {
+        let voids = state.store.records().voids()?;
         state
             .store
             .runs()?
             .iter()
-            .map(|r| run_summary(&state, &base, r))
+            .map(|r| run_summary(&state, &base, r, voids.iter().find(|v| v.run == r.id)))
             .collect::<Result<_, _>>()
     })
     .await?;
@@ -265,6 +273,58 @@ async fn run_file(state: &web::Data<AppState>, id: u64, name: &str, content_type
 async fn stored(state: &web::Data<AppState>, id: u64, name: &str) -> Result<Result<Vec<u8>, StoreError>, ApiError> {
     let (state, name) = (state.clone(), name.to_string());
     blocking(move || Ok(state.store.run_file(id, &name))).await
+}
+
+/// What `POST /checks/{id}/void` takes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VoidBody {
+    /// Why the run is voided, as people will read it (1 to 500 characters).
+    #[schema(min_length = 1, max_length = 500, example = "导入数据有误，以第 12 次核查为准")]
+    pub reason: String,
+}
+
+/// Voids a kept run (作废): a record of its own — which run, when, by whom and why — while the run stays
+/// byte for byte as made; `GET /checks` then says it is void. Once per run.
+#[utoipa::path(post, path = "/checks/{id}/void", tag = "checks", request_body = VoidBody,
+    security(("bearer" = [])),
+    params(("id" = u64, Path, description = "The run's id")),
+    responses((status = 201, description = "The void, as kept", body = RunVoid),
+              (status = 400, description = "Bad request: the reason, named", body = Exception),
+              (status = 404, description = "No such run", body = Exception),
+              (status = 409, description = "The run is voided already", body = Exception)))]
+pub async fn void_run(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<u64>,
+    payload: web::Payload,
+) -> Reply {
+    authorize(&req, &state)?;
+    same_origin(&req, &state)?;
+    let id = path.into_inner();
+    let body: VoidBody = json_body(&req, payload, crate::limits::CHECK_REQUEST_BYTES).await?;
+    let reason = body.reason.trim().to_string();
+    let chars = reason.chars().count();
+    if chars == 0 || chars > crate::limits::VOID_REASON_CHARS || reason.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ApiError::BadRequest(format!(
+            "reason: expected why the run is voided, 1 to {} characters without control characters",
+            crate::limits::VOID_REASON_CHARS
+        )));
+    }
+    let by = super::policy::identity_of(&req).map_or_else(|| "anonymous".to_string(), |who| who.name().to_string());
+    let void = crate::store::Void {
+        run: id,
+        at: crate::store::now_rfc3339(),
+        by,
+        reason,
+    };
+    let kept = blocking(move || {
+        state.store.run(id)?;
+        state.store.records().void_run(&void)?;
+        Ok(void)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(RunVoid::from(&kept)))
 }
 
 /// The run's record: the document of DATA-CONTRACT §4 with the record's fields, as made.

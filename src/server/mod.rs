@@ -107,6 +107,9 @@ pub enum ApiError {
     /// A request that would change something, sent by a page of another origin.
     #[error("{0}")]
     Forbidden(String),
+    /// What the request asks was done already and cannot be done twice (a run voided again).
+    #[error("{0}")]
+    Conflict(String),
     #[error("the body did not arrive within {} s", crate::limits::BODY_SECONDS)]
     SlowBody,
     /// The store is full: 507, naming what was not kept, never a path.
@@ -124,6 +127,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Full(_) => ApiError::InsufficientStorage(e.to_string()),
             StoreError::AccountExists(_) => ApiError::BadRequest(e.to_string()),
+            StoreError::AlreadyVoided { .. } => ApiError::Conflict(e.to_string()),
             StoreError::Backend(_) | StoreError::Audit(_) | StoreError::Render(_) | StoreError::Map(_) => {
                 ApiError::Internal(e.to_string())
             }
@@ -142,6 +146,7 @@ impl ResponseError for ApiError {
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::SlowBody => StatusCode::REQUEST_TIMEOUT,
             ApiError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

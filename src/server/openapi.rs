@@ -47,6 +47,7 @@ pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3
         checks::get_xlsx,
         checks::get_csv,
         checks::get_compare,
+        checks::void_run,
         checks::review,
         siting::site,
         checks::list_rules,
@@ -66,7 +67,7 @@ pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3
     components(schemas(
         Link, LandingPage, Conformance, SpatialExtent, Extent, Collection, Collections, Feature, FeatureType,
         FeatureCollectionType, FeatureCollection, Exception, TileSets, TileSet, TileMatrixLimits, TileLayer,
-        TileMatrixSets, TileMatrixSetRef, TileMatrixSet, BoundingBox, TileMatrix, CheckRun, CheckRuns, NotInForce, RuleInfo, RulesetInfo,
+        TileMatrixSets, TileMatrixSetRef, TileMatrixSet, BoundingBox, TileMatrix, CheckRun, CheckRuns, NotInForce, RunVoid, checks::VoidBody, RuleInfo, RulesetInfo,
         Rulesets, AppRuleset, AppConfig, AppOidc, SignedIn, Coverage, CoverageFeature, CoverageProperties,
         checks::CheckBody, checks::ReviewRequest, siting::SiteBody, checks::ModeParam, checks::ByParam,
         checks::CompareBy, checks::CompareFormat, AuditTrail,

@@ -176,7 +176,8 @@ pub const POLICY: &[Route] = &[
         true,
         WholeCity,
     ),
-    // The audit trail itself: an administrator's, and reading it is recorded too.
+    // Voiding a run, and the audit trail itself: an administrator's, and reading it is recorded too.
+    route("POST", "/checks/{id}/void", Least(Role::Admin), true, WholeCity),
     route("GET", "/audit", Least(Role::Admin), true, Nowhere),
 ];
 

@@ -308,6 +308,8 @@ pub struct CheckRun {
     pub findings: usize,
     /// Rulesets asked for but not in force on the day judged, so not applied.
     pub not_in_force: Vec<NotInForce>,
+    /// Present when an administrator voided the run (作废); its files stay as made.
+    pub voided: Option<RunVoid>,
     pub links: Vec<Link>,
 }
 
@@ -380,6 +382,28 @@ pub struct SignedIn {
     pub role_zh: String,
     /// The admin-unit codes the account acts in; empty for the whole city.
     pub scope: Vec<String>,
+}
+
+/// A run's void: when, by whom and why (`POST /checks/{id}/void`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RunVoid {
+    pub run: u64,
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// Who voided it, as the audit trail names them.
+    pub by: String,
+    pub reason: String,
+}
+
+impl From<&crate::store::Void> for RunVoid {
+    fn from(v: &crate::store::Void) -> RunVoid {
+        RunVoid {
+            run: v.run,
+            at: v.at.clone(),
+            by: v.by.clone(),
+            reason: v.reason.clone(),
+        }
+    }
 }
 
 /// What the web app needs to start.

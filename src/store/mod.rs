@@ -17,6 +17,7 @@ pub mod account_file;
 pub mod audit_file;
 pub mod embedded;
 pub mod postgis;
+pub mod void_file;
 
 use crate::accounts::Account;
 use crate::check::{Judged, Source};
@@ -33,6 +34,8 @@ pub enum StoreError {
     NoAccount(String),
     #[error("账户已存在 an account named \"{0}\" exists already")]
     AccountExists(String),
+    #[error("已作废 check run {run} was voided already, on {at} by {by}: a void is never made twice")]
+    AlreadyVoided { run: u64, at: String, by: String },
     #[error("check run {id} has no {name}{why}")]
     NoFile { id: u64, name: String, why: &'static str },
     #[error("the store failed: {0}")]
@@ -86,6 +89,21 @@ pub trait Records: Send + Sync {
     fn audit_entries(&self) -> Result<Vec<crate::audit::Entry>, StoreError>;
     /// Walks the audit trail's chain: how many entries, or where it breaks ([`StoreError::Audit`]).
     fn verify_audit(&self) -> Result<usize, StoreError>;
+    /// Keeps a void of a run (refused when the run is voided already); the run itself stays as made.
+    fn void_run(&self, void: &Void) -> Result<(), StoreError>;
+    /// Every void, in the order they were made.
+    fn voids(&self) -> Result<Vec<Void>, StoreError>;
+}
+
+/// A run voided (作废): a record of its own, the run unchanged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Void {
+    pub run: u64,
+    /// RFC 3339 UTC.
+    pub at: String,
+    /// Who voided it, as the audit trail names them.
+    pub by: String,
+    pub reason: String,
 }
 
 /// The records of the store a server would use: PostGIS at `database_url`, else the state directory's
@@ -101,6 +119,7 @@ pub fn open_records(database_url: Option<&str>, state_dir: &std::path::Path) -> 
 pub struct StateRecords {
     accounts: account_file::AccountsFile,
     audit: audit_file::AuditFile,
+    voids: void_file::VoidsFile,
 }
 
 impl StateRecords {
@@ -108,6 +127,7 @@ impl StateRecords {
         StateRecords {
             accounts: account_file::AccountsFile::new(state_dir),
             audit: audit_file::AuditFile::new(state_dir),
+            voids: void_file::VoidsFile::new(state_dir),
         }
     }
 }
@@ -131,6 +151,14 @@ impl Records for StateRecords {
 
     fn verify_audit(&self) -> Result<usize, StoreError> {
         self.audit.verify()
+    }
+
+    fn void_run(&self, void: &Void) -> Result<(), StoreError> {
+        self.voids.add(void)
+    }
+
+    fn voids(&self) -> Result<Vec<Void>, StoreError> {
+        self.voids.voids()
     }
 }
 

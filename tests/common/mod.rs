@@ -335,3 +335,89 @@ pub async fn a_scoped_viewer_reads_only_its_street(
         assert_ne!(status, 403, "{uri}");
     }
 }
+
+/// A run voided by `admin` (a token) on the service under test: once, with its reason; the run's record
+/// byte for byte as before; listed as void; a second void, another role, no reason or no run refused.
+pub async fn voiding_keeps_the_run_and_records_the_void(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    run: u64,
+    admin: &str,
+    auditor: &str,
+) {
+    use actix_web::test;
+    let send = |method: &str, uri: String, token: &str, body: Option<serde_json::Value>| {
+        let mut req = match method {
+            "POST" => test::TestRequest::post(),
+            _ => test::TestRequest::get(),
+        }
+        .uri(&uri)
+        .insert_header(("Authorization", format!("Bearer {token}")));
+        if let Some(b) = body {
+            req = req.set_json(b);
+        }
+        req.to_request()
+    };
+    let record = |token: &str| send("GET", format!("/checks/{run}"), token, None);
+    let before = test::read_body(test::call_service(app, record(admin)).await).await;
+    let void = |token: &str, reason: &str| {
+        send(
+            "POST",
+            format!("/checks/{run}/void"),
+            token,
+            Some(serde_json::json!({ "reason": reason })),
+        )
+    };
+    let status = |resp: actix_web::dev::ServiceResponse| resp.status().as_u16();
+    assert_eq!(status(test::call_service(app, void(auditor, "错了")).await), 403);
+    assert_eq!(status(test::call_service(app, void(admin, "  ")).await), 400);
+    let nowhere = send(
+        "POST",
+        "/checks/999999/void".into(),
+        admin,
+        Some(serde_json::json!({"reason": "x"})),
+    );
+    assert_eq!(status(test::call_service(app, nowhere).await), 404);
+    let resp = test::call_service(app, void(admin, "导入数据有误")).await;
+    assert_eq!(resp.status().as_u16(), 201);
+    let made: serde_json::Value = test::read_body_json(resp).await;
+    assert_eq!(made["run"], run);
+    assert_eq!(made["reason"], "导入数据有误");
+    let by = made["by"].as_str().unwrap().to_string();
+    // Once only, saying when and by whom it was voided.
+    let resp = test::call_service(app, void(admin, "again")).await;
+    assert_eq!(resp.status().as_u16(), 409);
+    let body: serde_json::Value = test::read_body_json(resp).await;
+    assert!(body["detail"].as_str().unwrap().contains(&by), "{body}");
+    // The run stays as made; the list says it is void.
+    let after = test::read_body(test::call_service(app, record(admin)).await).await;
+    assert_eq!(before, after, "a void changes nothing of the run");
+    let list: serde_json::Value =
+        test::call_and_read_body_json(app, send("GET", "/checks".into(), auditor, None)).await;
+    let listed = list["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == run)
+        .unwrap();
+    assert_eq!(listed["voided"]["reason"], "导入数据有误");
+    assert_eq!(listed["voided"]["by"], by.as_str());
+    assert!(list["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] != run)
+        .all(|c| c["voided"].is_null()));
+    // And the void is on the audit trail.
+    let trail: serde_json::Value = test::call_and_read_body_json(app, send("GET", "/audit".into(), admin, None)).await;
+    let entries = trail["entries"].as_array().unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["action"] == format!("POST /checks/{run}/void") && e["status"] == 201 && e["run"] == run),
+        "{trail}"
+    );
+}

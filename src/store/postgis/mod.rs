@@ -786,6 +786,44 @@ impl super::Records for PostgisStore {
         }
         Ok(crate::audit::verify(lines.iter().map(String::as_str))?)
     }
+
+    fn void_run(&self, void: &super::Void) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        let added = diesel::insert_into(run_voids::table)
+            .values((
+                run_voids::run_id.eq(void.run as i64),
+                run_voids::at.eq(&void.at),
+                run_voids::by_who.eq(&void.by),
+                run_voids::reason.eq(&void.reason),
+            ))
+            .on_conflict_do_nothing()
+            .execute(&mut conn)?;
+        if added == 1 {
+            return Ok(());
+        }
+        let (at, by): (String, String) = run_voids::table
+            .filter(run_voids::run_id.eq(void.run as i64))
+            .select((run_voids::at, run_voids::by_who))
+            .first(&mut conn)?;
+        Err(StoreError::AlreadyVoided { run: void.run, at, by })
+    }
+
+    fn voids(&self) -> Result<Vec<super::Void>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows: Vec<(i64, String, String, String)> = run_voids::table
+            .order((run_voids::at, run_voids::run_id))
+            .select((run_voids::run_id, run_voids::at, run_voids::by_who, run_voids::reason))
+            .load(&mut conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|(run, at, by, reason)| super::Void {
+                run: run as u64,
+                at,
+                by,
+                reason,
+            })
+            .collect())
+    }
 }
 
 #[cfg(test)]

@@ -65,3 +65,12 @@ diesel::table! {
         line_sha256 -> Text,
     }
 }
+
+diesel::table! {
+    run_voids (run_id) {
+        run_id -> Int8,
+        at -> Text,
+        by_who -> Text,
+        reason -> Text,
+    }
+}

@@ -606,7 +606,8 @@ function applied(rulesets, notInForce) {
 function runLabel(c) {
   const { applied: used, skipped } = applied(c.rulesets, c.not_in_force);
   const rest = skipped.length ? one(`（未适用 ${skipped.join("、")}）`, ` (not applied: ${skipped.join(", ")})`) : "";
-  return `#${c.id} · ${c.as_of} · ${modeWord(c.mode)} · ${used.join("+") || one("无规则生效", "no rule in force")}${rest} · ${c.findings} ${one("条问题", "findings")}`;
+  const voided = c.voided ? one("【已作废】", "[VOID] ") : "";
+  return `${voided}#${c.id} · ${c.as_of} · ${modeWord(c.mode)} · ${used.join("+") || one("无规则生效", "no rule in force")}${rest} · ${c.findings} ${one("条问题", "findings")}`;
 }
 
 async function openRun(id) {
@@ -628,7 +629,10 @@ async function openRun(id) {
   showRunOnMap();
   $("run").hidden = false;
   $("detail").hidden = true;
-  status(one(`已打开核查 #${id}`, `Run #${id} opened`));
+  const void_ = kept?.voided;
+  status(void_
+    ? one(`已打开核查 #${id}。此核查已于 ${void_.at.slice(0, 10)} 由 ${void_.by} 作废：${void_.reason}`, `Run #${id} opened. It was voided on ${void_.at.slice(0, 10)} by ${void_.by}: ${void_.reason}`)
+    : one(`已打开核查 #${id}`, `Run #${id} opened`), !!void_);
   remember();
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE run_voids;
+DROP FUNCTION run_voids_append_only();
