@@ -33,6 +33,16 @@ fn the_contract_names_every_property_the_loader_knows() {
                 "docs/data-contract.md §2 {layer} does not name \"{key}\""
             );
         }
+        // And every other name a file may give a key (its Chinese name, the variants offices write).
+        for field in carecircle::fields::layer_fields(layer).unwrap() {
+            for alias in field.aliases {
+                assert!(
+                    section.contains(alias),
+                    "docs/data-contract.md §2 {layer} does not name \"{alias}\" for {}",
+                    field.key
+                );
+            }
+        }
     }
     let header = &contract[contract.find("`dataset.toml`:").unwrap()..contract.find("## 2.").unwrap()];
     for key in HEADER_KEYS {

@@ -194,6 +194,51 @@ proptest! {
         }
     }
 
+    /// A workbook layer of any cells (numbers, text, dates, in any columns up to Excel's last, and any
+    /// column names), and any bytes at all named `.xlsx` or written as a GBK or UTF-16 CSV: a dataset or
+    /// problems, never a panic.
+    #[test]
+    fn any_workbook_or_encoded_table_is_loaded_or_refused(
+        cells in prop::collection::vec((0u32..6, 0u16..1_100, prop_oneof![
+            "[\\PC]{0,12}".prop_map(Value::from),
+            number(),
+            Just(Value::from("经度")),
+            Just(Value::from("纬度")),
+        ]), 0..24),
+        junk in prop::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["dataset.toml", "admin_units.geojson", "residential_areas.geojson"] {
+            std::fs::copy(Path::new("geodata/demo").join(name), dir.path().join(name)).unwrap();
+        }
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        for (row, col, value) in &cells {
+            match value {
+                Value::Number(n) => sheet.write_number(*row, *col, n.as_f64().unwrap_or(0.0)).map(|_| ()),
+                other => sheet.write_string(*row, *col, other.as_str().unwrap_or("")).map(|_| ()),
+            }
+            .unwrap();
+        }
+        let facilities = dir.path().join("facilities.xlsx");
+        std::fs::write(&facilities, book.save_to_buffer().unwrap()).unwrap();
+        if let Err(problems) = load_dataset(dir.path()) {
+            prop_assert!(!problems.is_empty());
+        }
+        // Any bytes as a workbook, then as text in each encoding carecircle detects.
+        std::fs::write(&facilities, &junk).unwrap();
+        prop_assert!(load_dataset(dir.path()).is_err());
+        std::fs::remove_file(&facilities).unwrap();
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(&junk);
+        for bytes in [junk.clone(), utf16] {
+            std::fs::write(dir.path().join("facilities.csv"), &bytes).unwrap();
+            if let Err(problems) = load_dataset(dir.path()) {
+                prop_assert!(!problems.is_empty());
+            }
+        }
+    }
+
     /// Through the router: any proposal to `POST /review` and any check request to `POST /checks` gets
     /// an answer below 500.
     #[test]

@@ -14,8 +14,11 @@ mod problem;
 mod propmap;
 mod proposal;
 mod props;
+mod settings;
 mod shp_zip;
 mod source;
+pub mod text;
+mod xlsx;
 
 pub use geometry::representative_point as representative;
 pub use problem::{Problem, Problems, SHOWN_PROBLEMS};
@@ -30,7 +33,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// The keys of `dataset.toml`.
-pub const HEADER_KEYS: [&str; 4] = ["name", "crs", "as_of", "description"];
+pub const HEADER_KEYS: [&str; 6] = ["name", "crs", "as_of", "description", "encoding", "layers"];
 
 /// Every property each layer reads, from the layers' field tables (`crate::fields`): what the contract
 /// documents and what a property no layer knows is told apart from.
@@ -71,13 +74,13 @@ pub fn load_dataset_with_warnings(dir: &Path) -> Result<(Dataset, Problems), Pro
         )]));
     }
     let mut problems = Vec::new();
-    let header = read_header(dir, &mut problems);
+    let (header, settings) = read_header(dir, &mut problems);
     let converter = header.as_ref().and_then(|h| {
         Converter::new(h.crs)
             .map_err(|e| problems.push(Problem::file("dataset.toml", e.to_string())))
             .ok()
     });
-    convert_layers(header, converter.as_ref(), &mut Folder(dir), problems)
+    convert_layers(header, converter.as_ref(), &mut Folder { dir, settings }, problems)
 }
 
 /// Where a dataset's layers are read from: a folder's files, or features a store kept
@@ -92,8 +95,11 @@ pub trait LayerSource {
     ) -> Result<Option<ReadLayer<F>>, Vec<Problem>>;
 }
 
-/// A dataset folder's layer files.
-struct Folder<'a>(&'a Path);
+/// A dataset folder's layer files, read as `dataset.toml` says.
+struct Folder<'a> {
+    dir: &'a Path,
+    settings: settings::Settings,
+}
 
 impl LayerSource for Folder<'_> {
     fn read_layer<F: Send>(
@@ -102,7 +108,8 @@ impl LayerSource for Folder<'_> {
         id_key: &str,
         each: Each<F>,
     ) -> Result<Option<ReadLayer<F>>, Vec<Problem>> {
-        source::read_layer(self.0, layer, id_key, each)
+        let settings = self.settings.get(layer).cloned().unwrap_or_default();
+        source::read_layer(self.dir, layer, &settings, id_key, each)
     }
 }
 
@@ -251,7 +258,14 @@ fn read_converted<T: Send>(
             if required {
                 problems.push(Problem::file(
                     &format!("{layer}.geojson"),
-                    format!("缺少必需图层 required layer missing: give {layer}.geojson or {layer}.csv"),
+                    format!(
+                        "缺少必需图层 required layer missing: give {}, or name its file in dataset.toml ([layers.{layer}] file = …)",
+                        source::EXTENSIONS
+                            .iter()
+                            .map(|ext| format!("{layer}.{ext}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 ));
             }
             (Vec::new(), Vec::new())
@@ -268,7 +282,13 @@ pub fn load_dataset(dir: &Path) -> Result<Dataset, Problems> {
     load_dataset_with_warnings(dir).map(|(dataset, _)| dataset)
 }
 
-fn read_header(dir: &Path, problems: &mut Vec<Problem>) -> Option<Header> {
+fn read_header(dir: &Path, problems: &mut Vec<Problem>) -> (Option<Header>, settings::Settings) {
+    let mut settings = settings::Settings::new();
+    let header = read_header_table(dir, problems, &mut settings);
+    (header, settings)
+}
+
+fn read_header_table(dir: &Path, problems: &mut Vec<Problem>, settings: &mut settings::Settings) -> Option<Header> {
     const FILE: &str = "dataset.toml";
     let read = crate::limits::read_capped(&dir.join(FILE), crate::limits::SMALL_FILE_BYTES).and_then(|b| {
         String::from_utf8(b).map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
@@ -298,10 +318,11 @@ fn read_header(dir: &Path, problems: &mut Vec<Problem>) -> Option<Header> {
         if !HEADER_KEYS.contains(&key.as_str()) {
             problems.push(key_problem(
                 key,
-                "unknown key: expected name, crs, as_of or description".into(),
+                "unknown key: expected name, crs, as_of, description, encoding or layers".into(),
             ));
         }
     }
+    *settings = settings::read(&table, problems);
     let name = match table.get("name") {
         Some(toml::Value::String(s)) if s.trim().chars().count() > crate::limits::NAME_CHARS => {
             problems.push(key_problem(

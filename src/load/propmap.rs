@@ -61,6 +61,28 @@ impl PropMap {
         }
     }
 
+    /// Gives each key the layers do not know the key `rename` says it stands for (a Chinese column name, a
+    /// column `dataset.toml` maps); one whose key is there already stays as it is.
+    pub fn rename(&mut self, rename: impl Fn(&str) -> Option<&'static str>) {
+        for i in 0..self.0.len() {
+            let Key::Other(name) = &self.0[i].0 else { continue };
+            let Some(key) = rename(name) else { continue };
+            if self.0.iter().all(|(k, _)| k.as_str() != key) {
+                self.0[i].0 = Key::Known(key);
+            }
+        }
+    }
+
+    /// Replaces `key`'s value with the contract's where it is one of an office's own `words` (word, value).
+    pub fn map_value(&mut self, key: &str, words: &[(String, String)]) {
+        if let Some((_, value)) = self.0.iter_mut().find(|(k, _)| k.as_str() == key) {
+            let said = value.as_str().map(str::trim);
+            if let Some((_, to)) = words.iter().find(|(word, _)| Some(word.as_str()) == said) {
+                *value = Value::String(to.clone());
+            }
+        }
+    }
+
     /// The keys, in sorted order (as a JSON object's keys are listed).
     pub fn keys(&self) -> Vec<&str> {
         let mut keys: Vec<&str> = self.0.iter().map(|(k, _)| k.as_str()).collect();

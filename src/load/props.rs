@@ -76,13 +76,23 @@ impl<'a> Props<'a> {
             .into_iter()
             .filter(|k| !asked.contains(k) && *k != "layer")
             .map(|k| {
-                let nearest = asked
-                    .iter()
-                    .map(|a| (strsim::levenshtein(k, a), *a))
-                    .filter(|(d, a)| *d <= 3 && *d < a.len())
+                // The keys asked for, and the other names a file may give them (建筑面积（平方米）).
+                let names = asked.iter().flat_map(|a| {
+                    let aliases = crate::fields::LAYERS
+                        .iter()
+                        .filter_map(|l| crate::fields::layer_fields(l))
+                        .flatten()
+                        .find(|f| f.key == *a)
+                        .map_or(&[][..], |f| f.aliases);
+                    std::iter::once((*a, *a)).chain(aliases.iter().map(move |alias| (*alias, *a)))
+                });
+                let nearest = names
+                    .map(|(name, key)| (strsim::levenshtein(k, name), name, key))
+                    .filter(|(d, name, _)| *d <= 3 && *d < name.chars().count())
                     .min();
                 let hint = match nearest {
-                    Some((_, a)) => format!(": did you mean \"{a}\"?"),
+                    Some((_, name, key)) if name == key => format!(": did you mean \"{key}\"?"),
+                    Some((_, name, key)) => format!(": did you mean \"{name}\" ({key})?"),
                     None => String::new(),
                 };
                 Problem {

@@ -3,6 +3,7 @@
 
 use super::problem::Problem;
 use super::propmap::{id_text, PropMap};
+use super::settings::LayerSettings;
 use serde_json::Value;
 use std::borrow::Cow;
 use std::path::Path;
@@ -61,36 +62,101 @@ impl RawLayer {
 pub type Each<'a, F> = &'a (dyn Fn(RawFeature, &str, bool) -> F + Sync);
 
 /// The file formats a layer may come in, in the order they are looked for.
-const EXTENSIONS: [&str; 4] = ["geojson", "csv", "shp.zip", "fgb"];
+pub(super) const EXTENSIONS: [&str; 5] = ["geojson", "csv", "xlsx", "shp.zip", "fgb"];
 
-/// Finds and reads `<layer>.geojson`, `<layer>.csv`, `<layer>.shp.zip` or `<layer>.fgb`, passing each
-/// feature through `each`. `Ok(None)` when the layer has no file.
+/// The coordinate columns of a table (CSV, workbook), by the names offices give them.
+const COORDINATES: [(&str, &[&str]); 3] = [
+    ("lon", &["lon", "经度", "x", "lng", "longitude", "东经"]),
+    ("lat", &["lat", "纬度", "y", "latitude", "北纬"]),
+    ("wkt", &["wkt", "几何", "geometry"]),
+];
+
+/// The contract's key for a column or property named `name` in `layer`: as `dataset.toml` maps it, a
+/// coordinate column's (`lon`, `lat`, `wkt`, where `coordinates`), a field's key or the key whose
+/// Chinese name or variant it is (`crate::fields::key_for`); `None` when it is none of them.
+fn contract_key(layer: &str, settings: &LayerSettings, name: &str, coordinates: bool) -> Option<&'static str> {
+    let wanted = crate::fields::column_key(name);
+    settings
+        .columns
+        .iter()
+        .find(|(column, _)| crate::fields::column_key(column) == wanted)
+        .map(|(_, key)| *key)
+        .or_else(|| {
+            COORDINATES
+                .iter()
+                .filter(|_| coordinates)
+                .find(|(_, names)| names.iter().any(|n| crate::fields::column_key(n) == wanted))
+                .map(|(key, _)| *key)
+        })
+        .or_else(|| crate::fields::key_for(layer, name))
+}
+
+/// Finds and reads the layer's file — the one `dataset.toml` names, else `<layer>.geojson`, `.csv`,
+/// `.xlsx`, `.shp.zip` or `.fgb` — passing each feature, its properties under the contract's keys and
+/// its values in the contract's words, through `each`. `Ok(None)` when the layer has no file.
 pub fn read_layer<F: Send>(
     dir: &Path,
     layer: &str,
+    settings: &LayerSettings,
     id_key: &str,
     each: Each<F>,
 ) -> Result<Option<ReadLayer<F>>, Vec<Problem>> {
+    // Chinese names and mapped columns become the contract's keys, an office's words its values, before
+    // the layer reads them.
+    let renamed = |mut f: RawFeature, file: &str, text_cells: bool| {
+        f.properties.rename(|name| contract_key(layer, settings, name, false));
+        for (key, words) in &settings.values {
+            f.properties.map_value(key, words);
+        }
+        each(f, file, text_cells)
+    };
+    let each: Each<F> = &renamed;
     let after = |l: RawLayer| l.each(each);
-    let found: Vec<_> = EXTENSIONS
-        .iter()
-        .map(|ext| dir.join(format!("{layer}.{ext}")))
-        .filter(|p| p.is_file())
-        .collect();
+    let found: Vec<_> = match &settings.file {
+        Some(named) => {
+            let path = dir.join(named);
+            if !path.is_file() {
+                return Err(vec![Problem::file(
+                    named,
+                    format!("找不到文件 dataset.toml names {named} for layer {layer}, and the folder has no such file"),
+                )]);
+            }
+            vec![path]
+        }
+        None => EXTENSIONS
+            .iter()
+            .map(|ext| dir.join(format!("{layer}.{ext}")))
+            .filter(|p| p.is_file())
+            .collect(),
+    };
     match found.as_slice() {
         [] => Ok(None),
         [path] => {
             let file = file_name(path);
             let bytes = crate::limits::read_capped(path, crate::limits::LAYER_BYTES)
                 .map_err(|e| vec![Problem::file(&file, format!("无法读取 cannot read: {e}"))])?;
-            if file.ends_with(".csv") {
-                read_csv(&file, &bytes).map(|l| Some(after(l)))
-            } else if file.ends_with(".shp.zip") {
+            let lower = file.to_lowercase();
+            let column = |name: &str| contract_key(layer, settings, name, true);
+            if lower.ends_with(".csv") || lower.ends_with(".txt") {
+                let (text, _) =
+                    super::text::decode(&bytes, settings.encoding).map_err(|why| vec![Problem::file(&file, why)])?;
+                read_csv(&file, &text, &column).map(|l| Some(after(l)))
+            } else if lower.ends_with(".xlsx") {
+                super::xlsx::read_xlsx(&file, &bytes, settings.sheet.as_deref(), &column).map(|l| Some(after(l)))
+            } else if lower.ends_with(".shp.zip") {
                 super::shp_zip::read_shp_zip(&file, bytes, id_key).map(|l| Some(after(l)))
-            } else if file.ends_with(".fgb") {
+            } else if lower.ends_with(".fgb") {
                 super::fgb::read_fgb(&file, &bytes, id_key).map(|l| Some(after(l)))
-            } else {
+            } else if lower.ends_with(".geojson") || lower.ends_with(".json") {
                 read_geojson(&file, &bytes, id_key, each).map(Some)
+            } else {
+                Err(vec![Problem::file(
+                    &file,
+                    format!(
+                        "不支持的格式 carecircle reads a layer from {}: name a file of one of them",
+                        EXTENSIONS.map(|e| format!(".{e}")).join(", ")
+                    ),
+                )])
             }
         }
         many => Err(vec![Problem::file(
@@ -326,26 +392,34 @@ pub(super) fn label(id_key: &str, id: &str, position: &str) -> String {
     }
 }
 
-fn read_csv(file: &str, bytes: &[u8]) -> Result<RawLayer, Vec<Problem>> {
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| vec![Problem::file(file, format!("cannot read the CSV header: {e}"))])?
-        .iter()
-        .map(|h| h.trim().to_string())
-        .collect();
-    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let (lon, lat, wkt_col) = (col("lon"), col("lat"), col("wkt"));
-    if wkt_col.is_none() && (lon.is_none() || lat.is_none()) {
-        return Err(vec![Problem::file(
-            file,
-            format!(
-                "CSV needs `lon` and `lat` columns or a `wkt` column; found {}",
-                headers.join(", ")
-            ),
-        )]);
-    }
+/// A table's column named for the contract: `column` gives its key (a coordinate's, a field's), else it
+/// keeps its name.
+pub(super) fn table_headers(
+    headers: impl Iterator<Item = String>,
+    column: &dyn Fn(&str) -> Option<&'static str>,
+) -> Vec<String> {
+    headers
+        .map(|h| {
+            let h = h.trim().to_string();
+            column(&h).map_or(h, str::to_string)
+        })
+        .collect()
+}
+
+fn read_csv(file: &str, text: &str, column: &dyn Fn(&str) -> Option<&'static str>) -> Result<RawLayer, Vec<Problem>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .delimiter(super::text::separator(text))
+        .from_reader(text.as_bytes());
+    let headers = table_headers(
+        reader
+            .headers()
+            .map_err(|e| vec![Problem::file(file, format!("cannot read the CSV header: {e}"))])?
+            .iter()
+            .map(str::to_string),
+        column,
+    );
+    let (lon, lat, wkt_col) = coordinate_columns(file, &headers)?;
     let mut problems = Vec::new();
     let mut out = Vec::new();
     for record in reader.records() {
@@ -363,32 +437,74 @@ fn read_csv(file: &str, bytes: &[u8]) -> Result<RawLayer, Vec<Problem>> {
             }
         };
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let label = format!("line {line}");
-        let mut properties = PropMap::new();
-        for (i, cell) in record.iter().enumerate() {
-            if Some(i) != lon && Some(i) != lat && Some(i) != wkt_col {
-                properties.insert(&headers[i], Value::String(cell.to_string()));
-            }
-        }
-        let geometry = match csv_geometry(&record, lon, lat, wkt_col) {
-            Ok(g) => g.map(RawGeometry::Parsed),
-            Err((property, message)) => {
-                problems.push(Problem {
-                    file: file.to_string(),
-                    feature: Some(label.clone()),
-                    property: Some(property.into()),
-                    message,
-                });
-                Some(RawGeometry::Unreadable)
-            }
-        };
-        out.push(RawFeature {
-            label,
-            geometry,
-            properties,
-        });
+        out.push(table_row(
+            file,
+            format!("line {line}"),
+            &headers,
+            &record.iter().collect::<Vec<_>>(),
+            (lon, lat, wkt_col),
+            &mut problems,
+        ));
     }
     finish(file, true, out, problems)
+}
+
+/// The coordinate columns of a table's (renamed) headers: `lon` and `lat`, or `wkt`; refused, naming
+/// what was found, when it has neither.
+pub(super) type Coordinates = (Option<usize>, Option<usize>, Option<usize>);
+
+pub(super) fn coordinate_columns(file: &str, headers: &[String]) -> Result<Coordinates, Vec<Problem>> {
+    let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let (lon, lat, wkt_col) = (col("lon"), col("lat"), col("wkt"));
+    if wkt_col.is_none() && (lon.is_none() || lat.is_none()) {
+        return Err(vec![Problem::file(
+            file,
+            format!(
+                "a table needs longitude and latitude columns (lon/lat, 经度/纬度, X/Y) or a wkt column; found {} \
+                 (name the columns in dataset.toml: [layers.<layer>] columns = {{ lon = \"…\", lat = \"…\" }})",
+                headers.join(", ")
+            ),
+        )]);
+    }
+    Ok((lon, lat, wkt_col))
+}
+
+/// One row of a table (its cells as text) as a raw feature: the coordinate columns its geometry, the
+/// other non-empty cells its properties.
+pub(super) fn table_row(
+    file: &str,
+    label: String,
+    headers: &[String],
+    cells: &[&str],
+    (lon, lat, wkt_col): Coordinates,
+    problems: &mut Vec<Problem>,
+) -> RawFeature {
+    let mut properties = PropMap::new();
+    for (i, cell) in cells.iter().enumerate() {
+        if Some(i) != lon && Some(i) != lat && Some(i) != wkt_col {
+            if let Some(h) = headers.get(i) {
+                properties.insert(h, Value::String(cell.to_string()));
+            }
+        }
+    }
+    let cell = |i: Option<usize>| i.and_then(|i| cells.get(i).copied()).unwrap_or("");
+    let geometry = match csv_geometry(cell(lon), cell(lat), wkt_col.map(|i| cell(Some(i)))) {
+        Ok(g) => g.map(RawGeometry::Parsed),
+        Err((property, message)) => {
+            problems.push(Problem {
+                file: file.to_string(),
+                feature: Some(label.clone()),
+                property: Some(property.into()),
+                message,
+            });
+            Some(RawGeometry::Unreadable)
+        }
+    };
+    RawFeature {
+        label,
+        geometry,
+        properties,
+    }
 }
 
 /// The layer as read, with the problems of its single features.
@@ -406,14 +522,8 @@ pub(super) fn finish(
     })
 }
 
-fn csv_geometry(
-    record: &csv::StringRecord,
-    lon: Option<usize>,
-    lat: Option<usize>,
-    wkt_col: Option<usize>,
-) -> Result<Option<geo::Geometry<f64>>, (&'static str, String)> {
-    if let Some(i) = wkt_col {
-        let text = record.get(i).unwrap_or("").trim();
+fn csv_geometry(lon: &str, lat: &str, wkt: Option<&str>) -> Result<Option<geo::Geometry<f64>>, (&'static str, String)> {
+    if let Some(text) = wkt.map(str::trim) {
         if !text.is_empty() {
             // The WKT parser recurses once per parenthesis: a cell nested thousands deep would overflow the stack.
             let depth = text
@@ -443,19 +553,16 @@ fn csv_geometry(
             return Ok(Some(geometry));
         }
     }
-    let (Some(x), Some(y)) = (lon, lat) else {
-        return Ok(None);
-    };
-    let cell = |i: usize, name: &'static str| {
-        let text = record.get(i).unwrap_or("").trim();
+    let cell = |text: &str, name: &'static str| {
+        let text = text.trim();
         text.parse::<f64>()
             .map_err(|_| (name, format!("expected a number, found \"{text}\"")))
     };
-    if record.get(x).unwrap_or("").trim().is_empty() && record.get(y).unwrap_or("").trim().is_empty() {
+    if lon.trim().is_empty() && lat.trim().is_empty() {
         return Ok(None);
     }
     Ok(Some(geo::Geometry::Point(geo::Point::new(
-        cell(x, "lon")?,
-        cell(y, "lat")?,
+        cell(lon, "lon")?,
+        cell(lat, "lat")?,
     ))))
 }

@@ -421,3 +421,22 @@ pub async fn voiding_keeps_the_run_and_records_the_void(
         "{trail}"
     );
 }
+
+/// Whether the command `tool` (from the Debian package `package`) runs here: in CI a missing one fails
+/// the test; elsewhere it says loudly that the test skipped.
+pub fn tool_available(tool: &str, package: &str) -> bool {
+    let found = Command::new(tool)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("CI").is_err(),
+            "{tool} ({package}) is missing in CI: scripts/test installs it"
+        );
+        eprintln!(
+            "\n*** SKIPPED: {tool} not installed (apt-get install {package}); a test that needs it did not run ***\n"
+        );
+    }
+    found
+}
