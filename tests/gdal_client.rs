@@ -9,23 +9,6 @@ mod common;
 use common::{http, python_venv, serve_with_a_run};
 use std::process::Command;
 
-fn ogrinfo_available() -> bool {
-    let found = Command::new("ogrinfo")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("CI").is_err(),
-            "ogrinfo (gdal-bin) is missing in CI: scripts/test installs it"
-        );
-        eprintln!(
-            "\n*** SKIPPED: ogrinfo not installed (apt-get install gdal-bin); the GDAL client test did not run ***\n"
-        );
-    }
-    found
-}
-
 fn ogrinfo(args: &[&str]) -> (String, String) {
     let out = Command::new("ogrinfo").args(args).output().unwrap();
     (
@@ -36,7 +19,7 @@ fn ogrinfo(args: &[&str]) -> (String, String) {
 
 #[test]
 fn gdal_reads_every_layer_with_its_types_and_copies_findings_to_shapefiles() {
-    if !ogrinfo_available() {
+    if !common::tool_available("ogrinfo", "gdal-bin") {
         return;
     }
     let state = tempfile::tempdir().unwrap();
@@ -148,7 +131,7 @@ fn fetch(port: u16, path: &str) -> Vec<u8> {
 /// areas with their properties, and in a zoom-14 tile area R001's corners lie where Web Mercator puts them.
 #[test]
 fn gdal_reads_the_vector_tiles() {
-    if !ogrinfo_available() {
+    if !common::tool_available("ogrinfo", "gdal-bin") {
         return;
     }
     let state = tempfile::tempdir().unwrap();
