@@ -75,6 +75,8 @@ pub const SYNTH_FACILITIES: u64 = 1_000_000;
 
 /// Client addresses whose failed sign-ins the server remembers (to slow guessing) at once.
 pub const SIGN_IN_CLIENTS: usize = 10_000;
+/// Reading one GeoPackage table: SQLite is stopped past this (a damaged or crafted file never runs on).
+pub const GPKG_SECONDS: u64 = 60;
 /// A workbook sheet's columns: a cell further right is refused (a ledger has tens).
 pub const SHEET_COLUMNS: usize = 1_000;
 /// Why a run is voided (`POST /checks/{id}/void`), in characters.

@@ -382,3 +382,64 @@ fn an_unknown_column_is_warned_of_with_the_nearest_name() {
         about[0].message
     );
 }
+
+/// GDAL's GeoPackage of the whole demo, one table a layer in one file as QGIS keeps a project's layers:
+/// the same dataset as the GeoJSON demo; a table in another CRS than dataset.toml's is refused by name.
+#[test]
+fn a_geopackage_gdal_wrote_is_the_demo() {
+    if !common::tool_available("ogr2ogr", "gdal-bin") {
+        return;
+    }
+    let layers = ["admin_units", "residential_areas", "facilities", "roads", "candidates"];
+    let mapping: String = layers
+        .iter()
+        .map(|l| format!("[layers.{l}]\nfile = \"马尾.gpkg\"\n"))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let toml = std::fs::read_to_string("geodata/demo/dataset.toml").unwrap();
+    std::fs::write(dir.path().join("dataset.toml"), format!("{toml}\n{mapping}")).unwrap();
+    let gpkg = dir.path().join("马尾.gpkg");
+    for layer in layers {
+        let out = std::process::Command::new("ogr2ogr")
+            .args(["-f", "GPKG", "-append", "-nln", layer, gpkg.to_str().unwrap()])
+            .arg(format!("geodata/demo/{layer}.geojson"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "ogr2ogr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    same_as_the_demo(dir.path());
+    let (_, warnings) = carecircle::load::load_dataset_with_warnings(dir.path()).unwrap();
+    assert!(
+        warnings.0.is_empty(),
+        "GDAL's fid column is no unknown property: {warnings}"
+    );
+    // The facilities alone, as facilities.gpkg, reprojected to a Gauss-Krüger zone: refused, saying why.
+    let other = demo_without_facilities("");
+    let out = std::process::Command::new("ogr2ogr")
+        .args(["-f", "GPKG", "-t_srs", "EPSG:4527"])
+        .arg(other.path().join("facilities.gpkg"))
+        .arg("geodata/demo/facilities.geojson")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let problems = load_dataset(other.path()).err().unwrap().0;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].message.contains("EPSG:4527"), "{}", problems[0].message);
+    // Not a GeoPackage at all: one problem.
+    std::fs::write(
+        other.path().join("facilities.gpkg"),
+        b"SQLite format 3\0 but not really",
+    )
+    .unwrap();
+    let problems = load_dataset(other.path()).err().unwrap().0;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].message.contains("not a readable GeoPackage"),
+        "{}",
+        problems[0].message
+    );
+}

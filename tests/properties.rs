@@ -225,10 +225,17 @@ proptest! {
         if let Err(problems) = load_dataset(dir.path()) {
             prop_assert!(!problems.is_empty());
         }
-        // Any bytes as a workbook, then as text in each encoding carecircle detects.
+        // Any bytes as a workbook, as a GeoPackage (after SQLite's own header, too), then as text in each
+        // encoding carecircle detects.
         std::fs::write(&facilities, &junk).unwrap();
         prop_assert!(load_dataset(dir.path()).is_err());
         std::fs::remove_file(&facilities).unwrap();
+        let gpkg = dir.path().join("facilities.gpkg");
+        for bytes in [junk.clone(), [b"SQLite format 3\0".as_slice(), &junk].concat()] {
+            std::fs::write(&gpkg, &bytes).unwrap();
+            prop_assert!(load_dataset(dir.path()).is_err());
+        }
+        std::fs::remove_file(&gpkg).unwrap();
         let mut utf16 = vec![0xFF, 0xFE];
         utf16.extend(&junk);
         for bytes in [junk.clone(), utf16] {

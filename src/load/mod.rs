@@ -9,6 +9,7 @@
 
 mod fgb;
 mod geometry;
+mod gpkg;
 mod layers;
 mod problem;
 mod propmap;
@@ -357,6 +358,9 @@ fn read_header_table(dir: &Path, problems: &mut Vec<Problem>, settings: &mut set
     };
     if as_of.is_none() {
         problems.push(key_problem("as_of", "expected a date YYYY-MM-DD".into()));
+    }
+    for layer in settings.values_mut() {
+        layer.crs = crs;
     }
     if problems.len() > before {
         return None;

@@ -16,6 +16,10 @@ pub struct LayerSettings {
     pub file: Option<String>,
     /// The workbook's sheet (default: the first).
     pub sheet: Option<String>,
+    /// The GeoPackage's feature table (default: the one named after the layer, or the only one).
+    pub table: Option<String>,
+    /// The dataset's CRS, as `dataset.toml` says (a GeoPackage's must be the same).
+    pub crs: Option<crate::crs::Crs>,
     /// The text's encoding (default: detected).
     pub encoding: Option<Encoding>,
     /// The contract's key for each column the office names otherwise: (column as written, key).
@@ -28,7 +32,7 @@ pub struct LayerSettings {
 pub type Settings = HashMap<&'static str, LayerSettings>;
 
 const FILE: &str = "dataset.toml";
-const LAYER_KEYS: [&str; 5] = ["file", "sheet", "encoding", "columns", "values"];
+const LAYER_KEYS: [&str; 6] = ["file", "sheet", "table", "encoding", "columns", "values"];
 
 fn problem(key: String, message: String) -> Problem {
     Problem {
@@ -132,6 +136,7 @@ fn read_layer(layer: &'static str, table: &toml::Table, one: &mut LayerSettings,
         }
     }
     one.sheet = text("sheet", problems);
+    one.table = text("table", problems);
     if let Some(name) = text("encoding", problems) {
         match Encoding::parse(&name) {
             Some(e) => one.encoding = Some(e),

@@ -62,7 +62,7 @@ impl RawLayer {
 pub type Each<'a, F> = &'a (dyn Fn(RawFeature, &str, bool) -> F + Sync);
 
 /// The file formats a layer may come in, in the order they are looked for.
-pub(super) const EXTENSIONS: [&str; 5] = ["geojson", "csv", "xlsx", "shp.zip", "fgb"];
+pub(super) const EXTENSIONS: [&str; 6] = ["geojson", "csv", "xlsx", "gpkg", "shp.zip", "fgb"];
 
 /// The coordinate columns of a table (CSV, workbook), by the names offices give them.
 const COORDINATES: [(&str, &[&str]); 3] = [
@@ -133,10 +133,34 @@ pub fn read_layer<F: Send>(
         [] => Ok(None),
         [path] => {
             let file = file_name(path);
+            let column = |name: &str| contract_key(layer, settings, name, true);
+            if file.to_lowercase().ends_with(".gpkg") {
+                // SQLite reads the file itself, page by page.
+                let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+                if size > crate::limits::LAYER_BYTES {
+                    return Err(vec![Problem::file(
+                        &file,
+                        format!(
+                            "larger than carecircle reads ({})",
+                            crate::limits::human(crate::limits::LAYER_BYTES)
+                        ),
+                    )]);
+                }
+                let plain = |name: &str| contract_key(layer, settings, name, false);
+                return super::gpkg::read_gpkg(
+                    &file,
+                    path,
+                    layer,
+                    settings.table.as_deref(),
+                    settings.crs,
+                    id_key,
+                    &plain,
+                )
+                .map(|l| Some(after(l)));
+            }
             let bytes = crate::limits::read_capped(path, crate::limits::LAYER_BYTES)
                 .map_err(|e| vec![Problem::file(&file, format!("无法读取 cannot read: {e}"))])?;
             let lower = file.to_lowercase();
-            let column = |name: &str| contract_key(layer, settings, name, true);
             if lower.ends_with(".csv") || lower.ends_with(".txt") {
                 let (text, _) =
                     super::text::decode(&bytes, settings.encoding).map_err(|why| vec![Problem::file(&file, why)])?;
