@@ -28,3 +28,4 @@ pub mod synth;
 pub mod tiles;
 pub mod toml_file;
 pub mod write;
+pub mod write_gpkg;

@@ -5,7 +5,7 @@
 
 pub use carecircle_core::{
     access, accounts, allocate, audit, builtin, check, compare, cql2, crs, digest, engine, fields, limits, load, model,
-    network, report, rules, safe_write, scope, spatial, synth, tiles, toml_file, write,
+    network, report, rules, safe_write, scope, spatial, synth, tiles, toml_file, write, write_gpkg,
 };
 
 pub use carecircle_maps as map;

@@ -17,15 +17,112 @@ pub enum DatasetWriteError {
     Crs(#[from] CrsError),
     #[error(transparent)]
     Write(#[from] crate::report::files::WriteError),
+    #[error("cannot write the GeoPackage: {0}")]
+    GeoPackage(String),
+}
+
+/// The formats a dataset folder is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// One GeoJSON file a layer (the contract's own folder).
+    GeoJson,
+    /// One GeoPackage holding every layer as a table, named in `dataset.toml` (`[layers.<layer>] file`),
+    /// as QGIS keeps a project's layers.
+    GeoPackage,
 }
 
 /// Writes `dataset` into `dir` with its coordinates converted to `crs`; `description` goes into dataset.toml.
 pub fn write_dataset(dataset: &Dataset, dir: &Path, crs: Crs, description: &str) -> Result<(), DatasetWriteError> {
+    write_dataset_as(dataset, dir, crs, description, Format::GeoJson)
+}
+
+/// [`write_dataset`] in `format`.
+pub fn write_dataset_as(
+    dataset: &Dataset,
+    dir: &Path,
+    crs: Crs,
+    description: &str,
+    format: Format,
+) -> Result<(), DatasetWriteError> {
     let converter = Converter::new(crs)?;
-    let geometry = |g: &Geometry<f64>| -> Result<Value, CrsError> {
-        let g = g.try_map_coords(|c| converter.from_wgs84(c.x, c.y).map(|(x, y)| geo::coord! { x: x, y: y }))?;
-        Ok(serde_json::to_value(geojson::Geometry::from(&g)).unwrap_or(Value::Null))
+    let converted = |g: &Geometry<f64>| -> Result<Geometry<f64>, CrsError> {
+        g.try_map_coords(|c| converter.from_wgs84(c.x, c.y).map(|(x, y)| geo::coord! { x: x, y: y }))
     };
+    let geometry = |g: &Geometry<f64>| -> Result<Value, CrsError> {
+        Ok(serde_json::to_value(geojson::Geometry::from(&converted(g)?)).unwrap_or(Value::Null))
+    };
+    if format == Format::GeoPackage {
+        let mut layers = Vec::new();
+        let mut layer = |name: &'static str, rows: Vec<(Geometry<f64>, Map<String, Value>)>| {
+            let fields = crate::fields::layer_fields(name).unwrap_or_default();
+            layers.push((name, fields, rows));
+        };
+        let rows = |items: Vec<(Geometry<f64>, Map<String, Value>)>| items;
+        layer(
+            "admin_units",
+            rows(
+                dataset
+                    .admin_units
+                    .iter()
+                    .map(|u| {
+                        Ok((
+                            converted(&Geometry::MultiPolygon(u.boundary.clone()))?,
+                            props(ADMIN_UNIT_FIELDS, u),
+                        ))
+                    })
+                    .collect::<Result<_, CrsError>>()?,
+            ),
+        );
+        layer(
+            "residential_areas",
+            dataset
+                .residential_areas
+                .iter()
+                .map(|a| Ok((converted(&a.geometry)?, props(RESIDENTIAL_AREA_FIELDS, a))))
+                .collect::<Result<_, CrsError>>()?,
+        );
+        layer(
+            "facilities",
+            dataset
+                .facilities
+                .iter()
+                .map(|f| Ok((converted(&f.geometry)?, props(FACILITY_FIELDS, f))))
+                .collect::<Result<_, CrsError>>()?,
+        );
+        if !dataset.roads.is_empty() {
+            layer(
+                "roads",
+                dataset
+                    .roads
+                    .iter()
+                    .map(|r| {
+                        Ok((
+                            converted(&Geometry::MultiLineString(r.geometry.clone()))?,
+                            props(ROAD_FIELDS, r),
+                        ))
+                    })
+                    .collect::<Result<_, CrsError>>()?,
+            );
+        }
+        if !dataset.candidates.is_empty() {
+            layer(
+                "candidates",
+                dataset
+                    .candidates
+                    .iter()
+                    .map(|c| Ok((converted(&c.geometry)?, props(CANDIDATE_FIELDS, c))))
+                    .collect::<Result<_, CrsError>>()?,
+            );
+        }
+        let file = "dataset.gpkg";
+        let bytes = crate::write_gpkg::geopackage(&layers, crs).map_err(DatasetWriteError::GeoPackage)?;
+        let mut toml = header(dataset, crs, description);
+        for (name, _, _) in &layers {
+            toml.push_str(&format!("\n[layers.{name}]\nfile = \"{file}\"\n"));
+        }
+        crate::safe_write::write_all(dir, vec![("dataset.toml", toml.into_bytes()), (file, bytes)])?;
+        return Ok(());
+    }
     let collection = |features: Vec<(Value, Map<String, Value>)>| {
         let features: Vec<Value> = features
             .into_iter()
@@ -33,14 +130,6 @@ pub fn write_dataset(dataset: &Dataset, dir: &Path, crs: Crs, description: &str)
             .collect();
         serde_json::to_vec(&json!({"type": "FeatureCollection", "features": features})).unwrap_or_default()
     };
-    // Each layer's properties from its field table; what is unknown is left out, as a folder omits it.
-    fn props<T>(fields: &[Field<T>], x: &T) -> Map<String, Value> {
-        fields
-            .iter()
-            .map(|f| (f.key.to_string(), (f.read)(x).json(Lists::Array)))
-            .filter(|(_, v)| !v.is_null())
-            .collect()
-    }
     let mut units = Vec::new();
     for u in &dataset.admin_units {
         units.push((
@@ -81,6 +170,15 @@ pub fn write_dataset(dataset: &Dataset, dir: &Path, crs: Crs, description: &str)
     }
     crate::safe_write::write_all(dir, files)?;
     Ok(())
+}
+
+/// Each layer's properties from its field table; what is unknown is left out, as a folder omits it.
+fn props<T>(fields: &[Field<T>], x: &T) -> Map<String, Value> {
+    fields
+        .iter()
+        .map(|f| (f.key.to_string(), (f.read)(x).json(Lists::Array)))
+        .filter(|(_, v)| !v.is_null())
+        .collect()
 }
 
 fn header(dataset: &Dataset, crs: Crs, description: &str) -> String {

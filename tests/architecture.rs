@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 /// The modules of the core, as `src/` holds them.
-const CORE: [&str; 28] = [
+const CORE: [&str; 29] = [
     "audit.rs",
     "accounts.rs",
     "access",
@@ -35,6 +35,7 @@ const CORE: [&str; 28] = [
     "tiles",
     "toml_file.rs",
     "write.rs",
+    "write_gpkg",
     "core.rs",
     "lib.rs",
     "main.rs",

@@ -443,3 +443,52 @@ fn a_geopackage_gdal_wrote_is_the_demo() {
         problems[0].message
     );
 }
+
+/// The demo written back as one GeoPackage (`write_dataset_as`, what `db export --format gpkg` writes):
+/// GDAL reads every layer of it, and carecircle reads it back into the very dataset it was.
+#[test]
+fn the_demo_written_as_a_geopackage_reads_back_as_itself() {
+    let demo = load_dataset(Path::new("geodata/demo")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    carecircle::write::write_dataset_as(
+        &demo,
+        &out,
+        carecircle::crs::Crs::Wgs84,
+        "演示",
+        carecircle::write::Format::GeoPackage,
+    )
+    .unwrap();
+    same_as_the_demo(&out);
+    if !common::tool_available("ogrinfo", "gdal-bin") {
+        return;
+    }
+    let info = std::process::Command::new("ogrinfo")
+        .args(["-so", "-al"])
+        .arg(out.join("dataset.gpkg"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&info.stdout);
+    assert!(info.status.success(), "{}", String::from_utf8_lossy(&info.stderr));
+    for (layer, count) in [
+        ("admin_units", demo.admin_units.len()),
+        ("residential_areas", demo.residential_areas.len()),
+        ("facilities", demo.facilities.len()),
+        ("roads", demo.roads.len()),
+        ("candidates", demo.candidates.len()),
+    ] {
+        let at = text
+            .find(&format!("Layer name: {layer}\n"))
+            .unwrap_or_else(|| panic!("{layer}: {text}"));
+        assert!(
+            text[at..].contains(&format!("Feature Count: {count}\n")),
+            "{layer} holds {count}: {text}"
+        );
+    }
+    assert!(text.contains("ID[\"EPSG\",4326]"), "GDAL reads the CRS: {text}");
+    assert!(
+        !String::from_utf8_lossy(&info.stderr).contains("Warning"),
+        "{}",
+        String::from_utf8_lossy(&info.stderr)
+    );
+}

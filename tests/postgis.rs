@@ -648,9 +648,10 @@ async fn a_scoped_viewer_reads_only_its_street_and_a_void_is_kept_in_postgis() {
         .unwrap();
 }
 
-/// `db import` on the command line goes on the audit trail, naming the dataset and its version.
+/// `db import` on the command line goes on the audit trail, naming the dataset and its version; `db
+/// export --format gpkg` writes it back as one GeoPackage that reads as the same dataset.
 #[test]
-fn an_import_goes_on_the_audit_trail() {
+fn an_import_goes_on_the_audit_trail_and_exports_as_a_geopackage() {
     let Some((mut conn, import_url)) = own_schema("imported") else {
         return;
     };
@@ -673,6 +674,13 @@ fn an_import_goes_on_the_audit_trail() {
         trail.contains("\tdb import geodata/demo (version 1)\t马尾\t"),
         "{trail}"
     );
+    // And back out as one GeoPackage, read again as the very dataset imported.
+    let out = tempfile::tempdir().unwrap();
+    let folder = out.path().join("马尾");
+    cli(&["db", "export", "马尾", folder.to_str().unwrap(), "--format", "gpkg"]);
+    assert!(folder.join("dataset.gpkg").is_file());
+    let digest = |d: &Path| carecircle::digest::dataset_digest(&load_dataset(d).unwrap());
+    assert_eq!(digest(&folder), digest(Path::new("geodata/demo")));
     diesel::sql_query("DROP SCHEMA imported CASCADE")
         .execute(&mut conn)
         .unwrap();

@@ -33,6 +33,10 @@ enum DbCommand {
         name: String,
         /// The folder to write.
         dir: PathBuf,
+        /// `geojson` (a file a layer, the contract's folder) or `gpkg` (one GeoPackage holding every
+        /// layer, as QGIS keeps them, named in the folder's dataset.toml).
+        #[arg(long, default_value = "geojson", value_parser = ["geojson", "gpkg"])]
+        format: String,
     },
     /// List the stored datasets.
     List,
@@ -59,7 +63,7 @@ pub fn run(args: DbArgs) -> i32 {
             .migrate()
             .map(|n| println!("迁移 migrated: {n} migration(s) applied")),
         DbCommand::Import { dataset, name } => import(&store, &dataset, name),
-        DbCommand::Export { name, dir } => export(&store, &name, &dir),
+        DbCommand::Export { name, dir, format } => export(&store, &name, &dir, &format),
         DbCommand::List => store
             .dataset_names()
             .map(|names| names.iter().for_each(|n| println!("{n}"))),
@@ -123,10 +127,16 @@ fn import(store: &PostgisStore, dir: &Path, name: Option<String>) -> Result<(), 
     Ok(())
 }
 
-fn export(store: &PostgisStore, name: &str, dir: &Path) -> Result<(), carecircle::store::StoreError> {
+fn export(store: &PostgisStore, name: &str, dir: &Path, format: &str) -> Result<(), carecircle::store::StoreError> {
+    use carecircle::write::Format;
     let dataset = store.dataset(name)?.dataset;
     let description = store.description(name)?;
-    carecircle::write::write_dataset(&dataset, dir, carecircle::crs::Crs::Wgs84, &description)
+    let format = if format == "gpkg" {
+        Format::GeoPackage
+    } else {
+        Format::GeoJson
+    };
+    carecircle::write::write_dataset_as(&dataset, dir, carecircle::crs::Crs::Wgs84, &description, format)
         .map_err(|e| carecircle::store::StoreError::Backend(e.to_string()))?;
     println!("导出 exported {name} to {}", dir.display());
     Ok(())
