@@ -77,38 +77,7 @@ async fn every_documented_route_has_a_policy_entry() {
     }
 }
 
-/// What a role is told at `method uri`: 401 and 403 are refusals, anything else got through the policy.
-async fn status(
-    app: &impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse,
-        Error = actix_web::Error,
-    >,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-) -> (u16, Value) {
-    let mut req = match method {
-        "POST" => web_test::TestRequest::post(),
-        _ => web_test::TestRequest::get(),
-    }
-    .uri(uri);
-    if method == "POST" {
-        let body = match uri {
-            "/checks" => json!({"dataset": "demo", "rulesets": ["anxi-2022"]}),
-            // Not a proposal: 400 once through the policy.
-            _ => json!({"dataset": "demo"}),
-        };
-        req = req.set_json(body);
-    }
-    if let Some(t) = token {
-        req = req.insert_header(("Authorization", format!("Bearer {t}")));
-    }
-    let resp = web_test::call_service(app, req.to_request()).await;
-    let code = resp.status().as_u16();
-    let body = web_test::read_body(resp).await;
-    (code, serde_json::from_slice(&body).unwrap_or(Value::Null))
-}
+use common::status;
 
 #[actix_web::test]
 async fn each_role_reaches_what_the_table_says_and_no_more() {

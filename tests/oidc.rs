@@ -90,31 +90,7 @@ async fn service(
     .await
 }
 
-async fn call(
-    app: &impl actix_web::dev::Service<
-        actix_http::Request,
-        Response = actix_web::dev::ServiceResponse,
-        Error = actix_web::Error,
-    >,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-) -> (u16, Value) {
-    let mut req = match method {
-        "POST" => web_test::TestRequest::post().set_json(json!({"dataset": "demo", "rulesets": ["anxi-2022"]})),
-        _ => web_test::TestRequest::get(),
-    }
-    .uri(uri);
-    if let Some(t) = token {
-        req = req.insert_header(("Authorization", format!("Bearer {t}")));
-    }
-    let resp = web_test::call_service(app, req.to_request()).await;
-    let status = resp.status().as_u16();
-    (
-        status,
-        serde_json::from_slice(&web_test::read_body(resp).await).unwrap_or(Value::Null),
-    )
-}
+use common::status as call;
 
 #[actix_web::test]
 async fn tokens_the_issuer_signed_are_taken_with_their_role_and_scope() {

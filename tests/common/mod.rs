@@ -440,3 +440,39 @@ pub fn tool_available(tool: &str, package: &str) -> bool {
     }
     found
 }
+
+/// What the sender of `token` is told at `method uri` by the service under test, status and JSON body (null
+/// when not JSON): 401 and 403 are refusals, anything else got through the policy. A POST to `/checks`
+/// asks for a check of the demo; any other POST sends a body that is no proposal (400 once through).
+pub async fn status(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let mut req = match method {
+        "POST" => actix_web::test::TestRequest::post(),
+        _ => actix_web::test::TestRequest::get(),
+    }
+    .uri(uri);
+    if method == "POST" {
+        let body = match uri {
+            "/checks" => serde_json::json!({"dataset": "demo", "rulesets": ["anxi-2022"]}),
+            // Not a proposal: 400 once through the policy.
+            _ => serde_json::json!({"dataset": "demo"}),
+        };
+        req = req.set_json(body);
+    }
+    if let Some(t) = token {
+        req = req.insert_header(("Authorization", format!("Bearer {t}")));
+    }
+    let resp = actix_web::test::call_service(app, req.to_request()).await;
+    let code = resp.status().as_u16();
+    let body = actix_web::test::read_body(resp).await;
+    (code, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
+}
+
