@@ -390,6 +390,27 @@ pub fn key_for(layer: &str, name: &str) -> Option<&'static str> {
         .map(|f| f.key)
 }
 
+/// Every other name any layer's field of this key goes by (its Chinese names and variants), gathered once.
+pub fn other_names(key: &str) -> &'static [&'static str] {
+    static NAMES: std::sync::OnceLock<std::collections::HashMap<&'static str, Vec<&'static str>>> =
+        std::sync::OnceLock::new();
+    NAMES
+        .get_or_init(|| {
+            let mut names: std::collections::HashMap<&'static str, Vec<&'static str>> = Default::default();
+            for field in LAYERS.iter().filter_map(|l| layer_fields(l)).flatten() {
+                let known = names.entry(field.key).or_default();
+                for alias in field.aliases {
+                    if !known.contains(alias) {
+                        known.push(alias);
+                    }
+                }
+            }
+            names
+        })
+        .get(key)
+        .map_or(&[], Vec::as_slice)
+}
+
 /// The keys of a layer's fields, in order; empty for a name that is no layer.
 pub fn layer_keys(layer: &str) -> Vec<&'static str> {
     layer_fields(layer)

@@ -65,6 +65,14 @@ fn demo_without_facilities(extra: &str) -> tempfile::TempDir {
     dir
 }
 
+/// The one problem loading `dir` finds, which must be about `file`: its message.
+fn the_one_problem(dir: &Path, file: &str) -> String {
+    let problems = load_dataset(dir).expect_err("refused").0;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].file, file, "{problems:?}");
+    problems[0].message.clone()
+}
+
 fn demo_digest() -> String {
     carecircle::digest::dataset_digest(&load_dataset(Path::new("geodata/demo")).unwrap())
 }
@@ -172,22 +180,15 @@ fn a_file_in_no_encoding_carecircle_reads_is_one_problem() {
     let mut bytes = chinese_csv(",").into_bytes();
     bytes.extend([0xFF, 0xFF, b'\n']);
     std::fs::write(dir.path().join("facilities.csv"), &bytes).unwrap();
-    let problems = load_dataset(dir.path()).err().unwrap().0;
-    let about: Vec<_> = problems.iter().filter(|p| p.file == "facilities.csv").collect();
-    assert_eq!(about.len(), 1, "{problems:?}");
-    assert!(
-        about[0].message.contains("neither UTF-8 nor GB18030"),
-        "{}",
-        about[0].message
-    );
+    let said = the_one_problem(dir.path(), "facilities.csv");
+    assert!(said.contains("neither UTF-8 nor GB18030"), "{said}");
     // Where dataset.toml says UTF-8, a GBK file is told so.
     let dir = demo_without_facilities("encoding = \"utf-8\"");
     let text = chinese_csv(",");
     let (gbk, _, _) = encoding_rs::GBK.encode(&text);
     std::fs::write(dir.path().join("facilities.csv"), &gbk).unwrap();
-    let problems = load_dataset(dir.path()).err().unwrap().0;
-    assert_eq!(problems.len(), 1, "{problems:?}");
-    assert!(problems[0].message.contains("not UTF-8"), "{}", problems[0].message);
+    let said = the_one_problem(dir.path(), "facilities.csv");
+    assert!(said.contains("not UTF-8"), "{said}");
 }
 
 /// GDAL writes a number with 16 significant digits, where a double may need 17: the demo's points are
@@ -307,14 +308,7 @@ fn crafted_workbooks_are_one_problem_each() {
     let write = |name: &str, bytes: &[u8]| {
         let dir = demo_without_facilities("");
         std::fs::write(dir.path().join(name), bytes).unwrap();
-        let problems = load_dataset(dir.path()).err().unwrap().0;
-        let about: Vec<String> = problems
-            .iter()
-            .filter(|p| p.file == name)
-            .map(|p| p.message.clone())
-            .collect();
-        assert_eq!(about.len(), 1, "{problems:?}");
-        about[0].clone()
+        the_one_problem(dir.path(), name)
     };
     assert!(write("facilities.xlsx", b"PK\x03\x04 not really").contains("not a readable .xlsx"));
     // A zip bomb: one member of 300 MiB of zeros (a few hundred KB packed).
@@ -426,22 +420,16 @@ fn a_geopackage_gdal_wrote_is_the_demo() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let problems = load_dataset(other.path()).err().unwrap().0;
-    assert_eq!(problems.len(), 1, "{problems:?}");
-    assert!(problems[0].message.contains("EPSG:4527"), "{}", problems[0].message);
+    let said = the_one_problem(other.path(), "facilities.gpkg");
+    assert!(said.contains("EPSG:4527"), "{said}");
     // Not a GeoPackage at all: one problem.
     std::fs::write(
         other.path().join("facilities.gpkg"),
         b"SQLite format 3\0 but not really",
     )
     .unwrap();
-    let problems = load_dataset(other.path()).err().unwrap().0;
-    assert_eq!(problems.len(), 1, "{problems:?}");
-    assert!(
-        problems[0].message.contains("not a readable GeoPackage"),
-        "{}",
-        problems[0].message
-    );
+    let said = the_one_problem(other.path(), "facilities.gpkg");
+    assert!(said.contains("not a readable GeoPackage"), "{said}");
 }
 
 /// The demo written back as one GeoPackage (`write_dataset_as`, what `db export --format gpkg` writes):

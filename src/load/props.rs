@@ -78,13 +78,7 @@ impl<'a> Props<'a> {
             .map(|k| {
                 // The keys asked for, and the other names a file may give them (建筑面积（平方米）).
                 let names = asked.iter().flat_map(|a| {
-                    let aliases = crate::fields::LAYERS
-                        .iter()
-                        .filter_map(|l| crate::fields::layer_fields(l))
-                        .flatten()
-                        .find(|f| f.key == *a)
-                        .map_or(&[][..], |f| f.aliases);
-                    std::iter::once((*a, *a)).chain(aliases.iter().map(move |alias| (*alias, *a)))
+                    std::iter::once((*a, *a)).chain(crate::fields::other_names(a).iter().map(move |alias| (*alias, *a)))
                 });
                 let nearest = names
                     .map(|(name, key)| (strsim::levenshtein(k, name), name, key))

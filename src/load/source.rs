@@ -71,24 +71,47 @@ const COORDINATES: [(&str, &[&str]); 3] = [
     ("wkt", &["wkt", "几何", "geometry"]),
 ];
 
-/// The contract's key for a column or property named `name` in `layer`: as `dataset.toml` maps it, a
-/// coordinate column's (`lon`, `lat`, `wkt`, where `coordinates`), a field's key or the key whose
-/// Chinese name or variant it is (`crate::fields::key_for`); `None` when it is none of them.
-fn contract_key(layer: &str, settings: &LayerSettings, name: &str, coordinates: bool) -> Option<&'static str> {
-    let wanted = crate::fields::column_key(name);
-    settings
-        .columns
-        .iter()
-        .find(|(column, _)| crate::fields::column_key(column) == wanted)
-        .map(|(_, key)| *key)
-        .or_else(|| {
-            COORDINATES
+/// The names a layer's columns and properties may go by, each with the contract's key, normalised once
+/// per layer read (`crate::fields::column_key`), so that no feature looks through the field tables again.
+struct Names {
+    /// What `dataset.toml` maps (`columns = { name = "机构名称" }`).
+    mapped: Vec<(String, &'static str)>,
+    /// The coordinate columns of a table: `lon`, `lat`, `wkt` and their other names.
+    coordinates: Vec<(String, &'static str)>,
+    /// Every field's key, Chinese name and variants (`crate::fields::key_for`'s).
+    fields: Vec<(String, &'static str)>,
+}
+
+impl Names {
+    fn new(layer: &str, settings: &LayerSettings) -> Names {
+        use crate::fields::column_key;
+        Names {
+            mapped: settings.columns.iter().map(|(c, k)| (column_key(c), *k)).collect(),
+            coordinates: COORDINATES
                 .iter()
-                .filter(|_| coordinates)
-                .find(|(_, names)| names.iter().any(|n| crate::fields::column_key(n) == wanted))
-                .map(|(key, _)| *key)
-        })
-        .or_else(|| crate::fields::key_for(layer, name))
+                .flat_map(|(key, names)| names.iter().map(|n| (column_key(n), *key)))
+                .collect(),
+            fields: crate::fields::layer_fields(layer)
+                .unwrap_or_default()
+                .iter()
+                .flat_map(|f| {
+                    std::iter::once(f.key)
+                        .chain(f.aliases.iter().copied())
+                        .map(|n| (column_key(n), f.key))
+                })
+                .collect(),
+        }
+    }
+
+    /// The contract's key for a column or property named `name`: as `dataset.toml` maps it, a coordinate
+    /// column's (where `coordinates`), a field's key or the key whose other name it is; `None` when none.
+    fn key(&self, name: &str, coordinates: bool) -> Option<&'static str> {
+        let wanted = crate::fields::column_key(name);
+        let find = |names: &[(String, &'static str)]| names.iter().find(|(n, _)| *n == wanted).map(|(_, k)| *k);
+        find(&self.mapped)
+            .or_else(|| coordinates.then(|| find(&self.coordinates)).flatten())
+            .or_else(|| find(&self.fields))
+    }
 }
 
 /// Finds and reads the layer's file — the one `dataset.toml` names, else `<layer>.geojson`, `.csv`,
@@ -103,8 +126,9 @@ pub fn read_layer<F: Send>(
 ) -> Result<Option<ReadLayer<F>>, Vec<Problem>> {
     // Chinese names and mapped columns become the contract's keys, an office's words its values, before
     // the layer reads them.
+    let names = Names::new(layer, settings);
     let renamed = |mut f: RawFeature, file: &str, text_cells: bool| {
-        f.properties.rename(|name| contract_key(layer, settings, name, false));
+        f.properties.rename(|name| names.key(name, false));
         for (key, words) in &settings.values {
             f.properties.map_value(key, words);
         }
@@ -133,7 +157,7 @@ pub fn read_layer<F: Send>(
         [] => Ok(None),
         [path] => {
             let file = file_name(path);
-            let column = |name: &str| contract_key(layer, settings, name, true);
+            let column = |name: &str| names.key(name, true);
             if file.to_lowercase().ends_with(".gpkg") {
                 // SQLite reads the file itself, page by page.
                 let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
@@ -146,7 +170,7 @@ pub fn read_layer<F: Send>(
                         ),
                     )]);
                 }
-                let plain = |name: &str| contract_key(layer, settings, name, false);
+                let plain = |name: &str| names.key(name, false);
                 return super::gpkg::read_gpkg(
                     &file,
                     path,

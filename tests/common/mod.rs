@@ -475,4 +475,3 @@ pub async fn status(
     let body = actix_web::test::read_body(resp).await;
     (code, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
 }
-
