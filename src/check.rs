@@ -76,6 +76,14 @@ impl Source {
         }
     }
 
+    /// A version of a dataset made by editing (or undoing edits), its digest computed when first asked for.
+    pub fn edited(name: &str, dataset: Dataset, version: u32) -> Source {
+        Source {
+            version: Some(version),
+            ..Source::new(name, dataset)
+        }
+    }
+
     /// The same source, keeping `hold` alive as long as any clone of it lives: the store's guarantee that
     /// the version stays while it is judged and kept.
     pub fn held(mut self, hold: Arc<dyn std::any::Any + Send + Sync>) -> Source {
@@ -267,6 +275,125 @@ pub struct CoverageAnswer {
     pub covered: geo::MultiPolygon<f64>,
     /// The residential areas out of reach, each a finding of the ad-hoc rule.
     pub uncovered: Vec<engine::Finding>,
+}
+
+/// A subject whose verdict an edit changes (`None`: the subject is not there on that side, or was not
+/// judged).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubjectFlip {
+    pub rule: String,
+    /// The layer the subject belongs to (`residential_areas`, `facilities`, `admin_units`, `pools`).
+    pub layer: &'static str,
+    pub id: String,
+    pub name: String,
+    pub before: Option<bool>,
+    pub after: Option<bool>,
+}
+
+/// A rule whose overall verdict an edit changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleFlip {
+    pub rule: String,
+    pub before: bool,
+    pub after: bool,
+}
+
+/// What an edit changes in compliance under `rulesets` (those in force on the dataset's day) in `mode`:
+/// the subjects whose verdicts flip (pass → fail, fail → pass, or a subject that appears or goes with a
+/// verdict) and the rules whose overall verdict flips. The pipeline's sibling: both sides are judged by
+/// the engine as a check judges them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Flips {
+    pub rules: Vec<RuleFlip>,
+    pub subjects: Vec<SubjectFlip>,
+}
+
+/// Judges `before` and `after` and says what flips between them.
+///
+/// ```
+/// use carecircle_core::{check::flips, edit, load, model::Mode, rules};
+/// let demo = load::load_dataset("geodata/demo".as_ref()).unwrap();
+/// let ruleset = rules::load_ruleset("rules/mawei-2020.toml".as_ref()).unwrap();
+/// let same = flips(&demo, &demo, &[ruleset], Mode::Audit);
+/// assert!(same.subjects.is_empty() && same.rules.is_empty());
+/// ```
+pub fn flips(before: &Dataset, after: &Dataset, rulesets: &[Ruleset], mode: Mode) -> Flips {
+    let (a, b) = rayon::join(
+        || engine::judge(before, rulesets, mode),
+        || engine::judge(after, rulesets, mode),
+    );
+    type Verdicts = std::collections::BTreeMap<(String, &'static str, String), (String, bool)>;
+    let verdicts = |d: &Dataset, r: &Report| -> (Verdicts, std::collections::BTreeMap<String, bool>) {
+        let mut subjects = Verdicts::new();
+        let mut rules = std::collections::BTreeMap::new();
+        for o in &r.outcomes {
+            rules.insert(o.rule.clone(), o.pass);
+            for c in &o.subjects {
+                let (layer, id, name) = subject_names(d, c.subject);
+                subjects.insert((o.rule.clone(), layer, id), (name, c.passed));
+            }
+        }
+        (subjects, rules)
+    };
+    let ((sa, ra), (sb, rb)) = (verdicts(before, &a), verdicts(after, &b));
+    let mut out = Flips::default();
+    for (rule, pass) in &ra {
+        if let Some(now) = rb.get(rule).filter(|now| *now != pass) {
+            out.rules.push(RuleFlip {
+                rule: rule.clone(),
+                before: *pass,
+                after: *now,
+            });
+        }
+    }
+    let keys: std::collections::BTreeSet<&(String, &'static str, String)> = sa.keys().chain(sb.keys()).collect();
+    for key in keys {
+        let (was, is) = (sa.get(key), sb.get(key));
+        if was.map(|v| v.1) == is.map(|v| v.1) {
+            continue;
+        }
+        let name = is.or(was).map(|v| v.0.clone()).unwrap_or_default();
+        out.subjects.push(SubjectFlip {
+            rule: key.0.clone(),
+            layer: key.1,
+            id: key.2.clone(),
+            name,
+            before: was.map(|v| v.1),
+            after: is.map(|v| v.1),
+        });
+    }
+    out
+}
+
+/// A subject's layer, id and name.
+fn subject_names(d: &Dataset, subject: engine::Subject) -> (&'static str, String, String) {
+    use engine::Subject;
+    match subject {
+        Subject::Area(i) => d
+            .residential_areas
+            .get(i)
+            .map_or(("residential_areas", String::new(), String::new()), |a| {
+                ("residential_areas", a.id.clone(), a.name.clone())
+            }),
+        Subject::Pool(i) => d
+            .residential_areas
+            .get(i)
+            .map_or(("pools", String::new(), String::new()), |a| {
+                ("pools", a.pool.clone().unwrap_or_else(|| a.id.clone()), a.name.clone())
+            }),
+        Subject::Facility(i) => d
+            .facilities
+            .get(i)
+            .map_or(("facilities", String::new(), String::new()), |f| {
+                ("facilities", f.id.clone(), f.name.clone())
+            }),
+        Subject::Unit(i) => d
+            .admin_units
+            .get(i)
+            .map_or(("admin_units", String::new(), String::new()), |u| {
+                ("admin_units", u.code.clone(), u.name.clone())
+            }),
+    }
 }
 
 /// Judges "every area within `radius_m` of a facility of `tiers`" on `dataset` in `mode`; for a reader

@@ -13,6 +13,7 @@ pub mod compare;
 pub mod cql2;
 pub mod crs;
 pub mod digest;
+pub mod edit;
 pub mod engine;
 pub mod fields;
 pub mod limits;

@@ -4,8 +4,8 @@
 //! The core (`carecircle_core`, `src/core.rs`) judges; this crate is the shell above it.
 
 pub use carecircle_core::{
-    access, accounts, allocate, audit, builtin, check, compare, cql2, crs, digest, engine, fields, limits, load, model,
-    network, report, rules, safe_write, scope, spatial, synth, tiles, toml_file, write, write_gpkg,
+    access, accounts, allocate, audit, builtin, check, compare, cql2, crs, digest, edit, engine, fields, limits, load,
+    model, network, report, rules, safe_write, scope, spatial, synth, tiles, toml_file, write, write_gpkg,
 };
 
 pub use carecircle_maps as map;

@@ -173,7 +173,7 @@ pub fn write_dataset_as(
 }
 
 /// Each layer's properties from its field table; what is unknown is left out, as a folder omits it.
-fn props<T>(fields: &[Field<T>], x: &T) -> Map<String, Value> {
+pub(crate) fn props<T>(fields: &[Field<T>], x: &T) -> Map<String, Value> {
     fields
         .iter()
         .map(|f| (f.key.to_string(), (f.read)(x).json(Lists::Array)))

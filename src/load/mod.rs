@@ -7,6 +7,7 @@
 //! println!("{} facilities", dataset.facilities.len());
 //! ```
 
+mod feature;
 mod fgb;
 mod geometry;
 mod gpkg;
@@ -21,9 +22,10 @@ mod source;
 pub mod text;
 mod xlsx;
 
+pub use feature::{read_feature, LayerFeature};
 pub use geometry::representative_point as representative;
 pub use problem::{Problem, Problems, SHOWN_PROBLEMS};
-pub use propmap::PropMap;
+pub use propmap::{id_text, PropMap};
 pub use proposal::{load_proposal, parse_proposal};
 pub use source::{Each, RawFeature, RawGeometry, RawLayer, ReadLayer};
 
@@ -373,7 +375,7 @@ fn read_header_table(dir: &Path, problems: &mut Vec<Problem>, settings: &mut set
 }
 
 /// Checks that span features: unique ids, and references that must name an existing feature.
-fn cross_check(dataset: &Dataset, files: &HashMap<&str, String>, problems: &mut Vec<Problem>) {
+pub(crate) fn cross_check(dataset: &Dataset, files: &HashMap<&str, String>, problems: &mut Vec<Problem>) {
     let file = |layer: &str| files.get(layer).cloned().unwrap_or_else(|| format!("{layer}.geojson"));
     let mut duplicates = |layer: &str, key: &str, ids: Vec<&str>| {
         let mut seen = HashSet::new();

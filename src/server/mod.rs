@@ -51,6 +51,9 @@ pub struct AppState {
     /// Anyone may read the dataset layers' OGC collections without signing in (`serve --anonymous-read`);
     /// runs still need someone.
     pub anonymous_read: bool,
+    /// Writes to a feature that exists need `If-Match` with its ETag (`serve --require-if-match`): 428
+    /// without it. Off by default, since QGIS and OWSLib send none (the history keeps what they replaced).
+    pub require_if_match: bool,
     /// The web app's basemap: a raster tile URL template with {z}, {x} and {y} (`serve --basemap`).
     pub basemap: Option<String>,
     /// The origins whose pages may call the service (`serve --cors`; `*` for any): besides the service's
@@ -110,6 +113,12 @@ pub enum ApiError {
     /// What the request asks was done already and cannot be done twice (a run voided again).
     #[error("{0}")]
     Conflict(String),
+    /// `If-Match` names another version of the feature than the one the store holds: 412.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// A write without `If-Match` where the service requires one: 428.
+    #[error("{0}")]
+    PreconditionRequired(String),
     #[error("the body did not arrive within {} s", crate::limits::BODY_SECONDS)]
     SlowBody,
     /// The store is full: 507, naming what was not kept, never a path.
@@ -127,7 +136,7 @@ impl From<StoreError> for ApiError {
             }
             StoreError::Full(_) => ApiError::InsufficientStorage(e.to_string()),
             StoreError::AccountExists(_) => ApiError::BadRequest(e.to_string()),
-            StoreError::AlreadyVoided { .. } => ApiError::Conflict(e.to_string()),
+            StoreError::AlreadyVoided { .. } | StoreError::Stale { .. } => ApiError::Conflict(e.to_string()),
             StoreError::Backend(_) | StoreError::Audit(_) | StoreError::Render(_) | StoreError::Map(_) => {
                 ApiError::Internal(e.to_string())
             }
@@ -147,6 +156,8 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::SlowBody => StatusCode::REQUEST_TIMEOUT,
             ApiError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -466,6 +477,7 @@ impl AppState {
             trust_user_header: None,
             oidc: None,
             anonymous_read: false,
+            require_if_match: false,
             basemap: None,
             cors: Vec::new(),
             finding_families: Default::default(),

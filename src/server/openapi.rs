@@ -32,6 +32,13 @@ pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3
         ogc::queryables,
         ogc::items,
         ogc::item,
+        ogc::create_item,
+        ogc::replace_item,
+        ogc::update_item,
+        ogc::delete_item,
+        ogc::items_options,
+        ogc::item_options,
+        ogc::item_history,
         tiles::tile_matrix_sets,
         tiles::tile_matrix_set,
         tiles::tilesets,
@@ -70,7 +77,8 @@ pub const OPENAPI_MEDIA_TYPE: &str = "application/vnd.oai.openapi+json;version=3
         TileMatrixSets, TileMatrixSetRef, TileMatrixSet, BoundingBox, TileMatrix, CheckRun, CheckRuns, NotInForce, RunVoid, checks::VoidBody, RuleInfo, RulesetInfo,
         Rulesets, AppRuleset, AppConfig, AppOidc, SignedIn, Coverage, CoverageFeature, CoverageProperties,
         checks::CheckBody, checks::ReviewRequest, siting::SiteBody, checks::ModeParam, checks::ByParam,
-        checks::CompareBy, checks::CompareFormat, AuditTrail,
+        checks::CompareBy, checks::CompareFormat, AuditTrail, EditAnswer, EditVerdicts, RuleFlipBody,
+        SubjectFlipBody, FeatureHistory, HistoryEntry,
     )),
     modifiers(&Bearer)
 )]

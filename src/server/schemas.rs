@@ -488,3 +488,91 @@ pub struct AuditTrail {
     #[schema(value_type = Vec<Object>)]
     pub entries: Vec<crate::audit::Entry>,
 }
+
+/// What a write did — or, with `dry-run=true`, would do: the feature after it, the dataset version it
+/// made, and the verdicts it flips under the rulesets in force (OGC API – Features Part 4, with
+/// carecircle's judging on save).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EditAnswer {
+    /// Whether nothing was written (`?dry-run=true`).
+    pub dry_run: bool,
+    /// `create`, `replace`, `update` or `delete`.
+    pub op: String,
+    pub collection: String,
+    /// The feature's id.
+    pub id: String,
+    pub dataset: String,
+    /// The dataset version the write made; absent for a dry run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// When it was written, RFC 3339 UTC; absent for a dry run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// Who wrote it, as the audit trail names them.
+    pub by: String,
+    /// The feature's entity tag after the write (its `ETag`); absent after a delete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    /// The feature after the write, GeoJSON in CRS84; absent after a delete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub feature: Option<Value>,
+    pub verdicts: EditVerdicts,
+}
+
+/// What a write changes in compliance: the rules and subjects whose verdicts flip.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EditVerdicts {
+    /// How facilities were counted (`audit`: only those handed over, as the look-back audit counts).
+    pub mode: String,
+    /// The rulesets judged: every one the service has, where in force on the dataset's day.
+    pub rulesets: Vec<String>,
+    /// Rules whose overall verdict flips.
+    pub rules: Vec<RuleFlipBody>,
+    /// Subjects whose verdict flips, appears or goes.
+    pub subjects: Vec<SubjectFlipBody>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RuleFlipBody {
+    pub rule: String,
+    /// `pass` or `fail`.
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectFlipBody {
+    pub rule: String,
+    /// `residential_areas`, `facilities`, `admin_units` or `pools`.
+    pub layer: String,
+    pub id: String,
+    pub name: String,
+    /// `pass`, `fail`, or null where the subject was not there (or not judged) on that side.
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// Every edit of one feature, oldest first: who, when, and the feature before and after.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeatureHistory {
+    pub collection: String,
+    pub id: String,
+    pub edits: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    /// The dataset version the edit made.
+    pub version: u32,
+    /// RFC 3339 UTC.
+    pub at: String,
+    pub by: String,
+    /// `create`, `replace`, `update` or `delete`.
+    pub op: String,
+    /// The feature before (absent for a create) and after (absent for a delete), GeoJSON in CRS84.
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<Value>,
+}

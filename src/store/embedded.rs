@@ -5,25 +5,32 @@
 //! STATE/lock          held (flock) by the one process using the directory
 //! STATE/last-run-id   the last id handed out; ids are never handed out twice
 //! STATE/runs/7/       run.json (the store's summary), check.json.gz (the record) and the run's other files
+//! STATE/edits/demo.jsonl  the edits of dataset demo, replayed on its folder at start (`edit_file`)
 //! ```
 //!
 //! Text files (JSON, GeoJSON, CSV, HTML, SVG) are kept gzipped, as `NAME.gz`: a run's record holds every
 //! finding's geometry, and compressed it takes a fifth of the disk. They are handed back decompressed,
 //! byte for byte as made.
 
-use super::{NewRun, RunSummary, Store, StoreError};
+use super::edit_file::EditFile;
+use super::{KeptEdit, NewEdit, NewRun, RunSummary, Store, StoreError};
 use crate::check::Source;
 use crate::model::Dataset;
 use crate::safe_write::write_folder;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 
 /// The store's own summary of a run, beside its files.
 const SUMMARY: &str = "run.json";
 
 pub struct EmbeddedStore {
-    datasets: Vec<Source>,
+    /// Each dataset's newest version: its folder with its edits made again.
+    datasets: RwLock<Vec<Source>>,
+    /// Each dataset's folder digest, kept at the head of its edits file.
+    bases: Mutex<std::collections::HashMap<String, String>>,
+    /// Serialises edits within the process (the state directory's lock keeps other processes out).
+    writes: Mutex<()>,
     state: PathBuf,
     /// The accounts and the audit trail, which `carecircle users` may change while this store is open.
     records: super::StateRecords,
@@ -56,8 +63,19 @@ impl EmbeddedStore {
         };
         // This process alone uses the state directory now: what killed writes left in it can go.
         crate::safe_write::clean_leftovers(&runs);
+        let mut sources = Vec::with_capacity(datasets.len());
+        let mut bases = std::collections::HashMap::new();
+        for (name, dataset) in datasets {
+            let (source, base) = replay(state, &name, dataset)?;
+            if let Some(base) = base {
+                bases.insert(name, base);
+            }
+            sources.push(source);
+        }
         Ok(EmbeddedStore {
-            datasets: datasets.into_iter().map(|(n, d)| Source::new(&n, d)).collect(),
+            datasets: RwLock::new(sources),
+            bases: Mutex::new(bases),
+            writes: Mutex::new(()),
             state: state.to_path_buf(),
             ids: Mutex::new(()),
             records: super::StateRecords::new(state),
@@ -85,21 +103,104 @@ impl EmbeddedStore {
     }
 }
 
+fn poisoned() -> StoreError {
+    StoreError::Backend("a lock of the embedded store was poisoned by a panic".into())
+}
+
+/// Dataset `name` from its folder with the edits kept for it made again; beside it the folder's digest
+/// when it has edits. A folder changed under its edits is refused, naming both.
+fn replay(state: &Path, name: &str, dataset: Dataset) -> Result<(Source, Option<String>), StoreError> {
+    let file = EditFile::new(state, name);
+    let Some((base, edits)) = file.read()? else {
+        return Ok((Source::new(name, dataset), None));
+    };
+    let folder = crate::digest::dataset_digest(&dataset);
+    if folder != base {
+        return Err(StoreError::Backend(format!(
+            "数据集目录已变 dataset \"{name}\" was edited through carecircle ({} edits in {}), but its folder is no longer the one they were made on (its digest was {base}, now {folder}): serve the folder they were made on, or move the edits file aside to start again from this folder",
+            edits.len(),
+            file.path().display()
+        )));
+    }
+    let mut now = dataset;
+    let mut version = 1;
+    for e in &edits {
+        now = crate::edit::redo(&now, e.kept()?).map_err(|err| {
+            StoreError::Backend(format!(
+                "{}: the edit making version {} ({} {} \"{}\") cannot be made again: {err}",
+                file.path().display(),
+                e.version,
+                e.op,
+                e.layer,
+                e.feature_id
+            ))
+        })?;
+        version = e.version;
+    }
+    let source = if edits.is_empty() {
+        Source::new(name, now)
+    } else {
+        Source::edited(name, now, version)
+    };
+    Ok((source, Some(base)))
+}
+
+impl EmbeddedStore {
+    fn sources(&self) -> Result<std::sync::RwLockReadGuard<'_, Vec<Source>>, StoreError> {
+        self.datasets.read().map_err(|_| poisoned())
+    }
+}
+
 impl Store for EmbeddedStore {
     fn kind(&self) -> &'static str {
         "embedded"
     }
 
     fn dataset_names(&self) -> Result<Vec<String>, StoreError> {
-        Ok(self.datasets.iter().map(|s| s.name.clone()).collect())
+        Ok(self.sources()?.iter().map(|s| s.name.clone()).collect())
     }
 
     fn dataset(&self, name: &str) -> Result<Source, StoreError> {
-        self.datasets
+        self.sources()?
             .iter()
             .find(|s| s.name == name)
             .cloned()
             .ok_or_else(|| StoreError::NoDataset(name.to_string()))
+    }
+
+    fn keep_edit(&self, new: NewEdit) -> Result<(Source, KeptEdit), StoreError> {
+        let _one_at_a_time = self.writes.lock().map_err(|_| poisoned())?;
+        let now = self.dataset(new.dataset)?;
+        if now.version != new.base {
+            return Err(StoreError::Stale {
+                dataset: new.dataset.to_string(),
+                now: now.version.unwrap_or(1),
+            });
+        }
+        let version = now.version.unwrap_or(1) + 1;
+        let kept = KeptEdit::new(&new.applied, version, new.by, super::now_rfc3339());
+        let mut bases = self.bases.lock().map_err(|_| poisoned())?;
+        let first = !bases.contains_key(new.dataset);
+        let base = match bases.get(new.dataset) {
+            Some(b) => b.clone(),
+            None => now.digest().to_string(),
+        };
+        EditFile::new(&self.state, new.dataset).append(&base, first, &kept)?;
+        bases.insert(new.dataset.to_string(), base);
+        let source = Source::edited(new.dataset, new.applied.dataset, version);
+        let mut datasets = self.datasets.write().map_err(|_| poisoned())?;
+        if let Some(slot) = datasets.iter_mut().find(|s| s.name == new.dataset) {
+            *slot = source.clone();
+        }
+        Ok((source, kept))
+    }
+
+    fn edits(&self, name: &str) -> Result<Vec<KeptEdit>, StoreError> {
+        self.dataset(name)?;
+        Ok(EditFile::new(&self.state, name)
+            .read()?
+            .map(|(_, e)| e)
+            .unwrap_or_default())
     }
 
     fn next_run_id(&self) -> Result<u64, StoreError> {

@@ -9,12 +9,13 @@
 // The core's modules and the maps by the paths the rest of carecircle gives them (`crate::model`, …):
 // this is the crate carecircle-store (crates/store), which cannot reach the server.
 use carecircle_core::{
-    accounts, audit, check, crs, digest, engine, fields, limits, load, model, report, safe_write, spatial,
+    accounts, audit, check, crs, digest, edit, engine, fields, limits, load, model, report, safe_write, spatial,
 };
 use carecircle_maps as map;
 
 pub mod account_file;
 pub mod audit_file;
+pub mod edit_file;
 pub mod embedded;
 pub mod postgis;
 pub mod void_file;
@@ -38,6 +39,8 @@ pub enum StoreError {
     AlreadyVoided { run: u64, at: String, by: String },
     #[error("check run {id} has no {name}{why}")]
     NoFile { id: u64, name: String, why: &'static str },
+    #[error("数据集已被他人修改 dataset \"{dataset}\" changed while this edit was made (it is at version {now} now): make the edit again on the newest version")]
+    Stale { dataset: String, now: u32 },
     #[error("the store failed: {0}")]
     Backend(String),
     /// The disk (or the database's) is full: what was being kept (`run 7`) was not.
@@ -243,6 +246,103 @@ pub trait Store: Send + Sync {
     fn records(&self) -> &dyn Records;
     /// One file of a kept run, byte for byte as made.
     fn run_file(&self, id: u64, name: &str) -> Result<Vec<u8>, StoreError>;
+    /// Keeps an edit made on the version `edit.base` of its dataset and makes the edited dataset the
+    /// newest version: all of it or nothing, refused ([`StoreError::Stale`]) when another write made a
+    /// newer version first. Returns the new version and the edit as kept.
+    fn keep_edit(&self, edit: NewEdit) -> Result<(Source, KeptEdit), StoreError>;
+    /// Every edit kept of dataset `name`, oldest first: its history, which outlives re-imports.
+    fn edits(&self, name: &str) -> Result<Vec<KeptEdit>, StoreError>;
+    /// Version `version` of dataset `name`: the newest, or an earlier one as it stood, made again from the
+    /// newest by undoing the edits after it.
+    fn dataset_at(&self, name: &str, version: u32) -> Result<Source, StoreError> {
+        let newest = self.dataset(name)?;
+        undo_to(&newest, &self.edits(name)?, version)
+    }
+}
+
+/// An edit applied ([`edit::apply`]) to version `base` of dataset `dataset`, by `by`, to keep.
+pub struct NewEdit<'a> {
+    pub dataset: &'a str,
+    /// The version the edit was applied to (`None`: an embedded dataset never edited).
+    pub base: Option<u32>,
+    pub by: &'a str,
+    pub applied: edit::Applied,
+}
+
+/// An edit as a store keeps it: the version it made, who made it and when, and the feature before and
+/// after (GeoJSON in WGS84; `None` before a create and after a delete).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeptEdit {
+    /// The dataset version the edit made (the version before it is one less).
+    pub version: u32,
+    /// RFC 3339 UTC.
+    pub at: String,
+    pub by: String,
+    pub layer: String,
+    pub feature_id: String,
+    /// `create`, `replace`, `update` or `delete`.
+    pub op: String,
+    /// Where in its layer the feature stood, from 0.
+    pub position: usize,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+impl KeptEdit {
+    /// The edit as [`edit::undo`] and [`edit::redo`] take it.
+    pub fn kept(&self) -> Result<edit::Kept<'_>, StoreError> {
+        Ok(edit::Kept {
+            layer: &self.layer,
+            feature_id: &self.feature_id,
+            op: edit::Op::parse(&self.op).ok_or_else(|| {
+                StoreError::Backend(format!("a kept edit's op \"{}\" is not one carecircle knows", self.op))
+            })?,
+            position: self.position,
+            before: self.before.as_ref(),
+            after: self.after.as_ref(),
+        })
+    }
+
+    fn new(applied: &edit::Applied, version: u32, by: &str, at: String) -> KeptEdit {
+        KeptEdit {
+            version,
+            at,
+            by: by.to_string(),
+            layer: applied.layer.clone(),
+            feature_id: applied.feature_id.clone(),
+            op: applied.op.key().to_string(),
+            position: applied.position,
+            before: applied.before.clone(),
+            after: applied.after.clone(),
+        }
+    }
+}
+
+/// `newest` as it stood at `version`: the edits after it undone, newest first. Refused when a version
+/// between was not made by an edit (an import: the store keeps that version's rows, or not).
+pub fn undo_to(newest: &Source, edits: &[KeptEdit], version: u32) -> Result<Source, StoreError> {
+    let now = newest.version.unwrap_or(1);
+    let gone = || StoreError::NoDataset(format!("{} version {version}", newest.name));
+    if version == now {
+        return Ok(newest.clone());
+    }
+    if version > now || version == 0 {
+        return Err(gone());
+    }
+    let mut dataset: Option<crate::model::Dataset> = None;
+    for v in ((version + 1)..=now).rev() {
+        let Some(e) = edits.iter().rev().find(|e| e.version == v) else {
+            return Err(gone());
+        };
+        let from = dataset.as_ref().unwrap_or(&newest.dataset);
+        dataset = Some(
+            edit::undo(from, e.kept()?)
+                .map_err(|err| StoreError::Backend(format!("version {v} cannot be undone: {err}")))?,
+        );
+    }
+    let dataset = dataset.ok_or_else(gone)?;
+    Ok(Source::edited(&newest.name, dataset, version))
 }
 
 /// Keeps a judged run in `store`: gives it an id and a time, renders its record (naming `created_by`,

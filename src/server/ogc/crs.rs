@@ -113,6 +113,43 @@ impl ServedCrs {
         })
     }
 
+    /// A geometry sent in this CRS (OGC API – Features Part 2, `Content-Crs`), as GeoJSON: its coordinates
+    /// turned to longitude (easting) first, and the CRS the loader converts them from.
+    pub fn body(self, geometry: &mut serde_json::Value) -> Crs {
+        fn swap(v: &mut serde_json::Value) {
+            if let Some(items) = v.as_array_mut() {
+                if items.len() >= 2 && items.iter().all(serde_json::Value::is_number) {
+                    items.swap(0, 1);
+                } else {
+                    items.iter_mut().for_each(swap);
+                }
+            }
+        }
+        fn walk(g: &mut serde_json::Value) {
+            if let Some(c) = g.get_mut("coordinates") {
+                swap(c);
+            }
+            if let Some(members) = g.get_mut("geometries").and_then(serde_json::Value::as_array_mut) {
+                members.iter_mut().for_each(walk);
+            }
+        }
+        match self {
+            ServedCrs::Crs84 => Crs::Wgs84,
+            ServedCrs::Epsg4326 => {
+                walk(geometry);
+                Crs::Wgs84
+            }
+            ServedCrs::Cgcs2000 => {
+                walk(geometry);
+                Crs::Cgcs2000
+            }
+            ServedCrs::GaussKruger(gk) => {
+                walk(geometry);
+                Crs::GaussKruger(gk)
+            }
+        }
+    }
+
     /// Which axis (0 or 1, in this CRS's order) is the longitude; `None` for a projected CRS.
     pub fn longitude_axis(self) -> Option<usize> {
         match self {

@@ -326,15 +326,32 @@ pub async fn item(
                     Link::new(format!("{base}/collections/{id}"), "collection", "application/json"),
                 ]),
             };
-            Ok::<_, ApiError>(Some((crs.uri(), feature)))
+            let etag = match parse_id(id) {
+                Some((SourceId::Layer { dataset, layer }, _)) => state
+                    .store
+                    .dataset(&dataset)
+                    .ok()
+                    .and_then(|s| {
+                        let i = crate::edit::position(&s.dataset, layer, fid)?;
+                        crate::edit::feature_json(&s.dataset, layer, i)
+                    })
+                    .map(|f| crate::edit::etag(&f)),
+                _ => None,
+            };
+            Ok::<_, ApiError>(Some((crs.uri(), feature, etag)))
         })
     })
     .await?;
-    let (crs, feature) = response.ok_or_else(|| ApiError::NotFound(format!("no feature \"{fid}\" in \"{id}\"")))?;
-    Ok(HttpResponse::Ok()
-        .content_type(GEOJSON)
-        .insert_header(("Content-Crs", format!("<{crs}>")))
-        .json(feature))
+    let (crs, feature, etag) =
+        response.ok_or_else(|| ApiError::NotFound(format!("no feature \"{fid}\" in \"{id}\"")))?;
+    let mut res = HttpResponse::Ok();
+    res.content_type(GEOJSON)
+        .insert_header(("Content-Crs", format!("<{crs}>")));
+    // A dataset layer's feature carries the tag a write's If-Match names (Part 4's optimistic locking).
+    if let Some(etag) = etag {
+        res.insert_header(("ETag", etag));
+    }
+    Ok(res.json(feature))
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub async fn landing(req: HttpRequest, state: web::Data<AppState>) -> Reply {
     }))
 }
 
-pub const CONFORMANCE: [&str; 18] = [
+pub const CONFORMANCE: [&str; 21] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
@@ -43,6 +43,9 @@ pub const CONFORMANCE: [&str; 18] = [
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
     "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/returnables-and-receivables",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/queryables",

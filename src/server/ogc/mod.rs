@@ -16,12 +16,14 @@
 
 mod collections;
 pub mod crs;
+mod edit;
 mod fields;
 mod items;
 mod landing;
 mod source;
 
 pub use collections::*;
+pub use edit::*;
 pub use fields::*;
 pub use items::*;
 pub use landing::*;
@@ -69,8 +71,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(readable("/collections/{collectionId}", collection))
         .service(readable("/collections/{collectionId}/schema", schema))
         .service(readable("/collections/{collectionId}/queryables", queryables))
-        .service(readable("/collections/{collectionId}/items", items))
-        .service(readable("/collections/{collectionId}/items/{featureId}", item));
+        .service(
+            readable("/collections/{collectionId}/items", items)
+                .route(web::post().to(create_item))
+                .route(web::method(actix_web::http::Method::OPTIONS).to(items_options)),
+        )
+        .service(
+            readable("/collections/{collectionId}/items/{featureId}", item)
+                .route(web::put().to(replace_item))
+                .route(web::patch().to(update_item))
+                .route(web::delete().to(delete_item))
+                .route(web::method(actix_web::http::Method::OPTIONS).to(item_options)),
+        )
+        .service(readable(
+            "/collections/{collectionId}/items/{featureId}/history",
+            item_history,
+        ));
 }
 
 /// Refuses query parameters a route does not know (OGC API – Features /req/core/query-param-unknown): a

@@ -10,7 +10,7 @@ mod geometry;
 mod rows;
 mod schema;
 
-use super::{NewRun, RunSummary, Store, StoreError};
+use super::{KeptEdit, NewEdit, NewRun, RunSummary, Store, StoreError};
 use crate::accounts::Account;
 use crate::check::Source;
 use crate::fields::{ADMIN_UNIT_FIELDS, CANDIDATE_FIELDS, FACILITY_FIELDS, RESIDENTIAL_AREA_FIELDS, ROAD_FIELDS};
@@ -50,6 +50,18 @@ const IMPORT_CLASS: i32 = 1_667_330_662;
 
 /// The class of the lock an append to the audit trail takes, so that appends chain one after the other.
 const AUDIT_CLASS: i32 = 1_667_330_663;
+
+/// Runs `work` in a transaction holding the schema lock (`schema_lock.sql`): creating PostGIS and running
+/// the migrations happen one connection at a time.
+fn with_schema_lock<T>(
+    conn: &mut PgConnection,
+    work: impl FnOnce(&mut PgConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.transaction::<_, StoreError, _>(|conn| {
+        diesel::sql_query(include_str!("schema_lock.sql")).execute(conn)?;
+        work(conn)
+    })
+}
 
 /// The connection holding the pins, opened when first needed and again after it failed.
 struct Pins {
@@ -189,9 +201,11 @@ impl PostgisStore {
     fn check_versions(&self) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         // PostGIS may not be installed in this database yet: create it (needs a superuser, or trust).
-        diesel::sql_query(include_str!("create_postgis.sql"))
-            .execute(&mut conn)
-            .map_err(|e| StoreError::Backend(format!("PostGIS is not available in this database: {e}")))?;
+        with_schema_lock(&mut conn, |conn| {
+            diesel::sql_query(include_str!("create_postgis.sql"))
+                .execute(conn)
+                .map_err(|e| StoreError::Backend(format!("PostGIS is not available in this database: {e}")))
+        })?;
         let v: Versions = diesel::sql_query(include_str!("versions.sql"))
             .get_result(&mut conn)
             .map_err(backend)?;
@@ -254,8 +268,10 @@ impl PostgisStore {
     /// Applies the pending migrations; returns how many.
     pub fn migrate(&self) -> Result<usize, StoreError> {
         let mut conn = self.conn()?;
-        let applied = conn.run_pending_migrations(MIGRATIONS).map_err(backend)?;
-        Ok(applied.len())
+        with_schema_lock(&mut conn, |conn| {
+            let applied = conn.run_pending_migrations(MIGRATIONS).map_err(backend)?;
+            Ok(applied.len())
+        })
     }
 
     /// Imports `dataset` under `name` in one transaction, all or nothing, as the name's next version;
@@ -273,56 +289,10 @@ impl PostgisStore {
         conn.transaction::<_, diesel::result::Error, _>(|conn| {
             // Two imports of one name, from this process or another, run one after the other: the second
             // waits here and then numbers its version after the first's.
-            diesel::sql_query(include_str!("import_lock.sql"))
-                .bind::<diesel::sql_types::Int4, _>(IMPORT_CLASS)
-                .bind::<diesel::sql_types::Text, _>(name)
-                .execute(conn)?;
-            let last: Option<i32> = datasets::table
-                .filter(datasets::name.eq(name))
-                .select(diesel::dsl::max(datasets::version))
-                .first(conn)?;
-            let version = last.unwrap_or(0) + 1;
-            let id: i32 = diesel::insert_into(datasets::table)
-                .values((
-                    datasets::name.eq(name),
-                    datasets::version.eq(version),
-                    datasets::digest.eq(&digest),
-                    datasets::title.eq(&dataset.name),
-                    datasets::source_crs.eq(dataset.source_crs.to_string()),
-                    datasets::as_of.eq(to_time(dataset.as_of)),
-                    datasets::description.eq(description),
-                ))
-                .returning(datasets::id)
-                .get_result(conn)?;
-            let rows = rows::insert_layer(conn, "admin_units", id, &dataset.admin_units, ADMIN_UNIT_FIELDS, |u| {
-                Geometry::MultiPolygon(u.boundary.clone())
-            })?;
-            progress("admin_units", rows);
-            let rows = rows::insert_layer(
-                conn,
-                "residential_areas",
-                id,
-                &dataset.residential_areas,
-                RESIDENTIAL_AREA_FIELDS,
-                |a| a.geometry.clone(),
-            )?;
-            progress("residential_areas", rows);
-            let rows = rows::insert_layer(conn, "facilities", id, &dataset.facilities, FACILITY_FIELDS, |f| {
-                f.geometry.clone()
-            })?;
-            progress("facilities", rows);
-            let rows = rows::insert_layer(conn, "roads", id, &dataset.roads, ROAD_FIELDS, |r| {
-                Geometry::MultiLineString(r.geometry.clone())
-            })?;
-            progress("roads", rows);
-            let rows = rows::insert_layer(conn, "candidates", id, &dataset.candidates, CANDIDATE_FIELDS, |c| {
-                c.geometry.clone()
-            })?;
-            progress("candidates", rows);
-            diesel::sql_query(include_str!("prune_versions.sql"))
-                .bind::<diesel::sql_types::Text, _>(name)
-                .bind::<diesel::sql_types::Int4, _>(id)
-                .execute(conn)?;
+            lock_name(conn, name)?;
+            let version = newest_version(conn, name)?.unwrap_or(0) + 1;
+            let id = insert_version(conn, name, version, dataset, description, &digest, progress)?;
+            prune(conn, name, id)?;
             Ok(version as u32)
         })
         .map_err(backend)
@@ -410,6 +380,131 @@ impl PostgisStore {
             .map_err(|p| StoreError::Backend(format!("stored dataset version {version} does not load: {p}")))?;
         Ok(Some((version, digest, dataset)))
     }
+}
+
+/// Takes the lock one import or edit of `name` holds until its transaction ends: writes of one name
+/// run one after the other.
+fn lock_name(conn: &mut PgConnection, name: &str) -> diesel::QueryResult<()> {
+    diesel::sql_query(include_str!("import_lock.sql"))
+        .bind::<diesel::sql_types::Int4, _>(IMPORT_CLASS)
+        .bind::<diesel::sql_types::Text, _>(name)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The newest version of `name`, if any.
+fn newest_version(conn: &mut PgConnection, name: &str) -> diesel::QueryResult<Option<i32>> {
+    datasets::table
+        .filter(datasets::name.eq(name))
+        .select(diesel::dsl::max(datasets::version))
+        .first(conn)
+}
+
+/// Removes the earlier versions of `name` no kept run points at and no check is judging.
+fn prune(conn: &mut PgConnection, name: &str, id: i32) -> diesel::QueryResult<()> {
+    diesel::sql_query(include_str!("prune_versions.sql"))
+        .bind::<diesel::sql_types::Text, _>(name)
+        .bind::<diesel::sql_types::Int4, _>(id)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Writes `dataset` as version `version` of `name`, every layer's rows; returns the version's row id.
+fn insert_version(
+    conn: &mut PgConnection,
+    name: &str,
+    version: i32,
+    dataset: &Dataset,
+    description: &str,
+    digest: &str,
+    progress: &dyn Fn(&str, usize),
+) -> diesel::QueryResult<i32> {
+    let id: i32 = diesel::insert_into(datasets::table)
+        .values((
+            datasets::name.eq(name),
+            datasets::version.eq(version),
+            datasets::digest.eq(digest),
+            datasets::title.eq(&dataset.name),
+            datasets::source_crs.eq(dataset.source_crs.to_string()),
+            datasets::as_of.eq(to_time(dataset.as_of)),
+            datasets::description.eq(description),
+        ))
+        .returning(datasets::id)
+        .get_result(conn)?;
+    let rows = rows::insert_layer(conn, "admin_units", id, &dataset.admin_units, ADMIN_UNIT_FIELDS, |u| {
+        Geometry::MultiPolygon(u.boundary.clone())
+    })?;
+    progress("admin_units", rows);
+    let rows = rows::insert_layer(
+        conn,
+        "residential_areas",
+        id,
+        &dataset.residential_areas,
+        RESIDENTIAL_AREA_FIELDS,
+        |a| a.geometry.clone(),
+    )?;
+    progress("residential_areas", rows);
+    let rows = rows::insert_layer(conn, "facilities", id, &dataset.facilities, FACILITY_FIELDS, |f| {
+        f.geometry.clone()
+    })?;
+    progress("facilities", rows);
+    let rows = rows::insert_layer(conn, "roads", id, &dataset.roads, ROAD_FIELDS, |r| {
+        Geometry::MultiLineString(r.geometry.clone())
+    })?;
+    progress("roads", rows);
+    let rows = rows::insert_layer(conn, "candidates", id, &dataset.candidates, CANDIDATE_FIELDS, |c| {
+        c.geometry.clone()
+    })?;
+    progress("candidates", rows);
+    Ok(id)
+}
+
+#[derive(diesel::QueryableByName)]
+struct EditRow {
+    #[diesel(sql_type = diesel::sql_types::Int4)]
+    version: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    at: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    by_who: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    layer: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    feature_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    op: String,
+    #[diesel(sql_type = diesel::sql_types::Int4)]
+    position: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    before: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    after: Option<String>,
+}
+
+impl EditRow {
+    fn kept(self) -> Result<KeptEdit, StoreError> {
+        let json = |t: Option<String>| -> Result<Option<serde_json::Value>, StoreError> {
+            t.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Backend(format!("a kept edit's feature: {e}"))))
+                .transpose()
+        };
+        Ok(KeptEdit {
+            version: self.version as u32,
+            at: self.at,
+            by: self.by_who,
+            layer: self.layer,
+            feature_id: self.feature_id,
+            op: self.op,
+            position: self.position as usize,
+            before: json(self.before)?,
+            after: json(self.after)?,
+        })
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct At {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    at: String,
 }
 
 fn to_time(d: crate::model::Date) -> time::Date {
@@ -503,6 +598,81 @@ fn summary_of(row: RunRow) -> Result<RunSummary, StoreError> {
 impl Store for PostgisStore {
     fn kind(&self) -> &'static str {
         "postgis"
+    }
+
+    fn keep_edit(&self, new: NewEdit) -> Result<(Source, KeptEdit), StoreError> {
+        let digest = crate::digest::dataset_digest(&new.applied.dataset);
+        let text = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
+        let mut conn = self.conn()?;
+        let outcome = conn.transaction::<_, StoreError, _>(|conn| {
+            lock_name(conn, new.dataset)?;
+            let Some(now) = newest_version(conn, new.dataset)? else {
+                return Err(StoreError::NoDataset(new.dataset.to_string()));
+            };
+            if Some(now as u32) != new.base {
+                return Err(StoreError::Stale {
+                    dataset: new.dataset.to_string(),
+                    now: now as u32,
+                });
+            }
+            let description: String = datasets::table
+                .filter(datasets::name.eq(new.dataset))
+                .filter(datasets::version.eq(now))
+                .select(datasets::description)
+                .first(conn)?;
+            let version = now + 1;
+            let id = insert_version(
+                conn,
+                new.dataset,
+                version,
+                &new.applied.dataset,
+                &description,
+                &digest,
+                &|_, _| (),
+            )?;
+            let at: At = diesel::sql_query(include_str!("insert_edit.sql"))
+                .bind::<diesel::sql_types::Text, _>(new.dataset)
+                .bind::<diesel::sql_types::Int4, _>(version)
+                .bind::<diesel::sql_types::Text, _>(new.by)
+                .bind::<diesel::sql_types::Text, _>(&new.applied.layer)
+                .bind::<diesel::sql_types::Text, _>(&new.applied.feature_id)
+                .bind::<diesel::sql_types::Text, _>(new.applied.op.key())
+                .bind::<diesel::sql_types::Int4, _>(new.applied.position as i32)
+                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(text(&new.applied.before))
+                .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(text(&new.applied.after))
+                .get_result(conn)?;
+            prune(conn, new.dataset, id)?;
+            Ok((id, version as u32, at.at))
+        });
+        let (id, version, at) = outcome.map_err(|e| e.or_full("the edit"))?;
+        let kept = KeptEdit::new(&new.applied, version, new.by, at);
+        let mut source = Source::kept(new.dataset, Arc::new(new.applied.dataset), digest, version);
+        // The new version is the newest: judged and served from memory, pinned as a read one is.
+        if let Ok(pin) = self.pin(id) {
+            source = source.held(Arc::new(pin));
+            self.cache
+                .write()
+                .map_err(backend_poison)?
+                .insert(new.dataset.to_string(), (id, source.clone()));
+        }
+        Ok((source, kept))
+    }
+
+    fn edits(&self, name: &str) -> Result<Vec<KeptEdit>, StoreError> {
+        let mut conn = self.conn()?;
+        let rows: Vec<EditRow> = diesel::sql_query(include_str!("edits.sql"))
+            .bind::<diesel::sql_types::Text, _>(name)
+            .load(&mut conn)?;
+        rows.into_iter().map(EditRow::kept).collect()
+    }
+
+    fn dataset_at(&self, name: &str, version: u32) -> Result<Source, StoreError> {
+        // A version still in the tables is read as it was written; one pruned is made again from the
+        // newest by undoing the edits after it.
+        match self.dataset_version(name, version) {
+            Err(StoreError::NoDataset(_)) => super::undo_to(&self.dataset(name)?, &self.edits(name)?, version),
+            other => other,
+        }
     }
 
     fn dataset_names(&self) -> Result<Vec<String>, StoreError> {
