@@ -685,3 +685,55 @@ fn an_import_goes_on_the_audit_trail_and_exports_as_a_geopackage() {
         .execute(&mut conn)
         .unwrap();
 }
+
+/// Keeping the ledger through OGC API – Features Part 4 on PostGIS: the scenario the embedded store passes
+/// (`common::editing_keeps_the_ledger`), each write a new version with a `feature_edits` row no one may
+/// change, and an earlier version read back as it stood — from its rows, and once pruned, by undoing.
+#[actix_web::test]
+async fn editing_keeps_the_ledger_in_postgis() {
+    use carecircle::accounts::{new_token, Account, Role};
+    let Some((mut conn, url)) = own_schema("editing") else {
+        return;
+    };
+    let store = Arc::new(PostgisStore::connect(&url).unwrap());
+    let demo = load_dataset(Path::new("geodata/demo")).unwrap();
+    let first = store.import("demo", &demo, "", &|_, _| {}).unwrap();
+    let token = |name: &str, role: Role, scope: Vec<String>| {
+        let (token, digest) = new_token().unwrap();
+        let account = Account::new(name, role, scope).unwrap().with_token(digest);
+        store.save_account(&account, false).unwrap();
+        token
+    };
+    let editor = token("编辑甲", Role::Editor, vec![]);
+    let second = token("编辑乙", Role::Editor, vec![]);
+    let scoped = token("罗星编辑", Role::Editor, vec!["350105001".into()]);
+    let viewer = token("查看", Role::Viewer, vec![]);
+    let auditor = token("审计", Role::Auditor, vec![]);
+    use actix_web::{test, App};
+    let rulesets = ["anxi-2022", "jinan-2017", "mawei-2020"]
+        .iter()
+        .map(|r| carecircle::rules::load_ruleset(Path::new(&format!("rules/{r}.toml"))).unwrap())
+        .collect();
+    let shared: Arc<dyn Store> = store.clone();
+    let state = carecircle::server::state(shared, rulesets, None, false);
+    let app = test::init_service(App::new().app_data(state).configure(carecircle::server::router)).await;
+    common::editing_keeps_the_ledger(&app, &editor, &second, &scoped, &viewer, &auditor).await;
+    // Four writes were kept (the delete, two updates, a create): four versions after the import.
+    let edits = store.edits("demo").unwrap();
+    assert_eq!(edits.len(), 4);
+    assert_eq!(edits.last().unwrap().version, first + 4);
+    assert_eq!(store.dataset("demo").unwrap().version, Some(first + 4));
+    // The imported version, made again by undoing every edit, is the demo to the digest.
+    let then = store.dataset_at("demo", first).unwrap();
+    assert_eq!(then.digest(), carecircle::digest::dataset_digest(&demo));
+    for sql in [
+        "UPDATE editing.feature_edits SET by_who = 'x'",
+        "DELETE FROM editing.feature_edits",
+    ] {
+        let refused = diesel::sql_query(sql).execute(&mut conn).unwrap_err().to_string();
+        assert!(refused.contains("never changed or removed"), "{sql}: {refused}");
+    }
+    diesel::sql_query("DROP SCHEMA editing CASCADE")
+        .execute(&mut conn)
+        .unwrap();
+}

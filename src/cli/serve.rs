@@ -75,6 +75,11 @@ pub struct ServeArgs {
     /// where accounts or single sign-on are configured; kept runs and all else still need someone.
     #[arg(long)]
     anonymous_read: bool,
+    /// Take a change to an existing feature (PUT, PATCH, DELETE) only with If-Match naming the ETag it
+    /// was read with (428 without). Off by default: QGIS and OWSLib send none, and the history keeps what
+    /// each write replaced.
+    #[arg(long)]
+    require_if_match: bool,
     /// The web app's basemap (/app/): a raster tile URL template with {z}, {x} and {y}, such as Tianditu's
     /// WMTS with the bureau's key. Without it, the dataset's own admin units and roads give the context.
     #[arg(long, value_name = "URL-TEMPLATE")]
@@ -219,6 +224,7 @@ pub fn run(args: ServeArgs) -> i32 {
     app_state.trust_user_header = args.trust_user_header.clone();
     app_state.oidc = oidc;
     app_state.anonymous_read = args.anonymous_read;
+    app_state.require_if_match = args.require_if_match;
     app_state.basemap = match args.basemap.as_deref().map(server::app::basemap_template).transpose() {
         Ok(b) => b,
         Err(e) => {

@@ -475,3 +475,337 @@ pub async fn status(
     let body = actix_web::test::read_body(resp).await;
     (code, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
 }
+
+/// A request with a JSON body and headers to the service under test: status, headers and JSON body.
+pub async fn send(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<serde_json::Value>,
+) -> (u16, actix_web::http::header::HeaderMap, serde_json::Value) {
+    let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = actix_web::test::TestRequest::default().method(method).uri(uri);
+    if let Some(b) = body {
+        req = req.set_json(b);
+    }
+    if let Some(t) = token {
+        req = req.insert_header(("Authorization", format!("Bearer {t}")));
+    }
+    for (k, v) in headers {
+        req = req.insert_header((*k, *v));
+    }
+    let resp = actix_web::test::call_service(app, req.to_request()).await;
+    let code = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = actix_web::test::read_body(resp).await;
+    (
+        code,
+        headers,
+        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// The (rule, layer, id) of every finding of run `run`, read from its findings.
+pub async fn finding_subjects(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    run: u64,
+    token: &str,
+) -> std::collections::BTreeSet<(String, String, String)> {
+    let (code, _, body) = send(app, "GET", &format!("/checks/{run}"), Some(token), &[], None).await;
+    assert_eq!(code, 200, "{body}");
+    body["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            (text("rule"), text("layer"), text("id"))
+        })
+        .collect()
+}
+
+/// Keeping the ledger through OGC API – Features Part 4, on the demo served as dataset `demo` by either
+/// store: who may write, bad values refused whole, ETags, the verdicts a write flips (held to the findings
+/// of runs judged before and after it), history with authors, kept runs unchanged, scope.
+pub async fn editing_keeps_the_ledger(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    editor: &str,
+    second_editor: &str,
+    scoped_editor: &str,
+    viewer: &str,
+    auditor: &str,
+) {
+    use serde_json::json;
+    let item = "/collections/demo.facilities/items";
+    let patch = |v: serde_json::Value| Some(v);
+    // A viewer may read but not write; writes are told apart by OPTIONS.
+    let (code, _, _) = send(
+        app,
+        "PATCH",
+        &format!("{item}/S01"),
+        Some(viewer),
+        &[],
+        patch(json!({"properties": {"beds": 1}})),
+    )
+    .await;
+    assert_eq!(code, 403);
+    let (code, headers, _) = send(app, "OPTIONS", item, None, &[], None).await;
+    assert_eq!(code, 204);
+    assert!(headers.get("allow").unwrap().to_str().unwrap().contains("POST"));
+    let (code, headers, _) = send(
+        app,
+        "OPTIONS",
+        "/collections/check-1.findings-points/items",
+        None,
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(code, 204);
+    assert!(
+        !headers.get("allow").unwrap().to_str().unwrap().contains("POST"),
+        "a run's findings never change"
+    );
+
+    let etag_of = |h: &actix_web::http::header::HeaderMap| h.get("etag").unwrap().to_str().unwrap().to_string();
+    let (code, headers, _) = send(app, "GET", &format!("{item}/S01"), Some(viewer), &[], None).await;
+    assert_eq!(code, 200);
+    let first_tag = etag_of(&headers);
+
+    // A bad value: 400 naming the feature, the property and what is expected; nothing changes.
+    let (code, _, body) = send(
+        app,
+        "PATCH",
+        &format!("{item}/S01"),
+        Some(editor),
+        &[],
+        patch(json!({"properties": {"status": "flying"}})),
+    )
+    .await;
+    assert_eq!(code, 400, "{body}");
+    let detail = body["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("S01") && detail.contains("\"status\"") && detail.contains("operating"),
+        "{detail}"
+    );
+    let (_, headers, _) = send(app, "GET", &format!("{item}/S01"), Some(viewer), &[], None).await;
+    assert_eq!(etag_of(&headers), first_tag, "a refused write changed the feature");
+
+    // A run kept before any write.
+    let before_run = create_run_as(app, auditor).await;
+    let (_, _, kept_before) = send(app, "GET", &format!("/checks/{before_run}"), Some(auditor), &[], None).await;
+
+    // Deleting D89, the street's day-care centre: the dry run and the write say the same flips, and they
+    // are exactly the difference between the findings of runs judged before and after it.
+    let (code, headers, d89) = send(app, "GET", &format!("{item}/D89"), Some(viewer), &[], None).await;
+    assert_eq!(code, 200, "{d89}");
+    let d89_tag = etag_of(&headers);
+    let (code, _, dry) = send(
+        app,
+        "DELETE",
+        &format!("{item}/D89?dry-run=true"),
+        Some(editor),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(code, 200, "{dry}");
+    assert_eq!(dry["dry_run"], true);
+    let (code, _, _) = send(app, "GET", &format!("{item}/D89"), Some(viewer), &[], None).await;
+    assert_eq!(code, 200, "a dry run deleted the feature");
+    let (code, _, deleted) = send(
+        app,
+        "DELETE",
+        &format!("{item}/D89"),
+        Some(editor),
+        &[("If-Match", &d89_tag)],
+        None,
+    )
+    .await;
+    assert_eq!(code, 200, "{deleted}");
+    assert_eq!(deleted["verdicts"], dry["verdicts"]);
+    let (code, _, _) = send(app, "GET", &format!("{item}/D89"), Some(viewer), &[], None).await;
+    assert_eq!(code, 404);
+    let after_run = create_run_as(app, auditor).await;
+    let (was, is) = (
+        finding_subjects(app, before_run, auditor).await,
+        finding_subjects(app, after_run, auditor).await,
+    );
+    let flipped = |before: &str, after: &str| -> std::collections::BTreeSet<(String, String, String)> {
+        deleted["verdicts"]["subjects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| {
+                let side = |k: &str| s[k].as_str().unwrap_or("none");
+                (side("before") == before || (before == "pass" && side("before") == "none"))
+                    && (side("after") == after || (after == "pass" && side("after") == "none"))
+            })
+            .map(|s| {
+                let text = |k: &str| s[k].as_str().unwrap().to_string();
+                (text("rule"), text("layer"), text("id"))
+            })
+            .collect()
+    };
+    let newly_failing: std::collections::BTreeSet<_> = is.difference(&was).cloned().collect();
+    let no_longer_failing: std::collections::BTreeSet<_> = was.difference(&is).cloned().collect();
+    assert!(
+        !newly_failing.is_empty(),
+        "deleting the day-care centre should fail someone"
+    );
+    assert_eq!(flipped("pass", "fail"), newly_failing);
+    assert_eq!(flipped("fail", "pass"), no_longer_failing);
+
+    // The run kept before the writes is unchanged, byte for byte as JSON.
+    let (_, _, kept_after) = send(app, "GET", &format!("/checks/{before_run}"), Some(auditor), &[], None).await;
+    assert_eq!(kept_after, kept_before);
+
+    // Two writers, one ETag: the second is told the feature changed, and nothing of it is written.
+    let (_, headers, _) = send(app, "GET", &format!("{item}/S01"), Some(viewer), &[], None).await;
+    let tag = etag_of(&headers);
+    let (code, headers, first) = send(
+        app,
+        "PATCH",
+        &format!("{item}/S01"),
+        Some(editor),
+        &[("If-Match", &tag)],
+        patch(json!({"properties": {"beds": 12}})),
+    )
+    .await;
+    assert_eq!(code, 200, "{first}");
+    assert_ne!(etag_of(&headers), tag);
+    let (code, _, second) = send(
+        app,
+        "PATCH",
+        &format!("{item}/S01"),
+        Some(second_editor),
+        &[("If-Match", &tag)],
+        patch(json!({"properties": {"beds": 99}})),
+    )
+    .await;
+    assert_eq!(code, 412, "{second}");
+    let (code, _, second) = send(
+        app,
+        "PATCH",
+        &format!("{item}/S01"),
+        Some(second_editor),
+        &[],
+        patch(json!({"properties": {"beds": 14}})),
+    )
+    .await;
+    assert_eq!(code, 200, "{second}");
+    assert_eq!(second["version"].as_u64(), first["version"].as_u64().map(|v| v + 1));
+    let (_, _, now) = send(app, "GET", &format!("{item}/S01"), Some(viewer), &[], None).await;
+    assert_eq!(now["properties"]["beds"], 14);
+
+    // The history lists both versions with their authors, and what each replaced.
+    let (code, _, history) = send(app, "GET", &format!("{item}/S01/history"), Some(viewer), &[], None).await;
+    assert_eq!(code, 200, "{history}");
+    let edits = history["edits"].as_array().unwrap();
+    assert_eq!(edits.len(), 2, "{history}");
+    assert_eq!(edits[0]["after"]["properties"]["beds"], 12);
+    assert_eq!(edits[1]["before"]["properties"]["beds"], 12);
+    assert_eq!(edits[1]["after"]["properties"]["beds"], 14);
+    assert_ne!(edits[0]["by"], edits[1]["by"]);
+    let (_, _, d89_history) = send(app, "GET", &format!("{item}/D89/history"), Some(viewer), &[], None).await;
+    assert_eq!(d89_history["edits"][0]["op"], "delete");
+    assert_eq!(
+        d89_history["edits"][0]["before"]["properties"]["name"],
+        d89["properties"]["name"]
+    );
+
+    // Creating a station: inside the scoped editor's street it is taken (201 with its Location), outside
+    // refused (403), and a taken id is refused (400).
+    let demo = carecircle::load::load_dataset(std::path::Path::new("geodata/demo")).unwrap();
+    let street = demo_areas_in("350105001");
+    let inside = demo
+        .residential_areas
+        .iter()
+        .find(|a| street.contains(&a.id))
+        .unwrap()
+        .location;
+    let outside = demo
+        .residential_areas
+        .iter()
+        .find(|a| !street.contains(&a.id))
+        .unwrap()
+        .location;
+    let station = |id: &str, at: geo::Point<f64>| {
+        json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [at.x(), at.y()]},
+               "properties": {"id": id, "name": "新建社区养老服务站", "tier": "station", "floor_area_m2": 420.0, "status": "building"}})
+    };
+    let (code, headers, made) = send(
+        app,
+        "POST",
+        item,
+        Some(scoped_editor),
+        &[],
+        Some(station("S-NEW-1", inside)),
+    )
+    .await;
+    assert_eq!(code, 201, "{made}");
+    assert!(headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .ends_with("/collections/demo.facilities/items/S-NEW-1"));
+    let (code, _, _) = send(app, "GET", &format!("{item}/S-NEW-1"), Some(viewer), &[], None).await;
+    assert_eq!(code, 200);
+    let (code, _, refused) = send(
+        app,
+        "POST",
+        item,
+        Some(scoped_editor),
+        &[],
+        Some(station("S-NEW-2", outside)),
+    )
+    .await;
+    assert_eq!(code, 403, "{refused}");
+    let (code, _, taken) = send(app, "POST", item, Some(editor), &[], Some(station("S-NEW-1", outside))).await;
+    assert_eq!(code, 400, "{taken}");
+    assert!(taken["detail"].as_str().unwrap().contains("duplicate"), "{taken}");
+}
+
+/// POST /checks of the demo under every ruleset the service has, as `token`: the run's id.
+async fn create_run_as(
+    app: &impl actix_web::dev::Service<
+        actix_http::Request,
+        Response = actix_web::dev::ServiceResponse,
+        Error = actix_web::Error,
+    >,
+    token: &str,
+) -> u64 {
+    let (_, _, rules) = send(app, "GET", "/rules", Some(token), &[], None).await;
+    let ids: Vec<serde_json::Value> = rules["rulesets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].clone())
+        .collect();
+    let (code, _, run) = send(
+        app,
+        "POST",
+        "/checks",
+        Some(token),
+        &[],
+        Some(serde_json::json!({"dataset": "demo", "rulesets": ids, "mode": "audit"})),
+    )
+    .await;
+    assert_eq!(code, 201, "{run}");
+    run["id"].as_u64().unwrap()
+}

@@ -1,0 +1,220 @@
+//! Keeping the ledger live (OGC API – Features Part 4) on the embedded store: the shared scenario
+//! (`common::editing_keeps_the_ledger`, also run on PostGIS in `postgis.rs`), the edits surviving a
+//! restart and a `kill -9` while writes are sent, and `serve --require-if-match`.
+
+mod common;
+
+use actix_web::{test as web_test, App};
+use carecircle::accounts::{new_token, Account, Role};
+use carecircle::store::Records;
+
+/// An account made in the store's records; its token.
+fn account(state: &std::path::Path, name: &str, role: Role, scope: &[&str]) -> String {
+    let records = carecircle::store::StateRecords::new(state);
+    let (token, digest) = new_token().unwrap();
+    let account = Account::new(name, role, scope.iter().map(|s| s.to_string()).collect())
+        .unwrap()
+        .with_token(digest);
+    records.save_account(&account, false).unwrap();
+    token
+}
+
+#[actix_web::test]
+async fn editing_keeps_the_ledger_on_the_embedded_store() {
+    let state = tempfile::tempdir().unwrap();
+    let editor = account(state.path(), "编辑甲", Role::Editor, &[]);
+    let second = account(state.path(), "编辑乙", Role::Editor, &[]);
+    let scoped = account(state.path(), "罗星编辑", Role::Editor, &["350105001"]);
+    let viewer = account(state.path(), "查看", Role::Viewer, &[]);
+    let auditor = account(state.path(), "审计", Role::Auditor, &[]);
+    let app = web_test::init_service(
+        App::new()
+            .app_data(common::demo_state(state.path(), None))
+            .configure(carecircle::server::router),
+    )
+    .await;
+    common::editing_keeps_the_ledger(&app, &editor, &second, &scoped, &viewer, &auditor).await;
+    // Every write is on the audit trail, by name.
+    let trail = carecircle::store::StateRecords::new(state.path())
+        .audit_entries()
+        .unwrap();
+    let writes: Vec<&carecircle::audit::Entry> = trail
+        .iter()
+        .filter(|e| {
+            ["POST ", "PUT ", "PATCH ", "DELETE "]
+                .iter()
+                .any(|m| e.action.starts_with(m))
+                && e.action.contains("/items")
+        })
+        .collect();
+    // The refused PATCH (400), the dry run, the delete, two PATCHes, the 412, three POSTs.
+    assert!(writes.len() >= 9, "{} writes on the audit trail", writes.len());
+    assert!(writes.iter().any(|e| e.who == "编辑乙" && e.status == 412));
+    assert!(writes
+        .iter()
+        .any(|e| e.who == "罗星编辑" && e.status == 201 && e.dataset.as_deref() == Some("demo")));
+}
+
+/// The value of `name` in an HTTP answer's headers.
+fn header<'a>(answer: &'a str, name: &str) -> Option<&'a str> {
+    answer.lines().take_while(|l| !l.is_empty()).find_map(|l| {
+        l.split_once(':')
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+    })
+}
+
+fn json_of(answer: &str) -> serde_json::Value {
+    serde_json::from_str(answer.split_once("\r\n\r\n").map_or("", |(_, b)| b)).unwrap_or(serde_json::Value::Null)
+}
+
+/// Writes sent while the server is killed (`kill -9`) survive the restart: every acknowledged one is
+/// there, in order, and the edits file holds no torn line.
+#[test]
+fn acknowledged_edits_survive_a_restart_and_kill_9() {
+    let state = tempfile::tempdir().unwrap();
+    let cwd = env!("CARGO_MANIFEST_DIR").as_ref();
+    let (mut server, port) = common::start_server(state.path(), cwd);
+    let answer = common::http(
+        port,
+        "PATCH",
+        "/collections/demo.facilities/items/S01",
+        Some(r#"{"properties": {"beds": 5}}"#),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert_eq!(json_of(&answer)["version"], 2);
+    // Writes in a loop from another thread; the server killed while they go.
+    let writer = std::thread::spawn(move || {
+        let mut acknowledged = Vec::new();
+        for beds in 6..400u64 {
+            let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+                break;
+            };
+            use std::io::{Read, Write};
+            let body = format!(r#"{{"properties": {{"beds": {beds}}}}}"#);
+            let sent = write!(
+                stream,
+                "PATCH /collections/demo.facilities/items/S01 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let mut answer = String::new();
+            if sent.is_err() || stream.read_to_string(&mut answer).is_err() || !answer.starts_with("HTTP/1.1 200") {
+                break;
+            }
+            acknowledged.push((beds, json_of(&answer)["version"].as_u64().unwrap()));
+        }
+        acknowledged
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let acknowledged = writer.join().unwrap();
+    assert!(
+        acknowledged.len() >= 2,
+        "too few writes were made before the kill: {acknowledged:?}"
+    );
+    let (last_beds, last_version) = *acknowledged.last().unwrap();
+    eprintln!(
+        "{} writes acknowledged before the kill, the last version {last_version}",
+        acknowledged.len()
+    );
+    let file = std::fs::read_to_string(state.path().join("edits/demo.jsonl")).unwrap();
+    assert!(file.ends_with('\n'), "a torn line was left");
+    // Started again: every acknowledged write is there; at most the one in flight beyond it.
+    let (mut again, port) = common::start_server(state.path(), cwd);
+    let answer = common::http(port, "GET", "/collections/demo.facilities/items/S01/history", None);
+    let edits = json_of(&answer)["edits"].as_array().unwrap().clone();
+    let versions: Vec<u64> = edits.iter().map(|e| e["version"].as_u64().unwrap()).collect();
+    for (beds, version) in &acknowledged {
+        let kept = edits
+            .iter()
+            .find(|e| e["version"] == *version)
+            .unwrap_or_else(|| panic!("version {version} lost"));
+        assert_eq!(kept["after"]["properties"]["beds"], *beds);
+    }
+    assert!(
+        versions.iter().max().copied().unwrap() <= last_version + 1,
+        "{versions:?} beyond {last_version}"
+    );
+    assert_eq!(
+        versions,
+        (2..=versions.len() as u64 + 1).collect::<Vec<_>>(),
+        "versions are consecutive"
+    );
+    let item = json_of(&common::http(
+        port,
+        "GET",
+        "/collections/demo.facilities/items/S01",
+        None,
+    ));
+    let beds = item["properties"]["beds"].as_u64().unwrap();
+    assert!(
+        beds == last_beds || beds == last_beds + 1,
+        "beds {beds} after the last acknowledged {last_beds}"
+    );
+    again.kill().unwrap();
+    again.wait().unwrap();
+}
+
+/// A folder changed under its edits is refused at start, naming the edits file, rather than edited twice.
+#[test]
+fn a_folder_changed_under_its_edits_is_refused() {
+    let state = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let folder = data.path().join("demo");
+    let demo = carecircle::load::load_dataset("geodata/demo".as_ref()).unwrap();
+    carecircle::write::write_dataset(&demo, &folder, carecircle::crs::Crs::Wgs84, "").unwrap();
+    let cwd: &std::path::Path = env!("CARGO_MANIFEST_DIR").as_ref();
+    let data_arg = folder.to_str().unwrap();
+    let (mut server, port) = common::start_server_with(state.path(), cwd, None, &["--data", data_arg]);
+    let answer = common::http(
+        port,
+        "PATCH",
+        "/collections/demo.facilities/items/S01",
+        Some(r#"{"properties": {"beds": 5}}"#),
+    );
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let mut changed = demo.clone();
+    changed.facilities[1].floor_area_m2 += 1.0;
+    carecircle::write::write_dataset(&changed, &folder, carecircle::crs::Crs::Wgs84, "").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_carecircle"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--data", data_arg, "--state-dir"])
+        .arg(state.path())
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("edits/demo.jsonl") && said.contains("no longer the one"),
+        "{said}"
+    );
+}
+
+/// `serve --require-if-match`: a change without If-Match is 428 and writes nothing; with it, taken.
+#[test]
+fn require_if_match_refuses_a_blind_write() {
+    let state = tempfile::tempdir().unwrap();
+    let cwd = env!("CARGO_MANIFEST_DIR").as_ref();
+    let (mut server, port) = common::start_server_with(state.path(), cwd, None, &["--require-if-match"]);
+    let answer = common::http(
+        port,
+        "PATCH",
+        "/collections/demo.facilities/items/S01",
+        Some(r#"{"properties": {"beds": 5}}"#),
+    );
+    assert!(answer.starts_with("HTTP/1.1 428"), "{answer}");
+    let got = common::http(port, "GET", "/collections/demo.facilities/items/S01", None);
+    assert_eq!(json_of(&got)["properties"]["beds"], serde_json::Value::Null);
+    let tag = header(&got, "etag").unwrap().to_string();
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let body = r#"{"properties": {"beds": 5}}"#;
+    write!(stream, "PATCH /collections/demo.facilities/items/S01 HTTP/1.1\r\nHost: x\r\nContent-Type: application/merge-patch+json\r\nIf-Match: {tag}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
