@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 /// The modules of the core, as `src/` holds them.
-const CORE: [&str; 29] = [
+const CORE: [&str; 30] = [
     "audit.rs",
     "accounts.rs",
     "access",
@@ -20,6 +20,7 @@ const CORE: [&str; 29] = [
     "cql2.rs",
     "crs",
     "digest.rs",
+    "edit.rs",
     "engine",
     "fields.rs",
     "limits.rs",
