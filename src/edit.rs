@@ -301,6 +301,7 @@ pub fn apply(dataset: &Dataset, edit: &Edit) -> Result<Applied, EditError> {
     let mut after_dataset = dataset.clone();
     let (feature_id, position, converted) = match (written, found) {
         (Some((mut feature, crs)), found) => {
+            served_lists_as_arrays(layer, &mut feature);
             let id = settle_id(layer, &mut feature, found.as_ref().map(|(id, _)| id.as_str()), dataset)
                 .map_err(|(property, message)| invalid(property, message))?;
             let converted = read_feature(&edit.source, layer, &feature, crs, dataset).map_err(EditError::Invalid)?;
@@ -336,6 +337,32 @@ pub fn apply(dataset: &Dataset, edit: &Edit) -> Result<Applied, EditError> {
         before,
         after,
     })
+}
+
+/// A list property sent back as the service serves it to GIS clients — one string joined by `;`
+/// (`fields::Lists::Joined`) — read as the list it stands for, so that a feature read and written back
+/// unchanged (QGIS, OWSLib) is taken.
+fn served_lists_as_arrays(layer: &str, feature: &mut Value) {
+    let lists: Vec<&str> = crate::fields::layer_fields(layer)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|f| f.kind == crate::fields::FieldType::List)
+        .map(|f| f.key)
+        .collect();
+    let Some(properties) = feature.get_mut("properties").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for key in lists {
+        if let Some(Value::String(joined)) = properties.get(key) {
+            let ids: Vec<Value> = joined
+                .split(';')
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(|id| Value::String(id.to_string()))
+                .collect();
+            properties.insert(key.to_string(), Value::Array(ids));
+        }
+    }
 }
 
 /// Gives `feature` the id it must carry and returns it: an existing feature's own (a body naming another
@@ -624,6 +651,22 @@ mod tests {
             panic!("an area still served was deleted");
         };
         assert!(p.0.iter().all(|x| x.property.as_deref() == Some("serves")), "{p}");
+    }
+
+    #[test]
+    fn a_list_sent_back_as_served_is_read_as_its_list() {
+        let demo = demo();
+        let (i, f) = demo
+            .facilities
+            .iter()
+            .enumerate()
+            .find(|(_, f)| f.serves.len() >= 2)
+            .unwrap();
+        let mut served = feature_json(&demo, "facilities", i).unwrap();
+        served["properties"]["serves"] = json!(f.serves.join(";"));
+        let put = apply(&demo, &Edit::replace("facilities", &f.id, served)).unwrap();
+        assert_eq!(put.dataset.facilities[i].serves, f.serves);
+        assert_eq!(digest(&put.dataset), digest(&demo));
     }
 
     #[test]
