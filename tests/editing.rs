@@ -218,3 +218,98 @@ fn require_if_match_refuses_a_blind_write() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// The layer as it stood at a version or a moment (`?version`, `?at`), and the command line's history and
+/// export of any version, beside a running server.
+#[test]
+fn earlier_versions_are_served_listed_and_exported() {
+    let state = tempfile::tempdir().unwrap();
+    let cwd = env!("CARGO_MANIFEST_DIR").as_ref();
+    let (mut server, port) = common::start_server(state.path(), cwd);
+    let patch = |body: &str| {
+        let answer = common::http(port, "PATCH", "/collections/demo.facilities/items/S01", Some(body));
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        json_of(&answer)
+    };
+    let first = patch(r#"{"properties": {"status": "closed"}}"#);
+    let second = patch(r#"{"properties": {"beds": 30}}"#);
+    assert_eq!(
+        (first["version"].as_u64(), second["version"].as_u64()),
+        (Some(2), Some(3))
+    );
+    let at = |q: &str| {
+        json_of(&common::http(
+            port,
+            "GET",
+            &format!("/collections/demo.facilities/items/S01{q}"),
+            None,
+        ))
+    };
+    assert_eq!(at("?version=1")["properties"]["status"], "operating");
+    assert_eq!(at("?version=2")["properties"]["status"], "closed");
+    assert_eq!(at("?version=2")["properties"]["beds"], serde_json::Value::Null);
+    assert_eq!(at("?version=3")["properties"]["beds"], 30);
+    assert_eq!(at("?at=2000-01-01")["properties"]["status"], "operating");
+    assert_eq!(
+        at(&format!("?at={}", second["at"].as_str().unwrap()))["properties"]["beds"],
+        30
+    );
+    let gone = common::http(port, "GET", "/collections/demo.facilities/items/S01?version=7", None);
+    assert!(gone.starts_with("HTTP/1.1 404"), "{gone}");
+    let page = json_of(&common::http(
+        port,
+        "GET",
+        "/collections/demo.facilities/items?version=1&filter=status%3D%27closed%27",
+        None,
+    ));
+    let closed_then = page["numberMatched"].as_u64().unwrap();
+    let page = json_of(&common::http(
+        port,
+        "GET",
+        "/collections/demo.facilities/items?filter=status%3D%27closed%27",
+        None,
+    ));
+    assert_eq!(page["numberMatched"].as_u64().unwrap(), closed_then + 1);
+
+    // The command line, beside the running server.
+    let state_arg = state.path().to_str().unwrap();
+    let out = common::carecircle(&["db", "history", "demo", "--state-dir", state_arg, "--feature", "S01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("status operating → closed") && text.contains("beds – → 30"),
+        "{text}"
+    );
+    let out = common::carecircle(&["db", "history", "demo", "--state-dir", state_arg, "--format", "json"]);
+    let edits: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(edits.as_array().unwrap().len(), 2);
+    let folder = tempfile::tempdir().unwrap();
+    let demo = carecircle::load::load_dataset("geodata/demo".as_ref()).unwrap();
+    for (version, expected_closed) in [("1", false), ("3", true)] {
+        let dir = folder.path().join(format!("v{version}"));
+        let out = common::carecircle(&[
+            "db",
+            "export",
+            "demo",
+            dir.to_str().unwrap(),
+            "--state-dir",
+            state_arg,
+            "--data",
+            "geodata/demo",
+            "--version",
+            version,
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let back = carecircle::load::load_dataset(&dir).unwrap();
+        let s01 = back.facilities.iter().find(|f| f.id == "S01").unwrap();
+        assert_eq!(s01.status == carecircle::model::Status::Closed, expected_closed);
+        if version == "1" {
+            assert_eq!(
+                carecircle::digest::dataset_digest(&back),
+                carecircle::digest::dataset_digest(&demo)
+            );
+        }
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+}

@@ -726,6 +726,33 @@ async fn editing_keeps_the_ledger_in_postgis() {
     // The imported version, made again by undoing every edit, is the demo to the digest.
     let then = store.dataset_at("demo", first).unwrap();
     assert_eq!(then.digest(), carecircle::digest::dataset_digest(&demo));
+    // The command line lists the edits and exports any version.
+    let out = common::carecircle(&["db", "history", "demo", "--database-url", &url, "--feature", "S01"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("beds – → 12") && text.contains("beds 12 → 14") && text.contains("编辑乙"),
+        "{text}"
+    );
+    let folder = tempfile::tempdir().unwrap();
+    let dir = folder.path().join("first");
+    let version = first.to_string();
+    let out = common::carecircle(&[
+        "db",
+        "export",
+        "demo",
+        dir.to_str().unwrap(),
+        "--database-url",
+        &url,
+        "--version",
+        &version,
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let back = load_dataset(&dir).unwrap();
+    assert_eq!(
+        carecircle::digest::dataset_digest(&back),
+        carecircle::digest::dataset_digest(&demo)
+    );
     for sql in [
         "UPDATE editing.feature_edits SET by_who = 'x'",
         "DELETE FROM editing.feature_edits",

@@ -44,9 +44,10 @@ impl EditFile {
         &self.path
     }
 
-    /// The base digest and every edit kept, oldest first (none when the file is missing). A torn last
-    /// line is cut off the file.
-    pub fn read(&self) -> Result<Option<(String, Vec<KeptEdit>)>, StoreError> {
+    /// The base digest and every edit kept, oldest first (none when the file is missing); a torn last
+    /// line is left out. With `repair` (only by the process holding the state directory, at start) it is
+    /// also cut off the file; a reader beside a running server never writes.
+    pub fn read(&self, repair: bool) -> Result<Option<(String, Vec<KeptEdit>)>, StoreError> {
         let at = |line: usize, why: String| {
             StoreError::Backend(format!(
                 "{} line {line}: {why} (the file is carecircle's record of the dataset's edits; restore it from a backup)",
@@ -59,7 +60,7 @@ impl EditFile {
             Err(e) => return Err(StoreError::Backend(format!("{}: {e}", self.path.display()))),
         };
         let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        if complete < text.len() {
+        if repair && complete < text.len() {
             // Never acknowledged: the process died while writing it.
             let file = std::fs::OpenOptions::new()
                 .write(true)

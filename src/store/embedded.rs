@@ -103,6 +103,38 @@ impl EmbeddedStore {
     }
 }
 
+/// The edits kept for dataset `name` under `state`, read without opening the store (a server may be
+/// using it): for `carecircle db history`.
+pub fn kept_edits(state: &Path, name: &str) -> Result<Vec<KeptEdit>, StoreError> {
+    Ok(EditFile::new(state, name)
+        .read(false)?
+        .map(|(_, e)| e)
+        .unwrap_or_default())
+}
+
+/// Dataset `name` from its folder's `dataset` with its kept edits made again up to `version` (all of
+/// them when `None`), read without opening the store: for `carecircle db export --version`.
+pub fn dataset_at(state: &Path, name: &str, dataset: Dataset, version: Option<u32>) -> Result<Source, StoreError> {
+    let edits = kept_edits(state, name)?;
+    let newest = edits.last().map_or(1, |e| e.version);
+    let wanted = version.unwrap_or(newest);
+    if wanted == 0 || wanted > newest {
+        return Err(StoreError::NoDataset(format!(
+            "{name} version {wanted} (the newest is {newest})"
+        )));
+    }
+    let mut now = dataset;
+    for e in edits.iter().take_while(|e| e.version <= wanted) {
+        now = crate::edit::redo(&now, e.kept()?)
+            .map_err(|err| StoreError::Backend(format!("version {} cannot be made again: {err}", e.version)))?;
+    }
+    Ok(if wanted == 1 {
+        Source::new(name, now)
+    } else {
+        Source::edited(name, now, wanted)
+    })
+}
+
 fn poisoned() -> StoreError {
     StoreError::Backend("a lock of the embedded store was poisoned by a panic".into())
 }
@@ -111,7 +143,7 @@ fn poisoned() -> StoreError {
 /// when it has edits. A folder changed under its edits is refused, naming both.
 fn replay(state: &Path, name: &str, dataset: Dataset) -> Result<(Source, Option<String>), StoreError> {
     let file = EditFile::new(state, name);
-    let Some((base, edits)) = file.read()? else {
+    let Some((base, edits)) = file.read(true)? else {
         return Ok((Source::new(name, dataset), None));
     };
     let folder = crate::digest::dataset_digest(&dataset);
@@ -197,10 +229,7 @@ impl Store for EmbeddedStore {
 
     fn edits(&self, name: &str) -> Result<Vec<KeptEdit>, StoreError> {
         self.dataset(name)?;
-        Ok(EditFile::new(&self.state, name)
-            .read()?
-            .map(|(_, e)| e)
-            .unwrap_or_default())
+        kept_edits(&self.state, name)
     }
 
     fn next_run_id(&self) -> Result<u64, StoreError> {

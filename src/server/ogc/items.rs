@@ -32,6 +32,13 @@ pub struct ItemsQuery {
     #[serde(rename = "filter-lang")]
     #[param(rename = "filter-lang")]
     pub filter_lang: Option<String>,
+    /// A dataset layer as it stood at this version (each import and each edit makes one; an item's
+    /// history names them). Default: the newest.
+    #[param(minimum = 1)]
+    pub version: Option<u32>,
+    /// A dataset layer as it stood at this moment: a day (`2026-12-01`, its end) or a UTC time
+    /// (`2026-12-01T09:30:00Z`), through the dataset's edits.
+    pub at: Option<String>,
 }
 
 /// Reads `bbox` in its CRS into WGS84 boxes: one, or two where a geographic box crosses the antimeridian
@@ -144,6 +151,8 @@ pub async fn items(
             "datetime",
             "filter",
             "filter-lang",
+            "version",
+            "at",
         ],
     )?;
     // Refused rather than cut: a client asking for more than a page holds must not believe it has all.
@@ -165,7 +174,9 @@ pub async fn items(
     let query = query.into_inner();
     let scope = crate::server::policy::scope_of(&req);
     // Filtering walks the whole collection: off the async workers.
-    let (crs, link_header, page) = blocking(move || with_served(&state, &id, scope.as_ref(), |served, info| {
+    let (crs, link_header, page) = blocking(move || {
+        let version = version_asked(&state, &id, query.version, query.at.as_deref())?;
+        with_served_at(&state, &id, scope.as_ref(), version, |served, info| {
         let crs = served_crs(query.crs.as_deref(), &info.offered)?;
         let bbox_crs = served_crs(query.bbox_crs.as_deref(), &info.offered)?;
         let bbox = query.bbox.as_deref().map(|b| parse_bbox(b, bbox_crs)).transpose()?;
@@ -221,10 +232,14 @@ pub async fn items(
             ("datetime", &query.datetime),
             ("filter", &query.filter),
             ("filter-lang", &query.filter_lang),
+            ("at", &query.at),
         ] {
             if let Some(v) = value {
                 kept_params.push_str(&format!("&{name}={}", encode(v)));
             }
+        }
+        if let Some(v) = query.version {
+            kept_params.push_str(&format!("&version={v}"));
         }
         let href = |o: usize| format!("{base}/collections/{id}/items?limit={limit}&offset={o}{kept_params}");
         let mut links = vec![
@@ -254,7 +269,8 @@ pub async fn items(
                 features: page,
             },
         ))
-    }))
+    })
+    })
     .await?;
     Ok(HttpResponse::Ok()
         .content_type(GEOJSON)
@@ -280,6 +296,11 @@ pub(crate) fn encode(v: &str) -> String {
 pub struct ItemQuery {
     /// The CRS of the feature served, one of the collection's `crs` (default CRS84), in its axis order.
     pub crs: Option<String>,
+    /// The feature as it stood at this version of its dataset (an item's history names them).
+    #[param(minimum = 1)]
+    pub version: Option<u32>,
+    /// The feature as it stood at this moment: a day (its end) or a UTC time, through the dataset's edits.
+    pub at: Option<String>,
 }
 
 /// One feature by its id.
@@ -294,7 +315,7 @@ pub async fn item(
     path: web::Path<(String, String)>,
     query: web::Query<ItemQuery>,
 ) -> Reply {
-    only_params(&req, &["crs"])?;
+    only_params(&req, &["crs", "version", "at"])?;
     let (id, fid) = path.into_inner();
     let base = base_url(&req);
     let query = query.into_inner();
@@ -302,7 +323,8 @@ pub async fn item(
     let scope = crate::server::policy::scope_of(&req);
     let response = blocking(move || {
         // A feature outside the reader's scope is not found, as one that does not exist.
-        with_served(&state, &id_, scope.as_ref(), |served, info| {
+        let version = version_asked(&state, &id_, query.version, query.at.as_deref())?;
+        with_served_at(&state, &id_, scope.as_ref(), version, |served, info| {
             let (id, fid) = (&id_, &fid_);
             let crs = served_crs(query.crs.as_deref(), &info.offered)?;
             let Some((i, g)) = served
@@ -327,6 +349,8 @@ pub async fn item(
                 ]),
             };
             let etag = match parse_id(id) {
+                // An earlier version's body is not what a write would replace: no tag for it.
+                Some((SourceId::Layer { .. }, _)) if version.is_some() => None,
                 Some((SourceId::Layer { dataset, layer }, _)) => state
                     .store
                     .dataset(&dataset)

@@ -630,15 +630,38 @@ pub(crate) fn with_served<T>(
     scope: Option<&Scope>,
     f: impl FnOnce(&Served, &CollectionInfo) -> Result<T, ApiError>,
 ) -> Result<T, ApiError> {
+    with_served_at(state, id, scope, None, f)
+}
+
+/// [`with_served`], a dataset layer as it stood at `version` when one is given (an earlier version is
+/// made again by the store; a run's findings have no versions).
+pub(crate) fn with_served_at<T>(
+    state: &AppState,
+    id: &str,
+    scope: Option<&Scope>,
+    version: Option<u32>,
+    f: impl FnOnce(&Served, &CollectionInfo) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
     let (source, _) = parse_id(id).ok_or_else(|| not_found(id))?;
     match &source {
         SourceId::Layer { dataset, layer } => {
-            let d = state.store.dataset(dataset).map_err(|_| not_found(id))?.dataset;
+            let d = match version {
+                None => state.store.dataset(dataset).map_err(|_| not_found(id))?.dataset,
+                Some(v) => state.store.dataset_at(dataset, v).map_err(|e| match e {
+                    crate::store::StoreError::NoDataset(_) => ApiError::NotFound(format!(
+                        "dataset \"{dataset}\" has no version {v} (its versions are listed by each item's history; imports before the newest may be gone)"
+                    )),
+                    other => other.into(),
+                })?.dataset,
+            };
             let features = layer_features(&d, layer);
             let info = pick(layer_collections(dataset, &d, layer, &features), &source, id)?;
             let visible = scope.map(|s| s.layer(&d, layer));
             f(&Served::new(&features, info.family, visible.as_deref()), &info)
         }
+        SourceId::Findings { .. } if version.is_some() => Err(ApiError::BadRequest(
+            "version and at name a dataset layer's versions: a kept run's findings never change".into(),
+        )),
         SourceId::Findings { run } => {
             let summary = run_with_findings(state, *run).ok_or_else(|| not_found(id))?;
             let info = pick(run_collections(state, &summary)?, &source, id)?;
@@ -648,6 +671,48 @@ pub(crate) fn with_served<T>(
             f(&Served::new(&features, info.family, visible.as_deref()), &info)
         }
     }
+}
+
+/// The version a request's `version` or `at` names for collection `id`: `version` as given; `at` (a day
+/// or an RFC 3339 time) the newest version made by then, through the dataset's edits (before its first
+/// edit, the version that edit was made on). `None` for the newest.
+pub(crate) fn version_asked(
+    state: &AppState,
+    id: &str,
+    version: Option<u32>,
+    at: Option<&str>,
+) -> Result<Option<u32>, ApiError> {
+    let Some(at) = at else {
+        return Ok(version);
+    };
+    if version.is_some() {
+        return Err(ApiError::BadRequest("give version or at, not both".into()));
+    }
+    let moment = match at.trim() {
+        t if t.len() == 10 && crate::model::Date::parse(t).is_some() => format!("{t}T23:59:59Z"),
+        t if t.len() == 20 && t.ends_with('Z') && crate::model::Date::parse(&t[..10]).is_some() => t.to_string(),
+        t => {
+            return Err(ApiError::BadRequest(format!(
+                "at \"{t}\": expected a day (2026-12-01) or a UTC time (2026-12-01T09:30:00Z)"
+            )))
+        }
+    };
+    let Some((SourceId::Layer { dataset, .. }, _)) = parse_id(id) else {
+        return Err(ApiError::BadRequest(
+            "version and at name a dataset layer's versions: a kept run's findings never change".into(),
+        ));
+    };
+    let edits = state.store.edits(&dataset).map_err(|_| not_found(id))?;
+    let Some(first) = edits.first() else {
+        return Ok(None);
+    };
+    Ok(Some(
+        edits
+            .iter()
+            .take_while(|e| e.at <= moment)
+            .last()
+            .map_or(first.version - 1, |e| e.version),
+    ))
 }
 
 /// A collection's source, held so that tiles are drawn from it without loading it again.
