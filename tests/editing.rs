@@ -313,3 +313,56 @@ fn earlier_versions_are_served_listed_and_exported() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// OWSLib (PyPI, pinned in the tests' venv) creates, replaces and deletes a facility as a named editor;
+/// the server's history says each step, by that editor, and the facility is gone.
+#[test]
+fn owslib_creates_replaces_and_deletes_a_facility() {
+    let Some(venv) = common::python_venv("OWSLib") else {
+        return;
+    };
+    let state = tempfile::tempdir().unwrap();
+    let token = account(state.path(), "街道数据员", Role::Editor, &[]);
+    let cwd = env!("CARGO_MANIFEST_DIR").as_ref();
+    let (mut server, port) = common::start_server(state.path(), cwd);
+    let demo = carecircle::load::load_dataset("geodata/demo".as_ref()).unwrap();
+    let at = demo.residential_areas[0].location;
+    let out = std::process::Command::new(venv.join("bin/python"))
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/owslib_edit.py"))
+        .args([
+            format!("http://127.0.0.1:{port}"),
+            token.clone(),
+            at.x().to_string(),
+            at.y().to_string(),
+        ])
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(said.contains("created S-OWS-1 status building"), "{said}");
+    assert!(said.contains("replaced S-OWS-1 beds 24 status operating"), "{said}");
+    assert!(said.contains("deleted S-OWS-1: no feature"), "{said}");
+    // What the server kept, read apart from OWSLib.
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(stream, "GET /collections/demo.facilities/items/S-OWS-1/history HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let history = json_of(&answer);
+    let ops: Vec<(&str, &str)> = history["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["op"].as_str().unwrap(), e["by"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            ("create", "街道数据员"),
+            ("replace", "街道数据员"),
+            ("delete", "街道数据员")
+        ]
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
