@@ -126,6 +126,31 @@ fn the_app_signs_in_a_viewer_and_an_auditor_in_chromium() {
     pictures_are_real(&shots, &["app-signin", "app-viewer", "app-auditor"], 10_000);
 }
 
+/// Keeping the ledger in the web app: `tests/browser/edit.mjs` has an editor close the day-care centre D89
+/// in the form made from the layer's schema, see the verdicts that would flip before saving, and save; a
+/// viewer is offered no form.
+#[test]
+fn the_app_edits_a_facility_and_shows_the_flipped_verdicts_in_chromium() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if !browser_available(root) {
+        return;
+    }
+    let state = tempfile::tempdir().unwrap();
+    let token = |name: &str, role: &str| {
+        let dir = state.path().to_str().unwrap();
+        let added = common::carecircle(&["users", "--state-dir", dir, "add", name, "--role", role]);
+        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+        let made = common::carecircle(&["users", "--state-dir", dir, "token", name]);
+        String::from_utf8(made.stdout).unwrap().trim().to_string()
+    };
+    let (editor, viewer) = (token("editor", "editor"), token("viewer", "viewer"));
+    let (server, port) = common::start_server(state.path(), root);
+    let shots = root.join("target/app-screenshots/edit");
+    std::fs::create_dir_all(&shots).unwrap();
+    browse(root, "edit.mjs", port, &[&editor, &viewer], server, &shots);
+    pictures_are_real(&shots, &["app-edit-preview", "app-edit-saved"], 20_000);
+}
+
 /// Single sign-on: `serve --oidc-issuer` trusting a stand-in identity provider on loopback
 /// (`tests/browser/oidc-idp.mjs`, its key made at its start); `tests/browser/sso.mjs` signs in through it
 /// with the authorization-code flow and PKCE, and the auditor it names runs a check.
@@ -136,14 +161,25 @@ fn the_app_signs_in_through_single_sign_on_in_chromium() {
     if !browser_available(root) {
         return;
     }
-    let mut idp = Command::new("node")
-        .args(["tests/browser/oidc-idp.mjs", "carecircle-app", "王审计", "auditor"])
-        .current_dir(root)
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    /// The stand-in identity provider, stopped however the test ends (left running, it would hold the
+    /// test's output open and outlive it).
+    struct Stopped(std::process::Child);
+    impl Drop for Stopped {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut idp = Stopped(
+        Command::new("node")
+            .args(["tests/browser/oidc-idp.mjs", "carecircle-app", "王审计", "auditor"])
+            .current_dir(root)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut line = String::new();
-    std::io::BufReader::new(idp.stdout.take().unwrap())
+    std::io::BufReader::new(idp.0.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
     let issuer = format!("http://127.0.0.1:{}", line.trim());

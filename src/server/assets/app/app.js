@@ -58,6 +58,10 @@ const WORDS = {
   "status.planned": ["规划", "planned"],
   "status.building": ["在建", "building"],
   "status.operating": ["运营中", "operating"],
+  "status.built": ["已建成", "built"],
+  "status.accepted": ["已验收", "accepted"],
+  "status.handed_over": ["已移交", "handed over"],
+  "status.closed": ["已关闭", "closed"],
   floor_area: ["建筑面积（平方米）", "Floor area (m²)"],
   "review.draw_facility": ["放设施（单击地图）", "Place a facility (click the map)"],
   "review.clear": ["清空方案", "Clear the proposal"],
@@ -103,6 +107,7 @@ async function call(path, options = {}) {
     throw new ApiError(0, e.message);
   }
   offline(false);
+  if (options.onHeaders) options.onHeaders(response.headers);
   const text = await response.text();
   let body;
   try {
@@ -278,7 +283,8 @@ function removeLayers(prefix) {
 const vector = (id) => ({ type: "vector", tiles: [tileUrl(id)], minzoom: 0, maxzoom: 22 });
 
 /** The dataset's layers as the base map: admin units, roads, residential areas, facilities. */
-async function showDataset() {
+/** Draws the dataset's layers; `keepView` leaves the map where it is (after a save). */
+async function showDataset(keepView = false) {
   const name = state.dataset;
   const all = (await call("collections")).collections.filter((c) => c.id.startsWith(name + ".") && !c.id.startsWith("check-"));
   state.collections = await Promise.all(
@@ -336,7 +342,7 @@ async function showDataset() {
   }
   const areas = state.collections.find((c) => c.layer === "admin_units") || state.collections[0];
   state.home = areas && areas.bbox ? [[areas.bbox[0], areas.bbox[1]], [areas.bbox[2], areas.bbox[3]]] : null;
-  if (state.home) fitMap(state.home, { padding: 30 });
+  if (state.home && !keepView) fitMap(state.home, { padding: 30 });
   legend();
   layerSwitcher();
 }
@@ -801,6 +807,9 @@ async function explain(subject, known = null, pan = false) {
   if (pan && feature && feature.geometry) fitTo([feature.geometry], { padding: 80, maxZoom: 16 });
   const name = (findings[0] && findings[0].name) || (feature && feature.properties && feature.properties.name) || subject.id;
   box.replaceChildren(el("h3", {}, `${name}（${layerWord(subject.layer)} ${subject.id}）`));
+  if (EDITABLE.includes(subject.layer) && canEdit()) {
+    box.append(el("p", { class: "actions no-print" }, el("button", { type: "button", id: "edit-open", onclick: () => editForm(subject, box).catch(failed) }, one("编辑台账信息", "Edit the ledger entry"))));
+  }
   const drawn = [];
   if (feature && feature.geometry) drawn.push({ type: "Feature", geometry: feature.geometry, properties: { role: "subject" } });
   if (!state.run) {
@@ -844,6 +853,117 @@ async function explain(subject, known = null, pan = false) {
   showExplanation(drawn);
   box.setAttribute("aria-busy", "false");
   box.focus();
+}
+
+// ---------- keeping the ledger (台账维护) ----------
+const EDITABLE = ["facilities", "residential_areas"];
+/** Whether the person may change the layers: where no accounts are kept (the server asks for its token
+ * if it has one), or as an editor or administrator. The server decides; this only hides what it would refuse. */
+function canEdit() {
+  const who = state.config.signed_in;
+  if (!state.config.accounts) return true;
+  return !!who && ["editor", "admin"].includes(who.role);
+}
+/** The verdicts a write flips, as a list (pass → fail in red). */
+function flipsList(verdicts) {
+  const rules = verdicts.rules || [];
+  const subjects = verdicts.subjects || [];
+  if (!rules.length && !subjects.length) return el("p", { id: "edit-flips", class: "pass" }, one("不改变任何结论。", "No verdict changes."));
+  const word = (v) => (v === null || v === undefined ? one("（无）", "(none)") : passText(v === "pass"));
+  const title = (rule) => (state.rules[rule] || {}).title || rule;
+  return el("ul", { id: "edit-flips", class: "findings" },
+    ...rules.map((r) => el("li", {}, el("strong", {}, title(r.rule)), "：", word(r.before), " → ", word(r.after))),
+    ...subjects.map((f) => el("li", {}, `${f.name || f.id}（${layerWord(f.layer)} ${f.id}）· ${title(f.rule)}：`, word(f.before), " → ", word(f.after))));
+}
+/** A form made from the layer's schema (its field table): change the fields, see what would flip, save. */
+async function editForm(subject, box) {
+  const c = state.collections.find((c) => c.layer === subject.layer);
+  if (!c) return;
+  const item = `collections/${encodeURIComponent(c.id)}/items/${encodeURIComponent(subject.id)}`;
+  let tag = null;
+  const [schema, feature] = await Promise.all([
+    call(`collections/${encodeURIComponent(c.id)}/schema`),
+    call(item, { onHeaders: (h) => (tag = h.get("ETag")) }),
+  ]);
+  const key = subject.layer === "admin_units" ? "code" : "id";
+  const inputs = {};
+  const rows = [];
+  for (const [name, field] of Object.entries(schema.properties)) {
+    if (name === key || name === "geometry") continue;
+    const types = [].concat(field.type || []);
+    const value = feature.properties[name];
+    const id = `edit-${name}`;
+    let input;
+    if (field.enum) {
+      // A value in the people's words, its key beside it (as files and the API write it).
+      const word = (v) => (name === "tier" && TIERS[v] ? one(TIERS[v][0], TIERS[v][1]) : WORDS[`${name}.${v}`] ? t(`${name}.${v}`) : v);
+      input = el("select", { id }, ...field.enum.filter((v) => v !== null).map((v) => el("option", { value: v, selected: v === value }, `${word(v)} (${v})`)));
+    } else if (types.includes("boolean")) {
+      input = el("select", { id }, el("option", { value: "", selected: value === null }, one("未知", "unknown")),
+        el("option", { value: "true", selected: value === true }, one("是", "yes")), el("option", { value: "false", selected: value === false }, one("否", "no")));
+    } else if (types.includes("integer") || types.includes("number")) {
+      input = el("input", { id, type: "number", step: types.includes("integer") ? "1" : "any", value: value ?? "" });
+    } else if (field.format === "date") {
+      input = el("input", { id, type: "date", value: value ?? "" });
+    } else {
+      input = el("input", { id, type: "text", value: value ?? "" });
+    }
+    inputs[name] = { input, types, before: value };
+    rows.push(el("label", {}, el("span", {}, field.title || name), " ", input));
+  }
+  /** The merge patch: only what changed, typed as the schema says. */
+  const patch = () => {
+    const changed = {};
+    for (const [name, { input, types, before }] of Object.entries(inputs)) {
+      const raw = input.value.trim();
+      let v = raw;
+      if (raw === "" && types.includes("null")) v = null;
+      else if (types.includes("boolean")) v = raw === "true";
+      else if (types.includes("integer")) v = Number.parseInt(raw, 10);
+      else if (types.includes("number")) v = Number(raw);
+      if (v !== before && !(Number.isNaN(v) && raw === "")) changed[name] = v;
+    }
+    return { properties: changed };
+  };
+  const result = el("div", { id: "edit-result", "aria-live": "polite" });
+  const send = async (dryRun) => {
+    const body = patch();
+    if (!Object.keys(body.properties).length) {
+      result.replaceChildren(el("p", {}, one("没有修改。", "Nothing changed.")));
+      return;
+    }
+    const headers = { "Content-Type": "application/merge-patch+json" };
+    if (tag && !dryRun) headers["If-Match"] = tag;
+    const answer = await call(`${item}${dryRun ? "?dry-run=true" : ""}`, { method: "PATCH", headers, body: JSON.stringify(body), onHeaders: (h) => { if (!dryRun && h.get("ETag")) tag = h.get("ETag"); } });
+    const said = dryRun
+      ? one("保存后将改变的结论（尚未保存）：", "What saving would change (not saved yet):")
+      : one(`已保存：版本 ${answer.version}，${answer.by}，${answer.at}。改变的结论：`, `Saved: version ${answer.version}, by ${answer.by}, at ${answer.at}. Verdicts changed:`);
+    result.replaceChildren(el("p", { id: dryRun ? "edit-preview" : "edit-saved" }, said), flipsList(answer.verdicts));
+    if (!dryRun) {
+      for (const [name, entry] of Object.entries(inputs)) entry.before = answer.feature.properties[name] ?? null;
+      status(one(`已保存 ${subject.id}（版本 ${answer.version}）`, `Saved ${subject.id} (version ${answer.version})`));
+      // The layers drawn again from the new version (tests wait for data-map-idle).
+      document.body.dataset.mapIdle = "false";
+      await showDataset(true);
+      map.once("idle", () => (document.body.dataset.mapIdle = "true"));
+    }
+  };
+  const form = el("form", { id: "edit-form", class: "edit" },
+    el("h4", {}, one("编辑台账信息", "Edit the ledger entry")),
+    ...rows,
+    el("p", { class: "actions" },
+      el("button", { type: "button", id: "edit-preview-button", onclick: () => send(true).catch(failed) }, one("预览影响", "Preview the effect")),
+      " ",
+      el("button", { type: "submit", id: "edit-save" }, one("保存", "Save"))),
+    result);
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    send(false).catch(failed);
+  });
+  const open = $("edit-open");
+  if (open) open.parentElement.replaceWith(form);
+  else box.append(form);
+  form.querySelector("input, select")?.focus();
 }
 
 // ---------- review ----------
