@@ -64,6 +64,15 @@ fn browse(root: &Path, script: &str, port: u16, args: &[&str], mut server: std::
     assert!(out.status.success(), "the browser run of {script} failed:\n{said}");
 }
 
+/// An account of `role` named `name` in the state directory `state`, made with the CLI: its token.
+fn account_token(state: &Path, name: &str, role: &str) -> String {
+    let dir = state.to_str().unwrap();
+    let added = common::carecircle(&["users", "--state-dir", dir, "add", name, "--role", role]);
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let made = common::carecircle(&["users", "--state-dir", dir, "token", name]);
+    String::from_utf8(made.stdout).unwrap().trim().to_string()
+}
+
 /// Each named screenshot is a PNG of at least `min_bytes` (a blank page is smaller).
 fn pictures_are_real(shots: &Path, names: &[&str], min_bytes: usize) {
     for name in names {
@@ -110,13 +119,7 @@ fn the_app_signs_in_a_viewer_and_an_auditor_in_chromium() {
         return;
     }
     let state = tempfile::tempdir().unwrap();
-    let token = |name: &str, role: &str| {
-        let dir = state.path().to_str().unwrap();
-        let added = common::carecircle(&["users", "--state-dir", dir, "add", name, "--role", role]);
-        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-        let made = common::carecircle(&["users", "--state-dir", dir, "token", name]);
-        String::from_utf8(made.stdout).unwrap().trim().to_string()
-    };
+    let token = |name: &str, role: &str| account_token(state.path(), name, role);
     let (viewer, auditor) = (token("viewer", "viewer"), token("auditor", "auditor"));
     let (server, port) = common::start_server(state.path(), root);
     // A folder of its own: the other browser test clears its folder as it starts.
@@ -136,13 +139,7 @@ fn the_app_edits_a_facility_and_shows_the_flipped_verdicts_in_chromium() {
         return;
     }
     let state = tempfile::tempdir().unwrap();
-    let token = |name: &str, role: &str| {
-        let dir = state.path().to_str().unwrap();
-        let added = common::carecircle(&["users", "--state-dir", dir, "add", name, "--role", role]);
-        assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
-        let made = common::carecircle(&["users", "--state-dir", dir, "token", name]);
-        String::from_utf8(made.stdout).unwrap().trim().to_string()
-    };
+    let token = |name: &str, role: &str| account_token(state.path(), name, role);
     let (editor, viewer) = (token("editor", "editor"), token("viewer", "viewer"));
     let (server, port) = common::start_server(state.path(), root);
     let shots = root.join("target/app-screenshots/edit");

@@ -723,6 +723,16 @@ async fn editing_keeps_the_ledger_in_postgis() {
     assert_eq!(edits.len(), 4);
     assert_eq!(edits.last().unwrap().version, first + 4);
     assert_eq!(store.dataset("demo").unwrap().version, Some(first + 4));
+    // Read back by another connection from the rows (the untouched layers copied in the database, the
+    // edited one written anew), the newest version is what the edits made, to the digest.
+    let fresh = PostgisStore::connect(&url).unwrap().dataset("demo").unwrap();
+    assert_eq!(fresh.version, Some(first + 4));
+    assert_eq!(
+        carecircle::digest::dataset_digest(&fresh.dataset),
+        carecircle::digest::dataset_digest(&store.dataset("demo").unwrap().dataset)
+    );
+    assert!(fresh.dataset.facilities.iter().any(|f| f.id == "S-NEW-1"));
+    assert!(fresh.dataset.facilities.iter().all(|f| f.id != "D89"));
     // The imported version, made again by undoing every edit, is the demo to the digest.
     let then = store.dataset_at("demo", first).unwrap();
     assert_eq!(then.digest(), carecircle::digest::dataset_digest(&demo));

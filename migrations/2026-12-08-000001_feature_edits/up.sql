@@ -27,3 +27,18 @@ END $$;
 
 CREATE TRIGGER feature_edits_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON feature_edits
     FOR EACH STATEMENT EXECUTE FUNCTION feature_edits_append_only();
+
+-- A layer's rows of one dataset version copied to another (an edit's new version keeps every layer it
+-- did not touch as it was): every column of the table but dataset_id, whatever the table holds.
+CREATE FUNCTION carecircle_copy_layer(layer_table regclass, from_id integer, to_id integer)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    cols text;
+BEGIN
+    SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO cols
+    FROM pg_attribute
+    WHERE attrelid = layer_table AND attnum > 0 AND NOT attisdropped AND attname <> 'dataset_id';
+    EXECUTE format('INSERT INTO %s (dataset_id, %s) SELECT $1, %s FROM %s WHERE dataset_id = $2',
+                   layer_table, cols, cols, layer_table)
+        USING to_id, from_id;
+END $$;

@@ -38,6 +38,11 @@ pub struct BenchArgs {
     /// the JSON document streamed out), with resident and peak memory after each phase.
     #[arg(long, value_name = "DIR")]
     phases: Option<PathBuf>,
+    /// Instead: time one facility's edit as a write to the service makes it — read and checked and
+    /// spliced in (`edit::apply`), then judged before and after under the rulesets (`check::flips`) —
+    /// beside a whole check of the same city.
+    #[arg(long)]
+    edits: bool,
 }
 
 pub fn run(args: BenchArgs) -> i32 {
@@ -56,6 +61,9 @@ pub fn run(args: BenchArgs) -> i32 {
     println!("threads: {}", rayon::current_num_threads());
     if let Some(n) = args.keep_runs {
         return bench_keep_runs(dataset, n, &args);
+    }
+    if args.edits {
+        return bench_edits(&dataset, &args);
     }
 
     let radius = Rule::adhoc(
@@ -366,6 +374,60 @@ fn bench_map(dataset: &carecircle::model::Dataset, radius: &Rule, runs: usize) -
         sizes.1 / 1024
     );
     Ok(())
+}
+
+/// One facility's edit: applied, then judged on save, each timed; a whole check beside them.
+fn bench_edits(dataset: &carecircle::model::Dataset, args: &BenchArgs) -> i32 {
+    let files = if args.rules.is_empty() {
+        default_rules()
+    } else {
+        args.rules.clone()
+    };
+    let rulesets = match super::load_rulesets(&files) {
+        Ok(r) => r,
+        Err(errors) => {
+            errors.iter().for_each(|e| eprint!("{e}"));
+            return super::EXIT_BAD_INPUT;
+        }
+    };
+    let Some(facility) = dataset.facilities.get(dataset.facilities.len() / 2) else {
+        eprintln!("the synthetic city has no facility to edit");
+        return super::EXIT_BAD_INPUT;
+    };
+    let edit = carecircle::edit::Edit::update(
+        "facilities",
+        &facility.id,
+        serde_json::json!({"properties": {"status": "closed", "floor_area_m2": facility.floor_area_m2 + 1.0}}),
+    );
+    let mut applied = None;
+    let apply_times = timed(args.runs, || applied = carecircle::edit::apply(dataset, &edit).ok());
+    let Some(applied) = applied else {
+        eprintln!("the edit of {} was refused", facility.id);
+        return super::EXIT_BAD_INPUT;
+    };
+    let mut flipped = (0, 0);
+    let judge_times = timed(args.runs, || {
+        let f = carecircle::check::flips(dataset, &applied.dataset, &rulesets, Mode::Audit);
+        flipped = (f.rules.len(), f.subjects.len());
+    });
+    let whole_times = timed(args.runs, || {
+        judge(dataset, &rulesets, Mode::Audit);
+    });
+    let median = |t: &[f64]| t[t.len() / 2];
+    println!(
+        "edit of facility {} (closed): applied (read, checked, spliced) fastest {:.3} s, median {:.3} s; judged on save (both sides, {} rulesets) fastest {:.3} s, median {:.3} s — {} rules and {} subjects flip; a whole check: fastest {:.3} s, median {:.3} s",
+        facility.id,
+        apply_times[0],
+        median(&apply_times),
+        rulesets.len(),
+        judge_times[0],
+        median(&judge_times),
+        flipped.0,
+        flipped.1,
+        whole_times[0],
+        median(&whole_times)
+    );
+    0
 }
 
 fn timed(runs: usize, mut f: impl FnMut()) -> Vec<f64> {

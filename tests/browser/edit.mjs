@@ -7,20 +7,13 @@
 // Exits non-zero on the first expectation not met, or on any error the page throws; axe-core over the
 // open form.
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
 import AxeBuilder from "@axe-core/playwright";
+import { open as launch, run, step } from "./session.mjs";
 
 const [base, editor, viewer, shots] = process.argv.slice(2);
 assert.ok(base && editor && viewer && shots, "usage: node tests/browser/edit.mjs BASE_URL EDITOR_TOKEN VIEWER_TOKEN SCREENSHOT_DIR");
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--enable-unsafe-swiftshader", "--use-angle=swiftshader", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-});
-const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" })).newPage();
-const problems = [];
-page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-page.on("console", (m) => m.type() === "error" && problems.push(`console error: ${m.text()}`));
-const step = (text) => console.log(`- ${text}`);
+const session = await launch();
+const { page } = session;
 
 async function signIn(token) {
   await page.waitForSelector("#signin-form:not([hidden])");
@@ -40,7 +33,7 @@ async function open(id) {
   }, id);
 }
 
-try {
+await run(session, shots, "edit", async () => {
   step("a viewer is offered no form");
   await page.goto(`${base}/app/`);
   await signIn(viewer);
@@ -81,13 +74,4 @@ try {
   // The map's layers drawn again from the new version.
   await page.waitForSelector("body[data-map-idle=true]", { timeout: 30000 });
   await page.screenshot({ path: `${shots}/app-edit-saved.png` });
-  assert.deepEqual(problems, [], "the page reported errors");
-  console.log("ok");
-} catch (e) {
-  await page.screenshot({ path: `${shots}/edit-failure.png` }).catch(() => {});
-  console.error(e);
-  console.error(problems.join("\n"));
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

@@ -7,21 +7,14 @@
 // code gone from the address bar), says who, and runs a check. Exits non-zero on the first expectation
 // not met, or on any error the page throws (a Content-Security-Policy violation included).
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { open, run, step } from "./session.mjs";
 
 const [base, shots] = process.argv.slice(2);
 assert.ok(base && shots, "usage: node tests/browser/sso.mjs BASE_URL SCREENSHOT_DIR");
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--enable-unsafe-swiftshader", "--use-angle=swiftshader", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-});
-const page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: "zh-CN" })).newPage();
-const problems = [];
-page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-page.on("console", (m) => m.type() === "error" && !/status of 401/.test(m.text()) && problems.push(`console error: ${m.text()}`));
-const step = (text) => console.log(`- ${text}`);
+const session = await open(/status of 401/);
+const { page } = session;
 
-try {
+await run(session, shots, "sso", async () => {
   step("the sign-in offers single sign-on; nothing is read before it");
   await page.goto(`${base}/app/`);
   await page.waitForSelector("#signin-form:not([hidden])");
@@ -43,13 +36,4 @@ try {
   step("signed out, the sign-in is back");
   await Promise.all([page.waitForNavigation(), page.click("#sign-out")]);
   await page.waitForSelector("#sso:not([hidden])");
-  assert.deepEqual(problems, [], "the page reported errors");
-  console.log("ok");
-} catch (e) {
-  await page.screenshot({ path: `${shots}/sso-failure.png` }).catch(() => {});
-  console.error(e);
-  console.error(problems.join("\n"));
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

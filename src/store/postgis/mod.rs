@@ -419,7 +419,77 @@ fn insert_version(
     digest: &str,
     progress: &dyn Fn(&str, usize),
 ) -> diesel::QueryResult<i32> {
-    let id: i32 = diesel::insert_into(datasets::table)
+    let id = insert_head(conn, name, version, dataset, description, digest)?;
+    for (layer, _) in rows::LAYER_TABLES {
+        let rows = insert_layer_of(conn, layer, id, dataset)?;
+        progress(layer, rows);
+    }
+    Ok(id)
+}
+
+/// Writes `layer` of `dataset` as rows of version row `id`: how many.
+fn insert_layer_of(conn: &mut PgConnection, layer: &str, id: i32, dataset: &Dataset) -> diesel::QueryResult<usize> {
+    match layer {
+        "admin_units" => rows::insert_layer(conn, layer, id, &dataset.admin_units, ADMIN_UNIT_FIELDS, |u| {
+            Geometry::MultiPolygon(u.boundary.clone())
+        }),
+        "residential_areas" => rows::insert_layer(
+            conn,
+            layer,
+            id,
+            &dataset.residential_areas,
+            RESIDENTIAL_AREA_FIELDS,
+            |a| a.geometry.clone(),
+        ),
+        "facilities" => rows::insert_layer(conn, layer, id, &dataset.facilities, FACILITY_FIELDS, |f| {
+            f.geometry.clone()
+        }),
+        "roads" => rows::insert_layer(conn, layer, id, &dataset.roads, ROAD_FIELDS, |r| {
+            Geometry::MultiLineString(r.geometry.clone())
+        }),
+        _ => rows::insert_layer(conn, layer, id, &dataset.candidates, CANDIDATE_FIELDS, |c| {
+            c.geometry.clone()
+        }),
+    }
+}
+
+/// Writes the dataset an edit made as version `version` of `name`: the edited layer's rows written anew,
+/// every other layer's copied from version row `base` inside the database. Returns the version's row id.
+fn insert_edited_version(
+    conn: &mut PgConnection,
+    name: &str,
+    version: i32,
+    applied: &crate::edit::Applied,
+    description: &str,
+    digest: &str,
+    base: i32,
+) -> diesel::QueryResult<i32> {
+    let dataset = &applied.dataset;
+    let id = insert_head(conn, name, version, dataset, description, digest)?;
+    for (layer, table) in rows::LAYER_TABLES {
+        if layer != applied.layer {
+            diesel::sql_query(include_str!("copy_layer.sql"))
+                .bind::<diesel::sql_types::Text, _>(table)
+                .bind::<diesel::sql_types::Int4, _>(base)
+                .bind::<diesel::sql_types::Int4, _>(id)
+                .execute(conn)?;
+            continue;
+        }
+        insert_layer_of(conn, layer, id, dataset)?;
+    }
+    Ok(id)
+}
+
+/// The `datasets` row of version `version` of `name`; its row id.
+fn insert_head(
+    conn: &mut PgConnection,
+    name: &str,
+    version: i32,
+    dataset: &Dataset,
+    description: &str,
+    digest: &str,
+) -> diesel::QueryResult<i32> {
+    diesel::insert_into(datasets::table)
         .values((
             datasets::name.eq(name),
             datasets::version.eq(version),
@@ -430,33 +500,7 @@ fn insert_version(
             datasets::description.eq(description),
         ))
         .returning(datasets::id)
-        .get_result(conn)?;
-    let rows = rows::insert_layer(conn, "admin_units", id, &dataset.admin_units, ADMIN_UNIT_FIELDS, |u| {
-        Geometry::MultiPolygon(u.boundary.clone())
-    })?;
-    progress("admin_units", rows);
-    let rows = rows::insert_layer(
-        conn,
-        "residential_areas",
-        id,
-        &dataset.residential_areas,
-        RESIDENTIAL_AREA_FIELDS,
-        |a| a.geometry.clone(),
-    )?;
-    progress("residential_areas", rows);
-    let rows = rows::insert_layer(conn, "facilities", id, &dataset.facilities, FACILITY_FIELDS, |f| {
-        f.geometry.clone()
-    })?;
-    progress("facilities", rows);
-    let rows = rows::insert_layer(conn, "roads", id, &dataset.roads, ROAD_FIELDS, |r| {
-        Geometry::MultiLineString(r.geometry.clone())
-    })?;
-    progress("roads", rows);
-    let rows = rows::insert_layer(conn, "candidates", id, &dataset.candidates, CANDIDATE_FIELDS, |c| {
-        c.geometry.clone()
-    })?;
-    progress("candidates", rows);
-    Ok(id)
+        .get_result(conn)
 }
 
 #[derive(diesel::QueryableByName)]
@@ -621,15 +665,12 @@ impl Store for PostgisStore {
                 .select(datasets::description)
                 .first(conn)?;
             let version = now + 1;
-            let id = insert_version(
-                conn,
-                new.dataset,
-                version,
-                &new.applied.dataset,
-                &description,
-                &digest,
-                &|_, _| (),
-            )?;
+            let base: i32 = datasets::table
+                .filter(datasets::name.eq(new.dataset))
+                .filter(datasets::version.eq(now))
+                .select(datasets::id)
+                .first(conn)?;
+            let id = insert_edited_version(conn, new.dataset, version, &new.applied, &description, &digest, base)?;
             let at: At = diesel::sql_query(include_str!("insert_edit.sql"))
                 .bind::<diesel::sql_types::Text, _>(new.dataset)
                 .bind::<diesel::sql_types::Int4, _>(version)

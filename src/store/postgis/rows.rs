@@ -21,7 +21,7 @@ use std::collections::HashMap;
 const BATCH: usize = 2_000;
 
 /// The table of each layer of a dataset folder.
-pub(super) const LAYER_TABLES: [(&str, &str); 5] = [
+pub(crate) const LAYER_TABLES: [(&str, &str); 5] = [
     ("admin_units", "admin_units"),
     ("residential_areas", "residential_areas"),
     ("facilities", "facilities"),
