@@ -322,78 +322,84 @@ pub fn flips(before: &Dataset, after: &Dataset, rulesets: &[Ruleset], mode: Mode
         || engine::judge(before, rulesets, mode),
         || engine::judge(after, rulesets, mode),
     );
-    type Verdicts = std::collections::BTreeMap<(String, &'static str, String), (String, bool)>;
-    let verdicts = |d: &Dataset, r: &Report| -> (Verdicts, std::collections::BTreeMap<String, bool>) {
-        let mut subjects = Verdicts::new();
-        let mut rules = std::collections::BTreeMap::new();
-        for o in &r.outcomes {
-            rules.insert(o.rule.clone(), o.pass);
-            for c in &o.subjects {
-                let (layer, id, name) = subject_names(d, c.subject);
-                subjects.insert((o.rule.clone(), layer, id), (name, c.passed));
-            }
-        }
-        (subjects, rules)
-    };
-    let ((sa, ra), (sb, rb)) = (verdicts(before, &a), verdicts(after, &b));
     let mut out = Flips::default();
-    for (rule, pass) in &ra {
-        if let Some(now) = rb.get(rule).filter(|now| *now != pass) {
+    for was in &a.outcomes {
+        let Some(is) = b.outcomes.iter().find(|n| n.rule == was.rule) else {
+            continue;
+        };
+        if was.pass != is.pass {
             out.rules.push(RuleFlip {
-                rule: rule.clone(),
-                before: *pass,
-                after: *now,
+                rule: was.rule.clone(),
+                before: was.pass,
+                after: is.pass,
             });
         }
+        // Each side's verdicts keyed by the subject's layer and id, borrowed from its dataset: strings
+        // are made only for what flips (a city's hundred thousand areas are compared, not copied).
+        let (then, now) = (verdicts(before, was), verdicts(after, is));
+        let mut flipped: Vec<SubjectFlip> = then
+            .iter()
+            .filter(|(key, v)| now.get(*key).map(|n| n.1) != Some(v.1))
+            .map(|(key, v)| (key, v.0, Some(v.1), now.get(key).map(|n| n.1)))
+            .chain(
+                now.iter()
+                    .filter(|(key, _)| !then.contains_key(*key))
+                    .map(|(key, v)| (key, v.0, None, Some(v.1))),
+            )
+            .map(|((layer, id), name, before, after)| SubjectFlip {
+                rule: was.rule.clone(),
+                layer,
+                id: id.to_string(),
+                name: name.to_string(),
+                before,
+                after,
+            })
+            .collect();
+        flipped.sort_by(|x, y| (x.layer, &x.id).cmp(&(y.layer, &y.id)));
+        out.subjects.append(&mut flipped);
     }
-    let keys: std::collections::BTreeSet<&(String, &'static str, String)> = sa.keys().chain(sb.keys()).collect();
-    for key in keys {
-        let (was, is) = (sa.get(key), sb.get(key));
-        if was.map(|v| v.1) == is.map(|v| v.1) {
-            continue;
-        }
-        let name = is.or(was).map(|v| v.0.clone()).unwrap_or_default();
-        out.subjects.push(SubjectFlip {
-            rule: key.0.clone(),
-            layer: key.1,
-            id: key.2.clone(),
-            name,
-            before: was.map(|v| v.1),
-            after: is.map(|v| v.1),
-        });
-    }
+    out.rules.sort_by(|x, y| x.rule.cmp(&y.rule));
+    out.subjects
+        .sort_by(|x, y| (&x.rule, x.layer, &x.id).cmp(&(&y.rule, y.layer, &y.id)));
     out
 }
 
-/// A subject's layer, id and name.
-fn subject_names(d: &Dataset, subject: engine::Subject) -> (&'static str, String, String) {
+/// One rule's verdicts on `d`, by the subject's layer and id: its name and whether it passed.
+fn verdicts<'d>(
+    d: &'d Dataset,
+    outcome: &engine::Outcome,
+) -> std::collections::HashMap<(&'static str, &'d str), (&'d str, bool)> {
+    outcome
+        .subjects
+        .iter()
+        .filter_map(|c| {
+            let (layer, id, name) = subject_key(d, c.subject)?;
+            Some(((layer, id), (name, c.passed)))
+        })
+        .collect()
+}
+
+/// A subject's layer, id and name, borrowed from the dataset.
+fn subject_key(d: &Dataset, subject: engine::Subject) -> Option<(&'static str, &str, &str)> {
     use engine::Subject;
-    match subject {
-        Subject::Area(i) => d
-            .residential_areas
-            .get(i)
-            .map_or(("residential_areas", String::new(), String::new()), |a| {
-                ("residential_areas", a.id.clone(), a.name.clone())
-            }),
-        Subject::Pool(i) => d
-            .residential_areas
-            .get(i)
-            .map_or(("pools", String::new(), String::new()), |a| {
-                ("pools", a.pool.clone().unwrap_or_else(|| a.id.clone()), a.name.clone())
-            }),
-        Subject::Facility(i) => d
-            .facilities
-            .get(i)
-            .map_or(("facilities", String::new(), String::new()), |f| {
-                ("facilities", f.id.clone(), f.name.clone())
-            }),
-        Subject::Unit(i) => d
-            .admin_units
-            .get(i)
-            .map_or(("admin_units", String::new(), String::new()), |u| {
-                ("admin_units", u.code.clone(), u.name.clone())
-            }),
-    }
+    Some(match subject {
+        Subject::Area(i) => {
+            let a = d.residential_areas.get(i)?;
+            ("residential_areas", a.id.as_str(), a.name.as_str())
+        }
+        Subject::Pool(i) => {
+            let a = d.residential_areas.get(i)?;
+            ("pools", a.pool.as_deref().unwrap_or(&a.id), a.name.as_str())
+        }
+        Subject::Facility(i) => {
+            let f = d.facilities.get(i)?;
+            ("facilities", f.id.as_str(), f.name.as_str())
+        }
+        Subject::Unit(i) => {
+            let u = d.admin_units.get(i)?;
+            ("admin_units", u.code.as_str(), u.name.as_str())
+        }
+    })
 }
 
 /// Judges "every area within `radius_m` of a facility of `tiers`" on `dataset` in `mode`; for a reader

@@ -413,6 +413,16 @@ fn bench_edits(dataset: &carecircle::model::Dataset, args: &BenchArgs) -> i32 {
     let whole_times = timed(args.runs, || {
         judge(dataset, &rulesets, Mode::Audit);
     });
+    // Where a whole judgement's time goes, rule by rule (each on a context of its own, so each pays for
+    // the look-ups it needs).
+    for ruleset in &rulesets {
+        for rule in &ruleset.rules {
+            let t = Instant::now();
+            let context = Context::new(dataset, Mode::Audit);
+            judge_rule(rule, &context);
+            println!("  {:<40} {:>8.3} s", rule.id, t.elapsed().as_secs_f64());
+        }
+    }
     let median = |t: &[f64]| t[t.len() / 2];
     println!(
         "edit of facility {} (closed): applied (read, checked, spliced) fastest {:.3} s, median {:.3} s; judged on save (both sides, {} rulesets) fastest {:.3} s, median {:.3} s — {} rules and {} subjects flip; a whole check: fastest {:.3} s, median {:.3} s",

@@ -276,12 +276,13 @@ fn method_not_allowed<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHand
     ))
 }
 
-/// Cross-origin access for web pages served from `origins` (`serve --cors`; `*` for any): GET, POST and
-/// the preflight, any request header, and the response headers browser code needs to read (`Link` for
-/// paging and queryables, `Content-Crs`, `ETag`, `Location` of a new run). No origin given: none allowed.
+/// Cross-origin access for web pages served from `origins` (`serve --cors`; `*` for any): reads, checks,
+/// and a web map's writes to the layers (PUT, PATCH, DELETE), the preflight, any request header, and the
+/// response headers browser code needs to read (`Link` for paging and queryables, `Content-Crs`, `ETag`
+/// for If-Match, `Location` of a new run or feature). No origin given: none allowed.
 pub fn cors(origins: &[String]) -> actix_cors::Cors {
     let mut cors = actix_cors::Cors::default()
-        .allowed_methods(["GET", "POST", "OPTIONS"])
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
         .allow_any_header()
         .expose_headers(["Link", "Content-Crs", "ETag", "Location"])
         .max_age(3600);
