@@ -366,3 +366,68 @@ fn owslib_creates_replaces_and_deletes_a_facility() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+/// A body in another of the collection's CRSs (Part 2, `Content-Crs`): EPSG:4326 is latitude first, and
+/// the feature lands where it says; a CRS the collection does not offer is 400 and writes nothing.
+#[actix_web::test]
+async fn a_body_in_another_crs_says_so_in_content_crs() {
+    use serde_json::json;
+    let state = tempfile::tempdir().unwrap();
+    let app = web_test::init_service(
+        App::new()
+            .app_data(common::demo_state(state.path(), None))
+            .configure(carecircle::server::router),
+    )
+    .await;
+    let (lon, lat) = (119.4321, 25.9876);
+    let station = |id: &str, coordinates: [f64; 2]| {
+        json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": coordinates},
+               "properties": {"id": id, "name": "纬度在前的站", "tier": "station", "floor_area_m2": 300.0, "status": "planned"}})
+    };
+    let epsg4326 = "<http://www.opengis.net/def/crs/EPSG/0/4326>";
+    let (code, _, made) = common::send(
+        &app,
+        "POST",
+        "/collections/demo.facilities/items",
+        None,
+        &[("Content-Crs", epsg4326)],
+        Some(station("S-LAT-1", [lat, lon])),
+    )
+    .await;
+    assert_eq!(code, 201, "{made}");
+    let (_, _, back) = common::send(
+        &app,
+        "GET",
+        "/collections/demo.facilities/items/S-LAT-1",
+        None,
+        &[],
+        None,
+    )
+    .await;
+    let c = back["geometry"]["coordinates"].as_array().unwrap();
+    assert!(
+        (c[0].as_f64().unwrap() - lon).abs() < 1e-9 && (c[1].as_f64().unwrap() - lat).abs() < 1e-9,
+        "{back}"
+    );
+    let (code, _, refused) = common::send(
+        &app,
+        "POST",
+        "/collections/demo.facilities/items",
+        None,
+        &[("Content-Crs", "<http://www.opengis.net/def/crs/EPSG/0/3857>")],
+        Some(station("S-LAT-2", [lat, lon])),
+    )
+    .await;
+    assert_eq!(code, 400, "{refused}");
+    assert!(refused["detail"].as_str().unwrap().contains("Content-Crs"), "{refused}");
+    let (code, _, _) = common::send(
+        &app,
+        "GET",
+        "/collections/demo.facilities/items/S-LAT-2",
+        None,
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(code, 404);
+}

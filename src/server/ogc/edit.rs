@@ -129,7 +129,9 @@ fn write(state: &AppState, ask: WriteAsk) -> Result<EditAnswer, ApiError> {
         let crs = match ask.content_crs.as_deref() {
             None => crate::crs::Crs::Wgs84,
             Some(given) => {
-                let served = ServedCrs::parse(given, &info.offered)
+                // Part 2 writes the header's URI in angle brackets: `<http://…/EPSG/0/4326>`.
+                let uri = given.trim().trim_start_matches('<').trim_end_matches('>');
+                let served = ServedCrs::parse(uri, &info.offered)
                     .map_err(|e| ApiError::BadRequest(format!("Content-Crs: {e}")))?;
                 let body = match &mut write {
                     Write::Create(f) | Write::Replace(f) | Write::Update(f) => f.get_mut("geometry"),
