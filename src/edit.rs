@@ -252,6 +252,40 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 /// Applies `edit` to `dataset`: the dataset after it, or every problem the edit has.
 pub fn apply(dataset: &Dataset, edit: &Edit) -> Result<Applied, EditError> {
     let layer = edit.layer.as_str();
+    let mut after_dataset = dataset.clone();
+    let (feature_id, position, before) = splice(&mut after_dataset, edit)?;
+    let mut problems = Vec::new();
+    cross_checks(&after_dataset, layer, &edit.source, &mut problems);
+    if !problems.is_empty() {
+        return Err(EditError::Invalid(Problems(problems)));
+    }
+    let after = match edit.write {
+        Write::Delete => None,
+        _ => feature_json(&after_dataset, layer, position),
+    };
+    Ok(Applied {
+        dataset: after_dataset,
+        layer: layer.to_string(),
+        feature_id,
+        op: edit.op(),
+        position,
+        before,
+        after,
+    })
+}
+
+/// The checks that span features, run again after an edit: unique ids, parents, and the areas every
+/// facility serves.
+fn cross_checks(d: &Dataset, layer: &str, source: &str, problems: &mut Vec<Problem>) {
+    let files: HashMap<&str, String> = [(layer, source.to_string())].into_iter().collect();
+    crate::load::cross_check(d, &files, problems);
+    still_served(d, source, problems);
+}
+
+/// Makes `edit` on `dataset` itself — the feature read and checked as loading reads it — without the
+/// checks that span features (the caller runs them): the feature's id, where it stands, and what it was.
+fn splice(dataset: &mut Dataset, edit: &Edit) -> Result<(String, usize, Option<Value>), EditError> {
+    let layer = edit.layer.as_str();
     let invalid = |property: Option<&str>, message: String| {
         EditError::Invalid(Problems(vec![Problem {
             file: edit.source.clone(),
@@ -298,7 +332,6 @@ pub fn apply(dataset: &Dataset, edit: &Edit) -> Result<Applied, EditError> {
         (Write::Update(_), None) => None,
         (Write::Delete, _) => None,
     };
-    let mut after_dataset = dataset.clone();
     let (feature_id, position, converted) = match (written, found) {
         (Some((mut feature, crs)), found) => {
             served_lists_as_arrays(layer, &mut feature);
@@ -314,29 +347,10 @@ pub fn apply(dataset: &Dataset, edit: &Edit) -> Result<Applied, EditError> {
         (None, None) => return Err(invalid(None, "nothing to write".into())),
     };
     match converted {
-        Some((feature, insert)) => put(&mut after_dataset, position, feature, insert),
-        None => remove(&mut after_dataset, layer, position),
+        Some((feature, insert)) => put(dataset, position, feature, insert),
+        None => remove(dataset, layer, position),
     }
-    let mut problems = Vec::new();
-    let files: HashMap<&str, String> = [(layer, edit.source.clone())].into_iter().collect();
-    crate::load::cross_check(&after_dataset, &files, &mut problems);
-    still_served(&after_dataset, &edit.source, &mut problems);
-    if !problems.is_empty() {
-        return Err(EditError::Invalid(Problems(problems)));
-    }
-    let after = match edit.write {
-        Write::Delete => None,
-        _ => feature_json(&after_dataset, layer, position),
-    };
-    Ok(Applied {
-        dataset: after_dataset,
-        layer: layer.to_string(),
-        feature_id,
-        op: edit.op(),
-        position,
-        before,
-        after,
-    })
+    Ok((feature_id, position, before))
 }
 
 /// A list property sent back as the service serves it to GIS clients — one string joined by `;`
@@ -492,6 +506,30 @@ pub fn redo(dataset: &Dataset, kept: Kept) -> Result<Dataset, EditError> {
     Ok(apply(dataset, &edit)?.dataset)
 }
 
+/// Makes kept edits again, in order, on `dataset` itself (a store's start): each feature read and
+/// checked as when it was made, the checks that span features once at the end — thousands of edits do
+/// not copy the city thousands of times.
+pub fn replay(mut dataset: Dataset, kept: &[Kept]) -> Result<Dataset, (usize, EditError)> {
+    for (n, k) in kept.iter().enumerate() {
+        let edit = match (k.op, k.after) {
+            (Op::Delete, _) => Edit::delete(k.layer, k.feature_id),
+            (Op::Create, Some(after)) => Edit::create(k.layer, after.clone()),
+            (_, Some(after)) => Edit::replace(k.layer, k.feature_id, after.clone()),
+            (_, None) => return Err((n, missing(*k, "after"))),
+        };
+        splice(&mut dataset, &edit).map_err(|e| (n, e))?;
+    }
+    let mut problems = Vec::new();
+    if let Some(last) = kept.last() {
+        cross_checks(&dataset, last.layer, last.layer, &mut problems);
+    }
+    if problems.is_empty() {
+        Ok(dataset)
+    } else {
+        Err((kept.len().saturating_sub(1), EditError::Invalid(Problems(problems))))
+    }
+}
+
 /// Undoes a kept edit on the dataset it made: the dataset as it stood before the edit.
 pub fn undo(dataset: &Dataset, kept: Kept) -> Result<Dataset, EditError> {
     match (kept.op, kept.before) {
@@ -577,6 +615,46 @@ mod tests {
         };
         assert_eq!(digest(&undo(&applied.dataset, kept).unwrap()), digest(&demo));
         assert_eq!(digest(&redo(&demo, kept).unwrap()), digest(&applied.dataset));
+    }
+
+    #[test]
+    fn a_replay_makes_the_same_dataset_as_one_edit_at_a_time() {
+        let demo = demo();
+        let edits = [
+            Edit::update("facilities", &demo.facilities[2].id, json!({"properties": {"beds": 9}})),
+            Edit::delete("candidates", &demo.candidates[0].id),
+            Edit::update(
+                "residential_areas",
+                &demo.residential_areas[4].id,
+                json!({"properties": {"households": 777}}),
+            ),
+            Edit::update(
+                "facilities",
+                &demo.facilities[2].id,
+                json!({"properties": {"status": "closed"}}),
+            ),
+        ];
+        let mut one_at_a_time = demo.clone();
+        let mut made = Vec::new();
+        for e in &edits {
+            let a = apply(&one_at_a_time, e).unwrap();
+            one_at_a_time = a.dataset.clone();
+            made.push(a);
+        }
+        let kept: Vec<Kept> = made
+            .iter()
+            .map(|a| Kept {
+                layer: &a.layer,
+                feature_id: &a.feature_id,
+                op: a.op,
+                position: a.position,
+                before: a.before.as_ref(),
+                after: a.after.as_ref(),
+            })
+            .collect();
+        let replayed = replay(demo.clone(), &kept).unwrap();
+        assert_eq!(digest(&replayed), digest(&one_at_a_time));
+        assert_ne!(digest(&replayed), digest(&demo));
     }
 
     #[test]

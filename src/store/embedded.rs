@@ -123,11 +123,13 @@ pub fn dataset_at(state: &Path, name: &str, dataset: Dataset, version: Option<u3
             "{name} version {wanted} (the newest is {newest})"
         )));
     }
-    let mut now = dataset;
-    for e in edits.iter().take_while(|e| e.version <= wanted) {
-        now = crate::edit::redo(&now, e.kept()?)
-            .map_err(|err| StoreError::Backend(format!("version {} cannot be made again: {err}", e.version)))?;
-    }
+    let kept = edits
+        .iter()
+        .take_while(|e| e.version <= wanted)
+        .map(KeptEdit::kept)
+        .collect::<Result<Vec<_>, _>>()?;
+    let now = crate::edit::replay(dataset, &kept)
+        .map_err(|(n, err)| StoreError::Backend(format!("version {} cannot be made again: {err}", edits[n].version)))?;
     Ok(if wanted == 1 {
         Source::new(name, now)
     } else {
@@ -154,21 +156,19 @@ fn replay(state: &Path, name: &str, dataset: Dataset) -> Result<(Source, Option<
             file.path().display()
         )));
     }
-    let mut now = dataset;
-    let mut version = 1;
-    for e in &edits {
-        now = crate::edit::redo(&now, e.kept()?).map_err(|err| {
-            StoreError::Backend(format!(
-                "{}: the edit making version {} ({} {} \"{}\") cannot be made again: {err}",
-                file.path().display(),
-                e.version,
-                e.op,
-                e.layer,
-                e.feature_id
-            ))
-        })?;
-        version = e.version;
-    }
+    let kept = edits.iter().map(KeptEdit::kept).collect::<Result<Vec<_>, _>>()?;
+    let now = crate::edit::replay(dataset, &kept).map_err(|(n, err)| {
+        let e = &edits[n];
+        StoreError::Backend(format!(
+            "{}: the edit making version {} ({} {} \"{}\") cannot be made again: {err}",
+            file.path().display(),
+            e.version,
+            e.op,
+            e.layer,
+            e.feature_id
+        ))
+    })?;
+    let version = edits.last().map_or(1, |e| e.version);
     let source = if edits.is_empty() {
         Source::new(name, now)
     } else {
