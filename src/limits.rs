@@ -7,7 +7,8 @@ use std::path::Path;
 
 /// `dataset.toml`, a ruleset, a task-decomposition plan.
 pub const SMALL_FILE_BYTES: u64 = 4 << 20;
-/// A proposal: the file `review` reads, the body of `POST /review` (1 000 polygons of 500 vertices fit).
+/// A proposal: the file `review` reads, the body of `POST /review` (1 000 polygons of 500 vertices fit);
+/// also the body of a write to a layer (OGC API – Features Part 4: one feature, or a merge patch).
 pub const PROPOSAL_BYTES: u64 = 8 << 20;
 /// The body of `POST /checks` (a few names and a date).
 pub const CHECK_REQUEST_BYTES: u64 = 64 << 10;
