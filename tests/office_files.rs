@@ -480,3 +480,54 @@ fn the_demo_written_as_a_geopackage_reads_back_as_itself() {
         String::from_utf8_lossy(&info.stderr)
     );
 }
+
+/// `carecircle convert` writes a folder again in another format and CRS, read back as the same dataset
+/// (to the digest where the coordinates stay in WGS84; in a Gauss-Krüger zone, every feature within a
+/// millimetre); a folder with a problem is refused and nothing is written.
+#[test]
+fn convert_writes_the_dataset_again_in_another_format_and_crs() {
+    let out = tempfile::tempdir().unwrap();
+    let demo = carecircle::load::load_dataset(Path::new("geodata/demo")).unwrap();
+    let digest = carecircle::digest::dataset_digest(&demo);
+    let gpkg = out.path().join("gpkg");
+    let done = common::carecircle(&["convert", "geodata/demo", gpkg.to_str().unwrap(), "--format", "gpkg"]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    assert!(gpkg.join("dataset.gpkg").exists());
+    assert_eq!(
+        carecircle::digest::dataset_digest(&carecircle::load::load_dataset(&gpkg).unwrap()),
+        digest
+    );
+    let zone = out.path().join("zone");
+    let done = common::carecircle(&[
+        "convert",
+        gpkg.to_str().unwrap(),
+        zone.to_str().unwrap(),
+        "--crs",
+        "EPSG:4549",
+    ]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    let back = carecircle::load::load_dataset(&zone).unwrap();
+    assert_eq!(back.source_crs.to_string(), "EPSG:4549");
+    assert_eq!(back.facilities.len(), demo.facilities.len());
+    for (a, b) in back.facilities.iter().zip(&demo.facilities) {
+        assert_eq!(a.id, b.id);
+        let metres = geo::Distance::distance(&geo::Haversine, a.location, b.location);
+        assert!(metres < 0.001, "{} moved {metres} m", a.id);
+    }
+    let broken = out.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    std::fs::write(
+        broken.join("dataset.toml"),
+        "name = \"x\"\ncrs = \"EPSG:4326\"\nas_of = \"2024-13-40\"\n",
+    )
+    .unwrap();
+    let target = out.path().join("never");
+    let refused = common::carecircle(&["convert", broken.to_str().unwrap(), target.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("as_of"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(!target.exists(), "a refused dataset was written");
+}
