@@ -19,6 +19,8 @@ pub enum DatasetWriteError {
     Write(#[from] crate::report::files::WriteError),
     #[error("cannot write the GeoPackage: {0}")]
     GeoPackage(String),
+    #[error("cannot write {0}.fgb: {1}")]
+    FlatGeobuf(String, String),
 }
 
 /// The formats a dataset folder is written in.
@@ -29,6 +31,9 @@ pub enum Format {
     /// One GeoPackage holding every layer as a table, named in `dataset.toml` (`[layers.<layer>] file`),
     /// as QGIS keeps a project's layers.
     GeoPackage,
+    /// One FlatGeobuf file a layer (`facilities.fgb`), in the dataset's order (no spatial index, so a
+    /// folder written and read back is the same dataset).
+    FlatGeobuf,
 }
 
 /// Writes `dataset` into `dir` with its coordinates converted to `crs`; `description` goes into dataset.toml.
@@ -51,7 +56,7 @@ pub fn write_dataset_as(
     let geometry = |g: &Geometry<f64>| -> Result<Value, CrsError> {
         Ok(serde_json::to_value(geojson::Geometry::from(&converted(g)?)).unwrap_or(Value::Null))
     };
-    if format == Format::GeoPackage {
+    if format != Format::GeoJson {
         let mut layers = Vec::new();
         let mut layer = |name: &'static str, rows: Vec<(Geometry<f64>, Map<String, Value>)>| {
             let fields = crate::fields::layer_fields(name).unwrap_or_default();
@@ -114,6 +119,17 @@ pub fn write_dataset_as(
                     .collect::<Result<_, CrsError>>()?,
             );
         }
+        if format == Format::FlatGeobuf {
+            let mut files = vec![(
+                "dataset.toml".to_string(),
+                header(dataset, crs, description).into_bytes(),
+            )];
+            for (name, fields, rows) in &layers {
+                files.push((format!("{name}.fgb"), flatgeobuf(name, fields, rows, crs)?));
+            }
+            crate::safe_write::write_all(dir, files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect())?;
+            return Ok(());
+        }
         let file = "dataset.gpkg";
         let bytes = crate::write_gpkg::geopackage(&layers, crs).map_err(DatasetWriteError::GeoPackage)?;
         let mut toml = header(dataset, crs, description);
@@ -170,6 +186,103 @@ pub fn write_dataset_as(
     }
     crate::safe_write::write_all(dir, files)?;
     Ok(())
+}
+
+/// One layer as a FlatGeobuf file: a column per field of its table (lists as JSON text, days as
+/// date-times at midnight, as GDAL writes them), a feature per row in order, unknown values left out.
+fn flatgeobuf(
+    name: &str,
+    fields: &[crate::fields::FieldInfo],
+    rows: &[(Geometry<f64>, Map<String, Value>)],
+    crs: Crs,
+) -> Result<Vec<u8>, DatasetWriteError> {
+    use crate::fields::FieldType;
+    use flatgeobuf::{ColumnType, FgbCrs, FgbWriter, FgbWriterOptions, GeometryType};
+    use geozero::{ColumnValue, PropertyProcessor};
+    let failed = |e: &dyn std::fmt::Display| DatasetWriteError::FlatGeobuf(name.to_string(), e.to_string());
+    let code = match crs {
+        Crs::Wgs84 => 4326,
+        Crs::Cgcs2000 => 4490,
+        Crs::GaussKruger(gk) => gk.epsg() as i32,
+        Crs::Gcj02 | Crs::Bd09 => 0,
+    };
+    let crs_name = crs.to_string();
+    let options = FgbWriterOptions {
+        write_index: false,
+        detect_type: false,
+        promote_to_multi: false,
+        crs: FgbCrs {
+            code,
+            name: Some(&crs_name),
+            ..Default::default()
+        },
+        title: Some(name),
+        ..Default::default()
+    };
+    let mut fgb = FgbWriter::create_with_options(name, GeometryType::Unknown, options).map_err(|e| failed(&e))?;
+    for f in fields {
+        let kind = match f.kind {
+            FieldType::Text => ColumnType::String,
+            FieldType::Integer => ColumnType::Long,
+            FieldType::Number => ColumnType::Double,
+            FieldType::Boolean => ColumnType::Bool,
+            FieldType::Date => ColumnType::DateTime,
+            FieldType::List => ColumnType::Json,
+        };
+        let nullable = f.nullable;
+        fgb.add_column(f.key, kind, |_, column| column.nullable = nullable);
+    }
+    for (geometry, properties) in rows {
+        let mut problem = None;
+        fgb.add_feature_geom(geometry.clone(), |feature| {
+            for (i, f) in fields.iter().enumerate() {
+                // An empty list is written as one (`[]`), as the column is not nullable; other unknowns
+                // are left out.
+                let empty = Value::Array(Vec::new());
+                let Some(value) = properties
+                    .get(f.key)
+                    .filter(|v| !v.is_null())
+                    .or((f.kind == FieldType::List).then_some(&empty))
+                else {
+                    continue;
+                };
+                let day;
+                let json;
+                let column = match (f.kind, value) {
+                    (FieldType::Text, Value::String(t)) => ColumnValue::String(t),
+                    (FieldType::Integer, v) if v.as_i64().is_some() => {
+                        ColumnValue::Long(v.as_i64().unwrap_or_default())
+                    }
+                    (FieldType::Number, v) if v.as_f64().is_some() => {
+                        ColumnValue::Double(v.as_f64().unwrap_or_default())
+                    }
+                    (FieldType::Boolean, Value::Bool(b)) => ColumnValue::Bool(*b),
+                    (FieldType::Date, Value::String(d)) => {
+                        day = format!("{d}T00:00:00Z");
+                        ColumnValue::DateTime(&day)
+                    }
+                    (FieldType::List, v) => {
+                        json = v.to_string();
+                        ColumnValue::Json(&json)
+                    }
+                    (_, other) => {
+                        problem = Some(format!("{}: {other} is not a {:?}", f.key, f.kind));
+                        continue;
+                    }
+                };
+                if let Err(e) = feature.property(i, f.key, &column) {
+                    problem = Some(e.to_string());
+                }
+            }
+        })
+        .map_err(|e| failed(&e))?;
+        if let Some(p) = problem {
+            return Err(failed(&p));
+        }
+    }
+    let mut bytes = Vec::new();
+    fgb.write(&mut bytes).map_err(|e| failed(&e))?;
+    Ok(bytes)
 }
 
 /// Each layer's properties from its field table; what is unknown is left out, as a folder omits it.

@@ -497,6 +497,49 @@ fn convert_writes_the_dataset_again_in_another_format_and_crs() {
         carecircle::digest::dataset_digest(&carecircle::load::load_dataset(&gpkg).unwrap()),
         digest
     );
+    // FlatGeobuf: a file a layer, in the dataset's order, the demo to the digest; GDAL reads every
+    // layer with its count and CRS, and the lists as JSON.
+    let fgb = out.path().join("fgb");
+    let done = common::carecircle(&["convert", "geodata/demo", fgb.to_str().unwrap(), "--format", "fgb"]);
+    assert_eq!(done.status.code(), Some(0), "{}", String::from_utf8_lossy(&done.stderr));
+    assert_eq!(
+        carecircle::digest::dataset_digest(&carecircle::load::load_dataset(&fgb).unwrap()),
+        digest
+    );
+    if common::tool_available("ogrinfo", "gdal-bin") {
+        for (layer, count) in [
+            ("facilities", demo.facilities.len()),
+            ("residential_areas", demo.residential_areas.len()),
+            ("roads", demo.roads.len()),
+        ] {
+            let file = fgb.join(format!("{layer}.fgb"));
+            let info = std::process::Command::new("ogrinfo")
+                .args(["-so", "-al"])
+                .arg(&file)
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&info.stdout);
+            assert!(
+                info.status.success() && info.stderr.is_empty(),
+                "{layer}: {text}{}",
+                String::from_utf8_lossy(&info.stderr)
+            );
+            assert!(
+                text.contains(&format!("Feature Count: {count}")) && text.contains("WGS 84"),
+                "{layer}: {text}"
+            );
+        }
+        let info = std::process::Command::new("ogrinfo")
+            .args(["-al", "-where", "id = 'P02'"])
+            .arg(fgb.join("facilities.fgb"))
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&info.stdout).contains("serves (String) = [\"R003\"]"),
+            "{}",
+            String::from_utf8_lossy(&info.stdout)
+        );
+    }
     let zone = out.path().join("zone");
     let done = common::carecircle(&[
         "convert",

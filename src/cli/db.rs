@@ -42,9 +42,10 @@ enum DbCommand {
         name: String,
         /// The folder to write.
         dir: PathBuf,
-        /// `geojson` (a file a layer, the contract's folder) or `gpkg` (one GeoPackage holding every
-        /// layer, as QGIS keeps them, named in the folder's dataset.toml).
-        #[arg(long, default_value = "geojson", value_parser = ["geojson", "gpkg"])]
+        /// `geojson` (a file a layer, the contract's folder), `gpkg` (one GeoPackage holding every
+        /// layer, as QGIS keeps them, named in the folder's dataset.toml) or `fgb` (a FlatGeobuf file a
+        /// layer).
+        #[arg(long, default_value = "geojson", value_parser = ["geojson", "gpkg", "fgb"])]
         format: String,
         /// The version to write (each import and each edit makes one); default the newest.
         #[arg(long)]
@@ -283,10 +284,10 @@ fn export(
 ) -> Result<(), carecircle::store::StoreError> {
     use carecircle::write::Format;
     let (name, dataset) = (&source.name, &source.dataset);
-    let format = if format == "gpkg" {
-        Format::GeoPackage
-    } else {
-        Format::GeoJson
+    let format = match format {
+        "gpkg" => Format::GeoPackage,
+        "fgb" => Format::FlatGeobuf,
+        _ => Format::GeoJson,
     };
     carecircle::write::write_dataset_as(dataset, dir, carecircle::crs::Crs::Wgs84, description, format)
         .map_err(|e| carecircle::store::StoreError::Backend(e.to_string()))?;

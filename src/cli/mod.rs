@@ -80,8 +80,8 @@ enum Command {
         dataset: PathBuf,
         /// The folder to write (made; a folder carecircle did not write is refused).
         out: PathBuf,
-        /// `geojson` (a file a layer, the contract's folder) or `gpkg` (one GeoPackage holding every
-        /// layer, as QGIS keeps them).
+        /// `geojson` (a file a layer, the contract's folder), `gpkg` (one GeoPackage holding every
+        /// layer, as QGIS keeps them) or `fgb` (a FlatGeobuf file a layer).
         #[arg(long, value_enum, default_value = "geojson")]
         format: ConvertFormat,
         /// The CRS to write in (EPSG:4326, EPSG:4490, a CGCS2000 Gauss-Krüger zone …); default the
@@ -134,6 +134,7 @@ enum Format {
 enum ConvertFormat {
     Geojson,
     Gpkg,
+    Fgb,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -382,6 +383,7 @@ fn convert(dir: &Path, out: &Path, format: ConvertFormat, crs: Option<&str>) -> 
     let format = match format {
         ConvertFormat::Geojson => Format::GeoJson,
         ConvertFormat::Gpkg => Format::GeoPackage,
+        ConvertFormat::Fgb => Format::FlatGeobuf,
     };
     match carecircle::write::write_dataset_as(&dataset, out, crs, &description, format) {
         Ok(()) => {
