@@ -322,6 +322,17 @@ pub fn flips(before: &Dataset, after: &Dataset, rulesets: &[Ruleset], mode: Mode
         || engine::judge(before, rulesets, mode),
         || engine::judge(after, rulesets, mode),
     );
+    flips_between(before, after, &a, &b, |_| true)
+}
+
+/// What flips between two judged reports: every rule, and the subjects `kept` lets through.
+fn flips_between(
+    before: &Dataset,
+    after: &Dataset,
+    a: &Report,
+    b: &Report,
+    kept: impl Fn(&(&'static str, &str)) -> bool,
+) -> Flips {
     let mut out = Flips::default();
     for was in &a.outcomes {
         let Some(is) = b.outcomes.iter().find(|n| n.rule == was.rule) else {
@@ -339,11 +350,12 @@ pub fn flips(before: &Dataset, after: &Dataset, rulesets: &[Ruleset], mode: Mode
         let (then, now) = (verdicts(before, was), verdicts(after, is));
         let mut flipped: Vec<SubjectFlip> = then
             .iter()
+            .filter(|(key, _)| kept(key))
             .filter(|(key, v)| now.get(*key).map(|n| n.1) != Some(v.1))
             .map(|(key, v)| (key, v.0, Some(v.1), now.get(key).map(|n| n.1)))
             .chain(
                 now.iter()
-                    .filter(|(key, _)| !then.contains_key(*key))
+                    .filter(|(key, _)| kept(key) && !then.contains_key(*key))
                     .map(|(key, v)| (key, v.0, None, Some(v.1))),
             )
             .map(|((layer, id), name, before, after)| SubjectFlip {
@@ -362,6 +374,299 @@ pub fn flips(before: &Dataset, after: &Dataset, rulesets: &[Ruleset], mode: Mode
     out.subjects
         .sort_by(|x, y| (&x.rule, x.layer, &x.id).cmp(&(&y.rule, y.layer, &y.id)));
     out
+}
+
+/// Each rule's weights over all the subjects it checked — judged, passed — and its target: what a rule's
+/// overall verdict rests on (`engine::rate`), kept per dataset version so an edit re-judged on a window
+/// can patch them ([`flips_near`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Totals(Vec<RuleTotals>);
+
+#[derive(Debug, Clone, PartialEq)]
+struct RuleTotals {
+    rule: String,
+    weight: f64,
+    passed: f64,
+    target: f64,
+}
+
+impl RuleTotals {
+    /// The rule's verdict, computed as the engine computes it.
+    fn pass(&self) -> bool {
+        let rate = if self.weight <= 0.0 {
+            1.0
+        } else {
+            (0.0 + self.passed) / self.weight
+        };
+        rate >= self.target - 1e-12
+    }
+}
+
+impl Totals {
+    /// Every rule's totals in a judged report.
+    pub fn of(report: &Report) -> Totals {
+        Totals(
+            report
+                .outcomes
+                .iter()
+                .map(|o| RuleTotals {
+                    rule: o.rule.clone(),
+                    weight: o.subjects.iter().map(|c| c.weight).sum(),
+                    passed: o.subjects.iter().filter(|c| c.passed).map(|c| c.weight).sum(),
+                    target: o.target,
+                })
+                .collect(),
+        )
+    }
+}
+
+/// The feature an edit touched: its layer, and where it stands in the dataset before and after.
+#[derive(Debug, Clone, Copy)]
+pub struct Touched<'a> {
+    pub layer: &'a str,
+    pub before: Option<usize>,
+    pub after: Option<usize>,
+}
+
+/// [`flips`] for one edit, judging only what it can touch: the areas within the largest reach of any
+/// rule (`reach_m`) of where the feature stood or stands, the areas a facility serves and their pools,
+/// the admin units holding it — on a window of the dataset holding every facility and admin unit, the
+/// areas those subjects rest on and the roads within twice the reach. Each rule's overall verdict is
+/// `totals` (the version before, all subjects) patched by the touched subjects' change. Beside the flips,
+/// the totals of the version after. An edit of an admin unit or a road is judged whole; candidate sites
+/// enter no rule.
+pub fn flips_near(
+    before: &Dataset,
+    after: &Dataset,
+    totals: &Totals,
+    touched: Touched,
+    rulesets: &[Ruleset],
+    mode: Mode,
+) -> (Flips, Totals) {
+    match touched.layer {
+        "candidates" => return (Flips::default(), totals.clone()),
+        "residential_areas" | "facilities" => {}
+        _ => {
+            let (a, b) = rayon::join(
+                || engine::judge(before, rulesets, mode),
+                || engine::judge(after, rulesets, mode),
+            );
+            return (flips_between(before, after, &a, &b, |_| true), Totals::of(&b));
+        }
+    }
+    let reach = rulesets
+        .iter()
+        .flat_map(|r| &r.rules)
+        .map(|r| r.kind.reach_m())
+        .fold(0.0, f64::max);
+    let site = Site::new(before, after, touched, reach);
+    let (wb, wa) = (site.window(before), site.window(after));
+    let (a, b) = rayon::join(
+        || engine::judge(&wb, rulesets, mode),
+        || engine::judge(&wa, rulesets, mode),
+    );
+    let in_site = |key: &(&'static str, &str)| site.holds(key);
+    let flips = flips_between(&wb, &wa, &a, &b, in_site);
+    // Each rule's totals patched by its touched subjects' weights, before and after.
+    let mut now = totals.clone();
+    for t in &mut now.0 {
+        let sums = |d: &Dataset, r: &Report| -> (f64, f64) {
+            r.outcomes
+                .iter()
+                .find(|o| o.rule == t.rule)
+                .map(|o| {
+                    o.subjects
+                        .iter()
+                        .filter(|c| subject_key(d, c.subject).is_some_and(|(l, id, _)| in_site(&(l, id))))
+                        .fold((0.0, 0.0), |(w, p), c| {
+                            (w + c.weight, if c.passed { p + c.weight } else { p })
+                        })
+                })
+                .unwrap_or((0.0, 0.0))
+        };
+        let ((w0, p0), (w1, p1)) = (sums(&wb, &a), sums(&wa, &b));
+        t.weight += w1 - w0;
+        t.passed += p1 - p0;
+    }
+    let mut flips = flips;
+    flips.rules = totals
+        .0
+        .iter()
+        .zip(&now.0)
+        .filter(|(was, is)| was.pass() != is.pass())
+        .map(|(was, is)| RuleFlip {
+            rule: was.rule.clone(),
+            before: was.pass(),
+            after: is.pass(),
+        })
+        .collect();
+    flips.rules.sort_by(|x, y| x.rule.cmp(&y.rule));
+    (flips, now)
+}
+
+/// Where an edit happened and what it can touch.
+struct Site {
+    /// Where the feature stood and stands, and the facilities serving an edited area.
+    centres: Vec<geo::Point<f64>>,
+    reach: f64,
+    /// Areas the edit touches by name: those a facility serves, the edited area, and their pools' members.
+    areas: std::collections::HashSet<String>,
+    pools: std::collections::HashSet<String>,
+    /// The edited facility and those within the reach of a centre (a facility's verdict may rest on its
+    /// neighbours: adjacency), and the admin units holding a centre (any level).
+    facilities: std::collections::HashSet<String>,
+    units: std::collections::HashSet<String>,
+    /// The smallest units holding a centre, with their extents: every area in them is in the window.
+    smallest: Vec<(geo::Rect<f64>, geo::MultiPolygon<f64>)>,
+    /// Every area some facility serves (whether a facility is claimed by a new area rests on them).
+    served_anywhere: std::collections::HashSet<String>,
+}
+
+impl Site {
+    fn new(before: &Dataset, after: &Dataset, touched: Touched, reach: f64) -> Site {
+        let mut centres = Vec::new();
+        let mut areas = std::collections::HashSet::new();
+        let mut facilities = std::collections::HashSet::new();
+        for (d, i) in [(before, touched.before), (after, touched.after)] {
+            let Some(i) = i else { continue };
+            if touched.layer == "facilities" {
+                let f = &d.facilities[i];
+                centres.push(f.location);
+                areas.extend(f.serves.iter().cloned());
+                facilities.insert(f.id.clone());
+            } else {
+                let a = &d.residential_areas[i];
+                centres.push(a.location);
+                areas.insert(a.id.clone());
+                // A facility serving the area may be claimed or not by it: its place is touched too.
+                centres.extend(
+                    d.facilities
+                        .iter()
+                        .filter(|f| f.serves.contains(&a.id))
+                        .map(|f| f.location),
+                );
+            }
+        }
+        for d in [before, after] {
+            areas.extend(
+                d.residential_areas
+                    .iter()
+                    .filter(|a| near(&centres, a.location, reach))
+                    .map(|a| a.id.clone()),
+            );
+            facilities.extend(
+                d.facilities
+                    .iter()
+                    .filter(|f| near(&centres, f.location, reach))
+                    .map(|f| f.id.clone()),
+            );
+        }
+        let mut pools = std::collections::HashSet::new();
+        for d in [before, after] {
+            for a in &d.residential_areas {
+                if let Some(pool) = &a.pool {
+                    if areas.contains(&a.id) || near(&centres, a.location, reach) {
+                        pools.insert(pool.clone());
+                    }
+                }
+            }
+        }
+        let mut units = std::collections::HashSet::new();
+        let mut smallest = Vec::new();
+        for d in [before, after] {
+            for c in &centres {
+                let holding: Vec<&crate::model::AdminUnit> = d
+                    .admin_units
+                    .iter()
+                    .filter(|u| geo::Intersects::intersects(&u.boundary, c))
+                    .collect();
+                units.extend(holding.iter().map(|u| u.code.clone()));
+                if let Some(u) = holding
+                    .iter()
+                    .max_by_key(|u| (u.level.depth(), std::cmp::Reverse(u.code.as_str())))
+                {
+                    if let Some(extent) = geo::BoundingRect::bounding_rect(&u.boundary) {
+                        smallest.push((extent, u.boundary.clone()));
+                    }
+                }
+            }
+        }
+        let served_anywhere = before
+            .facilities
+            .iter()
+            .chain(&after.facilities)
+            .flat_map(|f| f.serves.iter().cloned())
+            .collect();
+        Site {
+            centres,
+            reach,
+            areas,
+            pools,
+            facilities,
+            units,
+            smallest,
+            served_anywhere,
+        }
+    }
+
+    /// Whether a subject is one the edit can touch.
+    fn holds(&self, (layer, id): &(&'static str, &str)) -> bool {
+        match *layer {
+            "residential_areas" => self.areas.contains(*id),
+            "pools" => self.pools.contains(*id),
+            "facilities" => self.facilities.contains(*id),
+            "admin_units" => self.units.contains(*id),
+            _ => false,
+        }
+    }
+
+    /// `d` cut to what the touched subjects rest on: every facility and admin unit; the areas near the
+    /// edit, named by it, in its pools, in the smallest units holding it, and every area a facility
+    /// serves; the roads within twice the reach.
+    fn window(&self, d: &Dataset) -> Dataset {
+        let box_m = 2.0 * self.reach * 1.01 + 10.0;
+        let area_near = |a: &crate::model::ResidentialArea| {
+            near(&self.centres, a.location, self.reach)
+                || self.areas.contains(&a.id)
+                || a.pool.as_ref().is_some_and(|p| self.pools.contains(p))
+                || self.served_anywhere.contains(&a.id)
+                || self.smallest.iter().any(|(extent, u)| {
+                    geo::Intersects::intersects(extent, &a.location) && geo::Intersects::intersects(u, &a.location)
+                })
+        };
+        Dataset {
+            name: d.name.clone(),
+            source_crs: d.source_crs,
+            as_of: d.as_of,
+            admin_units: d.admin_units.clone(),
+            residential_areas: d.residential_areas.iter().filter(|a| area_near(a)).cloned().collect(),
+            facilities: d.facilities.clone(),
+            roads: d
+                .roads
+                .iter()
+                .filter(|r| {
+                    geo::BoundingRect::bounding_rect(&r.geometry)
+                        .is_some_and(|b| self.centres.iter().any(|c| box_near(b, *c, box_m)))
+                })
+                .cloned()
+                .collect(),
+            candidates: Vec::new(),
+        }
+    }
+}
+
+/// Whether `p` lies within `metres` (and a margin) of any of `centres`.
+fn near(centres: &[geo::Point<f64>], p: geo::Point<f64>, metres: f64) -> bool {
+    centres
+        .iter()
+        .any(|c| geo::Distance::distance(&geo::Haversine, *c, p) <= metres * 1.01 + 1.0)
+}
+
+/// Whether the box `b` (degrees) comes within `metres` of `c`.
+fn box_near(b: geo::Rect<f64>, c: geo::Point<f64>, metres: f64) -> bool {
+    let dlat = metres / 110_000.0;
+    let dlon = metres / (110_000.0 * c.y().to_radians().cos().max(0.01));
+    b.min().x <= c.x() + dlon && b.max().x >= c.x() - dlon && b.min().y <= c.y() + dlat && b.max().y >= c.y() - dlat
 }
 
 /// One rule's verdicts on `d`, by the subject's layer and id: its name and whether it passed.
@@ -504,6 +809,130 @@ mod tests {
              [rule.params]\nradius_m = {radius_m}\n"
         );
         parse_ruleset("t.toml", &text).unwrap()
+    }
+
+    /// Judging an edit on its window says exactly what judging the whole city says: the same subjects
+    /// flip, the same rules, and the totals after are the whole judgement's — for every facility closed,
+    /// every third one deleted, every area's households changed, every second area's kind turned, and a
+    /// station created, on the demo under every ruleset of rules/.
+    #[test]
+    fn an_edit_judged_on_its_window_is_judged_as_the_whole_city_judges_it() {
+        use crate::edit::{apply, Edit};
+        use serde_json::json;
+        let demo = crate::load::load_dataset(std::path::Path::new("geodata/demo")).unwrap();
+        let rulesets: Vec<Ruleset> = ["anxi-2022", "yaohai-2023", "jinan-2017", "mawei-2020", "gb50180-2018"]
+            .iter()
+            .map(|r| crate::rules::load_ruleset(std::path::Path::new(&format!("rules/{r}.toml"))).unwrap())
+            .collect();
+        let totals = Totals::of(&engine::judge(&demo, &rulesets, Mode::Audit));
+        let mut edits: Vec<Edit> = Vec::new();
+        for (i, f) in demo.facilities.iter().enumerate() {
+            edits.push(Edit::update(
+                "facilities",
+                &f.id,
+                json!({"properties": {"status": "closed"}}),
+            ));
+            if i % 3 == 0 {
+                edits.push(Edit::delete("facilities", &f.id));
+            }
+        }
+        for (i, a) in demo.residential_areas.iter().enumerate() {
+            edits.push(Edit::update(
+                "residential_areas",
+                &a.id,
+                json!({"properties": {"households": a.households + 777}}),
+            ));
+            if i % 2 == 0 {
+                let kind = if a.kind == AreaKind::New { "existing" } else { "new" };
+                edits.push(Edit::update(
+                    "residential_areas",
+                    &a.id,
+                    json!({"properties": {"kind": kind}}),
+                ));
+            }
+        }
+        let at = demo.residential_areas[7].location;
+        edits.push(Edit::create(
+            "facilities",
+            json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [at.x(), at.y()]},
+                   "properties": {"id": "S-WIN-1", "name": "窗口站", "tier": "station", "floor_area_m2": 500.0, "status": "operating", "handed_over": "2020-01-01"}}),
+        ));
+        let mut checked = 0;
+        let mut flipped = 0;
+        for edit in &edits {
+            let Ok(applied) = apply(&demo, edit) else { continue };
+            let whole_after = engine::judge(&applied.dataset, &rulesets, Mode::Audit);
+            let whole = flips(&demo, &applied.dataset, &rulesets, Mode::Audit);
+            let touched = Touched {
+                layer: &applied.layer,
+                before: edit.feature_id.as_ref().map(|_| applied.position),
+                after: applied.after.as_ref().map(|_| applied.position),
+            };
+            let (near, after_totals) = flips_near(&demo, &applied.dataset, &totals, touched, &rulesets, Mode::Audit);
+            assert_eq!(near, whole, "{:?} {:?}", edit.op(), edit.feature_id);
+            assert_eq!(
+                after_totals,
+                Totals::of(&whole_after),
+                "{:?} {:?}",
+                edit.op(),
+                edit.feature_id
+            );
+            checked += 1;
+            flipped += usize::from(!whole.subjects.is_empty());
+        }
+        assert!(checked > 200, "{checked} edits checked");
+        assert!(
+            flipped > 20,
+            "only {flipped} edits flip anything: the test would not see a wrong window"
+        );
+    }
+
+    /// The same on a synthetic city (walking roads, denser facilities): facilities closed and deleted,
+    /// areas' households changed, across the city.
+    #[test]
+    fn an_edit_judged_on_its_window_is_judged_as_the_whole_city_judges_it_in_a_synthetic_city() {
+        use crate::edit::{apply, Edit};
+        use serde_json::json;
+        let city = crate::synth::synthesize(3_000, 300, 7);
+        let rulesets: Vec<Ruleset> = ["anxi-2022", "yaohai-2023", "jinan-2017", "mawei-2020", "gb50180-2018"]
+            .iter()
+            .map(|r| crate::rules::load_ruleset(std::path::Path::new(&format!("rules/{r}.toml"))).unwrap())
+            .collect();
+        let totals = Totals::of(&engine::judge(&city, &rulesets, Mode::Audit));
+        let mut edits = Vec::new();
+        for f in city.facilities.iter().step_by(11) {
+            edits.push(Edit::update(
+                "facilities",
+                &f.id,
+                json!({"properties": {"status": "closed"}}),
+            ));
+            edits.push(Edit::delete("facilities", &f.id));
+        }
+        for a in city.residential_areas.iter().step_by(97) {
+            edits.push(Edit::update(
+                "residential_areas",
+                &a.id,
+                json!({"properties": {"households": a.households * 3 + 1}}),
+            ));
+        }
+        let mut flipped = 0;
+        for edit in &edits {
+            let applied = apply(&city, edit).unwrap();
+            let whole = flips(&city, &applied.dataset, &rulesets, Mode::Audit);
+            let touched = Touched {
+                layer: &applied.layer,
+                before: Some(applied.position),
+                after: applied.after.as_ref().map(|_| applied.position),
+            };
+            let (near, after_totals) = flips_near(&city, &applied.dataset, &totals, touched, &rulesets, Mode::Audit);
+            assert_eq!(near, whole, "{:?} {:?}", edit.op(), edit.feature_id);
+            assert_eq!(
+                after_totals,
+                Totals::of(&engine::judge(&applied.dataset, &rulesets, Mode::Audit))
+            );
+            flipped += usize::from(!whole.subjects.is_empty());
+        }
+        assert!(flipped > 10, "only {flipped} edits flip anything");
     }
 
     /// One station handed over on 2023-06-01, 500 m from A1 and 1 500 m from A2.

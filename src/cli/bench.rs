@@ -410,6 +410,19 @@ fn bench_edits(dataset: &carecircle::model::Dataset, args: &BenchArgs) -> i32 {
         let f = carecircle::check::flips(dataset, &applied.dataset, &rulesets, Mode::Audit);
         flipped = (f.rules.len(), f.subjects.len());
     });
+    // As the service judges a write: the version's rule totals kept (one whole judgement per version, not
+    // timed here), then only what the edit can touch, on its window.
+    let totals = carecircle::check::Totals::of(&judge(dataset, &rulesets, Mode::Audit));
+    let touched = carecircle::check::Touched {
+        layer: "facilities",
+        before: Some(applied.position),
+        after: Some(applied.position),
+    };
+    let mut near_flipped = (0, 0);
+    let near_times = timed(args.runs.max(5), || {
+        let (f, _) = carecircle::check::flips_near(dataset, &applied.dataset, &totals, touched, &rulesets, Mode::Audit);
+        near_flipped = (f.rules.len(), f.subjects.len());
+    });
     let whole_times = timed(args.runs, || {
         judge(dataset, &rulesets, Mode::Audit);
     });
@@ -424,6 +437,13 @@ fn bench_edits(dataset: &carecircle::model::Dataset, args: &BenchArgs) -> i32 {
         }
     }
     let median = |t: &[f64]| t[t.len() / 2];
+    println!(
+        "the same edit judged on its window (as the service judges a write): fastest {:.4} s, median {:.4} s — {} rules and {} subjects flip",
+        near_times[0],
+        median(&near_times),
+        near_flipped.0,
+        near_flipped.1
+    );
     println!(
         "edit of facility {} (closed): applied (read, checked, spliced) fastest {:.3} s, median {:.3} s; judged on save (both sides, {} rulesets) fastest {:.3} s, median {:.3} s — {} rules and {} subjects flip; a whole check: fastest {:.3} s, median {:.3} s",
         facility.id,

@@ -25,6 +25,10 @@ pub struct Adjacency {
 impl Kind for Adjacency {
     const NAME: &'static str = "adjacency";
 
+    fn reach_m(&self) -> f64 {
+        self.distance_m
+    }
+
     fn parse(p: &mut Reader) -> Option<Self> {
         let tiers = p.tiers("tiers");
         let near_tiers = p.list("near_tiers", Tier::parse, &Tier::accepted());

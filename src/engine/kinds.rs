@@ -42,6 +42,14 @@ pub(crate) trait Kind: Sized {
         None
     }
 
+    /// How far, in metres, the features deciding a subject's verdict may lie from it: a change farther
+    /// from a subject than this leaves its verdict as it was. 0 (the default): the verdict rests on the
+    /// subject itself, the facilities serving it or its pool, or the admin unit holding it — never on a
+    /// feature merely nearby. What an edit is re-judged on (`check::flips_near`) is drawn from it.
+    fn reach_m(&self) -> f64 {
+        0.0
+    }
+
     /// Judges every subject the kind checks.
     fn judge(&self, cx: &Context) -> Verdict;
 }
@@ -118,6 +126,11 @@ macro_rules! rule_kinds {
             /// The smallest floor area one site must have under this rule, if it sets one.
             pub fn single_site_m2(&self) -> Option<f64> {
                 match self { $(RuleKind::$variant(p) => p.single_site_m2()),+ }
+            }
+
+            /// How far the features deciding a subject's verdict may lie from it, in metres.
+            pub fn reach_m(&self) -> f64 {
+                match self { $(RuleKind::$variant(p) => p.reach_m()),+ }
             }
 
             pub(crate) fn proposal_units(&self, touched: &Touched) -> HashSet<usize> {

@@ -24,6 +24,10 @@ pub struct ServiceRadius {
 impl Kind for ServiceRadius {
     const NAME: &'static str = "service_radius";
 
+    fn reach_m(&self) -> f64 {
+        self.radius_m
+    }
+
     fn parse(p: &mut Reader) -> Option<Self> {
         let radius_m = p.positive("radius_m", MAX_DISTANCE_M);
         let tiers = p.tiers("tiers");

@@ -24,6 +24,9 @@ use serde_json::json;
 use std::sync::Arc;
 
 /// What every handler shares.
+/// A dataset version and its rule totals, for judging its next edit on a window.
+pub(crate) type JudgedVersion = (Arc<crate::model::Dataset>, Arc<crate::check::Totals>);
+
 pub struct AppState {
     /// Judging requests in flight, at most [`crate::limits::HEAVY_AT_ONCE`].
     heavy: Arc<std::sync::atomic::AtomicUsize>,
@@ -54,6 +57,9 @@ pub struct AppState {
     /// Writes to a feature that exists need `If-Match` with its ETag (`serve --require-if-match`): 428
     /// without it. Off by default, since QGIS and OWSLib send none (the history keeps what they replaced).
     pub require_if_match: bool,
+    /// Each dataset's rule totals for judging its next edit on a window (`check::flips_near`), with the
+    /// version they belong to (the newest's dataset, by pointer).
+    pub(crate) judged: std::sync::Mutex<std::collections::HashMap<String, JudgedVersion>>,
     /// The web app's basemap: a raster tile URL template with {z}, {x} and {y} (`serve --basemap`).
     pub basemap: Option<String>,
     /// The origins whose pages may call the service (`serve --cors`; `*` for any): besides the service's
@@ -479,6 +485,7 @@ impl AppState {
             oidc: None,
             anonymous_read: false,
             require_if_match: false,
+            judged: Default::default(),
             basemap: None,
             cors: Vec::new(),
             finding_families: Default::default(),

@@ -14,6 +14,7 @@ use crate::edit::{Edit, EditError, Write};
 use crate::server::schemas::{EditAnswer, EditVerdicts, FeatureHistory, HistoryEntry, RuleFlipBody, SubjectFlipBody};
 use crate::server::Reply;
 use crate::store::{NewEdit, StoreError};
+use std::sync::Arc;
 
 /// The media type of a merge patch (RFC 7396).
 const MERGE_PATCH: &str = "application/merge-patch+json";
@@ -174,7 +175,22 @@ fn write(state: &AppState, ask: WriteAsk) -> Result<EditAnswer, ApiError> {
                 )));
             }
         }
-        let flips = crate::check::flips(d, &applied.dataset, &state.rulesets, crate::model::Mode::Audit);
+        // The version's rule totals (a whole judgement, once per version), then only what the edit
+        // can touch judged, before and after.
+        let totals = totals_of(state, &dataset, &source.dataset);
+        let touched = crate::check::Touched {
+            layer,
+            before: found,
+            after: applied.after.as_ref().map(|_| applied.position),
+        };
+        let (flips, after_totals) = crate::check::flips_near(
+            d,
+            &applied.dataset,
+            &totals,
+            touched,
+            &state.rulesets,
+            crate::model::Mode::Audit,
+        );
         let rulesets: Vec<String> = state
             .rulesets
             .iter()
@@ -205,6 +221,9 @@ fn write(state: &AppState, ask: WriteAsk) -> Result<EditAnswer, ApiError> {
             applied,
         }) {
             Ok((kept_source, kept)) => {
+                if let Ok(mut judged) = state.judged.lock() {
+                    judged.insert(dataset.clone(), (kept_source.dataset.clone(), Arc::new(after_totals)));
+                }
                 answer.version = kept_source.version;
                 answer.at = Some(kept.at);
                 return Ok(answer);
@@ -216,6 +235,24 @@ fn write(state: &AppState, ask: WriteAsk) -> Result<EditAnswer, ApiError> {
     Err(ApiError::Conflict(format!(
         "数据集繁忙 dataset \"{dataset}\" was changed by other writes {STALE_RETRIES} times while this one was made: send it again"
     )))
+}
+
+/// The rule totals of `dataset`'s version `now`: kept from its last write, else judged whole once.
+fn totals_of(state: &AppState, name: &str, now: &Arc<Dataset>) -> Arc<crate::check::Totals> {
+    if let Some((d, t)) = state.judged.lock().ok().and_then(|j| j.get(name).cloned()) {
+        if Arc::ptr_eq(&d, now) {
+            return t;
+        }
+    }
+    let totals = Arc::new(crate::check::Totals::of(&crate::engine::judge(
+        now,
+        &state.rulesets,
+        crate::model::Mode::Audit,
+    )));
+    if let Ok(mut judged) = state.judged.lock() {
+        judged.insert(name.to_string(), (now.clone(), totals.clone()));
+    }
+    totals
 }
 
 /// The body of a write: a GeoJSON feature, or for `PATCH` a merge patch.
