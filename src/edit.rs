@@ -496,14 +496,20 @@ pub struct Kept<'a> {
 
 /// Makes a kept edit again on the dataset it was made on (a store's replay at start).
 pub fn redo(dataset: &Dataset, kept: Kept) -> Result<Dataset, EditError> {
-    let edit = match (kept.op, kept.after) {
-        (Op::Delete, _) => Edit::delete(kept.layer, kept.feature_id),
-        (Op::Create, Some(after)) => Edit::create(kept.layer, after.clone()),
-        (_, Some(after)) => Edit::replace(kept.layer, kept.feature_id, after.clone()),
-        (_, None) => return Err(missing(kept, "after")),
-    };
-    // A created feature goes at its layer's end, where it went when the edit was made.
-    Ok(apply(dataset, &edit)?.dataset)
+    replay(dataset.clone(), &[kept]).map_err(|(_, e)| e)
+}
+
+impl Kept<'_> {
+    /// The edit that makes this one again: a delete, or the feature after it put in place (a created
+    /// feature goes at its layer's end, where it went when the edit was made).
+    fn again(&self) -> Result<Edit, EditError> {
+        Ok(match (self.op, self.after) {
+            (Op::Delete, _) => Edit::delete(self.layer, self.feature_id),
+            (Op::Create, Some(after)) => Edit::create(self.layer, after.clone()),
+            (_, Some(after)) => Edit::replace(self.layer, self.feature_id, after.clone()),
+            (_, None) => return Err(missing(*self, "after")),
+        })
+    }
 }
 
 /// Makes kept edits again, in order, on `dataset` itself (a store's start): each feature read and
@@ -511,12 +517,7 @@ pub fn redo(dataset: &Dataset, kept: Kept) -> Result<Dataset, EditError> {
 /// not copy the city thousands of times.
 pub fn replay(mut dataset: Dataset, kept: &[Kept]) -> Result<Dataset, (usize, EditError)> {
     for (n, k) in kept.iter().enumerate() {
-        let edit = match (k.op, k.after) {
-            (Op::Delete, _) => Edit::delete(k.layer, k.feature_id),
-            (Op::Create, Some(after)) => Edit::create(k.layer, after.clone()),
-            (_, Some(after)) => Edit::replace(k.layer, k.feature_id, after.clone()),
-            (_, None) => return Err((n, missing(*k, "after"))),
-        };
+        let edit = k.again().map_err(|e| (n, e))?;
         splice(&mut dataset, &edit).map_err(|e| (n, e))?;
     }
     let mut problems = Vec::new();

@@ -87,18 +87,12 @@ fn acknowledged_edits_survive_a_restart_and_kill_9() {
     let writer = std::thread::spawn(move || {
         let mut acknowledged = Vec::new();
         for beds in 6..400u64 {
-            let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+            let body = format!(r#"{{"properties": {{"beds": {beds}}}}}"#);
+            let path = "/collections/demo.facilities/items/S01";
+            let Ok(answer) = common::try_http_with(port, "PATCH", path, &[], Some(&body)) else {
                 break;
             };
-            use std::io::{Read, Write};
-            let body = format!(r#"{{"properties": {{"beds": {beds}}}}}"#);
-            let sent = write!(
-                stream,
-                "PATCH /collections/demo.facilities/items/S01 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let mut answer = String::new();
-            if sent.is_err() || stream.read_to_string(&mut answer).is_err() || !answer.starts_with("HTTP/1.1 200") {
+            if !answer.starts_with("HTTP/1.1 200") {
                 break;
             }
             acknowledged.push((beds, json_of(&answer)["version"].as_u64().unwrap()));
@@ -208,12 +202,13 @@ fn require_if_match_refuses_a_blind_write() {
     let got = common::http(port, "GET", "/collections/demo.facilities/items/S01", None);
     assert_eq!(json_of(&got)["properties"]["beds"], serde_json::Value::Null);
     let tag = header(&got, "etag").unwrap().to_string();
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let body = r#"{"properties": {"beds": 5}}"#;
-    write!(stream, "PATCH /collections/demo.facilities/items/S01 HTTP/1.1\r\nHost: x\r\nContent-Type: application/merge-patch+json\r\nIf-Match: {tag}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
+    let answer = common::http_with(
+        port,
+        "PATCH",
+        "/collections/demo.facilities/items/S01",
+        &[("Content-Type", "application/merge-patch+json"), ("If-Match", &tag)],
+        Some(r#"{"properties": {"beds": 5}}"#),
+    );
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     server.kill().unwrap();
     server.wait().unwrap();
@@ -343,11 +338,14 @@ fn owslib_creates_replaces_and_deletes_a_facility() {
     assert!(said.contains("replaced S-OWS-1 beds 24 status operating"), "{said}");
     assert!(said.contains("deleted S-OWS-1: no feature"), "{said}");
     // What the server kept, read apart from OWSLib.
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(stream, "GET /collections/demo.facilities/items/S-OWS-1/history HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n").unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
+    let bearer = format!("Bearer {token}");
+    let answer = common::http_with(
+        port,
+        "GET",
+        "/collections/demo.facilities/items/S-OWS-1/history",
+        &[("Authorization", &bearer)],
+        None,
+    );
     let history = json_of(&answer);
     let ops: Vec<(&str, &str)> = history["edits"]
         .as_array()
