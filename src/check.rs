@@ -430,8 +430,10 @@ pub struct Touched<'a> {
 
 /// [`flips`] for one edit, judging only what it can touch: the areas within the largest reach of any
 /// rule (`reach_m`) of where the feature stood or stands, the areas a facility serves and their pools,
-/// the admin units holding it — on a window of the dataset holding every facility and admin unit, the
-/// areas those subjects rest on and the roads within twice the reach. Each rule's overall verdict is
+/// the admin units holding it — on a window of the dataset holding only what those subjects rest on
+/// ([`Site::window`]: the facilities within twice the reach, in those units or serving an area of the
+/// window; the areas near, named, pooled, in the smallest unit or served; the units holding any of
+/// them; the roads within twice the reach). Each rule's overall verdict is
 /// `totals` (the version before, all subjects) patched by the touched subjects' change. Beside the flips,
 /// the totals of the version after. An edit of an admin unit or a road is judged whole; candidate sites
 /// enter no rule.
@@ -460,7 +462,13 @@ pub fn flips_near(
         .map(|r| r.kind.reach_m())
         .fold(0.0, f64::max);
     let site = Site::new(before, after, touched, reach);
-    let (wb, wa) = (site.window(before), site.window(after));
+    // A facility's edit leaves the areas as they were, and the window's areas the same on both sides.
+    let areas_before = site.areas_of(before);
+    let areas_after = match touched.layer {
+        "facilities" => areas_before.clone(),
+        _ => site.areas_of(after),
+    };
+    let (wb, wa) = (site.window(before, &areas_before), site.window(after, &areas_after));
     let (a, b) = rayon::join(
         || engine::judge(&wb, rulesets, mode),
         || engine::judge(&wa, rulesets, mode),
@@ -504,40 +512,41 @@ pub fn flips_near(
     (flips, now)
 }
 
-/// Where an edit happened and what it can touch.
-struct Site {
+/// Where an edit happened and what it can touch. Borrows the two sides' ids: a write on a city of a
+/// hundred thousand areas copies none of them.
+struct Site<'d> {
     /// Where the feature stood and stands, and the facilities serving an edited area.
     centres: Vec<geo::Point<f64>>,
     reach: f64,
     /// Areas the edit touches by name: those a facility serves, the edited area, and their pools' members.
-    areas: std::collections::HashSet<String>,
-    pools: std::collections::HashSet<String>,
+    areas: HashSet<&'d str>,
+    pools: HashSet<&'d str>,
     /// The edited facility and those within the reach of a centre (a facility's verdict may rest on its
     /// neighbours: adjacency), and the admin units holding a centre (any level).
-    facilities: std::collections::HashSet<String>,
-    units: std::collections::HashSet<String>,
-    /// The smallest units holding a centre, with their extents: every area in them is in the window.
-    smallest: Vec<(geo::Rect<f64>, geo::MultiPolygon<f64>)>,
-    /// Every area some facility serves (whether a facility is claimed by a new area rests on them).
-    served_anywhere: std::collections::HashSet<String>,
+    facilities: HashSet<&'d str>,
+    units: HashSet<&'d str>,
+    /// The admin units holding a centre, with their extents: every facility in them is in the window (a
+    /// unit's verdict rests on them), and every area in the smallest of them (its quota of existing areas).
+    holding: Vec<(geo::Rect<f64>, &'d geo::MultiPolygon<f64>)>,
+    smallest: Vec<(geo::Rect<f64>, &'d geo::MultiPolygon<f64>)>,
 }
 
-impl Site {
-    fn new(before: &Dataset, after: &Dataset, touched: Touched, reach: f64) -> Site {
+impl<'d> Site<'d> {
+    fn new(before: &'d Dataset, after: &'d Dataset, touched: Touched, reach: f64) -> Site<'d> {
         let mut centres = Vec::new();
-        let mut areas = std::collections::HashSet::new();
-        let mut facilities = std::collections::HashSet::new();
+        let mut areas = HashSet::new();
+        let mut facilities = HashSet::new();
         for (d, i) in [(before, touched.before), (after, touched.after)] {
             let Some(i) = i else { continue };
             if touched.layer == "facilities" {
                 let f = &d.facilities[i];
                 centres.push(f.location);
-                areas.extend(f.serves.iter().cloned());
-                facilities.insert(f.id.clone());
+                areas.extend(f.serves.iter().map(String::as_str));
+                facilities.insert(f.id.as_str());
             } else {
                 let a = &d.residential_areas[i];
                 centres.push(a.location);
-                areas.insert(a.id.clone());
+                areas.insert(a.id.as_str());
                 // A facility serving the area may be claimed or not by it: its place is touched too.
                 centres.extend(
                     d.facilities
@@ -547,56 +556,60 @@ impl Site {
                 );
             }
         }
+        // An edit changes one layer: when it is the facilities, the areas are the same on both sides and
+        // are read once (a city's areas are tens of megabytes to pass over).
+        let area_sides: &[&'d Dataset] = if touched.layer == "facilities" {
+            &[before]
+        } else {
+            &[before, after]
+        };
+        let mut pooled = Vec::new();
+        for d in area_sides {
+            for a in &d.residential_areas {
+                let is_near = near(&centres, a.location, reach);
+                if is_near {
+                    areas.insert(a.id.as_str());
+                }
+                if let Some(pool) = &a.pool {
+                    pooled.push((a.id.as_str(), pool.as_str(), is_near));
+                }
+            }
+        }
         for d in [before, after] {
-            areas.extend(
-                d.residential_areas
-                    .iter()
-                    .filter(|a| near(&centres, a.location, reach))
-                    .map(|a| a.id.clone()),
-            );
             facilities.extend(
                 d.facilities
                     .iter()
                     .filter(|f| near(&centres, f.location, reach))
-                    .map(|f| f.id.clone()),
+                    .map(|f| f.id.as_str()),
             );
         }
-        let mut pools = std::collections::HashSet::new();
-        for d in [before, after] {
-            for a in &d.residential_areas {
-                if let Some(pool) = &a.pool {
-                    if areas.contains(&a.id) || near(&centres, a.location, reach) {
-                        pools.insert(pool.clone());
-                    }
-                }
-            }
-        }
-        let mut units = std::collections::HashSet::new();
-        let mut smallest = Vec::new();
+        let pools = pooled
+            .iter()
+            .filter(|(id, _, is_near)| *is_near || areas.contains(id))
+            .map(|(_, pool, _)| *pool)
+            .collect();
+        let mut units = HashSet::new();
+        let (mut holding, mut smallest) = (Vec::new(), Vec::new());
         for d in [before, after] {
             for c in &centres {
-                let holding: Vec<&crate::model::AdminUnit> = d
+                let held_by: Vec<&crate::model::AdminUnit> = d
                     .admin_units
                     .iter()
                     .filter(|u| geo::Intersects::intersects(&u.boundary, c))
                     .collect();
-                units.extend(holding.iter().map(|u| u.code.clone()));
-                if let Some(u) = holding
+                units.extend(held_by.iter().map(|u| u.code.as_str()));
+                let extent = |u: &'d crate::model::AdminUnit| {
+                    geo::BoundingRect::bounding_rect(&u.boundary).map(|e| (e, &u.boundary))
+                };
+                holding.extend(held_by.iter().filter_map(|u| extent(u)));
+                if let Some(u) = held_by
                     .iter()
                     .max_by_key(|u| (u.level.depth(), std::cmp::Reverse(u.code.as_str())))
                 {
-                    if let Some(extent) = geo::BoundingRect::bounding_rect(&u.boundary) {
-                        smallest.push((extent, u.boundary.clone()));
-                    }
+                    smallest.extend(extent(u));
                 }
             }
         }
-        let served_anywhere = before
-            .facilities
-            .iter()
-            .chain(&after.facilities)
-            .flat_map(|f| f.serves.iter().cloned())
-            .collect();
         Site {
             centres,
             reach,
@@ -604,8 +617,8 @@ impl Site {
             pools,
             facilities,
             units,
+            holding,
             smallest,
-            served_anywhere,
         }
     }
 
@@ -620,27 +633,86 @@ impl Site {
         }
     }
 
-    /// `d` cut to what the touched subjects rest on: every facility and admin unit; the areas near the
-    /// edit, named by it, in its pools, in the smallest units holding it, and every area a facility
-    /// serves; the roads within twice the reach.
-    fn window(&self, d: &Dataset) -> Dataset {
+    /// The areas of `d` the touched subjects rest on, by position: those near the edit, named by it, in
+    /// its pools, in the smallest units holding it, or served by a facility of the window (whether a
+    /// facility is claimed by a new area rests on them).
+    fn areas_of(&self, d: &Dataset) -> Vec<usize> {
+        let placed = self.facilities_placed(d);
+        let served: HashSet<&str> = d
+            .facilities
+            .iter()
+            .zip(&placed)
+            .filter(|(_, placed)| **placed)
+            .flat_map(|(f, _)| f.serves.iter().map(String::as_str))
+            .collect();
+        d.residential_areas
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| {
+                near(&self.centres, a.location, self.reach)
+                    || self.areas.contains(a.id.as_str())
+                    || a.pool.as_deref().is_some_and(|p| self.pools.contains(p))
+                    || served.contains(a.id.as_str())
+                    || within(&self.smallest, &a.location)
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Which facilities of `d` lie where the touched subjects measure to: within twice the reach (an
+    /// area or facility within the reach measures that far), or in a unit holding the edit (what the
+    /// unit's verdict counts).
+    fn facilities_placed(&self, d: &Dataset) -> Vec<bool> {
+        d.facilities
+            .iter()
+            .map(|f| near(&self.centres, f.location, 2.0 * self.reach) || within(&self.holding, &f.location))
+            .collect()
+    }
+
+    /// `d` cut to what the touched subjects rest on: the `areas` ([`Site::areas_of`]); the facilities
+    /// placed near the edit or in a unit holding it, and those serving an area of the window (an area's
+    /// quota counts them); the admin units holding the edit or anything in the window (each area and
+    /// facility placed in units as in the whole city); the roads within twice the reach.
+    fn window(&self, d: &Dataset, areas: &[usize]) -> Dataset {
         let box_m = 2.0 * self.reach * 1.01 + 10.0;
-        let area_near = |a: &crate::model::ResidentialArea| {
-            near(&self.centres, a.location, self.reach)
-                || self.areas.contains(&a.id)
-                || a.pool.as_ref().is_some_and(|p| self.pools.contains(p))
-                || self.served_anywhere.contains(&a.id)
-                || self.smallest.iter().any(|(extent, u)| {
-                    geo::Intersects::intersects(extent, &a.location) && geo::Intersects::intersects(u, &a.location)
+        let placed = self.facilities_placed(d);
+        let residential_areas: Vec<crate::model::ResidentialArea> = areas
+            .iter()
+            .filter_map(|&i| d.residential_areas.get(i).cloned())
+            .collect();
+        let in_window: HashSet<&str> = residential_areas.iter().map(|a| a.id.as_str()).collect();
+        let facilities: Vec<crate::model::Facility> = d
+            .facilities
+            .iter()
+            .zip(&placed)
+            .filter(|(f, placed)| **placed || f.serves.iter().any(|id| in_window.contains(id.as_str())))
+            .map(|(f, _)| f.clone())
+            .collect();
+        let locations: Vec<geo::Point<f64>> = residential_areas
+            .iter()
+            .map(|a| a.location)
+            .chain(facilities.iter().map(|f| f.location))
+            .chain(self.centres.iter().copied())
+            .collect();
+        let admin_units = d
+            .admin_units
+            .iter()
+            .filter(|u| {
+                geo::BoundingRect::bounding_rect(&u.boundary).is_some_and(|extent| {
+                    locations
+                        .iter()
+                        .any(|p| geo::Intersects::intersects(&extent, p) && geo::Intersects::intersects(&u.boundary, p))
                 })
-        };
+            })
+            .cloned()
+            .collect();
         Dataset {
             name: d.name.clone(),
             source_crs: d.source_crs,
             as_of: d.as_of,
-            admin_units: d.admin_units.clone(),
-            residential_areas: d.residential_areas.iter().filter(|a| area_near(a)).cloned().collect(),
-            facilities: d.facilities.clone(),
+            admin_units,
+            facilities,
+            residential_areas,
             roads: d
                 .roads
                 .iter()
@@ -655,11 +727,22 @@ impl Site {
     }
 }
 
+/// Whether `p` lies in one of `shapes` (each with its extent, tried first).
+fn within(shapes: &[(geo::Rect<f64>, &geo::MultiPolygon<f64>)], p: &geo::Point<f64>) -> bool {
+    shapes
+        .iter()
+        .any(|(extent, u)| geo::Intersects::intersects(extent, p) && geo::Intersects::intersects(*u, p))
+}
+
 /// Whether `p` lies within `metres` (and a margin) of any of `centres`.
 fn near(centres: &[geo::Point<f64>], p: geo::Point<f64>, metres: f64) -> bool {
+    let limit = metres * 1.01 + 1.0;
+    // A degree of latitude is 111 195 m on the haversine sphere: no point farther north or south than
+    // the limit can be within it, so most of a city is passed over without a distance.
+    let dlat = limit / 111_000.0;
     centres
         .iter()
-        .any(|c| geo::Distance::distance(&geo::Haversine, *c, p) <= metres * 1.01 + 1.0)
+        .any(|c| (c.y() - p.y()).abs() <= dlat && geo::Distance::distance(&geo::Haversine, *c, p) <= limit)
 }
 
 /// Whether the box `b` (degrees) comes within `metres` of `c`.
@@ -887,8 +970,8 @@ mod tests {
         );
     }
 
-    /// The same on a synthetic city (walking roads, denser facilities): facilities closed and deleted,
-    /// areas' households changed, across the city.
+    /// The same on a synthetic city (walking roads, denser facilities): facilities closed, deleted, moved
+    /// and made to serve a far area, areas' households changed, across the city.
     #[test]
     fn an_edit_judged_on_its_window_is_judged_as_the_whole_city_judges_it_in_a_synthetic_city() {
         use crate::edit::{apply, Edit};
@@ -900,13 +983,28 @@ mod tests {
             .collect();
         let totals = Totals::of(&engine::judge(&city, &rulesets, Mode::Audit));
         let mut edits = Vec::new();
-        for f in city.facilities.iter().step_by(11) {
+        // The window holds only the facilities the touched subjects rest on: moves (about 600 m) and a
+        // facility made to serve an area across the city test that it holds enough of them.
+        let far = city.residential_areas.len() / 2;
+        for (k, f) in city.facilities.iter().enumerate().step_by(11) {
             edits.push(Edit::update(
                 "facilities",
                 &f.id,
                 json!({"properties": {"status": "closed"}}),
             ));
             edits.push(Edit::delete("facilities", &f.id));
+            let (x, y) = (f.location.x() + 0.004, f.location.y() + 0.003);
+            edits.push(Edit::update(
+                "facilities",
+                &f.id,
+                json!({"geometry": {"type": "Point", "coordinates": [x, y]}, "properties": {"status": "operating"}}),
+            ));
+            let served = &city.residential_areas[(far + k * 37) % city.residential_areas.len()];
+            edits.push(Edit::update(
+                "facilities",
+                &f.id,
+                json!({"properties": {"serves": [served.id], "tier": "station", "status": "operating"}}),
+            ));
         }
         for a in city.residential_areas.iter().step_by(97) {
             edits.push(Edit::update(
@@ -933,6 +1031,121 @@ mod tests {
             flipped += usize::from(!whole.subjects.is_empty());
         }
         assert!(flipped > 10, "only {flipped} edits flip anything");
+    }
+
+    /// A ruleset of one quota rule on stations: `kind` areas ("new" or "existing"), `m2` per 100 households.
+    fn quota(kind: &str, m2: u32) -> Ruleset {
+        let text = format!(
+            "[ruleset]\nid = \"q\"\ntitle = \"测试\"\ndocument = \"测〔2024〕1号\"\neffective = \"2020-01-01\"\n\
+             [[rule]]\nid = \"q/{kind}\"\nkind = \"area_per_households\"\nseverity = \"error\"\nclause = \"一\"\nquote = \"句\"\n\
+             [rule.params]\nkind = \"{kind}\"\nm2_per_100_households = {m2}\ntiers = [\"station\"]\n"
+        );
+        parse_ruleset("q.toml", &text).unwrap()
+    }
+
+    /// Closes facility `id` of `city` and judges it on its window, holding the flips and the totals after
+    /// to the whole city's judgement; the flips.
+    fn closing_judged_near(city: &Dataset, id: &str, rulesets: &[Ruleset]) -> Flips {
+        use crate::edit::{apply, Edit};
+        let closed = apply(
+            city,
+            &Edit::update(
+                "facilities",
+                id,
+                serde_json::json!({"properties": {"status": "closed"}}),
+            ),
+        )
+        .unwrap();
+        let at = crate::edit::position(city, "facilities", id);
+        let touched = Touched {
+            layer: "facilities",
+            before: at,
+            after: at,
+        };
+        let totals = Totals::of(&engine::judge(city, rulesets, Mode::Audit));
+        let (near, after) = flips_near(city, &closed.dataset, &totals, touched, rulesets, Mode::Audit);
+        assert_eq!(near, flips(city, &closed.dataset, rulesets, Mode::Audit));
+        assert_eq!(
+            after,
+            Totals::of(&engine::judge(&closed.dataset, rulesets, Mode::Audit))
+        );
+        near
+    }
+
+    /// The window keeps the facilities an area near the edit measures to, though they lie farther from
+    /// the edit than the reach: closing F (600 m east of A) leaves A within 1 000 m of G (300 m west of
+    /// A, 900 m from F), so nothing flips — a window holding only what lies within the reach of F would
+    /// see A fail. With F closed, closing G too flips A to failing, and the rule with it.
+    #[test]
+    fn a_window_holds_the_facilities_an_area_near_the_edit_measures_to() {
+        let mut city = dataset();
+        city.residential_areas = vec![area("A", 100, AreaKind::Existing, 0.0, 0.0)];
+        city.facilities = vec![
+            facility("F", Tier::Station, 300.0, Status::Operating, 600.0, 0.0),
+            facility("G", Tier::Station, 300.0, Status::Operating, -300.0, 0.0),
+        ];
+        let rulesets = [ruleset("t", "2020-01-01", 1_000.0)];
+        assert_eq!(closing_judged_near(&city, "F", &rulesets), Flips::default());
+        // G closed as well: A is out of reach, and the rule fails.
+        city.facilities[0].status = Status::Closed;
+        let near = closing_judged_near(&city, "G", &rulesets);
+        let flipped: Vec<_> = near.subjects.iter().map(|s| (s.id.as_str(), s.after)).collect();
+        assert_eq!(flipped, [("A", Some(false))]);
+        assert_eq!(near.rules.len(), 1);
+    }
+
+    /// The window keeps every facility serving an area the edit touches, wherever it lies: new area A
+    /// (1 000 households, so 300 m² at 30 per 100) is served by F (100 m², 5 km east) and H (250 m²,
+    /// 9 km west); closing F leaves 250 m², and A flips to failing — which a window without H would
+    /// not see (100 m² before, none after: failing on both sides).
+    #[test]
+    fn a_window_holds_every_facility_serving_a_touched_area() {
+        let mut city = dataset();
+        city.residential_areas = vec![area("A", 1_000, AreaKind::New, 0.0, 0.0)];
+        let mut f = facility("F", Tier::Station, 100.0, Status::Operating, 5_000.0, 0.0);
+        let mut h = facility("H", Tier::Station, 250.0, Status::Operating, -9_000.0, 0.0);
+        f.serves = vec!["A".into()];
+        h.serves = vec!["A".into()];
+        city.facilities = vec![f, h];
+        let near = closing_judged_near(&city, "F", &[quota("new", 30)]);
+        let flipped: Vec<_> = near
+            .subjects
+            .iter()
+            .map(|s| (s.id.as_str(), s.before, s.after))
+            .collect();
+        assert_eq!(flipped, [("A", Some(true), Some(false))]);
+    }
+
+    /// The window keeps the admin unit holding each area in it, so an area is counted in its own
+    /// community's quota as in the whole city: B (community C2, east of the line) lies near F
+    /// (community C1); closing F fails C1's existing areas (A's 1 000 households need 200 m²) and no
+    /// other unit. A window that dropped C2 would count B in street S instead and see S fail too.
+    #[test]
+    fn a_window_places_its_areas_in_their_own_units() {
+        use crate::model::Level;
+        let mut city = dataset();
+        city.admin_units = vec![
+            unit("S", Level::Street, None, (-1_000.0, -1_000.0, 1_000.0, 1_000.0)),
+            unit("C1", Level::Community, Some("S"), (-1_000.0, -1_000.0, 0.0, 1_000.0)),
+            unit("C2", Level::Community, Some("S"), (0.0, -1_000.0, 1_000.0, 1_000.0)),
+        ];
+        city.residential_areas = vec![
+            area("A", 1_000, AreaKind::Existing, -200.0, 0.0),
+            area("B", 100, AreaKind::Existing, 200.0, 0.0),
+        ];
+        city.facilities = vec![facility("F", Tier::Station, 300.0, Status::Operating, -100.0, 0.0)];
+        let near = closing_judged_near(
+            &city,
+            "F",
+            &[ruleset("r", "2020-01-01", 1_000.0), quota("existing", 20)],
+        );
+        let units: Vec<_> = near
+            .subjects
+            .iter()
+            .filter(|s| s.layer == "admin_units")
+            .map(|s| (s.id.as_str(), s.before, s.after))
+            .collect();
+        assert_eq!(units, [("C1", Some(true), Some(false))]);
     }
 
     /// One station handed over on 2023-06-01, 500 m from A1 and 1 500 m from A2.
