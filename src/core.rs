@@ -30,3 +30,4 @@ pub mod tiles;
 pub mod toml_file;
 pub mod write;
 pub mod write_gpkg;
+pub mod write_parquet;

@@ -21,6 +21,8 @@ pub enum DatasetWriteError {
     GeoPackage(String),
     #[error("cannot write {0}.fgb: {1}")]
     FlatGeobuf(String, String),
+    #[error("cannot write {0}.parquet: {1}")]
+    GeoParquet(String, String),
 }
 
 /// The formats a dataset folder is written in.
@@ -34,6 +36,9 @@ pub enum Format {
     /// One FlatGeobuf file a layer (`facilities.fgb`), in the dataset's order (no spatial index, so a
     /// folder written and read back is the same dataset).
     FlatGeobuf,
+    /// One GeoParquet 1.1 file a layer (`facilities.parquet`), in the dataset's order, for DuckDB,
+    /// Sedona and GeoPandas.
+    GeoParquet,
 }
 
 /// Writes `dataset` into `dir` with its coordinates converted to `crs`; `description` goes into dataset.toml.
@@ -119,13 +124,21 @@ pub fn write_dataset_as(
                     .collect::<Result<_, CrsError>>()?,
             );
         }
-        if format == Format::FlatGeobuf {
+        if matches!(format, Format::FlatGeobuf | Format::GeoParquet) {
             let mut files = vec![(
                 "dataset.toml".to_string(),
                 header(dataset, crs, description).into_bytes(),
             )];
             for (name, fields, rows) in &layers {
-                files.push((format!("{name}.fgb"), flatgeobuf(name, fields, rows, crs)?));
+                files.push(if format == Format::FlatGeobuf {
+                    (format!("{name}.fgb"), flatgeobuf(name, fields, rows, crs)?)
+                } else {
+                    (
+                        format!("{name}.parquet"),
+                        crate::write_parquet::geoparquet(name, fields, rows, crs)
+                            .map_err(|e| DatasetWriteError::GeoParquet(name.to_string(), e))?,
+                    )
+                });
             }
             crate::safe_write::write_all(dir, files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect())?;
             return Ok(());

@@ -649,7 +649,8 @@ async fn a_scoped_viewer_reads_only_its_street_and_a_void_is_kept_in_postgis() {
 }
 
 /// `db import` on the command line goes on the audit trail, naming the dataset and its version; `db
-/// export --format gpkg` writes it back as one GeoPackage that reads as the same dataset.
+/// export --format gpkg` writes it back as one GeoPackage that reads as the same dataset, and
+/// `--format parquet` as GeoParquet files that do too.
 #[test]
 fn an_import_goes_on_the_audit_trail_and_exports_as_a_geopackage() {
     let Some((mut conn, import_url)) = own_schema("imported") else {
@@ -681,6 +682,18 @@ fn an_import_goes_on_the_audit_trail_and_exports_as_a_geopackage() {
     assert!(folder.join("dataset.gpkg").is_file());
     let digest = |d: &Path| carecircle::digest::dataset_digest(&load_dataset(d).unwrap());
     assert_eq!(digest(&folder), digest(Path::new("geodata/demo")));
+    // And as GeoParquet, a file a layer, for DuckDB and Sedona.
+    let columnar = out.path().join("columnar");
+    cli(&[
+        "db",
+        "export",
+        "马尾",
+        columnar.to_str().unwrap(),
+        "--format",
+        "parquet",
+    ]);
+    assert!(columnar.join("facilities.parquet").is_file());
+    assert_eq!(digest(&columnar), digest(Path::new("geodata/demo")));
     diesel::sql_query("DROP SCHEMA imported CASCADE")
         .execute(&mut conn)
         .unwrap();

@@ -43,9 +43,9 @@ enum DbCommand {
         /// The folder to write.
         dir: PathBuf,
         /// `geojson` (a file a layer, the contract's folder), `gpkg` (one GeoPackage holding every
-        /// layer, as QGIS keeps them, named in the folder's dataset.toml) or `fgb` (a FlatGeobuf file a
-        /// layer).
-        #[arg(long, default_value = "geojson", value_parser = ["geojson", "gpkg", "fgb"])]
+        /// layer, as QGIS keeps them, named in the folder's dataset.toml), `fgb` (a FlatGeobuf file a
+        /// layer) or `parquet` (a GeoParquet file a layer).
+        #[arg(long, default_value = "geojson", value_parser = ["geojson", "gpkg", "fgb", "parquet"])]
         format: String,
         /// The version to write (each import and each edit makes one); default the newest.
         #[arg(long)]
@@ -287,6 +287,7 @@ fn export(
     let format = match format {
         "gpkg" => Format::GeoPackage,
         "fgb" => Format::FlatGeobuf,
+        "parquet" => Format::GeoParquet,
         _ => Format::GeoJson,
     };
     carecircle::write::write_dataset_as(dataset, dir, carecircle::crs::Crs::Wgs84, description, format)

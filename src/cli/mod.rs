@@ -81,7 +81,8 @@ enum Command {
         /// The folder to write (made; a folder carecircle did not write is refused).
         out: PathBuf,
         /// `geojson` (a file a layer, the contract's folder), `gpkg` (one GeoPackage holding every
-        /// layer, as QGIS keeps them) or `fgb` (a FlatGeobuf file a layer).
+        /// layer, as QGIS keeps them), `fgb` (a FlatGeobuf file a layer) or `parquet` (a GeoParquet
+        /// file a layer, for DuckDB, Sedona and GeoPandas).
         #[arg(long, value_enum, default_value = "geojson")]
         format: ConvertFormat,
         /// The CRS to write in (EPSG:4326, EPSG:4490, a CGCS2000 Gauss-Krüger zone …); default the
@@ -135,6 +136,7 @@ enum ConvertFormat {
     Geojson,
     Gpkg,
     Fgb,
+    Parquet,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -384,6 +386,7 @@ fn convert(dir: &Path, out: &Path, format: ConvertFormat, crs: Option<&str>) -> 
         ConvertFormat::Geojson => Format::GeoJson,
         ConvertFormat::Gpkg => Format::GeoPackage,
         ConvertFormat::Fgb => Format::FlatGeobuf,
+        ConvertFormat::Parquet => Format::GeoParquet,
     };
     match carecircle::write::write_dataset_as(&dataset, out, crs, &description, format) {
         Ok(()) => {

@@ -43,6 +43,21 @@ pub enum Crs {
 }
 
 impl Crs {
+    /// Whether a file declaring `declared` holds coordinates in this (the dataset's) CRS: the same CRS,
+    /// or any geographic one for a geographic dataset (CGCS2000 and WGS84 differ by centimetres), or a
+    /// geographic declaration for a GCJ-02 or BD-09 dataset (their offsets have no CRS code of their own).
+    ///
+    /// ```
+    /// use carecircle_core::crs::Crs;
+    /// assert!(Crs::Cgcs2000.holds_coordinates_of(Crs::Wgs84));
+    /// assert!(Crs::Gcj02.holds_coordinates_of(Crs::Wgs84));
+    /// assert!(!Crs::parse("EPSG:4549").unwrap().holds_coordinates_of(Crs::Wgs84));
+    /// ```
+    pub fn holds_coordinates_of(self, declared: Crs) -> bool {
+        let geographic = |c: Crs| matches!(c, Crs::Wgs84 | Crs::Cgcs2000);
+        declared == self || (geographic(declared) && (geographic(self) || matches!(self, Crs::Gcj02 | Crs::Bd09)))
+    }
+
     /// Parses the `crs` value of `dataset.toml`.
     ///
     /// ```

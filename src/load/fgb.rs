@@ -1,53 +1,27 @@
 //! Reads a layer written as FlatGeobuf (`<layer>.fgb`, what `ogr2ogr -f FlatGeobuf` writes): the binary
 //! big-data format beside GeoJSON.
 //!
-//! FlatGeobuf rather than GeoParquet: GDAL (and so QGIS) writes it with no extra driver, the reader is
-//! one small crate (`flatgeobuf`, through `geozero` into geo-types) instead of Arrow and Parquet, it
+//! FlatGeobuf beside GeoParquet (`parquet.rs`): GDAL (and so QGIS, and Debian's GDAL) writes it with no
+//! extra driver, the reader is one small crate (`flatgeobuf`, through `geozero` into geo-types), it
 //! streams feature by feature with typed columns, and it carries its own spatial index for the day the
 //! service reads only a box.
 //!
 //! A crafted file can make the reader index past the end of a feature's bytes: the read runs under
-//! `catch_unwind`, silently, and such a file is one problem naming it, never a crash.
+//! `catch_unwind` (`guard.rs`), silently, and such a file is one problem naming it, never a crash.
 
 use super::problem::Problem;
 use super::propmap::{id_text, PropMap};
 use super::source::{finish, label, RawFeature, RawGeometry, RawLayer};
 use geozero::{ColumnValue, FeatureProperties, PropertyProcessor, ToGeo};
 use serde_json::{Number, Value};
-use std::cell::Cell;
-use std::sync::Once;
-
-thread_local! {
-    /// Set while this thread reads a FlatGeobuf file: a panic there is reported as a problem.
-    static READING: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Keeps the panic hook quiet for panics caught while reading a file; every other panic is printed as
-/// before.
-fn quiet_hook() {
-    static INSTALLED: Once = Once::new();
-    INSTALLED.call_once(|| {
-        let default = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !READING.with(Cell::get) {
-                default(info);
-            }
-        }));
-    });
-}
 
 pub(super) fn read_fgb(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec<Problem>> {
-    quiet_hook();
-    READING.with(|r| r.set(true));
-    let read = std::panic::catch_unwind(|| read_features(file, bytes, id_key));
-    READING.with(|r| r.set(false));
-    match read {
-        Ok(result) => result,
-        Err(_) => Err(vec![Problem::file(
+    super::guard::quietly(|| read_features(file, bytes, id_key)).unwrap_or_else(|| {
+        Err(vec![Problem::file(
             file,
             "not a readable FlatGeobuf file: a feature's bytes run past its end (a damaged or crafted file)",
-        )]),
-    }
+        )])
+    })
 }
 
 fn read_features(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec<Problem>> {

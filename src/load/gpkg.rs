@@ -204,13 +204,7 @@ fn check_crs(
         return Ok(());
     };
     let theirs = Crs::parse(&format!("{organization}:{code}")).ok();
-    let geographic = |c: Crs| matches!(c, Crs::Wgs84 | Crs::Cgcs2000);
-    let agrees = match theirs {
-        Some(t) if t == dataset => true,
-        Some(t) if geographic(t) => geographic(dataset) || matches!(dataset, Crs::Gcj02 | Crs::Bd09),
-        _ => false,
-    };
-    if agrees {
+    if theirs.is_some_and(|t| dataset.holds_coordinates_of(t)) {
         return Ok(());
     }
     Err(vec![Problem::file(

@@ -1,4 +1,5 @@
-//! Reads a layer's file — GeoJSON, CSV with `lon`/`lat` or `wkt` columns, or a zipped Shapefile — into raw features:
+//! Reads a layer's file — GeoJSON, CSV with `lon`/`lat` or `wkt` columns, a workbook, a GeoPackage, a zipped
+//! Shapefile, FlatGeobuf or GeoParquet — into raw features:
 //! a geometry still in the dataset's CRS and untyped properties.
 
 use super::problem::Problem;
@@ -62,7 +63,7 @@ impl RawLayer {
 pub type Each<'a, F> = &'a (dyn Fn(RawFeature, &str, bool) -> F + Sync);
 
 /// The file formats a layer may come in, in the order they are looked for.
-pub(super) const EXTENSIONS: [&str; 6] = ["geojson", "csv", "xlsx", "gpkg", "shp.zip", "fgb"];
+pub(super) const EXTENSIONS: [&str; 7] = ["geojson", "csv", "xlsx", "gpkg", "shp.zip", "fgb", "parquet"];
 
 /// The coordinate columns of a table (CSV, workbook), by the names offices give them.
 const COORDINATES: [(&str, &[&str]); 3] = [
@@ -115,7 +116,7 @@ impl Names {
 }
 
 /// Finds and reads the layer's file — the one `dataset.toml` names, else `<layer>.geojson`, `.csv`,
-/// `.xlsx`, `.shp.zip` or `.fgb` — passing each feature, its properties under the contract's keys and
+/// `.xlsx`, `.gpkg`, `.shp.zip`, `.fgb` or `.parquet` — passing each feature, its properties under the contract's keys and
 /// its values in the contract's words, through `each`. `Ok(None)` when the layer has no file.
 pub fn read_layer<F: Send>(
     dir: &Path,
@@ -195,6 +196,8 @@ pub fn read_layer<F: Send>(
                 super::shp_zip::read_shp_zip(&file, bytes, id_key).map(|l| Some(after(l)))
             } else if lower.ends_with(".fgb") {
                 super::fgb::read_fgb(&file, &bytes, id_key).map(|l| Some(after(l)))
+            } else if lower.ends_with(".parquet") || lower.ends_with(".geoparquet") {
+                super::parquet::read_parquet(&file, bytes, settings.crs, id_key).map(|l| Some(after(l)))
             } else if lower.ends_with(".geojson") || lower.ends_with(".json") {
                 read_geojson(&file, &bytes, id_key, each).map(Some)
             } else {
