@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 /// The modules of the core, as `src/` holds them.
-const CORE: [&str; 30] = [
+const CORE: [&str; 31] = [
     "audit.rs",
     "accounts.rs",
     "access",
@@ -37,6 +37,7 @@ const CORE: [&str; 30] = [
     "toml_file.rs",
     "write.rs",
     "write_gpkg",
+    "write_parquet.rs",
     "core.rs",
     "lib.rs",
     "main.rs",
