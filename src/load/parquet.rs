@@ -11,7 +11,7 @@
 
 use super::problem::Problem;
 use super::propmap::{id_text, PropMap};
-use super::source::{finish, label, RawFeature, RawGeometry, RawLayer};
+use super::source::{label, Each, RawFeature, RawGeometry, ReadLayer};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
@@ -22,8 +22,8 @@ use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use serde_json::{Number, Value};
 
-/// A row group's features, and the problems of single ones.
-type RowGroup = (Vec<RawFeature>, Vec<Problem>);
+/// A row group's features as `each` made them, and the problems of single ones.
+type RowGroup<F> = (Vec<F>, Vec<Problem>);
 
 /// Rows converted at a time in each row group.
 const BATCH_ROWS: usize = 8_192;
@@ -47,12 +47,15 @@ enum Encoding {
     MultiPolygon,
 }
 
-pub(super) fn read_parquet(
+/// Reads the layer, passing each row through `each` as its row group is read (on every core), so the
+/// raw features of a whole layer never sit in memory beside what they become.
+pub(super) fn read_parquet<F: Send>(
     file: &str,
     bytes: Vec<u8>,
     dataset_crs: Option<crate::crs::Crs>,
     id_key: &str,
-) -> Result<RawLayer, Vec<Problem>> {
+    each: Each<F>,
+) -> Result<ReadLayer<F>, Vec<Problem>> {
     let size = bytes.len() as u64;
     let bytes = bytes::Bytes::from(bytes);
     let damaged = || {
@@ -109,7 +112,7 @@ pub(super) fn read_parquet(
         rows = rows.saturating_add(g.num_rows().max(0));
     }
     use rayon::prelude::*;
-    let groups: Vec<Result<RowGroup, Vec<Problem>>> = (0..parquet.num_row_groups())
+    let groups: Vec<Result<RowGroup<F>, Vec<Problem>>> = (0..parquet.num_row_groups())
         .into_par_iter()
         .map(|g| {
             super::guard::quietly(|| {
@@ -124,16 +127,16 @@ pub(super) fn read_parquet(
                 for batch in reader {
                     let batch =
                         batch.map_err(|e| vec![Problem::file(file, format!("cannot read row group {g}: {e}"))])?;
-                    read_batch(
+                    features.extend(read_batch(
                         file,
                         &batch,
                         geometry_index,
                         &geo,
                         id_key,
                         row,
-                        &mut features,
+                        each,
                         &mut problems,
-                    )?;
+                    )?);
                     row += batch.num_rows();
                 }
                 Ok((features, problems))
@@ -148,7 +151,12 @@ pub(super) fn read_parquet(
         features.append(&mut f);
         problems.append(&mut p);
     }
-    finish(file, false, features, problems)
+    Ok(ReadLayer {
+        file: file.to_string(),
+        text_cells: false,
+        features,
+        problems,
+    })
 }
 
 /// The primary geometry column the `geo` metadata describes, with its CRS checked against the dataset's.
@@ -254,18 +262,20 @@ fn projjson_id(projjson: &Value) -> Option<(String, String)> {
     Some((authority, code))
 }
 
-/// One batch's rows as raw features.
+/// One batch's rows, each read into a raw feature and passed through `each` on every core (a file of
+/// one row group is read on every core too), with the problems of single rows.
 #[allow(clippy::too_many_arguments)]
-fn read_batch(
+fn read_batch<F: Send>(
     file: &str,
     batch: &RecordBatch,
     geometry_index: usize,
     geo: &GeoColumn,
     id_key: &str,
     first_row: usize,
-    features: &mut Vec<RawFeature>,
+    each: Each<F>,
     problems: &mut Vec<Problem>,
-) -> Result<(), Vec<Problem>> {
+) -> Result<Vec<F>, Vec<Problem>> {
+    use rayon::prelude::*;
     let schema = batch.schema();
     let covering_index = geo.covering.as_ref().and_then(|(c, _)| schema.index_of(c).ok());
     // Every column but the geometry and its covering is a property: each checked once for its type.
@@ -298,51 +308,61 @@ fn read_batch(
             .map(|f| boxes.column_by_name(f).cloned());
         Some([a?, b?, c?, d?])
     });
-    for r in 0..batch.num_rows() {
-        let index = first_row + r + 1;
-        let mut properties = PropMap::new();
-        for (name, array) in &columns {
-            if let Some(v) = value(array.as_ref(), r) {
-                properties.insert(name, v);
+    let rows: Vec<(F, Vec<Problem>)> = (0..batch.num_rows())
+        .into_par_iter()
+        .map(|r| {
+            let mut problems = Vec::new();
+            let index = first_row + r + 1;
+            let mut properties = PropMap::new();
+            for (name, array) in &columns {
+                if let Some(v) = value(array.as_ref(), r) {
+                    properties.insert(name, v);
+                }
             }
-        }
-        let label = properties.get(id_key).and_then(id_text).map_or_else(
-            || format!("row {index}"),
-            |id| label(id_key, &id, &format!("row {index}")),
-        );
-        let mut problem = |property: &str, message: String| {
-            problems.push(Problem {
-                file: file.to_string(),
-                feature: Some(label.clone()),
-                property: Some(property.to_string()),
-                message,
-            })
-        };
-        let geometry = if geometries.is_null(r) {
-            None
-        } else {
-            match geometry(geometries.as_ref(), r, geo.encoding) {
-                Ok(g) => {
-                    if let (Some(boxes), Some(extent)) = (&covering, geo::BoundingRect::bounding_rect(&g)) {
-                        if let Some(why) = outside_box(boxes, r, extent) {
-                            problem(geo.covering.as_ref().map_or("bbox", |(c, _)| c), why);
+            let label = properties.get(id_key).and_then(id_text).map_or_else(
+                || format!("row {index}"),
+                |id| label(id_key, &id, &format!("row {index}")),
+            );
+            let mut problem = |property: &str, message: String| {
+                problems.push(Problem {
+                    file: file.to_string(),
+                    feature: Some(label.clone()),
+                    property: Some(property.to_string()),
+                    message,
+                })
+            };
+            let geometry = if geometries.is_null(r) {
+                None
+            } else {
+                match geometry(geometries.as_ref(), r, geo.encoding) {
+                    Ok(g) => {
+                        if let (Some(boxes), Some(extent)) = (&covering, geo::BoundingRect::bounding_rect(&g)) {
+                            if let Some(why) = outside_box(boxes, r, extent) {
+                                problem(geo.covering.as_ref().map_or("bbox", |(c, _)| c), why);
+                            }
                         }
+                        Some(RawGeometry::Parsed(g))
                     }
-                    Some(RawGeometry::Parsed(g))
+                    Err(why) => {
+                        problem(&geo.name, why);
+                        Some(RawGeometry::Unreadable)
+                    }
                 }
-                Err(why) => {
-                    problem(&geo.name, why);
-                    Some(RawGeometry::Unreadable)
-                }
-            }
-        };
-        features.push(RawFeature {
-            label,
-            geometry,
-            properties,
-        });
+            };
+            let raw = RawFeature {
+                label,
+                geometry,
+                properties,
+            };
+            (each(raw, file, false), problems)
+        })
+        .collect();
+    let mut features = Vec::with_capacity(rows.len());
+    for (feature, mut p) in rows {
+        features.push(feature);
+        problems.append(&mut p);
     }
-    Ok(())
+    Ok(features)
 }
 
 /// Whether the property reader knows a column type.

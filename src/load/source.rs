@@ -197,7 +197,7 @@ pub fn read_layer<F: Send>(
             } else if lower.ends_with(".fgb") {
                 super::fgb::read_fgb(&file, &bytes, id_key).map(|l| Some(after(l)))
             } else if lower.ends_with(".parquet") || lower.ends_with(".geoparquet") {
-                super::parquet::read_parquet(&file, bytes, settings.crs, id_key).map(|l| Some(after(l)))
+                super::parquet::read_parquet(&file, bytes, settings.crs, id_key, each).map(Some)
             } else if lower.ends_with(".geojson") || lower.ends_with(".json") {
                 read_geojson(&file, &bytes, id_key, each).map(Some)
             } else {
