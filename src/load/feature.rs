@@ -10,7 +10,6 @@ use crate::crs::{Converter, Crs};
 use crate::model::{AdminUnit, Candidate, Dataset, Facility, ResidentialArea, Road};
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 /// A feature of one of a dataset's layers, converted and checked.
 #[derive(Debug, Clone)]
@@ -56,7 +55,7 @@ pub fn read_feature(
         raw_feature.label = format!("id \"{}\"", id.trim());
     }
     let converter = Converter::new(crs).map_err(|e| fail(e.to_string()))?;
-    let area_ids: HashSet<Cow<str>> = dataset
+    let area_ids: super::layers::AreaIds = dataset
         .residential_areas
         .iter()
         .map(|a| Cow::Borrowed(a.id.as_str()))

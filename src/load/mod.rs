@@ -34,7 +34,7 @@ pub use source::{Each, RawFeature, RawGeometry, RawLayer, ReadLayer};
 use crate::crs::{Converter, Crs};
 use crate::model::{Dataset, Date};
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// The keys of `dataset.toml`.
@@ -165,7 +165,7 @@ pub fn convert_layers(
     );
     // Every id the residential areas file names, loadable or not: a `serves` link to an area that
     // has problems of its own is not a second problem.
-    let area_ids: HashSet<Cow<str>> = ids.iter().map(|id| Cow::Borrowed(id.as_str())).collect();
+    let area_ids: layers::AreaIds = ids.iter().map(|id| Cow::Borrowed(id.as_str())).collect();
     let facilities = read_converted(
         layers,
         "facilities",
@@ -380,7 +380,7 @@ fn read_header_table(dir: &Path, problems: &mut Vec<Problem>, settings: &mut set
 pub(crate) fn cross_check(dataset: &Dataset, files: &HashMap<&str, String>, problems: &mut Vec<Problem>) {
     let file = |layer: &str| files.get(layer).cloned().unwrap_or_else(|| format!("{layer}.geojson"));
     let mut duplicates = |layer: &str, key: &str, ids: Vec<&str>| {
-        let mut seen = HashSet::new();
+        let mut seen = foldhash::HashSet::with_capacity_and_hasher(ids.len(), Default::default());
         for id in ids {
             if !seen.insert(id) {
                 problems.push(Problem {
@@ -413,7 +413,7 @@ pub(crate) fn cross_check(dataset: &Dataset, files: &HashMap<&str, String>, prob
         dataset.candidates.iter().map(|c| c.id.as_str()).collect(),
     );
 
-    let codes: HashSet<&str> = dataset.admin_units.iter().map(|u| u.code.as_str()).collect();
+    let codes: foldhash::HashSet<&str> = dataset.admin_units.iter().map(|u| u.code.as_str()).collect();
     for unit in &dataset.admin_units {
         if let Some(parent) = &unit.parent {
             if !codes.contains(parent.as_str()) {

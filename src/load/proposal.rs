@@ -112,7 +112,7 @@ pub fn parse_proposal(file: &str, bytes: &[u8], base: &Dataset) -> Result<Propos
         Some(Value::String(s)) => Some(std::borrow::Cow::Borrowed(s.trim())),
         _ => None,
     });
-    let area_ids: HashSet<std::borrow::Cow<str>> = base
+    let area_ids: super::layers::AreaIds = base
         .residential_areas
         .iter()
         .map(|a| std::borrow::Cow::Borrowed(a.id.as_str()))
