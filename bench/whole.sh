@@ -16,27 +16,35 @@ cd "$(dirname "$0")/.."
 dir=${1:?usage: bench/whole.sh DATASET_DIR [RUNS]}
 runs=${2:-3}
 source bench/venv.sh
-best() { # name, command...: the fastest of $runs runs, and its peak memory
-    local name=$1; shift
-    local best_t="" best_m=""
-    for _ in $(seq "$runs"); do
-        /usr/bin/time -f "%e %M" -o "$out/time" "$@" > "$out/$name.json" 2> "$out/$name.err"
-        read -r t m < "$out/time"
-        if [ -z "$best_t" ] || awk "BEGIN{exit !($t < $best_t)}"; then best_t=$t; best_m=$m; fi
-    done
-    printf '%-44s %7.2f s %7.0f MB\n' "$name" "$best_t" "$(awk "BEGIN{print $best_m/1024}")"
-    echo "$best_t" > "$out/$name.t"
-}
-echo "dataset: $dir ($(du -sh "$dir" | cut -f1)), best of $runs"
-best "carecircle (radius rule only)" target/release/carecircle check "$dir" --rules bench/radius-only.toml --format json
-best "carecircle (anxi-2022, 7 rules)" target/release/carecircle check "$dir" --rules anxi-2022 --format json
-best "json + shapely $("$venv/bin/python" -c 'import shapely; print(shapely.__version__)')" sh -c "$venv/bin/python bench/peer_whole.py json '$dir' /dev/stdout"
-best "pyogrio + shapely" sh -c "$venv/bin/python bench/peer_whole.py pyogrio '$dir' /dev/stdout"
+# The processes, each a name and a command line, run in interleaved rounds (every process once a round),
+# so a spell of load on this shared machine falls on all of them alike.
+names=() commands=()
+job() { names+=("$1"); commands+=("$2"); }
+echo "dataset: $dir ($(du -sh "$dir" | cut -f1)), best of $runs interleaved rounds"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 target/release/carecircle convert "$dir" "$out/parquet" --format parquet > /dev/null
-best "carecircle from GeoParquet (radius rule only)" target/release/carecircle check "$out/parquet" --rules bench/radius-only.toml --format json
-best "DuckDB $("$venv/bin/python" -c 'import duckdb; print(duckdb.__version__)') spatial, GeoParquet" sh -c "$venv/bin/python bench/peer_columnar.py duckdb '$out/parquet' /dev/stdout"
-best "SedonaDB $("$venv/bin/python" -c 'import sedonadb; print(sedonadb.__version__)'), GeoParquet" sh -c "$venv/bin/python bench/peer_columnar.py sedona '$out/parquet' /dev/stdout"
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+job "carecircle (radius rule only)" "target/release/carecircle check '$dir' --rules bench/radius-only.toml --format json"
+job "carecircle (anxi-2022, 7 rules)" "target/release/carecircle check '$dir' --rules anxi-2022 --format json"
+job "json + shapely $("$venv/bin/python" -c 'import shapely; print(shapely.__version__)')" "$venv/bin/python bench/peer_whole.py json '$dir' /dev/stdout"
+job "pyogrio + shapely" "$venv/bin/python bench/peer_whole.py pyogrio '$dir' /dev/stdout"
+job "carecircle from GeoParquet (radius rule only)" "target/release/carecircle check '$out/parquet' --rules bench/radius-only.toml --format json"
+job "DuckDB $("$venv/bin/python" -c 'import duckdb; print(duckdb.__version__)') spatial, GeoParquet" "$venv/bin/python bench/peer_columnar.py duckdb '$out/parquet' /dev/stdout"
+job "SedonaDB $("$venv/bin/python" -c 'import sedonadb; print(sedonadb.__version__)'), GeoParquet" "$venv/bin/python bench/peer_columnar.py sedona '$out/parquet' /dev/stdout"
+for _ in $(seq "$runs"); do
+    for i in "${!names[@]}"; do
+        name=${names[$i]}
+        /usr/bin/time -f "%e %M" -o "$out/time" sh -c "${commands[$i]}" > "$out/$name.json" 2> "$out/$name.err"
+        read -r t m < "$out/time"
+        if [ ! -f "$out/$name.t" ] || awk "BEGIN{exit !($t < $(cat "$out/$name.t"))}"; then
+            echo "$t" > "$out/$name.t"
+            echo "$m" > "$out/$name.m"
+        fi
+    done
+done
+for name in "${names[@]}"; do
+    printf '%-48s %7.2f s %7.0f MB\n' "$name" "$(cat "$out/$name.t")" "$(awk "BEGIN{print $(cat "$out/$name.m")/1024}")"
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Each process's areas out of reach beside carecircle's.
 "$venv/bin/python" - "$out" <<'PY'
 import json, pathlib, sys
@@ -50,8 +58,8 @@ for f in sorted(out.glob("*.json")):
     if name.startswith("carecircle (anxi"):
         continue
     theirs = uncovered(name)
-    same = "the same set" if theirs == ours else f"differs by {len(theirs ^ ours)} areas"
-    print(f"{name}: {len(theirs)} areas out of reach, {same} as carecircle's {len(ours)}")
+    same = "the same set as" if theirs == ours else f"{len(theirs ^ ours)} of them differing from"
+    print(f"{name}: {len(theirs)} areas out of reach, {same} carecircle's {len(ours)}")
 PY
 for f in "$out"/*.t; do
     name=$(basename "$f" .t)
