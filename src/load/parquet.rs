@@ -144,7 +144,8 @@ pub(super) fn read_parquet<F: Send>(
             .unwrap_or_else(|| Err(damaged()))
         })
         .collect();
-    let mut features = Vec::with_capacity(rows.max(0) as usize);
+    // Not sized from the rows the footer declares: a lying file could ask for any number.
+    let mut features = Vec::new();
     let mut problems = Vec::new();
     for group in groups {
         let (mut f, mut p) = group?;
