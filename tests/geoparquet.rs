@@ -296,6 +296,39 @@ fn a_damaged_lying_or_bomb_like_geoparquet_is_refused_with_its_name() {
     );
 }
 
+/// A column written as a dictionary (pandas' categories, Arrow's dictionary encoding) reads as its
+/// values: the demo's facilities with `tier` and `status` as dictionaries are the demo's facilities.
+#[test]
+fn dictionary_columns_read_as_their_values() {
+    let out = tempfile::tempdir().unwrap();
+    let good = converted(out.path(), "good", "EPSG:4326").join("facilities.parquet");
+    let batch = rows(&good);
+    let schema = batch.schema();
+    let mut columns = batch.columns().to_vec();
+    let mut fields: Vec<arrow_schema::Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
+    for name in ["tier", "status"] {
+        let at = schema.index_of(name).unwrap();
+        let text = columns[at].as_any().downcast_ref::<StringArray>().unwrap();
+        let dictionary: arrow_array::DictionaryArray<arrow_array::types::Int32Type> = text.iter().collect();
+        fields[at] = arrow_schema::Field::new(name, dictionary.data_type().clone(), true);
+        columns[at] = Arc::new(dictionary);
+    }
+    let encoded = RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), columns).unwrap();
+    let dir = without_facilities("EPSG:4326");
+    parquet_file(
+        &dir.path().join("facilities.parquet"),
+        &encoded,
+        Some(&geo_metadata(&good)),
+        WriterProperties::default(),
+    );
+    let loaded = load_dataset(dir.path()).unwrap_or_else(|p| panic!("{p}"));
+    let demo = load_dataset(Path::new("geodata/demo")).unwrap();
+    let kinds = |d: &carecircle::model::Dataset| -> Vec<_> {
+        d.facilities.iter().map(|f| (f.id.clone(), f.tier, f.status)).collect()
+    };
+    assert_eq!(kinds(&loaded), kinds(&demo));
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(200))]
 

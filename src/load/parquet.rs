@@ -449,10 +449,21 @@ fn value(array: &dyn Array, row: usize) -> Option<Value> {
         }
         List(_) => list(array.as_list::<i32>().value(row).as_ref()),
         LargeList(_) => list(array.as_list::<i64>().value(row).as_ref()),
-        Dictionary(_, _) => {
-            let d = array.as_any_dictionary();
-            let key = d.normalized_keys().get(row).copied()?;
-            return value(d.values().as_ref(), key);
+        Dictionary(key_type, _) => {
+            // This row's key alone (`normalized_keys` would list every row's, for each row).
+            let key = match key_type.as_ref() {
+                Int8 => usize::try_from(array.as_dictionary::<Int8Type>().keys().value(row)).ok(),
+                Int16 => usize::try_from(array.as_dictionary::<Int16Type>().keys().value(row)).ok(),
+                Int32 => usize::try_from(array.as_dictionary::<Int32Type>().keys().value(row)).ok(),
+                Int64 => usize::try_from(array.as_dictionary::<Int64Type>().keys().value(row)).ok(),
+                UInt8 => Some(usize::from(array.as_dictionary::<UInt8Type>().keys().value(row))),
+                UInt16 => Some(usize::from(array.as_dictionary::<UInt16Type>().keys().value(row))),
+                UInt32 => usize::try_from(array.as_dictionary::<UInt32Type>().keys().value(row)).ok(),
+                UInt64 => usize::try_from(array.as_dictionary::<UInt64Type>().keys().value(row)).ok(),
+                _ => None,
+            }?;
+            let values = array.as_any_dictionary().values().clone();
+            return (key < values.len()).then(|| value(values.as_ref(), key)).flatten();
         }
         _ => return None,
     })
