@@ -80,7 +80,8 @@ pub(super) fn read_parquet<F: Send>(
         .iter()
         .flat_map(|g| g.columns())
         .map(|c| c.uncompressed_size().max(0))
-        .sum();
+        // Saturating: a crafted footer's sizes could overflow a plain sum to something small.
+        .fold(0i64, i64::saturating_add);
     let bound = crate::limits::LAYER_BYTES
         .min((size.saturating_mul(crate::limits::UNZIP_RATIO)).max(crate::limits::UNZIP_FLOOR_BYTES));
     if declared as u64 > bound {
