@@ -128,7 +128,7 @@ pub fn make(csv: &std::path::Path, out: &std::path::Path) {
             id,
             name,
             floor_area_m2: Some(floor_area_m2),
-            geometry: Geometry::Point(at),
+            geometry: Geometry::Point(at).into(),
             location: at,
         });
     };
@@ -199,7 +199,7 @@ pub fn make(csv: &std::path::Path, out: &std::path::Path) {
                         .then(|| Date::from_ymd(2021 + (area_no % 3) as i32, 6, 30).expect("valid")),
                     pool: None,
                     location: polygon.centroid().expect("non-empty"),
-                    geometry: Geometry::Polygon(polygon),
+                    geometry: Geometry::Polygon(polygon).into(),
                 });
                 id
             };

@@ -254,7 +254,7 @@ impl Coverage {
             uncovered: report
                 .findings
                 .iter()
-                .filter(|f| f.rule == rule.id)
+                .filter(|f| *f.rule == *rule.id)
                 .map(|f| f.id.clone())
                 .collect(),
             added: Vec::new(),
@@ -851,7 +851,7 @@ pub fn coverage(
         dataset,
         uncovered
             .iter()
-            .map(|f| geo::Centroid::centroid(&f.geometry).map_or(Place::Nowhere, Place::Point)),
+            .map(|f| geo::Centroid::centroid(&*f.geometry).map_or(Place::Nowhere, Place::Point)),
     );
     CoverageAnswer {
         household_rate: engine::rate(&checked),

@@ -217,7 +217,8 @@ mod tests {
         moved.facilities[0].geometry = Geometry::Point(geo::Point::new(
             moved.facilities[0].location.x() + 1e-9,
             moved.facilities[0].location.y(),
-        ));
+        ))
+        .into();
         let mut renamed = base.clone();
         renamed.residential_areas[0].name.push('x');
         let mut later = base.clone();

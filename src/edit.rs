@@ -194,11 +194,11 @@ pub fn feature_json(d: &Dataset, layer: &str, i: usize) -> Option<Value> {
         }
         "residential_areas" => {
             let a = d.residential_areas.get(i)?;
-            (a.geometry.clone(), props(RESIDENTIAL_AREA_FIELDS, a))
+            ((*a.geometry).clone(), props(RESIDENTIAL_AREA_FIELDS, a))
         }
         "facilities" => {
             let f = d.facilities.get(i)?;
-            (f.geometry.clone(), props(FACILITY_FIELDS, f))
+            ((*f.geometry).clone(), props(FACILITY_FIELDS, f))
         }
         "roads" => {
             let r = d.roads.get(i)?;
@@ -206,7 +206,7 @@ pub fn feature_json(d: &Dataset, layer: &str, i: usize) -> Option<Value> {
         }
         "candidates" => {
             let c = d.candidates.get(i)?;
-            (c.geometry.clone(), props(CANDIDATE_FIELDS, c))
+            ((*c.geometry).clone(), props(CANDIDATE_FIELDS, c))
         }
         _ => return None,
     };

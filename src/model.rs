@@ -5,6 +5,7 @@
 
 use geo::{Geometry, MultiPolygon, Point};
 use std::fmt;
+use std::sync::Arc;
 
 /// A dataset loaded into memory, every geometry already in WGS84 (longitude, latitude).
 #[derive(Debug, Clone)]
@@ -79,7 +80,7 @@ impl Facility {
             handed_over: None,
             serves: vec![],
             meal_service: None,
-            geometry: Geometry::Point(location),
+            geometry: Arc::new(Geometry::Point(location)),
             location,
         }
     }
@@ -113,7 +114,8 @@ pub struct ResidentialArea {
     pub kind: AreaKind,
     pub delivered: Option<Date>,
     pub pool: Option<String>,
-    pub geometry: Geometry<f64>,
+    /// Shared with the findings about the area: a million findings do not each copy a polygon.
+    pub geometry: Arc<Geometry<f64>>,
     /// Representative point: the centroid of a polygon, the point itself.
     pub location: Point<f64>,
 }
@@ -131,7 +133,8 @@ pub struct Facility {
     /// Ids of the residential areas whose quota this facility fulfils (配建).
     pub serves: Vec<String>,
     pub meal_service: Option<bool>,
-    pub geometry: Geometry<f64>,
+    /// Shared with the findings about the facility.
+    pub geometry: Arc<Geometry<f64>>,
     pub location: Point<f64>,
 }
 
@@ -146,7 +149,7 @@ pub struct Candidate {
     pub id: String,
     pub name: String,
     pub floor_area_m2: Option<f64>,
-    pub geometry: Geometry<f64>,
+    pub geometry: Arc<Geometry<f64>>,
     pub location: Point<f64>,
 }
 

@@ -6,11 +6,12 @@
 //! its foot: the walk is the straight access to the road plus the way along it.
 
 use crate::spatial::{ecef, geodesic_m};
+use foldhash::HashMap;
 use geo::Point;
 use rstar::primitives::{GeomWithData, Line};
 use rstar::RTree;
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 /// A segment between two nodes, indexed by its earth-centred end points.
 type Segment = GeomWithData<Line<[f64; 3]>, usize>;
@@ -47,7 +48,7 @@ pub struct Walk {
 impl WalkNetwork {
     /// Builds the network from the lines of the walkable roads.
     pub fn new<'a>(lines: impl IntoIterator<Item = &'a geo::LineString<f64>>) -> WalkNetwork {
-        let mut node_of: HashMap<(i64, i64), u32> = HashMap::new();
+        let mut node_of: HashMap<(i64, i64), u32> = HashMap::default();
         let mut points = Vec::new();
         let mut segments = Vec::new();
         let mut node = |p: geo::Coord<f64>, points: &mut Vec<Point<f64>>| {
@@ -165,7 +166,7 @@ impl WalkNetwork {
     /// search per source, touching only the roads within the limit; sources are searched in parallel.
     pub fn walks_from_each(&self, sources: &[Join], targets: &[Option<Join>], limit_m: f64) -> Vec<Vec<(usize, f64)>> {
         use rayon::prelude::*;
-        let mut on_segment: HashMap<usize, Vec<usize>> = HashMap::new();
+        let mut on_segment: HashMap<usize, Vec<usize>> = HashMap::default();
         for (t, join) in targets.iter().enumerate() {
             if let Some(join) = join {
                 on_segment.entry(join.segment).or_default().push(t);
@@ -216,7 +217,7 @@ impl WalkNetwork {
     /// The walk from one source to every node within `limit_m`, in a map (a site reaches few nodes of a
     /// city's network, so nothing the size of the network is allocated per source).
     fn search_sparse(&self, source: &Join, limit_m: f64) -> HashMap<u32, Walk> {
-        let mut best: HashMap<u32, Walk> = HashMap::new();
+        let mut best: HashMap<u32, Walk> = HashMap::default();
         self.dijkstra(&[(0, *source)], limit_m, &mut best);
         best
     }
@@ -230,7 +231,7 @@ impl WalkNetwork {
     ) -> (Vec<Option<Walk>>, HashMap<usize, Vec<(usize, Join)>>) {
         let mut best: Vec<Option<Walk>> = vec![None; self.points.len()];
         self.dijkstra(sources, limit_m, &mut best);
-        let mut on_segment: HashMap<usize, Vec<(usize, Join)>> = HashMap::new();
+        let mut on_segment: HashMap<usize, Vec<(usize, Join)>> = HashMap::default();
         for &(source, join) in sources {
             on_segment.entry(join.segment).or_default().push((source, join));
         }

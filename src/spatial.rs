@@ -92,10 +92,13 @@ impl SurfaceIndex {
     /// Whether some point lies within `radius_m` (`< radius_m` when `strict`). Avoids the geodesic
     /// when the chord alone decides, which is almost always.
     pub fn any_within(&self, p: Point<f64>, radius_m: f64, strict: bool) -> bool {
-        let Some((_, chord2)) = self.tree.nearest_neighbor_iter_with_distance_2(&ecef(p)).next() else {
+        // The one nearest by chord, found without the iterator's heap (a million areas ask).
+        let q = ecef(p);
+        let Some(entry) = self.tree.nearest_neighbor(&q) else {
             return false;
         };
-        let chord = chord2.sqrt();
+        let g = entry.geom();
+        let chord = ((g[0] - q[0]).powi(2) + (g[1] - q[1]).powi(2) + (g[2] - q[2]).powi(2)).sqrt();
         if chord > radius_m {
             return false;
         }

@@ -163,7 +163,7 @@ pub fn synthesize(area_count: usize, facility_count: usize, seed: u64) -> Datase
                 kind,
                 delivered: None,
                 pool: (kind == AreaKind::New && rng.below(10) == 0).then(|| format!("P{}", i / 50)),
-                geometry: Geometry::Polygon(polygon),
+                geometry: Geometry::Polygon(polygon).into(),
                 location,
             }
         })
@@ -213,7 +213,7 @@ pub fn synthesize(area_count: usize, facility_count: usize, seed: u64) -> Datase
                 handed_over: None,
                 serves,
                 meal_service: Some(rng.below(2) == 0),
-                geometry: Geometry::Point(location),
+                geometry: Geometry::Point(location).into(),
                 location,
             }
         })
@@ -243,7 +243,7 @@ pub fn add_candidates(dataset: &mut Dataset, count: usize, seed: u64) {
                 id: format!("K{i}"),
                 name: format!("合成候选点{i}"),
                 floor_area_m2: Some((150 + rng.below(851)) as f64),
-                geometry: Geometry::Point(location),
+                geometry: Geometry::Point(location).into(),
                 location,
             }
         })
@@ -282,7 +282,7 @@ pub fn cluster(dataset: &mut Dataset, clusters: usize, seed: u64) {
     for f in dataset.facilities.iter_mut() {
         if rng.below(10) < 7 {
             f.location = near_a_core(&mut rng, sigma);
-            f.geometry = Geometry::Point(f.location);
+            f.geometry = Geometry::Point(f.location).into();
             // It no longer stands on the area it was built with.
             f.serves.clear();
         }
@@ -290,7 +290,7 @@ pub fn cluster(dataset: &mut Dataset, clusters: usize, seed: u64) {
     for c in dataset.candidates.iter_mut() {
         if rng.below(10) < 8 {
             c.location = near_a_core(&mut rng, sigma / 2.0);
-            c.geometry = Geometry::Point(c.location);
+            c.geometry = Geometry::Point(c.location).into();
         }
     }
     dataset.name = format!("{}, {clusters} clusters", dataset.name);

@@ -40,7 +40,7 @@ fn the_svg_is_stable_labelled_and_marks_every_facility() {
     let uncovered = report
         .findings
         .iter()
-        .filter(|f| f.rule == "anxi-2022/service-radius")
+        .filter(|f| &*f.rule == "anxi-2022/service-radius")
         .count();
     assert_eq!(coverage.uncovered.len(), uncovered);
     let spec = MapSpec {

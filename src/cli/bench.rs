@@ -212,7 +212,8 @@ fn bench_phases(dir: &std::path::Path, rules: &[PathBuf]) -> i32 {
         .map_err(|e| e.to_string())
         .and_then(|sink| {
             let mut counted = Counted(std::io::BufWriter::with_capacity(1 << 20, sink), 0);
-            serde_json::to_writer_pretty(&mut counted, &CheckDocument::new(&view)).map_err(|e| e.to_string())?;
+            carecircle::report::json::write_pretty(CheckDocument::new(&view), &mut counted)
+                .map_err(|e| e.to_string())?;
             Ok(counted.1)
         });
     let bytes = match written {

@@ -115,14 +115,14 @@ pub fn run(args: CheckArgs) -> i32 {
     if args.out.is_none() && matches!(args.format, Format::Json) {
         use std::io::Write;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-        let written = serde_json::to_writer_pretty(&mut out, &CheckDocument::new(&view))
+        let written = carecircle::report::json::write_pretty(CheckDocument::new(&view), &mut out)
             .map_err(|e| e.to_string())
             .and_then(|()| writeln!(out).and_then(|()| out.flush()).map_err(|e| e.to_string()));
         if let Err(e) = written {
             eprintln!("cannot write JSON: {e}");
             return EXIT_BAD_INPUT;
         }
-        return exit_status(&judged, args.fail_on);
+        return exit_leaving(judged, source, args.fail_on);
     }
     let printed = match args.format {
         Format::Text => text::render(&view),
@@ -158,7 +158,16 @@ pub fn run(args: CheckArgs) -> i32 {
         }
     }
     print!("{printed}");
-    exit_status(&judged, args.fail_on)
+    exit_leaving(judged, source, args.fail_on)
+}
+
+/// The exit status, the run and the city left to the operating system as the process ends: freeing a
+/// city's million features one by one would only delay the exit (a tenth of a second at 1 000 000).
+fn exit_leaving(judged: Judged, source: Source, fail_on: Option<Severity>) -> i32 {
+    let status = exit_status(&judged, fail_on);
+    std::mem::forget(judged);
+    std::mem::forget(source);
+    status
 }
 
 /// 1 when `--fail-on` is given and a rule of that severity or worse fails, else 0.

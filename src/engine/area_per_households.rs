@@ -9,7 +9,10 @@ use crate::model::{AreaKind, Facility, Tier};
 use crate::rules::parse::Reader;
 use crate::rules::parse::{MAX_AREA_M2, MAX_M2_PER_100_HOUSEHOLDS};
 use geo::Geometry;
+use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 /// Floor area of care facilities per 100 households (配建标准).
 #[derive(Debug, Clone)]
@@ -65,12 +68,13 @@ impl Kind for AreaPerHouseholds {
 }
 
 /// A subject of the quota: one area, a pool of areas, or (existing areas) an admin unit.
-struct Quota {
+/// Borrows its id and name from the dataset where it can: most subjects pass and need no copy.
+struct Quota<'a> {
     key: Subject,
     layer: Layer,
-    id: String,
-    name: String,
-    geometry: Geometry<f64>,
+    id: Cow<'a, str>,
+    name: Cow<'a, str>,
+    geometry: Arc<Geometry<f64>>,
     households: u64,
     facilities: Vec<usize>,
     members: Vec<String>,
@@ -116,9 +120,9 @@ fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
             Some(pool) => Quota {
                 key: Subject::Pool(members[0]),
                 layer: Layer::Pools,
-                id: pool.to_string(),
-                name: format!("集中配建 pool {pool}"),
-                geometry: pool_geometry(members.iter().map(|&ai| &areas[ai].geometry)),
+                id: Cow::Borrowed(pool),
+                name: Cow::Owned(format!("集中配建 pool {pool}")),
+                geometry: Arc::new(pool_geometry(members.iter().map(|&ai| &*areas[ai].geometry))),
                 households,
                 facilities: fs,
                 members: members.iter().map(|&ai| areas[ai].id.clone()).collect(),
@@ -128,8 +132,8 @@ fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
                 Quota {
                     key: Subject::Area(members[0]),
                     layer: Layer::ResidentialAreas,
-                    id: a.id.clone(),
-                    name: a.name.clone(),
+                    id: Cow::Borrowed(&a.id),
+                    name: Cow::Borrowed(&a.name),
                     geometry: a.geometry.clone(),
                     households,
                     facilities: fs,
@@ -218,9 +222,9 @@ fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
         subjects.push(Quota {
             key: Subject::Unit(u),
             layer: Layer::AdminUnits,
-            id: unit.code.clone(),
-            name: unit.name.clone(),
-            geometry: Geometry::MultiPolygon(unit.boundary.clone()),
+            id: Cow::Borrowed(&unit.code),
+            name: Cow::Borrowed(&unit.name),
+            geometry: Arc::new(Geometry::MultiPolygon(unit.boundary.clone())),
             households: members.iter().map(|&ai| d.residential_areas[ai].households).sum(),
             facilities,
             members: members.iter().map(|&ai| d.residential_areas[ai].id.clone()).collect(),
@@ -231,8 +235,8 @@ fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
         subjects.push(Quota {
             key: Subject::Area(*ai),
             layer: Layer::ResidentialAreas,
-            id: a.id.clone(),
-            name: a.name.clone(),
+            id: Cow::Borrowed(&a.id),
+            name: Cow::Borrowed(&a.name),
             geometry: a.geometry.clone(),
             households: a.households,
             facilities: vec![],
@@ -251,57 +255,67 @@ fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
 
 /// Judges each subject's provided floor area against households × m² per 100 households.
 fn quota(rule: &AreaPerHouseholds, subjects: Vec<Quota>, facilities: &[Facility]) -> Verdict {
+    // Judged on every core (a city has hundreds of thousands of new areas), gathered in subject order.
+    let judged: Vec<(Subject, f64, f64, Option<Finding>)> = subjects
+        .into_par_iter()
+        .map(|s| judge_quota(rule, s, facilities))
+        .collect();
     let mut verdict = Verdict::default();
-    for s in subjects {
-        // `Sum` of no f64 is -0.0; adding 0.0 keeps an empty total printable as 0.
-        let provided: f64 = 0.0 + s.facilities.iter().map(|&fi| facilities[fi].floor_area_m2).sum::<f64>();
-        let required = s.households as f64 * rule.m2_per_100_households / 100.0;
-        if provided >= required {
-            verdict.passed(s.key, Some(provided), required, Unit::SquareMetres);
-            continue;
+    for (key, provided, required, finding) in judged {
+        match finding {
+            Some(f) => verdict.failed(key, f),
+            None => verdict.passed(key, Some(provided), required, Unit::SquareMetres),
         }
-        let counted = if s.facilities.is_empty() {
-            "无 none".to_string()
-        } else {
-            let counted: Vec<String> = s
-                .facilities
-                .iter()
-                .map(|&fi| {
-                    format!(
-                        "{} {} m²",
-                        label(&facilities[fi].name, &facilities[fi].id),
-                        fmt_num(facilities[fi].floor_area_m2)
-                    )
-                })
-                .collect::<Vec<_>>();
-            some_of(&counted, "、")
-        };
-        let members = if s.members.is_empty() {
-            String::new()
-        } else {
-            format!("; areas {}", some_of(&s.members, ", "))
-        };
-        let message = format!(
-            "{}共{}户，按每百户{}平方米应配{}平方米，已计入{}平方米（{}）— {} households need {} m² at {} m² per 100 households; counted {} m²{}",
-            label(&s.name, &s.id),
-            s.households,
-            fmt_num(rule.m2_per_100_households),
-            fmt_num(required),
-            fmt_num(provided),
-            counted,
-            s.households,
-            fmt_num(required),
-            fmt_num(rule.m2_per_100_households),
-            fmt_num(provided),
-            members
-        );
-        let ids = s.facilities.iter().map(|&fi| facilities[fi].id.clone()).collect();
-        verdict.failed(
-            s.key,
-            finding(s.layer, &s.id, &s.name, provided, required, message, s.geometry, ids),
-        );
     }
     verdict
+}
+
+/// One subject's provided and required floor area, and the finding when it falls short.
+fn judge_quota(rule: &AreaPerHouseholds, s: Quota, facilities: &[Facility]) -> (Subject, f64, f64, Option<Finding>) {
+    // `Sum` of no f64 is -0.0; adding 0.0 keeps an empty total printable as 0.
+    let provided: f64 = 0.0 + s.facilities.iter().map(|&fi| facilities[fi].floor_area_m2).sum::<f64>();
+    let required = s.households as f64 * rule.m2_per_100_households / 100.0;
+    if provided >= required {
+        return (s.key, provided, required, None);
+    }
+    let counted = if s.facilities.is_empty() {
+        "无 none".to_string()
+    } else {
+        let counted: Vec<String> = s
+            .facilities
+            .iter()
+            .map(|&fi| {
+                format!(
+                    "{} {} m²",
+                    label(&facilities[fi].name, &facilities[fi].id),
+                    fmt_num(facilities[fi].floor_area_m2)
+                )
+            })
+            .collect::<Vec<_>>();
+        some_of(&counted, "、")
+    };
+    let members = if s.members.is_empty() {
+        String::new()
+    } else {
+        format!("; areas {}", some_of(&s.members, ", "))
+    };
+    let message = format!(
+        "{}共{}户，按每百户{}平方米应配{}平方米，已计入{}平方米（{}）— {} households need {} m² at {} m² per 100 households; counted {} m²{}",
+        label(&s.name, &s.id),
+        s.households,
+        fmt_num(rule.m2_per_100_households),
+        fmt_num(required),
+        fmt_num(provided),
+        counted,
+        s.households,
+        fmt_num(required),
+        fmt_num(rule.m2_per_100_households),
+        fmt_num(provided),
+        members
+    );
+    let ids = s.facilities.iter().map(|&fi| facilities[fi].id.clone()).collect();
+    let found = finding(s.layer, &s.id, &s.name, provided, required, message, s.geometry, ids);
+    (s.key, provided, required, Some(found))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -312,11 +326,11 @@ fn finding(
     measured: f64,
     required: f64,
     message: String,
-    geometry: Geometry<f64>,
+    geometry: Arc<Geometry<f64>>,
     facilities: Vec<String>,
 ) -> Finding {
     Finding {
-        rule: String::new(),
+        rule: Arc::from(""),
         severity: crate::rules::Severity::Error,
         layer,
         id: id.to_string(),
@@ -451,8 +465,8 @@ mod tests {
 
     #[test]
     fn a_pool_is_one_geometry_family() {
-        let a = area("A", 10, AreaKind::New, 0.0, 0.0).geometry;
-        let b = area("B", 10, AreaKind::New, 100.0, 0.0).geometry;
+        let a = (*area("A", 10, AreaKind::New, 0.0, 0.0).geometry).clone();
+        let b = (*area("B", 10, AreaKind::New, 100.0, 0.0).geometry).clone();
         let p = Geometry::Point(at(50.0, 50.0));
         assert!(matches!(pool_geometry([&a, &b].into_iter()), Geometry::MultiPolygon(mp) if mp.0.len() == 2));
         assert!(matches!(pool_geometry([&p, &p].into_iter()), Geometry::MultiPoint(m) if m.0.len() == 2));

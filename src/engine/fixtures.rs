@@ -52,7 +52,7 @@ pub fn area(id: &str, households: u64, kind: AreaKind, east: f64, north: f64) ->
         delivered: None,
         pool: None,
         location: geo::Centroid::centroid(&polygon).expect("non-empty"),
-        geometry: Geometry::Polygon(polygon),
+        geometry: Geometry::Polygon(polygon).into(),
     }
 }
 
@@ -88,7 +88,7 @@ pub fn candidate(id: &str, floor_area_m2: Option<f64>, east: f64, north: f64) ->
         id: id.into(),
         name: format!("{id}闲置用房"),
         floor_area_m2,
-        geometry: Geometry::Point(location),
+        geometry: Geometry::Point(location).into(),
         location,
     }
 }
@@ -119,7 +119,7 @@ pub fn finding() -> crate::engine::Finding {
         required: 700.0,
         unit: crate::engine::Unit::Metres,
         message: "距最近的站 812.5米 — nearest station 812.5 m".into(),
-        geometry: Geometry::Point(at(0.0, 0.0)),
+        geometry: Geometry::Point(at(0.0, 0.0)).into(),
         facilities: vec!["S1".into()],
     }
 }

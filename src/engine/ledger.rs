@@ -150,7 +150,7 @@ pub fn finding_units(dataset: &Dataset, findings: &[Finding]) -> Vec<[Option<usi
                 .flatten()
             {
                 Some(u) => Place::Unit(u),
-                None => geo::Centroid::centroid(&f.geometry).map_or(Place::Nowhere, Place::Point),
+                None => geo::Centroid::centroid(&*f.geometry).map_or(Place::Nowhere, Place::Point),
             }
         }),
     )

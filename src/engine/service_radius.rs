@@ -116,8 +116,9 @@ impl Kind for ServiceRadius {
             }
         }
 
+        // Worded on every core: the walking rules fail most of a large city's areas.
         let findings = failing
-            .into_iter()
+            .into_par_iter()
             .map(|(i, nearest)| {
                 let area = &areas[i];
                 let finding = Finding::about(Layer::ResidentialAreas, &area.id, &area.name, area.geometry.clone())
@@ -198,14 +199,14 @@ pub(crate) fn area_distances(
     };
     match network {
         Some(network) => {
-            let targets: Vec<_> = areas.par_iter().map(|a| network.join(a.location)).collect();
+            let targets = cx.area_joins();
             let joined: Vec<(usize, crate::network::Join)> = sites
                 .iter()
                 .enumerate()
                 .filter_map(|(i, p)| network.join(*p).map(|j| (i, j)))
                 .collect();
             let joins: Vec<_> = joined.iter().map(|(_, j)| *j).collect();
-            let walks = network.walks_from_each(&joins, &targets, limit_m);
+            let walks = network.walks_from_each(&joins, targets, limit_m);
             let mut found = vec![Vec::new(); sites.len()];
             for ((site, _), walks) in joined.iter().zip(walks) {
                 found[*site] = walks;
@@ -272,13 +273,7 @@ fn failing_on_foot(rule: &ServiceRadius, cx: &Context, network: &WalkNetwork) ->
         .counted(&rule.tiers)
         .filter_map(|(i, f)| network.join(f.location).map(|j| (i, j)))
         .collect();
-    let targets: Vec<_> = cx
-        .dataset
-        .residential_areas
-        .par_iter()
-        .map(|a| network.join(a.location))
-        .collect();
-    let walks = network.nearest_walks(&sources, &targets, walk_limit(rule));
+    let walks = network.nearest_walks(&sources, cx.area_joins(), walk_limit(rule));
     walks
         .into_iter()
         .enumerate()

@@ -96,7 +96,7 @@ impl Kind for TierPresence {
                 Layer::AdminUnits,
                 &unit.code,
                 &unit.name,
-                geo::Geometry::MultiPolygon(unit.boundary.clone()),
+                std::sync::Arc::new(geo::Geometry::MultiPolygon(unit.boundary.clone())),
             )
             .figures(Some(count as f64), self.min_count as f64, Unit::Count)
             .message(format!(

@@ -58,13 +58,14 @@ pub fn convert<T: Send>(
         .par_iter()
         .map(|feature| convert_one(&layer.file, layer.text_cells, feature, converter, &one))
         .collect();
-    gather(results)
+    gather(results.len(), results)
 }
 
-/// The converted features of a layer, in order, with every problem and each unknown key warned of once.
-pub fn gather<T>(results: Vec<One<T>>) -> Converted<T> {
+/// The converted features of a layer, in order, with every problem and each unknown key warned of once;
+/// `results` yields at most `count` of them.
+pub fn gather<T>(count: usize, results: impl IntoIterator<Item = One<T>>) -> Converted<T> {
     let mut converted = Converted {
-        values: Vec::with_capacity(results.len()),
+        values: Vec::with_capacity(count),
         problems: Vec::new(),
         warnings: Vec::new(),
     };
@@ -122,7 +123,7 @@ fn located(
 pub fn admin_unit(props: &mut Props, feature: &RawFeature, converter: &Converter) -> Option<AdminUnit> {
     let code = props.string("code", true);
     let name = props.string("name", true);
-    let level = props.choice("level", true, Level::parse, &Level::accepted());
+    let level = props.choice("level", true, Level::parse, Level::accepted);
     let parent = props.string("parent", false);
     let population = props.integer("population", false, 0);
     let elderly = props.integer("elderly", false, 0);
@@ -170,7 +171,7 @@ pub fn residential_area(props: &mut Props, feature: &RawFeature, converter: &Con
     let id = props.string("id", true);
     let name = props.string("name", true);
     let households = props.integer("households", true, 1);
-    let kind = props.choice("kind", true, AreaKind::parse, &AreaKind::accepted());
+    let kind = props.choice("kind", true, AreaKind::parse, AreaKind::accepted);
     let delivered = props.date("delivered");
     let pool = props.string("pool", false);
     let (geometry, location) = located(props, feature, Shape::PolygonalOrPoint, converter)?;
@@ -181,7 +182,7 @@ pub fn residential_area(props: &mut Props, feature: &RawFeature, converter: &Con
         kind: kind?,
         delivered,
         pool,
-        geometry,
+        geometry: geometry.into(),
         location,
     })
 }
@@ -194,11 +195,11 @@ pub fn facility(
 ) -> Option<Facility> {
     let id = props.string("id", true);
     let name = props.string("name", true);
-    let tier = props.choice("tier", true, Tier::parse, &Tier::accepted());
+    let tier = props.choice("tier", true, Tier::parse, Tier::accepted);
     let floor_area_m2 = props.number("floor_area_m2", true, 0.0);
     let beds = props.integer("beds", false, 0);
     let nursing_beds = props.integer("nursing_beds", false, 0);
-    let status = props.choice("status", true, Status::parse, &Status::accepted());
+    let status = props.choice("status", true, Status::parse, Status::accepted);
     let handed_over = props.date("handed_over");
     let serves = props.string_list("serves");
     let meal_service = props.boolean("meal_service");
@@ -225,7 +226,7 @@ pub fn facility(
         handed_over,
         serves,
         meal_service,
-        geometry,
+        geometry: geometry.into(),
         location,
     })
 }
@@ -249,7 +250,7 @@ pub fn candidate(props: &mut Props, feature: &RawFeature, converter: &Converter)
         id: id?,
         name: name?,
         floor_area_m2,
-        geometry,
+        geometry: geometry.into(),
         location,
     })
 }

@@ -248,13 +248,14 @@ fn read_converted<T: Send>(
         Ok(Some(read)) => {
             problems.extend(read.problems);
             files.insert(layer, read.file);
-            let mut ids = Vec::new();
-            let mut results = Vec::with_capacity(read.features.len());
-            for (converted, id) in read.features {
+            let count = read.features.len();
+            let mut ids = Vec::with_capacity(count);
+            // One pass: each feature moves from what was read straight into the layer's values.
+            let results = read.features.into_iter().filter_map(|(converted, id)| {
                 ids.extend(id);
-                results.extend(converted);
-            }
-            let mut c = layers::gather(results);
+                converted
+            });
+            let mut c = layers::gather(count, results);
             problems.append(&mut c.problems);
             warnings.append(&mut c.warnings);
             (c.values, ids)

@@ -22,8 +22,8 @@ use geo::{Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon
 use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 use serde_json::{Number, Value};
 
-/// A row group's features as `each` made them, and the problems of single ones.
-type RowGroup<F> = (Vec<F>, Vec<Problem>);
+/// A row group read: its batches of features, and the problems found in them.
+type RowGroup<F> = (Vec<Vec<F>>, Vec<Problem>);
 
 /// Rows converted at a time in each row group.
 const BATCH_ROWS: usize = 8_192;
@@ -122,13 +122,13 @@ pub(super) fn read_parquet<F: Send>(
                     .with_batch_size(BATCH_ROWS)
                     .build()
                     .map_err(|e| vec![Problem::file(file, format!("cannot read row group {g}: {e}"))])?;
-                let mut features = Vec::new();
+                let mut batches = Vec::new();
                 let mut problems = Vec::new();
                 let mut row = first_rows[g];
                 for batch in reader {
                     let batch =
                         batch.map_err(|e| vec![Problem::file(file, format!("cannot read row group {g}: {e}"))])?;
-                    features.extend(read_batch(
+                    batches.push(read_batch(
                         file,
                         &batch,
                         geometry_index,
@@ -140,18 +140,23 @@ pub(super) fn read_parquet<F: Send>(
                     )?);
                     row += batch.num_rows();
                 }
-                Ok((features, problems))
+                Ok((batches, problems))
             })
             .unwrap_or_else(|| Err(damaged()))
         })
         .collect();
-    // Not sized from the rows the footer declares: a lying file could ask for any number.
-    let mut features = Vec::new();
+    // Sized from the rows actually read (not from those the footer declares: a lying file could ask for
+    // any number), so each feature is moved once more, into the layer's list.
+    let mut batches = Vec::new();
     let mut problems = Vec::new();
     for group in groups {
-        let (mut f, mut p) = group?;
-        features.append(&mut f);
+        let (mut b, mut p) = group?;
+        batches.append(&mut b);
         problems.append(&mut p);
+    }
+    let mut features = Vec::with_capacity(batches.iter().map(Vec::len).sum());
+    for mut batch in batches {
+        features.append(&mut batch);
     }
     Ok(ReadLayer {
         file: file.to_string(),
@@ -310,7 +315,8 @@ fn read_batch<F: Send>(
             .map(|f| boxes.column_by_name(f).cloned());
         Some([a?, b?, c?, d?])
     });
-    let rows: Vec<(F, Vec<Problem>)> = (0..batch.num_rows())
+    // Unzipped as collected: a feature is moved once from the core that read it into the batch's list.
+    let (features, row_problems): (Vec<F>, Vec<Vec<Problem>>) = (0..batch.num_rows())
         .into_par_iter()
         .map(|r| {
             let mut problems = Vec::new();
@@ -358,12 +364,8 @@ fn read_batch<F: Send>(
             };
             (each(raw, file, false), problems)
         })
-        .collect();
-    let mut features = Vec::with_capacity(rows.len());
-    for (feature, mut p) in rows {
-        features.push(feature);
-        problems.append(&mut p);
-    }
+        .unzip();
+    problems.extend(row_problems.into_iter().flatten());
     Ok(features)
 }
 

@@ -120,13 +120,13 @@ impl<'a> Props<'a> {
         key: &'static str,
         required: bool,
         parse: fn(&str) -> Option<T>,
-        accepted: &str,
+        accepted: fn() -> String,
     ) -> Option<T> {
         let text = self.string(key, false);
         match text {
             None => {
-                if self.get(key).is_none() {
-                    self.missing(key, required, &format!("one of {accepted}"));
+                if self.get(key).is_none() && required {
+                    self.missing(key, required, &format!("one of {}", accepted()));
                 }
                 None
             }
@@ -135,7 +135,7 @@ impl<'a> Props<'a> {
                 if parsed.is_none() {
                     self.problem(
                         Some(key),
-                        format!("未知取值 unknown value \"{t}\": expected one of {accepted}"),
+                        format!("未知取值 unknown value \"{t}\": expected one of {}", accepted()),
                     );
                 }
                 parsed
@@ -144,9 +144,12 @@ impl<'a> Props<'a> {
     }
 
     pub fn number(&mut self, key: &'static str, required: bool, min: f64) -> Option<f64> {
-        let expected = format!("a number ≥ {min}");
+        // Worded only for a problem: a million features would each format it for nothing.
+        let expected = || format!("a number ≥ {min}");
         let Some(value) = self.get(key) else {
-            self.missing(key, required, &expected);
+            if required {
+                self.missing(key, required, &expected());
+            }
             return None;
         };
         let n = match value {
@@ -157,7 +160,7 @@ impl<'a> Props<'a> {
         match n {
             Some(n) if n.is_finite() && n >= min => Some(n),
             _ => {
-                self.wrong(key, value, &expected);
+                self.wrong(key, value, &expected());
                 None
             }
         }
@@ -165,9 +168,11 @@ impl<'a> Props<'a> {
 
     pub fn integer(&mut self, key: &'static str, required: bool, min: u64) -> Option<u64> {
         let max = crate::limits::COUNT;
-        let expected = format!("an integer from {min} to {max}");
+        let expected = || format!("an integer from {min} to {max}");
         let Some(value) = self.get(key) else {
-            self.missing(key, required, &expected);
+            if required {
+                self.missing(key, required, &expected());
+            }
             return None;
         };
         let n = match value {
@@ -182,7 +187,7 @@ impl<'a> Props<'a> {
         match n {
             Some(n) if (min..=max).contains(&n) => Some(n),
             _ => {
-                self.wrong(key, value, &expected);
+                self.wrong(key, value, &expected());
                 None
             }
         }

@@ -527,7 +527,7 @@ fn draw_panel<DB: DrawingBackend>(
         if !outlined.insert((f.layer, f.id.as_str())) {
             continue;
         }
-        match &f.geometry {
+        match &*f.geometry {
             Geometry::Point(p) => {
                 root.draw(&Circle::new(panel.px(p.0), 9, style::FAILING.stroke_width(2)))
                     .map_err(err)?;

@@ -97,7 +97,7 @@ fn findings_geojson(check: &Check) -> Result<Vec<u8>, WriteError> {
                 .collect();
             geojson::Feature {
                 bbox: None,
-                geometry: Some(geojson::Geometry::from(&f.geometry)),
+                geometry: Some(geojson::Geometry::from(&*f.geometry)),
                 id: None,
                 properties: Some(properties),
                 foreign_members: None,

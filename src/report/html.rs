@@ -213,9 +213,9 @@ fn findings_grouped(h: &mut String, check: &Check) {
         .report
         .outcomes
         .iter()
-        .filter(|o| findings.iter().any(|f| f.rule == o.rule))
+        .filter(|o| findings.iter().any(|f| *f.rule == *o.rule))
     {
-        let of_rule: Vec<&Finding> = findings.iter().filter(|f| f.rule == o.rule).collect();
+        let of_rule: Vec<&Finding> = findings.iter().filter(|f| *f.rule == *o.rule).collect();
         let _ = write!(
             h,
             "<details><summary><b>{}</b> · <span class=\"{}\">{}</span> · {} 处 findings</summary>\n{}",
@@ -245,7 +245,7 @@ fn findings_grouped(h: &mut String, check: &Check) {
         let name = street.map_or("区级（不属任何街道） district-wide".to_string(), |u| {
             format!("{} ({})", d.admin_units[u].name, d.admin_units[u].code)
         });
-        let rules: std::collections::BTreeSet<&str> = list.iter().map(|f| f.rule.as_str()).collect();
+        let rules: std::collections::BTreeSet<&str> = list.iter().map(|f| &*f.rule).collect();
         let _ = write!(
             h,
             "<details><summary><b>{}</b> · {} 处 findings · {} 条规则 rules</summary>\n{}",

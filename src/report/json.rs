@@ -377,9 +377,140 @@ impl<'a> CheckDocument<'a> {
     }
 }
 
+/// Findings rendered at a time when a document is written: enough to keep both cores busy, few enough
+/// that the text held is a few megabytes however large the city.
+const FINDINGS_PER_CHUNK: usize = 8192;
+
+/// Writes `document` byte for byte as `serde_json::to_writer_pretty` does, its findings rendered on every
+/// core a chunk at a time: at a national scale they are nearly all of the bytes and the time.
+///
+/// ```
+/// use carecircle_core::report::json::{write_pretty, CheckDocument};
+/// let demo = carecircle_core::load::load_dataset("geodata/demo".as_ref()).unwrap();
+/// let rules = vec![carecircle_core::rules::load_ruleset("rules/mawei-2020.toml".as_ref()).unwrap()];
+/// let source = carecircle_core::check::Source::new("demo", demo);
+/// let judged = carecircle_core::check::check(
+///     &source,
+///     carecircle_core::check::CheckRequest::new(rules, carecircle_core::model::Mode::Audit),
+/// )
+/// .unwrap();
+/// let view = judged.view(None);
+/// let mut written = Vec::new();
+/// write_pretty(CheckDocument::new(&view), &mut written).unwrap();
+/// assert_eq!(written, serde_json::to_vec_pretty(&CheckDocument::new(&view)).unwrap());
+/// ```
+pub fn write_pretty<W: std::io::Write>(mut document: CheckDocument, mut out: W) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    let rows = std::mem::take(&mut document.findings);
+    // The document around its findings: the pretty printer writes a top-level member's key on its own
+    // line after two spaces, and a string never holds a raw newline, so this text occurs once.
+    let frame = serde_json::to_vec_pretty(&document)?;
+    const EMPTY: &[u8] = b"\n  \"findings\": []";
+    let at = frame
+        .windows(EMPTY.len())
+        .position(|w| w == EMPTY)
+        .ok_or_else(|| std::io::Error::other("the document has no findings member"))?;
+    let open = at + EMPTY.len() - 1;
+    out.write_all(&frame[..open])?;
+    for (c, chunk) in rows.chunks(FINDINGS_PER_CHUNK).enumerate() {
+        let rendered: Vec<Vec<u8>> = chunk
+            .par_iter()
+            .map(|row| {
+                let mut text = Vec::with_capacity(1024);
+                serde_json::to_writer_pretty(IndentedBy4(&mut text), row).map(|()| text)
+            })
+            .collect::<Result<_, _>>()?;
+        for (i, text) in rendered.iter().enumerate() {
+            out.write_all(if c == 0 && i == 0 { b"\n    " } else { b",\n    " })?;
+            out.write_all(text)?;
+        }
+    }
+    if !rows.is_empty() {
+        out.write_all(b"\n  ")?;
+    }
+    out.write_all(&frame[open..])
+}
+
+/// Writes what it is given with four more spaces after every newline: a finding rendered alone, indented
+/// as an element of a top-level member's array (a JSON string holds no raw newline, so only the printer's
+/// line breaks are indented).
+struct IndentedBy4<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for IndentedBy4<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(n) = rest.iter().position(|&b| b == b'\n') {
+            self.0.extend_from_slice(&rest[..=n]);
+            self.0.extend_from_slice(b"    ");
+            rest = &rest[n + 1..];
+        }
+        self.0.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::GeoJson;
+    use super::{write_pretty, CheckDocument, GeoJson};
+    use crate::check::{check, CheckRequest, Source};
+    use crate::model::{Level, Mode};
+
+    /// The streamed document is the pretty printer's, byte for byte: with a run's record (its head
+    /// flattened in, each finding naming its units), with a ledger, with more findings than a chunk
+    /// holds, and with no findings at all.
+    #[test]
+    fn a_document_written_in_chunks_is_the_pretty_printers() {
+        let demo = crate::load::load_dataset("geodata/demo".as_ref()).unwrap();
+        let rules = ["mawei-2020", "anxi-2022", "gb50180-2018"]
+            .map(|r| crate::rules::load_ruleset(format!("rules/{r}.toml").as_ref()).unwrap())
+            .to_vec();
+        let source = Source::new("demo", demo);
+        let mut request = CheckRequest::new(rules, Mode::Audit);
+        request.by = Some(Level::Street);
+        let judged = check(&source, request).unwrap();
+        assert!(judged.report.findings.len() > 20, "the demo fails some rules");
+        let record = judged.record("run-1", "2026-12-07T00:00:00Z");
+        for view in [judged.view(None), judged.view(Some(&record))] {
+            let expected = serde_json::to_vec_pretty(&CheckDocument::new(&view)).unwrap();
+            let mut written = Vec::new();
+            write_pretty(CheckDocument::new(&view), &mut written).unwrap();
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                String::from_utf8(expected).unwrap()
+            );
+        }
+        // Chunks of 8 192: a synthetic city failing more than that.
+        let city = crate::synth::synthesize(60_000, 300, 3);
+        let source = Source::new("synth", city);
+        let rules = vec![crate::rules::load_ruleset("rules/anxi-2022.toml".as_ref()).unwrap()];
+        let judged = check(&source, CheckRequest::new(rules, Mode::Audit)).unwrap();
+        assert!(judged.report.findings.len() > 2 * super::FINDINGS_PER_CHUNK);
+        let view = judged.view(None);
+        let mut written = Vec::new();
+        write_pretty(CheckDocument::new(&view), &mut written).unwrap();
+        assert!(written == serde_json::to_vec_pretty(&CheckDocument::new(&view)).unwrap());
+        // No findings: the member is an empty array, as the printer writes one.
+        let mut document = CheckDocument::new(&view);
+        document.findings.clear();
+        let expected = serde_json::to_vec_pretty(&document).unwrap();
+        let mut written = Vec::new();
+        write_pretty(document, &mut written).unwrap();
+        assert_eq!(
+            String::from_utf8(written).unwrap(),
+            String::from_utf8(expected).unwrap()
+        );
+        assert!(String::from_utf8(expected_text(&view))
+            .unwrap()
+            .contains("\n  \"findings\": [\n    {\n      \"rule\""));
+    }
+
+    fn expected_text(view: &crate::report::Check) -> Vec<u8> {
+        serde_json::to_vec_pretty(&CheckDocument::new(view)).unwrap()
+    }
     use geo::{coord, Geometry, LineString, MultiPoint, MultiPolygon, Point, Polygon, Rect};
 
     /// What `GeoJson` writes is what `geojson::Geometry` writes, byte for byte, compact and pretty.

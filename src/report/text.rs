@@ -84,7 +84,7 @@ pub fn render(check: &Check) -> String {
     out.push_str(&table(&rows));
 
     let worst = |rule: &str| {
-        let mut fs: Vec<&Finding> = check.report.findings.iter().filter(|f| f.rule == rule).collect();
+        let mut fs: Vec<&Finding> = check.report.findings.iter().filter(|f| *f.rule == *rule).collect();
         fs.sort_by(|a, b| b.shortfall().total_cmp(&a.shortfall()));
         fs
     };

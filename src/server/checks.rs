@@ -773,7 +773,7 @@ pub async fn coverage(req: HttpRequest, state: web::Data<AppState>, query: web::
         features.extend(answer.uncovered.iter().map(|f| CoverageFeature {
             kind: FeatureType::Feature,
             id: f.id.clone(),
-            geometry: geojson::Geometry::from(&f.geometry),
+            geometry: geojson::Geometry::from(&*f.geometry),
             properties: CoverageProperties::Uncovered {
                 name: f.name.clone(),
                 nearest_m: f.measured,

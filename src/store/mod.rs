@@ -396,7 +396,7 @@ pub fn keep(
 }
 
 fn extent(findings: &[crate::engine::Finding]) -> Option<[f64; 4]> {
-    crate::spatial::extent(findings.iter().map(|f| &f.geometry)).map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+    crate::spatial::extent(findings.iter().map(|f| &*f.geometry)).map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
 }
 
 /// Now, as RFC 3339 UTC to the second.

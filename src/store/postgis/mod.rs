@@ -439,16 +439,16 @@ fn insert_layer_of(conn: &mut PgConnection, layer: &str, id: i32, dataset: &Data
             id,
             &dataset.residential_areas,
             RESIDENTIAL_AREA_FIELDS,
-            |a| a.geometry.clone(),
+            |a| (*a.geometry).clone(),
         ),
         "facilities" => rows::insert_layer(conn, layer, id, &dataset.facilities, FACILITY_FIELDS, |f| {
-            f.geometry.clone()
+            (*f.geometry).clone()
         }),
         "roads" => rows::insert_layer(conn, layer, id, &dataset.roads, ROAD_FIELDS, |r| {
             Geometry::MultiLineString(r.geometry.clone())
         }),
         _ => rows::insert_layer(conn, layer, id, &dataset.candidates, CANDIDATE_FIELDS, |c| {
-            c.geometry.clone()
+            (*c.geometry).clone()
         }),
     }
 }

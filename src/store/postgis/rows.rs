@@ -141,7 +141,7 @@ pub(super) fn insert_findings(
         }
     };
     insert_placed(conn, "findings", ("run_id", run_id), findings, columns, |f| {
-        f.geometry.clone()
+        (*f.geometry).clone()
     })?;
     Ok(())
 }
