@@ -417,7 +417,12 @@ pub fn write_pretty<W: std::io::Write>(mut document: CheckDocument, mut out: W) 
             .par_iter()
             .map(|row| {
                 let mut text = Vec::with_capacity(1024);
-                serde_json::to_writer_pretty(IndentedBy4(&mut text), row).map(|()| text)
+                let formatter = PrettyAt {
+                    depth: 2,
+                    has_value: false,
+                };
+                row.serialize(&mut serde_json::Serializer::with_formatter(&mut text, formatter))
+                    .map(|()| text)
             })
             .collect::<Result<_, _>>()?;
         for (i, text) in rendered.iter().enumerate() {
@@ -431,24 +436,83 @@ pub fn write_pretty<W: std::io::Write>(mut document: CheckDocument, mut out: W) 
     out.write_all(&frame[open..])
 }
 
-/// Writes what it is given with four more spaces after every newline: a finding rendered alone, indented
-/// as an element of a top-level member's array (a JSON string holds no raw newline, so only the printer's
-/// line breaks are indented).
-struct IndentedBy4<'a>(&'a mut Vec<u8>);
+/// serde_json's pretty printer (two spaces a level, `": "` after a key) starting `depth` levels in: a
+/// finding rendered alone is then the element of a top-level member's array that the printer writes,
+/// byte for byte. Each indentation is written as one slice.
+struct PrettyAt {
+    depth: usize,
+    has_value: bool,
+}
 
-impl std::io::Write for IndentedBy4<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let mut rest = buf;
-        while let Some(n) = rest.iter().position(|&b| b == b'\n') {
-            self.0.extend_from_slice(&rest[..=n]);
-            self.0.extend_from_slice(b"    ");
-            rest = &rest[n + 1..];
+impl PrettyAt {
+    fn indent<W: ?Sized + std::io::Write>(&self, writer: &mut W) -> std::io::Result<()> {
+        const SPACES: &[u8] = &[b' '; 64];
+        let mut n = 2 * self.depth;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            writer.write_all(&SPACES[..k])?;
+            n -= k;
         }
-        self.0.extend_from_slice(rest);
-        Ok(buf.len())
+        Ok(())
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    fn open<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
+    fn close<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> std::io::Result<()> {
+        self.depth -= 1;
+        if self.has_value {
+            writer.write_all(b"\n")?;
+            self.indent(writer)?;
+        }
+        writer.write_all(bracket)
+    }
+
+    fn next<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        writer.write_all(if first { b"\n" } else { b",\n" })?;
+        self.indent(writer)
+    }
+}
+
+impl serde_json::ser::Formatter for PrettyAt {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.open(writer, b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.close(writer, b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        self.next(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.open(writer, b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.close(writer, b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        self.next(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
         Ok(())
     }
 }
