@@ -160,7 +160,6 @@ pub fn run(args: BenchArgs) -> i32 {
 /// One whole check of a dataset folder, timed phase by phase, with memory after each.
 fn bench_phases(dir: &std::path::Path, rules: &[PathBuf]) -> i32 {
     use carecircle::check::{check, CheckRequest, Source};
-    use carecircle::report::json::CheckDocument;
     let files = if rules.is_empty() {
         default_rules()
     } else {
@@ -212,8 +211,7 @@ fn bench_phases(dir: &std::path::Path, rules: &[PathBuf]) -> i32 {
         .map_err(|e| e.to_string())
         .and_then(|sink| {
             let mut counted = Counted(std::io::BufWriter::with_capacity(1 << 20, sink), 0);
-            carecircle::report::json::write_pretty(CheckDocument::new(&view), &mut counted)
-                .map_err(|e| e.to_string())?;
+            carecircle::report::json::write_pretty(&view, &mut counted).map_err(|e| e.to_string())?;
             Ok(counted.1)
         });
     let bytes = match written {

@@ -115,7 +115,7 @@ pub fn run(args: CheckArgs) -> i32 {
     if args.out.is_none() && matches!(args.format, Format::Json) {
         use std::io::Write;
         let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-        let written = carecircle::report::json::write_pretty(CheckDocument::new(&view), &mut out)
+        let written = carecircle::report::json::write_pretty(&view, &mut out)
             .map_err(|e| e.to_string())
             .and_then(|()| writeln!(out).and_then(|()| out.flush()).map_err(|e| e.to_string()));
         if let Err(e) = written {

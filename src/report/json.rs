@@ -279,22 +279,43 @@ impl<'a> FindingRow<'a> {
 /// The tiers a finding's `units` names, by depth.
 pub const TIERS: [&str; 3] = ["district", "street", "community"];
 
+/// The document's row for the finding at `index`, naming the units that hold its subject when the check
+/// is kept as a run.
+fn finding_row<'a>(check: &'a Check, index: usize) -> FindingRow<'a> {
+    let mut row = FindingRow::from_finding(&check.report.findings[index]);
+    if let Some(places) = check.record.and_then(|r| r.places.get(index)) {
+        row.units = Some(
+            TIERS
+                .iter()
+                .zip(places)
+                .filter_map(|(tier, unit)| unit.map(|u| (*tier, check.dataset.admin_units[u].code.as_str())))
+                .collect(),
+        );
+    }
+    row
+}
+
 impl<'a> CheckDocument<'a> {
     pub fn new(check: &'a Check) -> CheckDocument<'a> {
-        let mut findings: Vec<FindingRow> = check.report.findings.iter().map(FindingRow::from_finding).collect();
+        let mut document = CheckDocument::around_findings(check);
+        document.findings = (0..check.report.findings.len())
+            .map(|i| finding_row(check, i))
+            .collect();
+        document
+    }
+
+    /// The document with its `findings` left empty, for a writer that renders them itself.
+    pub fn around_findings(check: &'a Check) -> CheckDocument<'a> {
         let mut admin_units = Vec::new();
         if let Some(record) = check.record {
-            let mut named = std::collections::BTreeSet::new();
-            for (row, places) in findings.iter_mut().zip(&record.places) {
-                let mut units = std::collections::BTreeMap::new();
-                for (tier, unit) in TIERS.iter().zip(places) {
-                    if let Some(u) = *unit {
-                        units.insert(*tier, check.dataset.admin_units[u].code.as_str());
-                        named.insert(u);
-                    }
-                }
-                row.units = Some(units);
-            }
+            let named: std::collections::BTreeSet<usize> = record
+                .places
+                .iter()
+                .take(check.report.findings.len())
+                .flatten()
+                .flatten()
+                .copied()
+                .collect();
             admin_units = named
                 .into_iter()
                 .map(|u| {
@@ -337,7 +358,7 @@ impl<'a> CheckDocument<'a> {
                 })
                 .collect(),
             summary: check.report.outcomes.iter().map(SummaryRow::from_outcome).collect(),
-            findings,
+            findings: Vec::new(),
             not_in_force: NotInForce::list(&check.report.not_in_force),
             by_unit: check.ledger.map(|ledger| {
                 ledger
@@ -381,8 +402,9 @@ impl<'a> CheckDocument<'a> {
 /// that the text held is a few megabytes however large the city.
 const FINDINGS_PER_CHUNK: usize = 8192;
 
-/// Writes `document` byte for byte as `serde_json::to_writer_pretty` does, its findings rendered on every
-/// core a chunk at a time: at a national scale they are nearly all of the bytes and the time.
+/// Writes the check's document byte for byte as `serde_json::to_writer_pretty` writes
+/// `CheckDocument::new(check)`, its findings' rows made and rendered on every core a chunk at a time: at a
+/// national scale they are nearly all of the bytes and the time, and never all held at once.
 ///
 /// ```
 /// use carecircle_core::report::json::{write_pretty, CheckDocument};
@@ -396,15 +418,15 @@ const FINDINGS_PER_CHUNK: usize = 8192;
 /// .unwrap();
 /// let view = judged.view(None);
 /// let mut written = Vec::new();
-/// write_pretty(CheckDocument::new(&view), &mut written).unwrap();
+/// write_pretty(&view, &mut written).unwrap();
 /// assert_eq!(written, serde_json::to_vec_pretty(&CheckDocument::new(&view)).unwrap());
 /// ```
-pub fn write_pretty<W: std::io::Write>(mut document: CheckDocument, mut out: W) -> std::io::Result<()> {
+pub fn write_pretty<W: std::io::Write>(check: &Check, mut out: W) -> std::io::Result<()> {
     use rayon::prelude::*;
-    let rows = std::mem::take(&mut document.findings);
+    let count = check.report.findings.len();
     // The document around its findings: the pretty printer writes a top-level member's key on its own
     // line after two spaces, and a string never holds a raw newline, so this text occurs once.
-    let frame = serde_json::to_vec_pretty(&document)?;
+    let frame = serde_json::to_vec_pretty(&CheckDocument::around_findings(check))?;
     const EMPTY: &[u8] = b"\n  \"findings\": []";
     let at = frame
         .windows(EMPTY.len())
@@ -412,10 +434,11 @@ pub fn write_pretty<W: std::io::Write>(mut document: CheckDocument, mut out: W) 
         .ok_or_else(|| std::io::Error::other("the document has no findings member"))?;
     let open = at + EMPTY.len() - 1;
     out.write_all(&frame[..open])?;
-    for (c, chunk) in rows.chunks(FINDINGS_PER_CHUNK).enumerate() {
-        let rendered: Vec<Vec<u8>> = chunk
-            .par_iter()
-            .map(|row| {
+    for start in (0..count).step_by(FINDINGS_PER_CHUNK) {
+        let rendered: Vec<Vec<u8>> = (start..count.min(start + FINDINGS_PER_CHUNK))
+            .into_par_iter()
+            .map(|i| {
+                let row = finding_row(check, i);
                 let mut text = Vec::with_capacity(1024);
                 let formatter = PrettyAt {
                     depth: 2,
@@ -426,11 +449,11 @@ pub fn write_pretty<W: std::io::Write>(mut document: CheckDocument, mut out: W) 
             })
             .collect::<Result<_, _>>()?;
         for (i, text) in rendered.iter().enumerate() {
-            out.write_all(if c == 0 && i == 0 { b"\n    " } else { b",\n    " })?;
+            out.write_all(if start + i == 0 { b"\n    " } else { b",\n    " })?;
             out.write_all(text)?;
         }
     }
-    if !rows.is_empty() {
+    if count > 0 {
         out.write_all(b"\n  ")?;
     }
     out.write_all(&frame[open..])
@@ -539,14 +562,17 @@ mod tests {
         assert!(judged.report.findings.len() > 20, "the demo fails some rules");
         let record = judged.record("run-1", "2026-12-07T00:00:00Z");
         for view in [judged.view(None), judged.view(Some(&record))] {
-            let expected = serde_json::to_vec_pretty(&CheckDocument::new(&view)).unwrap();
+            let expected = expected_text(&view);
             let mut written = Vec::new();
-            write_pretty(CheckDocument::new(&view), &mut written).unwrap();
+            write_pretty(&view, &mut written).unwrap();
             assert_eq!(
                 String::from_utf8(written).unwrap(),
                 String::from_utf8(expected).unwrap()
             );
         }
+        // The record's findings name their units, and the document lists those units.
+        let kept = String::from_utf8(expected_text(&judged.view(Some(&record)))).unwrap();
+        assert!(kept.contains("\"units\": {") && kept.contains("\"admin_units\": ["));
         // Chunks of 8 192: a synthetic city failing more than that.
         let city = crate::synth::synthesize(60_000, 300, 3);
         let source = Source::new("synth", city);
@@ -555,26 +581,30 @@ mod tests {
         assert!(judged.report.findings.len() > 2 * super::FINDINGS_PER_CHUNK);
         let view = judged.view(None);
         let mut written = Vec::new();
-        write_pretty(CheckDocument::new(&view), &mut written).unwrap();
-        assert!(written == serde_json::to_vec_pretty(&CheckDocument::new(&view)).unwrap());
+        write_pretty(&view, &mut written).unwrap();
+        assert!(written == expected_text(&view));
+        assert!(String::from_utf8(expected_text(&view))
+            .unwrap()
+            .contains("\n  \"findings\": [\n    {\n      \"rule\""));
         // No findings: the member is an empty array, as the printer writes one.
-        let mut document = CheckDocument::new(&view);
-        document.findings.clear();
-        let expected = serde_json::to_vec_pretty(&document).unwrap();
+        let mut none = judged.report.clone();
+        none.findings.clear();
+        let view = crate::report::Check { report: &none, ..view };
+        let expected = expected_text(&view);
+        assert!(String::from_utf8_lossy(&expected).contains("\"findings\": [],"));
         let mut written = Vec::new();
-        write_pretty(document, &mut written).unwrap();
+        write_pretty(&view, &mut written).unwrap();
         assert_eq!(
             String::from_utf8(written).unwrap(),
             String::from_utf8(expected).unwrap()
         );
-        assert!(String::from_utf8(expected_text(&view))
-            .unwrap()
-            .contains("\n  \"findings\": [\n    {\n      \"rule\""));
     }
 
+    /// The document as serde_json's pretty printer writes it whole.
     fn expected_text(view: &crate::report::Check) -> Vec<u8> {
         serde_json::to_vec_pretty(&CheckDocument::new(view)).unwrap()
     }
+
     use geo::{coord, Geometry, LineString, MultiPoint, MultiPolygon, Point, Polygon, Rect};
 
     /// What `GeoJson` writes is what `geojson::Geometry` writes, byte for byte, compact and pretty.
