@@ -2,9 +2,9 @@
 
 use super::kinds::{Judges, Kind};
 use super::{
-    facilities_by_unit, label, some_of, tier_list, tier_list_zh, Context, Finding, Layer, Subject, Unit, Verdict,
+    facilities_by_unit, label, some_of, tier_list, tier_list_zh, unit_finding, Context, Subject, Unit, Verdict,
 };
-use crate::model::{AdminUnit, Level, Tier};
+use crate::model::{AdminUnit, Facility, Level, Tier};
 use crate::rules::parse::Reader;
 use crate::rules::parse::MAX_COUNT;
 use crate::rules::{UnitCondition, UnitTest};
@@ -91,15 +91,11 @@ impl Kind for TierPresence {
                 verdict.passed(Subject::Unit(u), Some(count as f64), self.min_count as f64, Unit::Count);
                 continue;
             }
-            let ids: Vec<String> = found[u].iter().map(|&i| cx.dataset.facilities[i].id.clone()).collect();
-            let finding = Finding::about(
-                Layer::AdminUnits,
-                &unit.code,
-                &unit.name,
-                std::sync::Arc::new(geo::Geometry::MultiPolygon(unit.boundary.clone())),
-            )
-            .figures(Some(count as f64), self.min_count as f64, Unit::Count)
-            .message(format!(
+            let facilities: Vec<&Facility> = found[u].iter().map(|&i| &cx.dataset.facilities[i]).collect();
+            let finding =
+                unit_finding(unit, &facilities).figures(Some(count as f64), self.min_count as f64, Unit::Count);
+            let ids = &finding.facilities;
+            let message = format!(
                     "{}（{}）内已计入的{}设施{}处，要求至少{}处 — {} ({}) holds {} counted facilities of tiers {}; required at least {}{}",
                     label(&unit.name, &unit.code),
                     unit.level.chinese()[0],
@@ -111,10 +107,9 @@ impl Kind for TierPresence {
                     count,
                     tier_list(&self.tiers),
                     self.min_count,
-                    if ids.is_empty() { String::new() } else { format!(" (found: {})", some_of(&ids, ", ")) }
-                ))
-            .resting_on(ids);
-            verdict.failed(Subject::Unit(u), finding);
+                    if ids.is_empty() { String::new() } else { format!(" (found: {})", some_of(ids, ", ")) }
+                );
+            verdict.failed(Subject::Unit(u), finding.message(message));
         }
         let notes = &mut verdict.notes;
         if !unknown_population.is_empty() {

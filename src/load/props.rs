@@ -36,9 +36,11 @@ impl<'a> Props<'a> {
         }
     }
 
-    fn missing(&mut self, key: &str, required: bool, expected: &str) {
+    /// Records a required property that is missing; `expected` is worded only then (a million features
+    /// with an optional property left out would each word it for nothing).
+    fn missing<E: std::fmt::Display>(&mut self, key: &str, required: bool, expected: impl FnOnce() -> E) {
         if required {
-            self.problem(Some(key), format!("缺少 missing: expected {expected}"));
+            self.problem(Some(key), format!("缺少 missing: expected {}", expected()));
         }
     }
 
@@ -49,7 +51,7 @@ impl<'a> Props<'a> {
     pub fn string(&mut self, key: &'static str, required: bool) -> Option<String> {
         match self.get(key) {
             None => {
-                self.missing(key, required, "a string");
+                self.missing(key, required, || "a string");
                 None
             }
             Some(Value::String(s)) if !s.trim().is_empty() => {
@@ -125,8 +127,8 @@ impl<'a> Props<'a> {
         let text = self.string(key, false);
         match text {
             None => {
-                if self.get(key).is_none() && required {
-                    self.missing(key, required, &format!("one of {}", accepted()));
+                if self.get(key).is_none() {
+                    self.missing(key, required, || format!("one of {}", accepted()));
                 }
                 None
             }
@@ -147,9 +149,7 @@ impl<'a> Props<'a> {
         // Worded only for a problem: a million features would each format it for nothing.
         let expected = || format!("a number ≥ {min}");
         let Some(value) = self.get(key) else {
-            if required {
-                self.missing(key, required, &expected());
-            }
+            self.missing(key, required, expected);
             return None;
         };
         let n = match value {
@@ -170,9 +170,7 @@ impl<'a> Props<'a> {
         let max = crate::limits::COUNT;
         let expected = || format!("an integer from {min} to {max}");
         let Some(value) = self.get(key) else {
-            if required {
-                self.missing(key, required, &expected());
-            }
+            self.missing(key, required, expected);
             return None;
         };
         let n = match value {
