@@ -76,7 +76,7 @@ impl Kind for Adjacency {
                 Some(n) => {
                     let other = &facilities[n.index];
                     finding
-                        .message(format!(
+                        .says(format!(
                             "{}距最近的{}设施{}{}米，要求相邻（{}米内）— nearest {} facility {} is {} m away; adjacent means within {} m",
                             label(&f.name, &f.id),
                             tier_list_zh(&self.near_tiers),
@@ -90,7 +90,7 @@ impl Kind for Adjacency {
                         ))
                         .resting_on(vec![other.id.clone()])
                 }
-                None => finding.message(format!(
+                None => finding.says(format!(
                     "{}附近无已计入的{}设施 — no counted {} facility at all",
                     label(&f.name, &f.id),
                     tier_list_zh(&self.near_tiers),

@@ -4,7 +4,7 @@
 //! smallest admin unit that holds them, by the facilities located there that no new area claims.
 
 use super::kinds::{Judges, Kind};
-use super::{fmt_num, label, some_of, Context, Finding, Layer, Subject, Unit, Verdict};
+use super::{fmt_num, label, some_of, Context, Figures, Finding, Layer, Subject, Unit, Verdict, Wording};
 use crate::model::{AreaKind, Facility, Tier};
 use crate::rules::parse::Reader;
 use crate::rules::parse::{MAX_AREA_M2, MAX_M2_PER_100_HOUSEHOLDS};
@@ -12,6 +12,7 @@ use geo::Geometry;
 use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
+use std::fmt;
 use std::sync::Arc;
 
 /// Floor area of care facilities per 100 households (配建标准).
@@ -256,9 +257,12 @@ fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
 /// Judges each subject's provided floor area against households × m² per 100 households.
 fn quota(rule: &AreaPerHouseholds, subjects: Vec<Quota>, facilities: &[Facility]) -> Verdict {
     // Judged on every core (a city has hundreds of thousands of new areas), gathered in subject order.
+    let none_counted: Arc<dyn Wording> = Arc::new(NoneCounted {
+        m2_per_100_households: rule.m2_per_100_households,
+    });
     let judged: Vec<(Subject, f64, f64, Option<Finding>)> = subjects
         .into_par_iter()
-        .map(|s| judge_quota(rule, s, facilities))
+        .map(|s| judge_quota(rule, s, facilities, &none_counted))
         .collect();
     let mut verdict = Verdict::default();
     for (key, provided, required, finding) in judged {
@@ -271,12 +275,28 @@ fn quota(rule: &AreaPerHouseholds, subjects: Vec<Quota>, facilities: &[Facility]
 }
 
 /// One subject's provided and required floor area, and the finding when it falls short.
-fn judge_quota(rule: &AreaPerHouseholds, s: Quota, facilities: &[Facility]) -> (Subject, f64, f64, Option<Finding>) {
+fn judge_quota(
+    rule: &AreaPerHouseholds,
+    s: Quota,
+    facilities: &[Facility],
+    none_counted: &Arc<dyn Wording>,
+) -> (Subject, f64, f64, Option<Finding>) {
     // `Sum` of no f64 is -0.0; adding 0.0 keeps an empty total printable as 0.
     let provided: f64 = 0.0 + s.facilities.iter().map(|&fi| facilities[fi].floor_area_m2).sum::<f64>();
     let required = s.households as f64 * rule.m2_per_100_households / 100.0;
     if provided >= required {
         return (s.key, provided, required, None);
+    }
+    if s.facilities.is_empty() && s.members.is_empty() {
+        // Most failing areas of a large city: worded when written.
+        let figures = Figures {
+            number: s.households as f64,
+            name: None,
+        };
+        let found = Finding::about(s.layer, &s.id, &s.name, s.geometry)
+            .figures(Some(provided), required, Unit::SquareMetres)
+            .worded_by(none_counted, figures);
+        return (s.key, provided, required, Some(found));
     }
     let counted = if s.facilities.is_empty() {
         "无 none".to_string()
@@ -318,6 +338,27 @@ fn judge_quota(rule: &AreaPerHouseholds, s: Quota, facilities: &[Facility]) -> (
     (s.key, provided, required, Some(found))
 }
 
+/// A subject with no facility counted for it: "N households need X m²; counted 0 m² (none)", the
+/// households in the figures, the rest the finding's own.
+struct NoneCounted {
+    m2_per_100_households: f64,
+}
+
+impl Wording for NoneCounted {
+    fn word(&self, finding: &Finding, figures: &Figures, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let households = figures.number as u64;
+        let ratio = fmt_num(self.m2_per_100_households);
+        let required = fmt_num(finding.required);
+        let provided = fmt_num(finding.measured.unwrap_or(0.0));
+        write!(
+            out,
+            "{}共{households}户，按每百户{ratio}平方米应配{required}平方米，已计入{provided}平方米（无 none）— \
+             {households} households need {required} m² at {ratio} m² per 100 households; counted {provided} m²",
+            label(&finding.name, &finding.id),
+        )
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn finding(
     layer: Layer,
@@ -338,7 +379,7 @@ fn finding(
         measured: Some(measured),
         required,
         unit: Unit::SquareMetres,
-        message,
+        message: super::Message::text(message),
         geometry,
         facilities,
     }
@@ -412,6 +453,21 @@ mod tests {
         d
     }
 
+    /// An area with nothing counted for it is worded when written: 1 234 households at 30 m² per 100 need
+    /// 370.2 m²; none counted.
+    #[test]
+    fn an_area_with_nothing_counted_says_so_in_full() {
+        let mut d = dataset();
+        d.residential_areas = vec![area("N5", 1_234, AreaKind::New, 0.0, 0.0)];
+        let v = Kind::judge(&rule(AreaKind::New, 30.0, None), &Context::new(&d, Mode::Audit));
+        assert_eq!(ids(&v), [("residential_areas", "N5")]);
+        assert_eq!(
+            v.findings[0].message().to_string(),
+            "「N5小区」(N5)共1234户，按每百户30平方米应配370.2平方米，已计入0平方米（无 none）— 1234 households need \
+             370.2 m² at 30 m² per 100 households; counted 0 m²"
+        );
+    }
+
     #[test]
     fn new_areas_with_pools_and_single_site_minimum() {
         let d = city();
@@ -460,7 +516,11 @@ mod tests {
         assert_eq!(ids(&v), [("admin_units", "C")]);
         assert_eq!((v.findings[0].measured, v.findings[0].required), (Some(300.0), 500.0));
         assert_eq!(v.findings[0].facilities, ["S1"]);
-        assert!(v.findings[0].message.contains("E1, E2"), "{}", v.findings[0].message);
+        assert!(
+            v.findings[0].message().to_string().contains("E1, E2"),
+            "{}",
+            v.findings[0].message()
+        );
     }
 
     #[test]

@@ -68,7 +68,7 @@ impl Kind for AreaPerPopulation {
             let finding = (per_1000 < self.m2_per_1000).then(|| {
                 unit_finding(unit, &facilities)
                     .figures(Some(per_1000), self.m2_per_1000, Unit::SquareMetresPer1000)
-                    .message(format!(
+                    .says(format!(
                         "{}{}{}人，已计入{}设施{}平方米，每千人{}平方米，要求{}平方米 — {} {key}, {} m² of counted {} facilities: {} m² per 1000; required {} m²",
                         label(&unit.name, &unit.code),
                         chinese,

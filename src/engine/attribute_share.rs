@@ -65,7 +65,7 @@ impl Kind for AttributeShare {
                 place,
                 Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone())
                     .figures(Some(0.0), 1.0, Unit::Count)
-                    .message(format!(
+                    .says(format!(
                         "{}的{}为{} — {} is {english}",
                         label(&f.name, &f.id),
                         key,
@@ -114,7 +114,7 @@ mod tests {
         assert_eq!(v.checked.len(), 4);
         let ids: Vec<&str> = v.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["D2", "D3"]);
-        assert!(v.findings[1].message.contains("not given"));
+        assert!(v.findings[1].message().to_string().contains("not given"));
         assert_eq!(crate::engine::rate(&v.checked), 0.5);
     }
 }

@@ -72,7 +72,7 @@ impl Kind for BedsPerElderly {
             let finding = (per_1000 < self.per_1000).then(|| {
                 unit_finding(unit, &facilities)
                     .figures(Some(per_1000), self.per_1000, Unit::BedsPer1000)
-                    .message(format!(
+                    .says(format!(
                         "{}老年人口{}人，{}设施{}{}张，每千名老人{}张，要求{}张 — {} elderly, {} {key} in {} facilities: {} per 1000 elderly; required {}",
                         label(&unit.name, &unit.code),
                         elderly,

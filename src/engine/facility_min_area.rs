@@ -59,7 +59,7 @@ impl Kind for FacilityMinArea {
             let finding = (f.floor_area_m2 < self.min_area_m2).then(|| {
                 Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone())
                     .figures(Some(f.floor_area_m2), self.min_area_m2, Unit::SquareMetres)
-                    .message(format!(
+                    .says(format!(
                         "{}建筑面积{}平方米，低于{}平方米 — floor area {} m² is below the minimum {} m²",
                         label(&f.name, &f.id),
                         fmt_num(f.floor_area_m2),

@@ -21,6 +21,7 @@ mod beds_per_elderly;
 mod facility_min_area;
 pub mod kinds;
 mod ledger;
+mod message;
 mod nursing_bed_share;
 mod review;
 mod service_radius;
@@ -29,6 +30,8 @@ mod synchronous_handover;
 mod tier_presence;
 
 pub use ledger::{finding_units, ledger, place, Ledger, LedgerRow, Place};
+pub(crate) use message::{Figures, Same, Wording};
+pub use message::{Message, Worded};
 pub use review::{review, Review, RuleVerdict, SubjectVerdict};
 pub use service_radius::areas_within_reach;
 pub(crate) use service_radius::{area_distances, measured_on_foot};
@@ -176,8 +179,9 @@ pub struct Finding {
     pub measured: Option<f64>,
     pub required: f64,
     pub unit: Unit,
-    /// Bilingual, Chinese first; names what was counted so the figure can be traced.
-    pub message: String,
+    /// Bilingual, Chinese first; names what was counted so the figure can be traced. Read as text
+    /// through [`Finding::message`].
+    pub message: Message,
     /// Shared with the subject's own geometry where it has one.
     pub geometry: Arc<Geometry<f64>>,
     /// Ids of the facilities the figure rests on (nearest, counted, found).
@@ -196,7 +200,7 @@ impl Finding {
             measured: None,
             required: 0.0,
             unit: Unit::Count,
-            message: String::new(),
+            message: Message::default(),
             geometry,
             facilities: Vec::new(),
         }
@@ -209,8 +213,19 @@ impl Finding {
         self
     }
 
-    fn message(mut self, message: String) -> Finding {
-        self.message = message;
+    /// The finding's message, worded.
+    pub fn message(&self) -> Worded<'_> {
+        Worded(self)
+    }
+
+    fn says(mut self, message: String) -> Finding {
+        self.message = Message::text(message);
+        self
+    }
+
+    /// The message worded by the rule's `wording` when it is written, from the finding and `figures`.
+    fn worded_by(mut self, wording: &Arc<dyn Wording>, figures: Figures) -> Finding {
+        self.message = Message::deferred(Arc::clone(wording), figures);
         self
     }
 

@@ -56,7 +56,7 @@ impl Kind for NursingBedShare {
             let finding = (!passes).then(|| {
                 unit_finding(unit, &facilities)
                     .figures(Some(share), self.min_share, Unit::Share)
-                    .message(format!(
+                    .says(format!(
                         "{}{}设施床位{}张，其中护理型{}张，占{:.1}%，要求{}{:.0}% — {} of {} beds in {} facilities are nursing beds ({:.1}%); required {op} {:.0}%",
                         label(&unit.name, &unit.code),
                         tier_list_zh(&self.tiers),

@@ -1,7 +1,10 @@
 //! `service_radius`: every residential area lies within reach of a counted facility.
 
 use super::kinds::Kind;
-use super::{fmt_num, label, tier_list, tier_list_zh, Checked, Context, Finding, Layer, Subject, Unit, Verdict};
+use super::{
+    fmt_num, label, tier_list, tier_list_zh, Checked, Context, Figures, Finding, Layer, Same, Subject, Unit, Verdict,
+    Wording,
+};
 use crate::model::Tier;
 use crate::network::WalkNetwork;
 use crate::rules::parse::Reader;
@@ -9,6 +12,8 @@ use crate::rules::parse::MAX_DISTANCE_M;
 use crate::rules::Metric;
 use crate::spatial::{Nearest, SurfaceIndex};
 use rayon::prelude::*;
+use std::fmt;
+use std::sync::Arc;
 
 /// Every residential area within reach of a counted facility.
 #[derive(Debug, Clone)]
@@ -116,7 +121,32 @@ impl Kind for ServiceRadius {
             }
         }
 
-        // Worded on every core: the walking rules fail most of a large city's areas.
+        // Most of a large city's areas can fail a walking rule: their findings keep the nearest
+        // facility's name (shared) and are worded when written.
+        let nearest_wording: Arc<dyn Wording> = Arc::new(NearestTooFar { how, op });
+        let names: Vec<Arc<str>> = if failing.is_empty() {
+            Vec::new()
+        } else {
+            facilities.par_iter().map(|f| Arc::from(f.name.as_str())).collect()
+        };
+        // The same text for every area with no counted facility near: one, shared.
+        let none_near: Arc<dyn Wording> = Arc::new(Same(if network.is_some() {
+            format!(
+                "步行{0}米（要求{1}米的两倍，即搜索范围）内无已计入的{2}设施，实测步行距离超出搜索范围 — no counted \
+                 facility of tiers {3} within a {0} m walk (the search stops at twice the {1} m required), so the \
+                 walk is longer than {0} m and was not measured further",
+                fmt_num(walk_limit(self)),
+                fmt_num(self.radius_m),
+                tier_list_zh(&self.tiers),
+                tier_list(&self.tiers)
+            )
+        } else {
+            format!(
+                "无已计入的{}设施 — no counted facility of tiers {} at all",
+                tier_list_zh(&self.tiers),
+                tier_list(&self.tiers)
+            )
+        }));
         let findings = failing
             .into_par_iter()
             .map(|(i, nearest)| {
@@ -124,37 +154,14 @@ impl Kind for ServiceRadius {
                 let finding = Finding::about(Layer::ResidentialAreas, &area.id, &area.name, area.geometry.clone())
                     .figures(nearest.map(|n| n.distance_m), self.radius_m, Unit::Metres);
                 match nearest {
-                    Some(n) => {
-                        let f = &facilities[n.index];
-                        finding
-                            .message(format!(
-                                "距最近的已计入设施{}{}{}米，要求{}{}米 — nearest counted facility {} is {} m away ({}); required {op} {} m",
-                                label(&f.name, &f.id),
-                                how.0,
-                                fmt_num(n.distance_m),
-                                op,
-                                fmt_num(self.radius_m),
-                                f.id,
-                                fmt_num(n.distance_m),
-                                how.1,
-                                fmt_num(self.radius_m)
-                            ))
-                            .resting_on(vec![f.id.clone()])
-                    }
-                    None if network.is_some() => finding.message(format!(
-                        "步行{0}米（要求{1}米的两倍，即搜索范围）内无已计入的{2}设施，实测步行距离超出搜索范围 — no counted \
-                         facility of tiers {3} within a {0} m walk (the search stops at twice the {1} m required), so the \
-                         walk is longer than {0} m and was not measured further",
-                        fmt_num(walk_limit(self)),
-                        fmt_num(self.radius_m),
-                        tier_list_zh(&self.tiers),
-                        tier_list(&self.tiers)
-                    )),
-                    None => finding.message(format!(
-                        "无已计入的{}设施 — no counted facility of tiers {} at all",
-                        tier_list_zh(&self.tiers),
-                        tier_list(&self.tiers)
-                    )),
+                    Some(n) => finding.resting_on(vec![facilities[n.index].id.clone()]).worded_by(
+                        &nearest_wording,
+                        Figures {
+                            number: n.distance_m,
+                            name: Some(Arc::clone(&names[n.index])),
+                        },
+                    ),
+                    None => finding.worded_by(&none_near, Figures::default()),
                 }
             })
             .collect();
@@ -163,6 +170,30 @@ impl Kind for ServiceRadius {
             findings,
             notes,
         }
+    }
+}
+
+/// "The nearest counted facility is this far": the facility's name in the figures, its id the one the
+/// finding rests on, the distance and the radius the finding's measured and required figures.
+struct NearestTooFar {
+    /// How the distance was measured: (Chinese, English).
+    how: (&'static str, &'static str),
+    op: &'static str,
+}
+
+impl Wording for NearestTooFar {
+    fn word(&self, finding: &Finding, figures: &Figures, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let id = finding.facilities.first().map_or("", String::as_str);
+        let name = figures.name.as_deref().unwrap_or("");
+        let (distance, radius, op) = (fmt_num(figures.number), fmt_num(finding.required), self.op);
+        write!(
+            out,
+            "距最近的已计入设施{}{}{distance}米，要求{op}{radius}米 — nearest counted facility {id} is {distance} m away ({}); \
+             required {op} {radius} m",
+            label(name, id),
+            self.how.0,
+            self.how.1,
+        )
     }
 }
 
@@ -342,7 +373,23 @@ mod tests {
         let b = &v.findings[0];
         assert!((b.measured.unwrap() - 1_200.0).abs() < 1.0, "{:?}", b.measured);
         assert_eq!(b.facilities, ["F1"]);
-        assert!(b.message.contains("F1") && b.message.contains("1200"), "{}", b.message);
+        assert_eq!(
+            b.message().to_string(),
+            "距最近的已计入设施「F1站」(F1)直线1200米，要求<700米 — nearest counted facility F1 is 1200 m away \
+             (straight-line); required < 700 m"
+        );
+        // With no counted facility of the tiers at all, every area says the same.
+        let mut nothing = rule(700.0, false);
+        nothing.tiers = vec![Tier::HappinessCourt];
+        let v = Kind::judge(&nothing, &Context::new(&d, Mode::Audit));
+        let said: Vec<String> = v.findings.iter().map(|f| f.message().to_string()).collect();
+        assert_eq!(said.len(), 3);
+        assert!(said.iter().all(|m| m == &said[0]), "{said:?}");
+        let at_all = format!("no counted facility of tiers {} at all", Tier::HappinessCourt.key());
+        assert!(
+            said[0].starts_with("无已计入的") && said[0].ends_with(&at_all),
+            "{said:?}"
+        );
     }
 
     #[test]

@@ -57,7 +57,7 @@ impl Kind for SizeByPopulation {
                 let which = largest.map_or("无 none".to_string(), |f| label(&f.name, &f.id));
                 unit_finding(unit, &largest.into_iter().collect::<Vec<_>>())
                     .figures(Some(size), class.min_area_m2, Unit::SquareMetres)
-                    .message(format!(
+                    .says(format!(
                         "{}常住人口{}人（{}–{}人档），最大的{}为{}（{}平方米），要求不少于{}平方米 — population {} falls in the {}–{} class; the largest {} is {} m², required {} m²",
                         label(&unit.name, &unit.code),
                         population,

@@ -61,7 +61,7 @@ impl Kind for SynchronousHandover {
                     place,
                     finding
                         .figures(None, f64::from(self.grace_days), Unit::Days)
-                        .message(format!(
+                        .says(format!(
                         "{}已于{}交付，但没有配建的养老服务设施 — homes delivered on {} with no facility serving the area",
                         label(&area.name, &area.id),
                         delivered,
@@ -119,7 +119,7 @@ impl Kind for SynchronousHandover {
                 place,
                 finding
                     .figures(Some(late as f64), f64::from(self.grace_days), Unit::Days)
-                    .message(message)
+                    .says(message)
                     .resting_on(serving[ai].iter().map(|f| f.id.clone()).collect()),
             );
         }

@@ -109,7 +109,7 @@ impl Kind for TierPresence {
                     self.min_count,
                     if ids.is_empty() { String::new() } else { format!(" (found: {})", some_of(ids, ", ")) }
                 );
-            verdict.failed(Subject::Unit(u), finding.message(message));
+            verdict.failed(Subject::Unit(u), finding.says(message));
         }
         let notes = &mut verdict.notes;
         if !unknown_population.is_empty() {

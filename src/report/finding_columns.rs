@@ -10,7 +10,7 @@
 //! ```
 
 use super::json::figure;
-use crate::engine::Finding;
+use crate::engine::{Finding, Worded};
 
 /// What a column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +25,8 @@ pub enum ColumnType {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell<'a> {
     Text(&'a str),
+    /// A finding's message, worded as it is written.
+    Worded(Worded<'a>),
     Number(Option<f64>),
     List(&'a [String]),
 }
@@ -35,6 +37,7 @@ impl Cell<'_> {
     pub fn text(&self) -> String {
         match self {
             Cell::Text(t) => t.to_string(),
+            Cell::Worded(w) => w.to_string(),
             Cell::Number(n) => n.map(|n| figure(n).to_string()).unwrap_or_default(),
             Cell::List(ids) => ids.join(";"),
         }
@@ -45,6 +48,7 @@ impl Cell<'_> {
     pub fn json(&self) -> serde_json::Value {
         match self {
             Cell::Text(t) => (*t).into(),
+            Cell::Worded(w) => w.to_string().into(),
             Cell::Number(n) => n.map(figure).into(),
             Cell::List(ids) => ids.join(";").into(),
         }
@@ -140,8 +144,8 @@ pub const FINDING_COLUMNS: [Column; 10] = [
         title: "说明 message",
         kind: ColumnType::Text,
         nullable: false,
-        value: |f| Cell::Text(&f.message),
-        chinese: |f| Cell::Text(&f.message),
+        value: |f| Cell::Worded(f.message()),
+        chinese: |f| Cell::Worded(f.message()),
     },
     Column {
         key: "facilities",

@@ -275,7 +275,7 @@ fn finding_row(h: &mut String, f: &Finding) {
         measured,
         figure(f.required),
         f.unit.key(),
-        esc(&f.message)
+        esc(&f.message().to_string())
     );
 }
 

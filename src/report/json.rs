@@ -1,7 +1,7 @@
 //! The JSON document of DATA-CONTRACT §4. Fields may be added; none is renamed or dropped.
 
 use super::Check;
-use crate::engine::{Finding, Outcome};
+use crate::engine::{Finding, Outcome, Worded};
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -138,7 +138,8 @@ pub struct FindingRow<'a> {
     pub measured: Option<f64>,
     pub required: f64,
     pub unit: &'static str,
-    pub message: &'a str,
+    #[serde(serialize_with = "worded")]
+    pub message: Worded<'a>,
     pub geometry: GeoJson<'a>,
     pub name: &'a str,
     pub facilities: &'a [String],
@@ -257,6 +258,11 @@ impl SummaryRow {
     }
 }
 
+/// A message written as a JSON string straight from its wording, nothing built in between.
+fn worded<S: serde::Serializer>(message: &Worded<'_>, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(message)
+}
+
 impl<'a> FindingRow<'a> {
     pub fn from_finding(f: &'a Finding) -> FindingRow<'a> {
         FindingRow {
@@ -267,7 +273,7 @@ impl<'a> FindingRow<'a> {
             measured: f.measured.map(figure),
             required: figure(f.required),
             unit: f.unit.key(),
-            message: &f.message,
+            message: f.message(),
             geometry: GeoJson(&f.geometry),
             name: &f.name,
             facilities: &f.facilities,

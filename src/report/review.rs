@@ -173,14 +173,20 @@ pub fn render(check: &ReviewCheck) -> String {
     for v in review.rules.iter().filter(|v| !v.pass) {
         out.push_str(&format!("\n{} — 「{}」\n", v.rule.id, v.rule.quote));
         for f in &v.findings {
-            out.push_str(&format!("  {} {}: {}\n", f.layer.key(), f.id, f.message));
+            out.push_str(&format!("  {} {}: {}\n", f.layer.key(), f.id, f.message()));
         }
     }
     if gaps > 0 {
         out.push_str("\n既有缺口 existing gaps (without the proposal as well; they do not decide the verdict):\n");
         for v in review.rules.iter().filter(|v| !v.existing_gaps.is_empty()) {
             for f in &v.existing_findings {
-                out.push_str(&format!("  {} {} {}: {}\n", v.rule.id, f.layer.key(), f.id, f.message));
+                out.push_str(&format!(
+                    "  {} {} {}: {}\n",
+                    v.rule.id,
+                    f.layer.key(),
+                    f.id,
+                    f.message()
+                ));
             }
         }
     }

@@ -107,7 +107,7 @@ pub fn render(check: &Check) -> String {
                 measured,
                 super::json::figure(f.required),
                 f.unit.key(),
-                f.message
+                f.message()
             ));
         }
         if findings.len() > FINDINGS_PER_RULE {

@@ -777,7 +777,7 @@ pub async fn coverage(req: HttpRequest, state: web::Data<AppState>, query: web::
             properties: CoverageProperties::Uncovered {
                 name: f.name.clone(),
                 nearest_m: f.measured,
-                message: f.message.clone(),
+                message: f.message().to_string(),
             },
         }));
         Ok(Coverage {

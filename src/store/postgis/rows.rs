@@ -134,6 +134,7 @@ pub(super) fn insert_findings(
         for column in &FINDING_COLUMNS {
             let value = match (column.value)(finding) {
                 Cell::Text(t) => t.into(),
+                Cell::Worded(w) => w.to_string().into(),
                 Cell::Number(n) => n.map_or(Value::Null, Value::from),
                 Cell::List(ids) => serde_json::json!(ids),
             };
