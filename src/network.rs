@@ -8,6 +8,7 @@
 use crate::spatial::{ecef, geodesic_m};
 use foldhash::HashMap;
 use geo::Point;
+use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Line};
 use rstar::RTree;
 use std::cmp::Ordering;
@@ -50,7 +51,6 @@ impl WalkNetwork {
     pub fn new<'a>(lines: impl IntoIterator<Item = &'a geo::LineString<f64>>) -> WalkNetwork {
         let mut node_of: HashMap<(i64, i64), u32> = HashMap::default();
         let mut points = Vec::new();
-        let mut segments = Vec::new();
         let mut node = |p: geo::Coord<f64>, points: &mut Vec<Point<f64>>| {
             // 1e-7° is about a centimetre: vertices closer than that are the same crossing.
             let key = ((p.x * 1e7).round() as i64, (p.y * 1e7).round() as i64);
@@ -59,15 +59,22 @@ impl WalkNetwork {
                 (points.len() - 1) as u32
             })
         };
+        let mut ends = Vec::new();
         for line in lines {
             for pair in line.0.windows(2) {
                 let (a, b) = (node(pair[0], &mut points), node(pair[1], &mut points));
                 if a != b {
-                    let length = geodesic_m(points[a as usize], points[b as usize]);
-                    segments.push((a, b, length));
+                    ends.push((a, b));
                 }
             }
         }
+        // The lengths (a geodesic each) and the nodes' earth-centred positions on every core: at half a
+        // million segments they were most of building the network.
+        let segments: Vec<(u32, u32, f64)> = ends
+            .par_iter()
+            .map(|&(a, b)| (a, b, geodesic_m(points[a as usize], points[b as usize])))
+            .collect();
+        let positions: Vec<[f64; 3]> = points.par_iter().map(|&p| ecef(p)).collect();
         let mut edges = vec![Vec::new(); points.len()];
         let mut node_segments = vec![Vec::new(); points.len()];
         for (i, &(a, b, length)) in segments.iter().enumerate() {
@@ -80,9 +87,7 @@ impl WalkNetwork {
             segments
                 .iter()
                 .enumerate()
-                .map(|(i, &(a, b, _))| {
-                    GeomWithData::new(Line::new(ecef(points[a as usize]), ecef(points[b as usize])), i)
-                })
+                .map(|(i, &(a, b, _))| GeomWithData::new(Line::new(positions[a as usize], positions[b as usize]), i))
                 .collect(),
         );
         WalkNetwork {

@@ -408,6 +408,9 @@ impl<'a> CheckDocument<'a> {
 /// that the text held is a few megabytes however large the city.
 const FINDINGS_PER_CHUNK: usize = 8192;
 
+/// Findings rendered into one buffer, in order: a unit of work for a core.
+const FINDINGS_PER_BUFFER: usize = 256;
+
 /// Writes the check's document byte for byte as `serde_json::to_writer_pretty` writes
 /// `CheckDocument::new(check)`, its findings' rows made and rendered on every core a chunk at a time: at a
 /// national scale they are nearly all of the bytes and the time, and never all held at once.
@@ -440,22 +443,26 @@ pub fn write_pretty<W: std::io::Write>(check: &Check, mut out: W) -> std::io::Re
         .ok_or_else(|| std::io::Error::other("the document has no findings member"))?;
     let open = at + EMPTY.len() - 1;
     out.write_all(&frame[..open])?;
+    // Each chunk is rendered into the same buffers, a run of findings to each: they keep their capacity
+    // from chunk to chunk, so the write grows no memory after its first chunk (fresh pages cost the
+    // kernel a zeroing each, and a buffer per finding reallocates as it grows).
+    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); FINDINGS_PER_CHUNK.div_ceil(FINDINGS_PER_BUFFER)];
     for start in (0..count).step_by(FINDINGS_PER_CHUNK) {
-        let rendered: Vec<Vec<u8>> = (start..count.min(start + FINDINGS_PER_CHUNK))
-            .into_par_iter()
-            .map(|i| {
-                let row = finding_row(check, i);
-                let mut text = Vec::with_capacity(1024);
+        let end = count.min(start + FINDINGS_PER_CHUNK);
+        buffers.par_iter_mut().enumerate().try_for_each(|(k, text)| {
+            text.clear();
+            let from = start + k * FINDINGS_PER_BUFFER;
+            for i in from..end.min(from + FINDINGS_PER_BUFFER) {
+                text.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
                 let formatter = PrettyAt {
                     depth: 2,
                     has_value: false,
                 };
-                row.serialize(&mut serde_json::Serializer::with_formatter(&mut text, formatter))
-                    .map(|()| text)
-            })
-            .collect::<Result<_, _>>()?;
-        for (i, text) in rendered.iter().enumerate() {
-            out.write_all(if start + i == 0 { b"\n    " } else { b",\n    " })?;
+                finding_row(check, i).serialize(&mut serde_json::Serializer::with_formatter(&mut *text, formatter))?;
+            }
+            Ok::<(), serde_json::Error>(())
+        })?;
+        for text in &buffers {
             out.write_all(text)?;
         }
     }
