@@ -186,7 +186,6 @@ fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
 
 fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
     let d = cx.dataset;
-    let area_units = cx.area_units();
     let facility_units = cx.facility_units();
     let new_ids: HashSet<&str> = d
         .residential_areas
@@ -197,15 +196,20 @@ fn existing_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
     let claimed = |f: &Facility| f.serves.iter().any(|id| new_ids.contains(id.as_str()));
 
     // Existing areas grouped by the smallest unit holding them; areas in no unit stand alone.
-    let mut by_unit: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    let mut alone = Vec::new();
-    for (ai, _) in d
+    // Located here, only the existing areas: a new city's million areas hold few existing ones, and the
+    // units of every area are a table of their own.
+    let locator = cx.locator();
+    let existing: Vec<(usize, Option<usize>)> = d
         .residential_areas
-        .iter()
+        .par_iter()
         .enumerate()
         .filter(|(_, a)| a.kind == AreaKind::Existing)
-    {
-        match cx.smallest_unit(&area_units[ai]) {
+        .map(|(ai, a)| (ai, cx.smallest_unit(&locator.units_at(a.location))))
+        .collect();
+    let mut by_unit: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut alone = Vec::new();
+    for (ai, unit) in existing {
+        match unit {
             Some(u) => by_unit.entry(u).or_default().push(ai),
             None => alone.push(ai),
         }
