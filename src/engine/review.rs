@@ -205,7 +205,7 @@ fn matching(findings: Vec<Finding>, subjects: &[SubjectVerdict]) -> Vec<Finding>
 /// How far a subject is from its requirement as a share of it: negative when failing, most negative worst.
 fn margin(c: &Checked) -> f64 {
     let required = c.required.abs().max(f64::EPSILON);
-    let Some(measured) = c.measured else {
+    let Some(measured) = c.measured() else {
         return if c.passed { f64::INFINITY } else { f64::NEG_INFINITY };
     };
     let slack = match c.unit {
@@ -235,7 +235,7 @@ fn describe(d: &Dataset, c: &Checked) -> SubjectVerdict {
                 name: format!("集中配建 pool {pool}"),
                 id: pool,
                 passed: c.passed,
-                measured: c.measured,
+                measured: c.measured(),
                 required: c.required,
                 unit: c.unit,
             };
@@ -248,7 +248,7 @@ fn describe(d: &Dataset, c: &Checked) -> SubjectVerdict {
         id: id.clone(),
         name: name.clone(),
         passed: c.passed,
-        measured: c.measured,
+        measured: c.measured(),
         required: c.required,
         unit: c.unit,
     }

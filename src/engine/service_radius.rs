@@ -103,18 +103,20 @@ impl Kind for ServiceRadius {
         let mut checked: Vec<Checked> = areas
             .iter()
             .enumerate()
-            .map(|(i, a)| Checked {
-                subject: Subject::Area(i),
-                weight: a.households as f64,
-                passed: true,
-                measured: None,
-                required: self.radius_m,
-                unit: Unit::Metres,
+            .map(|(i, a)| {
+                Checked::new(
+                    Subject::Area(i),
+                    a.households as f64,
+                    true,
+                    None,
+                    self.radius_m,
+                    Unit::Metres,
+                )
             })
             .collect();
         let mut failing = Vec::new();
         for reach in reached {
-            checked[reach.area].measured = reach.nearest.map(|n| n.distance_m);
+            checked[reach.area].set_measured(reach.nearest.map(|n| n.distance_m));
             if !reach.covered {
                 checked[reach.area].passed = false;
                 failing.push((reach.area, reach.nearest));
