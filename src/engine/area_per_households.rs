@@ -161,23 +161,18 @@ fn new_areas(rule: &AreaPerHouseholds, cx: &Context) -> Verdict {
                 verdict.passed(Subject::Facility(*fi), Some(f.floor_area_m2), min, Unit::SquareMetres);
             } else {
                 let place = Subject::Facility(*fi);
-                verdict.failed(place, finding(
-                    Layer::Facilities,
-                    &f.id,
-                    &f.name,
-                    f.floor_area_m2,
-                    min,
-                    format!(
+                let found = Finding::about(Layer::Facilities, &f.id, &f.name, f.geometry.clone())
+                    .figures(Some(f.floor_area_m2), min, Unit::SquareMetres)
+                    .says(format!(
                         "{}单处用房{}平方米，低于单处最低{}平方米 — single site of {} m² is below the minimum single site of {} m²",
                         label(&f.name, &f.id),
                         fmt_num(f.floor_area_m2),
                         fmt_num(min),
                         fmt_num(f.floor_area_m2),
                         fmt_num(min)
-                    ),
-                    f.geometry.clone(),
-                    vec![f.id.clone()],
-                ));
+                    ))
+                    .resting_on(vec![f.id.clone()]);
+                verdict.failed(place, found);
             }
         }
     }
@@ -291,16 +286,15 @@ fn judge_quota(
     if provided >= required {
         return (s.key, provided, required, None);
     }
+    let found =
+        Finding::about(s.layer, &s.id, &s.name, s.geometry).figures(Some(provided), required, Unit::SquareMetres);
     if s.facilities.is_empty() && s.members.is_empty() {
         // Most failing areas of a large city: worded when written.
         let figures = Figures {
             number: s.households as f64,
             name: None,
         };
-        let found = Finding::about(s.layer, &s.id, &s.name, s.geometry)
-            .figures(Some(provided), required, Unit::SquareMetres)
-            .worded_by(none_counted, figures);
-        return (s.key, provided, required, Some(found));
+        return (s.key, provided, required, Some(found.worded_by(none_counted, figures)));
     }
     let counted = if s.facilities.is_empty() {
         "无 none".to_string()
@@ -323,23 +317,48 @@ fn judge_quota(
     } else {
         format!("; areas {}", some_of(&s.members, ", "))
     };
-    let message = format!(
-        "{}共{}户，按每百户{}平方米应配{}平方米，已计入{}平方米（{}）— {} households need {} m² at {} m² per 100 households; counted {} m²{}",
-        label(&s.name, &s.id),
-        s.households,
-        fmt_num(rule.m2_per_100_households),
-        fmt_num(required),
-        fmt_num(provided),
-        counted,
-        s.households,
-        fmt_num(required),
-        fmt_num(rule.m2_per_100_households),
-        fmt_num(provided),
-        members
-    );
+    let message = Shortfall {
+        finding: &found,
+        households: s.households,
+        m2_per_100_households: rule.m2_per_100_households,
+        counted: &counted,
+        members: &members,
+    }
+    .to_string();
     let ids = s.facilities.iter().map(|&fi| facilities[fi].id.clone()).collect();
-    let found = finding(s.layer, &s.id, &s.name, provided, required, message, s.geometry, ids);
-    (s.key, provided, required, Some(found))
+    (s.key, provided, required, Some(found.says(message).resting_on(ids)))
+}
+
+/// The sentence of every shortfall of this kind: "N households need X m² at R m² per 100 households;
+/// counted P m²", with what was counted and a pool's areas; the subject, X and P are the finding's own.
+struct Shortfall<'a> {
+    finding: &'a Finding,
+    households: u64,
+    m2_per_100_households: f64,
+    counted: &'a str,
+    /// `; areas …` for a pool, else nothing.
+    members: &'a str,
+}
+
+impl fmt::Display for Shortfall<'_> {
+    fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Shortfall {
+            finding,
+            households,
+            counted,
+            members,
+            ..
+        } = self;
+        let ratio = fmt_num(self.m2_per_100_households);
+        let required = fmt_num(finding.required);
+        let provided = fmt_num(finding.measured.unwrap_or(0.0));
+        write!(
+            out,
+            "{}共{households}户，按每百户{ratio}平方米应配{required}平方米，已计入{provided}平方米（{counted}）— \
+             {households} households need {required} m² at {ratio} m² per 100 households; counted {provided} m²{members}",
+            label(&finding.name, &finding.id),
+        )
+    }
 }
 
 /// A subject with no facility counted for it: "N households need X m²; counted 0 m² (none)", the
@@ -350,42 +369,14 @@ struct NoneCounted {
 
 impl Wording for NoneCounted {
     fn word(&self, finding: &Finding, figures: &Figures, out: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let households = figures.number as u64;
-        let ratio = fmt_num(self.m2_per_100_households);
-        let required = fmt_num(finding.required);
-        let provided = fmt_num(finding.measured.unwrap_or(0.0));
-        write!(
-            out,
-            "{}共{households}户，按每百户{ratio}平方米应配{required}平方米，已计入{provided}平方米（无 none）— \
-             {households} households need {required} m² at {ratio} m² per 100 households; counted {provided} m²",
-            label(&finding.name, &finding.id),
-        )
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn finding(
-    layer: Layer,
-    id: &str,
-    name: &str,
-    measured: f64,
-    required: f64,
-    message: String,
-    geometry: Arc<Geometry<f64>>,
-    facilities: Vec<String>,
-) -> Finding {
-    Finding {
-        rule: Arc::from(""),
-        severity: crate::rules::Severity::Error,
-        layer,
-        id: id.to_string(),
-        name: name.to_string(),
-        measured: Some(measured),
-        required,
-        unit: Unit::SquareMetres,
-        message: super::Message::text(message),
-        geometry,
-        facilities,
+        let sentence = Shortfall {
+            finding,
+            households: figures.number as u64,
+            m2_per_100_households: self.m2_per_100_households,
+            counted: "无 none",
+            members: "",
+        };
+        fmt::Display::fmt(&sentence, out)
     }
 }
 

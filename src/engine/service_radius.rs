@@ -159,8 +159,8 @@ impl Kind for ServiceRadius {
                     Some(n) => finding.resting_on(vec![facilities[n.index].id.clone()]).worded_by(
                         &nearest_wording,
                         Figures {
-                            number: n.distance_m,
                             name: Some(Arc::clone(&names[n.index])),
+                            ..Figures::default()
                         },
                     ),
                     None => finding.worded_by(&none_near, Figures::default()),
@@ -187,7 +187,8 @@ impl Wording for NearestTooFar {
     fn word(&self, finding: &Finding, figures: &Figures, out: &mut fmt::Formatter<'_>) -> fmt::Result {
         let id = finding.facilities.first().map_or("", String::as_str);
         let name = figures.name.as_deref().unwrap_or("");
-        let (distance, radius, op) = (fmt_num(figures.number), fmt_num(finding.required), self.op);
+        let distance = fmt_num(finding.measured.unwrap_or(0.0));
+        let (radius, op) = (fmt_num(finding.required), self.op);
         write!(
             out,
             "距最近的已计入设施{}{}{distance}米，要求{op}{radius}米 — nearest counted facility {id} is {distance} m away ({}); \
