@@ -9,6 +9,7 @@
 use geo::{BoundingRect, Distance, Geodesic, Intersects, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{RTree, AABB};
+use std::ops::ControlFlow;
 
 const WGS84_A: f64 = 6_378_137.0;
 const WGS84_F: f64 = 1.0 / 298.257_223_563;
@@ -16,6 +17,10 @@ const WGS84_F: f64 = 1.0 / 298.257_223_563;
 /// with the smallest radius of curvature ρ = b²/a ≈ 6 335 km gives 1.04·10⁻⁵; doubled for margin.
 const SHORT_CHORD_SLACK: f64 = 2e-5;
 const SHORT_CHORD_M: f64 = 100_000.0;
+/// How far a chord computed from earth-centred positions (some 6.4·10⁶ m from the centre, where an f64
+/// is good to about 10⁻⁹ m) can come out longer than the geodesic it underestimates: pruning by chord
+/// allows this much, so a point at exactly the radius is not lost to rounding.
+const CHORD_ROUNDING_M: f64 = 1e-6;
 
 /// Geodesic distance in metres on the WGS84 ellipsoid.
 ///
@@ -77,7 +82,7 @@ impl SurfaceIndex {
     pub fn nearest(&self, p: Point<f64>) -> Option<Nearest> {
         let mut best: Option<Nearest> = None;
         for (entry, chord2) in self.tree.nearest_neighbor_iter_with_distance_2(&ecef(p)) {
-            if best.is_some_and(|b| chord2.sqrt() > b.distance_m) {
+            if best.is_some_and(|b| chord2.sqrt() > b.distance_m + CHORD_ROUNDING_M) {
                 break;
             }
             let (index, point) = entry.data;
@@ -92,33 +97,38 @@ impl SurfaceIndex {
     /// Whether some point lies within `radius_m` (`< radius_m` when `strict`). Avoids the geodesic
     /// when the chord alone decides, which is almost always.
     pub fn any_within(&self, p: Point<f64>, radius_m: f64, strict: bool) -> bool {
-        // The one nearest by chord, found without the iterator's heap (a million areas ask).
+        // A box query visited depth-first, stopping at the first point near enough: a million areas
+        // ask, and the nearest-neighbour search's heap cost four times as much as this.
         let q = ecef(p);
-        let Some(entry) = self.tree.nearest_neighbor(&q) else {
-            return false;
-        };
-        let g = entry.geom();
-        let chord = ((g[0] - q[0]).powi(2) + (g[1] - q[1]).powi(2) + (g[2] - q[2]).powi(2)).sqrt();
-        if chord > radius_m {
-            return false;
-        }
-        if radius_m <= SHORT_CHORD_M && chord * (1.0 + SHORT_CHORD_SLACK) < radius_m {
-            return true;
-        }
-        self.nearest(p).is_some_and(|n| {
-            if strict {
-                n.distance_m < radius_m
-            } else {
-                n.distance_m <= radius_m
-            }
-        })
+        let r = radius_m + CHORD_ROUNDING_M;
+        let cube = AABB::from_corners([q[0] - r, q[1] - r, q[2] - r], [q[0] + r, q[1] + r, q[2] + r]);
+        let short = radius_m <= SHORT_CHORD_M;
+        self.tree
+            .locate_in_envelope_intersecting_int(&cube, |entry| {
+                let g = entry.geom();
+                let chord = ((g[0] - q[0]).powi(2) + (g[1] - q[1]).powi(2) + (g[2] - q[2]).powi(2)).sqrt();
+                // A geodesic is never shorter than its chord: a point whose chord is beyond the radius is too.
+                if chord > r {
+                    return ControlFlow::Continue(());
+                }
+                if short && chord * (1.0 + SHORT_CHORD_SLACK) < radius_m {
+                    return ControlFlow::Break(());
+                }
+                let d = geodesic_m(p, entry.data.1);
+                if (strict && d < radius_m) || (!strict && d <= radius_m) {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            })
+            .is_break()
     }
 
     /// Every point within `radius_m` (inclusive), with its geodesic distance, nearest first.
     pub fn within(&self, p: Point<f64>, radius_m: f64) -> Vec<Nearest> {
         let mut found: Vec<Nearest> = self
             .tree
-            .locate_within_distance(ecef(p), radius_m * radius_m)
+            .locate_within_distance(ecef(p), (radius_m + CHORD_ROUNDING_M).powi(2))
             .map(|e| Nearest {
                 index: e.data.0,
                 distance_m: geodesic_m(p, e.data.1),
@@ -215,6 +225,40 @@ mod tests {
                 chord <= d + 1e-6 && chord * (1.0 + SHORT_CHORD_SLACK) >= d,
                 "d={d} chord={chord}"
             );
+        }
+    }
+
+    #[test]
+    fn any_within_agrees_with_the_nearest_at_the_radius_itself() {
+        let origin = Point::new(119.44, 25.99);
+        let pts: Vec<Point<f64>> = (0..200)
+            .map(|i| {
+                use geo::Destination;
+                Geodesic.destination(origin, f64::from(i) * 37.0 % 360.0, 300.0 + f64::from(i) * 13.7)
+            })
+            .collect();
+        let index = SurfaceIndex::new(pts.iter().copied().enumerate());
+        let probes = [
+            origin,
+            east(origin, 1_000.0),
+            east(origin, -2_500.0),
+            Point::new(119.46, 26.0),
+        ];
+        for probe in probes {
+            let nearest = index.nearest(probe).unwrap().distance_m;
+            // At exactly the nearest's distance: inside when inclusive, outside when strict.
+            assert!(index.any_within(probe, nearest, false), "{probe:?}");
+            assert!(!index.any_within(probe, nearest, true), "{probe:?}");
+            for radius in [nearest * 0.99, nearest * 1.01, 50.0, 700.0, 5_000.0] {
+                for strict in [false, true] {
+                    let expected = if strict { nearest < radius } else { nearest <= radius };
+                    assert_eq!(
+                        index.any_within(probe, radius, strict),
+                        expected,
+                        "{probe:?} {radius} {strict}"
+                    );
+                }
+            }
         }
     }
 
