@@ -278,7 +278,7 @@ pub fn apply(dataset: &Dataset, edit: &Edit) -> Result<Applied, EditError> {
 /// facility serves.
 fn cross_checks(d: &Dataset, layer: &str, source: &str, problems: &mut Vec<Problem>) {
     let files: HashMap<&str, String> = [(layer, source.to_string())].into_iter().collect();
-    crate::load::cross_check(d, &files, problems);
+    crate::load::cross_check(d, &files, true, problems);
     still_served(d, source, problems);
 }
 

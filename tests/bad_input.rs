@@ -499,3 +499,42 @@ fn an_unreadable_value_is_named_as_itself() {
         "nothing reported missing: {problems:#?}"
     );
 }
+
+/// A facility may serve an area that has problems of its own: that area's problems are reported, and
+/// the link to it is not a second one (the ids of the areas that did not load are kept for this).
+#[test]
+fn serving_an_area_with_problems_is_not_a_second_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    good(dir.path());
+    write(
+        dir.path(),
+        "residential_areas.geojson",
+        vec![
+            feature(
+                square(119.45, 25.95),
+                json!({"id": "R1", "name": "一号小区", "households": 300, "kind": "new"}),
+            ),
+            feature(
+                square(119.47, 25.95),
+                json!({"id": "NEG", "name": "负户", "households": -5, "kind": "new"}),
+            ),
+        ],
+    );
+    write(
+        dir.path(),
+        "facilities.geojson",
+        vec![feature(
+            json!({"type": "Point", "coordinates": [119.455, 25.952]}),
+            json!({"id": "F1", "name": "站", "tier": "station", "floor_area_m2": 200, "status": "operating", "serves": ["NEG", "R404"]}),
+        )],
+    );
+    let p = problems(dir.path());
+    assert!(find(&p, "NEG", "households").message.contains("-5"));
+    let serves: Vec<&str> = p
+        .iter()
+        .filter(|p| p.property.as_deref() == Some("serves"))
+        .map(|p| p.message.as_str())
+        .collect();
+    assert_eq!(serves.len(), 1, "{p:#?}");
+    assert!(serves[0].contains("R404"), "{serves:?}");
+}

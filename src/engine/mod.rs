@@ -374,8 +374,9 @@ pub struct Context<'a> {
     /// Also measure subjects that pass (a radius rule then finds every area's nearest facility), as plan
     /// review reports the figures of passing subjects too.
     pub measure_passes: bool,
-    /// Foldhash, seeded per process: several times faster than SipHash over a city's million ids.
-    area_index: foldhash::HashMap<&'a str, usize>,
+    /// Foldhash, seeded per process: several times faster than SipHash over a city's million ids. Built
+    /// when a rule first looks an area up by id (the radius rule never does).
+    area_index: OnceLock<foldhash::HashMap<&'a str, usize>>,
     locator: OnceLock<UnitLocator<'a>>,
     facility_units: OnceLock<Vec<Vec<usize>>>,
     area_units: OnceLock<Vec<Vec<usize>>>,
@@ -389,12 +390,7 @@ impl<'a> Context<'a> {
             dataset,
             mode,
             measure_passes: false,
-            area_index: dataset
-                .residential_areas
-                .iter()
-                .enumerate()
-                .map(|(i, a)| (a.id.as_str(), i))
-                .collect(),
+            area_index: OnceLock::new(),
             locator: OnceLock::new(),
             facility_units: OnceLock::new(),
             area_units: OnceLock::new(),
@@ -419,7 +415,18 @@ impl<'a> Context<'a> {
     }
 
     fn area(&self, id: &str) -> Option<usize> {
-        self.area_index.get(id).copied()
+        let dataset = self.dataset;
+        self.area_index
+            .get_or_init(|| {
+                dataset
+                    .residential_areas
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| (a.id.as_str(), i))
+                    .collect()
+            })
+            .get(id)
+            .copied()
     }
 
     fn locator(&self) -> &UnitLocator<'a> {

@@ -148,7 +148,7 @@ pub(super) fn read_gpkg(
         }
         let label = properties.get(id_key).and_then(super::propmap::id_text).map_or_else(
             || format!("row {index}"),
-            |id| super::source::label(id_key, &id, &format!("row {index}")),
+            |id| super::source::label(id_key, &id, format_args!("row {index}")),
         );
         features.push(RawFeature {
             label,

@@ -288,7 +288,7 @@ mod tests {
                 "roads" => drop(road(&mut props, &feature, &converter)),
                 _ => drop(candidate(&mut props, &feature, &converter)),
             }
-            let mut asked = props.asked.borrow().clone();
+            let mut asked = props.asked.borrow().to_vec();
             asked.sort();
             asked.dedup();
             let mut listed = listed.to_vec();

@@ -154,7 +154,7 @@ pub fn convert_layers(
         &mut files,
     )
     .0;
-    let (residential_areas, ids) = read_converted(
+    let (residential_areas, unloaded_ids) = read_converted(
         layers,
         "residential_areas",
         converter,
@@ -165,7 +165,14 @@ pub fn convert_layers(
     );
     // Every id the residential areas file names, loadable or not: a `serves` link to an area that
     // has problems of its own is not a second problem.
-    let area_ids: layers::AreaIds = ids.iter().map(|id| Cow::Borrowed(id.as_str())).collect();
+    let area_ids: layers::AreaIds = residential_areas
+        .iter()
+        .map(|a| a.id.as_str())
+        .chain(unloaded_ids.iter().map(String::as_str))
+        .map(Cow::Borrowed)
+        .collect();
+    // No id named twice among them all: the check for duplicate area ids has nothing to find.
+    let areas_distinct = area_ids.len() == residential_areas.len() + unloaded_ids.len();
     let facilities = read_converted(
         layers,
         "facilities",
@@ -209,7 +216,7 @@ pub fn convert_layers(
         roads,
         candidates,
     };
-    cross_check(&dataset, &files, &mut problems);
+    cross_check(&dataset, &files, !areas_distinct, &mut problems);
     if problems.is_empty() {
         Ok((dataset, Problems(warnings)))
     } else {
@@ -218,7 +225,8 @@ pub fn convert_layers(
 }
 
 /// Reads one layer, converting each feature as it is read; its problems and warnings are added to the
-/// dataset's, its file's name to `files`. Beside the values: the id every feature gives (loadable or not).
+/// dataset's, its file's name to `files`. Beside the values: the ids of the features that did not load
+/// (those that did keep theirs in their values).
 /// Without a converter (a bad `dataset.toml`) features are only read, for the problems of the file itself.
 #[allow(clippy::too_many_arguments)]
 fn read_converted<T: Send>(
@@ -236,12 +244,16 @@ fn read_converted<T: Send>(
         .find(|(l, _, _)| *l == layer)
         .unwrap_or((layer, "id", false));
     let each = |raw: source::RawFeature, file: &str, text_cells: bool| {
-        let id = raw
-            .properties
-            .get(id_key)
-            .and_then(propmap::id_text)
-            .map(|id| id.trim().to_string());
         let converted = converter.map(|c| layers::convert_one(file, text_cells, &raw, c, &one));
+        // A feature that loaded keeps its id in its value; only the others' are kept beside.
+        let id = match &converted {
+            Some((Some(_), _, _)) => None,
+            _ => raw
+                .properties
+                .get(id_key)
+                .and_then(propmap::id_text)
+                .map(|id| id.trim().to_string()),
+        };
         (converted, id)
     };
     match layers.read_layer(layer, id_key, &each) {
@@ -249,7 +261,7 @@ fn read_converted<T: Send>(
             problems.extend(read.problems);
             files.insert(layer, read.file);
             let count = read.features.len();
-            let mut ids = Vec::with_capacity(count);
+            let mut ids = Vec::new();
             // One pass: each feature moves from what was read straight into the layer's values.
             let results = read.features.into_iter().filter_map(|(converted, id)| {
                 ids.extend(id);
@@ -378,7 +390,15 @@ fn read_header_table(dir: &Path, problems: &mut Vec<Problem>, settings: &mut set
 }
 
 /// Checks that span features: unique ids, and references that must name an existing feature.
-pub(crate) fn cross_check(dataset: &Dataset, files: &HashMap<&str, String>, problems: &mut Vec<Problem>) {
+///
+/// `area_duplicates`: whether to look for area ids used twice (a caller that hashed every area id
+/// already and found them distinct need not hash a million again).
+pub(crate) fn cross_check(
+    dataset: &Dataset,
+    files: &HashMap<&str, String>,
+    area_duplicates: bool,
+    problems: &mut Vec<Problem>,
+) {
     let file = |layer: &str| files.get(layer).cloned().unwrap_or_else(|| format!("{layer}.geojson"));
     let mut duplicates = |layer: &str, key: &str, ids: Vec<&str>| {
         let mut seen = foldhash::HashSet::with_capacity_and_hasher(ids.len(), Default::default());
@@ -398,11 +418,13 @@ pub(crate) fn cross_check(dataset: &Dataset, files: &HashMap<&str, String>, prob
         "code",
         dataset.admin_units.iter().map(|u| u.code.as_str()).collect(),
     );
-    duplicates(
-        "residential_areas",
-        "id",
-        dataset.residential_areas.iter().map(|a| a.id.as_str()).collect(),
-    );
+    if area_duplicates {
+        duplicates(
+            "residential_areas",
+            "id",
+            dataset.residential_areas.iter().map(|a| a.id.as_str()).collect(),
+        );
+    }
     duplicates(
         "facilities",
         "id",

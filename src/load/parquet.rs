@@ -10,7 +10,7 @@
 //! [`crate::limits::LAYER_BYTES`]). A reader panic on a crafted file is caught: one problem naming it.
 
 use super::problem::Problem;
-use super::propmap::{id_text, PropMap};
+use super::propmap::{id_text, ColumnKey, PropMap};
 use super::source::{label, Each, RawFeature, RawGeometry, ReadLayer};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -304,6 +304,12 @@ fn read_batch<F: Send>(
         }
         columns.push((field.name().as_str(), batch.column(i)));
     }
+    // Each column's key resolved once for the batch; a name the schema gives twice is inserted by
+    // name, the last value kept (as a JSON object's repeated key is).
+    let keys: Vec<Option<ColumnKey>> = columns
+        .iter()
+        .map(|(name, _)| (columns.iter().filter(|(n, _)| n == name).count() == 1).then(|| ColumnKey::new(name)))
+        .collect();
     let geometries = batch.column(geometry_index);
     let covering = covering_index.and_then(|i| {
         let boxes = batch.column(i).as_struct_opt()?;
@@ -321,15 +327,18 @@ fn read_batch<F: Send>(
         .map(|r| {
             let mut problems = Vec::new();
             let index = first_row + r + 1;
-            let mut properties = PropMap::new();
-            for (name, array) in &columns {
+            let mut properties = PropMap::with_capacity(columns.len());
+            for ((name, array), key) in columns.iter().zip(&keys) {
                 if let Some(v) = value(array.as_ref(), r) {
-                    properties.insert(name, v);
+                    match key {
+                        Some(key) => properties.push_column(key, v),
+                        None => properties.insert(name, v),
+                    }
                 }
             }
             let label = properties.get(id_key).and_then(id_text).map_or_else(
                 || format!("row {index}"),
-                |id| label(id_key, &id, &format!("row {index}")),
+                |id| label(id_key, &id, format_args!("row {index}")),
             );
             let mut problem = |property: &str, message: String| {
                 problems.push(Problem {

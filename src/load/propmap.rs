@@ -41,6 +41,16 @@ impl Key {
     }
 }
 
+/// A table column's key, resolved once for all its rows (a Parquet batch's thousands).
+#[derive(Debug, Clone)]
+pub struct ColumnKey(Key);
+
+impl ColumnKey {
+    pub fn new(name: &str) -> ColumnKey {
+        ColumnKey(Key::new(name))
+    }
+}
+
 /// Properties by key; a key given twice keeps its last value, as JSON parsers do.
 #[derive(Debug, Clone, Default)]
 pub struct PropMap(Vec<(Key, Value)>);
@@ -48,6 +58,17 @@ pub struct PropMap(Vec<(Key, Value)>);
 impl PropMap {
     pub fn new() -> PropMap {
         PropMap::default()
+    }
+
+    /// Room for `n` properties.
+    pub fn with_capacity(n: usize) -> PropMap {
+        PropMap(Vec::with_capacity(n))
+    }
+
+    /// Adds a table column's value: the caller knows the map does not hold the key yet (a table's
+    /// columns are named once each).
+    pub fn push_column(&mut self, key: &ColumnKey, value: Value) {
+        self.0.push((key.0.clone(), value));
     }
 
     pub fn get(&self, key: &str) -> Option<&Value> {

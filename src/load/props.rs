@@ -12,8 +12,9 @@ pub struct Props<'a> {
     /// CSV cells are text: accept numbers, booleans and lists written as text.
     pub text_cells: bool,
     pub problems: Vec<Problem>,
-    /// The keys the layer looked for: any other key of the feature is unknown.
-    pub asked: std::cell::RefCell<Vec<&'static str>>,
+    /// The keys the layer looked for: any other key of the feature is unknown. Inline: a layer asks
+    /// for a dozen at most, and a million features need not each allocate the list.
+    pub asked: std::cell::RefCell<smallvec::SmallVec<[&'static str; 16]>>,
 }
 
 impl<'a> Props<'a> {

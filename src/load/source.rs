@@ -6,7 +6,6 @@ use super::problem::Problem;
 use super::propmap::{id_text, PropMap};
 use super::settings::LayerSettings;
 use serde_json::Value;
-use std::borrow::Cow;
 use std::path::Path;
 
 /// A feature as read, before its properties are typed and its geometry checked and converted.
@@ -339,13 +338,8 @@ fn read_feature(
         .as_ref()
         .and_then(|f| f.id)
         .and_then(|i| serde_json::from_str(i.get()).ok());
-    let id = properties
-        .get(id_key)
-        .or(member.as_ref())
-        .and_then(id_text)
-        .map(Cow::into_owned);
-    let label = match id {
-        Some(id) => label(id_key, &id, &format!("index {index}")),
+    let label = match properties.get(id_key).or(member.as_ref()).and_then(id_text) {
+        Some(id) => label(id_key, &id, format_args!("index {index}")),
         None => format!("index {index}"),
     };
     let is_feature = feature
@@ -434,8 +428,9 @@ fn properties_one_by_one(text: &str) -> (PropMap, Option<(Option<String>, String
 }
 
 /// How a problem names a feature: `id "R-17" (index 4)`; an id too long to be one is shown by its start.
-pub(super) fn label(id_key: &str, id: &str, position: &str) -> String {
-    if id.chars().count() > 40 {
+pub(super) fn label(id_key: &str, id: &str, position: impl std::fmt::Display) -> String {
+    // No more bytes than 40 is no more characters than 40: most ids are not counted.
+    if id.len() > 40 && id.chars().count() > 40 {
         let start: String = id.chars().take(40).collect();
         format!("{id_key} \"{start}…\" ({position})")
     } else {
