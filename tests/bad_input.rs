@@ -506,20 +506,13 @@ fn an_unreadable_value_is_named_as_itself() {
 fn serving_an_area_with_problems_is_not_a_second_problem() {
     let dir = tempfile::tempdir().unwrap();
     good(dir.path());
-    write(
-        dir.path(),
-        "residential_areas.geojson",
-        vec![
-            feature(
-                square(119.45, 25.95),
-                json!({"id": "R1", "name": "一号小区", "households": 300, "kind": "new"}),
-            ),
-            feature(
-                square(119.47, 25.95),
-                json!({"id": "NEG", "name": "负户", "households": -5, "kind": "new"}),
-            ),
-        ],
-    );
+    let areas = [("R1", 300.0, 119.45), ("NEG", -5.0, 119.47)].map(|(id, households, x)| {
+        feature(
+            square(x, 25.95),
+            json!({"id": id, "name": id, "households": households, "kind": "new"}),
+        )
+    });
+    write(dir.path(), "residential_areas.geojson", areas.to_vec());
     write(
         dir.path(),
         "facilities.geojson",
