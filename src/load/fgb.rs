@@ -36,12 +36,12 @@ fn read_features(file: &str, bytes: &[u8], id_key: &str) -> Result<RawLayer, Vec
     while let Some(feature) = features.next().map_err(bad)? {
         let mut properties = Properties(PropMap::new());
         let read = feature.process_properties(&mut properties);
-        let position = format!("feature {index}");
-        let label = properties
-            .0
-            .get(id_key)
-            .and_then(id_text)
-            .map_or(position.clone(), |id| label(id_key, &id, &position));
+        let label = label(
+            id_key,
+            properties.0.get(id_key).and_then(id_text).as_deref(),
+            "feature",
+            index,
+        );
         if let Err(e) = read {
             problems.push(Problem {
                 file: file.to_string(),

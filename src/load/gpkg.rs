@@ -146,10 +146,8 @@ pub(super) fn read_gpkg(
                 properties.insert(&keys[i], v);
             }
         }
-        let label = properties.get(id_key).and_then(super::propmap::id_text).map_or_else(
-            || format!("row {index}"),
-            |id| super::source::label(id_key, &id, format_args!("row {index}")),
-        );
+        let id = properties.get(id_key).and_then(super::propmap::id_text);
+        let label = super::source::label(id_key, id.as_deref(), "row", index);
         features.push(RawFeature {
             label,
             geometry,

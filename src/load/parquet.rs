@@ -336,9 +336,11 @@ fn read_batch<F: Send>(
                     }
                 }
             }
-            let label = properties.get(id_key).and_then(id_text).map_or_else(
-                || format!("row {index}"),
-                |id| label(id_key, &id, format_args!("row {index}")),
+            let label = label(
+                id_key,
+                properties.get(id_key).and_then(id_text).as_deref(),
+                "row",
+                index,
             );
             let mut problem = |property: &str, message: String| {
                 problems.push(Problem {

@@ -70,11 +70,8 @@ pub fn read_shp_zip(file: &str, bytes: Vec<u8>, id_key: &str) -> Result<RawLayer
             }
         };
         let properties = properties(record, &date_fields);
-        let position = format!("record {index}");
-        let label = properties
-            .get(id_key)
-            .and_then(super::propmap::id_text)
-            .map_or(position.clone(), |id| super::source::label(id_key, &id, &position));
+        let id = properties.get(id_key).and_then(super::propmap::id_text);
+        let label = super::source::label(id_key, id.as_deref(), "record", index);
         let geometry = match shape {
             shapefile::Shape::NullShape => None,
             shape => match geo::Geometry::<f64>::try_from(shape) {

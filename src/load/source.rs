@@ -338,10 +338,8 @@ fn read_feature(
         .as_ref()
         .and_then(|f| f.id)
         .and_then(|i| serde_json::from_str(i.get()).ok());
-    let label = match properties.get(id_key).or(member.as_ref()).and_then(id_text) {
-        Some(id) => label(id_key, &id, format_args!("index {index}")),
-        None => format!("index {index}"),
-    };
+    let id = properties.get(id_key).or(member.as_ref()).and_then(id_text);
+    let label = label(id_key, id.as_deref(), "index", index);
     let is_feature = feature
         .as_ref()
         .and_then(|f| f.kind)
@@ -427,14 +425,24 @@ fn properties_one_by_one(text: &str) -> (PropMap, Option<(Option<String>, String
     (map, bad)
 }
 
-/// How a problem names a feature: `id "R-17" (index 4)`; an id too long to be one is shown by its start.
-pub(super) fn label(id_key: &str, id: &str, position: impl std::fmt::Display) -> String {
-    // No more bytes than 40 is no more characters than 40: most ids are not counted.
-    if id.len() > 40 && id.chars().count() > 40 {
-        let start: String = id.chars().take(40).collect();
-        format!("{id_key} \"{start}…\" ({position})")
+/// How a problem names a feature: `id "R-17" (index 4)` — `id_key`, the id, and where it stands (`kind`
+/// and its number) — or, with no id, `index 4`; an id too long to be one is shown by its start. Built
+/// by hand, not by `format!`: every feature of a million-feature layer is labelled.
+pub(super) fn label(id_key: &str, id: Option<&str>, kind: &str, number: usize) -> String {
+    let mut digits = itoa::Buffer::new();
+    let number = digits.format(number);
+    let Some(id) = id else {
+        return [kind, " ", number].concat();
+    };
+    // Where the 41st character starts, when there is one (no more bytes than 40 is no more characters).
+    let cut = if id.len() > 40 {
+        id.char_indices().nth(40).map(|(i, _)| i)
     } else {
-        format!("{id_key} \"{id}\" ({position})")
+        None
+    };
+    match cut {
+        Some(end) => [id_key, " \"", &id[..end], "…\" (", kind, " ", number, ")"].concat(),
+        None => [id_key, " \"", id, "\" (", kind, " ", number, ")"].concat(),
     }
 }
 
@@ -611,4 +619,23 @@ fn csv_geometry(lon: &str, lat: &str, wkt: Option<&str>) -> Result<Option<geo::G
         cell(lon, "lon")?,
         cell(lat, "lat")?,
     ))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::label;
+
+    #[test]
+    fn a_label_names_the_feature_by_its_id_and_place() {
+        assert_eq!(label("id", Some("R-17"), "index", 4), "id \"R-17\" (index 4)");
+        assert_eq!(label("code", None, "row", 1_000_007), "row 1000007");
+        // Forty characters are shown whole; the forty-first is cut, counting characters, not bytes.
+        let forty = "养".repeat(40);
+        assert_eq!(label("id", Some(&forty), "row", 2), format!("id \"{forty}\" (row 2)"));
+        let long = format!("{forty}老院");
+        assert_eq!(
+            label("id", Some(&long), "record", 3),
+            format!("id \"{forty}…\" (record 3)")
+        );
+    }
 }
