@@ -145,8 +145,7 @@ pub(super) fn read_parquet<F: Send>(
             .unwrap_or_else(|| Err(damaged()))
         })
         .collect();
-    // Sized from the rows actually read (not from those the footer declares: a lying file could ask for
-    // any number), so each feature is moved once more, into the layer's list.
+    // The batches kept as they were read, in order: the caller moves each feature out once.
     let mut batches = Vec::new();
     let mut problems = Vec::new();
     for group in groups {
@@ -154,14 +153,10 @@ pub(super) fn read_parquet<F: Send>(
         batches.append(&mut b);
         problems.append(&mut p);
     }
-    let mut features = Vec::with_capacity(batches.iter().map(Vec::len).sum());
-    for mut batch in batches {
-        features.append(&mut batch);
-    }
     Ok(ReadLayer {
         file: file.to_string(),
         text_cells: false,
-        features,
+        features: batches.into(),
         problems,
     })
 }

@@ -104,7 +104,7 @@ pub fn parse_proposal(file: &str, bytes: &[u8], base: &Dataset) -> Result<Propos
     let layer = |features: Vec<RawFeature>| RawLayer {
         file: file.clone(),
         text_cells: false,
-        features,
+        features: features.into(),
         problems: Vec::new(),
     };
     let (areas, facilities) = (layer(areas), layer(facilities));

@@ -5,6 +5,7 @@
 use super::problem::Problem;
 use super::propmap::{id_text, PropMap};
 use super::settings::LayerSettings;
+use rayon::prelude::*;
 use serde_json::Value;
 use std::path::Path;
 
@@ -31,9 +32,60 @@ pub struct ReadLayer<F> {
     /// Whether properties came as text cells (CSV).
     pub text_cells: bool,
     /// Each feature as the reader's caller turned it (`RawFeature` itself, or what it converted it to).
-    pub features: Vec<F>,
+    pub features: Chunks<F>,
     /// What was wrong with single features as they were read (their geometry, a CSV row).
     pub problems: Vec<Problem>,
+}
+
+/// A layer's features in reading order, kept in the chunks they were read in (a Parquet batch, a run of
+/// GeoJSON features): whoever takes them moves them out a chunk at a time, each chunk freed as it is
+/// emptied, so what they become never sits in memory beside all of them (at 1 000 000 areas, a copy of
+/// the whole layer less at the peak).
+#[derive(Debug, Clone)]
+pub struct Chunks<F>(Vec<Vec<F>>);
+
+impl<F> Chunks<F> {
+    pub fn len(&self) -> usize {
+        self.0.iter().map(Vec::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.iter().all(Vec::is_empty)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &F> {
+        self.0.iter().flatten()
+    }
+
+    /// Every feature, in order, on every core.
+    pub fn par_iter(&self) -> impl ParallelIterator<Item = &F>
+    where
+        F: Sync,
+    {
+        self.0.par_iter().flat_map_iter(|chunk| chunk.iter())
+    }
+}
+
+impl<F> From<Vec<F>> for Chunks<F> {
+    fn from(features: Vec<F>) -> Chunks<F> {
+        Chunks(vec![features])
+    }
+}
+
+impl<F> From<Vec<Vec<F>>> for Chunks<F> {
+    fn from(chunks: Vec<Vec<F>>) -> Chunks<F> {
+        Chunks(chunks)
+    }
+}
+
+impl<F> IntoIterator for Chunks<F> {
+    type Item = F;
+    type IntoIter = std::iter::Flatten<std::vec::IntoIter<Vec<F>>>;
+
+    /// The features in order, each chunk's memory freed once its last feature is taken.
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter().flatten()
+    }
 }
 
 /// A layer's features as read.
@@ -42,13 +94,15 @@ pub type RawLayer = ReadLayer<RawFeature>;
 impl RawLayer {
     /// The layer with each feature passed through `each`, on every core.
     pub fn each<F: Send>(self, each: Each<F>) -> ReadLayer<F> {
-        use rayon::prelude::*;
+        let (file, text_cells) = (&self.file, self.text_cells);
         ReadLayer {
-            features: self
-                .features
-                .into_par_iter()
-                .map(|f| each(f, &self.file, self.text_cells))
-                .collect(),
+            features: Chunks(
+                self.features
+                    .0
+                    .into_par_iter()
+                    .map(|chunk| chunk.into_par_iter().map(|f| each(f, file, text_cells)).collect())
+                    .collect(),
+            ),
             file: self.file,
             text_cells: self.text_cells,
             problems: self.problems,
@@ -235,7 +289,6 @@ pub(super) fn read_geojson<F: Send>(
     id_key: &str,
     each: Each<F>,
 ) -> Result<ReadLayer<F>, Vec<Problem>> {
-    use rayon::prelude::*;
     use serde_json::value::RawValue;
 
     /// The collection's members that matter, left unparsed; any others are skipped.
@@ -280,24 +333,28 @@ pub(super) fn read_geojson<F: Send>(
         .features
         .and_then(|f| serde_json::from_str(f.get()).ok())
         .ok_or_else(|| vec![Problem::file(file, "FeatureCollection has no \"features\" array")])?;
-    let parsed: Vec<(Option<F>, Option<Problem>)> = features
-        .par_iter()
+    // In chunks, each kept as it was made: no second list of the whole layer.
+    const CHUNK: usize = 2_048;
+    let parsed: Vec<(Vec<F>, Vec<Problem>)> = features
+        .par_chunks(CHUNK)
         .enumerate()
-        .map(|(index, raw)| {
-            let (feature, problem) = read_feature(file, raw, index, id_key);
-            (feature.map(|f| each(f, file, false)), problem)
+        .map(|(c, chunk)| {
+            let mut out = Vec::with_capacity(chunk.len());
+            let mut problems = Vec::new();
+            for (i, raw) in chunk.iter().enumerate() {
+                let (feature, problem) = read_feature(file, raw, c * CHUNK + i, id_key);
+                out.extend(feature.map(|f| each(f, file, false)));
+                problems.extend(problem);
+            }
+            (out, problems)
         })
         .collect();
-    let mut problems = Vec::new();
-    let mut out = Vec::with_capacity(parsed.len());
-    for (feature, problem) in parsed {
-        out.extend(feature);
-        problems.extend(problem);
-    }
+    let (chunks, problems): (Vec<Vec<F>>, Vec<Vec<Problem>>) = parsed.into_iter().unzip();
+    let problems = problems.into_iter().flatten().collect();
     Ok(ReadLayer {
         file: file.to_string(),
         text_cells: false,
-        features: out,
+        features: Chunks(chunks),
         problems,
     })
 }
@@ -571,7 +628,7 @@ pub(super) fn finish(
     Ok(RawLayer {
         file: file.to_string(),
         text_cells,
-        features,
+        features: features.into(),
         problems,
     })
 }
@@ -623,7 +680,30 @@ fn csv_geometry(lon: &str, lat: &str, wkt: Option<&str>) -> Result<Option<geo::G
 
 #[cfg(test)]
 mod tests {
-    use super::label;
+    use super::{label, read_geojson};
+
+    #[test]
+    fn a_big_collection_keeps_its_order_and_its_problems_indices_across_chunks() {
+        // More features than three chunks hold; one is not a Feature.
+        let features: Vec<String> = (0..7_000)
+            .map(|i| {
+                let kind = if i == 4_321 { "Featur" } else { "Feature" };
+                format!(
+                    r#"{{"type":"{kind}","geometry":{{"type":"Point","coordinates":[119.4,26.0]}},"properties":{{"id":"P{i}"}}}}"#
+                )
+            })
+            .collect();
+        let text = format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(","));
+        let read = read_geojson("f.geojson", text.as_bytes(), "id", &|f, _, _| f).unwrap();
+        let labels: Vec<&str> = read.features.iter().map(|f| f.label.as_str()).collect();
+        let expected: Vec<String> = (0..7_000)
+            .filter(|i| *i != 4_321)
+            .map(|i| format!("id \"P{i}\" (index {i})"))
+            .collect();
+        assert_eq!(labels, expected);
+        assert_eq!(read.problems.len(), 1);
+        assert_eq!(read.problems[0].feature.as_deref(), Some("id \"P4321\" (index 4321)"));
+    }
 
     #[test]
     fn a_label_names_the_feature_by_its_id_and_place() {

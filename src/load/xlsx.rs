@@ -189,15 +189,16 @@ mod tests {
         let layer = read_xlsx("facilities.xlsx", &bytes, None, &column).unwrap();
         assert!(layer.problems.is_empty());
         assert_eq!(layer.features.len(), 2);
-        let first = &layer.features[0].properties;
+        let features: Vec<_> = layer.features.iter().collect();
+        let first = &features[0].properties;
         assert_eq!(first.get("id").unwrap(), "F1");
         assert_eq!(first.get("beds").unwrap(), "30", "a whole number written as one");
         assert_eq!(
-            layer.features[1].properties.get("beds").unwrap(),
+            features[1].properties.get("beds").unwrap(),
             "",
             "an empty cell, as an empty CSV cell"
         );
-        assert_eq!(layer.features[0].label, "row 2");
+        assert_eq!(features[0].label, "row 2");
         let wrong_sheet = read_xlsx("facilities.xlsx", &bytes, Some("设施"), &column)
             .err()
             .unwrap();

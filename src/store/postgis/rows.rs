@@ -164,7 +164,7 @@ pub(super) fn read_layers(conn: &mut PgConnection, dataset_id: i32) -> QueryResu
         let rows: Vec<FeatureRow> = diesel::sql_query(include_str!("layer_rows.sql").replace("{table}", table))
             .bind::<Int4, _>(dataset_id)
             .load(conn)?;
-        let features = rows
+        let features: Vec<_> = rows
             .into_iter()
             .enumerate()
             .map(|(i, row)| {
@@ -190,7 +190,7 @@ pub(super) fn read_layers(conn: &mut PgConnection, dataset_id: i32) -> QueryResu
             RawLayer {
                 file: format!("{table} (PostGIS)"),
                 text_cells: false,
-                features,
+                features: features.into(),
                 problems: Vec::new(),
             },
         );
