@@ -46,6 +46,11 @@ pub fn ecef(p: Point<f64>) -> [f64; 3] {
     ]
 }
 
+/// The straight line between two earth-centred positions, in metres.
+fn chord(a: &[f64; 3], b: &[f64; 3]) -> f64 {
+    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
+}
+
 /// An indexed point: its earth-centred position, the caller's index and the point itself.
 type Entry = GeomWithData<[f64; 3], (usize, Point<f64>)>;
 
@@ -105,8 +110,7 @@ impl SurfaceIndex {
         let short = radius_m <= SHORT_CHORD_M;
         self.tree
             .locate_in_envelope_intersecting_int(&cube, |entry| {
-                let g = entry.geom();
-                let chord = ((g[0] - q[0]).powi(2) + (g[1] - q[1]).powi(2) + (g[2] - q[2]).powi(2)).sqrt();
+                let chord = chord(entry.geom(), &q);
                 // A geodesic is never shorter than its chord: a point whose chord is beyond the radius is too.
                 if chord > r {
                     return ControlFlow::Continue(());
@@ -259,6 +263,28 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn nearest_agrees_with_every_point_measured() {
+        use geo::Destination;
+        let origin = Point::new(119.44, 25.99);
+        // Scattered points, a little irregular, and probes among and beyond them.
+        let pts: Vec<Point<f64>> = (0..500)
+            .map(|i| Geodesic.destination(origin, f64::from(i * 7919 % 360), f64::from(i * 104_729 % 9_000)))
+            .collect();
+        let index = SurfaceIndex::new(pts.iter().copied().enumerate());
+        for k in 0..60 {
+            let probe = Geodesic.destination(origin, f64::from(k * 47 % 360), f64::from(k) * 300.0);
+            let (i, d) = pts
+                .iter()
+                .enumerate()
+                .map(|(i, q)| (i, geodesic_m(probe, *q)))
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap();
+            let n = index.nearest(probe).unwrap();
+            assert_eq!((n.index, n.distance_m), (i, d), "probe {k}");
         }
     }
 
