@@ -7,12 +7,12 @@ mod cli;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc's `mi_option_purge_delay` and `mi_option_arena_purge_mult` (v3's option enum in
-/// mimalloc.h; libmimalloc-sys names only the stable options). A test below holds the numbers to the
-/// options' defaults.
+/// mimalloc's `mi_option_arena_purge_mult`, by its number in v3's option enum (mimalloc.h):
+/// libmimalloc-sys names only the stable options. A test below holds the number to the option's default.
+const ARENA_PURGE_MULT: libmimalloc_sys::mi_option_t = 24;
+/// mimalloc's `mi_option_purge_delay`, likewise; the test reads it to see the enum has not moved.
 #[cfg(test)]
 const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-const ARENA_PURGE_MULT: libmimalloc_sys::mi_option_t = 24;
 
 fn main() {
     // Die quietly when the reader of our output goes away (`carecircle rules … | head`), as
@@ -32,9 +32,9 @@ fn main() {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
     // Memory a thread frees goes back to the system at once rather than a second later (mimalloc v3
-    // waits its purge delay, 1 s, times this multiplier for memory back in its arenas). A load frees the raw features of
-    // every layer on rayon's workers, which are idle by the time that delay is up and would keep the
-    // memory for the rest of the check. Measured, the radius rule from GeoParquet, five interleaved runs,
+    // waits its purge delay, 1 s, times this multiplier for memory back in its arenas). A load frees the
+    // raw features of every layer on rayon's workers, which are idle by the time that delay is up and
+    // would keep the memory for the rest of the check. Measured, the radius rule from GeoParquet, five interleaved runs,
     // medians: 300 000 areas 243 → 168 MB peak, 0.56 → 0.67 s; 1 000 000 areas 635 → 465 MB, 1.96 →
     // 2.14 s. A check's peak is what decides whether it runs on a bureau's machine at all.
     // SAFETY: set before any other thread starts (mimalloc's options are not synchronised); the option

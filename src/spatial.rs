@@ -46,6 +46,15 @@ pub fn ecef(p: Point<f64>) -> [f64; 3] {
     ]
 }
 
+/// Whether `distance_m` is within `radius_m`: `<` when `strict`, else `≤`.
+pub fn within_radius(distance_m: f64, radius_m: f64, strict: bool) -> bool {
+    if strict {
+        distance_m < radius_m
+    } else {
+        distance_m <= radius_m
+    }
+}
+
 /// The straight line between two earth-centred positions, in metres.
 fn chord(a: &[f64; 3], b: &[f64; 3]) -> f64 {
     ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt()
@@ -118,8 +127,7 @@ impl SurfaceIndex {
                 if short && chord * (1.0 + SHORT_CHORD_SLACK) < radius_m {
                     return ControlFlow::Break(());
                 }
-                let d = geodesic_m(p, entry.data.1);
-                if (strict && d < radius_m) || (!strict && d <= radius_m) {
+                if within_radius(geodesic_m(p, entry.data.1), radius_m, strict) {
                     ControlFlow::Break(())
                 } else {
                     ControlFlow::Continue(())

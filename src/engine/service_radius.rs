@@ -26,6 +26,13 @@ pub struct ServiceRadius {
     pub target: f64,
 }
 
+impl ServiceRadius {
+    /// Whether a facility `distance_m` away is within the radius (`<` for a strict rule, else `≤`).
+    fn reaches(&self, distance_m: f64) -> bool {
+        crate::spatial::within_radius(distance_m, self.radius_m, self.strict)
+    }
+}
+
 impl Kind for ServiceRadius {
     const NAME: &'static str = "service_radius";
 
@@ -204,16 +211,15 @@ impl Wording for NearestTooFar {
 /// a facility's reach (straight-line, or on foot along the walkable roads when the rule walks and the
 /// dataset has them), each list in area order. What siting chooses from.
 pub fn areas_within_reach(rule: &ServiceRadius, cx: &Context, sites: &[geo::Point<f64>]) -> Vec<Vec<usize>> {
-    let within = |d: f64| {
-        if rule.strict {
-            d < rule.radius_m
-        } else {
-            d <= rule.radius_m
-        }
-    };
     area_distances(rule, cx, sites, rule.radius_m)
         .into_iter()
-        .map(|found| found.into_iter().filter(|(_, d)| within(*d)).map(|(a, _)| a).collect())
+        .map(|found| {
+            found
+                .into_iter()
+                .filter(|(_, d)| rule.reaches(*d))
+                .map(|(a, _)| a)
+                .collect()
+        })
         .collect()
 }
 
@@ -312,13 +318,7 @@ fn failing_on_foot(rule: &ServiceRadius, cx: &Context, network: &WalkNetwork) ->
         .into_iter()
         .enumerate()
         .filter_map(|(i, walk)| {
-            let covered = walk.is_some_and(|w| {
-                if rule.strict {
-                    w.distance_m < rule.radius_m
-                } else {
-                    w.distance_m <= rule.radius_m
-                }
-            });
+            let covered = walk.is_some_and(|w| rule.reaches(w.distance_m));
             (!covered || cx.measure_passes).then(|| Reach {
                 area: i,
                 covered,

@@ -267,16 +267,16 @@ fn read_converted<T: Send>(
         .find(|(l, _, _)| *l == layer)
         .unwrap_or((layer, "id", false));
     let each = |raw: source::RawFeature, file: &str, text_cells: bool| {
-        let id = |raw: &source::RawFeature| {
+        let id_of = |raw: &source::RawFeature| {
             let id = raw.properties.get(id_key).and_then(propmap::id_text);
             id.map(|id| id.trim().to_string())
         };
         let Some(converter) = converter else {
-            return Kept::of(None, Vec::new(), Vec::new(), id(&raw));
+            return Kept::of(None, Vec::new(), Vec::new(), id_of(&raw));
         };
         let (value, problems, unknown) = layers::convert_one(file, text_cells, &raw, converter, &one);
         // A feature that loaded keeps its id in its value; only the others' are kept beside.
-        let id = if value.is_some() { None } else { id(&raw) };
+        let id = if value.is_some() { None } else { id_of(&raw) };
         Kept::of(value, problems, unknown, id)
     };
     match layers.read_layer(layer, id_key, &each) {
